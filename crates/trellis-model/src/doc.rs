@@ -1,0 +1,732 @@
+//! The workspace document (`journey.md`) as typed data. Every object keeps the fields this
+//! version does not know in `extra`, so a save never eats what a newer version wrote.
+
+use crate::condition::Condition;
+use crate::cron::Cron;
+use crate::scalar::{Duration, Money, Percent, Timestamp};
+use chrono_tz::Tz;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+pub const WORKSPACE_SCHEMA: &str = "trellis/workspace@1";
+pub const JOURNEY_SCHEMA: &str = "trellis/journey@1";
+
+pub type Extra = Map<String, Value>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workspace {
+    pub offers: Vec<Offer>,
+    pub policy: Option<Policy>,
+    pub journeys: Vec<Journey>,
+    pub extra: Extra,
+    /// The document was a single journey (`trellis/journey@1`); a save writes it back so.
+    pub single_journey: bool,
+}
+
+impl Workspace {
+    pub fn policy(&self) -> &Policy {
+        static DEFAULT: std::sync::OnceLock<Policy> = std::sync::OnceLock::new();
+        self.policy
+            .as_ref()
+            .unwrap_or_else(|| DEFAULT.get_or_init(Policy::default))
+    }
+    pub fn offer(&self, id: &str) -> Option<&Offer> {
+        self.offers.iter().find(|o| o.id == id)
+    }
+    pub fn journey(&self, id: &str) -> Option<&Journey> {
+        self.journeys.iter().find(|j| j.id == id)
+    }
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+impl Serialize for Workspace {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.single_journey && self.journeys.len() == 1 {
+            return self.journeys[0].serialize(s);
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("schema", WORKSPACE_SCHEMA)?;
+        m.serialize_entry("offers", &self.offers)?;
+        if let Some(p) = &self.policy {
+            m.serialize_entry("policy", p)?;
+        }
+        m.serialize_entry("journeys", &self.journeys)?;
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OfferKind {
+    Coupon,
+    Points,
+    Cash,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Offer {
+    pub id: String,
+    pub kind: OfferKind,
+    pub face_value: Money,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_spend: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_user_limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_for: Option<Duration>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Offer {
+    pub fn per_user_limit(&self) -> u32 {
+        self.per_user_limit.unwrap_or(1)
+    }
+    pub fn valid_for_secs(&self) -> u64 {
+        self.valid_for.as_ref().map_or(7 * 86_400, |d| d.seconds)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Push,
+    Sms,
+    Email,
+    Inbox,
+    Webhook,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 5] = [
+        Channel::Push,
+        Channel::Sms,
+        Channel::Email,
+        Channel::Inbox,
+        Channel::Webhook,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Push => "push",
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+            Channel::Inbox => "inbox",
+            Channel::Webhook => "webhook",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+fn ser_tz<S: Serializer>(tz: &Option<Tz>, s: S) -> Result<S::Ok, S::Error> {
+    match tz {
+        Some(t) => s.serialize_str(t.name()),
+        None => s.serialize_none(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Policy {
+    #[serde(serialize_with = "ser_tz", skip_serializing_if = "Option::is_none")]
+    pub tz: Option<Tz>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub freq_caps: Option<Vec<FreqCap>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quiet_hours: Option<QuietHours>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversion: Option<Conversion>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Attribution>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Policy {
+    pub fn tz(&self) -> Tz {
+        self.tz.unwrap_or(Tz::UTC)
+    }
+    pub fn freq_caps(&self) -> &[FreqCap] {
+        self.freq_caps.as_deref().unwrap_or(&[])
+    }
+    pub fn conversion_event(&self) -> &str {
+        self.conversion
+            .as_ref()
+            .and_then(|c| c.event.as_deref())
+            .unwrap_or("order_paid")
+    }
+    pub fn revenue_field(&self) -> &str {
+        self.conversion
+            .as_ref()
+            .and_then(|c| c.revenue_field.as_deref())
+            .unwrap_or("amount")
+    }
+    pub fn attribution_window_secs(&self) -> u64 {
+        self.attribution
+            .as_ref()
+            .and_then(|a| a.window.as_ref())
+            .map_or(7 * 86_400, |d| d.seconds)
+    }
+    pub fn attribution_model(&self) -> AttributionModel {
+        self.attribution
+            .as_ref()
+            .and_then(|a| a.model)
+            .unwrap_or(AttributionModel::LastTouch)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FreqCap {
+    /// `None` is `"*"`: every channel together.
+    #[serde(serialize_with = "ser_cap_channel")]
+    pub channel: Option<Channel>,
+    pub max: u32,
+    pub window: Duration,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+fn ser_cap_channel<S: Serializer>(c: &Option<Channel>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(c.map_or("*", Channel::as_str))
+}
+
+/// A local wall-clock time `HH:MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LocalTime {
+    pub minute_of_day: u16,
+}
+
+impl LocalTime {
+    pub fn parse(s: &str) -> Result<LocalTime, String> {
+        let bad = || format!("{s:?} is not a time of day; write \"HH:MM\" (e.g. \"22:00\")");
+        let (h, m) = s.split_once(':').ok_or_else(bad)?;
+        if h.len() != 2 || m.len() != 2 {
+            return Err(bad());
+        }
+        let h: u16 = h.parse().map_err(|_| bad())?;
+        let m: u16 = m.parse().map_err(|_| bad())?;
+        if h > 23 || m > 59 {
+            return Err(bad());
+        }
+        Ok(LocalTime {
+            minute_of_day: h * 60 + m,
+        })
+    }
+}
+
+impl Serialize for LocalTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!(
+            "{:02}:{:02}",
+            self.minute_of_day / 60,
+            self.minute_of_day % 60
+        ))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuietMode {
+    Defer,
+    Suppress,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuietHours {
+    pub start: LocalTime,
+    pub end: LocalTime,
+    pub mode: QuietMode,
+    #[serde(serialize_with = "ser_tz", skip_serializing_if = "Option::is_none")]
+    pub tz: Option<Tz>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conversion {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revenue_field: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributionModel {
+    LastTouch,
+    FirstTouch,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribution {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<AttributionModel>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Journey {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<Campaign>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mutex_group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<Entry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit: Option<Exit>,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Journey {
+    pub fn priority(&self) -> i64 {
+        self.priority.unwrap_or(0)
+    }
+    pub fn version(&self) -> u64 {
+        self.version.unwrap_or(1)
+    }
+    pub fn re_entry(&self) -> ReEntry {
+        self.entry
+            .as_ref()
+            .and_then(|e| e.re_entry.clone())
+            .unwrap_or(ReEntry::AfterExit)
+    }
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Campaign {
+    pub id: String,
+    pub budget: Budget,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hourly_quota: Option<Money>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Budget {
+    pub total: Money,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReEntry {
+    Never,
+    AfterExit,
+    Cooldown(Duration),
+}
+
+impl Serialize for ReEntry {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ReEntry::Never => s.serialize_str("never"),
+            ReEntry::AfterExit => s.serialize_str("after_exit"),
+            ReEntry::Cooldown(d) => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("cooldown", d)?;
+                m.end()
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub re_entry: Option<ReEntry>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Goal {
+    pub event: String,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exit {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goal: Option<Goal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_duration: Option<Duration>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Edge {
+    pub from: String,
+    pub port: String,
+    pub to: String,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub id: String,
+    pub kind: NodeKind,
+    pub label: Option<String>,
+    /// Canvas position, kept as written (`{ "x": 0, "y": 0 }`).
+    pub position: Option<Value>,
+    /// Params this version does not know.
+    pub params_extra: Extra,
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    pub port: String,
+    pub when: Condition,
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Branch {
+    pub port: String,
+    pub percent: Percent,
+    pub extra: Extra,
+}
+
+/// Every node type of `journey.md`'s table, with typed params.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    TriggerEvent {
+        event: String,
+        where_: Option<Condition>,
+    },
+    TriggerSchedule {
+        cron: Cron,
+        audience: Condition,
+    },
+    TriggerPattern {
+        event: String,
+        count: u32,
+        within: Duration,
+        where_: Option<Condition>,
+        unless: Option<String>,
+    },
+    Condition {
+        when: Condition,
+    },
+    Switch {
+        cases: Vec<Case>,
+    },
+    SplitRandom {
+        branches: Vec<Branch>,
+        salt: Option<String>,
+    },
+    SplitExperiment {
+        experiment: String,
+        variants: Vec<Branch>,
+        holdout_percent: Option<Percent>,
+    },
+    WaitDelay {
+        duration: Duration,
+    },
+    WaitEvent {
+        event: String,
+        where_: Option<Condition>,
+        timeout: Duration,
+    },
+    ActionOffer {
+        offer: String,
+    },
+    ActionTouch {
+        channels: Vec<Channel>,
+        template: String,
+        content: Option<Value>,
+    },
+    ActionPoints {
+        amount: i64,
+        reason: Option<String>,
+    },
+    ActionUpdate {
+        set: Map<String, Value>,
+    },
+    Exit,
+    /// A type this version does not know (a newer version's node): kept as written.
+    Unknown { type_name: String, params: Value },
+    /// A known type whose params did not read; only ever next to `E_BAD_PARAM` diagnostics.
+    Invalid { type_name: String, params: Value },
+}
+
+pub const NODE_TYPES: [&str; 14] = [
+    "trigger.event",
+    "trigger.schedule",
+    "trigger.pattern",
+    "condition",
+    "switch",
+    "split.random",
+    "split.experiment",
+    "wait.delay",
+    "wait.event",
+    "action.offer",
+    "action.touch",
+    "action.points",
+    "action.update",
+    "exit",
+];
+
+impl NodeKind {
+    pub fn type_name(&self) -> &str {
+        match self {
+            NodeKind::TriggerEvent { .. } => "trigger.event",
+            NodeKind::TriggerSchedule { .. } => "trigger.schedule",
+            NodeKind::TriggerPattern { .. } => "trigger.pattern",
+            NodeKind::Condition { .. } => "condition",
+            NodeKind::Switch { .. } => "switch",
+            NodeKind::SplitRandom { .. } => "split.random",
+            NodeKind::SplitExperiment { .. } => "split.experiment",
+            NodeKind::WaitDelay { .. } => "wait.delay",
+            NodeKind::WaitEvent { .. } => "wait.event",
+            NodeKind::ActionOffer { .. } => "action.offer",
+            NodeKind::ActionTouch { .. } => "action.touch",
+            NodeKind::ActionPoints { .. } => "action.points",
+            NodeKind::ActionUpdate { .. } => "action.update",
+            NodeKind::Exit => "exit",
+            NodeKind::Unknown { type_name, .. } | NodeKind::Invalid { type_name, .. } => type_name,
+        }
+    }
+
+    pub fn is_trigger(&self) -> bool {
+        match self {
+            NodeKind::Unknown { .. } => false,
+            k => k.type_name().starts_with("trigger."),
+        }
+    }
+
+    pub fn is_wait(&self) -> bool {
+        match self {
+            NodeKind::Unknown { .. } => false,
+            k => k.type_name().starts_with("wait."),
+        }
+    }
+
+    /// The output ports, in table order; `None` when they cannot be known (unknown type or
+    /// params that did not read).
+    pub fn ports(&self) -> Option<Vec<&str>> {
+        Some(match self {
+            NodeKind::TriggerEvent { .. }
+            | NodeKind::TriggerSchedule { .. }
+            | NodeKind::TriggerPattern { .. }
+            | NodeKind::WaitDelay { .. }
+            | NodeKind::ActionPoints { .. }
+            | NodeKind::ActionUpdate { .. } => vec!["out"],
+            NodeKind::Condition { .. } => vec!["yes", "no"],
+            NodeKind::Switch { cases } => cases
+                .iter()
+                .map(|c| c.port.as_str())
+                .chain(["else"])
+                .collect(),
+            NodeKind::SplitRandom { branches, .. } => {
+                branches.iter().map(|b| b.port.as_str()).collect()
+            }
+            NodeKind::SplitExperiment { variants, .. } => variants
+                .iter()
+                .map(|b| b.port.as_str())
+                .chain(["holdout"])
+                .collect(),
+            NodeKind::WaitEvent { .. } => vec!["event", "timeout"],
+            NodeKind::ActionOffer { .. } => vec!["issued", "rejected"],
+            NodeKind::ActionTouch { .. } => vec!["sent", "suppressed"],
+            NodeKind::Exit => vec![],
+            NodeKind::Unknown { .. } | NodeKind::Invalid { .. } => return None,
+        })
+    }
+
+    /// The params object as the document writes it (without unknown params).
+    pub fn params(&self) -> Value {
+        fn cond(c: &Option<Condition>, m: &mut Map<String, Value>, key: &str) {
+            if let Some(c) = c {
+                m.insert(key.into(), c.to_value());
+            }
+        }
+        fn branches(bs: &[Branch]) -> Value {
+            Value::Array(
+                bs.iter()
+                    .map(|b| {
+                        let mut m = Map::new();
+                        m.insert("port".into(), b.port.clone().into());
+                        m.insert("percent".into(), serde_json::to_value(b.percent).unwrap_or_default());
+                        m.extend(b.extra.clone());
+                        Value::Object(m)
+                    })
+                    .collect(),
+            )
+        }
+        let mut m = Map::new();
+        let s = |v: &str| Value::String(v.to_owned());
+        match self {
+            NodeKind::TriggerEvent { event, where_ } => {
+                m.insert("event".into(), s(event));
+                cond(where_, &mut m, "where");
+            }
+            NodeKind::TriggerSchedule { cron, audience } => {
+                m.insert("cron".into(), s(&cron.text));
+                m.insert("audience".into(), audience.to_value());
+            }
+            NodeKind::TriggerPattern {
+                event,
+                count,
+                within,
+                where_,
+                unless,
+            } => {
+                m.insert("event".into(), s(event));
+                m.insert("count".into(), (*count).into());
+                m.insert("within".into(), s(&within.text));
+                cond(where_, &mut m, "where");
+                if let Some(u) = unless {
+                    m.insert("unless".into(), s(u));
+                }
+            }
+            NodeKind::Condition { when } => {
+                m.insert("when".into(), when.to_value());
+            }
+            NodeKind::Switch { cases } => {
+                let cs = cases
+                    .iter()
+                    .map(|c| {
+                        let mut cm = Map::new();
+                        cm.insert("port".into(), s(&c.port));
+                        cm.insert("when".into(), c.when.to_value());
+                        cm.extend(c.extra.clone());
+                        Value::Object(cm)
+                    })
+                    .collect();
+                m.insert("cases".into(), Value::Array(cs));
+            }
+            NodeKind::SplitRandom { branches: bs, salt } => {
+                m.insert("branches".into(), branches(bs));
+                if let Some(salt) = salt {
+                    m.insert("salt".into(), s(salt));
+                }
+            }
+            NodeKind::SplitExperiment {
+                experiment,
+                variants,
+                holdout_percent,
+            } => {
+                m.insert("experiment".into(), s(experiment));
+                m.insert("variants".into(), branches(variants));
+                if let Some(h) = holdout_percent {
+                    m.insert("holdout_percent".into(), serde_json::to_value(h).unwrap_or_default());
+                }
+            }
+            NodeKind::WaitDelay { duration } => {
+                m.insert("duration".into(), s(&duration.text));
+            }
+            NodeKind::WaitEvent {
+                event,
+                where_,
+                timeout,
+            } => {
+                m.insert("event".into(), s(event));
+                cond(where_, &mut m, "where");
+                m.insert("timeout".into(), s(&timeout.text));
+            }
+            NodeKind::ActionOffer { offer } => {
+                m.insert("offer".into(), s(offer));
+            }
+            NodeKind::ActionTouch {
+                channels,
+                template,
+                content,
+            } => {
+                m.insert(
+                    "channels".into(),
+                    Value::Array(channels.iter().map(|c| s(c.as_str())).collect()),
+                );
+                m.insert("template".into(), s(template));
+                if let Some(c) = content {
+                    m.insert("content".into(), c.clone());
+                }
+            }
+            NodeKind::ActionPoints { amount, reason } => {
+                m.insert("amount".into(), (*amount).into());
+                if let Some(r) = reason {
+                    m.insert("reason".into(), s(r));
+                }
+            }
+            NodeKind::ActionUpdate { set } => {
+                m.insert("set".into(), Value::Object(set.clone()));
+            }
+            NodeKind::Exit => {}
+            NodeKind::Unknown { params, .. } | NodeKind::Invalid { params, .. } => {
+                return params.clone()
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+impl Node {
+    pub fn ports(&self) -> Option<Vec<&str>> {
+        self.kind.ports()
+    }
+}
+
+impl Serialize for Node {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("type", self.kind.type_name())?;
+        let mut params = self.kind.params();
+        if let Value::Object(p) = &mut params {
+            for (k, v) in &self.params_extra {
+                p.insert(k.clone(), v.clone());
+            }
+        }
+        m.serialize_entry("params", &params)?;
+        if let Some(l) = &self.label {
+            m.serialize_entry("label", l)?;
+        }
+        if let Some(p) = &self.position {
+            m.serialize_entry("position", p)?;
+        }
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
