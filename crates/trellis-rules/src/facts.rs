@@ -1,0 +1,75 @@
+//! Facts: what conditions read. A field is a dot path (`user.city`, `cart.total_amount`,
+//! `items.0.sku`) compiled once into segments.
+
+use serde_json::Value;
+use std::fmt;
+
+/// A compiled dot path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FieldPath {
+    pub text: String,
+    pub segments: Vec<Segment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Segment {
+    pub key: String,
+    /// The segment read as an array index, when it is one.
+    pub index: Option<usize>,
+}
+
+impl FieldPath {
+    pub fn new(text: &str) -> FieldPath {
+        FieldPath {
+            text: text.to_owned(),
+            segments: text
+                .split('.')
+                .map(|k| Segment {
+                    key: k.to_owned(),
+                    index: k.parse().ok(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Walks a JSON value along the path. `null` counts as missing.
+    pub fn lookup<'v>(&self, root: &'v Value) -> Option<&'v Value> {
+        lookup_segments(root, &self.segments)
+    }
+}
+
+pub fn lookup_segments<'v>(root: &'v Value, segments: &[Segment]) -> Option<&'v Value> {
+    let mut cur = root;
+    for s in segments {
+        cur = match cur {
+            Value::Object(m) => m.get(&s.key)?,
+            Value::Array(a) => a.get(s.index?)?,
+            _ => return None,
+        };
+    }
+    (!cur.is_null()).then_some(cur)
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A source of facts. `None` (or a `null`) is a missing fact.
+pub trait Facts {
+    fn get(&self, field: &FieldPath) -> Option<&Value>;
+}
+
+/// A JSON object whose fields the conditions address by dot path.
+impl Facts for Value {
+    fn get(&self, field: &FieldPath) -> Option<&Value> {
+        field.lookup(self)
+    }
+}
+
+impl<F: Facts + ?Sized> Facts for &F {
+    fn get(&self, field: &FieldPath) -> Option<&Value> {
+        (**self).get(field)
+    }
+}
