@@ -1,1 +1,208 @@
-fn main() {}
+//! `trellis`: the command line of the Trellis marketing-journey platform.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::Value;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use trellis_model::{Diagnostic, Severity};
+use trellis_rules::{read_rules, RuleSet, Scratch};
+
+#[derive(Parser)]
+#[command(name = "trellis", version, about = "Trellis: marketing journeys, validated, simulated and run")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a workspace (or single-journey) document. Exit 0: no errors; 1: errors; 2: unreadable.
+    Validate {
+        workspace: PathBuf,
+        /// `json` (default): one JSON array on stdout; `text`: a readable listing.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+    /// Rule sets of the condition DSL.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Evaluate every fact of a JSON Lines file against a rules file; one result line per fact.
+    Eval {
+        rules: PathBuf,
+        #[arg(long)]
+        facts: PathBuf,
+        /// Write results here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Explain why one fact did or did not match each rule (or one rule).
+    Explain {
+        rules: PathBuf,
+        /// The fact, as a JSON object.
+        #[arg(long)]
+        fact: String,
+        /// Only this rule.
+        #[arg(long)]
+        rule: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Text,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let run = match cli.command {
+        Command::Validate { workspace, format } => validate(&workspace, format),
+        Command::Rules { command: RulesCommand::Eval { rules, facts, out } } => rules_eval(&rules, &facts, out.as_deref()),
+        Command::Rules { command: RulesCommand::Explain { rules, fact, rule } } => rules_explain(&rules, &fact, rule.as_deref()),
+    };
+    match run {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("trellis: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn validate(path: &std::path::Path, format: Format) -> Result<ExitCode> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (_, diags) = trellis_graph::validate_bytes(&bytes);
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&diags)?)?,
+        Format::Text => print_text(&mut out, path, &diags)?,
+    }
+    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn print_text(out: &mut impl Write, path: &std::path::Path, diags: &[Diagnostic]) -> Result<()> {
+    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diags.len() - errors;
+    for d in diags {
+        writeln!(out, "{}: {d}", path.display())?;
+    }
+    if diags.is_empty() {
+        writeln!(out, "{}: valid, no problems found", path.display())?;
+    } else {
+        writeln!(out, "{} error(s), {} warning(s)", errors, warnings)?;
+    }
+    Ok(())
+}
+
+fn load_rules(path: &std::path::Path) -> Result<Result<RuleSet, ExitCode>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let doc: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("{}: not valid JSON at line {}, column {}", path.display(), e.line(), e.column());
+            return Ok(Err(ExitCode::from(1)));
+        }
+    };
+    match read_rules(&doc) {
+        Ok(rules) => Ok(Ok(RuleSet::compile(rules))),
+        Err(errs) => {
+            for e in errs {
+                eprintln!("{}: {} (at {})", path.display(), e.message, e.path);
+            }
+            Ok(Err(ExitCode::from(1)))
+        }
+    }
+}
+
+fn rules_eval(rules: &std::path::Path, facts: &std::path::Path, out: Option<&std::path::Path>) -> Result<ExitCode> {
+    let set = match load_rules(rules)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let file = std::fs::File::open(facts).with_context(|| format!("cannot read {}", facts.display()))?;
+    // Parse everything first so the reported time is evaluation only.
+    let mut parsed: Vec<Result<Value, String>> = Vec::new();
+    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("cannot read {}", facts.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        parsed.push(match serde_json::from_str::<Value>(&line) {
+            Ok(v) if v.is_object() => Ok(v),
+            Ok(_) => Err(format!("line {}: a fact must be a JSON object", n + 1)),
+            Err(e) => Err(format!("line {}: not valid JSON (column {}): {e}", n + 1, e.column())),
+        });
+    }
+    let mut results: Vec<Option<(Vec<u32>, Vec<u32>)>> = Vec::with_capacity(parsed.len());
+    let mut scratch = Scratch::default();
+    let start = Instant::now();
+    for p in &parsed {
+        results.push(p.as_ref().ok().map(|f| {
+            set.eval_into(f, &mut scratch);
+            (scratch.matched.clone(), scratch.winners.clone())
+        }));
+    }
+    let elapsed = start.elapsed();
+    let sink: Box<dyn Write> = match out {
+        Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut w = BufWriter::new(sink);
+    let ids = |v: &[u32]| -> Vec<&str> { v.iter().map(|&i| set.rule(i).id.as_str()).collect() };
+    let mut bad = 0usize;
+    for (p, r) in parsed.iter().zip(&results) {
+        match (p, r) {
+            (_, Some((m, win))) => serde_json::to_writer(&mut w, &serde_json::json!({ "matched": ids(m), "winners": ids(win) }))?,
+            (Err(e), None) => {
+                bad += 1;
+                eprintln!("{}: {e}; skipped", facts.display());
+                serde_json::to_writer(&mut w, &serde_json::json!({ "error": e }))?
+            }
+            (Ok(_), None) => {}
+        }
+        w.write_all(b"\n")?;
+    }
+    w.flush()?;
+    let n = results.iter().filter(|r| r.is_some()).count();
+    let per = if n > 0 { elapsed.as_secs_f64() * 1e6 / n as f64 } else { 0.0 };
+    let (leaves, clauses, fields) = set.shape();
+    eprintln!(
+        "evaluated {n} facts against {} rules in {:.3} ms ({per:.2} µs per fact; {leaves} distinct leaves, {clauses} clauses, {fields} fields){}",
+        set.len(),
+        elapsed.as_secs_f64() * 1e3,
+        if bad > 0 { format!("; {bad} bad line(s) skipped") } else { String::new() }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rules_explain(rules: &std::path::Path, fact: &str, only: Option<&str>) -> Result<ExitCode> {
+    let set = match load_rules(rules)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let fact: Value = serde_json::from_str(fact).context("--fact is not valid JSON")?;
+    let ids: Vec<String> = match only {
+        Some(id) => {
+            if set.find(id).is_none() {
+                eprintln!("no rule {id:?} in {}", rules.display());
+                return Ok(ExitCode::from(1));
+            }
+            vec![id.to_owned()]
+        }
+        None => set.rules().map(|r| r.id.clone()).collect(),
+    };
+    let out: Vec<_> = ids.iter().filter_map(|id| set.explain(&fact, id)).collect();
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,349 @@
+//! Validation of Trellis workspaces. Reading (`trellis-model`) reports malformed values; this
+//! crate builds a petgraph graph of each journey and reports every structural problem at once:
+//! duplicate ids, dangling edges, reused ports, missing triggers, unreachable nodes, instant
+//! cycles, unknown offers, unconnected ports, budgets too short for their stock, and conditions
+//! or branches no user can ever satisfy.
+//!
+//! Validation is data: `validate*` return `Vec<Diagnostic>`, never an error.
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::{Bfs, EdgeRef};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use trellis_model::{
+    read_bytes, read_value, Code, Condition, Diagnostic, Journey, NodeKind, ReadOutcome, Workspace,
+};
+use trellis_rules::analysis::{satisfiability, Sat};
+
+/// Reads and validates a document from bytes: reader diagnostics, then graph diagnostics.
+pub fn validate_bytes(bytes: &[u8]) -> (Option<Workspace>, Vec<Diagnostic>) {
+    finish(read_bytes(bytes))
+}
+
+/// Reads and validates a parsed document.
+pub fn validate_value(v: &Value) -> (Option<Workspace>, Vec<Diagnostic>) {
+    finish(read_value(v))
+}
+
+fn finish(o: ReadOutcome) -> (Option<Workspace>, Vec<Diagnostic>) {
+    let mut diags = o.diagnostics;
+    if let Some(ws) = &o.workspace {
+        let more = validate_with(ws, &diags);
+        diags.extend(more);
+    }
+    (o.workspace, diags)
+}
+
+/// Graph checks of an already-read workspace.
+pub fn validate(ws: &Workspace) -> Vec<Diagnostic> {
+    validate_with(ws, &[])
+}
+
+/// Graph checks; `reader` holds the reader's diagnostics so that placeholders it left for bad
+/// values are not reported twice.
+pub fn validate_with(ws: &Workspace, reader: &[Diagnostic]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut seen = HashMap::new();
+    for (i, o) in ws.offers.iter().enumerate() {
+        if o.id.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen.insert(o.id.as_str(), i) {
+            out.push(
+                Diagnostic::new(Code::DuplicateId, format!("offer id {:?} is already used by offer #{first}", o.id))
+                    .at(format!("/offers/{i}/id")),
+            );
+        }
+    }
+    let mut seen = HashMap::new();
+    for (i, j) in ws.journeys.iter().enumerate() {
+        let base = if ws.single_journey { String::new() } else { format!("/journeys/{i}") };
+        if !j.id.is_empty() {
+            if let Some(first) = seen.insert(j.id.as_str(), i) {
+                out.push(
+                    Diagnostic::new(Code::DuplicateId, format!("journey id {:?} is already used by journey #{first}", j.id))
+                        .journey(Some(&j.id))
+                        .at(format!("{base}/id")),
+                );
+            }
+        }
+        let bad_paths: Vec<&str> = reader.iter().filter_map(|d| d.path.as_deref()).filter(|p| p.starts_with(&base)).collect();
+        JourneyCheck { ws, j, base: &base, bad_paths, out: &mut out }.run();
+    }
+    out
+}
+
+struct JourneyCheck<'a> {
+    ws: &'a Workspace,
+    j: &'a Journey,
+    base: &'a str,
+    bad_paths: Vec<&'a str>,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl JourneyCheck<'_> {
+    fn diag(&mut self, code: Code, msg: String, path: String) -> &mut Diagnostic {
+        let jid = (!self.j.id.is_empty()).then_some(self.j.id.as_str());
+        self.out.push(Diagnostic::new(code, msg).journey(jid).at(path));
+        self.out.last_mut().expect("just pushed")
+    }
+
+    fn node_diag(&mut self, code: Code, idx: usize, msg: String, suffix: &str) {
+        let id = self.j.nodes[idx].id.clone();
+        let path = format!("{}/nodes/{idx}{suffix}", self.base);
+        let d = self.diag(code, msg, path);
+        if !id.is_empty() {
+            d.node = Some(id);
+        }
+    }
+
+    fn edge_diag(&mut self, code: Code, k: usize, msg: String, field: &str) {
+        let path = format!("{}/edges/{k}{field}", self.base);
+        self.diag(code, msg, path).edge = Some(k);
+    }
+
+    fn reported(&self, path: &str) -> bool {
+        self.bad_paths
+            .iter()
+            .any(|p| p.starts_with(path) && (p.len() == path.len() || p.as_bytes()[path.len()] == b'/'))
+    }
+
+    fn run(mut self) {
+        let j = self.j;
+        // Nodes: ids, types.
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for (i, n) in j.nodes.iter().enumerate() {
+            if n.id.is_empty() {
+                continue;
+            }
+            if let Some(&first) = index.get(n.id.as_str()) {
+                self.node_diag(Code::DuplicateId, i, format!("node id {:?} is already used by node #{first}", n.id), "/id");
+            } else {
+                index.insert(&n.id, i);
+            }
+            if let NodeKind::Unknown { type_name, .. } = &n.kind {
+                if !type_name.is_empty() {
+                    self.node_diag(
+                        Code::UnknownNodeType,
+                        i,
+                        format!("unknown node type {type_name:?}; known types are {}", trellis_model::NODE_TYPES.join(", ")),
+                        "/type",
+                    );
+                }
+            }
+        }
+        let triggers: Vec<usize> = (0..j.nodes.len()).filter(|&i| j.nodes[i].kind.is_trigger()).collect();
+        if triggers.is_empty() {
+            let path = format!("{}/nodes", self.base);
+            self.diag(Code::NoTrigger, "the journey has no trigger node: add an event, schedule or pattern trigger so users can enter".into(), path);
+        }
+
+        // Edges.
+        let mut g: DiGraph<usize, usize> = DiGraph::with_capacity(j.nodes.len(), j.edges.len());
+        let gi: Vec<NodeIndex> = (0..j.nodes.len()).map(|i| g.add_node(i)).collect();
+        let mut used_ports: HashMap<(usize, &str), usize> = HashMap::new();
+        for (k, e) in j.edges.iter().enumerate() {
+            if self.reported(&format!("{}/edges/{k}", self.base)) {
+                continue;
+            }
+            let from = index.get(e.from.as_str()).copied();
+            let to = index.get(e.to.as_str()).copied();
+            let mut ok = true;
+            if from.is_none() {
+                self.edge_diag(Code::DanglingEdge, k, format!("the edge starts at {:?}, which is not a node of this journey", e.from), "/from");
+                ok = false;
+            }
+            if to.is_none() {
+                self.edge_diag(Code::DanglingEdge, k, format!("the edge leads to {:?}, which is not a node of this journey", e.to), "/to");
+                ok = false;
+            }
+            if let Some(f) = from {
+                if let Some(ports) = j.nodes[f].ports() {
+                    if !ports.contains(&e.port.as_str()) {
+                        let has = if ports.is_empty() { "no output ports".to_owned() } else { format!("ports {}", ports.join(", ")) };
+                        self.edge_diag(Code::DanglingEdge, k, format!("node {:?} has no port {:?} (it has {has})", e.from, e.port), "/port");
+                        ok = false;
+                    }
+                }
+            }
+            if let Some(t) = to {
+                if j.nodes[t].kind.is_trigger() {
+                    self.edge_diag(Code::TriggerInput, k, format!("the edge leads into trigger {:?}; triggers start a journey and take no input", e.to), "/to");
+                    ok = false;
+                }
+            }
+            if let Some(f) = from {
+                if let Some(first) = used_ports.get(&(f, e.port.as_str())) {
+                    self.edge_diag(Code::PortReused, k, format!("port {:?} of node {:?} already has edge #{first}; a port carries one edge", e.port, e.from), "/port");
+                    continue;
+                }
+                used_ports.insert((f, e.port.as_str()), k);
+            }
+            if ok {
+                if let (Some(f), Some(t)) = (from, to) {
+                    g.add_edge(gi[f], gi[t], k);
+                }
+            }
+        }
+
+        // Reachability from the triggers.
+        let mut reached = vec![false; j.nodes.len()];
+        for &t in &triggers {
+            let mut bfs = Bfs::new(&g, gi[t]);
+            while let Some(n) = bfs.next(&g) {
+                reached[g[n]] = true;
+            }
+        }
+        if !triggers.is_empty() {
+            for (i, n) in j.nodes.iter().enumerate() {
+                if !reached[i] && !n.id.is_empty() {
+                    self.node_diag(Code::Unreachable, i, format!("no trigger leads to node {:?}; connect it or delete it", n.id), "");
+                }
+            }
+        }
+
+        // Instant cycles: strongly connected components once wait nodes are removed.
+        let waits: HashSet<usize> = (0..j.nodes.len()).filter(|&i| j.nodes[i].kind.is_wait()).collect();
+        let instant = g.filter_map(|_, &i| (!waits.contains(&i)).then_some(i), |_, &k| Some(k));
+        let mut sccs: Vec<Vec<usize>> = tarjan_scc(&instant)
+            .into_iter()
+            .filter(|c| c.len() > 1 || instant.edges(c[0]).any(|e| e.target() == c[0]))
+            .map(|c| {
+                let mut v: Vec<usize> = c.iter().map(|&n| instant[n]).collect();
+                v.sort_unstable();
+                v
+            })
+            .collect();
+        sccs.sort();
+        for c in sccs {
+            let names: Vec<&str> = c.iter().map(|&i| j.nodes[i].id.as_str()).collect();
+            self.node_diag(
+                Code::InstantCycle,
+                c[0],
+                format!("nodes {} form a loop with no wait on it: a user would go round it forever in one instant; add a wait.delay or wait.event", names.join(" → ")),
+                "",
+            );
+        }
+
+        // Offers, ports, budgets, conditions.
+        let mut warned_budget = HashSet::new();
+        for (i, n) in j.nodes.iter().enumerate() {
+            let connected = |port: &str| used_ports.contains_key(&(i, port));
+            if let NodeKind::ActionOffer { offer } = &n.kind {
+                match self.ws.offer(offer) {
+                    None => self.node_diag(Code::UnknownOffer, i, format!("offer {offer:?} is not in the offer catalog"), "/params/offer"),
+                    Some(o) => match &j.campaign {
+                        None => self.node_diag(Code::BadParam, i, "the journey has no campaign, so no budget to issue this offer from; add a campaign with a budget".into(), "/params/offer"),
+                        Some(c) => {
+                            if let Some(stock) = o.stock {
+                                let need = Decimal::from(stock) * o.face_value.value;
+                                if need > c.budget.total.value && warned_budget.insert(offer.as_str()) {
+                                    self.node_diag(
+                                        Code::BudgetShort,
+                                        i,
+                                        format!("offer {offer:?}: stock {stock} × face value {} = {} exceeds campaign {:?}'s budget of {}; the budget runs out before the stock", o.face_value, need.normalize(), c.id, c.budget.total),
+                                        "/params/offer",
+                                    );
+                                }
+                            }
+                        }
+                    },
+                }
+            }
+            let dead = dead_ports(&n.kind);
+            for (port, why, at) in &dead {
+                if connected(port) && !why.is_empty() {
+                    self.node_diag(Code::DeadBranch, i, format!("no user can leave by port {port:?}: {why}"), at);
+                }
+            }
+            for (cond, at) in conditions(&n.kind) {
+                match satisfiability(cond) {
+                    Sat::Never => self.node_diag(Code::NeverTrue, i, format!("this condition can never be true: no user can satisfy it{}", match &n.kind {
+                        NodeKind::Condition { .. } => ", so the \"yes\" branch is never taken",
+                        NodeKind::Switch { .. } => ", so its case is never taken",
+                        NodeKind::TriggerEvent { .. } | NodeKind::TriggerPattern { .. } | NodeKind::TriggerSchedule { .. } => ", so no user enters here",
+                        _ => "",
+                    }), &at),
+                    Sat::Always if matches!(n.kind, NodeKind::Condition { .. }) => {
+                        self.node_diag(Code::AlwaysTrue, i, "this condition is always true, so the \"no\" branch is never taken".into(), &at)
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(ports) = n.ports() {
+                for p in ports {
+                    if !connected(p) && !dead.iter().any(|(d, _, _)| d == p) {
+                        self.node_diag(Code::UnconnectedPort, i, format!("port {p:?} of node {:?} has no edge: users leaving by it exit the journey", n.id), "");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The conditions inside a node's params, with their pointer suffix.
+fn conditions(k: &NodeKind) -> Vec<(&Condition, String)> {
+    match k {
+        NodeKind::TriggerEvent { where_: Some(c), .. } | NodeKind::TriggerPattern { where_: Some(c), .. } | NodeKind::WaitEvent { where_: Some(c), .. } => {
+            vec![(c, "/params/where".into())]
+        }
+        NodeKind::TriggerSchedule { audience, .. } => vec![(audience, "/params/audience".into())],
+        NodeKind::Condition { when } => vec![(when, "/params/when".into())],
+        NodeKind::Switch { cases } => cases.iter().enumerate().map(|(i, c)| (&c.when, format!("/params/cases/{i}/when"))).collect(),
+        _ => vec![],
+    }
+}
+
+/// Ports no user can ever take, with the reason and a pointer suffix.
+fn dead_ports(k: &NodeKind) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    match k {
+        NodeKind::Condition { when } => match satisfiability(when) {
+            // W_NEVER_TRUE / W_ALWAYS_TRUE already say so: reported as an empty reason.
+            Sat::Never => out.push(("yes".into(), String::new(), String::new())),
+            Sat::Always => out.push(("no".into(), String::new(), String::new())),
+            Sat::Maybe => {}
+        },
+        NodeKind::Switch { cases } => {
+            let mut earlier: Vec<&Condition> = Vec::new();
+            for (i, c) in cases.iter().enumerate() {
+                let sat = satisfiability(&c.when);
+                if earlier.iter().any(|e| **e == c.when) {
+                    out.push((c.port.clone(), "an earlier case has the same condition and wins first".into(), format!("/params/cases/{i}/when")));
+                } else if sat == Sat::Never {
+                    out.push((c.port.clone(), String::new(), String::new()));
+                }
+                if sat == Sat::Always {
+                    for later in &cases[i + 1..] {
+                        out.push((later.port.clone(), format!("case {:?} before it is always true", c.port), format!("/params/cases/{i}/when")));
+                    }
+                    out.push(("else".into(), format!("case {:?} is always true", c.port), format!("/params/cases/{i}/when")));
+                    break;
+                }
+                earlier.push(&c.when);
+            }
+        }
+        NodeKind::SplitRandom { branches, .. } => {
+            for (i, b) in branches.iter().enumerate() {
+                if b.percent.ppm == 0 {
+                    out.push((b.port.clone(), "its percent is 0".into(), format!("/params/branches/{i}/percent")));
+                }
+            }
+        }
+        NodeKind::SplitExperiment { variants, holdout_percent, .. } => {
+            for (i, b) in variants.iter().enumerate() {
+                if b.percent.ppm == 0 {
+                    out.push((b.port.clone(), "its percent is 0".into(), format!("/params/variants/{i}/percent")));
+                }
+            }
+            if holdout_percent.is_none_or(|h| h.ppm == 0) {
+                out.push(("holdout".into(), "holdout_percent is 0".into(), "/params/holdout_percent".into()));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
