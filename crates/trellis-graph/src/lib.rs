@@ -114,12 +114,15 @@ impl JourneyCheck<'_> {
         let j = self.j;
         // Nodes: ids, types.
         let mut index: HashMap<&str, usize> = HashMap::new();
+        // Later copies of a duplicated id: edges name the first, so nothing else is said of them.
+        let mut dups: HashSet<usize> = HashSet::new();
         for (i, n) in j.nodes.iter().enumerate() {
             if n.id.is_empty() {
                 continue;
             }
             if let Some(&first) = index.get(n.id.as_str()) {
                 self.node_diag(Code::DuplicateId, i, format!("node id {:?} is already used by node #{first}", n.id), "/id");
+                dups.insert(i);
             } else {
                 index.insert(&n.id, i);
             }
@@ -198,7 +201,7 @@ impl JourneyCheck<'_> {
         }
         if !triggers.is_empty() {
             for (i, n) in j.nodes.iter().enumerate() {
-                if !reached[i] && !n.id.is_empty() {
+                if !reached[i] && !n.id.is_empty() && !dups.contains(&i) {
                     self.node_diag(Code::Unreachable, i, format!("no trigger leads to node {:?}; connect it or delete it", n.id), "");
                 }
             }
@@ -230,6 +233,9 @@ impl JourneyCheck<'_> {
         // Offers, ports, budgets, conditions.
         let mut warned_budget = HashSet::new();
         for (i, n) in j.nodes.iter().enumerate() {
+            if dups.contains(&i) {
+                continue;
+            }
             let connected = |port: &str| used_ports.contains_key(&(i, port));
             if let NodeKind::ActionOffer { offer } = &n.kind {
                 match self.ws.offer(offer) {

@@ -132,8 +132,9 @@ pub fn read_rules(doc: &Value) -> Result<Vec<Rule>, Vec<RuleError>> {
 
 #[derive(Debug, Clone)]
 enum Matcher {
-    /// Clause ids whose bits must all be set, as (word, mask) pairs.
-    Cnf(Vec<(u32, u64)>),
+    /// Clause ids whose bits must all be set, as (word, mask) pairs in
+    /// `RuleSet::rule_masks[start..end]` (one contiguous array for every rule: no pointer chasing).
+    Cnf(u32, u32),
     /// Fallback for conditions whose CNF is too large.
     Tree(Nnf),
 }
@@ -153,6 +154,7 @@ pub struct RuleSet {
     /// Each distinct clause as (word, mask) pairs over the literal bits.
     clauses: Vec<Vec<(u32, u64)>>,
     rules: Vec<CompiledRule>,
+    rule_masks: Vec<(u32, u64)>,
     groups: Vec<String>,
 }
 
@@ -182,6 +184,7 @@ impl RuleSet {
         let mut clause_lits: Vec<Vec<Lit>> = Vec::new();
         let mut groups: Vec<String> = Vec::new();
         let mut compiled = Vec::with_capacity(rules.len());
+        let mut rule_masks = Vec::new();
         for rule in rules {
             let nnf = leaves.nnf(&rule.condition, false);
             let matcher = match nnf.cnf(CNF_LIMIT) {
@@ -197,7 +200,9 @@ impl RuleSet {
                         })
                         .collect();
                     ids.sort_unstable();
-                    Matcher::Cnf(masks(&ids))
+                    let start = rule_masks.len() as u32;
+                    rule_masks.extend(masks(&ids));
+                    Matcher::Cnf(start, rule_masks.len() as u32)
                 }
                 None => Matcher::Tree(nnf),
             };
@@ -214,6 +219,7 @@ impl RuleSet {
             leaves,
             clauses: clause_lits.iter().map(|c| masks(c)).collect(),
             rules: compiled,
+            rule_masks,
             groups,
         }
     }
@@ -256,27 +262,34 @@ impl RuleSet {
         }
         s.groups.clear();
         s.groups.resize(words(self.groups.len()), 0);
+        // Branch-free over the rules (whether a rule matches is unpredictable): every index is
+        // written, and the length only advances on a hit.
         s.matched.clear();
-        s.winners.clear();
+        s.matched.resize(self.rules.len(), 0);
+        let mut len = 0;
         for (i, r) in self.rules.iter().enumerate() {
             let hit = match &r.matcher {
-                Matcher::Cnf(m) => m.iter().all(|&(w, m)| s.clauses[w as usize] & m == m),
+                Matcher::Cnf(a, b) => self.rule_masks[*a as usize..*b as usize]
+                    .iter()
+                    .fold(true, |acc, &(w, m)| acc & (s.clauses[w as usize] & m == m)),
                 Matcher::Tree(t) => {
                     let lits = &s.lits;
                     t.eval(&mut |l: Lit| lits[(l / 64) as usize] & (1 << (l % 64)) != 0)
                 }
             };
-            if !hit {
-                continue;
-            }
-            s.matched.push(i as u32);
-            match r.group {
-                None => s.winners.push(i as u32),
+            s.matched[len] = i as u32;
+            len += usize::from(hit);
+        }
+        s.matched.truncate(len);
+        s.winners.clear();
+        for &i in &s.matched {
+            match self.rules[i as usize].group {
+                None => s.winners.push(i),
                 Some(g) => {
                     let (w, b) = ((g / 64) as usize, 1u64 << (g % 64));
                     if s.groups[w] & b == 0 {
                         s.groups[w] |= b;
-                        s.winners.push(i as u32);
+                        s.winners.push(i);
                     }
                 }
             }
