@@ -11,7 +11,11 @@ use trellis_model::{Diagnostic, Severity};
 use trellis_rules::{read_rules, RuleSet, Scratch};
 
 #[derive(Parser)]
-#[command(name = "trellis", version, about = "Trellis: marketing journeys, validated, simulated and run")]
+#[command(
+    name = "trellis",
+    version,
+    about = "Trellis: marketing journeys, validated, simulated and run"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,8 +70,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let run = match cli.command {
         Command::Validate { workspace, format } => validate(&workspace, format),
-        Command::Rules { command: RulesCommand::Eval { rules, facts, out } } => rules_eval(&rules, &facts, out.as_deref()),
-        Command::Rules { command: RulesCommand::Explain { rules, fact, rule } } => rules_explain(&rules, &fact, rule.as_deref()),
+        Command::Rules {
+            command: RulesCommand::Eval { rules, facts, out },
+        } => rules_eval(&rules, &facts, out.as_deref()),
+        Command::Rules {
+            command: RulesCommand::Explain { rules, fact, rule },
+        } => rules_explain(&rules, &fact, rule.as_deref()),
     };
     match run {
         Ok(code) => code,
@@ -88,11 +96,18 @@ fn validate(path: &std::path::Path, format: Format) -> Result<ExitCode> {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&diags)?)?,
         Format::Text => print_text(&mut out, path, &diags)?,
     }
-    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_text(out: &mut impl Write, path: &std::path::Path, diags: &[Diagnostic]) -> Result<()> {
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diags.len() - errors;
     for d in diags {
         writeln!(out, "{}: {d}", path.display())?;
@@ -106,11 +121,17 @@ fn print_text(out: &mut impl Write, path: &std::path::Path, diags: &[Diagnostic]
 }
 
 fn load_rules(path: &std::path::Path) -> Result<Result<RuleSet, ExitCode>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let doc: Value = match serde_json::from_str(&text) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("{}: not valid JSON at line {}, column {}", path.display(), e.line(), e.column());
+            eprintln!(
+                "{}: not valid JSON at line {}, column {}",
+                path.display(),
+                e.line(),
+                e.column()
+            );
             return Ok(Err(ExitCode::from(1)));
         }
     };
@@ -125,12 +146,17 @@ fn load_rules(path: &std::path::Path) -> Result<Result<RuleSet, ExitCode>> {
     }
 }
 
-fn rules_eval(rules: &std::path::Path, facts: &std::path::Path, out: Option<&std::path::Path>) -> Result<ExitCode> {
+fn rules_eval(
+    rules: &std::path::Path,
+    facts: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> Result<ExitCode> {
     let set = match load_rules(rules)? {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let file = std::fs::File::open(facts).with_context(|| format!("cannot read {}", facts.display()))?;
+    let file =
+        std::fs::File::open(facts).with_context(|| format!("cannot read {}", facts.display()))?;
     // Parse everything first so the reported time is evaluation only.
     let mut parsed: Vec<Result<Value, String>> = Vec::new();
     for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
@@ -141,7 +167,11 @@ fn rules_eval(rules: &std::path::Path, facts: &std::path::Path, out: Option<&std
         parsed.push(match serde_json::from_str::<Value>(&line) {
             Ok(v) if v.is_object() => Ok(v),
             Ok(_) => Err(format!("line {}: a fact must be a JSON object", n + 1)),
-            Err(e) => Err(format!("line {}: not valid JSON (column {}): {e}", n + 1, e.column())),
+            Err(e) => Err(format!(
+                "line {}: not valid JSON (column {}): {e}",
+                n + 1,
+                e.column()
+            )),
         });
     }
     let mut results: Vec<Option<(Vec<u32>, Vec<u32>)>> = Vec::with_capacity(parsed.len());
@@ -155,7 +185,9 @@ fn rules_eval(rules: &std::path::Path, facts: &std::path::Path, out: Option<&std
     }
     let elapsed = start.elapsed();
     let sink: Box<dyn Write> = match out {
-        Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?),
+        Some(p) => Box::new(
+            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        ),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut w = BufWriter::new(sink);
@@ -163,7 +195,10 @@ fn rules_eval(rules: &std::path::Path, facts: &std::path::Path, out: Option<&std
     let mut bad = 0usize;
     for (p, r) in parsed.iter().zip(&results) {
         match (p, r) {
-            (_, Some((m, win))) => serde_json::to_writer(&mut w, &serde_json::json!({ "matched": ids(m), "winners": ids(win) }))?,
+            (_, Some((m, win))) => serde_json::to_writer(
+                &mut w,
+                &serde_json::json!({ "matched": ids(m), "winners": ids(win) }),
+            )?,
             (Err(e), None) => {
                 bad += 1;
                 eprintln!("{}: {e}; skipped", facts.display());
@@ -175,7 +210,11 @@ fn rules_eval(rules: &std::path::Path, facts: &std::path::Path, out: Option<&std
     }
     w.flush()?;
     let n = results.iter().filter(|r| r.is_some()).count();
-    let per = if n > 0 { elapsed.as_secs_f64() * 1e6 / n as f64 } else { 0.0 };
+    let per = if n > 0 {
+        elapsed.as_secs_f64() * 1e6 / n as f64
+    } else {
+        0.0
+    };
     let (leaves, clauses, fields) = set.shape();
     eprintln!(
         "evaluated {n} facts against {} rules in {:.3} ms ({per:.2} µs per fact; {leaves} distinct leaves, {clauses} clauses, {fields} fields){}",

@@ -6,6 +6,8 @@
 //!
 //! Validation is data: `validate*` return `Vec<Diagnostic>`, never an error.
 
+pub mod synthetic;
+
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, EdgeRef};
@@ -52,25 +54,46 @@ pub fn validate_with(ws: &Workspace, reader: &[Diagnostic]) -> Vec<Diagnostic> {
         }
         if let Some(first) = seen.insert(o.id.as_str(), i) {
             out.push(
-                Diagnostic::new(Code::DuplicateId, format!("offer id {:?} is already used by offer #{first}", o.id))
-                    .at(format!("/offers/{i}/id")),
+                Diagnostic::new(
+                    Code::DuplicateId,
+                    format!("offer id {:?} is already used by offer #{first}", o.id),
+                )
+                .at(format!("/offers/{i}/id")),
             );
         }
     }
     let mut seen = HashMap::new();
     for (i, j) in ws.journeys.iter().enumerate() {
-        let base = if ws.single_journey { String::new() } else { format!("/journeys/{i}") };
+        let base = if ws.single_journey {
+            String::new()
+        } else {
+            format!("/journeys/{i}")
+        };
         if !j.id.is_empty() {
             if let Some(first) = seen.insert(j.id.as_str(), i) {
                 out.push(
-                    Diagnostic::new(Code::DuplicateId, format!("journey id {:?} is already used by journey #{first}", j.id))
-                        .journey(Some(&j.id))
-                        .at(format!("{base}/id")),
+                    Diagnostic::new(
+                        Code::DuplicateId,
+                        format!("journey id {:?} is already used by journey #{first}", j.id),
+                    )
+                    .journey(Some(&j.id))
+                    .at(format!("{base}/id")),
                 );
             }
         }
-        let bad_paths: Vec<&str> = reader.iter().filter_map(|d| d.path.as_deref()).filter(|p| p.starts_with(&base)).collect();
-        JourneyCheck { ws, j, base: &base, bad_paths, out: &mut out }.run();
+        let bad_paths: Vec<&str> = reader
+            .iter()
+            .filter_map(|d| d.path.as_deref())
+            .filter(|p| p.starts_with(&base))
+            .collect();
+        JourneyCheck {
+            ws,
+            j,
+            base: &base,
+            bad_paths,
+            out: &mut out,
+        }
+        .run();
     }
     out
 }
@@ -86,7 +109,8 @@ struct JourneyCheck<'a> {
 impl JourneyCheck<'_> {
     fn diag(&mut self, code: Code, msg: String, path: String) -> &mut Diagnostic {
         let jid = (!self.j.id.is_empty()).then_some(self.j.id.as_str());
-        self.out.push(Diagnostic::new(code, msg).journey(jid).at(path));
+        self.out
+            .push(Diagnostic::new(code, msg).journey(jid).at(path));
         self.out.last_mut().expect("just pushed")
     }
 
@@ -105,9 +129,9 @@ impl JourneyCheck<'_> {
     }
 
     fn reported(&self, path: &str) -> bool {
-        self.bad_paths
-            .iter()
-            .any(|p| p.starts_with(path) && (p.len() == path.len() || p.as_bytes()[path.len()] == b'/'))
+        self.bad_paths.iter().any(|p| {
+            p.starts_with(path) && (p.len() == path.len() || p.as_bytes()[path.len()] == b'/')
+        })
     }
 
     fn run(mut self) {
@@ -121,7 +145,12 @@ impl JourneyCheck<'_> {
                 continue;
             }
             if let Some(&first) = index.get(n.id.as_str()) {
-                self.node_diag(Code::DuplicateId, i, format!("node id {:?} is already used by node #{first}", n.id), "/id");
+                self.node_diag(
+                    Code::DuplicateId,
+                    i,
+                    format!("node id {:?} is already used by node #{first}", n.id),
+                    "/id",
+                );
                 dups.insert(i);
             } else {
                 index.insert(&n.id, i);
@@ -131,13 +160,18 @@ impl JourneyCheck<'_> {
                     self.node_diag(
                         Code::UnknownNodeType,
                         i,
-                        format!("unknown node type {type_name:?}; known types are {}", trellis_model::NODE_TYPES.join(", ")),
+                        format!(
+                            "unknown node type {type_name:?}; known types are {}",
+                            trellis_model::NODE_TYPES.join(", ")
+                        ),
                         "/type",
                     );
                 }
             }
         }
-        let triggers: Vec<usize> = (0..j.nodes.len()).filter(|&i| j.nodes[i].kind.is_trigger()).collect();
+        let triggers: Vec<usize> = (0..j.nodes.len())
+            .filter(|&i| j.nodes[i].kind.is_trigger())
+            .collect();
         if triggers.is_empty() {
             let path = format!("{}/nodes", self.base);
             self.diag(Code::NoTrigger, "the journey has no trigger node: add an event, schedule or pattern trigger so users can enter".into(), path);
@@ -155,18 +189,43 @@ impl JourneyCheck<'_> {
             let to = index.get(e.to.as_str()).copied();
             let mut ok = true;
             if from.is_none() {
-                self.edge_diag(Code::DanglingEdge, k, format!("the edge starts at {:?}, which is not a node of this journey", e.from), "/from");
+                self.edge_diag(
+                    Code::DanglingEdge,
+                    k,
+                    format!(
+                        "the edge starts at {:?}, which is not a node of this journey",
+                        e.from
+                    ),
+                    "/from",
+                );
                 ok = false;
             }
             if to.is_none() {
-                self.edge_diag(Code::DanglingEdge, k, format!("the edge leads to {:?}, which is not a node of this journey", e.to), "/to");
+                self.edge_diag(
+                    Code::DanglingEdge,
+                    k,
+                    format!(
+                        "the edge leads to {:?}, which is not a node of this journey",
+                        e.to
+                    ),
+                    "/to",
+                );
                 ok = false;
             }
             if let Some(f) = from {
                 if let Some(ports) = j.nodes[f].ports() {
                     if !ports.contains(&e.port.as_str()) {
-                        let has = if ports.is_empty() { "no output ports".to_owned() } else { format!("ports {}", ports.join(", ")) };
-                        self.edge_diag(Code::DanglingEdge, k, format!("node {:?} has no port {:?} (it has {has})", e.from, e.port), "/port");
+                        let has = if ports.is_empty() {
+                            "no output ports".to_owned()
+                        } else {
+                            format!("ports {}", ports.join(", "))
+                        };
+                        self.edge_diag(
+                            Code::DanglingEdge,
+                            k,
+                            format!("node {:?} has no port {:?} (it has {has})", e.from, e.port),
+                            "/port",
+                        );
                         ok = false;
                     }
                 }
@@ -202,13 +261,23 @@ impl JourneyCheck<'_> {
         if !triggers.is_empty() {
             for (i, n) in j.nodes.iter().enumerate() {
                 if !reached[i] && !n.id.is_empty() && !dups.contains(&i) {
-                    self.node_diag(Code::Unreachable, i, format!("no trigger leads to node {:?}; connect it or delete it", n.id), "");
+                    self.node_diag(
+                        Code::Unreachable,
+                        i,
+                        format!(
+                            "no trigger leads to node {:?}; connect it or delete it",
+                            n.id
+                        ),
+                        "",
+                    );
                 }
             }
         }
 
         // Instant cycles: strongly connected components once wait nodes are removed.
-        let waits: HashSet<usize> = (0..j.nodes.len()).filter(|&i| j.nodes[i].kind.is_wait()).collect();
+        let waits: HashSet<usize> = (0..j.nodes.len())
+            .filter(|&i| j.nodes[i].kind.is_wait())
+            .collect();
         let instant = g.filter_map(|_, &i| (!waits.contains(&i)).then_some(i), |_, &k| Some(k));
         let mut sccs: Vec<Vec<usize>> = tarjan_scc(&instant)
             .into_iter()
@@ -261,20 +330,39 @@ impl JourneyCheck<'_> {
             let dead = dead_ports(&n.kind);
             for (port, why, at) in &dead {
                 if connected(port) && !why.is_empty() {
-                    self.node_diag(Code::DeadBranch, i, format!("no user can leave by port {port:?}: {why}"), at);
+                    self.node_diag(
+                        Code::DeadBranch,
+                        i,
+                        format!("no user can leave by port {port:?}: {why}"),
+                        at,
+                    );
                 }
             }
             for (cond, at) in conditions(&n.kind) {
                 match satisfiability(cond) {
-                    Sat::Never => self.node_diag(Code::NeverTrue, i, format!("this condition can never be true: no user can satisfy it{}", match &n.kind {
-                        NodeKind::Condition { .. } => ", so the \"yes\" branch is never taken",
-                        NodeKind::Switch { .. } => ", so its case is never taken",
-                        NodeKind::TriggerEvent { .. } | NodeKind::TriggerPattern { .. } | NodeKind::TriggerSchedule { .. } => ", so no user enters here",
-                        _ => "",
-                    }), &at),
-                    Sat::Always if matches!(n.kind, NodeKind::Condition { .. }) => {
-                        self.node_diag(Code::AlwaysTrue, i, "this condition is always true, so the \"no\" branch is never taken".into(), &at)
-                    }
+                    Sat::Never => self.node_diag(
+                        Code::NeverTrue,
+                        i,
+                        format!(
+                            "this condition can never be true: no user can satisfy it{}",
+                            match &n.kind {
+                                NodeKind::Condition { .. } =>
+                                    ", so the \"yes\" branch is never taken",
+                                NodeKind::Switch { .. } => ", so its case is never taken",
+                                NodeKind::TriggerEvent { .. }
+                                | NodeKind::TriggerPattern { .. }
+                                | NodeKind::TriggerSchedule { .. } => ", so no user enters here",
+                                _ => "",
+                            }
+                        ),
+                        &at,
+                    ),
+                    Sat::Always if matches!(n.kind, NodeKind::Condition { .. }) => self.node_diag(
+                        Code::AlwaysTrue,
+                        i,
+                        "this condition is always true, so the \"no\" branch is never taken".into(),
+                        &at,
+                    ),
                     _ => {}
                 }
             }
@@ -292,12 +380,24 @@ impl JourneyCheck<'_> {
 /// The conditions inside a node's params, with their pointer suffix.
 fn conditions(k: &NodeKind) -> Vec<(&Condition, String)> {
     match k {
-        NodeKind::TriggerEvent { where_: Some(c), .. } | NodeKind::TriggerPattern { where_: Some(c), .. } | NodeKind::WaitEvent { where_: Some(c), .. } => {
+        NodeKind::TriggerEvent {
+            where_: Some(c), ..
+        }
+        | NodeKind::TriggerPattern {
+            where_: Some(c), ..
+        }
+        | NodeKind::WaitEvent {
+            where_: Some(c), ..
+        } => {
             vec![(c, "/params/where".into())]
         }
         NodeKind::TriggerSchedule { audience, .. } => vec![(audience, "/params/audience".into())],
         NodeKind::Condition { when } => vec![(when, "/params/when".into())],
-        NodeKind::Switch { cases } => cases.iter().enumerate().map(|(i, c)| (&c.when, format!("/params/cases/{i}/when"))).collect(),
+        NodeKind::Switch { cases } => cases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (&c.when, format!("/params/cases/{i}/when")))
+            .collect(),
         _ => vec![],
     }
 }
@@ -317,15 +417,27 @@ fn dead_ports(k: &NodeKind) -> Vec<(String, String, String)> {
             for (i, c) in cases.iter().enumerate() {
                 let sat = satisfiability(&c.when);
                 if earlier.iter().any(|e| **e == c.when) {
-                    out.push((c.port.clone(), "an earlier case has the same condition and wins first".into(), format!("/params/cases/{i}/when")));
+                    out.push((
+                        c.port.clone(),
+                        "an earlier case has the same condition and wins first".into(),
+                        format!("/params/cases/{i}/when"),
+                    ));
                 } else if sat == Sat::Never {
                     out.push((c.port.clone(), String::new(), String::new()));
                 }
                 if sat == Sat::Always {
                     for later in &cases[i + 1..] {
-                        out.push((later.port.clone(), format!("case {:?} before it is always true", c.port), format!("/params/cases/{i}/when")));
+                        out.push((
+                            later.port.clone(),
+                            format!("case {:?} before it is always true", c.port),
+                            format!("/params/cases/{i}/when"),
+                        ));
                     }
-                    out.push(("else".into(), format!("case {:?} is always true", c.port), format!("/params/cases/{i}/when")));
+                    out.push((
+                        "else".into(),
+                        format!("case {:?} is always true", c.port),
+                        format!("/params/cases/{i}/when"),
+                    ));
                     break;
                 }
                 earlier.push(&c.when);
@@ -334,22 +446,37 @@ fn dead_ports(k: &NodeKind) -> Vec<(String, String, String)> {
         NodeKind::SplitRandom { branches, .. } => {
             for (i, b) in branches.iter().enumerate() {
                 if b.percent.ppm == 0 {
-                    out.push((b.port.clone(), "its percent is 0".into(), format!("/params/branches/{i}/percent")));
+                    out.push((
+                        b.port.clone(),
+                        "its percent is 0".into(),
+                        format!("/params/branches/{i}/percent"),
+                    ));
                 }
             }
         }
-        NodeKind::SplitExperiment { variants, holdout_percent, .. } => {
+        NodeKind::SplitExperiment {
+            variants,
+            holdout_percent,
+            ..
+        } => {
             for (i, b) in variants.iter().enumerate() {
                 if b.percent.ppm == 0 {
-                    out.push((b.port.clone(), "its percent is 0".into(), format!("/params/variants/{i}/percent")));
+                    out.push((
+                        b.port.clone(),
+                        "its percent is 0".into(),
+                        format!("/params/variants/{i}/percent"),
+                    ));
                 }
             }
             if holdout_percent.is_none_or(|h| h.ppm == 0) {
-                out.push(("holdout".into(), "holdout_percent is 0".into(), "/params/holdout_percent".into()));
+                out.push((
+                    "holdout".into(),
+                    "holdout_percent is 0".into(),
+                    "/params/holdout_percent".into(),
+                ));
             }
         }
         _ => {}
     }
     out
 }
-

@@ -254,7 +254,10 @@ fn read_at(
         None
     };
     if depth > MAX_DEPTH {
-        return err(path.to_owned(), format!("conditions nest deeper than {MAX_DEPTH} levels"));
+        return err(
+            path.to_owned(),
+            format!("conditions nest deeper than {MAX_DEPTH} levels"),
+        );
     }
     let Value::Object(map) = v else {
         return err(
@@ -270,7 +273,12 @@ fn read_at(
                 format!("operator must be a string, found {}", kind_of(other)),
             )
         }
-        None => return err(format!("{path}/operator"), "a condition needs an \"operator\"".into()),
+        None => {
+            return err(
+                format!("{path}/operator"),
+                "a condition needs an \"operator\"".into(),
+            )
+        }
     };
     let group = match op {
         "AND" => Some(GroupOp::And),
@@ -281,7 +289,10 @@ fn read_at(
     if let Some(gop) = group {
         let extra = rest(map, &["operator", "children"]);
         let Some(children) = map.get("children") else {
-            return err(format!("{path}/children"), format!("a {op} group needs \"children\""));
+            return err(
+                format!("{path}/children"),
+                format!("a {op} group needs \"children\""),
+            );
         };
         let Value::Array(items) = children else {
             return err(
@@ -333,7 +344,12 @@ fn read_at(
                 format!("field must be a string, found {}", kind_of(other)),
             )
         }
-        None => return err(format!("{path}/field"), format!("the {op} leaf needs a \"field\"")),
+        None => {
+            return err(
+                format!("{path}/field"),
+                format!("the {op} leaf needs a \"field\""),
+            )
+        }
     };
     let mut bad = false;
     if let Some(why) = scope.check(&field) {
@@ -374,7 +390,10 @@ fn read_at(
                         Operand::Field(f.clone())
                     }
                     other => {
-                        verr(format!("a field operand must be a string, found {}", kind_of(other)));
+                        verr(format!(
+                            "a field operand must be a string, found {}",
+                            kind_of(other)
+                        ));
                         bad = true;
                         Operand::Value(Value::Null)
                     }
@@ -383,14 +402,23 @@ fn read_at(
         }
         v => {
             let problem = match leaf_op {
-                LeafOp::Exists => (!v.is_boolean()).then(|| format!("exists takes true or false, found {}", short(v))),
+                LeafOp::Exists => (!v.is_boolean())
+                    .then(|| format!("exists takes true or false, found {}", short(v))),
                 LeafOp::In | LeafOp::NotIn => match v {
-                    Value::Array(items) if items.iter().any(|i| !is_scalar(i)) => Some(format!("{op} takes a list of strings, numbers or booleans")),
+                    Value::Array(items) if items.iter().any(|i| !is_scalar(i)) => {
+                        Some(format!("{op} takes a list of strings, numbers or booleans"))
+                    }
                     Value::Array(_) => None,
-                    _ => Some(format!("{op} takes a list, e.g. [\"北京\", \"上海\"], found {}", kind_of(v))),
+                    _ => Some(format!(
+                        "{op} takes a list, e.g. [\"北京\", \"上海\"], found {}",
+                        kind_of(v)
+                    )),
                 },
                 LeafOp::Between => match v {
-                    Value::Array(items) if items.len() == 2 && items.iter().all(|i| i.is_number() || i.is_string()) => {
+                    Value::Array(items)
+                        if items.len() == 2
+                            && items.iter().all(|i| i.is_number() || i.is_string()) =>
+                    {
                         if items[0].is_number() != items[1].is_number() {
                             Some("between takes two bounds of one type".into())
                         } else {
@@ -399,11 +427,25 @@ fn read_at(
                     }
                     _ => Some(format!("between takes [low, high], found {}", short(v))),
                 },
-                LeafOp::Gt | LeafOp::Gte | LeafOp::Lt | LeafOp::Lte => (!(v.is_number() || v.is_string()))
-                    .then(|| format!("{op} compares with a number or a string, found {}", kind_of(v))),
-                LeafOp::StartsWith => (!v.is_string()).then(|| format!("starts_with takes a string, found {}", kind_of(v))),
-                LeafOp::Contains => (!is_scalar(v)).then(|| format!("contains takes a string, number or boolean, found {}", kind_of(v))),
-                LeafOp::Eq | LeafOp::Ne => v.is_null().then(|| format!("{op} null never matches (null counts as missing); use exists")),
+                LeafOp::Gt | LeafOp::Gte | LeafOp::Lt | LeafOp::Lte => {
+                    (!(v.is_number() || v.is_string())).then(|| {
+                        format!(
+                            "{op} compares with a number or a string, found {}",
+                            kind_of(v)
+                        )
+                    })
+                }
+                LeafOp::StartsWith => (!v.is_string())
+                    .then(|| format!("starts_with takes a string, found {}", kind_of(v))),
+                LeafOp::Contains => (!is_scalar(v)).then(|| {
+                    format!(
+                        "contains takes a string, number or boolean, found {}",
+                        kind_of(v)
+                    )
+                }),
+                LeafOp::Eq | LeafOp::Ne => v.is_null().then(|| {
+                    format!("{op} null never matches (null counts as missing); use exists")
+                }),
             };
             if let Some(m) = problem {
                 verr(m);
@@ -466,13 +508,34 @@ mod tests {
         ]});
         let e = read(v, FieldScope::Journey).unwrap_err();
         let paths: Vec<_> = e.iter().map(|e| e.path.as_str()).collect();
-        assert_eq!(paths, ["/children/0/field", "/children/1/value", "/children/2/value", "/children/3/operator", "/children/4/children"]);
+        assert_eq!(
+            paths,
+            [
+                "/children/0/field",
+                "/children/1/value",
+                "/children/2/value",
+                "/children/3/operator",
+                "/children/4/children"
+            ]
+        );
     }
 
     #[test]
     fn audience_scope() {
-        assert!(read(json!({"field": "event.type", "operator": "eq", "value": "x"}), FieldScope::Audience).is_err());
-        assert!(read(json!({"field": "now.hour", "operator": "eq", "value": 3}), FieldScope::Audience).is_ok());
-        assert!(read(json!({"field": "cart.total", "operator": "eq", "value": 3}), FieldScope::Any).is_ok());
+        assert!(read(
+            json!({"field": "event.type", "operator": "eq", "value": "x"}),
+            FieldScope::Audience
+        )
+        .is_err());
+        assert!(read(
+            json!({"field": "now.hour", "operator": "eq", "value": 3}),
+            FieldScope::Audience
+        )
+        .is_ok());
+        assert!(read(
+            json!({"field": "cart.total", "operator": "eq", "value": 3}),
+            FieldScope::Any
+        )
+        .is_ok());
     }
 }

@@ -69,13 +69,7 @@ impl Cron {
 }
 
 /// Parses one field into a bit set of allowed values; the flag says whether it restricts.
-fn field(
-    text: &str,
-    what: &str,
-    lo: u32,
-    hi: u32,
-    names: &[&str],
-) -> Result<(u64, bool), String> {
+fn field(text: &str, what: &str, lo: u32, hi: u32, names: &[&str]) -> Result<(u64, bool), String> {
     let mut bits = 0u64;
     let mut restricted = true;
     for part in text.split(',') {
@@ -175,7 +169,20 @@ mod tests {
 
     #[test]
     fn rejects_bad_crons() {
-        for bad in ["", "* * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "*/0 * * * *", "5-1 * * * *", "a * * * *", "* * * * * *", "1,,2 * * * *"] {
+        for bad in [
+            "",
+            "* * * *",
+            "60 * * * *",
+            "* 24 * * *",
+            "* * 0 * *",
+            "* * * 13 *",
+            "* * * * 8",
+            "*/0 * * * *",
+            "5-1 * * * *",
+            "a * * * *",
+            "* * * * * *",
+            "1,,2 * * * *",
+        ] {
             assert!(Cron::parse(bad).is_err(), "{bad:?}");
         }
     }

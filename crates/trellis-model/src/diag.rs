@@ -216,7 +216,10 @@ mod tests {
         for c in Code::ALL {
             let s = serde_json::to_value(c).unwrap();
             assert_eq!(s, serde_json::Value::String(c.as_str().into()));
-            assert_eq!(c.severity() == Severity::Error, c.as_str().starts_with("E_"));
+            assert_eq!(
+                c.severity() == Severity::Error,
+                c.as_str().starts_with("E_")
+            );
         }
     }
 }

@@ -485,9 +485,15 @@ pub enum NodeKind {
     },
     Exit,
     /// A type this version does not know (a newer version's node): kept as written.
-    Unknown { type_name: String, params: Value },
+    Unknown {
+        type_name: String,
+        params: Value,
+    },
     /// A known type whose params did not read; only ever next to `E_BAD_PARAM` diagnostics.
-    Invalid { type_name: String, params: Value },
+    Invalid {
+        type_name: String,
+        params: Value,
+    },
 }
 
 pub const NODE_TYPES: [&str; 14] = [
@@ -587,7 +593,10 @@ impl NodeKind {
                     .map(|b| {
                         let mut m = Map::new();
                         m.insert("port".into(), b.port.clone().into());
-                        m.insert("percent".into(), serde_json::to_value(b.percent).unwrap_or_default());
+                        m.insert(
+                            "percent".into(),
+                            serde_json::to_value(b.percent).unwrap_or_default(),
+                        );
                         m.extend(b.extra.clone());
                         Value::Object(m)
                     })
@@ -650,7 +659,10 @@ impl NodeKind {
                 m.insert("experiment".into(), s(experiment));
                 m.insert("variants".into(), branches(variants));
                 if let Some(h) = holdout_percent {
-                    m.insert("holdout_percent".into(), serde_json::to_value(h).unwrap_or_default());
+                    m.insert(
+                        "holdout_percent".into(),
+                        serde_json::to_value(h).unwrap_or_default(),
+                    );
                 }
             }
             NodeKind::WaitDelay { duration } => {

@@ -98,7 +98,11 @@ fn strict(o: ReadOutcome) -> Result<Workspace, ReadError> {
     match o.workspace {
         Some(w) if !o.diagnostics.iter().any(Diagnostic::is_error) => Ok(w),
         _ => Err(ReadError {
-            diagnostics: o.diagnostics.into_iter().filter(Diagnostic::is_error).collect(),
+            diagnostics: o
+                .diagnostics
+                .into_iter()
+                .filter(Diagnostic::is_error)
+                .collect(),
         }),
     }
 }
@@ -208,29 +212,55 @@ impl R {
         match v {
             Value::Object(m) => Some(m),
             other => {
-                self.report(site, path, format!("{what} must be an object, found {}", kind_of(other)));
+                self.report(
+                    site,
+                    path,
+                    format!("{what} must be an object, found {}", kind_of(other)),
+                );
                 None
             }
         }
     }
 
-    fn array<'v>(&mut self, m: &'v Obj, path: &str, key: &str, site: Site, required: bool) -> &'v [Value] {
+    fn array<'v>(
+        &mut self,
+        m: &'v Obj,
+        path: &str,
+        key: &str,
+        site: Site,
+        required: bool,
+    ) -> &'v [Value] {
         match m.get(key) {
             Some(Value::Array(a)) => a,
             None if !required => &[],
             None => {
-                self.report(site, &ptr(path, key), format!("missing required field \"{key}\""));
+                self.report(
+                    site,
+                    &ptr(path, key),
+                    format!("missing required field \"{key}\""),
+                );
                 &[]
             }
             Some(other) => {
-                self.report(site, &ptr(path, key), format!("{key} must be an array, found {}", kind_of(other)));
+                self.report(
+                    site,
+                    &ptr(path, key),
+                    format!("{key} must be an array, found {}", kind_of(other)),
+                );
                 &[]
             }
         }
     }
 
     /// An optional field: `None` when absent (or null) or bad (reported).
-    fn opt<T>(&mut self, m: &Obj, path: &str, key: &str, site: Site, f: impl FnOnce(&Value) -> Result<T, String>) -> Option<T> {
+    fn opt<T>(
+        &mut self,
+        m: &Obj,
+        path: &str,
+        key: &str,
+        site: Site,
+        f: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Option<T> {
         let v = m.get(key).filter(|v| !v.is_null())?;
         match f(v) {
             Ok(t) => Some(t),
@@ -242,15 +272,32 @@ impl R {
     }
 
     /// A required field: `None` when absent or bad (both reported).
-    fn req<T>(&mut self, m: &Obj, path: &str, key: &str, site: Site, f: impl FnOnce(&Value) -> Result<T, String>) -> Option<T> {
+    fn req<T>(
+        &mut self,
+        m: &Obj,
+        path: &str,
+        key: &str,
+        site: Site,
+        f: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Option<T> {
         if m.get(key).is_none_or(Value::is_null) {
-            self.report(site, &ptr(path, key), format!("missing required field \"{key}\""));
+            self.report(
+                site,
+                &ptr(path, key),
+                format!("missing required field \"{key}\""),
+            );
             return None;
         }
         self.opt(m, path, key, site, f)
     }
 
-    fn condition(&mut self, v: &Value, path: &str, site: Site, scope: FieldScope) -> Option<Condition> {
+    fn condition(
+        &mut self,
+        v: &Value,
+        path: &str,
+        site: Site,
+        scope: FieldScope,
+    ) -> Option<Condition> {
         let mut errors = Vec::new();
         let c = read_condition(v, scope, &mut errors);
         for e in errors {
@@ -259,14 +306,32 @@ impl R {
         c
     }
 
-    fn opt_condition(&mut self, m: &Obj, path: &str, key: &str, site: Site, scope: FieldScope) -> Option<Condition> {
+    fn opt_condition(
+        &mut self,
+        m: &Obj,
+        path: &str,
+        key: &str,
+        site: Site,
+        scope: FieldScope,
+    ) -> Option<Condition> {
         let v = m.get(key).filter(|v| !v.is_null())?;
         self.condition(v, &ptr(path, key), site, scope)
     }
 
-    fn req_condition(&mut self, m: &Obj, path: &str, key: &str, site: Site, scope: FieldScope) -> Option<Condition> {
+    fn req_condition(
+        &mut self,
+        m: &Obj,
+        path: &str,
+        key: &str,
+        site: Site,
+        scope: FieldScope,
+    ) -> Option<Condition> {
         if m.get(key).is_none_or(Value::is_null) {
-            self.report(site, &ptr(path, key), format!("missing required condition \"{key}\""));
+            self.report(
+                site,
+                &ptr(path, key),
+                format!("missing required condition \"{key}\""),
+            );
             return None;
         }
         self.opt_condition(m, path, key, site, scope)
@@ -291,7 +356,11 @@ impl R {
                 None
             }
             Some(other) => {
-                self.report(DOC, "/schema", format!("schema must be a string, found {}", kind_of(other)));
+                self.report(
+                    DOC,
+                    "/schema",
+                    format!("schema must be a string, found {}", kind_of(other)),
+                );
                 None
             }
             None => {
@@ -324,7 +393,9 @@ impl R {
         for (i, j) in journeys.iter().enumerate() {
             if let Some(c) = &j.campaign {
                 match seen.get(c.id.as_str()) {
-                    Some(first) if !same_campaign(first, c) => clashes.push((i, j.id.clone(), c.id.clone())),
+                    Some(first) if !same_campaign(first, c) => {
+                        clashes.push((i, j.id.clone(), c.id.clone()))
+                    }
                     Some(_) => {}
                     None => {
                         seen.insert(&c.id, c);
@@ -355,18 +426,34 @@ impl R {
                 Some("coupon") => Ok(OfferKind::Coupon),
                 Some("points") => Ok(OfferKind::Points),
                 Some("cash") => Ok(OfferKind::Cash),
-                _ => Err(format!("{} is not an offer kind: use \"coupon\", \"points\" or \"cash\"", short(v))),
+                _ => Err(format!(
+                    "{} is not an offer kind: use \"coupon\", \"points\" or \"cash\"",
+                    short(v)
+                )),
             })
             .unwrap_or(OfferKind::Coupon);
         Offer {
             id,
             kind,
-            face_value: self.req(m, path, "face_value", DOC, money).unwrap_or_default(),
+            face_value: self
+                .req(m, path, "face_value", DOC, money)
+                .unwrap_or_default(),
             min_spend: self.opt(m, path, "min_spend", DOC, money),
             stock: self.opt(m, path, "stock", DOC, uint),
             per_user_limit: self.opt(m, path, "per_user_limit", DOC, count32(1)),
             valid_for: self.opt(m, path, "valid_for", DOC, positive_duration),
-            extra: rest(m, &["id", "kind", "face_value", "min_spend", "stock", "per_user_limit", "valid_for"]),
+            extra: rest(
+                m,
+                &[
+                    "id",
+                    "kind",
+                    "face_value",
+                    "min_spend",
+                    "stock",
+                    "per_user_limit",
+                    "valid_for",
+                ],
+            ),
         }
     }
 
@@ -405,7 +492,10 @@ impl R {
                 .opt(qm, &p, "mode", DOC, |v| match v.as_str() {
                     Some("defer") => Ok(QuietMode::Defer),
                     Some("suppress") => Ok(QuietMode::Suppress),
-                    _ => Err(format!("{} is not a mode: use \"defer\" or \"suppress\"", short(v))),
+                    _ => Err(format!(
+                        "{} is not a mode: use \"defer\" or \"suppress\"",
+                        short(v)
+                    )),
                 })
                 .unwrap_or(QuietMode::Defer);
             let tz = self.opt(qm, &p, "tz", DOC, timezone);
@@ -434,7 +524,10 @@ impl R {
                 model: self.opt(am, &p, "model", DOC, |v| match v.as_str() {
                     Some("last_touch") => Ok(AttributionModel::LastTouch),
                     Some("first_touch") => Ok(AttributionModel::FirstTouch),
-                    _ => Err(format!("{} is not a model: use \"last_touch\" or \"first_touch\"", short(v))),
+                    _ => Err(format!(
+                        "{} is not a model: use \"last_touch\" or \"first_touch\"",
+                        short(v)
+                    )),
                 }),
                 extra: rest(am, &["window", "model"]),
             })
@@ -445,7 +538,16 @@ impl R {
             quiet_hours,
             conversion,
             attribution,
-            extra: rest(m, &["tz", "freq_caps", "quiet_hours", "conversion", "attribution"]),
+            extra: rest(
+                m,
+                &[
+                    "tz",
+                    "freq_caps",
+                    "quiet_hours",
+                    "conversion",
+                    "attribution",
+                ],
+            ),
         }
     }
 
@@ -459,10 +561,23 @@ impl R {
         };
         self.journey = Some(id.clone());
         self.req(m, path, "id", DOC, slug);
-        if let Some(s) = m.get("schema").filter(|s| s.as_str() != Some(JOURNEY_SCHEMA) && !path.is_empty()) {
-            self.report(DOC, &ptr(path, "schema"), format!("a journey's schema, when given, is \"{JOURNEY_SCHEMA}\", not {}", short(s)));
+        if let Some(s) = m
+            .get("schema")
+            .filter(|s| s.as_str() != Some(JOURNEY_SCHEMA) && !path.is_empty())
+        {
+            self.report(
+                DOC,
+                &ptr(path, "schema"),
+                format!(
+                    "a journey's schema, when given, is \"{JOURNEY_SCHEMA}\", not {}",
+                    short(s)
+                ),
+            );
         }
-        let campaign = m.get("campaign").filter(|v| !v.is_null()).and_then(|c| self.campaign(c, &ptr(path, "campaign")));
+        let campaign = m
+            .get("campaign")
+            .filter(|v| !v.is_null())
+            .and_then(|c| self.campaign(c, &ptr(path, "campaign")));
         let entry = m.get("entry").filter(|v| !v.is_null()).and_then(|e| {
             let p = ptr(path, "entry");
             let em = self.object(e, &p, DOC, "entry")?;
@@ -509,8 +624,12 @@ impl R {
                 let p = format!("{path}/edges/{i}");
                 let em = self.object(e, &p, DOC, "an edge").unwrap_or(&empty);
                 Edge {
-                    from: self.req(em, &p, "from", DOC, any_string).unwrap_or_default(),
-                    port: self.req(em, &p, "port", DOC, any_string).unwrap_or_default(),
+                    from: self
+                        .req(em, &p, "from", DOC, any_string)
+                        .unwrap_or_default(),
+                    port: self
+                        .req(em, &p, "port", DOC, any_string)
+                        .unwrap_or_default(),
                     to: self.req(em, &p, "to", DOC, any_string).unwrap_or_default(),
                     extra: rest(em, &["from", "port", "to"]),
                 }
@@ -528,7 +647,22 @@ impl R {
             exit,
             nodes,
             edges,
-            extra: rest(m, &["schema", "id", "name", "version", "campaign", "priority", "mutex_group", "entry", "exit", "nodes", "edges"]),
+            extra: rest(
+                m,
+                &[
+                    "schema",
+                    "id",
+                    "name",
+                    "version",
+                    "campaign",
+                    "priority",
+                    "mutex_group",
+                    "entry",
+                    "exit",
+                    "nodes",
+                    "edges",
+                ],
+            ),
         };
         self.journey = None;
         j
@@ -539,7 +673,11 @@ impl R {
         let id = self.req(m, path, "id", DOC, string);
         let budget = match m.get("budget") {
             None | Some(Value::Null) => {
-                self.report(DOC, &ptr(path, "budget"), "missing required field \"budget\" (with \"total\")");
+                self.report(
+                    DOC,
+                    &ptr(path, "budget"),
+                    "missing required field \"budget\" (with \"total\")",
+                );
                 None
             }
             Some(b) => {
@@ -557,7 +695,11 @@ impl R {
         let ends_at = self.opt(m, path, "ends_at", DOC, Timestamp::from_json);
         if let (Some(s), Some(e)) = (&starts_at, &ends_at) {
             if e.at <= s.at {
-                self.report(DOC, &ptr(path, "ends_at"), format!("ends_at {} is not after starts_at {}", e.text, s.text));
+                self.report(
+                    DOC,
+                    &ptr(path, "ends_at"),
+                    format!("ends_at {} is not after starts_at {}", e.text, s.text),
+                );
             }
         }
         let hourly_quota = self.opt(m, path, "hourly_quota", DOC, money);
@@ -585,7 +727,14 @@ impl R {
             None | Some(Value::Null) => Some(&empty),
             Some(Value::Object(p)) => Some(p),
             Some(other) => {
-                self.report(Site { code: Code::Schema, node: Some(&id) }, &params_path, format!("params must be an object, found {}", kind_of(other)));
+                self.report(
+                    Site {
+                        code: Code::Schema,
+                        node: Some(&id),
+                    },
+                    &params_path,
+                    format!("params must be an object, found {}", kind_of(other)),
+                );
                 None
             }
         };
@@ -593,7 +742,10 @@ impl R {
             _ if !NODE_TYPES.contains(&type_name.as_str()) => (
                 NodeKind::Unknown {
                     type_name: type_name.clone(),
-                    params: m.get("params").cloned().unwrap_or(Value::Object(Map::new())),
+                    params: m
+                        .get("params")
+                        .cloned()
+                        .unwrap_or(Value::Object(Map::new())),
                 },
                 Map::new(),
             ),
@@ -607,7 +759,11 @@ impl R {
             Some(p) => {
                 let before = self.diags.len();
                 let (kind, known) = self.params(&type_name, p, &params_path, &id);
-                if self.diags[before..].iter().any(|d| d.code == Code::BadParam) || kind.is_none() {
+                if self.diags[before..]
+                    .iter()
+                    .any(|d| d.code == Code::BadParam)
+                    || kind.is_none()
+                {
                     (
                         NodeKind::Invalid {
                             type_name: type_name.clone(),
@@ -623,7 +779,16 @@ impl R {
         Node {
             id: id.clone(),
             kind,
-            label: self.opt(m, path, "label", Site { code: Code::Schema, node: Some(&id) }, any_string),
+            label: self.opt(
+                m,
+                path,
+                "label",
+                Site {
+                    code: Code::Schema,
+                    node: Some(&id),
+                },
+                any_string,
+            ),
             position: m.get("position").cloned(),
             params_extra,
             extra: rest(m, &["id", "type", "params", "label", "position"]),
@@ -632,8 +797,17 @@ impl R {
 
     /// Reads a known node type's params; returns the kind (when every param read) and the
     /// param names it knows.
-    fn params(&mut self, type_name: &str, p: &Obj, path: &str, node: &str) -> (Option<NodeKind>, &'static [&'static str]) {
-        let site = Site { code: Code::BadParam, node: Some(node) };
+    fn params(
+        &mut self,
+        type_name: &str,
+        p: &Obj,
+        path: &str,
+        node: &str,
+    ) -> (Option<NodeKind>, &'static [&'static str]) {
+        let site = Site {
+            code: Code::BadParam,
+            node: Some(node),
+        };
         let j = FieldScope::Journey;
         macro_rules! known {
             ($($k:literal),*) => { &[$($k),*] };
@@ -642,13 +816,17 @@ impl R {
             "trigger.event" => {
                 let event = self.req(p, path, "event", site, string);
                 let where_ = self.opt_condition(p, path, "where", site, j);
-                (event.map(|event| NodeKind::TriggerEvent { event, where_ }), known!("event", "where"))
+                (
+                    event.map(|event| NodeKind::TriggerEvent { event, where_ }),
+                    known!("event", "where"),
+                )
             }
             "trigger.schedule" => {
                 let cron = self.req(p, path, "cron", site, |v| Cron::parse(&any_string(v)?));
                 let audience = self.req_condition(p, path, "audience", site, FieldScope::Audience);
                 (
-                    cron.zip(audience).map(|(cron, audience)| NodeKind::TriggerSchedule { cron, audience }),
+                    cron.zip(audience)
+                        .map(|(cron, audience)| NodeKind::TriggerSchedule { cron, audience }),
                     known!("cron", "audience"),
                 )
             }
@@ -659,36 +837,57 @@ impl R {
                 let where_ = self.opt_condition(p, path, "where", site, j);
                 let unless = self.opt(p, path, "unless", site, string);
                 let kind = match (event, count, within) {
-                    (Some(event), Some(count), Some(within)) => Some(NodeKind::TriggerPattern { event, count, within, where_, unless }),
+                    (Some(event), Some(count), Some(within)) => Some(NodeKind::TriggerPattern {
+                        event,
+                        count,
+                        within,
+                        where_,
+                        unless,
+                    }),
                     _ => None,
                 };
                 (kind, known!("event", "count", "within", "where", "unless"))
             }
             "condition" => (
-                self.req_condition(p, path, "when", site, j).map(|when| NodeKind::Condition { when }),
+                self.req_condition(p, path, "when", site, j)
+                    .map(|when| NodeKind::Condition { when }),
                 known!("when"),
             ),
             "switch" => {
                 let items = self.array(p, path, "cases", site, true);
                 if items.is_empty() && p.get("cases").is_some_and(Value::is_array) {
-                    self.report(site, &ptr(path, "cases"), "a switch needs at least one case");
+                    self.report(
+                        site,
+                        &ptr(path, "cases"),
+                        "a switch needs at least one case",
+                    );
                 }
                 let mut ports = HashSet::new();
                 let mut cases = Vec::new();
                 for (i, c) in items.iter().enumerate() {
                     let cp = format!("{path}/cases/{i}");
-                    let Some(cm) = self.object(c, &cp, site, "a case") else { continue };
+                    let Some(cm) = self.object(c, &cp, site, "a case") else {
+                        continue;
+                    };
                     let port = self.req(cm, &cp, "port", site, string);
                     if let Some(port) = &port {
                         if port == "else" {
                             self.report(site, &ptr(&cp, "port"), "\"else\" is the switch's own fallback port; name the case differently");
                         } else if !ports.insert(port.clone()) {
-                            self.report(site, &ptr(&cp, "port"), format!("port {port:?} is used by an earlier case"));
+                            self.report(
+                                site,
+                                &ptr(&cp, "port"),
+                                format!("port {port:?} is used by an earlier case"),
+                            );
                         }
                     }
                     let when = self.req_condition(cm, &cp, "when", site, j);
                     if let (Some(port), Some(when)) = (port, when) {
-                        cases.push(Case { port, when, extra: rest(cm, &["port", "when"]) });
+                        cases.push(Case {
+                            port,
+                            when,
+                            extra: rest(cm, &["port", "when"]),
+                        });
                     }
                 }
                 (Some(NodeKind::Switch { cases }), known!("cases"))
@@ -696,7 +895,10 @@ impl R {
             "split.random" => {
                 let branches = self.branches(p, path, "branches", site, &[]);
                 let salt = self.opt(p, path, "salt", site, any_string);
-                (branches.map(|branches| NodeKind::SplitRandom { branches, salt }), known!("branches", "salt"))
+                (
+                    branches.map(|branches| NodeKind::SplitRandom { branches, salt }),
+                    known!("branches", "salt"),
+                )
             }
             "split.experiment" => {
                 let experiment = self.req(p, path, "experiment", site, string);
@@ -709,12 +911,19 @@ impl R {
                     Ok(h)
                 });
                 (
-                    experiment.zip(variants).map(|(experiment, variants)| NodeKind::SplitExperiment { experiment, variants, holdout_percent }),
+                    experiment.zip(variants).map(|(experiment, variants)| {
+                        NodeKind::SplitExperiment {
+                            experiment,
+                            variants,
+                            holdout_percent,
+                        }
+                    }),
                     known!("experiment", "variants", "holdout_percent"),
                 )
             }
             "wait.delay" => (
-                self.req(p, path, "duration", site, Duration::from_json).map(|duration| NodeKind::WaitDelay { duration }),
+                self.req(p, path, "duration", site, Duration::from_json)
+                    .map(|duration| NodeKind::WaitDelay { duration }),
                 known!("duration"),
             ),
             "wait.event" => {
@@ -722,12 +931,19 @@ impl R {
                 let where_ = self.opt_condition(p, path, "where", site, j);
                 let timeout = self.req(p, path, "timeout", site, positive_duration);
                 (
-                    event.zip(timeout).map(|(event, timeout)| NodeKind::WaitEvent { event, where_, timeout }),
+                    event
+                        .zip(timeout)
+                        .map(|(event, timeout)| NodeKind::WaitEvent {
+                            event,
+                            where_,
+                            timeout,
+                        }),
                     known!("event", "where", "timeout"),
                 )
             }
             "action.offer" => (
-                self.req(p, path, "offer", site, string).map(|offer| NodeKind::ActionOffer { offer }),
+                self.req(p, path, "offer", site, string)
+                    .map(|offer| NodeKind::ActionOffer { offer }),
                 known!("offer"),
             ),
             "action.touch" => {
@@ -751,14 +967,23 @@ impl R {
                 let template = self.req(p, path, "template", site, string);
                 let content = p.get("content").cloned();
                 (
-                    channels.zip(template).map(|(channels, template)| NodeKind::ActionTouch { channels, template, content }),
+                    channels
+                        .zip(template)
+                        .map(|(channels, template)| NodeKind::ActionTouch {
+                            channels,
+                            template,
+                            content,
+                        }),
                     known!("channels", "template", "content"),
                 )
             }
             "action.points" => {
                 let amount = self.req(p, path, "amount", site, int);
                 let reason = self.opt(p, path, "reason", site, any_string);
-                (amount.map(|amount| NodeKind::ActionPoints { amount, reason }), known!("amount", "reason"))
+                (
+                    amount.map(|amount| NodeKind::ActionPoints { amount, reason }),
+                    known!("amount", "reason"),
+                )
             }
             "action.update" => (
                 self.req(p, path, "set", site, |v| match v {
@@ -767,7 +992,10 @@ impl R {
                         Some(k) => Err(format!("{k:?} is not an attribute name")),
                         None => Ok(s.clone()),
                     },
-                    other => Err(format!("expected an object of attributes, found {}", kind_of(other))),
+                    other => Err(format!(
+                        "expected an object of attributes, found {}",
+                        kind_of(other)
+                    )),
                 })
                 .map(|set| NodeKind::ActionUpdate { set }),
                 known!("set"),
@@ -776,7 +1004,14 @@ impl R {
         }
     }
 
-    fn branches(&mut self, p: &Obj, path: &str, key: &str, site: Site, reserved: &[&str]) -> Option<Vec<Branch>> {
+    fn branches(
+        &mut self,
+        p: &Obj,
+        path: &str,
+        key: &str,
+        site: Site,
+        reserved: &[&str],
+    ) -> Option<Vec<Branch>> {
         let items = self.array(p, path, key, site, true);
         let bp = ptr(path, key);
         if !p.get(key).is_some_and(Value::is_array) {
@@ -798,16 +1033,28 @@ impl R {
             let port = self.req(bm, &ip, "port", site, string);
             if let Some(port) = &port {
                 if reserved.contains(&port.as_str()) {
-                    self.report(site, &ptr(&ip, "port"), format!("{port:?} is a reserved port here; name the branch differently"));
+                    self.report(
+                        site,
+                        &ptr(&ip, "port"),
+                        format!("{port:?} is a reserved port here; name the branch differently"),
+                    );
                     ok = false;
                 } else if !ports.insert(port.clone()) {
-                    self.report(site, &ptr(&ip, "port"), format!("port {port:?} is used by an earlier branch"));
+                    self.report(
+                        site,
+                        &ptr(&ip, "port"),
+                        format!("port {port:?} is used by an earlier branch"),
+                    );
                     ok = false;
                 }
             }
             let percent = self.req(bm, &ip, "percent", site, Percent::from_json);
             match (port, percent) {
-                (Some(port), Some(percent)) => out.push(Branch { port, percent, extra: rest(bm, &["port", "percent"]) }),
+                (Some(port), Some(percent)) => out.push(Branch {
+                    port,
+                    percent,
+                    extra: rest(bm, &["port", "percent"]),
+                }),
                 _ => ok = false,
             }
         }
@@ -817,7 +1064,11 @@ impl R {
         let sum: u64 = out.iter().map(|b| u64::from(b.percent.ppm)).sum();
         if sum != 1_000_000 {
             let total = Decimal::from(sum) / Decimal::from(10_000);
-            self.report(site, &bp, format!("the percents sum to {}, not 100", total.normalize()));
+            self.report(
+                site,
+                &bp,
+                format!("the percents sum to {}, not 100", total.normalize()),
+            );
             return None;
         }
         Some(out)

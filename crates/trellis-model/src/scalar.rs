@@ -62,7 +62,11 @@ pub fn decimal_string(d: Decimal) -> String {
 
 /// Parses `"12.5"`, `"1e3"`, `"-4"`; rejects anything else (no NaN, no hex, no spaces inside).
 pub fn parse_decimal(s: &str) -> Option<Decimal> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit() || b".-+eE".contains(&b)) {
+    if s.is_empty()
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b".-+eE".contains(&b))
+    {
         return None;
     }
     Decimal::from_str(s)
@@ -98,7 +102,9 @@ pub struct Duration {
 
 impl Duration {
     pub fn parse(s: &str) -> Result<Duration, String> {
-        let bad = || format!("{s:?} is not a duration: write an integer and a unit s, m, h or d (\"90s\", \"30m\", \"1h\", \"7d\")");
+        let bad = || {
+            format!("{s:?} is not a duration: write an integer and a unit s, m, h or d (\"90s\", \"30m\", \"1h\", \"7d\")")
+        };
         let unit = s.chars().last().ok_or_else(bad)?;
         let digits = &s[..s.len() - unit.len_utf8()];
         if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -215,12 +221,17 @@ impl Timestamp {
                 at: t.with_timezone(&Utc),
                 text: s.to_owned(),
             })
-            .map_err(|e| format!("{s:?} is not an RFC 3339 time ({e}); write e.g. \"2026-11-01T10:00:00Z\""))
+            .map_err(|e| {
+                format!("{s:?} is not an RFC 3339 time ({e}); write e.g. \"2026-11-01T10:00:00Z\"")
+            })
     }
     pub fn from_json(v: &Value) -> Result<Timestamp, String> {
         match v {
             Value::String(s) => Timestamp::parse(s),
-            other => Err(format!("expected an RFC 3339 time string, found {}", kind_of(other))),
+            other => Err(format!(
+                "expected an RFC 3339 time string, found {}",
+                kind_of(other)
+            )),
         }
     }
 }
@@ -271,14 +282,29 @@ mod tests {
     fn money_is_exact() {
         let m = Money::from_json(&json!(10.1)).unwrap();
         assert_eq!(m.value, Decimal::from_str("10.1").unwrap());
-        assert_eq!(Money::from_json(&json!("12.50")).unwrap().to_plain_string(), "12.5");
-        assert_eq!(Money::from_json(&json!(5000)).unwrap().to_plain_string(), "5000");
-        assert_eq!(serde_json::to_value(Money::from_json(&json!(12.5)).unwrap()).unwrap(), json!(12.5));
-        assert_eq!(serde_json::to_value(Money::from_json(&json!("7")).unwrap()).unwrap(), json!("7"));
+        assert_eq!(
+            Money::from_json(&json!("12.50")).unwrap().to_plain_string(),
+            "12.5"
+        );
+        assert_eq!(
+            Money::from_json(&json!(5000)).unwrap().to_plain_string(),
+            "5000"
+        );
+        assert_eq!(
+            serde_json::to_value(Money::from_json(&json!(12.5)).unwrap()).unwrap(),
+            json!(12.5)
+        );
+        assert_eq!(
+            serde_json::to_value(Money::from_json(&json!("7")).unwrap()).unwrap(),
+            json!("7")
+        );
         assert!(Money::from_json(&json!("ten")).is_err());
         assert!(Money::from_json(&json!("NaN")).is_err());
         assert!(Money::from_json(&json!(true)).is_err());
-        assert_eq!(Money::from_json(&json!(1e3)).unwrap().to_plain_string(), "1000");
+        assert_eq!(
+            Money::from_json(&json!(1e3)).unwrap().to_plain_string(),
+            "1000"
+        );
     }
 
     #[test]
@@ -286,7 +312,17 @@ mod tests {
         assert_eq!(Duration::parse("90s").unwrap().seconds, 90);
         assert_eq!(Duration::parse("7d").unwrap().seconds, 604_800);
         assert_eq!(Duration::parse("0m").unwrap().seconds, 0);
-        for bad in ["", "h", "1", "1w", "-1h", "1.5h", "1 h", "１h", "99999999999999d"] {
+        for bad in [
+            "",
+            "h",
+            "1",
+            "1w",
+            "-1h",
+            "1.5h",
+            "1 h",
+            "１h",
+            "99999999999999d",
+        ] {
             assert!(Duration::parse(bad).is_err(), "{bad}");
         }
     }

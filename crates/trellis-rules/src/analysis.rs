@@ -117,7 +117,12 @@ fn candidates(t: &LeafTable, lits: &[Lit]) -> Vec<Option<Value>> {
         let i = (l >> 1) as usize;
         constants(&t.leaves[i].rhs, &mut consts);
         // List constants come from the source leaf.
-        if let Condition::Leaf { value: trellis_model::Operand::Value(Value::Array(items)), op, .. } = &t.sources[i] {
+        if let Condition::Leaf {
+            value: trellis_model::Operand::Value(Value::Array(items)),
+            op,
+            ..
+        } = &t.sources[i]
+        {
             if matches!(op, trellis_model::LeafOp::In | trellis_model::LeafOp::NotIn) {
                 consts.extend(items.iter().cloned());
             }
@@ -156,14 +161,22 @@ fn candidates(t: &LeafTable, lits: &[Lit]) -> Vec<Option<Value>> {
         out.push(Some(Value::String(format!("{a}\u{10FFFF}"))));
         let mut shorter = a.chars();
         shorter.next_back();
-        out.push(Some(Value::String(format!("{}\u{10FFFF}", shorter.as_str()))));
+        out.push(Some(Value::String(format!(
+            "{}\u{10FFFF}",
+            shorter.as_str()
+        ))));
         for b in &strs {
             out.push(Some(Value::String(format!("{a}{b}"))));
         }
     }
     out.push(Some(Value::Array(vec![])));
     out.push(Some(Value::Array(contains)));
-    out.extend(consts.into_iter().filter(|v| v.is_array() || v.is_object()).map(Some));
+    out.extend(
+        consts
+            .into_iter()
+            .filter(|v| v.is_array() || v.is_object())
+            .map(Some),
+    );
     out
 }
 
@@ -180,16 +193,31 @@ mod tests {
 
     #[test]
     fn finds_contradictions() {
-        assert_eq!(sat(json!({"operator": "AND", "children": [
-            {"field": "x", "operator": "gt", "value": 5}, {"field": "x", "operator": "lt", "value": 3}]})), Sat::Never);
-        assert_eq!(sat(json!({"operator": "AND", "children": [
-            {"field": "c", "operator": "eq", "value": "北京"}, {"field": "c", "operator": "in", "value": ["上海", "广州"]}]})), Sat::Never);
-        assert_eq!(sat(json!({"operator": "AND", "children": [
-            {"field": "c", "operator": "eq", "value": "a"}, {"field": "c", "operator": "gt", "value": 1}]})), Sat::Never);
-        assert_eq!(sat(json!({"operator": "AND", "children": [
-            {"field": "c", "operator": "exists", "value": false}, {"field": "c", "operator": "ne", "value": 1}]})), Sat::Never);
-        assert_eq!(sat(json!({"operator": "AND", "children": [
-            {"field": "x", "operator": "between", "value": [1, 3]}, {"operator": "NOT", "children": [{"field": "x", "operator": "lte", "value": 3}]}]})), Sat::Never);
+        assert_eq!(
+            sat(json!({"operator": "AND", "children": [
+            {"field": "x", "operator": "gt", "value": 5}, {"field": "x", "operator": "lt", "value": 3}]})),
+            Sat::Never
+        );
+        assert_eq!(
+            sat(json!({"operator": "AND", "children": [
+            {"field": "c", "operator": "eq", "value": "北京"}, {"field": "c", "operator": "in", "value": ["上海", "广州"]}]})),
+            Sat::Never
+        );
+        assert_eq!(
+            sat(json!({"operator": "AND", "children": [
+            {"field": "c", "operator": "eq", "value": "a"}, {"field": "c", "operator": "gt", "value": 1}]})),
+            Sat::Never
+        );
+        assert_eq!(
+            sat(json!({"operator": "AND", "children": [
+            {"field": "c", "operator": "exists", "value": false}, {"field": "c", "operator": "ne", "value": 1}]})),
+            Sat::Never
+        );
+        assert_eq!(
+            sat(json!({"operator": "AND", "children": [
+            {"field": "x", "operator": "between", "value": [1, 3]}, {"operator": "NOT", "children": [{"field": "x", "operator": "lte", "value": 3}]}]})),
+            Sat::Never
+        );
     }
 
     #[test]
@@ -209,12 +237,21 @@ mod tests {
 
     #[test]
     fn finds_tautologies() {
-        assert_eq!(sat(json!({"operator": "OR", "children": [
-            {"field": "x", "operator": "exists", "value": true}, {"field": "x", "operator": "exists", "value": false}]})), Sat::Always);
-        assert_eq!(sat(json!({"operator": "OR", "children": [
-            {"field": "x", "operator": "gt", "value": 3}, {"operator": "NOT", "children": [{"field": "x", "operator": "gt", "value": 3}]}]})), Sat::Always);
+        assert_eq!(
+            sat(json!({"operator": "OR", "children": [
+            {"field": "x", "operator": "exists", "value": true}, {"field": "x", "operator": "exists", "value": false}]})),
+            Sat::Always
+        );
+        assert_eq!(
+            sat(json!({"operator": "OR", "children": [
+            {"field": "x", "operator": "gt", "value": 3}, {"operator": "NOT", "children": [{"field": "x", "operator": "gt", "value": 3}]}]})),
+            Sat::Always
+        );
         // Missing facts make both sides false: not a tautology.
-        assert_eq!(sat(json!({"operator": "OR", "children": [
-            {"field": "x", "operator": "gt", "value": 3}, {"field": "x", "operator": "lte", "value": 3}]})), Sat::Maybe);
+        assert_eq!(
+            sat(json!({"operator": "OR", "children": [
+            {"field": "x", "operator": "gt", "value": 3}, {"field": "x", "operator": "lte", "value": 3}]})),
+            Sat::Maybe
+        );
     }
 }

@@ -31,7 +31,10 @@ pub struct LeafTable {
 
 impl LeafTable {
     pub fn intern(&mut self, c: &Condition) -> u32 {
-        let Condition::Leaf { field, op, value, .. } = c else {
+        let Condition::Leaf {
+            field, op, value, ..
+        } = c
+        else {
             unreachable!("intern takes leaves")
         };
         let key = match value {
@@ -55,7 +58,11 @@ impl LeafTable {
     pub fn nnf(&mut self, c: &Condition, negate: bool) -> Nnf {
         match c {
             Condition::Leaf { .. } => Nnf::Lit(self.intern(c) * 2 + u32::from(negate)),
-            Condition::Group { op: GroupOp::Not, children, .. } => match children.first() {
+            Condition::Group {
+                op: GroupOp::Not,
+                children,
+                ..
+            } => match children.first() {
                 Some(child) => self.nnf(child, !negate),
                 None => Nnf::And(vec![]),
             },
@@ -143,7 +150,9 @@ impl CompiledCondition {
 
     pub fn eval<F: Facts + ?Sized>(&self, facts: &F) -> bool {
         let fields = &self.table.fields.paths;
-        let fact = |id: FieldId| -> Option<&Value> { facts.get(&fields[id as usize]).filter(|v| !v.is_null()) };
+        let fact = |id: FieldId| -> Option<&Value> {
+            facts.get(&fields[id as usize]).filter(|v| !v.is_null())
+        };
         // Tiny memo: 0 = unknown, 1 = false, 2 = true.
         let mut memo = vec![0u8; self.table.leaves.len()];
         let mut lit = |l: Lit| {

@@ -1,7 +1,7 @@
 //! `explain`: for a fact, which leaves were true or false and why — the answer to "why didn't
 //! this user get it?".
 
-use crate::facts::{FieldPath, Facts};
+use crate::facts::{Facts, FieldPath};
 use crate::leaf::binary;
 use crate::ruleset::RuleSet;
 use crate::value::{type_tag, typed_cmp};
@@ -52,7 +52,9 @@ impl Explained {
                     out.push(self)
                 }
             }
-            Explained::Group { operator, children, .. } => {
+            Explained::Group {
+                operator, children, ..
+            } => {
                 let negate = *operator == "NOT";
                 for c in children {
                     if c.result() == want ^ negate || *operator == "OR" {
@@ -68,7 +70,10 @@ impl Explained {
 pub fn explain_condition<F: Facts + ?Sized>(c: &Condition, facts: &F) -> Explained {
     match c {
         Condition::Group { op, children, .. } => {
-            let kids: Vec<Explained> = children.iter().map(|ch| explain_condition(ch, facts)).collect();
+            let kids: Vec<Explained> = children
+                .iter()
+                .map(|ch| explain_condition(ch, facts))
+                .collect();
             let result = match op {
                 trellis_model::GroupOp::And => kids.iter().all(Explained::result),
                 trellis_model::GroupOp::Or => kids.iter().any(Explained::result),
@@ -80,16 +85,28 @@ pub fn explain_condition<F: Facts + ?Sized>(c: &Condition, facts: &F) -> Explain
                 children: kids,
             }
         }
-        Condition::Leaf { field, op, value, .. } => {
+        Condition::Leaf {
+            field, op, value, ..
+        } => {
             let fact = facts.get(&FieldPath::new(field)).filter(|v| !v.is_null());
             let (rhs, rhs_desc) = match value {
                 Operand::Value(v) => (Some(v), short(v)),
-                Operand::Field(f) => (facts.get(&FieldPath::new(f)).filter(|v| !v.is_null()), f.clone()),
+                Operand::Field(f) => (
+                    facts.get(&FieldPath::new(f)).filter(|v| !v.is_null()),
+                    f.clone(),
+                ),
             };
             let (result, why) = match (op, fact, rhs) {
                 (LeafOp::Exists, f, Some(Value::Bool(want))) => {
                     let r = f.is_some() == *want;
-                    (r, if f.is_some() { format!("{field} is present") } else { format!("{field} is missing") })
+                    (
+                        r,
+                        if f.is_some() {
+                            format!("{field} is present")
+                        } else {
+                            format!("{field} is missing")
+                        },
+                    )
                 }
                 (_, None, _) => (false, format!("{field} is missing")),
                 (_, Some(_), None) => (false, format!("{rhs_desc} is missing")),
@@ -98,7 +115,11 @@ pub fn explain_condition<F: Facts + ?Sized>(c: &Condition, facts: &F) -> Explain
                     let why = if r {
                         format!("{} {} {}", short(x), op.as_str(), short(y))
                     } else if mismatched(*op, x, y) {
-                        format!("type mismatch: {field} is {}, compared with {}", kind_of(x), kind_of_rhs(*op, y))
+                        format!(
+                            "type mismatch: {field} is {}, compared with {}",
+                            kind_of(x),
+                            kind_of_rhs(*op, y)
+                        )
                     } else {
                         format!("{} is not {} {}", short(x), op.as_str(), short(y))
                     };
@@ -127,7 +148,9 @@ fn mismatched(op: LeafOp, x: &Value, y: &Value) -> bool {
             _ => true,
         },
         LeafOp::Between => match y {
-            Value::Array(b) if b.len() == 2 => typed_cmp(x, &b[0]).is_none() || typed_cmp(x, &b[1]).is_none(),
+            Value::Array(b) if b.len() == 2 => {
+                typed_cmp(x, &b[0]).is_none() || typed_cmp(x, &b[1]).is_none()
+            }
             _ => true,
         },
         LeafOp::Contains => match x {
@@ -174,7 +197,10 @@ impl RuleSet {
             .then(|| {
                 out.winners
                     .iter()
-                    .find(|w| self.find(w).is_some_and(|r| r.mutex_group == rule.mutex_group))
+                    .find(|w| {
+                        self.find(w)
+                            .is_some_and(|r| r.mutex_group == rule.mutex_group)
+                    })
                     .cloned()
             })
             .flatten();

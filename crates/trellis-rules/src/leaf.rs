@@ -1,6 +1,6 @@
 //! Compiled leaves: a field, an operator and a pre-typed right-hand side.
 
-use crate::facts::{FieldPath, Facts};
+use crate::facts::{Facts, FieldPath};
 use crate::value::{between, contains, num_cmp, type_tag, typed_cmp, typed_eq};
 use serde_json::{Number, Value};
 use std::cmp::Ordering;
@@ -73,13 +73,20 @@ pub struct Leaf {
 }
 
 impl Leaf {
-    pub fn new(field: FieldId, op: LeafOp, value: &Operand, field_id: impl FnOnce(&str) -> FieldId) -> Leaf {
+    pub fn new(
+        field: FieldId,
+        op: LeafOp,
+        value: &Operand,
+        field_id: impl FnOnce(&str) -> FieldId,
+    ) -> Leaf {
         let rhs = match value {
             Operand::Field(f) => Rhs::Field(field_id(f)),
             Operand::Value(v) => match (op, v) {
                 (LeafOp::Exists, v) => Rhs::Exists(v.as_bool().unwrap_or(true)),
                 (LeafOp::In | LeafOp::NotIn, Value::Array(items)) => Rhs::List(ListSet::new(items)),
-                (LeafOp::Between, Value::Array(b)) if b.len() == 2 => Rhs::Between(b[0].clone(), b[1].clone()),
+                (LeafOp::Between, Value::Array(b)) if b.len() == 2 => {
+                    Rhs::Between(b[0].clone(), b[1].clone())
+                }
                 (_, Value::String(s)) => Rhs::Str(s.clone()),
                 (_, Value::Number(n)) => Rhs::Num(n.clone()),
                 (_, Value::Bool(b)) => Rhs::Bool(*b),
@@ -106,7 +113,9 @@ impl Leaf {
                 (LeafOp::Lte, Value::String(v)) => v.as_str() <= s.as_str(),
                 (LeafOp::StartsWith, Value::String(v)) => v.starts_with(s.as_str()),
                 (LeafOp::Contains, Value::String(v)) => v.contains(s.as_str()),
-                (LeafOp::Contains, Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(s)),
+                (LeafOp::Contains, Value::Array(items)) => {
+                    items.iter().any(|i| i.as_str() == Some(s))
+                }
                 _ => false,
             },
             Rhs::Num(n) => match x {
@@ -130,7 +139,9 @@ impl Leaf {
             Rhs::Bool(b) => match (self.op, x) {
                 (LeafOp::Eq, Value::Bool(v)) => v == b,
                 (LeafOp::Ne, Value::Bool(v)) => v != b,
-                (LeafOp::Contains, Value::Array(items)) => items.iter().any(|i| i.as_bool() == Some(*b)),
+                (LeafOp::Contains, Value::Array(items)) => {
+                    items.iter().any(|i| i.as_bool() == Some(*b))
+                }
                 _ => false,
             },
             Rhs::Other(o) => binary(self.op, x, o),
@@ -157,10 +168,16 @@ pub fn binary(op: LeafOp, x: &Value, y: &Value) -> bool {
         LeafOp::Gte => matches!(typed_cmp(x, y), Some(Ordering::Greater | Ordering::Equal)),
         LeafOp::Lt => typed_cmp(x, y) == Some(Ordering::Less),
         LeafOp::Lte => matches!(typed_cmp(x, y), Some(Ordering::Less | Ordering::Equal)),
-        LeafOp::In => matches!(y, Value::Array(items) if items.iter().any(|i| typed_eq(x, i) == Some(true))),
-        LeafOp::NotIn => matches!(y, Value::Array(items) if items.iter().all(|i| typed_eq(x, i) == Some(false))),
+        LeafOp::In => {
+            matches!(y, Value::Array(items) if items.iter().any(|i| typed_eq(x, i) == Some(true)))
+        }
+        LeafOp::NotIn => {
+            matches!(y, Value::Array(items) if items.iter().all(|i| typed_eq(x, i) == Some(false)))
+        }
         LeafOp::Contains => contains(x, y),
-        LeafOp::StartsWith => matches!((x, y), (Value::String(a), Value::String(b)) if a.starts_with(b.as_str())),
+        LeafOp::StartsWith => {
+            matches!((x, y), (Value::String(a), Value::String(b)) if a.starts_with(b.as_str()))
+        }
         LeafOp::Between => matches!(y, Value::Array(b) if b.len() == 2 && between(x, &b[0], &b[1])),
         LeafOp::Exists => true,
     }
@@ -185,7 +202,11 @@ impl FieldTable {
     }
     pub fn resolve<'f, F: Facts + ?Sized>(&self, facts: &'f F, out: &mut Vec<Option<&'f Value>>) {
         out.clear();
-        out.extend(self.paths.iter().map(|p| facts.get(p).filter(|v| !v.is_null())));
+        out.extend(
+            self.paths
+                .iter()
+                .map(|p| facts.get(p).filter(|v| !v.is_null())),
+        );
     }
     pub fn len(&self) -> usize {
         self.paths.len()

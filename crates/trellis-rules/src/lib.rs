@@ -22,5 +22,5 @@ pub mod value;
 
 pub use compile::CompiledCondition;
 pub use explain::{explain_condition, Explained, RuleExplanation};
-pub use facts::{FieldPath, Facts};
+pub use facts::{Facts, FieldPath};
 pub use ruleset::{read_rules, Outcome, Rule, RuleError, RuleSet, Scratch};

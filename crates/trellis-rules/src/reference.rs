@@ -55,7 +55,12 @@ fn eq(a: &Value, b: &Value) -> Option<bool> {
 /// Evaluates a condition (as JSON) against a fact object. Malformed conditions are false.
 pub fn eval(cond: &Value, fact: &Value) -> bool {
     let op = cond.get("operator").and_then(Value::as_str).unwrap_or("");
-    let children = || cond.get("children").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let children = || {
+        cond.get("children")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    };
     match op {
         "AND" => children().iter().all(|c| eval(c, fact)),
         "OR" => children().iter().any(|c| eval(c, fact)),
@@ -75,10 +80,12 @@ fn leaf(op: &str, cond: &Value, fact: &Value) -> bool {
     }
     let Some(x) = x else { return false };
     let y = match raw {
-        Value::Object(m) if m.len() == 1 && m.contains_key("field") => match m["field"].as_str().and_then(|f| lookup(fact, f)) {
-            Some(y) => y,
-            None => return false,
-        },
+        Value::Object(m) if m.len() == 1 && m.contains_key("field") => {
+            match m["field"].as_str().and_then(|f| lookup(fact, f)) {
+                Some(y) => y,
+                None => return false,
+            }
+        }
         v => v,
     };
     match op {
@@ -88,17 +95,24 @@ fn leaf(op: &str, cond: &Value, fact: &Value) -> bool {
         "gte" => matches!(cmp(x, y), Some(Ordering::Greater | Ordering::Equal)),
         "lt" => cmp(x, y) == Some(Ordering::Less),
         "lte" => matches!(cmp(x, y), Some(Ordering::Less | Ordering::Equal)),
-        "in" => y.as_array().is_some_and(|l| l.iter().any(|i| eq(x, i) == Some(true))),
-        "not_in" => y.as_array().is_some_and(|l| l.iter().all(|i| eq(x, i) == Some(false))),
+        "in" => y
+            .as_array()
+            .is_some_and(|l| l.iter().any(|i| eq(x, i) == Some(true))),
+        "not_in" => y
+            .as_array()
+            .is_some_and(|l| l.iter().all(|i| eq(x, i) == Some(false))),
         "contains" => match (x, y) {
             (Value::Array(items), n) => items.iter().any(|i| eq(i, n) == Some(true)),
             (Value::String(s), Value::String(sub)) => s.contains(sub.as_str()),
             _ => false,
         },
-        "starts_with" => matches!((x, y), (Value::String(s), Value::String(p)) if s.starts_with(p.as_str())),
+        "starts_with" => {
+            matches!((x, y), (Value::String(s), Value::String(p)) if s.starts_with(p.as_str()))
+        }
         "between" => match y.as_array().map(Vec::as_slice) {
             Some([lo, hi]) => {
-                matches!(cmp(x, lo), Some(Ordering::Greater | Ordering::Equal)) && matches!(cmp(x, hi), Some(Ordering::Less | Ordering::Equal))
+                matches!(cmp(x, lo), Some(Ordering::Greater | Ordering::Equal))
+                    && matches!(cmp(x, hi), Some(Ordering::Less | Ordering::Equal))
             }
             _ => false,
         },

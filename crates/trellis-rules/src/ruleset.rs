@@ -48,11 +48,17 @@ pub fn read_rules(doc: &Value) -> Result<Vec<Rule>, Vec<RuleError>> {
     let items = match doc.get("rules") {
         Some(Value::Array(a)) => a.as_slice(),
         Some(other) => {
-            err("/rules".into(), format!("rules must be an array, found {}", kind_of(other)));
+            err(
+                "/rules".into(),
+                format!("rules must be an array, found {}", kind_of(other)),
+            );
             &[]
         }
         None => {
-            err("/rules".into(), "missing \"rules\": write { \"rules\": [ ... ] }".into());
+            err(
+                "/rules".into(),
+                "missing \"rules\": write { \"rules\": [ ... ] }".into(),
+            );
             &[]
         }
     };
@@ -68,7 +74,13 @@ pub fn read_rules(doc: &Value) -> Result<Vec<Rule>, Vec<RuleError>> {
             Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
             Some(Value::Number(n)) => Some(n.to_string()),
             Some(other) => {
-                err(ptr(&p, "rule_id"), format!("rule_id must be a non-empty string, found {}", kind_of(other)));
+                err(
+                    ptr(&p, "rule_id"),
+                    format!(
+                        "rule_id must be a non-empty string, found {}",
+                        kind_of(other)
+                    ),
+                );
                 None
             }
             None => {
@@ -78,7 +90,10 @@ pub fn read_rules(doc: &Value) -> Result<Vec<Rule>, Vec<RuleError>> {
         };
         if let Some(id) = &id {
             if let Some(first) = seen.insert(id.clone(), i) {
-                err(ptr(&p, "rule_id"), format!("rule_id {id:?} is already used by /rules/{first}"));
+                err(
+                    ptr(&p, "rule_id"),
+                    format!("rule_id {id:?} is already used by /rules/{first}"),
+                );
             }
         }
         let priority = match m.get("priority") {
@@ -86,7 +101,10 @@ pub fn read_rules(doc: &Value) -> Result<Vec<Rule>, Vec<RuleError>> {
             Some(v) => match v.as_i64() {
                 Some(n) => Some(n),
                 None => {
-                    err(ptr(&p, "priority"), format!("priority must be an integer, found {v}"));
+                    err(
+                        ptr(&p, "priority"),
+                        format!("priority must be an integer, found {v}"),
+                    );
                     None
                 }
             },
@@ -95,7 +113,10 @@ pub fn read_rules(doc: &Value) -> Result<Vec<Rule>, Vec<RuleError>> {
             None | Some(Value::Null) => Some(None),
             Some(Value::String(s)) => Some(Some(s.clone())),
             Some(other) => {
-                err(ptr(&p, "mutex_group"), format!("mutex_group must be a string, found {}", kind_of(other)));
+                err(
+                    ptr(&p, "mutex_group"),
+                    format!("mutex_group must be a string, found {}", kind_of(other)),
+                );
                 None
             }
         };
@@ -113,7 +134,9 @@ pub fn read_rules(doc: &Value) -> Result<Vec<Rule>, Vec<RuleError>> {
                 cond
             }
         };
-        if let (Some(id), Some(priority), Some(mutex_group), Some(condition)) = (id, priority, mutex_group, condition) {
+        if let (Some(id), Some(priority), Some(mutex_group), Some(condition)) =
+            (id, priority, mutex_group, condition)
+        {
             rules.push(Rule {
                 id,
                 priority,
@@ -206,14 +229,21 @@ impl RuleSet {
                 }
                 None => Matcher::Tree(nnf),
             };
-            let group = rule.mutex_group.as_ref().map(|g| match groups.iter().position(|x| x == g) {
-                Some(i) => i as u32,
-                None => {
-                    groups.push(g.clone());
-                    (groups.len() - 1) as u32
-                }
+            let group =
+                rule.mutex_group
+                    .as_ref()
+                    .map(|g| match groups.iter().position(|x| x == g) {
+                        Some(i) => i as u32,
+                        None => {
+                            groups.push(g.clone());
+                            (groups.len() - 1) as u32
+                        }
+                    });
+            compiled.push(CompiledRule {
+                rule,
+                group,
+                matcher,
             });
-            compiled.push(CompiledRule { rule, group, matcher });
         }
         RuleSet {
             leaves,
@@ -232,7 +262,11 @@ impl RuleSet {
     }
     /// Distinct leaves, clauses and fields after sharing.
     pub fn shape(&self) -> (usize, usize, usize) {
-        (self.leaves.leaves.len(), self.clauses.len(), self.leaves.fields.len())
+        (
+            self.leaves.leaves.len(),
+            self.clauses.len(),
+            self.leaves.fields.len(),
+        )
     }
     pub fn rule(&self, index: u32) -> &Rule {
         &self.rules[index as usize].rule

@@ -19,7 +19,10 @@ fn shape(diags: &[Diagnostic]) -> Value {
             .map(|d| {
                 let mut v = serde_json::to_value(d).unwrap();
                 let m = v.as_object_mut().unwrap();
-                assert!(!m.remove("message").unwrap().as_str().unwrap().is_empty(), "empty message in {d:?}");
+                assert!(
+                    !m.remove("message").unwrap().as_str().unwrap().is_empty(),
+                    "empty message in {d:?}"
+                );
                 v
             })
             .collect(),
@@ -31,13 +34,22 @@ fn check(path: &Path, expect_path: &Path) -> Result<(), String> {
     let (_, diags) = validate_bytes(&bytes);
     let got = shape(&diags);
     if std::env::var_os("BLESS").is_some() {
-        std::fs::write(expect_path, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
+        std::fs::write(
+            expect_path,
+            serde_json::to_string_pretty(&got).unwrap() + "\n",
+        )
+        .unwrap();
         return Ok(());
     }
-    let want: Value = serde_json::from_str(
-        &std::fs::read_to_string(expect_path).map_err(|_| format!("{}: no {} (run with BLESS=1)", path.display(), expect_path.display()))?,
-    )
-    .unwrap();
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(expect_path).map_err(|_| {
+            format!(
+                "{}: no {} (run with BLESS=1)",
+                path.display(),
+                expect_path.display()
+            )
+        })?)
+        .unwrap();
     if got != want {
         return Err(format!(
             "{}:\n  want {}\n  got  {}\n  messages: {:#?}",
@@ -54,7 +66,10 @@ fn cases() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/data/validate"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json") && !p.to_string_lossy().ends_with(".expect.json"))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && !p.to_string_lossy().ends_with(".expect.json")
+        })
         .collect();
     v.sort();
     v
@@ -76,7 +91,11 @@ fn every_code_of_the_spec_is_triggered_by_some_case() {
         let (_, diags) = validate_bytes(&std::fs::read(&p).unwrap());
         seen.extend(diags.iter().map(|d| d.code));
     }
-    let missing: Vec<&str> = Code::ALL.iter().filter(|c| !seen.contains(c)).map(|c| c.as_str()).collect();
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|c| !seen.contains(c))
+        .map(|c| c.as_str())
+        .collect();
     assert!(missing.is_empty(), "codes no case triggers: {missing:?}");
 }
 
@@ -84,7 +103,10 @@ fn every_code_of_the_spec_is_triggered_by_some_case() {
 fn a_file_that_is_not_utf8_is_e_schema_at_the_root() {
     let (ws, diags) = validate_bytes(b"{\"schema\": \"trellis/workspace@1\", \"x\": \"\xff\xfe\"}");
     assert!(ws.is_none());
-    assert_eq!(shape(&diags), json!([{"severity": "error", "code": "E_SCHEMA", "path": ""}]));
+    assert_eq!(
+        shape(&diags),
+        json!([{"severity": "error", "code": "E_SCHEMA", "path": ""}])
+    );
     assert!(diags[0].message.contains("UTF-8"));
 }
 
@@ -99,7 +121,10 @@ fn every_error_of_a_broken_document_is_reported_at_once() {
             {"id": "x", "type": "teleport", "params": {}}
         ], "edges": [{"from": "t", "port": "out", "to": "w"}, {"from": "w", "port": "out", "to": "nowhere"}, {"from": "t"}]}]});
     let (_, diags) = trellis_graph::validate_value(&doc);
-    let got: Vec<(String, String)> = diags.iter().map(|d| (d.code.to_string(), d.path.clone().unwrap_or_default())).collect();
+    let got: Vec<(String, String)> = diags
+        .iter()
+        .map(|d| (d.code.to_string(), d.path.clone().unwrap_or_default()))
+        .collect();
     let want = [
         ("E_SCHEMA", "/offers/0/id"),
         ("E_SCHEMA", "/offers/0/kind"),
@@ -114,7 +139,10 @@ fn every_error_of_a_broken_document_is_reported_at_once() {
         ("E_DANGLING_EDGE", "/journeys/0/edges/1/to"),
         ("E_UNREACHABLE", "/journeys/0/nodes/2"),
     ];
-    let want: Vec<(String, String)> = want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
     assert_eq!(got, want, "{diags:#?}");
 }
 
@@ -131,10 +159,19 @@ fn samples() -> Vec<PathBuf> {
 #[test]
 fn samples_are_valid_and_clean() {
     let s = samples();
-    assert!(s.len() >= 5, "expected at least five samples, found {}", s.len());
+    assert!(
+        s.len() >= 5,
+        "expected at least five samples, found {}",
+        s.len()
+    );
     for p in s {
         let (ws, diags) = validate_bytes(&std::fs::read(&p).unwrap());
-        assert!(diags.is_empty(), "{}: {:#?}", p.display(), diags.iter().map(|d| d.to_string()).collect::<Vec<_>>());
+        assert!(
+            diags.is_empty(),
+            "{}: {:#?}",
+            p.display(),
+            diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+        );
         assert!(!ws.unwrap().journeys.is_empty());
     }
 }
@@ -142,8 +179,12 @@ fn samples_are_valid_and_clean() {
 #[test]
 fn samples_and_cases_round_trip_losslessly() {
     for p in samples().into_iter().chain(cases()) {
-        let Ok(original) = serde_json::from_slice::<Value>(&std::fs::read(&p).unwrap()) else { continue };
-        let Ok(ws) = Workspace::from_json(&original) else { continue };
+        let Ok(original) = serde_json::from_slice::<Value>(&std::fs::read(&p).unwrap()) else {
+            continue;
+        };
+        let Ok(ws) = Workspace::from_json(&original) else {
+            continue;
+        };
         let saved = ws.to_json();
         assert_eq!(saved, original, "{} changed on a round trip", p.display());
         // And reading the saved form gives the same workspace.
@@ -163,37 +204,9 @@ fn unknown_fields_survive_a_save() {
     assert_eq!(ws.to_json(), doc);
 }
 
-/// A 1,000-node journey: a trigger and a chain of condition / offer / touch / wait nodes.
-pub fn big_journey(n: usize) -> Value {
-    let mut nodes = vec![json!({"id": "t", "type": "trigger.event", "params": {"event": "add_to_cart"}})];
-    let mut edges = Vec::new();
-    let mut prev = ("t".to_string(), "out");
-    for i in 0..n - 2 {
-        let id = format!("n{i}");
-        let (node, out, side) = match i % 4 {
-            0 => (json!({"id": id, "type": "condition", "params": {"when": {"operator": "AND", "children": [
-                {"field": "user.level", "operator": "gte", "value": i % 5}, {"field": "event.amount", "operator": "lt", "value": 1000}]}}}), "yes", Some("no")),
-            1 => (json!({"id": id, "type": "action.offer", "params": {"offer": "c10"}}), "issued", Some("rejected")),
-            2 => (json!({"id": id, "type": "action.touch", "params": {"channels": ["push", "sms"], "template": "t"}}), "sent", Some("suppressed")),
-            _ => (json!({"id": id, "type": "wait.delay", "params": {"duration": "1h"}}), "out", None),
-        };
-        nodes.push(node);
-        edges.push(json!({"from": prev.0, "port": prev.1, "to": id}));
-        if let Some(p) = side {
-            edges.push(json!({"from": id, "port": p, "to": "end"}));
-        }
-        prev = (id, out);
-    }
-    nodes.push(json!({"id": "end", "type": "exit", "params": {}}));
-    edges.push(json!({"from": prev.0, "port": prev.1, "to": "end"}));
-    json!({"schema": "trellis/workspace@1",
-           "offers": [{"id": "c10", "kind": "coupon", "face_value": 10, "stock": 100}],
-           "journeys": [{"id": "big", "campaign": {"id": "c", "budget": {"total": 5000}}, "nodes": nodes, "edges": edges}]})
-}
-
 #[test]
 fn a_thousand_node_journey_validates_clean() {
-    let doc = big_journey(1000);
+    let doc = trellis_graph::synthetic::chain_workspace(1000);
     let (ws, diags) = trellis_graph::validate_value(&doc);
     assert_eq!(ws.unwrap().journeys[0].nodes.len(), 1000);
     assert!(diags.is_empty(), "{:?}", diags.first());

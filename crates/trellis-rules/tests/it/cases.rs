@@ -1,10 +1,11 @@
 use crate::{cond, data};
 use serde_json::Value;
-use trellis_rules::{explain_condition, reference, CompiledCondition, RuleSet, Rule};
+use trellis_rules::{explain_condition, reference, CompiledCondition, Rule, RuleSet};
 
 #[test]
 fn case_table() {
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(data("rules/cases.json")).unwrap()).unwrap();
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("rules/cases.json")).unwrap()).unwrap();
     let fact = &doc["fact"];
     let cases = doc["cases"].as_array().unwrap();
     assert!(cases.len() >= 60);
@@ -16,9 +17,20 @@ fn case_table() {
         let compiled = CompiledCondition::new(&c).eval(fact);
         let naive = reference::eval(&case["condition"], fact);
         let explained = explain_condition(&c, fact).result();
-        let set = RuleSet::compile(vec![Rule { id: "r".into(), priority: 0, mutex_group: None, condition: c, actions: None }]);
+        let set = RuleSet::compile(vec![Rule {
+            id: "r".into(),
+            priority: 0,
+            mutex_group: None,
+            condition: c,
+            actions: None,
+        }]);
         let in_set = set.eval(fact).matched == ["r"];
-        for (how, got) in [("compiled", compiled), ("reference", naive), ("explain", explained), ("rule set", in_set)] {
+        for (how, got) in [
+            ("compiled", compiled),
+            ("reference", naive),
+            ("explain", explained),
+            ("rule set", in_set),
+        ] {
             if got != expect {
                 failures.push(format!("{name}: {how} gave {got}, expected {expect}"));
             }
@@ -31,7 +43,11 @@ fn case_table() {
 fn every_operator_is_in_the_table() {
     let text = std::fs::read_to_string(data("rules/cases.json")).unwrap();
     for op in trellis_model::LeafOp::ALL {
-        assert!(text.contains(&format!("\"operator\": \"{}\"", op.as_str())), "no case uses {}", op.as_str());
+        assert!(
+            text.contains(&format!("\"operator\": \"{}\"", op.as_str())),
+            "no case uses {}",
+            op.as_str()
+        );
     }
     for g in ["AND", "OR", "NOT"] {
         assert!(text.contains(&format!("\"operator\": \"{g}\"")));
@@ -49,9 +65,18 @@ fn explain_says_why() {
     let e = explain_condition(&c, &fact);
     assert!(!e.result());
     let v = serde_json::to_value(&e).unwrap();
-    let whys: Vec<&str> = v["children"].as_array().unwrap().iter().map(|c| c["why"].as_str().unwrap()).collect();
+    let whys: Vec<&str> = v["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["why"].as_str().unwrap())
+        .collect();
     assert_eq!(whys[0], "\"北京\" is not in [\"上海\"]");
-    assert!(whys[1].starts_with("type mismatch: user.level is a number"), "{}", whys[1]);
+    assert!(
+        whys[1].starts_with("type mismatch: user.level is a number"),
+        "{}",
+        whys[1]
+    );
     assert_eq!(whys[2], "user.age is missing");
     assert_eq!(e.blockers().len(), 3);
 }

@@ -10,7 +10,9 @@ use trellis_model::condition::{read_condition, FieldScope};
 use trellis_model::Condition;
 
 pub fn data(rel: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data").join(rel)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(rel)
 }
 
 pub fn cond(v: &Value) -> Condition {

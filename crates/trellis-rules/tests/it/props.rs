@@ -4,7 +4,7 @@
 use crate::cond;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use trellis_rules::{reference, reference::NaiveRules, read_rules, CompiledCondition, RuleSet};
+use trellis_rules::{read_rules, reference, reference::NaiveRules, CompiledCondition, RuleSet};
 
 const FIELDS: [&str; 5] = ["a", "b", "u.c", "u.tags", "n"];
 
@@ -12,7 +12,8 @@ fn scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
         (-3i64..4).prop_map(|n| json!(n)),
         prop_oneof![Just(0.5f64), Just(1.0), Just(-2.5)].prop_map(|f| json!(f)),
-        prop_oneof![Just("北京"), Just("上海"), Just("a"), Just("ab"), Just("")].prop_map(|s| json!(s)),
+        prop_oneof![Just("北京"), Just("上海"), Just("a"), Just("ab"), Just("")]
+            .prop_map(|s| json!(s)),
         any::<bool>().prop_map(|b| json!(b)),
     ]
 }
@@ -41,9 +42,30 @@ fn fact() -> impl Strategy<Value = Value> {
 
 fn leaf() -> impl Strategy<Value = Value> {
     let field = prop::sample::select(FIELDS.to_vec());
-    let op = prop::sample::select(vec!["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "contains", "starts_with", "between", "exists"]);
-    (field, op, scalar(), scalar(), prop::collection::vec(scalar(), 0..4), prop::sample::select(FIELDS.to_vec()), 0..5u8).prop_map(
-        |(field, op, v1, v2, list, other, mode)| {
+    let op = prop::sample::select(vec![
+        "eq",
+        "ne",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "in",
+        "not_in",
+        "contains",
+        "starts_with",
+        "between",
+        "exists",
+    ]);
+    (
+        field,
+        op,
+        scalar(),
+        scalar(),
+        prop::collection::vec(scalar(), 0..4),
+        prop::sample::select(FIELDS.to_vec()),
+        0..5u8,
+    )
+        .prop_map(|(field, op, v1, v2, list, other, mode)| {
             let value = match op {
                 "exists" => json!(v1.as_bool().unwrap_or(mode % 2 == 0)),
                 _ if mode == 0 => json!({ "field": other }),
@@ -54,15 +76,16 @@ fn leaf() -> impl Strategy<Value = Value> {
                 _ => v1,
             };
             json!({ "field": field, "operator": op, "value": value })
-        },
-    )
+        })
 }
 
 fn condition() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(4, 24, 4, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 1..4).prop_map(|c| json!({"operator": "AND", "children": c})),
-            prop::collection::vec(inner.clone(), 1..4).prop_map(|c| json!({"operator": "OR", "children": c})),
+            prop::collection::vec(inner.clone(), 1..4)
+                .prop_map(|c| json!({"operator": "AND", "children": c})),
+            prop::collection::vec(inner.clone(), 1..4)
+                .prop_map(|c| json!({"operator": "OR", "children": c})),
             inner.prop_map(|c| json!({"operator": "NOT", "children": [c]})),
         ]
     })

@@ -18,7 +18,10 @@ fn winners_are_the_highest_priority_per_mutex_group() {
     let out = set(&doc).eval(&json!({"x": 1}));
     assert_eq!(out.matched, ["high", "tie_a", "tie_b", "free", "low"]);
     assert_eq!(out.winners, ["high", "tie_a", "free"]);
-    assert_eq!(NaiveRules::new(&doc).eval(&json!({"x": 1})), (out.matched, out.winners));
+    assert_eq!(
+        NaiveRules::new(&doc).eval(&json!({"x": 1})),
+        (out.matched, out.winners)
+    );
     let none = set(&doc).eval(&json!({"y": 1}));
     assert!(none.matched.is_empty() && none.winners.is_empty());
 }
@@ -56,7 +59,17 @@ fn bad_rules_are_reported_with_pointers() {
         "junk"
     ]})).unwrap_err();
     let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
-    assert_eq!(paths, ["/rules/0/condition/operator", "/rules/1/rule_id", "/rules/1/priority", "/rules/2/rule_id", "/rules/2/condition/children", "/rules/3"]);
+    assert_eq!(
+        paths,
+        [
+            "/rules/0/condition/operator",
+            "/rules/1/rule_id",
+            "/rules/1/priority",
+            "/rules/2/rule_id",
+            "/rules/2/condition/children",
+            "/rules/3"
+        ]
+    );
     assert!(read_rules(&json!({"rule": []})).is_err());
 }
 
@@ -64,13 +77,19 @@ fn bad_rules_are_reported_with_pointers() {
 fn or_of_ands_beyond_the_cnf_limit_still_evaluates() {
     // 8 ANDs of 3 leaves ORed together: CNF would have 3^8 clauses, so the tree fallback runs.
     let ors: Vec<_> = (0..8)
-        .map(|i| json!({"operator": "AND", "children": [
+        .map(|i| {
+            json!({"operator": "AND", "children": [
             {"field": format!("a{i}"), "operator": "eq", "value": 1},
             {"field": format!("b{i}"), "operator": "eq", "value": 1},
-            {"field": format!("c{i}"), "operator": "eq", "value": 1}]}))
+            {"field": format!("c{i}"), "operator": "eq", "value": 1}]})
+        })
         .collect();
-    let doc = json!({"rules": [{"rule_id": "big", "condition": {"operator": "OR", "children": ors}}]});
+    let doc =
+        json!({"rules": [{"rule_id": "big", "condition": {"operator": "OR", "children": ors}}]});
     let s = set(&doc);
     assert_eq!(s.eval(&json!({"a5": 1, "b5": 1, "c5": 1})).matched, ["big"]);
-    assert!(s.eval(&json!({"a5": 1, "b5": 1, "c4": 1})).matched.is_empty());
+    assert!(s
+        .eval(&json!({"a5": 1, "b5": 1, "c4": 1}))
+        .matched
+        .is_empty());
 }
