@@ -141,6 +141,29 @@ pub fn explain_condition<F: Facts + ?Sized>(c: &Condition, facts: &F) -> Explain
     }
 }
 
+/// "299 is not at least 300", "[\"a\"] does not contain \"b\"".
+fn phrase(op: LeafOp, x: &str, y: &Value, holds: bool) -> String {
+    let y_text = match (op, y) {
+        (LeafOp::Between, Value::Array(b)) if b.len() == 2 => format!("{} and {}", short(&b[0]), short(&b[1])),
+        _ => short(y),
+    };
+    let (yes, no) = match op {
+        LeafOp::Eq => ("equals", "does not equal"),
+        LeafOp::Ne => ("differs from", "equals"),
+        LeafOp::Gt => ("is greater than", "is not greater than"),
+        LeafOp::Gte => ("is at least", "is not at least"),
+        LeafOp::Lt => ("is less than", "is not less than"),
+        LeafOp::Lte => ("is at most", "is not at most"),
+        LeafOp::In => ("is in", "is not in"),
+        LeafOp::NotIn => ("is not in", "is in"),
+        LeafOp::Contains => ("contains", "does not contain"),
+        LeafOp::StartsWith => ("starts with", "does not start with"),
+        LeafOp::Between => ("is between", "is not between"),
+        LeafOp::Exists => ("exists", "does not exist"),
+    };
+    format!("{x} {} {y_text}", if holds { yes } else { no })
+}
+
 fn mismatched(op: LeafOp, x: &Value, y: &Value) -> bool {
     match op {
         LeafOp::In | LeafOp::NotIn => match y {
