@@ -112,16 +112,14 @@ pub fn explain_condition<F: Facts + ?Sized>(c: &Condition, facts: &F) -> Explain
                 (_, Some(_), None) => (false, format!("{rhs_desc} is missing")),
                 (op, Some(x), Some(y)) => {
                     let r = binary(*op, x, y);
-                    let why = if r {
-                        format!("{} {} {}", short(x), op.as_str(), short(y))
-                    } else if mismatched(*op, x, y) {
+                    let why = if !r && mismatched(*op, x, y) {
                         format!(
                             "type mismatch: {field} is {}, compared with {}",
                             kind_of(x),
                             kind_of_rhs(*op, y)
                         )
                     } else {
-                        format!("{} is not {} {}", short(x), op.as_str(), short(y))
+                        phrase(*op, &short(x), y, r)
                     };
                     (r, why)
                 }
@@ -144,7 +142,9 @@ pub fn explain_condition<F: Facts + ?Sized>(c: &Condition, facts: &F) -> Explain
 /// "299 is not at least 300", "[\"a\"] does not contain \"b\"".
 fn phrase(op: LeafOp, x: &str, y: &Value, holds: bool) -> String {
     let y_text = match (op, y) {
-        (LeafOp::Between, Value::Array(b)) if b.len() == 2 => format!("{} and {}", short(&b[0]), short(&b[1])),
+        (LeafOp::Between, Value::Array(b)) if b.len() == 2 => {
+            format!("{} and {}", short(&b[0]), short(&b[1]))
+        }
         _ => short(y),
     };
     let (yes, no) = match op {

@@ -186,6 +186,9 @@ fn rules_explain_says_why_a_rule_missed() {
     assert_eq!(out.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["matched"], false);
-    assert_eq!(v[0]["condition"]["children"][0]["why"], "2 is not at least 3");
+    assert_eq!(
+        v[0]["condition"]["children"][0]["why"],
+        "2 is not at least 3"
+    );
     assert_eq!(v[0]["condition"]["children"][1]["result"], true);
 }
