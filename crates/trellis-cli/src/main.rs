@@ -30,6 +30,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// Replay profiles and events through a workspace on a virtual clock; write the decision log
+    /// and the report. Exit 1 when the workspace has validation errors.
+    Simulate {
+        workspace: PathBuf,
+        #[arg(long)]
+        profiles: PathBuf,
+        #[arg(long)]
+        events: PathBuf,
+        /// Run the clock on to this RFC 3339 time (default: the last event's).
+        #[arg(long)]
+        until: Option<String>,
+        /// Write the decision log (JSON Lines) here.
+        #[arg(long)]
+        log: Option<PathBuf>,
+        /// Write the report (one JSON object) here; without it the report goes to stdout.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
     /// Rule sets of the condition DSL.
     Rules {
         #[command(subcommand)]
@@ -70,6 +88,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let run = match cli.command {
         Command::Validate { workspace, format } => validate(&workspace, format),
+        Command::Simulate {
+            workspace,
+            profiles,
+            events,
+            until,
+            log,
+            report,
+        } => simulate(
+            &workspace,
+            &profiles,
+            &events,
+            until.as_deref(),
+            log.as_deref(),
+            report.as_deref(),
+        ),
         Command::Rules {
             command: RulesCommand::Eval { rules, facts, out },
         } => rules_eval(&rules, &facts, out.as_deref()),
@@ -243,5 +276,91 @@ fn rules_explain(rules: &std::path::Path, fact: &str, only: Option<&str>) -> Res
     };
     let out: Vec<_> = ids.iter().filter_map(|id| set.explain(&fact, id)).collect();
     println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn simulate(
+    path: &std::path::Path,
+    profiles: &std::path::Path,
+    events: &std::path::Path,
+    until: Option<&str>,
+    log: Option<&std::path::Path>,
+    report: Option<&std::path::Path>,
+) -> Result<ExitCode> {
+    use std::io::IsTerminal;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (ws, diags) = trellis_graph::validate_bytes(&bytes);
+    let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
+    let ws = match ws {
+        Some(ws) if errors.is_empty() => ws,
+        _ => {
+            for d in &errors {
+                eprintln!("{}: {d}", path.display());
+            }
+            eprintln!(
+                "{}: the workspace has {} error(s); fix them before simulating",
+                path.display(),
+                errors.len()
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let until = match until {
+        Some(u) => Some(
+            chrono::DateTime::parse_from_rfc3339(u)
+                .with_context(|| format!("--until {u:?} is not an RFC 3339 time"))?
+                .with_timezone(&chrono::Utc),
+        ),
+        None => None,
+    };
+    let input = trellis_sim::read_input(profiles, events)?;
+    for s in input.skipped.iter().take(20) {
+        eprintln!("{}:{}: {}; line skipped", s.file, s.line, s.why);
+    }
+    if input.skipped.len() > 20 {
+        eprintln!("... {} more lines skipped", input.skipped.len() - 20);
+    }
+    let mut log_file = match log {
+        Some(p) => Some(BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let tty = std::io::stderr().is_terminal();
+    let start = Instant::now();
+    let result = trellis_sim::simulate(
+        ws,
+        input,
+        until,
+        log_file.as_mut().map(|w| w as &mut dyn Write),
+        |done, total| {
+            if tty && total > 0 {
+                let pct = done * 100 / total;
+                let bar = "#".repeat(pct / 4);
+                eprint!("\r[{bar:<25}] {pct:>3}%  {done}/{total} events");
+                if done == total {
+                    eprintln!();
+                }
+            }
+        },
+    )?;
+    if let Some(mut w) = log_file {
+        w.flush()?;
+    }
+    let elapsed = start.elapsed();
+    let text = serde_json::to_string_pretty(&result)?;
+    match report {
+        Some(p) => std::fs::write(p, text + "\n")
+            .with_context(|| format!("cannot write {}", p.display()))?,
+        None => println!("{text}"),
+    }
+    let n = result.input.events;
+    eprintln!(
+        "simulated {n} events for {} users in {:.2} s ({:.0} events/s)",
+        result.input.users,
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64().max(1e-9)
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,1545 @@
+//! The journey engine. Deterministic: time comes only with the inputs (event timestamps and
+//! `advance_to`), every tie is broken as `semantics.md` says, and ids are counters.
+
+use crate::hash::{bucket_ppm, pick, pick_experiment};
+use crate::input::{ts_string, Event, Profile};
+use crate::report::Report;
+use chrono::{
+    DateTime, Datelike, Duration as ChronoDuration, NaiveDateTime, TimeZone, Timelike, Utc,
+};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use trellis_model::{
+    decimal_string, AttributionModel, Channel, Journey, NodeKind, OfferKind, QuietMode, ReEntry,
+    Workspace,
+};
+use trellis_rules::{CompiledCondition, Facts, FieldPath};
+
+type Time = DateTime<Utc>;
+
+/// One decision record, in the log's field order.
+pub type Decision = Map<String, Value>;
+
+struct CNode {
+    kind: NodeKind,
+    id: String,
+    cond: Option<CompiledCondition>,
+    cases: Vec<CompiledCondition>,
+    /// Outgoing edge per port name.
+    next: HashMap<String, usize>,
+}
+
+struct CJourney {
+    idx: usize,
+    id: String,
+    version: u64,
+    priority: i64,
+    mutex: Option<String>,
+    campaign: Option<String>,
+    window: (Option<Time>, Option<Time>),
+    re_entry: ReEntry,
+    goal: Option<String>,
+    max_duration: Option<i64>,
+    nodes: Vec<CNode>,
+    triggers: Vec<usize>,
+}
+
+#[derive(Clone)]
+struct Inst {
+    id: u64,
+    entered_at: Time,
+    node: usize,
+    event: Option<Value>,
+    waiting: Waiting,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Waiting {
+    Running,
+    Delay,
+    Event,
+    Deferral,
+}
+
+#[derive(Default)]
+struct JState {
+    inside: Option<Inst>,
+    ever_entered: bool,
+    last_exit: Option<Time>,
+    /// Matching event times per pattern trigger node.
+    pattern: HashMap<usize, VecDeque<Time>>,
+}
+
+#[derive(Default)]
+struct User {
+    id: String,
+    profile: Profile,
+    points: i64,
+    journeys: HashMap<usize, JState>,
+    sends: Vec<(Time, Channel)>,
+    issued: HashMap<usize, u32>,
+    coupons: Vec<usize>,
+    /// (seq, ts, journey, node, kind) of touch.sent / offer.issued records, for attribution.
+    touches: Vec<(u64, Time, String, String, &'static str)>,
+    conversions: Vec<Time>,
+}
+
+struct Coupon {
+    id: String,
+    offer: usize,
+    user: usize,
+    journey: String,
+    node: String,
+    version: u64,
+    face: Decimal,
+    min_spend: Option<Decimal>,
+    issued_at: Time,
+    expires_at: Time,
+    active: bool,
+    prior_conversion: bool,
+}
+
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    /// A wait, timeout or deferral is over: resume the instance at the node.
+    Resume {
+        user: usize,
+        journey: usize,
+        inst: u64,
+        node: usize,
+    },
+    MaxDuration {
+        user: usize,
+        journey: usize,
+        inst: u64,
+    },
+    Expiry {
+        coupon: usize,
+    },
+}
+
+struct Schedule {
+    journey: usize,
+    node: usize,
+    next: Option<Time>,
+    last_local: Option<NaiveDateTime>,
+}
+
+#[derive(Default, Clone)]
+struct Ledger {
+    total: Decimal,
+    reserved: Decimal,
+    spent: Decimal,
+}
+
+/// Options of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Keep per-day budget burn in the report.
+    pub burn_by_day: bool,
+}
+
+pub struct Engine {
+    ws: Workspace,
+    tz: Tz,
+    journeys: Vec<CJourney>,
+    /// Journey indexes in priority order (higher first), then id.
+    order: Vec<usize>,
+    users: Vec<User>,
+    user_index: HashMap<String, usize>,
+    timers: BinaryHeap<Reverse<(Time, u64, Timer)>>,
+    timer_seq: u64,
+    schedules: Vec<Schedule>,
+    coupons: Vec<Coupon>,
+    stock: Vec<Option<u64>>,
+    ledgers: HashMap<String, Ledger>,
+    hourly: HashMap<(String, i64), Decimal>,
+    seen_events: HashSet<String>,
+    now: Option<Time>,
+    seq: u64,
+    inst_seq: u64,
+    out: Vec<Decision>,
+    pub report: Report,
+    options: Options,
+}
+
+struct Ctx<'a> {
+    event: Option<&'a Value>,
+    user: &'a Profile,
+    now_hour: Value,
+    now_weekday: Value,
+    entered_at: Option<Value>,
+    event_type: Option<Value>,
+}
+
+impl Facts for Ctx<'_> {
+    fn get(&self, field: &FieldPath) -> Option<&Value> {
+        let segs = &field.segments;
+        let first = segs.first()?;
+        match first.key.as_str() {
+            "event" => {
+                let ev = self.event?;
+                match segs.get(1).map(|s| s.key.as_str()) {
+                    Some("type") if segs.len() == 2 => self.event_type.as_ref(),
+                    Some("ts") if segs.len() == 2 => ev.get("ts"),
+                    _ => trellis_rules::facts::lookup_segments(ev.get("props")?, &segs[1..]),
+                }
+            }
+            "user" => {
+                let s = segs.get(1)?;
+                let v = self.user.attrs.get(&s.key)?;
+                if segs.len() == 2 {
+                    (!v.is_null()).then_some(v)
+                } else {
+                    trellis_rules::facts::lookup_segments(v, &segs[2..])
+                }
+            }
+            "now" if segs.len() == 2 => match segs[1].key.as_str() {
+                "hour" => Some(&self.now_hour),
+                "weekday" => Some(&self.now_weekday),
+                _ => None,
+            },
+            "journey" if segs.len() == 2 && segs[1].key == "entered_at" => self.entered_at.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+fn parse_time(t: &Option<trellis_model::Timestamp>) -> Option<Time> {
+    t.as_ref().map(|t| t.at)
+}
+
+impl Engine {
+    /// Builds an engine over a workspace that validated without errors.
+    pub fn new(ws: Workspace, options: Options) -> Engine {
+        let tz = ws.policy().tz();
+        let mut journeys = Vec::new();
+        for (idx, j) in ws.journeys.iter().enumerate() {
+            journeys.push(compile_journey(idx, j));
+        }
+        let mut order: Vec<usize> = (0..journeys.len()).collect();
+        order.sort_by(|&a, &b| {
+            journeys[b]
+                .priority
+                .cmp(&journeys[a].priority)
+                .then_with(|| journeys[a].id.cmp(&journeys[b].id))
+        });
+        let mut ledgers = HashMap::new();
+        let mut report = Report::default();
+        for j in &ws.journeys {
+            if let Some(c) = &j.campaign {
+                ledgers.entry(c.id.clone()).or_insert(Ledger {
+                    total: c.budget.total.value,
+                    ..Ledger::default()
+                });
+                report.campaigns.entry(c.id.clone()).or_default();
+            }
+            let jc = report.journeys.entry(j.id.clone()).or_default();
+            for n in &j.nodes {
+                jc.nodes.entry(n.id.clone()).or_default();
+            }
+        }
+        for o in &ws.offers {
+            report.offers.entry(o.id.clone()).or_default();
+        }
+        let stock = ws.offers.iter().map(|o| o.stock).collect();
+        let mut schedules = Vec::new();
+        for &ji in &order {
+            for &n in &journeys[ji].triggers {
+                if matches!(journeys[ji].nodes[n].kind, NodeKind::TriggerSchedule { .. }) {
+                    schedules.push(Schedule {
+                        journey: ji,
+                        node: n,
+                        next: None,
+                        last_local: None,
+                    });
+                }
+            }
+        }
+        let mut e = Engine {
+            ws,
+            tz,
+            journeys,
+            order,
+            users: Vec::new(),
+            user_index: HashMap::new(),
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            schedules,
+            coupons: Vec::new(),
+            stock,
+            ledgers,
+            hourly: HashMap::new(),
+            seen_events: HashSet::new(),
+            now: None,
+            seq: 0,
+            inst_seq: 0,
+            out: Vec::new(),
+            report,
+            options,
+        };
+        e.sync_campaigns();
+        e
+    }
+
+    pub fn workspace(&self) -> &Workspace {
+        &self.ws
+    }
+
+    /// Adds (or replaces) a profile. Profile order is the order users are visited at a schedule tick.
+    pub fn add_profile(&mut self, p: Profile) {
+        let u = self.user(&p.user_id);
+        self.users[u].profile = p;
+    }
+
+    fn user(&mut self, id: &str) -> usize {
+        if let Some(&u) = self.user_index.get(id) {
+            return u;
+        }
+        let u = self.users.len();
+        self.users.push(User {
+            id: id.to_owned(),
+            profile: Profile {
+                user_id: id.to_owned(),
+                ..Profile::default()
+            },
+            ..User::default()
+        });
+        self.user_index.insert(id.to_owned(), u);
+        u
+    }
+
+    /// Decisions made since the last call, in order.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Decision> {
+        self.out.drain(..)
+    }
+
+    /// Starts the clock (the earliest event, or `--until` when there are none).
+    pub fn start(&mut self, t: Time) {
+        if self.now.is_none() {
+            self.now = Some(t);
+            for i in 0..self.schedules.len() {
+                let first = self.next_tick(i, t - ChronoDuration::minutes(1));
+                self.schedules[i].next = first;
+            }
+        }
+    }
+
+    /// Fires every timer and schedule tick due at or before `t`, in due order.
+    pub fn advance_to(&mut self, t: Time) {
+        self.start(t);
+        loop {
+            let next_timer = self.timers.peek().map(|Reverse((due, _, _))| *due);
+            let next_tick = self.schedules.iter().filter_map(|s| s.next).min();
+            let at = match (next_timer, next_tick) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) => a,
+                (None, Some(b)) => b,
+                (None, None) => break,
+            };
+            if at > t {
+                break;
+            }
+            self.now = Some(at);
+            // Timers due at this instant, including those set meanwhile, in the order set.
+            while let Some(Reverse((due, _, _))) = self.timers.peek() {
+                if *due != at {
+                    break;
+                }
+                let Some(Reverse((_, _, timer))) = self.timers.pop() else {
+                    break;
+                };
+                self.fire(timer, at);
+            }
+            if next_tick == Some(at) {
+                self.tick(at);
+            }
+        }
+        self.now = Some(self.now.map_or(t, |n| n.max(t)));
+    }
+
+    /// Handles one event (timers and ticks due at or before it fire first). Returns false for a
+    /// duplicate `event_id`.
+    pub fn handle(&mut self, ev: &Event) -> bool {
+        self.report.input.events += 1;
+        if let Some(id) = &ev.event_id {
+            if !self.seen_events.insert(id.clone()) {
+                self.report.input.duplicates += 1;
+                return false;
+            }
+        }
+        self.advance_to(ev.ts);
+        let now = ev.ts;
+        let u = self.user(&ev.user_id);
+        if ev.kind == "profile_update" {
+            for (k, v) in &ev.props {
+                self.users[u].profile.attrs.insert(k.clone(), v.clone());
+            }
+        }
+        let ev_json = ev.to_json();
+        if ev.kind == self.ws.policy().conversion_event() {
+            self.convert(u, ev, now);
+        }
+        let mut entered_groups: HashSet<String> = HashSet::new();
+        for oi in 0..self.order.len() {
+            let j = self.order[oi];
+            // Goal exit.
+            if self.journeys[j].goal.as_deref() == Some(ev.kind.as_str()) {
+                if let Some(inst) = self.inside(u, j) {
+                    let node = inst.node;
+                    self.exit(u, j, node, "goal", now);
+                }
+            }
+            // A waiting wait.event.
+            if let Some(inst) = self.inside(u, j) {
+                if inst.waiting == Waiting::Event {
+                    let node = inst.node;
+                    if let NodeKind::WaitEvent { event, .. } = &self.journeys[j].nodes[node].kind {
+                        if *event == ev.kind && self.cond_ok(u, j, node, Some(&ev_json), now) {
+                            let st = self.jstate(u, j);
+                            if let Some(i) = st.inside.as_mut() {
+                                i.event = Some(ev_json.clone());
+                                i.waiting = Waiting::Running;
+                            }
+                            self.leave(u, j, node, "event", now);
+                        }
+                    }
+                }
+            }
+            // Triggers.
+            let triggers = self.journeys[j].triggers.clone();
+            for t in triggers {
+                let fires = match &self.journeys[j].nodes[t].kind {
+                    NodeKind::TriggerEvent { event, .. } => {
+                        *event == ev.kind && self.cond_ok(u, j, t, Some(&ev_json), now)
+                    }
+                    NodeKind::TriggerPattern {
+                        event,
+                        count,
+                        within,
+                        unless,
+                        ..
+                    } => {
+                        let (event, count, within) = (event.clone(), *count, within.seconds as i64);
+                        let unless_hit = unless.as_deref() == Some(ev.kind.as_str());
+                        let matches =
+                            event == ev.kind && self.cond_ok(u, j, t, Some(&ev_json), now);
+                        let st = self.jstate(u, j);
+                        let q = st.pattern.entry(t).or_default();
+                        if unless_hit {
+                            q.clear();
+                        }
+                        if matches {
+                            q.push_back(now);
+                            while q
+                                .front()
+                                .is_some_and(|f| *f <= now - ChronoDuration::seconds(within))
+                            {
+                                q.pop_front();
+                            }
+                            if q.len() as u32 >= count {
+                                q.clear();
+                                true
+                            } else {
+                                false
+                            }
+                        } else {
+                            false
+                        }
+                    }
+                    _ => false,
+                };
+                if fires {
+                    self.try_enter(u, j, t, Some(ev_json.clone()), now, &mut entered_groups);
+                    break;
+                }
+            }
+        }
+        true
+    }
+
+    /// Runs the clock on to `until` and closes the report.
+    pub fn finish(&mut self, until: Time) {
+        self.advance_to(until);
+        self.sync_campaigns();
+        self.report.input.users = self.report.input.users.max(0);
+        self.report.finish();
+    }
+
+    fn inside(&self, u: usize, j: usize) -> Option<&Inst> {
+        self.users[u]
+            .journeys
+            .get(&j)
+            .and_then(|s| s.inside.as_ref())
+    }
+
+    fn jstate(&mut self, u: usize, j: usize) -> &mut JState {
+        self.users[u].journeys.entry(j).or_default()
+    }
+
+    fn facts<'a>(
+        &'a self,
+        u: usize,
+        event: Option<&'a Value>,
+        entered_at: Option<Time>,
+        now: Time,
+    ) -> Ctx<'a> {
+        let local = now.with_timezone(&self.tz);
+        Ctx {
+            event,
+            user: &self.users[u].profile,
+            now_hour: Value::from(local.hour()),
+            now_weekday: Value::from(local.weekday().num_days_from_sunday()),
+            entered_at: entered_at.map(|t| Value::String(ts_string(t))),
+            event_type: event.and_then(|e| e.get("type").cloned()),
+        }
+    }
+
+    fn cond_ok(&self, u: usize, j: usize, node: usize, event: Option<&Value>, now: Time) -> bool {
+        match &self.journeys[j].nodes[node].cond {
+            None => true,
+            Some(c) => {
+                let entered = self.inside(u, j).map(|i| i.entered_at);
+                c.eval(&self.facts(u, event, entered, now))
+            }
+        }
+    }
+
+    fn emit(
+        &mut self,
+        now: Time,
+        u: Option<usize>,
+        journey: Option<usize>,
+        node: Option<usize>,
+        kind: &str,
+        extra: Vec<(&str, Value)>,
+    ) -> u64 {
+        self.seq += 1;
+        let mut m = Map::new();
+        m.insert("seq".into(), self.seq.into());
+        m.insert("ts".into(), ts_string(now).into());
+        m.insert(
+            "user_id".into(),
+            u.map_or(Value::Null, |u| self.users[u].id.clone().into()),
+        );
+        match journey {
+            Some(j) => {
+                let cj = &self.journeys[j];
+                m.insert("journey".into(), cj.id.clone().into());
+                m.insert("version".into(), cj.version.into());
+                m.insert(
+                    "node".into(),
+                    node.map_or(Value::Null, |n| cj.nodes[n].id.clone().into()),
+                );
+            }
+            None => {
+                m.insert("journey".into(), Value::Null);
+                m.insert("version".into(), Value::Null);
+                m.insert("node".into(), Value::Null);
+            }
+        }
+        m.insert("kind".into(), kind.into());
+        for (k, v) in extra {
+            m.insert(k.into(), v);
+        }
+        self.out.push(m);
+        self.seq
+    }
+
+    fn schedule_timer(&mut self, due: Time, t: Timer) {
+        self.timer_seq += 1;
+        self.timers.push(Reverse((due, self.timer_seq, t)));
+    }
+
+    fn try_enter(
+        &mut self,
+        u: usize,
+        j: usize,
+        trigger: usize,
+        event: Option<Value>,
+        now: Time,
+        entered_groups: &mut HashSet<String>,
+    ) {
+        let cj = &self.journeys[j];
+        let reason = if cj.window.0.is_some_and(|s| now < s)
+            || cj.window.1.is_some_and(|e| now >= e)
+        {
+            Some("campaign_inactive")
+        } else {
+            let st = self.users[u].journeys.get(&j);
+            let inside = st.is_some_and(|s| s.inside.is_some());
+            let blocked = inside
+                || match &cj.re_entry {
+                    ReEntry::Never => st.is_some_and(|s| s.ever_entered),
+                    ReEntry::AfterExit => false,
+                    ReEntry::Cooldown(d) => st
+                        .and_then(|s| s.last_exit)
+                        .is_some_and(|x| now < x + ChronoDuration::seconds(d.seconds as i64)),
+                };
+            if blocked {
+                Some("re_entry")
+            } else if let Some(g) = &cj.mutex {
+                let busy = entered_groups.contains(g)
+                    || self.users[u].journeys.iter().any(|(&oj, s)| {
+                        oj != j && s.inside.is_some() && self.journeys[oj].mutex.as_ref() == Some(g)
+                    });
+                busy.then_some("mutex")
+            } else {
+                None
+            }
+        };
+        if let Some(r) = reason {
+            self.emit(
+                now,
+                Some(u),
+                Some(j),
+                Some(trigger),
+                "journey.skipped",
+                vec![("reason", r.into())],
+            );
+            let jid = self.journeys[j].id.clone();
+            *self
+                .report
+                .journeys
+                .entry(jid)
+                .or_default()
+                .skipped
+                .entry(r.into())
+                .or_default() += 1;
+            return;
+        }
+        if let Some(g) = &self.journeys[j].mutex {
+            entered_groups.insert(g.clone());
+        }
+        self.inst_seq += 1;
+        let inst = Inst {
+            id: self.inst_seq,
+            entered_at: now,
+            node: trigger,
+            event,
+            waiting: Waiting::Running,
+        };
+        let id = inst.id;
+        let st = self.jstate(u, j);
+        st.inside = Some(inst);
+        st.ever_entered = true;
+        self.emit(
+            now,
+            Some(u),
+            Some(j),
+            Some(trigger),
+            "journey.entered",
+            vec![],
+        );
+        let jid = self.journeys[j].id.clone();
+        self.report.journeys.entry(jid).or_default().entered += 1;
+        if let Some(max) = self.journeys[j].max_duration {
+            self.schedule_timer(
+                now + ChronoDuration::seconds(max),
+                Timer::MaxDuration {
+                    user: u,
+                    journey: j,
+                    inst: id,
+                },
+            );
+        }
+        self.pass(u, j, trigger);
+        self.leave(u, j, trigger, "out", now);
+    }
+
+    fn pass(&mut self, _u: usize, j: usize, node: usize) {
+        let cj = &self.journeys[j];
+        self.report
+            .journeys
+            .entry(cj.id.clone())
+            .or_default()
+            .nodes
+            .entry(cj.nodes[node].id.clone())
+            .or_default()
+            .entered += 1;
+    }
+
+    /// Leaves `node` by `port` and runs on until the user waits or exits.
+    fn leave(&mut self, u: usize, j: usize, node: usize, port: &str, now: Time) {
+        let mut node = node;
+        let mut port = port.to_owned();
+        for _ in 0..100_000 {
+            {
+                let cj = &self.journeys[j];
+                *self
+                    .report
+                    .journeys
+                    .entry(cj.id.clone())
+                    .or_default()
+                    .nodes
+                    .entry(cj.nodes[node].id.clone())
+                    .or_default()
+                    .ports
+                    .entry(port.clone())
+                    .or_default() += 1;
+            }
+            let Some(&next) = self.journeys[j].nodes[node].next.get(&port) else {
+                self.exit(u, j, node, "completed", now);
+                return;
+            };
+            if let Some(i) = self.jstate(u, j).inside.as_mut() {
+                i.node = next;
+                i.waiting = Waiting::Running;
+            }
+            self.pass(u, j, next);
+            match self.step(u, j, next, now) {
+                Some(p) => {
+                    node = next;
+                    port = p;
+                }
+                None => return,
+            }
+        }
+    }
+
+    /// Executes a node; `Some(port)` to go on, `None` when the user now waits or left.
+    fn step(&mut self, u: usize, j: usize, n: usize, now: Time) -> Option<String> {
+        let kind = self.journeys[j].nodes[n].kind.clone();
+        match kind {
+            NodeKind::Condition { .. } => {
+                let ev = self.inside(u, j).and_then(|i| i.event.clone());
+                Some(
+                    if self.cond_ok(u, j, n, ev.as_ref(), now) {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                    .into(),
+                )
+            }
+            NodeKind::Switch { cases } => {
+                let ev = self.inside(u, j).and_then(|i| i.event.clone());
+                let entered = self.inside(u, j).map(|i| i.entered_at);
+                let facts = self.facts(u, ev.as_ref(), entered, now);
+                let hit = self.journeys[j].nodes[n]
+                    .cases
+                    .iter()
+                    .position(|c| c.eval(&facts));
+                Some(hit.map_or_else(|| "else".to_owned(), |i| cases[i].port.clone()))
+            }
+            NodeKind::SplitRandom { branches, salt } => {
+                let salt = salt.unwrap_or_else(|| {
+                    format!("{}:{}", self.journeys[j].id, self.journeys[j].nodes[n].id)
+                });
+                let b = bucket_ppm(&salt, &self.users[u].id);
+                let ps: Vec<u32> = branches.iter().map(|b| b.percent.ppm).collect();
+                Some(branches[pick(b, &ps)].port.clone())
+            }
+            NodeKind::SplitExperiment {
+                experiment,
+                variants,
+                holdout_percent,
+            } => {
+                let b = bucket_ppm(&experiment, &self.users[u].id);
+                let ps: Vec<u32> = variants.iter().map(|b| b.percent.ppm).collect();
+                let port = match pick_experiment(b, holdout_percent.map_or(0, |h| h.ppm), &ps) {
+                    None => "holdout".to_owned(),
+                    Some(i) => variants[i].port.clone(),
+                };
+                self.emit(
+                    now,
+                    Some(u),
+                    Some(j),
+                    Some(n),
+                    "experiment.assigned",
+                    vec![
+                        ("experiment", experiment.into()),
+                        ("variant", port.clone().into()),
+                    ],
+                );
+                Some(port)
+            }
+            NodeKind::WaitDelay { duration } => {
+                self.wait(
+                    u,
+                    j,
+                    n,
+                    now + ChronoDuration::seconds(duration.seconds as i64),
+                    Waiting::Delay,
+                );
+                None
+            }
+            NodeKind::WaitEvent { timeout, .. } => {
+                self.wait(
+                    u,
+                    j,
+                    n,
+                    now + ChronoDuration::seconds(timeout.seconds as i64),
+                    Waiting::Event,
+                );
+                None
+            }
+            NodeKind::ActionOffer { offer } => Some(self.issue(u, j, n, &offer, now).into()),
+            NodeKind::ActionTouch { .. } => self.touch(u, j, n, now, false),
+            NodeKind::ActionPoints { amount, .. } => {
+                self.users[u].points += amount;
+                let balance = self.users[u].points;
+                self.emit(
+                    now,
+                    Some(u),
+                    Some(j),
+                    Some(n),
+                    "points.awarded",
+                    vec![("amount", amount.into()), ("balance", balance.into())],
+                );
+                Some("out".into())
+            }
+            NodeKind::ActionUpdate { set } => {
+                for (k, v) in &set {
+                    self.users[u].profile.attrs.insert(k.clone(), v.clone());
+                }
+                self.emit(
+                    now,
+                    Some(u),
+                    Some(j),
+                    Some(n),
+                    "profile.updated",
+                    vec![("set", Value::Object(set))],
+                );
+                Some("out".into())
+            }
+            NodeKind::Exit => {
+                self.exit(u, j, n, "completed", now);
+                None
+            }
+            NodeKind::TriggerEvent { .. }
+            | NodeKind::TriggerSchedule { .. }
+            | NodeKind::TriggerPattern { .. } => Some("out".into()),
+            NodeKind::Unknown { .. } | NodeKind::Invalid { .. } => {
+                self.exit(u, j, n, "completed", now);
+                None
+            }
+        }
+    }
+
+    fn wait(&mut self, u: usize, j: usize, n: usize, due: Time, how: Waiting) {
+        let Some(inst) = self.jstate(u, j).inside.as_mut() else {
+            return;
+        };
+        inst.waiting = how;
+        inst.node = n;
+        let id = inst.id;
+        self.schedule_timer(
+            due,
+            Timer::Resume {
+                user: u,
+                journey: j,
+                inst: id,
+                node: n,
+            },
+        );
+    }
+
+    fn exit(&mut self, u: usize, j: usize, node: usize, reason: &str, now: Time) {
+        let st = self.jstate(u, j);
+        if st.inside.take().is_none() {
+            return;
+        }
+        st.last_exit = Some(now);
+        self.emit(
+            now,
+            Some(u),
+            Some(j),
+            Some(node),
+            "journey.exited",
+            vec![("reason", reason.into())],
+        );
+        let jid = self.journeys[j].id.clone();
+        *self
+            .report
+            .journeys
+            .entry(jid)
+            .or_default()
+            .exited
+            .entry(reason.into())
+            .or_default() += 1;
+    }
+
+    fn fire(&mut self, t: Timer, now: Time) {
+        match t {
+            Timer::Resume {
+                user,
+                journey,
+                inst,
+                node,
+            } => {
+                let Some(i) = self.inside(user, journey) else {
+                    return;
+                };
+                if i.id != inst || i.node != node {
+                    return;
+                }
+                match i.waiting {
+                    Waiting::Delay => self.leave(user, journey, node, "out", now),
+                    Waiting::Event => self.leave(user, journey, node, "timeout", now),
+                    Waiting::Deferral => {
+                        if let Some(p) = self.touch(user, journey, node, now, true) {
+                            self.leave(user, journey, node, &p, now);
+                        }
+                    }
+                    Waiting::Running => {}
+                }
+            }
+            Timer::MaxDuration {
+                user,
+                journey,
+                inst,
+            } => {
+                if let Some(i) = self.inside(user, journey) {
+                    if i.id == inst {
+                        let node = i.node;
+                        self.exit(user, journey, node, "max_duration", now);
+                    }
+                }
+            }
+            Timer::Expiry { coupon } => {
+                let c = &mut self.coupons[coupon];
+                if !c.active {
+                    return;
+                }
+                c.active = false;
+                let (face, offer, user, id) = (c.face, c.offer, c.user, c.id.clone());
+                let (jid, nid, ver) = (c.journey.clone(), c.node.clone(), c.version);
+                if let Some(camp) = self.campaign_of(&jid) {
+                    if let Some(l) = self.ledgers.get_mut(&camp) {
+                        l.reserved -= face;
+                    }
+                }
+                self.emit_issuer(
+                    now,
+                    user,
+                    &jid,
+                    &nid,
+                    ver,
+                    "offer.expired",
+                    vec![
+                        ("instance", id.into()),
+                        ("amount", decimal_string(face).into()),
+                    ],
+                );
+                let oid = self.ws.offers[offer].id.clone();
+                self.report.offers.entry(oid).or_default().expired += 1;
+                if let Some(camp) = self.campaign_of(&jid) {
+                    self.note_burn(&camp, now);
+                }
+            }
+        }
+    }
+
+    fn emit_issuer(
+        &mut self,
+        now: Time,
+        u: usize,
+        journey: &str,
+        node: &str,
+        version: u64,
+        kind: &str,
+        extra: Vec<(&str, Value)>,
+    ) {
+        self.seq += 1;
+        let mut m = Map::new();
+        m.insert("seq".into(), self.seq.into());
+        m.insert("ts".into(), ts_string(now).into());
+        m.insert("user_id".into(), self.users[u].id.clone().into());
+        m.insert("journey".into(), journey.into());
+        m.insert("version".into(), version.into());
+        m.insert("node".into(), node.into());
+        m.insert("kind".into(), kind.into());
+        for (k, v) in extra {
+            m.insert(k.into(), v);
+        }
+        self.out.push(m);
+    }
+
+    fn campaign_of(&self, journey_id: &str) -> Option<String> {
+        self.journeys
+            .iter()
+            .find(|j| j.id == journey_id)
+            .and_then(|j| j.campaign.clone())
+    }
+
+    fn issue(&mut self, u: usize, j: usize, n: usize, offer_id: &str, now: Time) -> &'static str {
+        let Some(oi) = self.ws.offers.iter().position(|o| o.id == offer_id) else {
+            return "rejected";
+        };
+        let offer = self.ws.offers[oi].clone();
+        let cj = &self.journeys[j];
+        let camp = cj.campaign.clone().unwrap_or_default();
+        let face = offer.face_value.value;
+        let local_hour = {
+            let l = now.with_timezone(&self.tz);
+            // Hours of the policy zone, counted from the epoch in UTC seconds of their start, so an
+            // hour repeated by a DST change is two hours.
+            (now.timestamp() - i64::from(l.minute()) * 60 - i64::from(l.second())) / 3600
+        };
+        let reason = if cj.window.0.is_some_and(|s| now < s)
+            || cj.window.1.is_some_and(|e| now >= e)
+        {
+            Some("campaign_inactive")
+        } else if self.users[u].issued.get(&oi).copied().unwrap_or(0) >= offer.per_user_limit() {
+            Some("per_user_limit")
+        } else if self.stock[oi] == Some(0) {
+            Some("stock")
+        } else if self
+            .ledgers
+            .get(&camp)
+            .is_some_and(|l| l.reserved + l.spent + face > l.total)
+        {
+            Some("budget")
+        } else if let Some(q) = self.ws.journeys[cj.idx]
+            .campaign
+            .as_ref()
+            .and_then(|c| c.hourly_quota)
+        {
+            let used = self
+                .hourly
+                .get(&(camp.clone(), local_hour))
+                .copied()
+                .unwrap_or_default();
+            (used + face > q.value).then_some("hourly_quota")
+        } else {
+            None
+        };
+        if let Some(r) = reason {
+            self.emit(
+                now,
+                Some(u),
+                Some(j),
+                Some(n),
+                "offer.rejected",
+                vec![("offer", offer_id.into()), ("reason", r.into())],
+            );
+            *self
+                .report
+                .offers
+                .entry(offer_id.into())
+                .or_default()
+                .rejected
+                .entry(r.into())
+                .or_default() += 1;
+            return "rejected";
+        }
+        if let Some(s) = self.stock[oi].as_mut() {
+            *s -= 1;
+        }
+        *self.users[u].issued.entry(oi).or_default() += 1;
+        *self.hourly.entry((camp.clone(), local_hour)).or_default() += face;
+        let coupon = offer.kind == OfferKind::Coupon;
+        if let Some(l) = self.ledgers.get_mut(&camp) {
+            if coupon {
+                l.reserved += face;
+            } else {
+                l.spent += face;
+            }
+        }
+        let ci = self.coupons.len();
+        let id = format!("{offer_id}-{:06}", ci + 1);
+        let expires_at = now + ChronoDuration::seconds(offer.valid_for_secs() as i64);
+        let window = ChronoDuration::seconds(self.ws.policy().attribution_window_secs() as i64);
+        let prior = self.users[u].conversions.iter().any(|t| *t > now - window);
+        self.coupons.push(Coupon {
+            id: id.clone(),
+            offer: oi,
+            user: u,
+            journey: self.journeys[j].id.clone(),
+            node: self.journeys[j].nodes[n].id.clone(),
+            version: self.journeys[j].version,
+            face,
+            min_spend: offer.min_spend.map(|m| m.value),
+            issued_at: now,
+            expires_at,
+            active: coupon,
+            prior_conversion: prior,
+        });
+        let seq = self.emit(
+            now,
+            Some(u),
+            Some(j),
+            Some(n),
+            "offer.issued",
+            vec![
+                ("offer", offer_id.into()),
+                ("instance", id.into()),
+                ("amount", decimal_string(face).into()),
+                (
+                    "expires_at",
+                    if coupon {
+                        ts_string(expires_at).into()
+                    } else {
+                        Value::Null
+                    },
+                ),
+            ],
+        );
+        if coupon {
+            self.users[u].coupons.push(ci);
+            self.schedule_timer(expires_at, Timer::Expiry { coupon: ci });
+        } else {
+            self.report.cost += face;
+        }
+        let (jid, nid) = (
+            self.journeys[j].id.clone(),
+            self.journeys[j].nodes[n].id.clone(),
+        );
+        self.users[u].touches.push((seq, now, jid, nid, "offer"));
+        self.report
+            .offers
+            .entry(offer_id.into())
+            .or_default()
+            .issued += 1;
+        self.note_burn(&camp, now);
+        "issued"
+    }
+
+    fn note_burn(&mut self, camp: &str, now: Time) {
+        let Some(l) = self.ledgers.get(camp) else {
+            return;
+        };
+        let committed = l.reserved + l.spent;
+        let total = l.total;
+        let cm = self.report.campaigns.entry(camp.to_owned()).or_default();
+        if self.options.burn_by_day {
+            cm.committed_by_day.insert(
+                now.format("%Y-%m-%d").to_string(),
+                decimal_string(committed),
+            );
+        }
+        if cm.exhausted_at.is_none() && committed >= total {
+            cm.exhausted_at = Some(ts_string(now));
+        }
+    }
+
+    fn reachable(&self, u: usize, ch: Channel) -> bool {
+        let p = &self.users[u].profile;
+        let contact = match ch {
+            Channel::Inbox | Channel::Webhook => return true,
+            Channel::Push => "push",
+            Channel::Sms => "phone",
+            Channel::Email => "email",
+        };
+        let has = p
+            .contact
+            .get(contact)
+            .is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
+        has && p.consent.get(ch.as_str()) != Some(&Value::Bool(false))
+    }
+
+    fn sent_in(&self, u: usize, ch: Option<Channel>, window: i64, now: Time) -> u32 {
+        let from = now - ChronoDuration::seconds(window);
+        self.users[u]
+            .sends
+            .iter()
+            .filter(|(t, c)| *t > from && ch.is_none_or(|x| x == *c))
+            .count() as u32
+    }
+
+    /// A touch: quiet hours, then channels, then the `*` caps.
+    fn touch(
+        &mut self,
+        u: usize,
+        j: usize,
+        n: usize,
+        now: Time,
+        deferred_before: bool,
+    ) -> Option<String> {
+        let NodeKind::ActionTouch {
+            channels, template, ..
+        } = self.journeys[j].nodes[n].kind.clone()
+        else {
+            return Some("suppressed".into());
+        };
+        let policy = self.ws.policy().clone();
+        if let Some(q) = &policy.quiet_hours {
+            let tz = q.tz.unwrap_or(self.tz);
+            let local = now.with_timezone(&tz);
+            let m = (local.hour() * 60 + local.minute()) as u16;
+            let (s, e) = (q.start.minute_of_day, q.end.minute_of_day);
+            let inside = if s == e {
+                false
+            } else if s < e {
+                s <= m && m < e
+            } else {
+                m >= s || m < e
+            };
+            if inside {
+                if q.mode == QuietMode::Suppress {
+                    return Some(self.suppress(u, j, n, "quiet_hours", now));
+                }
+                let mut date = local.date_naive();
+                if m >= e {
+                    date = date.succ_opt().unwrap_or(date);
+                }
+                let end_local = date
+                    .and_hms_opt(u32::from(e / 60), u32::from(e % 60), 0)
+                    .unwrap_or_default();
+                let until = tz
+                    .from_local_datetime(&end_local)
+                    .earliest()
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or(now + ChronoDuration::hours(1));
+                let _ = deferred_before;
+                self.emit(
+                    now,
+                    Some(u),
+                    Some(j),
+                    Some(n),
+                    "touch.deferred",
+                    vec![("until", ts_string(until).into())],
+                );
+                self.report.touches.deferred += 1;
+                self.wait(u, j, n, until, Waiting::Deferral);
+                return None;
+            }
+        }
+        let caps = policy.freq_caps();
+        let mut chosen = None;
+        let mut capped_reachable = false;
+        for (i, &ch) in channels.iter().enumerate() {
+            if !self.reachable(u, ch) {
+                continue;
+            }
+            let held = caps
+                .iter()
+                .filter(|c| c.channel == Some(ch))
+                .any(|c| self.sent_in(u, Some(ch), c.window.seconds as i64, now) + 1 > c.max);
+            if held {
+                capped_reachable = true;
+                continue;
+            }
+            chosen = Some((i, ch));
+            break;
+        }
+        let Some((i, ch)) = chosen else {
+            let r = if capped_reachable {
+                "freq_cap"
+            } else {
+                "no_channel"
+            };
+            return Some(self.suppress(u, j, n, r, now));
+        };
+        if caps
+            .iter()
+            .filter(|c| c.channel.is_none())
+            .any(|c| self.sent_in(u, None, c.window.seconds as i64, now) + 1 > c.max)
+        {
+            return Some(self.suppress(u, j, n, "freq_cap", now));
+        }
+        let tried: Vec<Value> = channels[..i]
+            .iter()
+            .map(|c| Value::from(c.as_str()))
+            .collect();
+        // Keep only what the longest cap window can still count.
+        let longest = caps
+            .iter()
+            .map(|c| c.window.seconds as i64)
+            .max()
+            .unwrap_or(0);
+        let user = &mut self.users[u];
+        user.sends
+            .retain(|(t, _)| *t > now - ChronoDuration::seconds(longest));
+        user.sends.push((now, ch));
+        let seq = self.emit(
+            now,
+            Some(u),
+            Some(j),
+            Some(n),
+            "touch.sent",
+            vec![
+                ("channel", ch.as_str().into()),
+                ("template", template.into()),
+                ("tried", Value::Array(tried)),
+            ],
+        );
+        let (jid, nid) = (
+            self.journeys[j].id.clone(),
+            self.journeys[j].nodes[n].id.clone(),
+        );
+        self.users[u].touches.push((seq, now, jid, nid, "touch"));
+        *self
+            .report
+            .touches
+            .sent
+            .entry(ch.as_str().into())
+            .or_default() += 1;
+        Some("sent".into())
+    }
+
+    fn suppress(&mut self, u: usize, j: usize, n: usize, reason: &str, now: Time) -> String {
+        self.emit(
+            now,
+            Some(u),
+            Some(j),
+            Some(n),
+            "touch.suppressed",
+            vec![("reason", reason.into())],
+        );
+        *self
+            .report
+            .touches
+            .suppressed
+            .entry(reason.into())
+            .or_default() += 1;
+        "suppressed".into()
+    }
+
+    /// A conversion event: redemption of the best coupon, then single attribution.
+    fn convert(&mut self, u: usize, ev: &Event, now: Time) {
+        let revenue = match ev.props.get(self.ws.policy().revenue_field()) {
+            Some(v @ (Value::Number(_) | Value::String(_))) => trellis_model::Money::from_json(v)
+                .map(|m| m.value)
+                .unwrap_or_default(),
+            _ => Decimal::ZERO,
+        };
+        let order = ev.event_id.clone().map_or(Value::Null, Value::from);
+        // Redemption: the largest face value among usable coupons, ties to the earliest issued.
+        let best = self.users[u]
+            .coupons
+            .iter()
+            .copied()
+            .filter(|&c| {
+                let c = &self.coupons[c];
+                c.active && c.expires_at > now && c.min_spend.is_none_or(|m| m <= revenue)
+            })
+            .max_by(|&a, &b| {
+                self.coupons[a]
+                    .face
+                    .cmp(&self.coupons[b].face)
+                    .then_with(|| b.cmp(&a))
+            });
+        if let Some(ci) = best {
+            let c = &mut self.coupons[ci];
+            c.active = false;
+            let (face, jid, nid, ver, id, offer, prior) = (
+                c.face,
+                c.journey.clone(),
+                c.node.clone(),
+                c.version,
+                c.id.clone(),
+                c.offer,
+                c.prior_conversion,
+            );
+            let _ = c.issued_at;
+            if let Some(camp) = self.campaign_of(&jid) {
+                if let Some(l) = self.ledgers.get_mut(&camp) {
+                    l.reserved -= face;
+                    l.spent += face;
+                }
+            }
+            self.report.cost += face;
+            self.emit_issuer(
+                now,
+                u,
+                &jid,
+                &nid,
+                ver,
+                "offer.redeemed",
+                vec![
+                    ("instance", id.into()),
+                    ("order", order.clone()),
+                    ("amount", decimal_string(face).into()),
+                ],
+            );
+            let oid = self.ws.offers[offer].id.clone();
+            self.report.offers.entry(oid).or_default().redeemed += 1;
+            let s = &mut self.report.subsidised_conversions;
+            s.redemptions += 1;
+            if prior {
+                s.by_prior_converters += 1;
+                s.cost_to_prior_converters += face;
+            }
+        }
+        // Attribution.
+        let window = ChronoDuration::seconds(self.ws.policy().attribution_window_secs() as i64);
+        let user = &mut self.users[u];
+        user.touches.retain(|t| t.1 > now - window);
+        let cand = match self.ws.policy().attribution_model() {
+            AttributionModel::LastTouch => user.touches.iter().max_by_key(|t| t.0),
+            AttributionModel::FirstTouch => user.touches.iter().min_by_key(|t| t.0),
+        };
+        let attributed = cand.map(|t| json!({ "journey": t.2, "node": t.3, "kind": t.4 }));
+        user.conversions.retain(|t| *t > now - window);
+        user.conversions.push(now);
+        self.report.conversions.count += 1;
+        self.report.conversions.revenue += revenue;
+        if attributed.is_some() {
+            self.report.conversions.attributed += 1;
+            self.report.conversions.attributed_revenue += revenue;
+        }
+        self.emit(
+            now,
+            Some(u),
+            None,
+            None,
+            "conversion",
+            vec![
+                ("event_id", order),
+                ("revenue", decimal_string(revenue).into()),
+                ("attributed_to", attributed.unwrap_or(Value::Null)),
+            ],
+        );
+    }
+
+    /// The next cron tick strictly after `after`, in local time, skipping DST gaps and firing a
+    /// repeated local time once.
+    fn next_tick(&self, i: usize, after: Time) -> Option<Time> {
+        let s = &self.schedules[i];
+        let NodeKind::TriggerSchedule { cron, .. } = &self.journeys[s.journey].nodes[s.node].kind
+        else {
+            return None;
+        };
+        let mut t = after.with_second(0)?.with_nanosecond(0)? + ChronoDuration::minutes(1);
+        // Search at most a bit over a year of minutes.
+        for _ in 0..(366 * 24 * 60 + 120) {
+            let local = t.with_timezone(&self.tz).naive_local();
+            if cron.matches(&local) && s.last_local.is_none_or(|l| local > l) {
+                return Some(t);
+            }
+            t += ChronoDuration::minutes(1);
+        }
+        None
+    }
+
+    fn tick(&mut self, at: Time) {
+        let due: Vec<usize> = (0..self.schedules.len())
+            .filter(|&i| self.schedules[i].next == Some(at))
+            .collect();
+        let mut entered: Vec<HashSet<String>> = vec![HashSet::new(); self.users.len()];
+        for i in due {
+            let (j, n) = (self.schedules[i].journey, self.schedules[i].node);
+            self.schedules[i].last_local = Some(at.with_timezone(&self.tz).naive_local());
+            for u in 0..self.users.len() {
+                if self.cond_ok(u, j, n, None, at) {
+                    if entered.len() <= u {
+                        entered.resize(u + 1, HashSet::new());
+                    }
+                    let mut groups = std::mem::take(&mut entered[u]);
+                    self.try_enter(u, j, n, None, at, &mut groups);
+                    entered[u] = groups;
+                }
+            }
+            self.schedules[i].next = self.next_tick(i, at);
+        }
+    }
+
+    fn sync_campaigns(&mut self) {
+        for (id, l) in &self.ledgers {
+            let c = self.report.campaigns.entry(id.clone()).or_default();
+            c.budget = l.total;
+            c.reserved = l.reserved;
+            c.spent = l.spent;
+            c.remaining = l.total - l.reserved - l.spent;
+        }
+    }
+
+    /// Invariant checks for tests: money never over budget, stock never negative.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        for (id, l) in &self.ledgers {
+            if l.reserved < Decimal::ZERO
+                || l.spent < Decimal::ZERO
+                || l.reserved + l.spent > l.total
+            {
+                return Err(format!(
+                    "campaign {id}: reserved {} + spent {} vs budget {}",
+                    l.reserved, l.spent, l.total
+                ));
+            }
+        }
+        let mut ids = HashSet::new();
+        for c in &self.coupons {
+            if !ids.insert(&c.id) {
+                return Err(format!("instance {} issued twice", c.id));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn users_seen(&self) -> usize {
+        self.users.len()
+    }
+}
+
+fn compile_journey(idx: usize, j: &Journey) -> CJourney {
+    let index: HashMap<&str, usize> = j
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
+    let mut nodes: Vec<CNode> = j
+        .nodes
+        .iter()
+        .map(|n| {
+            let cond = match &n.kind {
+                NodeKind::TriggerEvent {
+                    where_: Some(c), ..
+                }
+                | NodeKind::TriggerPattern {
+                    where_: Some(c), ..
+                }
+                | NodeKind::WaitEvent {
+                    where_: Some(c), ..
+                } => Some(CompiledCondition::new(c)),
+                NodeKind::TriggerSchedule { audience, .. } => {
+                    Some(CompiledCondition::new(audience))
+                }
+                NodeKind::Condition { when } => Some(CompiledCondition::new(when)),
+                _ => None,
+            };
+            let cases = match &n.kind {
+                NodeKind::Switch { cases } => cases
+                    .iter()
+                    .map(|c| CompiledCondition::new(&c.when))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            CNode {
+                kind: n.kind.clone(),
+                id: n.id.clone(),
+                cond,
+                cases,
+                next: HashMap::new(),
+            }
+        })
+        .collect();
+    for e in &j.edges {
+        if let (Some(&f), Some(&t)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) {
+            nodes[f].next.entry(e.port.clone()).or_insert(t);
+        }
+    }
+    let triggers = (0..nodes.len())
+        .filter(|&i| nodes[i].kind.is_trigger())
+        .collect();
+    CJourney {
+        idx,
+        id: j.id.clone(),
+        version: j.version(),
+        priority: j.priority(),
+        mutex: j.mutex_group.clone(),
+        campaign: j.campaign.as_ref().map(|c| c.id.clone()),
+        window: (
+            j.campaign.as_ref().and_then(|c| parse_time(&c.starts_at)),
+            j.campaign.as_ref().and_then(|c| parse_time(&c.ends_at)),
+        ),
+        re_entry: j.re_entry(),
+        goal: j
+            .exit
+            .as_ref()
+            .and_then(|x| x.goal.as_ref())
+            .map(|g| g.event.clone()),
+        max_duration: j
+            .exit
+            .as_ref()
+            .and_then(|x| x.max_duration.as_ref())
+            .map(|d| d.seconds as i64),
+        nodes,
+        triggers,
+    }
+}

@@ -1,0 +1,109 @@
+//! Input records (`runtime.md`, "Input data"): profiles and events, read leniently as
+//! `semantics.md` says (a line without `user_id`, `type` or a valid `ts` is skipped; `props` that
+//! is not an object counts as `{}`; an `event_id` that is not a string means no deduplication).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Profile {
+    pub user_id: String,
+    pub attrs: Map<String, Value>,
+    pub contact: Map<String, Value>,
+    pub consent: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub event_id: Option<String>,
+    pub user_id: String,
+    pub kind: String,
+    pub ts: DateTime<Utc>,
+    pub props: Map<String, Value>,
+}
+
+fn obj(v: Option<&Value>) -> Map<String, Value> {
+    match v {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    }
+}
+
+pub fn parse_profile(v: &Value) -> Result<Profile, String> {
+    let Value::Object(m) = v else {
+        return Err("a profile must be a JSON object".into());
+    };
+    let user_id = match m.get("user_id") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => return Err("a profile needs a string \"user_id\"".into()),
+    };
+    Ok(Profile {
+        user_id,
+        attrs: obj(m.get("attrs")),
+        contact: obj(m.get("contact")),
+        consent: obj(m.get("consent")),
+    })
+}
+
+pub fn parse_event(v: &Value) -> Result<Event, String> {
+    let Value::Object(m) = v else {
+        return Err("an event must be a JSON object".into());
+    };
+    let user_id = match m.get("user_id") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => return Err("an event needs a string \"user_id\"".into()),
+    };
+    let kind = match m.get("type") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => return Err("an event needs a string \"type\"".into()),
+    };
+    let ts = match m.get("ts") {
+        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
+            .map_err(|e| format!("ts {s:?} is not an RFC 3339 time: {e}"))?
+            .with_timezone(&Utc),
+        _ => return Err("an event needs an RFC 3339 \"ts\"".into()),
+    };
+    Ok(Event {
+        event_id: m.get("event_id").and_then(Value::as_str).map(str::to_owned),
+        user_id,
+        kind,
+        ts,
+        props: obj(m.get("props")),
+    })
+}
+
+/// Times in logs and facts: UTC with `Z`.
+pub fn ts_string(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+impl Event {
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        if let Some(id) = &self.event_id {
+            m.insert("event_id".into(), id.clone().into());
+        }
+        m.insert("user_id".into(), self.user_id.clone().into());
+        m.insert("type".into(), self.kind.clone().into());
+        m.insert("ts".into(), ts_string(self.ts).into());
+        m.insert("props".into(), Value::Object(self.props.clone()));
+        Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lenient_events() {
+        let e = parse_event(&json!({"user_id": "u", "type": "x", "ts": "2026-11-01T18:00:00+08:00", "props": 3, "event_id": 7})).unwrap();
+        assert_eq!(ts_string(e.ts), "2026-11-01T10:00:00Z");
+        assert!(e.props.is_empty());
+        assert_eq!(e.event_id, None);
+        assert!(parse_event(&json!({"user_id": "u", "type": "x"})).is_err());
+        assert!(parse_event(&json!({"type": "x", "ts": "2026-11-01T00:00:00Z"})).is_err());
+        assert!(parse_event(&json!({"user_id": "u", "type": "x", "ts": "yesterday"})).is_err());
+    }
+}

@@ -1,0 +1,13 @@
+//! The Trellis journey engine: the deterministic core that runs a workspace. Events and the
+//! passage of time go in; decisions (the decision log of `runtime.md`) and a report come out.
+//! It never reads the wall clock: the simulator drives it with event time, the service (later)
+//! with the wall clock, and both get the same decisions for the same inputs.
+
+pub mod engine;
+pub mod hash;
+pub mod input;
+pub mod report;
+
+pub use engine::{Decision, Engine, Options};
+pub use input::{parse_event, parse_profile, ts_string, Event, Profile};
+pub use report::Report;

@@ -1,0 +1,128 @@
+//! The report (`semantics.md`, "The report"), accumulated from the decisions as they are made.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use trellis_model::decimal_string;
+
+fn money<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&decimal_string(*d))
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct InputCounts {
+    pub users: u64,
+    pub events: u64,
+    pub skipped_lines: u64,
+    pub duplicates: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct NodeCounts {
+    pub entered: u64,
+    pub ports: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct JourneyCounts {
+    pub entered: u64,
+    pub skipped: BTreeMap<String, u64>,
+    pub exited: BTreeMap<String, u64>,
+    pub nodes: BTreeMap<String, NodeCounts>,
+}
+
+impl Default for JourneyCounts {
+    fn default() -> Self {
+        JourneyCounts {
+            entered: 0,
+            skipped: BTreeMap::new(),
+            exited: ["completed", "goal", "max_duration"]
+                .into_iter()
+                .map(|k| (k.to_owned(), 0))
+                .collect(),
+            nodes: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct OfferCounts {
+    pub issued: u64,
+    pub rejected: BTreeMap<String, u64>,
+    pub redeemed: u64,
+    pub expired: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct CampaignMoney {
+    #[serde(serialize_with = "money")]
+    pub budget: Decimal,
+    #[serde(serialize_with = "money")]
+    pub reserved: Decimal,
+    #[serde(serialize_with = "money")]
+    pub spent: Decimal,
+    #[serde(serialize_with = "money")]
+    pub remaining: Decimal,
+    /// Budget burn: reserved + spent at the end of each day (UTC) that saw issuance, so a marketer
+    /// sees when the money runs out. Keys are dates.
+    pub committed_by_day: BTreeMap<String, String>,
+    /// When `reserved + spent` first reached the whole budget, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exhausted_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct TouchCounts {
+    pub sent: BTreeMap<String, u64>,
+    pub suppressed: BTreeMap<String, u64>,
+    pub deferred: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ConversionCounts {
+    pub count: u64,
+    #[serde(serialize_with = "money")]
+    pub revenue: Decimal,
+    pub attributed: u64,
+    #[serde(serialize_with = "money")]
+    pub attributed_revenue: Decimal,
+}
+
+/// Redemptions by users who had already converted in the attribution window before the coupon
+/// was issued: money that may subsidise purchases that would have happened anyway (自然转化型).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Subsidy {
+    pub redemptions: u64,
+    pub by_prior_converters: u64,
+    #[serde(serialize_with = "money")]
+    pub cost_to_prior_converters: Decimal,
+    /// by_prior_converters / redemptions, or null.
+    pub share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Report {
+    pub input: InputCounts,
+    pub journeys: BTreeMap<String, JourneyCounts>,
+    pub offers: BTreeMap<String, OfferCounts>,
+    pub campaigns: BTreeMap<String, CampaignMoney>,
+    pub touches: TouchCounts,
+    pub conversions: ConversionCounts,
+    #[serde(serialize_with = "money")]
+    pub cost: Decimal,
+    pub roi: Option<f64>,
+    pub subsidised_conversions: Subsidy,
+}
+
+impl Report {
+    pub fn finish(&mut self) {
+        use rust_decimal::prelude::ToPrimitive;
+        self.roi = if self.cost.is_zero() {
+            None
+        } else {
+            ((self.conversions.attributed_revenue - self.cost) / self.cost).to_f64()
+        };
+        let s = &mut self.subsidised_conversions;
+        s.share = (s.redemptions > 0).then(|| s.by_prior_converters as f64 / s.redemptions as f64);
+    }
+}

@@ -1,0 +1,104 @@
+//! Data-driven simulation scenarios: each folder under `tests/data/sim/` holds a workspace,
+//! profiles, events and `until`; the decision log and report must equal `expect.log.jsonl` and
+//! `expect.report.json` (regenerate with `BLESS=1` and review the diff).
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+mod props;
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sim")
+}
+
+pub fn run(dir: &Path) -> (Vec<u8>, Value) {
+    let bytes = std::fs::read(dir.join("workspace.json")).unwrap();
+    let (ws, diags) = trellis_graph::validate_bytes(&bytes);
+    assert!(
+        !diags.iter().any(|d| d.is_error()),
+        "{}: {diags:?}",
+        dir.display()
+    );
+    let until = std::fs::read_to_string(dir.join("until")).ok().map(|s| {
+        chrono::DateTime::parse_from_rfc3339(s.trim())
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    });
+    let input =
+        trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl")).unwrap();
+    let mut log = Vec::new();
+    let report =
+        trellis_sim::simulate(ws.unwrap(), input, until, Some(&mut log), |_, _| {}).unwrap();
+    (log, serde_json::to_value(report).unwrap())
+}
+
+fn cases() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn scenarios_match_their_expected_logs() {
+    let mut failures = Vec::new();
+    for dir in cases() {
+        let (log, report) = run(&dir);
+        let (lp, rp) = (dir.join("expect.log.jsonl"), dir.join("expect.report.json"));
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(&lp, &log).unwrap();
+            std::fs::write(&rp, serde_json::to_string_pretty(&report).unwrap() + "\n").unwrap();
+            continue;
+        }
+        let want_log = std::fs::read_to_string(&lp).unwrap_or_default();
+        let got_log = String::from_utf8(log).unwrap();
+        if want_log != got_log {
+            let first = want_log
+                .lines()
+                .zip(got_log.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(want_log.lines().count().min(got_log.lines().count()));
+            failures.push(format!(
+                "{}: log differs at line {}\n  want {}\n  got  {}",
+                dir.display(),
+                first + 1,
+                want_log.lines().nth(first).unwrap_or("<end>"),
+                got_log.lines().nth(first).unwrap_or("<end>")
+            ));
+        }
+        let want_report: Value =
+            serde_json::from_str(&std::fs::read_to_string(&rp).unwrap_or_else(|_| "null".into()))
+                .unwrap();
+        if want_report != report {
+            failures.push(format!(
+                "{}: report differs\n  want {want_report}\n  got  {report}",
+                dir.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn the_same_inputs_give_byte_identical_logs() {
+    for dir in cases() {
+        assert_eq!(run(&dir).0, run(&dir).0, "{}", dir.display());
+    }
+}
+
+#[test]
+fn bad_lines_are_skipped_with_their_line_numbers() {
+    let dir = root().join("cart_wait_timeout");
+    let input =
+        trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl")).unwrap();
+    let lines: Vec<usize> = input.skipped.iter().map(|s| s.line).collect();
+    assert_eq!(lines, [7, 9]);
+    assert!(input.skipped[0].why.contains("not valid JSON"));
+    assert!(input.skipped[1].why.contains("ts"));
+    let (_, report) = run(&dir);
+    assert_eq!(report["input"]["skipped_lines"], 2);
+    assert_eq!(report["input"]["duplicates"], 1);
+}
