@@ -48,6 +48,20 @@ enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Write realistic sample data: DIR/profiles.jsonl and DIR/events.jsonl, deterministic for a seed.
+    Sample {
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// First day of the sample (RFC 3339); default 2026-11-01T00:00:00Z.
+        #[arg(long)]
+        start: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Rule sets of the condition DSL.
     Rules {
         #[command(subcommand)]
@@ -88,6 +102,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let run = match cli.command {
         Command::Validate { workspace, format } => validate(&workspace, format),
+        Command::Sample {
+            users,
+            days,
+            seed,
+            start,
+            out,
+        } => sample(users, days, seed, start.as_deref(), &out),
         Command::Simulate {
             workspace,
             profiles,
@@ -361,6 +382,38 @@ fn simulate(
         result.input.users,
         elapsed.as_secs_f64(),
         n as f64 / elapsed.as_secs_f64().max(1e-9)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sample(
+    users: usize,
+    days: u32,
+    seed: u64,
+    start: Option<&str>,
+    out: &std::path::Path,
+) -> Result<ExitCode> {
+    let start = match start {
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .with_context(|| format!("--start {s:?} is not an RFC 3339 time"))?
+            .with_timezone(&chrono::Utc),
+        None => trellis_sample::SampleSpec::default_start(),
+    };
+    let spec = trellis_sample::SampleSpec {
+        users,
+        days,
+        seed,
+        start,
+    };
+    let t = Instant::now();
+    let w = trellis_sample::generate_to_dir(&spec, out)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!(
+        "wrote {} profiles and {} events to {} in {:.2} s",
+        w.profiles,
+        w.events,
+        out.display(),
+        t.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
 }

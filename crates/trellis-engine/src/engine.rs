@@ -465,7 +465,6 @@ impl Engine {
     pub fn finish(&mut self, until: Time) {
         self.advance_to(until);
         self.sync_campaigns();
-        self.report.input.users = self.report.input.users.max(0);
         self.report.finish();
     }
 
@@ -916,9 +915,7 @@ impl Engine {
                 self.emit_issuer(
                     now,
                     user,
-                    &jid,
-                    &nid,
-                    ver,
+                    (&jid, &nid, ver),
                     "offer.expired",
                     vec![
                         ("instance", id.into()),
@@ -938,9 +935,7 @@ impl Engine {
         &mut self,
         now: Time,
         u: usize,
-        journey: &str,
-        node: &str,
-        version: u64,
+        (journey, node, version): (&str, &str, u64),
         kind: &str,
         extra: Vec<(&str, Value)>,
     ) {
@@ -1337,9 +1332,7 @@ impl Engine {
             self.emit_issuer(
                 now,
                 u,
-                &jid,
-                &nid,
-                ver,
+                (&jid, &nid, ver),
                 "offer.redeemed",
                 vec![
                     ("instance", id.into()),

@@ -1,0 +1,106 @@
+//! Every bundled sample workspace simulates out of the box on generated sample data, and the
+//! five together (one workspace) keep the money invariants.
+
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn samples() -> Vec<PathBuf> {
+    let dir = crate::root().join("../../../samples");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn data() -> (PathBuf, trellis_sample::Written) {
+    let dir = std::env::temp_dir().join(format!("trellis-sim-samples-{}", std::process::id()));
+    let spec = trellis_sample::SampleSpec {
+        users: 2_000,
+        days: 21,
+        seed: 7,
+        start: trellis_sample::SampleSpec::default_start(),
+    };
+    let w = trellis_sample::generate_to_dir(&spec, &dir).unwrap();
+    (dir, w)
+}
+
+fn simulate(
+    ws: trellis_model::Workspace,
+    dir: &std::path::Path,
+) -> (Vec<u8>, trellis_engine::Report) {
+    let input =
+        trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl")).unwrap();
+    let mut log = Vec::new();
+    let r = trellis_sim::simulate(ws, input, None, Some(&mut log), |_, _| {}).unwrap();
+    (log, r)
+}
+
+/// The five samples as one workspace: offers and journeys together, the first sample's policy.
+pub fn combined() -> Value {
+    let mut all: Option<Value> = None;
+    for p in samples() {
+        let v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        match &mut all {
+            None => all = Some(v),
+            Some(a) => {
+                for key in ["offers", "journeys"] {
+                    let extra = v[key].as_array().unwrap().clone();
+                    a[key].as_array_mut().unwrap().extend(extra);
+                }
+            }
+        }
+    }
+    all.unwrap()
+}
+
+#[test]
+fn every_sample_simulates_and_does_something() {
+    let (dir, w) = data();
+    assert!(w.events > 10_000);
+    for p in samples() {
+        let ws = trellis_model::Workspace::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        let (log, report) = simulate(ws, &dir);
+        let entered: u64 = report.journeys.values().map(|j| j.entered).sum();
+        assert!(entered > 0, "{}: nobody entered any journey", p.display());
+        assert!(!log.is_empty());
+        for (id, c) in &report.campaigns {
+            assert!(
+                c.reserved + c.spent <= c.budget,
+                "{}: campaign {id} over budget",
+                p.display()
+            );
+            assert_eq!(
+                c.budget,
+                c.remaining + c.reserved + c.spent,
+                "{}: campaign {id} does not balance",
+                p.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_five_samples_run_together() {
+    let (dir, _) = data();
+    let (ws, diags) = trellis_graph::validate_value(&combined());
+    assert!(!diags.iter().any(|d| d.is_error()), "{diags:?}");
+    let ws = ws.unwrap();
+    let (log, report) = simulate(ws.clone(), &dir);
+    assert_eq!(report.journeys.len(), ws.journeys.len());
+    // Determinism, instance ids included.
+    assert_eq!(simulate(ws, &dir).0, log);
+    let mut ids = std::collections::HashSet::new();
+    for line in log.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let d: Value = serde_json::from_slice(line).unwrap();
+        if d["kind"] == "offer.issued" {
+            assert!(
+                ids.insert(d["instance"].as_str().unwrap().to_owned()),
+                "instance issued twice: {d}"
+            );
+        }
+    }
+    assert!(!ids.is_empty());
+}
