@@ -24,7 +24,7 @@ type Time = DateTime<Utc>;
 pub type Decision = Map<String, Value>;
 
 struct CNode {
-    kind: NodeKind,
+    kind: std::sync::Arc<NodeKind>,
     id: String,
     cond: Option<CompiledCondition>,
     cases: Vec<CompiledCondition>,
@@ -144,6 +144,10 @@ pub struct Options {
 
 pub struct Engine {
     ws: Workspace,
+    policy: std::sync::Arc<trellis_model::Policy>,
+    /// Event types any journey reacts to (triggers, patterns, waits, goals); others skip the
+    /// journey pass entirely.
+    interesting: HashSet<String>,
     tz: Tz,
     journeys: Vec<CJourney>,
     /// Journey indexes in priority order (higher first), then id.
@@ -249,7 +253,10 @@ impl Engine {
         let mut schedules = Vec::new();
         for &ji in &order {
             for &n in &journeys[ji].triggers {
-                if matches!(journeys[ji].nodes[n].kind, NodeKind::TriggerSchedule { .. }) {
+                if matches!(
+                    *journeys[ji].nodes[n].kind,
+                    NodeKind::TriggerSchedule { .. }
+                ) {
                     schedules.push(Schedule {
                         journey: ji,
                         node: n,
@@ -259,7 +266,25 @@ impl Engine {
                 }
             }
         }
+        let mut interesting = HashSet::new();
+        for j in &journeys {
+            interesting.extend(j.goal.clone());
+            for n in &j.nodes {
+                match &*n.kind {
+                    NodeKind::TriggerEvent { event, .. } | NodeKind::WaitEvent { event, .. } => {
+                        interesting.insert(event.clone());
+                    }
+                    NodeKind::TriggerPattern { event, unless, .. } => {
+                        interesting.insert(event.clone());
+                        interesting.extend(unless.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
         let mut e = Engine {
+            interesting,
+            policy: std::sync::Arc::new(ws.policy().clone()),
             ws,
             tz,
             journeys,
@@ -379,10 +404,13 @@ impl Engine {
                 self.users[u].profile.attrs.insert(k.clone(), v.clone());
             }
         }
-        let ev_json = ev.to_json();
-        if ev.kind == self.ws.policy().conversion_event() {
+        if ev.kind == self.policy.conversion_event() {
             self.convert(u, ev, now);
         }
+        if !self.interesting.contains(&ev.kind) {
+            return true;
+        }
+        let ev_json = ev.to_json();
         let mut entered_groups: HashSet<String> = HashSet::new();
         for oi in 0..self.order.len() {
             let j = self.order[oi];
@@ -397,7 +425,7 @@ impl Engine {
             if let Some(inst) = self.inside(u, j) {
                 if inst.waiting == Waiting::Event {
                     let node = inst.node;
-                    if let NodeKind::WaitEvent { event, .. } = &self.journeys[j].nodes[node].kind {
+                    if let NodeKind::WaitEvent { event, .. } = &*self.journeys[j].nodes[node].kind {
                         if *event == ev.kind && self.cond_ok(u, j, node, Some(&ev_json), now) {
                             let st = self.jstate(u, j);
                             if let Some(i) = st.inside.as_mut() {
@@ -412,7 +440,7 @@ impl Engine {
             // Triggers.
             let triggers = self.journeys[j].triggers.clone();
             for t in triggers {
-                let fires = match &self.journeys[j].nodes[t].kind {
+                let fires = match &*self.journeys[j].nodes[t].kind {
                     NodeKind::TriggerEvent { event, .. } => {
                         *event == ev.kind && self.cond_ok(u, j, t, Some(&ev_json), now)
                     }
@@ -702,7 +730,7 @@ impl Engine {
     /// Executes a node; `Some(port)` to go on, `None` when the user now waits or left.
     fn step(&mut self, u: usize, j: usize, n: usize, now: Time) -> Option<String> {
         let kind = self.journeys[j].nodes[n].kind.clone();
-        match kind {
+        match &*kind {
             NodeKind::Condition { .. } => {
                 let ev = self.inside(u, j).and_then(|i| i.event.clone());
                 Some(
@@ -725,7 +753,7 @@ impl Engine {
                 Some(hit.map_or_else(|| "else".to_owned(), |i| cases[i].port.clone()))
             }
             NodeKind::SplitRandom { branches, salt } => {
-                let salt = salt.unwrap_or_else(|| {
+                let salt = salt.clone().unwrap_or_else(|| {
                     format!("{}:{}", self.journeys[j].id, self.journeys[j].nodes[n].id)
                 });
                 let b = bucket_ppm(&salt, &self.users[u].id);
@@ -750,7 +778,7 @@ impl Engine {
                     Some(n),
                     "experiment.assigned",
                     vec![
-                        ("experiment", experiment.into()),
+                        ("experiment", experiment.clone().into()),
                         ("variant", port.clone().into()),
                     ],
                 );
@@ -787,12 +815,12 @@ impl Engine {
                     Some(j),
                     Some(n),
                     "points.awarded",
-                    vec![("amount", amount.into()), ("balance", balance.into())],
+                    vec![("amount", (*amount).into()), ("balance", balance.into())],
                 );
                 Some("out".into())
             }
             NodeKind::ActionUpdate { set } => {
-                for (k, v) in &set {
+                for (k, v) in set {
                     self.users[u].profile.attrs.insert(k.clone(), v.clone());
                 }
                 self.emit(
@@ -801,7 +829,7 @@ impl Engine {
                     Some(j),
                     Some(n),
                     "profile.updated",
-                    vec![("set", Value::Object(set))],
+                    vec![("set", Value::Object(set.clone()))],
                 );
                 Some("out".into())
             }
@@ -1147,11 +1175,11 @@ impl Engine {
     ) -> Option<String> {
         let NodeKind::ActionTouch {
             channels, template, ..
-        } = self.journeys[j].nodes[n].kind.clone()
+        } = &*self.journeys[j].nodes[n].kind.clone()
         else {
             return Some("suppressed".into());
         };
-        let policy = self.ws.policy().clone();
+        let policy = self.policy.clone();
         if let Some(q) = &policy.quiet_hours {
             let tz = q.tz.unwrap_or(self.tz);
             let local = now.with_timezone(&tz);
@@ -1249,7 +1277,7 @@ impl Engine {
             "touch.sent",
             vec![
                 ("channel", ch.as_str().into()),
-                ("template", template.into()),
+                ("template", template.as_str().into()),
                 ("tried", Value::Array(tried)),
             ],
         );
@@ -1384,7 +1412,7 @@ impl Engine {
     /// repeated local time once.
     fn next_tick(&self, i: usize, after: Time) -> Option<Time> {
         let s = &self.schedules[i];
-        let NodeKind::TriggerSchedule { cron, .. } = &self.journeys[s.journey].nodes[s.node].kind
+        let NodeKind::TriggerSchedule { cron, .. } = &*self.journeys[s.journey].nodes[s.node].kind
         else {
             return None;
         };
@@ -1494,7 +1522,7 @@ fn compile_journey(idx: usize, j: &Journey) -> CJourney {
                 _ => Vec::new(),
             };
             CNode {
-                kind: n.kind.clone(),
+                kind: std::sync::Arc::new(n.kind.clone()),
                 id: n.id.clone(),
                 cond,
                 cases,
