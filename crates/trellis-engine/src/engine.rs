@@ -765,7 +765,7 @@ impl Engine {
                 variants,
                 holdout_percent,
             } => {
-                let b = bucket_ppm(&experiment, &self.users[u].id);
+                let b = bucket_ppm(experiment, &self.users[u].id);
                 let ps: Vec<u32> = variants.iter().map(|b| b.percent.ppm).collect();
                 let port = match pick_experiment(b, holdout_percent.map_or(0, |h| h.ppm), &ps) {
                     None => "holdout".to_owned(),
@@ -804,7 +804,7 @@ impl Engine {
                 );
                 None
             }
-            NodeKind::ActionOffer { offer } => Some(self.issue(u, j, n, &offer, now).into()),
+            NodeKind::ActionOffer { offer } => Some(self.issue(u, j, n, offer, now).into()),
             NodeKind::ActionTouch { .. } => self.touch(u, j, n, now, false),
             NodeKind::ActionPoints { amount, .. } => {
                 self.users[u].points += amount;
