@@ -103,3 +103,51 @@ fn bad_lines_are_skipped_with_their_line_numbers() {
     assert_eq!(report["input"]["skipped_lines"], 2);
     assert_eq!(report["input"]["duplicates"], 1);
 }
+
+#[test]
+fn the_scenarios_exercise_every_decision_kind_and_reason() {
+    let mut seen = std::collections::HashSet::new();
+    for dir in cases() {
+        let (log, _) = run(&dir);
+        for line in String::from_utf8(log).unwrap().lines() {
+            let d: Value = serde_json::from_str(line).unwrap();
+            let kind = d["kind"].as_str().unwrap().to_owned();
+            seen.insert(match d.get("reason").and_then(Value::as_str) {
+                Some(r) => format!("{kind}:{r}"),
+                None => kind,
+            });
+        }
+    }
+    let want = [
+        "journey.entered",
+        "journey.skipped:mutex",
+        "journey.skipped:re_entry",
+        "journey.skipped:campaign_inactive",
+        "journey.exited:completed",
+        "journey.exited:goal",
+        "journey.exited:max_duration",
+        "offer.issued",
+        "offer.rejected:budget",
+        "offer.rejected:stock",
+        "offer.rejected:per_user_limit",
+        "offer.rejected:hourly_quota",
+        "offer.rejected:campaign_inactive",
+        "offer.redeemed",
+        "offer.expired",
+        "touch.sent",
+        "touch.deferred",
+        "touch.suppressed:freq_cap",
+        "touch.suppressed:quiet_hours",
+        "touch.suppressed:no_channel",
+        "points.awarded",
+        "profile.updated",
+        "experiment.assigned",
+        "conversion",
+    ];
+    let missing: Vec<&str> = want
+        .iter()
+        .copied()
+        .filter(|w| !seen.contains(*w))
+        .collect();
+    assert!(missing.is_empty(), "no scenario produces {missing:?}");
+}
