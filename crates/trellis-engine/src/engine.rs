@@ -630,9 +630,7 @@ impl Engine {
             let jid = self.journeys[j].id.clone();
             *self
                 .report
-                .journeys
-                .entry(jid)
-                .or_default()
+                .journey(&jid)
                 .skipped
                 .entry(r.into())
                 .or_default() += 1;
@@ -662,7 +660,7 @@ impl Engine {
             vec![],
         );
         let jid = self.journeys[j].id.clone();
-        self.report.journeys.entry(jid).or_default().entered += 1;
+        self.report.journey(&jid).entered += 1;
         if let Some(max) = self.journeys[j].max_duration {
             self.schedule_timer(
                 now + ChronoDuration::seconds(max),
@@ -679,14 +677,7 @@ impl Engine {
 
     fn pass(&mut self, _u: usize, j: usize, node: usize) {
         let cj = &self.journeys[j];
-        self.report
-            .journeys
-            .entry(cj.id.clone())
-            .or_default()
-            .nodes
-            .entry(cj.nodes[node].id.clone())
-            .or_default()
-            .entered += 1;
+        self.report.node(&cj.id, &cj.nodes[node].id).entered += 1;
     }
 
     /// Leaves `node` by `port` and runs on until the user waits or exits.
@@ -698,12 +689,7 @@ impl Engine {
                 let cj = &self.journeys[j];
                 *self
                     .report
-                    .journeys
-                    .entry(cj.id.clone())
-                    .or_default()
-                    .nodes
-                    .entry(cj.nodes[node].id.clone())
-                    .or_default()
+                    .node(&cj.id, &cj.nodes[node].id)
                     .ports
                     .entry(port.clone())
                     .or_default() += 1;
@@ -882,9 +868,7 @@ impl Engine {
         let jid = self.journeys[j].id.clone();
         *self
             .report
-            .journeys
-            .entry(jid)
-            .or_default()
+            .journey(&jid)
             .exited
             .entry(reason.into())
             .or_default() += 1;
@@ -951,7 +935,7 @@ impl Engine {
                     ],
                 );
                 let oid = self.ws.offers[offer].id.clone();
-                self.report.offers.entry(oid).or_default().expired += 1;
+                self.report.offer(&oid).expired += 1;
                 if let Some(camp) = self.campaign_of(&jid) {
                     self.note_burn(&camp, now);
                 }
@@ -1042,9 +1026,7 @@ impl Engine {
             );
             *self
                 .report
-                .offers
-                .entry(offer_id.into())
-                .or_default()
+                .offer(offer_id)
                 .rejected
                 .entry(r.into())
                 .or_default() += 1;
@@ -1113,11 +1095,7 @@ impl Engine {
             self.journeys[j].nodes[n].id.clone(),
         );
         self.users[u].touches.push((seq, now, jid, nid, "offer"));
-        self.report
-            .offers
-            .entry(offer_id.into())
-            .or_default()
-            .issued += 1;
+        self.report.offer(offer_id).issued += 1;
         self.note_burn(&camp, now);
         "issued"
     }
@@ -1369,7 +1347,7 @@ impl Engine {
                 ],
             );
             let oid = self.ws.offers[offer].id.clone();
-            self.report.offers.entry(oid).or_default().redeemed += 1;
+            self.report.offer(&oid).redeemed += 1;
             let s = &mut self.report.subsidised_conversions;
             s.redemptions += 1;
             if prior {
@@ -1498,21 +1476,13 @@ fn compile_journey(idx: usize, j: &Journey) -> CJourney {
         .nodes
         .iter()
         .map(|n| {
+            // A switch's conditions are its cases; every other node has at most one.
             let cond = match &n.kind {
-                NodeKind::TriggerEvent {
-                    where_: Some(c), ..
-                }
-                | NodeKind::TriggerPattern {
-                    where_: Some(c), ..
-                }
-                | NodeKind::WaitEvent {
-                    where_: Some(c), ..
-                } => Some(CompiledCondition::new(c)),
-                NodeKind::TriggerSchedule { audience, .. } => {
-                    Some(CompiledCondition::new(audience))
-                }
-                NodeKind::Condition { when } => Some(CompiledCondition::new(when)),
-                _ => None,
+                NodeKind::Switch { .. } => None,
+                k => k
+                    .conditions()
+                    .first()
+                    .map(|(c, _)| CompiledCondition::new(c)),
             };
             let cases = match &n.kind {
                 NodeKind::Switch { cases } => cases

@@ -115,6 +115,21 @@ pub struct Report {
 }
 
 impl Report {
+    pub fn journey(&mut self, id: &str) -> &mut JourneyCounts {
+        self.journeys.entry(id.to_owned()).or_default()
+    }
+
+    pub fn node(&mut self, journey: &str, node: &str) -> &mut NodeCounts {
+        self.journey(journey)
+            .nodes
+            .entry(node.to_owned())
+            .or_default()
+    }
+
+    pub fn offer(&mut self, id: &str) -> &mut OfferCounts {
+        self.offers.entry(id.to_owned()).or_default()
+    }
+
     pub fn finish(&mut self) {
         use rust_decimal::prelude::ToPrimitive;
         self.roi = if self.cost.is_zero() {

@@ -338,7 +338,7 @@ impl JourneyCheck<'_> {
                     );
                 }
             }
-            for (cond, at) in conditions(&n.kind) {
+            for (cond, at) in n.kind.conditions() {
                 match satisfiability(cond) {
                     Sat::Never => self.node_diag(
                         Code::NeverTrue,
@@ -374,31 +374,6 @@ impl JourneyCheck<'_> {
                 }
             }
         }
-    }
-}
-
-/// The conditions inside a node's params, with their pointer suffix.
-fn conditions(k: &NodeKind) -> Vec<(&Condition, String)> {
-    match k {
-        NodeKind::TriggerEvent {
-            where_: Some(c), ..
-        }
-        | NodeKind::TriggerPattern {
-            where_: Some(c), ..
-        }
-        | NodeKind::WaitEvent {
-            where_: Some(c), ..
-        } => {
-            vec![(c, "/params/where".into())]
-        }
-        NodeKind::TriggerSchedule { audience, .. } => vec![(audience, "/params/audience".into())],
-        NodeKind::Condition { when } => vec![(when, "/params/when".into())],
-        NodeKind::Switch { cases } => cases
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (&c.when, format!("/params/cases/{i}/when")))
-            .collect(),
-        _ => vec![],
     }
 }
 

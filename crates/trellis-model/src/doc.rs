@@ -514,6 +514,34 @@ pub const NODE_TYPES: [&str; 14] = [
 ];
 
 impl NodeKind {
+    /// The conditions inside the params, each with its pointer suffix from the node
+    /// (`/params/when`, `/params/cases/0/when`, ...).
+    pub fn conditions(&self) -> Vec<(&Condition, String)> {
+        match self {
+            NodeKind::TriggerEvent {
+                where_: Some(c), ..
+            }
+            | NodeKind::TriggerPattern {
+                where_: Some(c), ..
+            }
+            | NodeKind::WaitEvent {
+                where_: Some(c), ..
+            } => {
+                vec![(c, "/params/where".into())]
+            }
+            NodeKind::TriggerSchedule { audience, .. } => {
+                vec![(audience, "/params/audience".into())]
+            }
+            NodeKind::Condition { when } => vec![(when, "/params/when".into())],
+            NodeKind::Switch { cases } => cases
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (&c.when, format!("/params/cases/{i}/when")))
+                .collect(),
+            _ => vec![],
+        }
+    }
+
     pub fn type_name(&self) -> &str {
         match self {
             NodeKind::TriggerEvent { .. } => "trigger.event",
