@@ -170,13 +170,28 @@ pub struct Engine {
     options: Options,
 }
 
+/// The facts of one evaluation. Derived facts (`now.*`, `journey.entered_at`) are computed on
+/// first use only: most conditions never read them.
 struct Ctx<'a> {
     event: Option<&'a Value>,
     user: &'a Profile,
-    now_hour: Value,
-    now_weekday: Value,
-    entered_at: Option<Value>,
-    event_type: Option<Value>,
+    tz: Tz,
+    now: Time,
+    entered: Option<Time>,
+    now_local: std::cell::OnceCell<(Value, Value)>,
+    entered_at: std::cell::OnceCell<Option<Value>>,
+}
+
+impl Ctx<'_> {
+    fn local(&self) -> &(Value, Value) {
+        self.now_local.get_or_init(|| {
+            let l = self.now.with_timezone(&self.tz);
+            (
+                Value::from(l.hour()),
+                Value::from(l.weekday().num_days_from_sunday()),
+            )
+        })
+    }
 }
 
 impl Facts for Ctx<'_> {
@@ -187,7 +202,7 @@ impl Facts for Ctx<'_> {
             "event" => {
                 let ev = self.event?;
                 match segs.get(1).map(|s| s.key.as_str()) {
-                    Some("type") if segs.len() == 2 => self.event_type.as_ref(),
+                    Some("type") if segs.len() == 2 => ev.get("type"),
                     Some("ts") if segs.len() == 2 => ev.get("ts"),
                     _ => trellis_rules::facts::lookup_segments(ev.get("props")?, &segs[1..]),
                 }
@@ -202,11 +217,14 @@ impl Facts for Ctx<'_> {
                 }
             }
             "now" if segs.len() == 2 => match segs[1].key.as_str() {
-                "hour" => Some(&self.now_hour),
-                "weekday" => Some(&self.now_weekday),
+                "hour" => Some(&self.local().0),
+                "weekday" => Some(&self.local().1),
                 _ => None,
             },
-            "journey" if segs.len() == 2 && segs[1].key == "entered_at" => self.entered_at.as_ref(),
+            "journey" if segs.len() == 2 && segs[1].key == "entered_at" => self
+                .entered_at
+                .get_or_init(|| self.entered.map(|t| Value::String(ts_string(t))))
+                .as_ref(),
             _ => None,
         }
     }
@@ -514,14 +532,14 @@ impl Engine {
         entered_at: Option<Time>,
         now: Time,
     ) -> Ctx<'a> {
-        let local = now.with_timezone(&self.tz);
         Ctx {
             event,
             user: &self.users[u].profile,
-            now_hour: Value::from(local.hour()),
-            now_weekday: Value::from(local.weekday().num_days_from_sunday()),
-            entered_at: entered_at.map(|t| Value::String(ts_string(t))),
-            event_type: event.and_then(|e| e.get("type").cloned()),
+            tz: self.tz,
+            now,
+            entered: entered_at,
+            now_local: std::cell::OnceCell::new(),
+            entered_at: std::cell::OnceCell::new(),
         }
     }
 

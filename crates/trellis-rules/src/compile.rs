@@ -153,12 +153,29 @@ impl CompiledCondition {
         let fact = |id: FieldId| -> Option<&Value> {
             facts.get(&fields[id as usize]).filter(|v| !v.is_null())
         };
-        // Tiny memo: 0 = unknown, 1 = false, 2 = true.
-        let mut memo = vec![0u8; self.table.leaves.len()];
+        let leaves = &self.table.leaves;
+        if leaves.len() <= 64 {
+            // Memo in two words, no allocation: `known` bits, and `value` bits.
+            let (mut known, mut value) = (0u64, 0u64);
+            let mut lit = |l: Lit| {
+                let i = l >> 1;
+                let bit = 1u64 << i;
+                if known & bit == 0 {
+                    known |= bit;
+                    if leaves[i as usize].eval(&fact) {
+                        value |= bit;
+                    }
+                }
+                (value & bit != 0) ^ (l & 1 == 1)
+            };
+            return self.root.eval(&mut lit);
+        }
+        // Larger conditions: 0 = unknown, 1 = false, 2 = true.
+        let mut memo = vec![0u8; leaves.len()];
         let mut lit = |l: Lit| {
             let i = (l >> 1) as usize;
             if memo[i] == 0 {
-                memo[i] = 1 + u8::from(self.table.leaves[i].eval(&fact));
+                memo[i] = 1 + u8::from(leaves[i].eval(&fact));
             }
             (memo[i] == 2) ^ (l & 1 == 1)
         };

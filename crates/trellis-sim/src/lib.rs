@@ -61,8 +61,85 @@ pub fn read_lines<T>(
 
 pub struct Input {
     pub profiles: Vec<Profile>,
-    pub events: Vec<Event>,
+    pub events: Vec<PendingEvent>,
     pub skipped: Vec<Skipped>,
+}
+
+/// An event line that passed the checks of `semantics.md` ("Input lines"), kept as its text and
+/// parsed in full only when it is replayed: a million parsed JSON maps held at once would cost
+/// gigabytes, a million lines a tenth of that.
+pub struct PendingEvent {
+    pub ts: DateTime<Utc>,
+    line: String,
+}
+
+impl PendingEvent {
+    pub fn parse(&self) -> Option<Event> {
+        serde_json::from_str::<Value>(&self.line)
+            .ok()
+            .and_then(|v| parse_event(&v).ok())
+    }
+}
+
+/// The fields every event line needs, read without building the rest.
+#[derive(serde::Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    user_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    ts: Option<std::borrow::Cow<'a, str>>,
+}
+
+fn head_ts(line: &str) -> Option<DateTime<Utc>> {
+    if !line.trim_start().starts_with('{') {
+        return None;
+    }
+    let h: Head = serde_json::from_str(line).ok()?;
+    if h.user_id.as_deref().is_none_or(str::is_empty) || h.kind.as_deref().is_none_or(str::is_empty)
+    {
+        return None;
+    }
+    DateTime::parse_from_rfc3339(h.ts.as_deref()?)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Reads event lines, checking each as `parse_event` would; bad lines are skipped with the reason.
+pub fn read_events(
+    name: &str,
+    r: impl BufRead,
+    skipped: &mut Vec<Skipped>,
+) -> Result<Vec<PendingEvent>, Error> {
+    let mut out = Vec::new();
+    for (i, line) in r.lines().enumerate() {
+        let line = line.map_err(|e| Error::Read {
+            path: name.into(),
+            source: e,
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match head_ts(&line) {
+            Some(ts) => out.push(PendingEvent { ts, line }),
+            None => {
+                // The slow path, for its message (and for lines the fast path cannot read).
+                let parsed = serde_json::from_str::<Value>(&line)
+                    .map_err(|e| format!("not valid JSON (column {}): {e}", e.column()))
+                    .and_then(|v| parse_event(&v));
+                match parsed {
+                    Ok(e) => out.push(PendingEvent { ts: e.ts, line }),
+                    Err(why) => skipped.push(Skipped {
+                        file: name.into(),
+                        line: i + 1,
+                        why,
+                    }),
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub fn read_input(profiles: &std::path::Path, events: &std::path::Path) -> Result<Input, Error> {
@@ -81,12 +158,7 @@ pub fn read_input(profiles: &std::path::Path, events: &std::path::Path) -> Resul
         parse_profile,
         &mut skipped,
     )?;
-    let events_v = read_lines(
-        &events.display().to_string(),
-        open(events)?,
-        parse_event,
-        &mut skipped,
-    )?;
+    let events_v = read_events(&events.display().to_string(), open(events)?, &mut skipped)?;
     Ok(Input {
         profiles: profiles_v,
         events: events_v,
@@ -129,12 +201,14 @@ pub fn simulate(
         }
         Ok(())
     };
-    for (i, ev) in input.events.iter().enumerate() {
-        if until.is_some_and(|u| ev.ts > u) {
+    for (i, pending) in input.events.into_iter().enumerate() {
+        if until.is_some_and(|u| pending.ts > u) {
             engine.report.input.events += 1;
             continue;
         }
-        engine.handle(ev);
+        let Some(ev) = pending.parse() else { continue };
+        drop(pending);
+        engine.handle(&ev);
         write(&mut engine)?;
         if i % 65_536 == 0 {
             progress(i, total);
