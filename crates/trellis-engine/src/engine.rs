@@ -148,6 +148,7 @@ pub struct Engine {
     /// Event types any journey reacts to (triggers, patterns, waits, goals); others skip the
     /// journey pass entirely.
     interesting: HashSet<String>,
+    local_cache: std::cell::RefCell<Option<(Time, (Value, Value))>>,
     tz: Tz,
     journeys: Vec<CJourney>,
     /// Journey indexes in priority order (higher first), then id.
@@ -179,17 +180,27 @@ struct Ctx<'a> {
     now: Time,
     entered: Option<Time>,
     now_local: std::cell::OnceCell<(Value, Value)>,
+    /// The engine's cache of the last instant's local hour and weekday (a schedule tick asks the
+    /// same for every user).
+    cache: &'a std::cell::RefCell<Option<(Time, (Value, Value))>>,
     entered_at: std::cell::OnceCell<Option<Value>>,
 }
 
 impl Ctx<'_> {
     fn local(&self) -> &(Value, Value) {
         self.now_local.get_or_init(|| {
+            if let Some((t, v)) = &*self.cache.borrow() {
+                if *t == self.now {
+                    return v.clone();
+                }
+            }
             let l = self.now.with_timezone(&self.tz);
-            (
+            let v = (
                 Value::from(l.hour()),
                 Value::from(l.weekday().num_days_from_sunday()),
-            )
+            );
+            *self.cache.borrow_mut() = Some((self.now, v.clone()));
+            v
         })
     }
 }
@@ -302,6 +313,7 @@ impl Engine {
         }
         let mut e = Engine {
             interesting,
+            local_cache: std::cell::RefCell::new(None),
             policy: std::sync::Arc::new(ws.policy().clone()),
             ws,
             tz,
@@ -539,6 +551,7 @@ impl Engine {
             now,
             entered: entered_at,
             now_local: std::cell::OnceCell::new(),
+            cache: &self.local_cache,
             entered_at: std::cell::OnceCell::new(),
         }
     }

@@ -28,6 +28,8 @@ pub enum Rhs {
 /// A constant list for `in` / `not_in`, split by type so membership is a typed lookup.
 #[derive(Debug, Clone, Default)]
 pub struct ListSet {
+    /// Short lists are scanned (faster than hashing); long ones hashed.
+    short: Vec<String>,
     strs: HashSet<String>,
     nums: Vec<Number>,
     bools: [bool; 2],
@@ -42,18 +44,24 @@ impl ListSet {
             l.tags |= 1 << type_tag(i);
             match i {
                 Value::String(s) => {
-                    l.strs.insert(s.clone());
+                    l.short.push(s.clone());
                 }
                 Value::Number(n) => l.nums.push(n.clone()),
                 Value::Bool(b) => l.bools[usize::from(*b)] = true,
                 _ => {}
             }
         }
+        if l.short.len() > 8 {
+            l.strs = l.short.drain(..).collect();
+        }
         l
     }
     fn has(&self, v: &Value) -> bool {
         match v {
-            Value::String(s) => self.strs.contains(s.as_str()),
+            Value::String(s) => {
+                self.short.iter().any(|x| x == s)
+                    || (!self.strs.is_empty() && self.strs.contains(s.as_str()))
+            }
             Value::Number(n) => self.nums.iter().any(|m| num_cmp(n, m) == Ordering::Equal),
             Value::Bool(b) => self.bools[usize::from(*b)],
             _ => false,
