@@ -135,6 +135,34 @@ struct Ledger {
     spent: Decimal,
 }
 
+/// A message the engine hands to a channel.
+#[derive(Debug)]
+pub struct Message<'a> {
+    pub user_id: &'a str,
+    pub channel: Channel,
+    pub template: &'a str,
+    pub content: Option<&'a Value>,
+    pub contact: &'a Map<String, Value>,
+    pub journey: &'a str,
+    pub node: &'a str,
+    pub at: Time,
+}
+
+/// Where touches go. The simulator records them (nothing is delivered); the service delivers
+/// them. A delivery that fails makes the engine fall back to the touch's next channel.
+pub trait Channels {
+    fn send(&mut self, msg: &Message<'_>) -> Result<(), String>;
+}
+
+/// Records every touch as sent (the simulator's channels).
+pub struct Recorded;
+
+impl Channels for Recorded {
+    fn send(&mut self, _msg: &Message<'_>) -> Result<(), String> {
+        Ok(())
+    }
+}
+
 /// Options of a run.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -144,6 +172,7 @@ pub struct Options {
 
 pub struct Engine {
     ws: Workspace,
+    channels: Box<dyn Channels>,
     policy: std::sync::Arc<trellis_model::Policy>,
     /// Event types any journey reacts to (triggers, patterns, waits, goals); others skip the
     /// journey pass entirely.
@@ -312,6 +341,7 @@ impl Engine {
             }
         }
         let mut e = Engine {
+            channels: Box::new(Recorded),
             interesting,
             local_cache: std::cell::RefCell::new(None),
             policy: std::sync::Arc::new(ws.policy().clone()),
@@ -338,6 +368,11 @@ impl Engine {
         };
         e.sync_campaigns();
         e
+    }
+
+    /// Replaces the channels touches are delivered through (the default records them).
+    pub fn set_channels(&mut self, channels: Box<dyn Channels>) {
+        self.channels = channels;
     }
 
     pub fn workspace(&self) -> &Workspace {
@@ -1232,38 +1267,68 @@ impl Engine {
             }
         }
         let caps = policy.freq_caps();
-        let mut chosen = None;
-        let mut capped_reachable = false;
-        for (i, &ch) in channels.iter().enumerate() {
-            if !self.reachable(u, ch) {
-                continue;
-            }
-            let held = caps
-                .iter()
-                .filter(|c| c.channel == Some(ch))
-                .any(|c| self.sent_in(u, Some(ch), c.window.seconds as i64, now) + 1 > c.max);
-            if held {
-                capped_reachable = true;
-                continue;
-            }
-            chosen = Some((i, ch));
-            break;
-        }
-        let Some((i, ch)) = chosen else {
-            let r = if capped_reachable {
-                "freq_cap"
-            } else {
-                "no_channel"
-            };
-            return Some(self.suppress(u, j, n, r, now));
-        };
-        if caps
+        let all_cap_full = caps
             .iter()
             .filter(|c| c.channel.is_none())
-            .any(|c| self.sent_in(u, None, c.window.seconds as i64, now) + 1 > c.max)
-        {
-            return Some(self.suppress(u, j, n, "freq_cap", now));
-        }
+            .any(|c| self.sent_in(u, None, c.window.seconds as i64, now) + 1 > c.max);
+        let mut capped_reachable = false;
+        let mut from = 0;
+        let (i, ch) = loop {
+            let mut chosen = None;
+            for (i, &ch) in channels.iter().enumerate().skip(from) {
+                if !self.reachable(u, ch) {
+                    continue;
+                }
+                let held = caps
+                    .iter()
+                    .filter(|c| c.channel == Some(ch))
+                    .any(|c| self.sent_in(u, Some(ch), c.window.seconds as i64, now) + 1 > c.max);
+                if held {
+                    capped_reachable = true;
+                    continue;
+                }
+                chosen = Some((i, ch));
+                break;
+            }
+            let Some((i, ch)) = chosen else {
+                let r = if capped_reachable {
+                    "freq_cap"
+                } else {
+                    "no_channel"
+                };
+                return Some(self.suppress(u, j, n, r, now));
+            };
+            if all_cap_full {
+                return Some(self.suppress(u, j, n, "freq_cap", now));
+            }
+            let content = match &*self.journeys[j].nodes[n].kind {
+                NodeKind::ActionTouch { content, .. } => content.clone(),
+                _ => None,
+            };
+            let msg = Message {
+                user_id: &self.users[u].id,
+                channel: ch,
+                template: template.as_str(),
+                content: content.as_ref(),
+                contact: &self.users[u].profile.contact,
+                journey: &self.journeys[j].id,
+                node: &self.journeys[j].nodes[n].id,
+                at: now,
+            };
+            match self.channels.send(&msg) {
+                Ok(()) => break (i, ch),
+                // A failed delivery falls back to the next channel of the list.
+                Err(_) => {
+                    *self
+                        .report
+                        .touches
+                        .failed
+                        .entry(ch.as_str().into())
+                        .or_default() += 1;
+                    from = i + 1;
+                }
+            }
+        };
         let tried: Vec<Value> = channels[..i]
             .iter()
             .map(|c| Value::from(c.as_str()))

@@ -8,6 +8,6 @@ pub mod hash;
 pub mod input;
 pub mod report;
 
-pub use engine::{Decision, Engine, Options};
+pub use engine::{Channels, Decision, Engine, Message, Options, Recorded};
 pub use input::{parse_event, parse_profile, ts_string, Event, Profile};
 pub use report::Report;

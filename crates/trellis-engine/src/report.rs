@@ -76,6 +76,9 @@ pub struct TouchCounts {
     pub sent: BTreeMap<String, u64>,
     pub suppressed: BTreeMap<String, u64>,
     pub deferred: u64,
+    /// Deliveries a channel refused, by channel (the touch then fell back to its next channel).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub failed: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
