@@ -6,6 +6,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 mod props;
+mod random_ws;
 mod samples;
 
 pub fn root() -> PathBuf {
