@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 use trellis_model::{
     decimal_string, AttributionModel, Channel, Journey, NodeKind, OfferKind, QuietMode, ReEntry,
     Workspace,
@@ -20,12 +21,51 @@ use trellis_rules::{CompiledCondition, Facts, FieldPath};
 
 type Time = DateTime<Utc>;
 
-/// One decision record, in the log's field order.
-pub type Decision = Map<String, Value>;
+/// One decision record (`runtime.md`, the decision log). Serialises in the log's field order;
+/// ids are shared, so making a record allocates little.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub seq: u64,
+    pub ts: Time,
+    pub user_id: Option<Arc<str>>,
+    pub journey: Option<Arc<str>>,
+    pub version: Option<u64>,
+    pub node: Option<Arc<str>>,
+    pub kind: &'static str,
+    pub extra: Vec<(&'static str, Value)>,
+}
+
+impl Decision {
+    /// The record as a JSON object.
+    pub fn to_map(&self) -> Map<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        }
+    }
+}
+
+impl serde::Serialize for Decision {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(7 + self.extra.len()))?;
+        m.serialize_entry("seq", &self.seq)?;
+        m.serialize_entry("ts", &ts_string(self.ts))?;
+        m.serialize_entry("user_id", &self.user_id.as_deref())?;
+        m.serialize_entry("journey", &self.journey.as_deref())?;
+        m.serialize_entry("version", &self.version)?;
+        m.serialize_entry("node", &self.node.as_deref())?;
+        m.serialize_entry("kind", self.kind)?;
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
 
 struct CNode {
     kind: std::sync::Arc<NodeKind>,
-    id: String,
+    id: Arc<str>,
     cond: Option<CompiledCondition>,
     cases: Vec<CompiledCondition>,
     /// Outgoing edge per port name.
@@ -34,7 +74,7 @@ struct CNode {
 
 struct CJourney {
     idx: usize,
-    id: String,
+    id: Arc<str>,
     version: u64,
     priority: i64,
     mutex: Option<String>,
@@ -75,7 +115,7 @@ struct JState {
 
 #[derive(Default)]
 struct User {
-    id: String,
+    id: Arc<str>,
     profile: Profile,
     points: i64,
     journeys: HashMap<usize, JState>,
@@ -83,7 +123,7 @@ struct User {
     issued: HashMap<usize, u32>,
     coupons: Vec<usize>,
     /// (seq, ts, journey, node, kind) of touch.sent / offer.issued records, for attribution.
-    touches: Vec<(u64, Time, String, String, &'static str)>,
+    touches: Vec<(u64, Time, Arc<str>, Arc<str>, &'static str)>,
     conversions: Vec<Time>,
 }
 
@@ -91,8 +131,8 @@ struct Coupon {
     id: String,
     offer: usize,
     user: usize,
-    journey: String,
-    node: String,
+    journey: Arc<str>,
+    node: Arc<str>,
     version: u64,
     face: Decimal,
     min_spend: Option<Decimal>,
@@ -391,7 +431,7 @@ impl Engine {
         }
         let u = self.users.len();
         self.users.push(User {
-            id: id.to_owned(),
+            id: Arc::from(id),
             profile: Profile {
                 user_id: id.to_owned(),
                 ..Profile::default()
@@ -607,38 +647,21 @@ impl Engine {
         u: Option<usize>,
         journey: Option<usize>,
         node: Option<usize>,
-        kind: &str,
-        extra: Vec<(&str, Value)>,
+        kind: &'static str,
+        extra: Vec<(&'static str, Value)>,
     ) -> u64 {
         self.seq += 1;
-        let mut m = Map::new();
-        m.insert("seq".into(), self.seq.into());
-        m.insert("ts".into(), ts_string(now).into());
-        m.insert(
-            "user_id".into(),
-            u.map_or(Value::Null, |u| self.users[u].id.clone().into()),
-        );
-        match journey {
-            Some(j) => {
-                let cj = &self.journeys[j];
-                m.insert("journey".into(), cj.id.clone().into());
-                m.insert("version".into(), cj.version.into());
-                m.insert(
-                    "node".into(),
-                    node.map_or(Value::Null, |n| cj.nodes[n].id.clone().into()),
-                );
-            }
-            None => {
-                m.insert("journey".into(), Value::Null);
-                m.insert("version".into(), Value::Null);
-                m.insert("node".into(), Value::Null);
-            }
-        }
-        m.insert("kind".into(), kind.into());
-        for (k, v) in extra {
-            m.insert(k.into(), v);
-        }
-        self.out.push(m);
+        let cj = journey.map(|j| &self.journeys[j]);
+        self.out.push(Decision {
+            seq: self.seq,
+            ts: now,
+            user_id: u.map(|u| self.users[u].id.clone()),
+            journey: cj.map(|c| c.id.clone()),
+            version: cj.map(|c| c.version),
+            node: cj.and_then(|c| node.map(|n| c.nodes[n].id.clone())),
+            kind,
+            extra,
+        });
         self.seq
     }
 
@@ -1014,28 +1037,26 @@ impl Engine {
         now: Time,
         u: usize,
         (journey, node, version): (&str, &str, u64),
-        kind: &str,
-        extra: Vec<(&str, Value)>,
+        kind: &'static str,
+        extra: Vec<(&'static str, Value)>,
     ) {
         self.seq += 1;
-        let mut m = Map::new();
-        m.insert("seq".into(), self.seq.into());
-        m.insert("ts".into(), ts_string(now).into());
-        m.insert("user_id".into(), self.users[u].id.clone().into());
-        m.insert("journey".into(), journey.into());
-        m.insert("version".into(), version.into());
-        m.insert("node".into(), node.into());
-        m.insert("kind".into(), kind.into());
-        for (k, v) in extra {
-            m.insert(k.into(), v);
-        }
-        self.out.push(m);
+        self.out.push(Decision {
+            seq: self.seq,
+            ts: now,
+            user_id: Some(self.users[u].id.clone()),
+            journey: Some(Arc::from(journey)),
+            version: Some(version),
+            node: Some(Arc::from(node)),
+            kind,
+            extra,
+        });
     }
 
     fn campaign_of(&self, journey_id: &str) -> Option<String> {
         self.journeys
             .iter()
-            .find(|j| j.id == journey_id)
+            .find(|j| &*j.id == journey_id)
             .and_then(|j| j.campaign.clone())
     }
 
@@ -1459,7 +1480,7 @@ impl Engine {
             AttributionModel::LastTouch => user.touches.iter().max_by_key(|t| t.0),
             AttributionModel::FirstTouch => user.touches.iter().min_by_key(|t| t.0),
         };
-        let attributed = cand.map(|t| json!({ "journey": t.2, "node": t.3, "kind": t.4 }));
+        let attributed = cand.map(|t| json!({ "journey": &*t.2, "node": &*t.3, "kind": t.4 }));
         user.conversions.retain(|t| *t > now - window);
         user.conversions.push(now);
         self.report.conversions.count += 1;
@@ -1589,7 +1610,7 @@ fn compile_journey(idx: usize, j: &Journey) -> CJourney {
             };
             CNode {
                 kind: std::sync::Arc::new(n.kind.clone()),
-                id: n.id.clone(),
+                id: Arc::from(n.id.as_str()),
                 cond,
                 cases,
                 next: HashMap::new(),
@@ -1606,7 +1627,7 @@ fn compile_journey(idx: usize, j: &Journey) -> CJourney {
         .collect();
     CJourney {
         idx,
-        id: j.id.clone(),
+        id: Arc::from(j.id.as_str()),
         version: j.version(),
         priority: j.priority(),
         mutex: j.mutex_group.clone(),

@@ -38,7 +38,7 @@ fn a_failed_delivery_falls_back_to_the_next_channel() {
         let ev = parse_event(&json!({"event_id": format!("e{i}"), "user_id": u, "type": "e", "ts": "2026-11-01T10:00:00Z"})).unwrap();
         engine.handle(&ev);
     }
-    let log: Vec<Value> = engine.drain().map(Value::Object).collect();
+    let log: Vec<Value> = engine.drain().map(|d| Value::Object(d.to_map())).collect();
     let touches: Vec<&Value> = log
         .iter()
         .filter(|d| d["kind"].as_str().unwrap().starts_with("touch."))

@@ -42,11 +42,11 @@ proptest! {
         let mut log = Vec::new();
         for e in &evs {
             engine.handle(e);
-            log.extend(engine.drain());
+            log.extend(engine.drain().map(|d| d.to_map()));
             prop_assert!(engine.check_invariants().is_ok(), "{:?}", engine.check_invariants());
         }
         engine.finish(evs.last().unwrap().ts + chrono::Duration::hours(5));
-        log.extend(engine.drain());
+        log.extend(engine.drain().map(|d| d.to_map()));
         prop_assert!(engine.check_invariants().is_ok());
         // Derived from the log: stock, per-user limit, caps, one instance per user and journey.
         let issued: Vec<&serde_json::Map<String, Value>> = log.iter().filter(|d| d["kind"] == "offer.issued" && d["offer"] == "o").collect();

@@ -128,11 +128,11 @@ proptest! {
         let mut log: Vec<serde_json::Map<String, Value>> = Vec::new();
         for e in &evs {
             engine.handle(e);
-            log.extend(engine.drain());
+            log.extend(engine.drain().map(|d| d.to_map()));
             prop_assert!(engine.check_invariants().is_ok(), "{:?}", engine.check_invariants());
         }
         engine.finish(evs.last().unwrap().ts + chrono::Duration::hours(6));
-        log.extend(engine.drain());
+        log.extend(engine.drain().map(|d| d.to_map()));
         prop_assert!(engine.check_invariants().is_ok());
         for (id, c) in &engine.report.campaigns {
             prop_assert_eq!(c.budget, c.remaining + c.reserved + c.spent, "campaign {} does not balance", id);
