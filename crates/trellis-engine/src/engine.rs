@@ -717,12 +717,7 @@ impl Engine {
                 vec![("reason", r.into())],
             );
             let jid = self.journeys[j].id.clone();
-            *self
-                .report
-                .journey(&jid)
-                .skipped
-                .entry(r.into())
-                .or_default() += 1;
+            crate::report::bump(&mut self.report.journey(&jid).skipped, r);
             return;
         }
         if let Some(g) = &self.journeys[j].mutex {
@@ -776,12 +771,10 @@ impl Engine {
         for _ in 0..100_000 {
             {
                 let cj = &self.journeys[j];
-                *self
-                    .report
-                    .node(&cj.id, &cj.nodes[node].id)
-                    .ports
-                    .entry(port.clone())
-                    .or_default() += 1;
+                crate::report::bump(
+                    &mut self.report.node(&cj.id, &cj.nodes[node].id).ports,
+                    &port,
+                );
             }
             let Some(&next) = self.journeys[j].nodes[node].next.get(&port) else {
                 self.exit(u, j, node, "completed", now);
@@ -955,12 +948,7 @@ impl Engine {
             vec![("reason", reason.into())],
         );
         let jid = self.journeys[j].id.clone();
-        *self
-            .report
-            .journey(&jid)
-            .exited
-            .entry(reason.into())
-            .or_default() += 1;
+        crate::report::bump(&mut self.report.journey(&jid).exited, reason);
     }
 
     fn fire(&mut self, t: Timer, now: Time) {
@@ -1111,12 +1099,7 @@ impl Engine {
                 "offer.rejected",
                 vec![("offer", offer_id.into()), ("reason", r.into())],
             );
-            *self
-                .report
-                .offer(offer_id)
-                .rejected
-                .entry(r.into())
-                .or_default() += 1;
+            crate::report::bump(&mut self.report.offer(offer_id).rejected, r);
             return "rejected";
         }
         if let Some(s) = self.stock[oi].as_mut() {
@@ -1340,12 +1323,7 @@ impl Engine {
                 Ok(()) => break (i, ch),
                 // A failed delivery falls back to the next channel of the list.
                 Err(_) => {
-                    *self
-                        .report
-                        .touches
-                        .failed
-                        .entry(ch.as_str().into())
-                        .or_default() += 1;
+                    crate::report::bump(&mut self.report.touches.failed, ch.as_str());
                     from = i + 1;
                 }
             }
@@ -1381,12 +1359,7 @@ impl Engine {
             self.journeys[j].nodes[n].id.clone(),
         );
         self.users[u].touches.push((seq, now, jid, nid, "touch"));
-        *self
-            .report
-            .touches
-            .sent
-            .entry(ch.as_str().into())
-            .or_default() += 1;
+        crate::report::bump(&mut self.report.touches.sent, ch.as_str());
         Some("sent".into())
     }
 
@@ -1399,12 +1372,7 @@ impl Engine {
             "touch.suppressed",
             vec![("reason", reason.into())],
         );
-        *self
-            .report
-            .touches
-            .suppressed
-            .entry(reason.into())
-            .or_default() += 1;
+        crate::report::bump(&mut self.report.touches.suppressed, reason);
         "suppressed".into()
     }
 

@@ -144,3 +144,16 @@ impl Report {
         s.share = (s.redemptions > 0).then(|| s.by_prior_converters as f64 / s.redemptions as f64);
     }
 }
+
+/// The entry for `key`, allocating the key only the first time (the hot path of every count).
+pub fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key).expect("the key was inserted above")
+}
+
+/// Adds one to the count of `key`.
+pub fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+    *slot(map, key) += 1;
+}
