@@ -113,6 +113,9 @@ struct JState {
     pattern: HashMap<usize, VecDeque<Time>>,
 }
 
+/// An attribution candidate: (seq, ts, journey, node, "touch" | "offer").
+type Candidate = (u64, Time, Arc<str>, Arc<str>, &'static str);
+
 #[derive(Default)]
 struct User {
     id: Arc<str>,
@@ -123,7 +126,7 @@ struct User {
     issued: HashMap<usize, u32>,
     coupons: Vec<usize>,
     /// (seq, ts, journey, node, kind) of touch.sent / offer.issued records, for attribution.
-    touches: Vec<(u64, Time, Arc<str>, Arc<str>, &'static str)>,
+    touches: Vec<Candidate>,
     conversions: Vec<Time>,
 }
 
