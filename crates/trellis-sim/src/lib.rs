@@ -28,11 +28,12 @@ pub struct Skipped {
     pub why: String,
 }
 
-/// Reads JSON Lines, parsing each non-blank line with `parse`.
+/// Reads JSON Lines: each non-blank line goes to `parse` (with its text); a line it refuses is
+/// skipped with its number and the reason.
 pub fn read_lines<T>(
     name: &str,
     r: impl BufRead,
-    parse: impl Fn(&Value) -> Result<T, String>,
+    parse: impl Fn(&str) -> Result<T, String>,
     skipped: &mut Vec<Skipped>,
 ) -> Result<Vec<T>, Error> {
     let mut out = Vec::new();
@@ -44,10 +45,7 @@ pub fn read_lines<T>(
         if line.trim().is_empty() {
             continue;
         }
-        let parsed = serde_json::from_str::<Value>(&line)
-            .map_err(|e| format!("not valid JSON (column {}): {e}", e.column()))
-            .and_then(|v| parse(&v));
-        match parsed {
+        match parse(&line) {
             Ok(t) => out.push(t),
             Err(why) => skipped.push(Skipped {
                 file: name.into(),
@@ -57,6 +55,13 @@ pub fn read_lines<T>(
         }
     }
     Ok(out)
+}
+
+/// Parses a line as JSON, then with `f`.
+fn json<T>(line: &str, f: impl Fn(&Value) -> Result<T, String>) -> Result<T, String> {
+    serde_json::from_str::<Value>(line)
+        .map_err(|e| format!("not valid JSON (column {}): {e}", e.column()))
+        .and_then(|v| f(&v))
 }
 
 pub struct Input {
@@ -112,34 +117,23 @@ pub fn read_events(
     r: impl BufRead,
     skipped: &mut Vec<Skipped>,
 ) -> Result<Vec<PendingEvent>, Error> {
-    let mut out = Vec::new();
-    for (i, line) in r.lines().enumerate() {
-        let line = line.map_err(|e| Error::Read {
-            path: name.into(),
-            source: e,
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match head_ts(&line) {
-            Some(ts) => out.push(PendingEvent { ts, line }),
-            None => {
-                // The slow path, for its message (and for lines the fast path cannot read).
-                let parsed = serde_json::from_str::<Value>(&line)
-                    .map_err(|e| format!("not valid JSON (column {}): {e}", e.column()))
-                    .and_then(|v| parse_event(&v));
-                match parsed {
-                    Ok(e) => out.push(PendingEvent { ts: e.ts, line }),
-                    Err(why) => skipped.push(Skipped {
-                        file: name.into(),
-                        line: i + 1,
-                        why,
-                    }),
-                }
-            }
-        }
-    }
-    Ok(out)
+    read_lines(
+        name,
+        r,
+        |line| {
+            // The fast path reads three fields; the slow one gives the message (and takes lines
+            // the fast path cannot read).
+            let ts = match head_ts(line) {
+                Some(ts) => ts,
+                None => json(line, parse_event)?.ts,
+            };
+            Ok(PendingEvent {
+                ts,
+                line: line.to_owned(),
+            })
+        },
+        skipped,
+    )
 }
 
 pub fn read_input(profiles: &std::path::Path, events: &std::path::Path) -> Result<Input, Error> {
@@ -155,7 +149,7 @@ pub fn read_input(profiles: &std::path::Path, events: &std::path::Path) -> Resul
     let profiles_v = read_lines(
         &profiles.display().to_string(),
         open(profiles)?,
-        parse_profile,
+        |line| json(line, parse_profile),
         &mut skipped,
     )?;
     let events_v = read_events(&events.display().to_string(), open(events)?, &mut skipped)?;
