@@ -683,9 +683,7 @@ impl Engine {
         entered_groups: &mut HashSet<String>,
     ) {
         let cj = &self.journeys[j];
-        let reason = if cj.window.0.is_some_and(|s| now < s)
-            || cj.window.1.is_some_and(|e| now >= e)
-        {
+        let reason = if !cj.campaign_active(now) {
             Some("campaign_inactive")
         } else {
             let st = self.users[u].journeys.get(&j);
@@ -1065,9 +1063,7 @@ impl Engine {
             // hour repeated by a DST change is two hours.
             (now.timestamp() - i64::from(l.minute()) * 60 - i64::from(l.second())) / 3600
         };
-        let reason = if cj.window.0.is_some_and(|s| now < s)
-            || cj.window.1.is_some_and(|e| now >= e)
-        {
+        let reason = if !cj.campaign_active(now) {
             Some("campaign_inactive")
         } else if self.users[u].issued.get(&oi).copied().unwrap_or(0) >= offer.per_user_limit() {
             Some("per_user_limit")
@@ -1550,6 +1546,13 @@ impl Engine {
 
     pub fn users_seen(&self) -> usize {
         self.users.len()
+    }
+}
+
+impl CJourney {
+    /// Campaign windows are `[starts_at, ends_at)`; they apply to entries and offers.
+    fn campaign_active(&self, now: Time) -> bool {
+        self.window.0.is_none_or(|s| now >= s) && self.window.1.is_none_or(|e| now < e)
     }
 }
 
