@@ -104,6 +104,27 @@ enum Waiting {
     Deferral,
 }
 
+/// A user's state per journey: a short list (users touch few journeys), scanned instead of
+/// hashed.
+#[derive(Default)]
+struct JStates(Vec<(usize, JState)>);
+
+impl JStates {
+    fn get(&self, j: &usize) -> Option<&JState> {
+        self.0.iter().find(|(k, _)| k == j).map(|(_, s)| s)
+    }
+    fn entry(&mut self, j: usize) -> &mut JState {
+        let i = match self.0.iter().position(|(k, _)| *k == j) {
+            Some(i) => i,
+            None => {
+                self.0.push((j, JState::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i].1
+    }
+}
+
 #[derive(Default)]
 struct JState {
     inside: Option<Inst>,
@@ -121,7 +142,7 @@ struct User {
     id: Arc<str>,
     profile: Profile,
     points: i64,
-    journeys: HashMap<usize, JState>,
+    journeys: JStates,
     sends: Vec<(Time, Channel)>,
     issued: HashMap<usize, u32>,
     coupons: Vec<usize>,
@@ -612,7 +633,7 @@ impl Engine {
     }
 
     fn jstate(&mut self, u: usize, j: usize) -> &mut JState {
-        self.users[u].journeys.entry(j).or_default()
+        self.users[u].journeys.entry(j)
     }
 
     fn facts<'a>(
@@ -700,7 +721,7 @@ impl Engine {
                 Some("re_entry")
             } else if let Some(g) = &cj.mutex {
                 let busy = entered_groups.contains(g)
-                    || self.users[u].journeys.iter().any(|(&oj, s)| {
+                    || self.users[u].journeys.0.iter().any(|&(oj, ref s)| {
                         oj != j && s.inside.is_some() && self.journeys[oj].mutex.as_ref() == Some(g)
                     });
                 busy.then_some("mutex")
@@ -1163,7 +1184,7 @@ impl Engine {
             self.journeys[j].id.clone(),
             self.journeys[j].nodes[n].id.clone(),
         );
-        self.users[u].touches.push((seq, now, jid, nid, "offer"));
+        self.candidate(u, (seq, now, jid, nid, "offer"));
         self.report.offer(offer_id).issued += 1;
         self.note_burn(&camp, now);
         "issued"
@@ -1357,9 +1378,19 @@ impl Engine {
             self.journeys[j].id.clone(),
             self.journeys[j].nodes[n].id.clone(),
         );
-        self.users[u].touches.push((seq, now, jid, nid, "touch"));
+        self.candidate(u, (seq, now, jid, nid, "touch"));
         crate::report::bump(&mut self.report.touches.sent, ch.as_str());
         Some("sent".into())
+    }
+
+    /// Remembers an attribution candidate, forgetting those the window can no longer reach.
+    fn candidate(&mut self, u: usize, c: Candidate) {
+        let window = ChronoDuration::seconds(self.policy.attribution_window_secs() as i64);
+        let list = &mut self.users[u].touches;
+        if list.first().is_some_and(|f| f.1 <= c.1 - window) {
+            list.retain(|t| t.1 > c.1 - window);
+        }
+        list.push(c);
     }
 
     fn suppress(&mut self, u: usize, j: usize, n: usize, reason: &str, now: Time) -> String {
