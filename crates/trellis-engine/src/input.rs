@@ -45,6 +45,17 @@ pub fn parse_profile(v: &Value) -> Result<Profile, String> {
     })
 }
 
+/// Like [`parse_event`], taking the value so `props` moves instead of being copied.
+pub fn parse_event_owned(mut v: Value) -> Result<Event, String> {
+    let props = match v.get_mut("props").map(Value::take) {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    let mut e = parse_event(&v)?;
+    e.props = props;
+    Ok(e)
+}
+
 pub fn parse_event(v: &Value) -> Result<Event, String> {
     let Value::Object(m) = v else {
         return Err("an event must be a JSON object".into());
@@ -105,5 +116,13 @@ mod tests {
         assert!(parse_event(&json!({"user_id": "u", "type": "x"})).is_err());
         assert!(parse_event(&json!({"type": "x", "ts": "2026-11-01T00:00:00Z"})).is_err());
         assert!(parse_event(&json!({"user_id": "u", "type": "x", "ts": "yesterday"})).is_err());
+        for v in [
+            json!({"user_id": "u", "type": "x", "ts": "2026-11-01T00:00:00Z", "props": {"a": [1]}, "event_id": "e"}),
+            json!({"user_id": "u", "type": "x", "ts": "2026-11-01T00:00:00Z", "props": "no"}),
+            json!({"user_id": "u", "type": "x", "ts": "2026-11-01T00:00:00Z"}),
+        ] {
+            assert_eq!(parse_event_owned(v.clone()), parse_event(&v));
+        }
+        assert!(parse_event_owned(json!({"type": "x", "props": {}})).is_err());
     }
 }

@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::io::{BufRead, Write};
-use trellis_engine::{parse_event, parse_profile, Engine, Event, Options, Profile, Report};
+use trellis_engine::{
+    parse_event, parse_event_owned, parse_profile, Engine, Event, Options, Profile, Report,
+};
 use trellis_model::Workspace;
 
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +84,7 @@ impl PendingEvent {
     pub fn parse(&self) -> Option<Event> {
         serde_json::from_str::<Value>(&self.line)
             .ok()
-            .and_then(|v| parse_event(&v).ok())
+            .and_then(|v| parse_event_owned(v).ok())
     }
 }
 
