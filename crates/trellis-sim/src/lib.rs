@@ -68,8 +68,29 @@ fn json<T>(line: &str, f: impl Fn(&Value) -> Result<T, String>) -> Result<T, Str
 
 pub struct Input {
     pub profiles: Vec<Profile>,
-    pub events: Vec<PendingEvent>,
+    pub events: Events,
     pub skipped: Vec<Skipped>,
+}
+
+/// The events of a run. A file already in timestamp order (what `trellis sample` and a live
+/// export write) is streamed from disk on replay; any other is loaded and sorted.
+pub enum Events {
+    Loaded(Vec<PendingEvent>),
+    Sorted {
+        path: std::path::PathBuf,
+        first: Option<DateTime<Utc>>,
+        last: Option<DateTime<Utc>>,
+        count: usize,
+    },
+}
+
+fn event_ts(line: &str) -> Result<DateTime<Utc>, String> {
+    // The fast path reads three fields; the slow one gives the message (and takes lines the
+    // fast path cannot read).
+    match head_ts(line) {
+        Some(ts) => Ok(ts),
+        None => Ok(json(line, parse_event)?.ts),
+    }
 }
 
 /// An event line that passed the checks of `semantics.md` ("Input lines"), kept as its text and
@@ -123,14 +144,8 @@ pub fn read_events(
         name,
         r,
         |line| {
-            // The fast path reads three fields; the slow one gives the message (and takes lines
-            // the fast path cannot read).
-            let ts = match head_ts(line) {
-                Some(ts) => ts,
-                None => json(line, parse_event)?.ts,
-            };
             Ok(PendingEvent {
-                ts,
+                ts: event_ts(line)?,
                 line: line.to_owned(),
             })
         },
@@ -154,7 +169,20 @@ pub fn read_input(profiles: &std::path::Path, events: &std::path::Path) -> Resul
         |line| json(line, parse_profile),
         &mut skipped,
     )?;
-    let events_v = read_events(&events.display().to_string(), open(events)?, &mut skipped)?;
+    // First pass: check every line and whether the file is in timestamp order, keeping only
+    // the timestamps.
+    let name = events.display().to_string();
+    let stamps = read_lines(&name, open(events)?, event_ts, &mut skipped)?;
+    let events_v = if stamps.windows(2).all(|w| w[0] <= w[1]) {
+        Events::Sorted {
+            path: events.to_path_buf(),
+            first: stamps.first().copied(),
+            last: stamps.last().copied(),
+            count: stamps.len(),
+        }
+    } else {
+        Events::Loaded(read_events(&name, open(events)?, &mut Vec::new())?)
+    };
     Ok(Input {
         profiles: profiles_v,
         events: events_v,
@@ -177,15 +205,51 @@ pub fn simulate(
         ids.insert(p.user_id.clone());
         engine.add_profile(p);
     }
-    // Timestamp order, ties in file order (a stable sort).
-    input.events.sort_by_key(|e| e.ts);
-    let last = input.events.last().map(|e| e.ts);
+    // Timestamp order, ties in file order (a stable sort), or the file as it stands.
+    let (first, last, total, replay): (
+        _,
+        _,
+        _,
+        Box<dyn Iterator<Item = Result<PendingEvent, Error>>>,
+    ) = match input.events {
+        Events::Loaded(mut v) => {
+            v.sort_by_key(|e| e.ts);
+            (
+                v.first().map(|e| e.ts),
+                v.last().map(|e| e.ts),
+                v.len(),
+                Box::new(v.into_iter().map(Ok)),
+            )
+        }
+        Events::Sorted {
+            path,
+            first,
+            last,
+            count,
+        } => {
+            let name = path.display().to_string();
+            let file = std::fs::File::open(&path).map_err(|e| Error::Read {
+                path: name.clone(),
+                source: e,
+            })?;
+            let lines = std::io::BufReader::with_capacity(1 << 20, file)
+                .lines()
+                .filter_map(move |line| match line {
+                    Err(e) => Some(Err(Error::Read {
+                        path: name.clone(),
+                        source: e,
+                    })),
+                    // Bad lines were reported by the first pass.
+                    Ok(line) => event_ts(&line).ok().map(|ts| Ok(PendingEvent { ts, line })),
+                });
+            (first, last, count, Box::new(lines))
+        }
+    };
     let until = until.or(last);
-    let start = input.events.first().map(|e| e.ts).or(until);
+    let start = first.or(until);
     if let Some(s) = start {
         engine.start(s);
     }
-    let total = input.events.len();
     let mut write = |engine: &mut Engine| -> Result<(), Error> {
         if let Some(w) = log.as_deref_mut() {
             for d in engine.drain() {
@@ -197,7 +261,8 @@ pub fn simulate(
         }
         Ok(())
     };
-    for (i, pending) in input.events.into_iter().enumerate() {
+    for (i, pending) in replay.enumerate() {
+        let pending = pending?;
         if until.is_some_and(|u| pending.ts > u) {
             engine.report.input.events += 1;
             continue;

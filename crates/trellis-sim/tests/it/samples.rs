@@ -15,8 +15,10 @@ fn samples() -> Vec<PathBuf> {
     v
 }
 
-fn data() -> (PathBuf, trellis_sample::Written) {
-    let dir = std::env::temp_dir().join(format!("trellis-sim-samples-{}", std::process::id()));
+/// Sample data in a folder of the test's own (tests run in parallel and replay streams the file).
+fn data(test: &str) -> (PathBuf, trellis_sample::Written) {
+    let dir =
+        std::env::temp_dir().join(format!("trellis-sim-samples-{}-{test}", std::process::id()));
     let spec = trellis_sample::SampleSpec {
         users: 2_000,
         days: 21,
@@ -58,7 +60,7 @@ pub fn combined() -> Value {
 
 #[test]
 fn every_sample_simulates_and_does_something() {
-    let (dir, w) = data();
+    let (dir, w) = data("each");
     assert!(w.events > 10_000);
     for p in samples() {
         let ws = trellis_model::Workspace::from_slice(&std::fs::read(&p).unwrap()).unwrap();
@@ -84,7 +86,7 @@ fn every_sample_simulates_and_does_something() {
 
 #[test]
 fn the_five_samples_run_together() {
-    let (dir, _) = data();
+    let (dir, _) = data("together");
     let (ws, diags) = trellis_graph::validate_value(&combined());
     assert!(!diags.iter().any(|d| d.is_error()), "{diags:?}");
     let ws = ws.unwrap();
