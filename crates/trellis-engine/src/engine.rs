@@ -160,7 +160,6 @@ struct Coupon {
     version: u64,
     face: Decimal,
     min_spend: Option<Decimal>,
-    issued_at: Time,
     expires_at: Time,
     active: bool,
     prior_conversion: bool,
@@ -895,7 +894,7 @@ impl Engine {
                 None
             }
             NodeKind::ActionOffer { offer } => Some(self.issue(u, j, n, offer, now).into()),
-            NodeKind::ActionTouch { .. } => self.touch(u, j, n, now, false),
+            NodeKind::ActionTouch { .. } => self.touch(u, j, n, now),
             NodeKind::ActionPoints { amount, .. } => {
                 self.users[u].points += amount;
                 let balance = self.users[u].points;
@@ -991,7 +990,7 @@ impl Engine {
                     Waiting::Delay => self.leave(user, journey, node, "out", now),
                     Waiting::Event => self.leave(user, journey, node, "timeout", now),
                     Waiting::Deferral => {
-                        if let Some(p) = self.touch(user, journey, node, now, true) {
+                        if let Some(p) = self.touch(user, journey, node, now) {
                             self.leave(user, journey, node, &p, now);
                         }
                     }
@@ -1149,7 +1148,6 @@ impl Engine {
             version: self.journeys[j].version,
             face,
             min_spend: offer.min_spend.map(|m| m.value),
-            issued_at: now,
             expires_at,
             active: coupon,
             prior_conversion: prior,
@@ -1233,14 +1231,7 @@ impl Engine {
     }
 
     /// A touch: quiet hours, then channels, then the `*` caps.
-    fn touch(
-        &mut self,
-        u: usize,
-        j: usize,
-        n: usize,
-        now: Time,
-        deferred_before: bool,
-    ) -> Option<String> {
+    fn touch(&mut self, u: usize, j: usize, n: usize, now: Time) -> Option<String> {
         let NodeKind::ActionTouch {
             channels, template, ..
         } = &*self.journeys[j].nodes[n].kind.clone()
@@ -1276,7 +1267,6 @@ impl Engine {
                     .earliest()
                     .map(|t| t.with_timezone(&Utc))
                     .unwrap_or(now + ChronoDuration::hours(1));
-                let _ = deferred_before;
                 self.emit(
                     now,
                     Some(u),
@@ -1442,7 +1432,6 @@ impl Engine {
                 c.offer,
                 c.prior_conversion,
             );
-            let _ = c.issued_at;
             if let Some(camp) = self.campaign_of(&jid) {
                 if let Some(l) = self.ledgers.get_mut(&camp) {
                     l.reserved -= face;
