@@ -104,6 +104,34 @@ enum Waiting {
     Deferral,
 }
 
+/// A profile's attributes, compact: one contiguous list scanned by precomputed key hash (a
+/// schedule tick reads them for every user, and a hash map per user costs cache misses).
+#[derive(Default)]
+struct Attrs(Vec<(u64, Box<str>, Value)>);
+
+impl Attrs {
+    fn from_map(m: Map<String, Value>) -> Attrs {
+        let mut a = Attrs(Vec::with_capacity(m.len()));
+        for (k, v) in m {
+            a.set(&k, v);
+        }
+        a
+    }
+    fn get(&self, hash: u64, key: &str) -> Option<&Value> {
+        self.0
+            .iter()
+            .find(|(h, k, _)| *h == hash && &**k == key)
+            .map(|(_, _, v)| v)
+    }
+    fn set(&mut self, key: &str, v: Value) {
+        let h = trellis_rules::facts::key_hash(key);
+        match self.0.iter_mut().find(|(kh, k, _)| *kh == h && &**k == key) {
+            Some(slot) => slot.2 = v,
+            None => self.0.push((h, key.into(), v)),
+        }
+    }
+}
+
 /// A user's state per journey: a short list (users touch few journeys), scanned instead of
 /// hashed.
 #[derive(Default)]
@@ -140,7 +168,9 @@ type Candidate = (u64, Time, Arc<str>, Arc<str>, &'static str);
 #[derive(Default)]
 struct User {
     id: Arc<str>,
+    /// Contacts and consent (its `attrs` live in `attrs`).
     profile: Profile,
+    attrs: Attrs,
     points: i64,
     journeys: JStates,
     sends: Vec<(Time, Channel)>,
@@ -267,7 +297,7 @@ pub struct Engine {
 /// first use only: most conditions never read them.
 struct Ctx<'a> {
     event: Option<&'a Value>,
-    user: &'a Profile,
+    attrs: &'a Attrs,
     tz: Tz,
     now: Time,
     entered: Option<Time>,
@@ -312,7 +342,7 @@ impl Facts for Ctx<'_> {
             }
             "user" => {
                 let s = segs.get(1)?;
-                let v = self.user.attrs.get(&s.key)?;
+                let v = self.attrs.get(s.hash, &s.key)?;
                 if segs.len() == 2 {
                     (!v.is_null()).then_some(v)
                 } else {
@@ -445,6 +475,8 @@ impl Engine {
     /// Adds (or replaces) a profile. Profile order is the order users are visited at a schedule tick.
     pub fn add_profile(&mut self, p: Profile) {
         let u = self.user(&p.user_id);
+        let mut p = p;
+        self.users[u].attrs = Attrs::from_map(std::mem::take(&mut p.attrs));
         self.users[u].profile = p;
     }
 
@@ -529,7 +561,7 @@ impl Engine {
         let u = self.user(&ev.user_id);
         if ev.kind == "profile_update" {
             for (k, v) in &ev.props {
-                self.users[u].profile.attrs.insert(k.clone(), v.clone());
+                self.users[u].attrs.set(k, v.clone());
             }
         }
         if ev.kind == self.policy.conversion_event() {
@@ -644,7 +676,7 @@ impl Engine {
     ) -> Ctx<'a> {
         Ctx {
             event,
-            user: &self.users[u].profile,
+            attrs: &self.users[u].attrs,
             tz: self.tz,
             now,
             entered: entered_at,
@@ -910,7 +942,7 @@ impl Engine {
             }
             NodeKind::ActionUpdate { set } => {
                 for (k, v) in set {
-                    self.users[u].profile.attrs.insert(k.clone(), v.clone());
+                    self.users[u].attrs.set(k, v.clone());
                 }
                 self.emit(
                     now,

@@ -14,6 +14,9 @@ pub struct FieldPath {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Segment {
     pub key: String,
+    /// [`key_hash`] of `key`, computed once, so fact sources can find a key without hashing it
+    /// on every lookup.
+    pub hash: u64,
     /// The segment read as an array index, when it is one.
     pub index: Option<usize>,
 }
@@ -26,6 +29,7 @@ impl FieldPath {
                 .split('.')
                 .map(|k| Segment {
                     key: k.to_owned(),
+                    hash: key_hash(k),
                     index: k.parse().ok(),
                 })
                 .collect(),
@@ -54,6 +58,13 @@ impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
+}
+
+/// FNV-1a of a key: stable, fast on short keys.
+pub fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A source of facts. `None` (or a `null`) is a missing fact.
