@@ -39,33 +39,7 @@ pub fn satisfiability(c: &Condition) -> Sat {
 }
 
 fn dnf(n: &Nnf) -> Option<Vec<Vec<Lit>>> {
-    Some(match n {
-        Nnf::Lit(l) => vec![vec![*l]],
-        Nnf::Or(xs) => {
-            let mut all = Vec::new();
-            for x in xs {
-                all.extend(dnf(x)?);
-                if all.len() > DNF_LIMIT {
-                    return None;
-                }
-            }
-            all
-        }
-        Nnf::And(xs) => {
-            let mut acc: Vec<Vec<Lit>> = vec![vec![]];
-            for x in xs {
-                let d = dnf(x)?;
-                if acc.len() * d.len() > DNF_LIMIT {
-                    return None;
-                }
-                acc = acc
-                    .iter()
-                    .flat_map(|a| d.iter().map(move |b| a.iter().chain(b).copied().collect()))
-                    .collect();
-            }
-            acc
-        }
-    })
+    n.normal_form(false, DNF_LIMIT)
 }
 
 /// Proven unsatisfiable.

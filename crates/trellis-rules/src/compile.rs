@@ -87,36 +87,44 @@ impl Nnf {
         }
     }
 
-    /// Conjunctive normal form (clauses of literals), or `None` past `limit` clauses.
-    pub fn cnf(&self, limit: usize) -> Option<Vec<Vec<Lit>>> {
-        let mut out = match self {
-            Nnf::Lit(l) => vec![vec![*l]],
-            Nnf::And(xs) => {
-                let mut all = Vec::new();
-                for x in xs {
-                    all.extend(x.cnf(limit)?);
-                    if all.len() > limit {
-                        return None;
-                    }
-                }
-                all
-            }
-            Nnf::Or(xs) => {
-                // An empty OR is false: one empty clause.
-                let mut acc: Vec<Vec<Lit>> = vec![vec![]];
-                for x in xs {
-                    let c = x.cnf(limit)?;
-                    if acc.len() * c.len() > limit {
-                        return None;
-                    }
-                    acc = acc
-                        .iter()
-                        .flat_map(|a| c.iter().map(move |b| a.iter().chain(b).copied().collect()))
-                        .collect();
-                }
-                acc
-            }
+    /// A two-level normal form, or `None` past `limit` groups: with `outer_and`, CNF (an AND of
+    /// clauses, each an OR of literals); without, DNF (an OR of terms, each an AND of literals).
+    /// The outer operator concatenates groups; the inner one distributes over them. An empty
+    /// inner group is the inner operator's identity (an empty OR clause is false).
+    pub fn normal_form(&self, outer_and: bool, limit: usize) -> Option<Vec<Vec<Lit>>> {
+        let (outer, inner) = match self {
+            Nnf::Lit(l) => return Some(vec![vec![*l]]),
+            Nnf::And(xs) if outer_and => (Some(xs), None),
+            Nnf::Or(xs) if !outer_and => (Some(xs), None),
+            Nnf::And(xs) | Nnf::Or(xs) => (None, Some(xs)),
         };
+        if let Some(xs) = outer {
+            let mut all = Vec::new();
+            for x in xs {
+                all.extend(x.normal_form(outer_and, limit)?);
+                if all.len() > limit {
+                    return None;
+                }
+            }
+            return Some(all);
+        }
+        let mut acc: Vec<Vec<Lit>> = vec![vec![]];
+        for x in inner.into_iter().flatten() {
+            let c = x.normal_form(outer_and, limit)?;
+            if acc.len() * c.len() > limit {
+                return None;
+            }
+            acc = acc
+                .iter()
+                .flat_map(|a| c.iter().map(move |b| a.iter().chain(b).copied().collect()))
+                .collect();
+        }
+        Some(acc)
+    }
+
+    /// Conjunctive normal form (clauses of literals), simplified, or `None` past `limit` clauses.
+    pub fn cnf(&self, limit: usize) -> Option<Vec<Vec<Lit>>> {
+        let mut out = self.normal_form(true, limit)?;
         for c in &mut out {
             c.sort_unstable();
             c.dedup();
