@@ -29,14 +29,25 @@ fn obj(v: Option<&Value>) -> Map<String, Value> {
     }
 }
 
+/// A required non-empty string field.
+fn text(m: &Map<String, Value>, key: &str, what: &str) -> Result<String, String> {
+    match m.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        _ => Err(format!("{what} needs a string \"{key}\"")),
+    }
+}
+
+fn rfc3339(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("ts {s:?} is not an RFC 3339 time: {e}"))
+}
+
 pub fn parse_profile(v: &Value) -> Result<Profile, String> {
     let Value::Object(m) = v else {
         return Err("a profile must be a JSON object".into());
     };
-    let user_id = match m.get("user_id") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        _ => return Err("a profile needs a string \"user_id\"".into()),
-    };
+    let user_id = text(m, "user_id", "a profile")?;
     Ok(Profile {
         user_id,
         attrs: obj(m.get("attrs")),
@@ -60,18 +71,10 @@ pub fn parse_event(v: &Value) -> Result<Event, String> {
     let Value::Object(m) = v else {
         return Err("an event must be a JSON object".into());
     };
-    let user_id = match m.get("user_id") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        _ => return Err("an event needs a string \"user_id\"".into()),
-    };
-    let kind = match m.get("type") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        _ => return Err("an event needs a string \"type\"".into()),
-    };
+    let user_id = text(m, "user_id", "an event")?;
+    let kind = text(m, "type", "an event")?;
     let ts = match m.get("ts") {
-        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
-            .map_err(|e| format!("ts {s:?} is not an RFC 3339 time: {e}"))?
-            .with_timezone(&Utc),
+        Some(Value::String(s)) => rfc3339(s)?,
         _ => return Err("an event needs an RFC 3339 \"ts\"".into()),
     };
     Ok(Event {
@@ -81,6 +84,31 @@ pub fn parse_event(v: &Value) -> Result<Event, String> {
         ts,
         props: obj(m.get("props")),
     })
+}
+
+/// The fields every event line needs, read without building the rest.
+#[derive(serde::Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    user_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    ts: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// The timestamp of an event line that [`parse_event`] would accept, read without building the
+/// event; `None` when the fast read cannot tell (then parse the line in full for the verdict).
+pub fn event_line_ts(line: &str) -> Option<DateTime<Utc>> {
+    if !line.trim_start().starts_with('{') {
+        return None;
+    }
+    let h: Head = serde_json::from_str(line).ok()?;
+    if h.user_id.as_deref().is_none_or(str::is_empty) || h.kind.as_deref().is_none_or(str::is_empty)
+    {
+        return None;
+    }
+    rfc3339(h.ts.as_deref()?).ok()
 }
 
 /// Times in logs and facts: UTC with `Z`.

@@ -9,5 +9,7 @@ pub mod input;
 pub mod report;
 
 pub use engine::{Channels, Decision, Engine, Message, Options, Recorded};
-pub use input::{parse_event, parse_event_owned, parse_profile, ts_string, Event, Profile};
+pub use input::{
+    event_line_ts, parse_event, parse_event_owned, parse_profile, ts_string, Event, Profile,
+};
 pub use report::Report;

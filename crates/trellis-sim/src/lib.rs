@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::io::{BufRead, Write};
 use trellis_engine::{
-    parse_event, parse_event_owned, parse_profile, Engine, Event, Options, Profile, Report,
+    event_line_ts, parse_event, parse_event_owned, parse_profile, Engine, Event, Options, Profile,
+    Report,
 };
 use trellis_model::Workspace;
 
@@ -87,7 +88,7 @@ pub enum Events {
 fn event_ts(line: &str) -> Result<DateTime<Utc>, String> {
     // The fast path reads three fields; the slow one gives the message (and takes lines the
     // fast path cannot read).
-    match head_ts(line) {
+    match event_line_ts(line) {
         Some(ts) => Ok(ts),
         None => Ok(json(line, parse_event)?.ts),
     }
@@ -107,31 +108,6 @@ impl PendingEvent {
             .ok()
             .and_then(|v| parse_event_owned(v).ok())
     }
-}
-
-/// The fields every event line needs, read without building the rest.
-#[derive(serde::Deserialize)]
-struct Head<'a> {
-    #[serde(borrow)]
-    user_id: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, rename = "type")]
-    kind: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow)]
-    ts: Option<std::borrow::Cow<'a, str>>,
-}
-
-fn head_ts(line: &str) -> Option<DateTime<Utc>> {
-    if !line.trim_start().starts_with('{') {
-        return None;
-    }
-    let h: Head = serde_json::from_str(line).ok()?;
-    if h.user_id.as_deref().is_none_or(str::is_empty) || h.kind.as_deref().is_none_or(str::is_empty)
-    {
-        return None;
-    }
-    DateTime::parse_from_rfc3339(h.ts.as_deref()?)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// Reads event lines, checking each as `parse_event` would; bad lines are skipped with the reason.
