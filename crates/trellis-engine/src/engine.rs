@@ -185,9 +185,9 @@ struct Coupon {
     id: String,
     offer: usize,
     user: usize,
-    journey: Arc<str>,
-    node: Arc<str>,
-    version: u64,
+    /// The issuing journey and node (indexes; their ids and version come from there).
+    journey: usize,
+    node: usize,
     face: Decimal,
     min_spend: Option<Decimal>,
     expires_at: Time,
@@ -1048,16 +1048,16 @@ impl Engine {
                 }
                 c.active = false;
                 let (face, offer, user, id) = (c.face, c.offer, c.user, c.id.clone());
-                let (jid, nid, ver) = (c.journey.clone(), c.node.clone(), c.version);
-                if let Some(camp) = self.campaign_of(&jid) {
-                    if let Some(l) = self.ledgers.get_mut(&camp) {
-                        l.reserved -= face;
-                    }
+                let (j, n) = (c.journey, c.node);
+                let camp = self.journeys[j].campaign.clone();
+                if let Some(l) = camp.as_ref().and_then(|c| self.ledgers.get_mut(c)) {
+                    l.reserved -= face;
                 }
-                self.emit_issuer(
+                self.emit(
                     now,
-                    user,
-                    (&jid, &nid, ver),
+                    Some(user),
+                    Some(j),
+                    Some(n),
                     "offer.expired",
                     vec![
                         ("instance", id.into()),
@@ -1066,39 +1066,11 @@ impl Engine {
                 );
                 let oid = self.ws.offers[offer].id.clone();
                 self.report.offer(&oid).expired += 1;
-                if let Some(camp) = self.campaign_of(&jid) {
+                if let Some(camp) = camp {
                     self.note_burn(&camp, now);
                 }
             }
         }
-    }
-
-    fn emit_issuer(
-        &mut self,
-        now: Time,
-        u: usize,
-        (journey, node, version): (&str, &str, u64),
-        kind: &'static str,
-        extra: Vec<(&'static str, Value)>,
-    ) {
-        self.seq += 1;
-        self.out.push(Decision {
-            seq: self.seq,
-            ts: now,
-            user_id: Some(self.users[u].id.clone()),
-            journey: Some(Arc::from(journey)),
-            version: Some(version),
-            node: Some(Arc::from(node)),
-            kind,
-            extra,
-        });
-    }
-
-    fn campaign_of(&self, journey_id: &str) -> Option<String> {
-        self.journeys
-            .iter()
-            .find(|j| &*j.id == journey_id)
-            .and_then(|j| j.campaign.clone())
     }
 
     fn issue(&mut self, u: usize, j: usize, n: usize, offer_id: &str, now: Time) -> &'static str {
@@ -1175,9 +1147,8 @@ impl Engine {
             id: id.clone(),
             offer: oi,
             user: u,
-            journey: self.journeys[j].id.clone(),
-            node: self.journeys[j].nodes[n].id.clone(),
-            version: self.journeys[j].version,
+            journey: j,
+            node: n,
             face,
             min_spend: offer.min_spend.map(|m| m.value),
             expires_at,
@@ -1455,26 +1426,28 @@ impl Engine {
         if let Some(ci) = best {
             let c = &mut self.coupons[ci];
             c.active = false;
-            let (face, jid, nid, ver, id, offer, prior) = (
+            let (face, j, n, id, offer, prior) = (
                 c.face,
-                c.journey.clone(),
-                c.node.clone(),
-                c.version,
+                c.journey,
+                c.node,
                 c.id.clone(),
                 c.offer,
                 c.prior_conversion,
             );
-            if let Some(camp) = self.campaign_of(&jid) {
-                if let Some(l) = self.ledgers.get_mut(&camp) {
-                    l.reserved -= face;
-                    l.spent += face;
-                }
+            if let Some(l) = self.journeys[j]
+                .campaign
+                .as_ref()
+                .and_then(|c| self.ledgers.get_mut(c))
+            {
+                l.reserved -= face;
+                l.spent += face;
             }
             self.report.cost += face;
-            self.emit_issuer(
+            self.emit(
                 now,
-                u,
-                (&jid, &nid, ver),
+                Some(u),
+                Some(j),
+                Some(n),
                 "offer.redeemed",
                 vec![
                     ("instance", id.into()),
