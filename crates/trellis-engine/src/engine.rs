@@ -21,6 +21,9 @@ use trellis_rules::{CompiledCondition, Facts, FieldPath};
 
 type Time = DateTime<Utc>;
 
+/// A whole rollout, in parts per million.
+pub const PPM: u32 = 1_000_000;
+
 /// One decision record (`runtime.md`, the decision log). Serialises in the log's field order;
 /// ids are shared, so making a record allocates little.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +77,11 @@ struct CNode {
 
 struct CJourney {
     idx: usize,
+    /// The deployment lineage: every version of one journey id shares it.
+    lineage: usize,
+    /// The offer definitions of the release this version came with (versions are immutable);
+    /// empty when the workspace's own apply. Stock, limits and budgets are shared by offer id.
+    offers: Arc<Vec<trellis_model::Offer>>,
     id: Arc<str>,
     version: u64,
     priority: i64,
@@ -85,6 +93,40 @@ struct CJourney {
     max_duration: Option<i64>,
     nodes: Vec<CNode>,
     triggers: Vec<usize>,
+}
+
+/// The deployed versions of one journey id, oldest first. The last is current and takes the users
+/// of its rollout; the one before takes everyone else; older ones only finish the users already in
+/// them (a user finishes on the version they entered).
+struct Lineage {
+    id: Arc<str>,
+    /// (journey index, rollout in ppm).
+    stack: Vec<(usize, u32)>,
+}
+
+/// Whether a version of a journey takes a given user's entry.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    Enter,
+    /// Another version of the journey takes this user (or none does: the version is retired).
+    Elsewhere,
+    /// The user is outside the only version's rollout.
+    Rollout,
+}
+
+/// Why a redemption was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RedeemError {
+    #[error("no offer instance {0:?}")]
+    Unknown(String),
+    #[error("offer instance {0:?} has expired")]
+    Expired(String),
+    #[error("offer instance {0:?} was already redeemed by order {1:?}")]
+    AlreadyRedeemed(String, String),
+    #[error("order amount {amount} is below the offer's min_spend {min_spend}")]
+    MinSpend { amount: String, min_spend: String },
+    #[error("offer instance {0:?} is not a coupon and cannot be redeemed")]
+    NotACoupon(String),
 }
 
 #[derive(Clone)]
@@ -193,6 +235,8 @@ struct Coupon {
     expires_at: Time,
     active: bool,
     prior_conversion: bool,
+    /// The order that redeemed it.
+    redeemed_by: Option<Box<str>>,
 }
 
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -273,6 +317,7 @@ pub struct Engine {
     local_cache: std::cell::RefCell<Option<(Time, (Value, Value))>>,
     tz: Tz,
     journeys: Vec<CJourney>,
+    lineages: Vec<Lineage>,
     /// Journey indexes in priority order (higher first), then id.
     order: Vec<usize>,
     users: Vec<User>,
@@ -281,6 +326,7 @@ pub struct Engine {
     timer_seq: u64,
     schedules: Vec<Schedule>,
     coupons: Vec<Coupon>,
+    coupon_index: HashMap<Box<str>, usize>,
     stock: Vec<Option<u64>>,
     ledgers: HashMap<String, Ledger>,
     hourly: HashMap<(String, i64), Decimal>,
@@ -441,6 +487,7 @@ impl Engine {
             ws,
             tz,
             journeys,
+            lineages: Vec::new(),
             order,
             users: Vec::new(),
             user_index: HashMap::new(),
@@ -448,6 +495,7 @@ impl Engine {
             timer_seq: 0,
             schedules,
             coupons: Vec::new(),
+            coupon_index: HashMap::new(),
             stock,
             ledgers,
             hourly: HashMap::new(),
@@ -459,8 +507,191 @@ impl Engine {
             report,
             options,
         };
+        for j in 0..e.journeys.len() {
+            e.attach(j, PPM);
+        }
         e.sync_campaigns();
         e
+    }
+
+    /// Puts journey version `j` on top of its lineage's deployment stack.
+    fn attach(&mut self, j: usize, rollout_ppm: u32) {
+        let id = self.journeys[j].id.clone();
+        let l = match self.lineages.iter().position(|l| l.id == id) {
+            Some(l) => l,
+            None => {
+                self.lineages.push(Lineage {
+                    id,
+                    stack: Vec::new(),
+                });
+                self.lineages.len() - 1
+            }
+        };
+        self.journeys[j].lineage = l;
+        self.lineages[l].stack.push((j, rollout_ppm.min(PPM)));
+    }
+
+    /// Deploys the journeys of a workspace as `version`, to `rollout_ppm` of their users (the rest
+    /// stay on the version deployed before, if any). Users already inside a journey finish on the
+    /// version they entered. Offers are merged by id (a new stock counts the instances already
+    /// issued), campaign budgets take the new totals, and the policy becomes the workspace's.
+    /// Deploying the version that is already current only changes its rollout.
+    pub fn deploy(&mut self, ws: &Workspace, version: u64, rollout_ppm: u32) {
+        self.ws.policy = ws.policy.clone();
+        self.policy = Arc::new(self.ws.policy().clone());
+        self.tz = self.ws.policy().tz();
+        *self.local_cache.borrow_mut() = None;
+        for o in &ws.offers {
+            match self.ws.offers.iter().position(|x| x.id == o.id) {
+                Some(i) => {
+                    let issued = self.report.offers.get(&o.id).map_or(0, |r| r.issued);
+                    self.stock[i] = o.stock.map(|s| s.saturating_sub(issued));
+                    self.ws.offers[i] = o.clone();
+                }
+                None => {
+                    self.ws.offers.push(o.clone());
+                    self.stock.push(o.stock);
+                    self.report.offers.entry(o.id.clone()).or_default();
+                }
+            }
+        }
+        let release_offers = Arc::new(ws.offers.clone());
+        for j in &ws.journeys {
+            if let Some(c) = &j.campaign {
+                self.ledgers.entry(c.id.clone()).or_default().total = c.budget.total.value;
+                self.report.campaigns.entry(c.id.clone()).or_default();
+            }
+            let current = self
+                .lineages
+                .iter_mut()
+                .find(|l| *l.id == *j.id)
+                .and_then(|l| l.stack.last_mut());
+            if let Some(top) = current {
+                if self.journeys[top.0].version == version {
+                    top.1 = rollout_ppm.min(PPM);
+                    continue;
+                }
+            }
+            let mut doc = j.clone();
+            doc.version = Some(version);
+            let idx = self.ws.journeys.len();
+            let mut cj = compile_journey(idx, &doc);
+            cj.offers = release_offers.clone();
+            self.ws.journeys.push(doc);
+            let rj = self.report.journeys.entry(j.id.clone()).or_default();
+            for n in &j.nodes {
+                rj.nodes.entry(n.id.clone()).or_default();
+            }
+            self.interesting.extend(cj.goal.clone());
+            for n in &cj.nodes {
+                match &*n.kind {
+                    NodeKind::TriggerEvent { event, .. } | NodeKind::WaitEvent { event, .. } => {
+                        self.interesting.insert(event.clone());
+                    }
+                    NodeKind::TriggerPattern { event, unless, .. } => {
+                        self.interesting.insert(event.clone());
+                        self.interesting.extend(unless.clone());
+                    }
+                    _ => {}
+                }
+            }
+            let ji = self.journeys.len();
+            let sched: Vec<usize> = cj
+                .triggers
+                .iter()
+                .copied()
+                .filter(|&n| matches!(*cj.nodes[n].kind, NodeKind::TriggerSchedule { .. }))
+                .collect();
+            self.journeys.push(cj);
+            self.attach(ji, rollout_ppm);
+            for n in sched {
+                self.schedules.push(Schedule {
+                    journey: ji,
+                    node: n,
+                    next: None,
+                    last_local: None,
+                });
+            }
+        }
+        // The zone may have changed: every schedule's next tick is computed again.
+        if let Some(now) = self.now {
+            for i in 0..self.schedules.len() {
+                self.schedules[i].next = self.next_tick(i, now);
+            }
+        }
+        let journeys = &self.journeys;
+        let mut order: Vec<usize> = (0..journeys.len()).collect();
+        order.sort_by(|&a, &b| {
+            journeys[b]
+                .priority
+                .cmp(&journeys[a].priority)
+                .then_with(|| journeys[a].id.cmp(&journeys[b].id))
+                .then_with(|| a.cmp(&b))
+        });
+        self.order = order;
+        self.sync_campaigns();
+    }
+
+    /// Takes a journey back to the version deployed before its current one, for every new entrant
+    /// (users inside the current version finish there). Returns the version now live.
+    pub fn rollback(&mut self, journey_id: &str) -> Result<u64, String> {
+        let Some(l) = self.lineages.iter_mut().find(|l| &*l.id == journey_id) else {
+            return Err(format!("journey {journey_id:?} is not deployed"));
+        };
+        if l.stack.len() < 2 {
+            return Err(format!(
+                "journey {journey_id:?} has no earlier version to roll back to"
+            ));
+        }
+        l.stack.pop();
+        let top = l.stack.last_mut().expect("two or more");
+        top.1 = PPM;
+        Ok(self.journeys[top.0].version)
+    }
+
+    /// The deployed versions of a journey, oldest first, as (version, rollout ppm).
+    pub fn deployments(&self, journey_id: &str) -> Vec<(u64, u32)> {
+        self.lineages
+            .iter()
+            .find(|l| &*l.id == journey_id)
+            .map(|l| {
+                l.stack
+                    .iter()
+                    .map(|&(j, r)| (self.journeys[j].version, r))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether version `j` takes user `u`'s entry, by the rollout of `runtime.md`.
+    fn gate(&self, u: usize, j: usize) -> Gate {
+        let l = &self.lineages[self.journeys[j].lineage];
+        let n = l.stack.len();
+        let Some(&(cur, r)) = l.stack.last() else {
+            return Gate::Elsewhere;
+        };
+        if n == 1 && cur == j && r >= PPM {
+            return Gate::Enter;
+        }
+        let in_current = || r >= PPM || bucket_ppm(&l.id, &self.users[u].id) < r;
+        if cur == j {
+            if in_current() {
+                Gate::Enter
+            } else if n >= 2 {
+                Gate::Elsewhere
+            } else {
+                Gate::Rollout
+            }
+        } else if n >= 2 && l.stack[n - 2].0 == j && !in_current() {
+            Gate::Enter
+        } else {
+            Gate::Elsewhere
+        }
+    }
+
+    /// The engine's clock: the time of the last input (None before the first).
+    pub fn now(&self) -> Option<Time> {
+        self.now
     }
 
     /// Replaces the channels touches are delivered through (the default records them).
@@ -597,7 +828,10 @@ impl Engine {
                     }
                 }
             }
-            // Triggers.
+            // Triggers, on the version that takes this user.
+            if self.gate(u, j) == Gate::Elsewhere {
+                continue;
+            }
             let triggers = self.journeys[j].triggers.clone();
             for t in triggers {
                 let fires = match &*self.journeys[j].nodes[t].kind {
@@ -734,18 +968,31 @@ impl Engine {
         now: Time,
         entered_groups: &mut HashSet<String>,
     ) {
+        let gate = self.gate(u, j);
+        if gate == Gate::Elsewhere {
+            return;
+        }
         let cj = &self.journeys[j];
-        let reason = if !cj.campaign_active(now) {
+        let lin = cj.lineage;
+        let reason = if gate == Gate::Rollout {
+            Some("rollout")
+        } else if !cj.campaign_active(now) {
             Some("campaign_inactive")
         } else {
-            let st = self.users[u].journeys.get(&j);
-            let inside = st.is_some_and(|s| s.inside.is_some());
+            // Re-entry counts every version of the journey: one id, one user, one instance.
+            let (mut inside, mut ever, mut last_exit) = (false, false, None::<Time>);
+            for (oj, s) in &self.users[u].journeys.0 {
+                if self.journeys[*oj].lineage == lin {
+                    inside |= s.inside.is_some();
+                    ever |= s.ever_entered;
+                    last_exit = last_exit.max(s.last_exit);
+                }
+            }
             let blocked = inside
                 || match &cj.re_entry {
-                    ReEntry::Never => st.is_some_and(|s| s.ever_entered),
+                    ReEntry::Never => ever,
                     ReEntry::AfterExit => false,
-                    ReEntry::Cooldown(d) => st
-                        .and_then(|s| s.last_exit)
+                    ReEntry::Cooldown(d) => last_exit
                         .is_some_and(|x| now < x + ChronoDuration::seconds(d.seconds as i64)),
                 };
             if blocked {
@@ -753,7 +1000,9 @@ impl Engine {
             } else if let Some(g) = &cj.mutex {
                 let busy = entered_groups.contains(g)
                     || self.users[u].journeys.0.iter().any(|&(oj, ref s)| {
-                        oj != j && s.inside.is_some() && self.journeys[oj].mutex.as_ref() == Some(g)
+                        self.journeys[oj].lineage != lin
+                            && s.inside.is_some()
+                            && self.journeys[oj].mutex.as_ref() == Some(g)
                     });
                 busy.then_some("mutex")
             } else {
@@ -1077,8 +1326,13 @@ impl Engine {
         let Some(oi) = self.ws.offers.iter().position(|o| o.id == offer_id) else {
             return "rejected";
         };
-        let offer = self.ws.offers[oi].clone();
         let cj = &self.journeys[j];
+        let offer = cj
+            .offers
+            .iter()
+            .find(|o| o.id == offer_id)
+            .unwrap_or(&self.ws.offers[oi])
+            .clone();
         let camp = cj.campaign.clone().unwrap_or_default();
         let face = offer.face_value.value;
         let local_hour = {
@@ -1154,7 +1408,9 @@ impl Engine {
             expires_at,
             active: coupon,
             prior_conversion: prior,
+            redeemed_by: None,
         });
+        self.coupon_index.insert(id.clone().into_boxed_str(), ci);
         let seq = self.emit(
             now,
             Some(u),
@@ -1399,6 +1655,166 @@ impl Engine {
         "suppressed".into()
     }
 
+    /// Redeems coupon `ci` for an order: its reserved money becomes spent.
+    fn redeem_coupon(&mut self, ci: usize, order: Value, now: Time) {
+        let u = self.coupons[ci].user;
+        let c = &mut self.coupons[ci];
+        c.active = false;
+        c.redeemed_by = Some(match &order {
+            Value::String(s) => s.as_str().into(),
+            _ => "".into(),
+        });
+        let (face, j, n, id, offer, prior) = (
+            c.face,
+            c.journey,
+            c.node,
+            c.id.clone(),
+            c.offer,
+            c.prior_conversion,
+        );
+        if let Some(l) = self.journeys[j]
+            .campaign
+            .as_ref()
+            .and_then(|c| self.ledgers.get_mut(c))
+        {
+            l.reserved -= face;
+            l.spent += face;
+        }
+        self.report.cost += face;
+        self.emit(
+            now,
+            Some(u),
+            Some(j),
+            Some(n),
+            "offer.redeemed",
+            vec![
+                ("instance", id.into()),
+                ("order", order.clone()),
+                ("amount", decimal_string(face).into()),
+            ],
+        );
+        let oid = self.ws.offers[offer].id.clone();
+        self.report.offer(&oid).redeemed += 1;
+        let s = &mut self.report.subsidised_conversions;
+        s.redemptions += 1;
+        if prior {
+            s.by_prior_converters += 1;
+            s.cost_to_prior_converters += face;
+        }
+    }
+
+    /// Redeems an offer instance for an order (`POST /v1/offers/redeem`). The same instance and
+    /// order again is a no-op answering `Ok(false)`.
+    pub fn redeem(
+        &mut self,
+        instance: &str,
+        order: &str,
+        amount: Decimal,
+        now: Time,
+    ) -> Result<bool, RedeemError> {
+        self.advance_to(now);
+        let now = self.now.unwrap_or(now);
+        let Some(&ci) = self.coupon_index.get(instance) else {
+            return Err(RedeemError::Unknown(instance.to_owned()));
+        };
+        let c = &self.coupons[ci];
+        if let Some(by) = &c.redeemed_by {
+            return if &**by == order {
+                Ok(false)
+            } else {
+                Err(RedeemError::AlreadyRedeemed(
+                    instance.to_owned(),
+                    by.to_string(),
+                ))
+            };
+        }
+        if self.ws.offers[c.offer].kind != OfferKind::Coupon {
+            return Err(RedeemError::NotACoupon(instance.to_owned()));
+        }
+        if !c.active || c.expires_at <= now {
+            return Err(RedeemError::Expired(instance.to_owned()));
+        }
+        if let Some(m) = c.min_spend.filter(|m| *m > amount) {
+            return Err(RedeemError::MinSpend {
+                amount: decimal_string(amount),
+                min_spend: decimal_string(m),
+            });
+        }
+        self.redeem_coupon(ci, Value::from(order), now);
+        Ok(true)
+    }
+
+    /// What the engine holds about one user (`GET /v1/users/{id}`): the journeys they are in, their
+    /// offer instances, recent sends and points. None for a user never seen.
+    pub fn user_view(&self, user_id: &str) -> Option<Value> {
+        let &u = self.user_index.get(user_id)?;
+        let user = &self.users[u];
+        let journeys: Vec<Value> = user
+            .journeys
+            .0
+            .iter()
+            .filter_map(|(j, s)| {
+                let i = s.inside.as_ref()?;
+                let cj = &self.journeys[*j];
+                Some(json!({
+                    "journey": &*cj.id,
+                    "version": cj.version,
+                    "node": &*cj.nodes[i.node].id,
+                    "entered_at": ts_string(i.entered_at),
+                    "waiting": match i.waiting {
+                        Waiting::Running => "running",
+                        Waiting::Delay => "delay",
+                        Waiting::Event => "event",
+                        Waiting::Deferral => "deferral",
+                    },
+                }))
+            })
+            .collect();
+        let offers: Vec<Value> = user
+            .coupons
+            .iter()
+            .map(|&ci| {
+                let c = &self.coupons[ci];
+                let status = if c.redeemed_by.is_some() {
+                    "redeemed"
+                } else if c.active {
+                    "active"
+                } else {
+                    "expired"
+                };
+                json!({
+                    "instance": c.id,
+                    "offer": self.ws.offers[c.offer].id,
+                    "amount": decimal_string(c.face),
+                    "expires_at": ts_string(c.expires_at),
+                    "status": status,
+                    "journey": &*self.journeys[c.journey].id,
+                })
+            })
+            .collect();
+        let sends: Vec<Value> = user
+            .sends
+            .iter()
+            .rev()
+            .take(50)
+            .map(|(t, ch)| json!({ "ts": ts_string(*t), "channel": ch.as_str() }))
+            .collect();
+        let attrs: Map<String, Value> = user
+            .attrs
+            .0
+            .iter()
+            .map(|(_, k, v)| (k.to_string(), v.clone()))
+            .collect();
+        Some(json!({
+            "user_id": user_id,
+            "attrs": attrs,
+            "points": user.points,
+            "journeys": journeys,
+            "offers": offers,
+            "recent_sends": sends,
+        }))
+    }
+
     /// A conversion event: redemption of the best coupon, then single attribution.
     fn convert(&mut self, u: usize, ev: &Event, now: Time) {
         let revenue = match ev.props.get(self.ws.policy().revenue_field()) {
@@ -1424,45 +1840,7 @@ impl Engine {
                     .then_with(|| b.cmp(&a))
             });
         if let Some(ci) = best {
-            let c = &mut self.coupons[ci];
-            c.active = false;
-            let (face, j, n, id, offer, prior) = (
-                c.face,
-                c.journey,
-                c.node,
-                c.id.clone(),
-                c.offer,
-                c.prior_conversion,
-            );
-            if let Some(l) = self.journeys[j]
-                .campaign
-                .as_ref()
-                .and_then(|c| self.ledgers.get_mut(c))
-            {
-                l.reserved -= face;
-                l.spent += face;
-            }
-            self.report.cost += face;
-            self.emit(
-                now,
-                Some(u),
-                Some(j),
-                Some(n),
-                "offer.redeemed",
-                vec![
-                    ("instance", id.into()),
-                    ("order", order.clone()),
-                    ("amount", decimal_string(face).into()),
-                ],
-            );
-            let oid = self.ws.offers[offer].id.clone();
-            self.report.offer(&oid).redeemed += 1;
-            let s = &mut self.report.subsidised_conversions;
-            s.redemptions += 1;
-            if prior {
-                s.by_prior_converters += 1;
-                s.cost_to_prior_converters += face;
-            }
+            self.redeem_coupon(ci, order.clone(), now);
         }
         // Attribution.
         let window = ChronoDuration::seconds(self.ws.policy().attribution_window_secs() as i64);
@@ -1626,6 +2004,8 @@ fn compile_journey(idx: usize, j: &Journey) -> CJourney {
         .collect();
     CJourney {
         idx,
+        lineage: usize::MAX,
+        offers: Arc::new(Vec::new()),
         id: Arc::from(j.id.as_str()),
         version: j.version(),
         priority: j.priority(),

@@ -14,7 +14,7 @@ pub const JOURNEY_SCHEMA: &str = "trellis/journey@1";
 
 pub type Extra = Map<String, Value>;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Workspace {
     pub offers: Vec<Offer>,
     pub policy: Option<Policy>,

@@ -52,3 +52,157 @@ fn a_failed_delivery_falls_back_to_the_next_channel() {
     assert_eq!(*attempts.borrow(), ["a:push", "a:sms", "b:push"]);
     assert_eq!(engine.report.touches.failed.get("push"), Some(&2));
 }
+
+/// A journey that issues a coupon and then waits a day for `order_paid`.
+fn coupon_ws(version: u64, face: u32) -> trellis_model::Workspace {
+    trellis_model::Workspace::from_json(&json!({"schema": "trellis/workspace@1",
+        "offers": [{"id": "c", "kind": "coupon", "face_value": face, "min_spend": 50, "valid_for": "2d", "stock": 1000}],
+        "journeys": [{"id": "j", "version": version, "campaign": {"id": "camp", "budget": {"total": 100000, "currency": "CNY"}},
+            "entry": {"re_entry": "after_exit"},
+            "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": "visit"}},
+                      {"id": "o", "type": "action.offer", "params": {"offer": "c"}},
+                      {"id": "w", "type": "wait.delay", "params": {"duration": "1d"}}],
+            "edges": [{"from": "t", "port": "out", "to": "o"}, {"from": "o", "port": "issued", "to": "w"}]}]}))
+    .unwrap()
+}
+
+fn visit(engine: &mut Engine, n: usize, user: &str, ts: &str) -> Vec<Value> {
+    let ev = parse_event(
+        &json!({"event_id": format!("v{n}-{user}"), "user_id": user, "type": "visit", "ts": ts}),
+    )
+    .unwrap();
+    engine.handle(&ev);
+    engine.drain().map(|d| Value::Object(d.to_map())).collect()
+}
+
+fn entered_versions(log: &[Value]) -> Vec<u64> {
+    log.iter()
+        .filter(|d| d["kind"] == "journey.entered")
+        .map(|d| d["version"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_rollout_splits_new_entrants_by_the_bucket_hash_and_users_inside_finish_on_their_version() {
+    let mut engine = Engine::new(trellis_model::Workspace::default(), Options::default());
+    engine.deploy(&coupon_ws(1, 5), 1, trellis_engine::PPM);
+    // u0 enters version 1 and is waiting when version 2 arrives.
+    assert_eq!(
+        entered_versions(&visit(&mut engine, 0, "u0", "2026-11-01T00:00:00Z")),
+        [1]
+    );
+    engine.deploy(&coupon_ws(2, 7), 2, 300_000);
+    assert_eq!(engine.deployments("j"), [(1, 1_000_000), (2, 300_000)]);
+    let mut on_v2 = 0;
+    for i in 1..=400 {
+        let u = format!("u{i}");
+        let log = visit(&mut engine, 0, &u, "2026-11-01T01:00:00Z");
+        let want = if trellis_engine::hash::bucket_ppm("j", &u) < 300_000 {
+            2
+        } else {
+            1
+        };
+        assert_eq!(entered_versions(&log), [want], "{u}");
+        // The version's own offer: 7 on version 2, 5 on version 1.
+        let issued = log.iter().find(|d| d["kind"] == "offer.issued").unwrap();
+        assert_eq!(issued["amount"], if want == 2 { "7" } else { "5" });
+        on_v2 += usize::from(want == 2);
+    }
+    assert!(
+        (80..160).contains(&on_v2),
+        "{on_v2} of 400 on a 30% rollout"
+    );
+    // u0 is still inside version 1: a visit does not re-enter any version.
+    let log = visit(&mut engine, 1, "u0", "2026-11-01T02:00:00Z");
+    assert!(entered_versions(&log).is_empty());
+    // When u0's wait ends, the exit carries the version they entered.
+    engine.advance_to("2026-11-02T00:00:00Z".parse().unwrap());
+    let log: Vec<Value> = engine.drain().map(|d| Value::Object(d.to_map())).collect();
+    let exit = log
+        .iter()
+        .find(|d| d["kind"] == "journey.exited" && d["user_id"] == "u0")
+        .unwrap();
+    assert_eq!(exit["version"], 1);
+    engine.check_invariants().unwrap();
+}
+
+#[test]
+fn outside_the_only_versions_rollout_an_entry_is_skipped_for_rollout_and_rollback_restores_the_old_version(
+) {
+    let mut engine = Engine::new(trellis_model::Workspace::default(), Options::default());
+    engine.deploy(&coupon_ws(1, 5), 1, 500_000);
+    let mut skipped = 0;
+    for i in 0..50 {
+        let u = format!("u{i}");
+        let log = visit(&mut engine, 0, &u, "2026-11-01T00:00:00Z");
+        let inside = trellis_engine::hash::bucket_ppm("j", &u) < 500_000;
+        if inside {
+            assert_eq!(entered_versions(&log), [1]);
+        } else {
+            assert_eq!(log.len(), 1, "{log:?}");
+            assert_eq!(log[0]["kind"], "journey.skipped");
+            assert_eq!(log[0]["reason"], "rollout");
+            skipped += 1;
+        }
+    }
+    assert!(skipped > 10 && skipped < 40);
+    assert!(engine.rollback("j").is_err(), "nothing to roll back to");
+    engine.deploy(&coupon_ws(2, 7), 2, trellis_engine::PPM);
+    assert_eq!(
+        entered_versions(&visit(&mut engine, 0, "new1", "2026-11-01T01:00:00Z")),
+        [2]
+    );
+    assert_eq!(engine.rollback("j"), Ok(1));
+    assert_eq!(engine.deployments("j"), [(1, 1_000_000)]);
+    assert_eq!(
+        entered_versions(&visit(&mut engine, 0, "new2", "2026-11-01T01:00:00Z")),
+        [1]
+    );
+}
+
+#[test]
+fn redemption_is_idempotent_per_order_and_moves_reserved_money_to_spent() {
+    let mut engine = Engine::new(trellis_model::Workspace::default(), Options::default());
+    engine.deploy(&coupon_ws(1, 5), 1, trellis_engine::PPM);
+    let log = visit(&mut engine, 0, "u", "2026-11-01T00:00:00Z");
+    let inst = log.iter().find(|d| d["kind"] == "offer.issued").unwrap()["instance"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at = |s: &str| s.parse().unwrap();
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    use trellis_engine::RedeemError;
+    assert!(matches!(
+        engine.redeem(&inst, "o1", d("49.99"), at("2026-11-01T01:00:00Z")),
+        Err(RedeemError::MinSpend { .. })
+    ));
+    assert!(matches!(
+        engine.redeem("nope", "o1", d("80"), at("2026-11-01T01:00:00Z")),
+        Err(RedeemError::Unknown(_))
+    ));
+    assert_eq!(
+        engine.redeem(&inst, "o1", d("80"), at("2026-11-01T01:00:00Z")),
+        Ok(true)
+    );
+    for _ in 0..100 {
+        assert_eq!(
+            engine.redeem(&inst, "o1", d("80"), at("2026-11-01T01:00:00Z")),
+            Ok(false)
+        );
+    }
+    assert!(matches!(
+        engine.redeem(&inst, "o2", d("80"), at("2026-11-01T01:00:00Z")),
+        Err(RedeemError::AlreadyRedeemed(..))
+    ));
+    let log: Vec<Value> = engine.drain().map(|d| Value::Object(d.to_map())).collect();
+    assert_eq!(
+        log.iter().filter(|d| d["kind"] == "offer.redeemed").count(),
+        1
+    );
+    engine.finish(at("2026-11-05T00:00:00Z"));
+    let c = &engine.report.campaigns["camp"];
+    assert_eq!((c.reserved, c.spent), (d("0"), d("5")));
+    let view = engine.user_view("u").unwrap();
+    assert_eq!(view["offers"][0]["status"], "redeemed");
+    assert!(engine.user_view("nobody").is_none());
+}
