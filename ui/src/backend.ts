@@ -1,0 +1,464 @@
+// The one typed interface the UI talks to (GitButler's IBackend idea), with two implementations:
+// HTTP `fetch` against the engine service (runtime.md) and Tauri `invoke` inside the desktop app.
+// Both speak the same JSON; errors arrive as `{ error: { code, message, path } }` and become a
+// `BackendError` whose `code` the UI matches on (never the message).
+
+import { Channel, invoke } from '@tauri-apps/api/core';
+import type { DecisionRecord, Diagnostic, Report, Workspace } from './model/types';
+
+// ---- shapes ----
+
+export type ReleaseStatus =
+  | 'pending_review'
+  | 'approved'
+  | 'rejected'
+  | 'deployed'
+  | 'superseded'
+  | 'rolled_back';
+
+export interface ReleaseSummary {
+  release: string;
+  version: number;
+  status: ReleaseStatus | string;
+  author: string;
+  created_at: string;
+  journeys: string[];
+}
+
+export interface Review {
+  reviewer: string;
+  decision: 'approve' | 'reject' | string;
+  comment: string;
+  at: string;
+}
+
+export interface Deployment {
+  journey?: string;
+  rollout_percent: number;
+  mode: DeployMode;
+  at: string;
+  by?: string;
+}
+
+export interface ReleaseDetail extends ReleaseSummary {
+  workspace: Workspace;
+  reviews: Review[];
+  diagnostics?: Diagnostic[];
+  deployments?: Deployment[];
+}
+
+export type DeployMode = 'live' | 'shadow';
+
+export interface LiveJourney {
+  id: string;
+  version: number;
+  release: string;
+  rollout_percent: number;
+  mode: DeployMode;
+  deployed_at?: string;
+  /** The version a rollback would return to, if any. */
+  previous_version?: number | null;
+}
+
+export interface SubmitResult {
+  release: string;
+  version: number;
+  status: string;
+  diagnostics: Diagnostic[];
+}
+
+export interface SimulateRequest {
+  workspace: Workspace;
+  users: number;
+  days: number;
+  seed: number;
+}
+
+export interface SimProgress {
+  /** Events replayed so far, out of `total` (0 when unknown). */
+  done: number;
+  total: number;
+  phase?: 'generate' | 'simulate' | string;
+}
+
+export interface SimulateResult {
+  report: Report;
+  log: DecisionRecord[];
+}
+
+export interface DecisionQuery {
+  user_id?: string;
+  journey?: string;
+  since?: string;
+  limit?: number;
+}
+
+export type UserState = Record<string, unknown>;
+
+export interface Backend {
+  readonly kind: 'http' | 'tauri';
+  /** Where it talks to, for the status bar. */
+  readonly target: string;
+  health(): Promise<boolean>;
+  validate(workspace: Workspace): Promise<Diagnostic[]>;
+  simulate(
+    req: SimulateRequest,
+    opts?: { onProgress?: (p: SimProgress) => void; signal?: AbortSignal },
+  ): Promise<SimulateResult>;
+  listReleases(status?: ReleaseStatus): Promise<ReleaseSummary[]>;
+  getRelease(id: string): Promise<ReleaseDetail>;
+  submitRelease(workspace: Workspace): Promise<SubmitResult>;
+  approveRelease(id: string, comment: string): Promise<void>;
+  rejectRelease(id: string, comment: string): Promise<void>;
+  deployRelease(id: string, req: { rollout_percent: number; mode: DeployMode }): Promise<void>;
+  rollbackJourney(journeyId: string): Promise<void>;
+  listJourneys(): Promise<LiveJourney[]>;
+  decisions(q: DecisionQuery): Promise<DecisionRecord[]>;
+  journeyStats(journeyId: string): Promise<Report>;
+  getUser(userId: string): Promise<UserState>;
+}
+
+// ---- errors ----
+
+/** Codes produced on this side; the service's own codes pass through as they are. */
+export const CLIENT_CODES = {
+  unreachable: 'E_UNREACHABLE',
+  cancelled: 'E_CANCELLED',
+  badResponse: 'E_BAD_RESPONSE',
+} as const;
+
+export class BackendError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly path?: string,
+    readonly status?: number,
+    /** The whole error body (a refused release carries its `diagnostics`). */
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = 'BackendError';
+  }
+
+  get diagnostics(): Diagnostic[] {
+    const b = this.body;
+    if (typeof b === 'object' && b !== null && 'diagnostics' in b && Array.isArray(b.diagnostics)) {
+      return b.diagnostics as Diagnostic[];
+    }
+    return [];
+  }
+}
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** Turn an error body (`{error:{...}}` or a bare `{code,message}`) into a BackendError. */
+export function toBackendError(body: unknown, status?: number): BackendError {
+  const outer = obj(body);
+  const inner = obj(outer?.error) ?? outer;
+  if (inner && typeof inner.code === 'string') {
+    const message = typeof inner.message === 'string' ? inner.message : inner.code;
+    const path = typeof inner.path === 'string' ? inner.path : undefined;
+    return new BackendError(inner.code, message, path, status, body);
+  }
+  if (typeof body === 'string') return new BackendError(`E_HTTP_${status ?? 0}`, body, undefined, status, body);
+  return new BackendError(`E_HTTP_${status ?? 0}`, `HTTP ${status ?? '?'}`, undefined, status, body);
+}
+
+function field<T>(body: unknown, key: string): T {
+  const o = obj(body);
+  if (!o || !(key in o)) throw new BackendError(CLIENT_CODES.badResponse, `the answer lacks "${key}"`);
+  return o[key] as T;
+}
+
+// ---- HTTP ----
+
+export interface HttpConfig {
+  baseUrl: string;
+  token: string;
+}
+
+export class HttpBackend implements Backend {
+  readonly kind = 'http';
+  readonly target: string;
+  private readonly base: string;
+
+  constructor(
+    private readonly cfg: HttpConfig,
+    private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
+  ) {
+    this.base = cfg.baseUrl.replace(/\/+$/, '');
+    this.target = this.base;
+  }
+
+  private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.cfg.token) headers.Authorization = `Bearer ${this.cfg.token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res: Response;
+    try {
+      const init: RequestInit = { method, headers };
+      if (body !== undefined) init.body = JSON.stringify(body);
+      if (signal) init.signal = signal;
+      res = await this.fetchImpl(`${this.base}${path}`, init);
+    } catch (e) {
+      if (signal?.aborted) throw new BackendError(CLIENT_CODES.cancelled, 'cancelled');
+      throw new BackendError(CLIENT_CODES.unreachable, e instanceof Error ? e.message : String(e));
+    }
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      throw toBackendError(parsed, res.status);
+    }
+    return res;
+  }
+
+  private async json(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    const res = await this.send(method, path, body, signal);
+    const text = await res.text();
+    if (!text) return null;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new BackendError(CLIENT_CODES.badResponse, 'the answer is not JSON', undefined, res.status);
+    }
+  }
+
+  async health(): Promise<boolean> {
+    try {
+      const res = await this.fetchImpl(`${this.base}/healthz`);
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  async validate(workspace: Workspace): Promise<Diagnostic[]> {
+    return field<Diagnostic[]>(await this.json('POST', '/v1/validate', workspace), 'diagnostics');
+  }
+
+  /**
+   * `POST /v1/simulate`. A plain JSON answer is `{report, log}`. An `application/x-ndjson` answer
+   * streams `{"progress": {...}}` lines and ends with `{"result": {report, log}}` (or
+   * `{"error": {...}}`), which lets the service report progress over plain HTTP.
+   */
+  async simulate(
+    req: SimulateRequest,
+    opts: { onProgress?: (p: SimProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<SimulateResult> {
+    const res = await this.send('POST', '/v1/simulate', req, opts.signal);
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.includes('ndjson') || !res.body) {
+      const body: unknown = JSON.parse(await res.text());
+      return { report: field<Report>(body, 'report'), log: field<DecisionRecord[]>(body, 'log') };
+    }
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    let result: SimulateResult | undefined;
+    const handle = (line: string) => {
+      if (!line.trim()) return;
+      const msg = obj(JSON.parse(line));
+      if (!msg) return;
+      if (msg.progress) opts.onProgress?.(msg.progress as SimProgress);
+      else if (msg.error) throw toBackendError(msg, res.status);
+      else if (msg.result) result = msg.result as SimulateResult;
+    };
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let nl = buf.indexOf('\n');
+        while (nl >= 0) {
+          handle(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+          nl = buf.indexOf('\n');
+        }
+      }
+      handle(buf);
+    } catch (e) {
+      if (opts.signal?.aborted) throw new BackendError(CLIENT_CODES.cancelled, 'cancelled');
+      throw e;
+    }
+    if (!result) throw new BackendError(CLIENT_CODES.badResponse, 'the simulation stream ended without a result');
+    return result;
+  }
+
+  async listReleases(status?: ReleaseStatus): Promise<ReleaseSummary[]> {
+    const q = status ? `?status=${encodeURIComponent(status)}` : '';
+    return field<ReleaseSummary[]>(await this.json('GET', `/v1/releases${q}`), 'releases');
+  }
+
+  async getRelease(id: string): Promise<ReleaseDetail> {
+    return (await this.json('GET', `/v1/releases/${encodeURIComponent(id)}`)) as ReleaseDetail;
+  }
+
+  async submitRelease(workspace: Workspace): Promise<SubmitResult> {
+    return (await this.json('POST', '/v1/releases', workspace)) as SubmitResult;
+  }
+
+  async approveRelease(id: string, comment: string): Promise<void> {
+    await this.json('POST', `/v1/releases/${encodeURIComponent(id)}/approve`, { comment });
+  }
+
+  async rejectRelease(id: string, comment: string): Promise<void> {
+    await this.json('POST', `/v1/releases/${encodeURIComponent(id)}/reject`, { comment });
+  }
+
+  async deployRelease(id: string, req: { rollout_percent: number; mode: DeployMode }): Promise<void> {
+    await this.json('POST', `/v1/releases/${encodeURIComponent(id)}/deploy`, req);
+  }
+
+  async rollbackJourney(journeyId: string): Promise<void> {
+    await this.json('POST', `/v1/journeys/${encodeURIComponent(journeyId)}/rollback`, {});
+  }
+
+  async listJourneys(): Promise<LiveJourney[]> {
+    return field<LiveJourney[]>(await this.json('GET', '/v1/journeys'), 'journeys');
+  }
+
+  async decisions(q: DecisionQuery): Promise<DecisionRecord[]> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v));
+    const qs = params.toString();
+    return field<DecisionRecord[]>(await this.json('GET', `/v1/decisions${qs ? `?${qs}` : ''}`), 'decisions');
+  }
+
+  async journeyStats(journeyId: string): Promise<Report> {
+    return (await this.json('GET', `/v1/stats/journeys/${encodeURIComponent(journeyId)}`)) as Report;
+  }
+
+  async getUser(userId: string): Promise<UserState> {
+    return (await this.json('GET', `/v1/users/${encodeURIComponent(userId)}`)) as UserState;
+  }
+}
+
+// ---- Tauri ----
+
+/**
+ * Each command takes one argument, `args`, holding the same JSON as the HTTP body plus the path
+ * parameters (so the Rust side declares one serde struct per command), and answers with the
+ * same JSON as the HTTP route. `simulate` also takes `onProgress`, a Channel of SimProgress, and
+ * a `run_id` in its args that `cancel_simulation` names.
+ */
+export type InvokeFn = <T>(cmd: string, args?: Record<string, unknown>) => Promise<T>;
+
+let runSeq = 0;
+
+export class TauriBackend implements Backend {
+  readonly kind = 'tauri';
+  readonly target = 'desktop';
+
+  constructor(private readonly invokeImpl: InvokeFn = (cmd, args) => invoke(cmd, args)) {}
+
+  private async call<T>(cmd: string, args: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<T> {
+    try {
+      return await this.invokeImpl<T>(cmd, { args, ...extra });
+    } catch (e) {
+      if (e instanceof BackendError) throw e;
+      throw toBackendError(typeof e === 'string' ? safeParse(e) : e);
+    }
+  }
+
+  async health(): Promise<boolean> {
+    try {
+      await this.call('engine_info', {});
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async validate(workspace: Workspace): Promise<Diagnostic[]> {
+    return field<Diagnostic[]>(await this.call('validate', { workspace }), 'diagnostics');
+  }
+
+  async simulate(
+    req: SimulateRequest,
+    opts: { onProgress?: (p: SimProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<SimulateResult> {
+    runSeq += 1;
+    const runId = `run_${Date.now()}_${runSeq}`;
+    const channel = new Channel<SimProgress>((p) => opts.onProgress?.(p));
+    const onAbort = () => {
+      void this.call('cancel_simulation', { run_id: runId }).catch(() => undefined);
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.call<SimulateResult>('simulate', { ...req, run_id: runId }, { onProgress: channel });
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async listReleases(status?: ReleaseStatus): Promise<ReleaseSummary[]> {
+    return field<ReleaseSummary[]>(await this.call('list_releases', status ? { status } : {}), 'releases');
+  }
+
+  getRelease(id: string): Promise<ReleaseDetail> {
+    return this.call('get_release', { id });
+  }
+
+  submitRelease(workspace: Workspace): Promise<SubmitResult> {
+    return this.call('submit_release', { workspace });
+  }
+
+  async approveRelease(id: string, comment: string): Promise<void> {
+    await this.call('approve_release', { id, comment });
+  }
+
+  async rejectRelease(id: string, comment: string): Promise<void> {
+    await this.call('reject_release', { id, comment });
+  }
+
+  async deployRelease(id: string, req: { rollout_percent: number; mode: DeployMode }): Promise<void> {
+    await this.call('deploy_release', { id, ...req });
+  }
+
+  async rollbackJourney(journeyId: string): Promise<void> {
+    await this.call('rollback_journey', { id: journeyId });
+  }
+
+  async listJourneys(): Promise<LiveJourney[]> {
+    return field<LiveJourney[]>(await this.call('list_journeys', {}), 'journeys');
+  }
+
+  async decisions(q: DecisionQuery): Promise<DecisionRecord[]> {
+    return field<DecisionRecord[]>(await this.call('list_decisions', { ...q }), 'decisions');
+  }
+
+  journeyStats(journeyId: string): Promise<Report> {
+    return this.call('journey_stats', { id: journeyId });
+  }
+
+  getUser(userId: string): Promise<UserState> {
+    return this.call('get_user', { user_id: userId });
+  }
+}
+
+function safeParse(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return { code: 'E_INTERNAL', message: s };
+  }
+}
+
+// ---- choosing one ----
+
+export function inTauri(): boolean {
+  return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
+}
+
+/** Inside the desktop app: Tauri. In a browser: HTTP when a service URL is set, else none. */
+export function createBackend(http: HttpConfig | null): Backend | null {
+  if (inTauri()) return new TauriBackend();
+  if (http && http.baseUrl.trim()) return new HttpBackend(http);
+  return null;
+}

@@ -1,0 +1,315 @@
+// The workspace document of shared/spec/journey.md, as the canvas reads and writes it.
+//
+// Every object keeps the fields it does not know (the index signatures): a save must not lose
+// them, and the order of keys is kept because the editor only ever updates objects by spreading
+// the old object first.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export const WORKSPACE_SCHEMA = 'trellis/workspace@1';
+export const JOURNEY_SCHEMA = 'trellis/journey@1';
+
+export interface Position {
+  x: number;
+  y: number;
+  [extra: string]: unknown;
+}
+
+// ---- conditions (the rule DSL) ----
+
+export const GROUP_OPERATORS = ['AND', 'OR', 'NOT'] as const;
+export type GroupOperator = (typeof GROUP_OPERATORS)[number];
+
+export const LEAF_OPERATORS = [
+  'eq',
+  'ne',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'in',
+  'not_in',
+  'contains',
+  'starts_with',
+  'between',
+  'exists',
+] as const;
+export type LeafOperator = (typeof LEAF_OPERATORS)[number];
+
+export interface ConditionGroup {
+  operator: GroupOperator;
+  children: Condition[];
+  [extra: string]: unknown;
+}
+
+export interface FieldRef {
+  field: string;
+  [extra: string]: unknown;
+}
+
+export interface ConditionLeaf {
+  field: string;
+  operator: LeafOperator;
+  value?: unknown;
+  [extra: string]: unknown;
+}
+
+export type Condition = ConditionGroup | ConditionLeaf;
+
+// ---- nodes ----
+
+export const NODE_TYPES = [
+  'trigger.event',
+  'trigger.schedule',
+  'trigger.pattern',
+  'condition',
+  'switch',
+  'split.random',
+  'split.experiment',
+  'wait.delay',
+  'wait.event',
+  'action.offer',
+  'action.touch',
+  'action.points',
+  'action.update',
+  'exit',
+] as const;
+export type NodeType = (typeof NODE_TYPES)[number];
+
+export const CHANNELS = ['push', 'sms', 'email', 'inbox', 'webhook'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export interface Branch {
+  port: string;
+  percent: number;
+  [extra: string]: unknown;
+}
+
+export interface SwitchCase {
+  port: string;
+  when: Condition;
+  [extra: string]: unknown;
+}
+
+/** The params each node type expects (what the editor creates; a read document may differ). */
+export interface ParamsByType {
+  'trigger.event': { event: string; where?: Condition };
+  'trigger.schedule': { cron: string; audience: Condition };
+  'trigger.pattern': {
+    event: string;
+    count: number;
+    within: string;
+    where?: Condition;
+    unless?: string;
+  };
+  condition: { when: Condition };
+  switch: { cases: SwitchCase[] };
+  'split.random': { branches: Branch[]; salt?: string };
+  'split.experiment': { experiment: string; variants: Branch[]; holdout_percent?: number };
+  'wait.delay': { duration: string };
+  'wait.event': { event: string; where?: Condition; timeout: string };
+  'action.offer': { offer: string };
+  'action.touch': { channels: Channel[]; template: string; content?: Record<string, unknown> };
+  'action.points': { amount: number; reason?: string };
+  'action.update': { set: Record<string, unknown> };
+  exit: Record<string, never>;
+}
+
+/**
+ * A node as stored. `type` is a string because a read document may name an unknown type
+ * (E_UNKNOWN_NODE_TYPE); `params` is an open object for the same reason. Use `isNodeType` and
+ * the readers in `nodeTypes.ts` to look inside.
+ */
+export interface JourneyNode {
+  id: string;
+  type: string;
+  params: Record<string, unknown>;
+  label?: string;
+  position?: Position;
+  [extra: string]: unknown;
+}
+
+export interface Edge {
+  from: string;
+  port: string;
+  to: string;
+  [extra: string]: unknown;
+}
+
+// ---- journey, offers, policy ----
+
+export interface Budget {
+  total: number | string;
+  currency?: string;
+  [extra: string]: unknown;
+}
+
+export interface Campaign {
+  id: string;
+  budget: Budget;
+  starts_at?: string;
+  ends_at?: string;
+  hourly_quota?: number | string;
+  [extra: string]: unknown;
+}
+
+export type ReEntry = 'never' | 'after_exit' | { cooldown: string; [extra: string]: unknown };
+
+export interface Journey {
+  schema?: string;
+  id: string;
+  name?: string;
+  campaign?: Campaign;
+  priority?: number;
+  mutex_group?: string;
+  entry?: { re_entry?: ReEntry; [extra: string]: unknown };
+  exit?: {
+    goal?: { event: string; [extra: string]: unknown };
+    max_duration?: string;
+    [extra: string]: unknown;
+  };
+  nodes: JourneyNode[];
+  edges: Edge[];
+  [extra: string]: unknown;
+}
+
+export const OFFER_KINDS = ['coupon', 'points', 'cash'] as const;
+export type OfferKind = (typeof OFFER_KINDS)[number];
+
+export interface Offer {
+  id: string;
+  kind: OfferKind | string;
+  face_value: number | string;
+  min_spend?: number | string;
+  stock?: number;
+  per_user_limit?: number;
+  valid_for?: string;
+  name?: string;
+  [extra: string]: unknown;
+}
+
+export interface FreqCap {
+  channel: string;
+  max: number;
+  window: string;
+  [extra: string]: unknown;
+}
+
+export interface Policy {
+  tz?: string;
+  freq_caps?: FreqCap[];
+  quiet_hours?: {
+    start: string;
+    end: string;
+    mode: 'defer' | 'suppress';
+    tz?: string;
+    [extra: string]: unknown;
+  };
+  conversion?: { event?: string; revenue_field?: string; [extra: string]: unknown };
+  attribution?: {
+    window?: string;
+    model?: 'last_touch' | 'first_touch';
+    [extra: string]: unknown;
+  };
+  [extra: string]: unknown;
+}
+
+export interface Workspace {
+  schema: string;
+  offers: Offer[];
+  policy: Policy;
+  journeys: Journey[];
+  [extra: string]: unknown;
+}
+
+// ---- validation ----
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  severity: Severity;
+  code: string;
+  journey?: string;
+  node?: string;
+  edge?: number;
+  path?: string;
+  message?: string;
+}
+
+// ---- runtime: report and decision log (runtime.md, semantics.md) ----
+
+export interface NodeCounts {
+  entered: number;
+  ports: Record<string, number>;
+}
+
+export interface JourneyReport {
+  entered: number;
+  skipped: Record<string, number>;
+  exited: Record<string, number>;
+  nodes: Record<string, NodeCounts>;
+}
+
+export interface OfferReport {
+  issued: number;
+  rejected: Record<string, number>;
+  redeemed: number;
+  expired: number;
+}
+
+export interface CampaignReport {
+  budget: string;
+  reserved: string;
+  spent: string;
+  remaining: string;
+  committed_by_day?: Record<string, string>;
+  exhausted_at?: string | null;
+}
+
+export interface Report {
+  input?: { users: number; events: number; skipped_lines: number; duplicates?: number };
+  journeys: Record<string, JourneyReport>;
+  offers: Record<string, OfferReport>;
+  campaigns: Record<string, CampaignReport>;
+  touches: {
+    sent: Record<string, number>;
+    suppressed: Record<string, number>;
+    deferred: number;
+    failed?: Record<string, number>;
+  };
+  conversions: { count: number; revenue: string; attributed: number; attributed_revenue: string };
+  cost: string;
+  roi: number | null;
+  subsidised_conversions?: {
+    redemptions: number;
+    by_prior_converters: number;
+    cost_to_prior_converters: string;
+    share: number | null;
+  };
+  [extra: string]: unknown;
+}
+
+export interface DecisionRecord {
+  seq: number;
+  ts: string;
+  user_id: string;
+  journey: string | null;
+  version: number | null;
+  node: string | null;
+  kind: string;
+  reason?: string;
+  offer?: string;
+  instance?: string;
+  amount?: string | number;
+  expires_at?: string | null;
+  channel?: string;
+  template?: string;
+  tried?: string[];
+  until?: string;
+  experiment?: string;
+  variant?: string;
+  event_id?: string;
+  revenue?: string;
+  attributed_to?: { journey: string; node: string; kind: string } | null;
+  [extra: string]: unknown;
+}

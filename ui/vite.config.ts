@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+// No React plugin: esbuild compiles JSX with the automatic runtime. The Tauri shell loads the
+// dev server on a fixed port and expects the build in `dist/`.
+export default defineConfig({
+  clearScreen: false,
+  esbuild: { jsx: 'automatic' },
+  envPrefix: ['VITE_', 'TAURI_ENV_'],
+  server: {
+    port: 1420,
+    strictPort: true,
+    // The templates are imported from ../samples (one source for the CLI, the tests and the UI).
+    fs: { allow: ['..'] },
+  },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 1200,
+    rollupOptions: {
+      output: {
+        manualChunks: {
+          react: ['react', 'react-dom', 'zustand', 'i18next', 'react-i18next'],
+          flow: ['@xyflow/react', '@dagrejs/dagre'],
+          charts: ['echarts/core', 'echarts/charts', 'echarts/components', 'echarts/renderers'],
+        },
+      },
+    },
+  },
+  test: {
+    environment: 'happy-dom',
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+  },
+});
