@@ -16,6 +16,11 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 1200,
     rollupOptions: {
+      onwarn(warning, warn) {
+        // xyflow marks its modules "use client" (for React Server Components); meaningless here.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        warn(warning);
+      },
       output: {
         manualChunks: {
           react: ['react', 'react-dom', 'zustand', 'i18next', 'react-i18next'],

@@ -4,18 +4,25 @@
 // object first, which keeps unknown fields and the order of keys.
 
 import { defaultParams, nodeTypeInfo, specPorts, uniqueId } from './nodeTypes';
-import type { Edge, Journey, JourneyNode, NodeType, Position, Workspace } from './types';
+import type { Edge, Journey, JourneyNode, NodeType, Offer, Position, Workspace } from './types';
+
+// One shared empty list, so selectors reading a malformed document return a stable value.
+const EMPTY: never[] = [];
 
 export function journeysOf(doc: Workspace): Journey[] {
-  return Array.isArray(doc.journeys) ? doc.journeys : [];
+  return Array.isArray(doc.journeys) ? doc.journeys : EMPTY;
 }
 
 export function nodesOf(j: Journey | undefined): JourneyNode[] {
-  return j && Array.isArray(j.nodes) ? j.nodes : [];
+  return j && Array.isArray(j.nodes) ? j.nodes : EMPTY;
 }
 
 export function edgesOf(j: Journey | undefined): Edge[] {
-  return j && Array.isArray(j.edges) ? j.edges : [];
+  return j && Array.isArray(j.edges) ? j.edges : EMPTY;
+}
+
+export function offersOf(doc: Workspace): Offer[] {
+  return Array.isArray(doc.offers) ? doc.offers : EMPTY;
 }
 
 export function offerIds(doc: Workspace): string[] {

@@ -1,0 +1,184 @@
+// The application shell: header (views, file menu, language, engine connection) and the view.
+
+import { useMemo, useRef, useState, type ChangeEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ImportError } from './model/json';
+import { TEMPLATES } from './model/samples';
+import { editorStore, isDirty, useEditor } from './store/editor';
+import { useSession, sessionStore, type View } from './store/session';
+import { setLang, type Lang } from './i18n';
+import { DesignView } from './views/DesignView';
+import { SimulateView } from './views/SimulateView';
+import { ReviewView } from './views/ReviewView';
+import { MonitorView } from './views/MonitorView';
+import { EngineSettings } from './views/EngineSettings';
+
+const VIEWS: View[] = ['design', 'simulate', 'review', 'monitor'];
+
+function download(text: string, fileName: string) {
+  const blob = new Blob([text], { type: 'application/json' });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function FileMenu() {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const doc = useEditor((s) => s.doc);
+  const savedText = useEditor((s) => s.savedText);
+  const dirty = useMemo(() => isDirty(editorStore.getState()), [doc, savedText]);
+
+  const guard = () => !isDirty(editorStore.getState()) || window.confirm(t('app.file.confirmReplace'));
+
+  const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (!file || !guard()) return;
+    try {
+      editorStore.getState().load(await file.text(), file.name);
+      setError(null);
+    } catch (err) {
+      setError(t('app.file.importFailed', { message: err instanceof ImportError || err instanceof Error ? err.message : String(err) }));
+    }
+  };
+
+  return (
+    <div className="file-menu">
+      <div className="menu">
+        <button type="button" onClick={() => setOpen(!open)} data-testid="menu-new" aria-expanded={open}>
+          {t('app.file.new')} ▾
+        </button>
+        {open ? (
+          <div className="menu-list" role="menu" onMouseLeave={() => setOpen(false)}>
+            <button
+              type="button"
+              role="menuitem"
+              data-testid="new-blank"
+              onClick={() => {
+                setOpen(false);
+                if (guard()) editorStore.getState().newWorkspace();
+              }}
+            >
+              {t('app.file.blank')}
+            </button>
+            <div className="menu-sep">{t('app.file.templates')}</div>
+            {TEMPLATES.map((tpl) => (
+              <button
+                key={tpl.id}
+                type="button"
+                role="menuitem"
+                data-testid={`template-${tpl.id}`}
+                onClick={() => {
+                  setOpen(false);
+                  if (guard()) editorStore.getState().loadTemplate(tpl.id);
+                }}
+              >
+                {t(`templates.${tpl.id}`)} <span className="muted">{tpl.file}</span>
+              </button>
+            ))}
+          </div>
+        ) : null}
+      </div>
+      <button type="button" onClick={() => input.current?.click()} data-testid="import">
+        {t('app.file.import')}
+      </button>
+      <input ref={input} type="file" accept=".json,application/json" hidden onChange={(e) => void onFile(e)} data-testid="import-input" />
+      <button
+        type="button"
+        data-testid="export"
+        onClick={() => {
+          const s = editorStore.getState();
+          const text = s.exportText();
+          download(text, s.fileName);
+          s.markSaved(text);
+        }}
+      >
+        {t('app.file.export')}
+      </button>
+      <span className="file-name" title={dirty ? t('app.file.dirty') : undefined}>
+        {useEditor((s) => s.fileName)}
+        {dirty ? ' •' : ''}
+      </span>
+      {error ? (
+        <div className="banner banner-error" role="alert">
+          {error}{' '}
+          <button type="button" className="link" onClick={() => setError(null)}>
+            ✕
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function ImportIssues() {
+  const { t } = useTranslation();
+  const issues = useEditor((s) => s.importIssues);
+  const [hidden, setHidden] = useState<unknown>(null);
+  if (issues.length === 0 || hidden === issues) return null;
+  return (
+    <div className="banner banner-warning" data-testid="import-issues">
+      {issues.slice(0, 5).map((i, k) => (
+        <div key={k}>{i.kind === 'number' ? t('app.file.issues.number', { lexeme: i.lexeme, becomes: i.becomes }) : t(`app.file.issues.${i.kind}`)}</div>
+      ))}
+      <button type="button" className="link" onClick={() => setHidden(issues)}>
+        {t('common.close')}
+      </button>
+    </div>
+  );
+}
+
+function EngineStatus() {
+  const { t } = useTranslation();
+  const health = useSession((s) => s.health);
+  const backend = useSession((s) => s.backend);
+  return (
+    <button type="button" className={`engine-status engine-${health}`} onClick={() => sessionStore.getState().openSettings(true)} data-testid="engine-status" title={backend?.target}>
+      <span className="dot" /> {t(`engine.status.${health}`)}
+    </button>
+  );
+}
+
+export function App() {
+  const { t, i18n } = useTranslation();
+  const view = useSession((s) => s.view);
+  const settingsOpen = useSession((s) => s.settingsOpen);
+  return (
+    <div className="app">
+      <header className="app-header">
+        <div className="brand">Trellis</div>
+        <nav className="views" role="tablist">
+          {VIEWS.map((v) => (
+            <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'tab active' : 'tab'} onClick={() => sessionStore.getState().setView(v)} data-testid={`view-${v}`}>
+              {t(`app.views.${v}`)}
+            </button>
+          ))}
+        </nav>
+        <FileMenu />
+        <div className="header-right">
+          <select value={i18n.language.startsWith('zh') ? 'zh' : 'en'} onChange={(e) => setLang(e.target.value as Lang)} aria-label={t('app.language')} data-testid="lang">
+            <option value="zh">中文</option>
+            <option value="en">English</option>
+          </select>
+          <EngineStatus />
+        </div>
+      </header>
+      <ImportIssues />
+      <main className="app-main">
+        {view === 'design' ? <DesignView /> : null}
+        {view === 'simulate' ? <SimulateView /> : null}
+        {view === 'review' ? <ReviewView /> : null}
+        {view === 'monitor' ? <MonitorView /> : null}
+      </main>
+      {settingsOpen ? <EngineSettings /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,259 @@
+// Primitives shared by the panels and views.
+
+import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
+import { BackendError } from '../backend';
+
+export function Field(props: { label: ReactNode; children: ReactNode; hint?: ReactNode; error?: ReactNode; inline?: boolean }) {
+  return (
+    <label className={props.inline ? 'field field-inline' : 'field'}>
+      <span className="field-label">{props.label}</span>
+      {props.children}
+      {props.hint ? <span className="field-hint">{props.hint}</span> : null}
+      {props.error ? <span className="field-error">{props.error}</span> : null}
+    </label>
+  );
+}
+
+export function TextInput(props: {
+  value: string;
+  onChange: (v: string) => void;
+  placeholder?: string;
+  list?: string[];
+  testId?: string;
+  className?: string;
+  invalid?: boolean;
+}) {
+  const listId = useId();
+  return (
+    <>
+      <input
+        type="text"
+        className={`${props.className ?? ''} ${props.invalid ? 'invalid' : ''}`}
+        value={props.value}
+        placeholder={props.placeholder}
+        data-testid={props.testId}
+        list={props.list && props.list.length > 0 ? listId : undefined}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      {props.list && props.list.length > 0 ? (
+        <datalist id={listId}>
+          {props.list.map((v) => (
+            <option key={v} value={v} />
+          ))}
+        </datalist>
+      ) : null}
+    </>
+  );
+}
+
+/**
+ * A number field that keeps what is typed until it parses (so "1." or "-" can be typed) and
+ * reports only numbers. An empty field reports `undefined` when `optional`.
+ */
+export function NumberInput(props: {
+  value: number | undefined;
+  onChange: (v: number | undefined) => void;
+  optional?: boolean;
+  min?: number;
+  max?: number;
+  step?: number;
+  integer?: boolean;
+  testId?: string;
+  placeholder?: string;
+}) {
+  const [text, setText] = useState(props.value === undefined ? '' : String(props.value));
+  useEffect(() => {
+    const parsed = text.trim() === '' ? undefined : Number(text);
+    if (parsed !== props.value) setText(props.value === undefined ? '' : String(props.value));
+    // Only follow outside changes (undo, another panel), not our own typing.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.value]);
+  return (
+    <input
+      type="number"
+      value={text}
+      min={props.min}
+      max={props.max}
+      step={props.step ?? (props.integer ? 1 : 'any')}
+      placeholder={props.placeholder}
+      data-testid={props.testId}
+      onChange={(e) => {
+        const v = e.target.value;
+        setText(v);
+        if (v.trim() === '') {
+          if (props.optional) props.onChange(undefined);
+          return;
+        }
+        const n = Number(v);
+        if (Number.isFinite(n) && (!props.integer || Number.isInteger(n))) props.onChange(n);
+      }}
+    />
+  );
+}
+
+/** Money: a JSON number or a decimal string (journey.md). Strings stay strings. */
+export function MoneyInput(props: { value: number | string | undefined; onChange: (v: number | string | undefined) => void; optional?: boolean; testId?: string }) {
+  const isString = typeof props.value === 'string';
+  const [text, setText] = useState(props.value === undefined ? '' : String(props.value));
+  useEffect(() => {
+    if (String(props.value ?? '') !== text) setText(props.value === undefined ? '' : String(props.value));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.value]);
+  return (
+    <input
+      type="text"
+      inputMode="decimal"
+      value={text}
+      data-testid={props.testId}
+      className={text !== '' && !/^-?\d+(\.\d+)?$/.test(text) ? 'invalid' : ''}
+      onChange={(e) => {
+        const v = e.target.value.trim();
+        setText(e.target.value);
+        if (v === '') {
+          if (props.optional) props.onChange(undefined);
+          return;
+        }
+        if (!/^-?\d+(\.\d+)?$/.test(v)) return;
+        props.onChange(isString ? v : Number(v));
+      }}
+    />
+  );
+}
+
+const DURATION = /^(\d+)([smhd])$/;
+const UNITS = ['s', 'm', 'h', 'd'] as const;
+
+/** A duration string of the spec ("90s", "30m", "1h", "7d"). Anything else stays editable as text. */
+export function DurationInput(props: { value: string | undefined; onChange: (v: string | undefined) => void; optional?: boolean; testId?: string }) {
+  const m = props.value === undefined ? null : DURATION.exec(props.value);
+  if (props.value !== undefined && !m) {
+    return <TextInput value={props.value} onChange={(v) => props.onChange(v === '' && props.optional ? undefined : v)} invalid testId={props.testId} />;
+  }
+  const amount = m ? Number(m[1]) : undefined;
+  const unit = (m?.[2] as (typeof UNITS)[number] | undefined) ?? 'h';
+  return (
+    <span className="duration" data-testid={props.testId}>
+      <NumberInput
+        value={amount}
+        integer
+        min={0}
+        optional={props.optional}
+        onChange={(n) => props.onChange(n === undefined ? undefined : `${n}${unit}`)}
+      />
+      <select value={unit} onChange={(e) => props.onChange(`${amount ?? 1}${e.target.value}`)}>
+        {UNITS.map((u) => (
+          <option key={u} value={u}>
+            {u}
+          </option>
+        ))}
+      </select>
+    </span>
+  );
+}
+
+export function Select<T extends string>(props: { value: T; options: { value: T; label: string }[]; onChange: (v: T) => void; testId?: string }) {
+  const known = props.options.some((o) => o.value === props.value);
+  return (
+    <select value={props.value} data-testid={props.testId} onChange={(e) => props.onChange(e.target.value as T)}>
+      {!known ? <option value={props.value}>{props.value}</option> : null}
+      {props.options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** Edit any JSON value as text; reports only text that parses. */
+export function JsonEditor(props: { value: unknown; onChange: (v: unknown) => void; rows?: number; testId?: string }) {
+  const { t } = useTranslation();
+  const [text, setText] = useState(() => JSON.stringify(props.value, null, 2) ?? '');
+  const [bad, setBad] = useState(false);
+  useEffect(() => {
+    let same = false;
+    try {
+      same = JSON.stringify(JSON.parse(text)) === JSON.stringify(props.value);
+    } catch {
+      same = false;
+    }
+    if (!same) {
+      setText(JSON.stringify(props.value, null, 2) ?? '');
+      setBad(false);
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.value]);
+  return (
+    <div className="json-editor">
+      <textarea
+        rows={props.rows ?? 4}
+        value={text}
+        spellCheck={false}
+        data-testid={props.testId}
+        className={bad ? 'invalid' : ''}
+        onChange={(e) => {
+          setText(e.target.value);
+          try {
+            const v: unknown = JSON.parse(e.target.value);
+            setBad(false);
+            props.onChange(v);
+          } catch {
+            setBad(true);
+          }
+        }}
+      />
+      {bad ? <span className="field-error">{t('cond.badJson')}</span> : null}
+    </div>
+  );
+}
+
+export function EmptyState(props: { title: ReactNode; body?: ReactNode; action?: ReactNode; testId?: string }) {
+  return (
+    <div className="empty-state" data-testid={props.testId}>
+      <div className="empty-title">{props.title}</div>
+      {props.body ? <div className="empty-body">{props.body}</div> : null}
+      {props.action ? <div className="empty-action">{props.action}</div> : null}
+    </div>
+  );
+}
+
+export function errorText(t: TFunction, e: unknown): string {
+  if (e instanceof BackendError) {
+    const key = `errors.${e.code}`;
+    const known = t(key, { defaultValue: '' });
+    return known || t('errors.unknown', { code: e.code, message: e.message });
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function ErrorBanner(props: { error: unknown; testId?: string }) {
+  const { t } = useTranslation();
+  if (!props.error) return null;
+  const detail = props.error instanceof BackendError && props.error.path ? ` (${props.error.path})` : '';
+  return (
+    <div className="banner banner-error" role="alert" data-testid={props.testId ?? 'error-banner'}>
+      {errorText(t, props.error)}
+      {detail}
+    </div>
+  );
+}
+
+export function Section(props: { title: ReactNode; children: ReactNode; actions?: ReactNode; className?: string }) {
+  return (
+    <section className={`section ${props.className ?? ''}`}>
+      <div className="section-head">
+        <h3>{props.title}</h3>
+        {props.actions ? <div className="section-actions">{props.actions}</div> : null}
+      </div>
+      {props.children}
+    </section>
+  );
+}
+
+export function formatTime(ts: string | undefined): string {
+  if (!ts) return '';
+  const d = new Date(ts);
+  return Number.isNaN(d.getTime()) ? ts : d.toLocaleString();
+}

@@ -1,0 +1,412 @@
+// The condition builder for the rule DSL: AND/OR/NOT groups, a field picker fed by the sample
+// data's fields, operators that fit the field's type and value inputs that fit the operator.
+// It edits a builder tree (model/condition.ts) and writes back DSL JSON losslessly.
+
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import {
+  OPERATOR_SHAPE,
+  fromDsl,
+  newGroup,
+  newLeaf,
+  operatorsFor,
+  reshapeValue,
+  toDsl,
+  updateNode,
+  type BuilderGroup,
+  type BuilderLeaf,
+  type BuilderNode,
+  type FieldInfo,
+  type LeafValue,
+} from '../model/condition';
+import { GROUP_OPERATORS, type GroupOperator, type LeafOperator } from '../model/types';
+import { JsonEditor, NumberInput, TextInput } from '../common/ui';
+
+interface Ctx {
+  fields: FieldInfo[];
+  update(key: string, f: (n: BuilderNode) => BuilderNode | null): void;
+}
+
+export function ConditionBuilder(props: { value: unknown; onChange: (v: unknown) => void; fields: FieldInfo[]; testId?: string }) {
+  const [tree, setTree] = useState<BuilderNode>(() => fromDsl(props.value));
+  const emitted = useRef<unknown>(props.value);
+  useEffect(() => {
+    // An outside change (undo, another node): read the tree afresh.
+    if (props.value !== emitted.current) {
+      emitted.current = props.value;
+      setTree(fromDsl(props.value));
+    }
+  }, [props.value]);
+
+  const commit = (next: BuilderNode) => {
+    setTree(next);
+    const dsl = toDsl(next);
+    emitted.current = dsl;
+    props.onChange(dsl);
+  };
+
+  const ctx: Ctx = {
+    fields: props.fields,
+    update(key, f) {
+      const next = updateNode(tree, key, f);
+      // Removing the root leaves an empty AND for the user to fill.
+      commit(next ?? newGroup('AND', [newLeaf(props.fields[0]?.path)]));
+    },
+  };
+
+  return (
+    <div className="cond-builder" data-testid={props.testId ?? 'condition-builder'}>
+      <NodeView node={tree} ctx={ctx} root />
+    </div>
+  );
+}
+
+function NodeView({ node, ctx, root }: { node: BuilderNode; ctx: Ctx; root?: boolean }) {
+  switch (node.kind) {
+    case 'group':
+      return <GroupView node={node} ctx={ctx} root={root} />;
+    case 'leaf':
+      return <LeafView node={node} ctx={ctx} />;
+    case 'raw':
+      return <RawView node={node} ctx={ctx} />;
+  }
+}
+
+function RawView({ node, ctx }: { node: Extract<BuilderNode, { kind: 'raw' }>; ctx: Ctx }) {
+  const { t } = useTranslation();
+  return (
+    <div className="cond-raw">
+      <div className="field-hint">{t('cond.raw')}</div>
+      <JsonEditor value={node.value} onChange={(v) => ctx.update(node.key, () => fromDsl(v))} />
+    </div>
+  );
+}
+
+function GroupView({ node, ctx, root }: { node: BuilderGroup; ctx: Ctx; root?: boolean | undefined }) {
+  const { t } = useTranslation();
+  const labels: Record<GroupOperator, string> = { AND: t('cond.all'), OR: t('cond.any'), NOT: t('cond.not') };
+  const add = (child: BuilderNode) => ctx.update(node.key, (n) => (n.kind === 'group' ? { ...n, children: [...n.children, child] } : n));
+  return (
+    <div className={`cond-group cond-${node.operator.toLowerCase()}`} data-testid="cond-group">
+      <div className="cond-group-head">
+        <select
+          value={node.operator}
+          aria-label={t('cond.operator')}
+          data-testid="cond-group-op"
+          onChange={(e) => {
+            const op = e.target.value as GroupOperator;
+            ctx.update(node.key, (n) => {
+              if (n.kind !== 'group') return n;
+              // NOT over several children: keep them under an AND inside the NOT.
+              if (op === 'NOT' && n.children.length > 1) return { ...n, operator: op, children: [newGroup('AND', n.children)] };
+              return { ...n, operator: op };
+            });
+          }}
+        >
+          {GROUP_OPERATORS.map((op) => (
+            <option key={op} value={op}>
+              {labels[op]}
+            </option>
+          ))}
+        </select>
+        {node.operator !== 'NOT' || node.children.length === 0 ? (
+          <>
+            <button type="button" onClick={() => add(newLeaf(ctx.fields[0]?.path))} data-testid="cond-add-rule">
+              + {t('cond.addRule')}
+            </button>
+            <button type="button" onClick={() => add(newGroup('AND', [newLeaf(ctx.fields[0]?.path)]))} data-testid="cond-add-group">
+              + {t('cond.addGroup')}
+            </button>
+          </>
+        ) : null}
+        {node.operator === 'NOT' && node.children.length === 1 ? (
+          <button type="button" onClick={() => ctx.update(node.key, (n) => (n.kind === 'group' ? (n.children[0] ?? n) : n))}>
+            {t('cond.unwrap')}
+          </button>
+        ) : null}
+        {!root ? (
+          <button type="button" className="danger" onClick={() => ctx.update(node.key, () => null)} title={t('cond.remove')}>
+            ✕
+          </button>
+        ) : null}
+      </div>
+      {node.operator === 'NOT' && node.children.length !== 1 ? <div className="field-error">{t('cond.notArity')}</div> : null}
+      {node.children.length === 0 ? <div className="field-error">{t('cond.emptyGroup')}</div> : null}
+      <div className="cond-children">
+        {node.children.map((c) => (
+          <NodeView key={c.key} node={c} ctx={ctx} />
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function LeafView({ node, ctx }: { node: BuilderLeaf; ctx: Ctx }) {
+  const { t } = useTranslation();
+  const info = ctx.fields.find((f) => f.path === node.field);
+  const ops = operatorsFor(info?.type);
+  const opList: LeafOperator[] = ops.includes(node.operator) ? ops : [node.operator, ...ops];
+  const set = (patch: Partial<BuilderLeaf>) => ctx.update(node.key, (n) => (n.kind === 'leaf' ? { ...n, ...patch } : n));
+  return (
+    <div className="cond-leaf" data-testid="cond-leaf">
+      <TextInput
+        className="cond-field"
+        value={node.field}
+        list={ctx.fields.map((f) => f.path)}
+        placeholder={t('cond.field')}
+        testId="cond-field"
+        onChange={(field) => set({ field })}
+      />
+      <select
+        value={node.operator}
+        aria-label={t('cond.operator')}
+        data-testid="cond-op"
+        onChange={(e) => {
+          const op = e.target.value as LeafOperator;
+          set({ operator: op, value: reshapeValue(node.value, op, info?.type) });
+        }}
+      >
+        {opList.map((op) => (
+          <option key={op} value={op}>
+            {t(`cond.ops.${op}`)}
+          </option>
+        ))}
+      </select>
+      <ValueEditor leaf={node} info={info} fields={ctx.fields} onChange={(value) => set({ value })} />
+      <button
+        type="button"
+        title={t('cond.wrapNot')}
+        onClick={() => ctx.update(node.key, (n) => newGroup('NOT', [n]))}
+        data-testid="cond-negate"
+      >
+        ¬
+      </button>
+      <button type="button" className="danger" onClick={() => ctx.update(node.key, () => null)} title={t('cond.remove')} data-testid="cond-remove">
+        ✕
+      </button>
+    </div>
+  );
+}
+
+type ScalarKind = 'string' | 'number' | 'boolean' | 'json' | 'field';
+
+function scalarKind(v: LeafValue): ScalarKind {
+  if (v.kind === 'field') return 'field';
+  if (v.kind === 'absent') return 'json';
+  if (typeof v.value === 'string') return 'string';
+  if (typeof v.value === 'number') return 'number';
+  if (typeof v.value === 'boolean') return 'boolean';
+  return 'json';
+}
+
+function convertScalar(v: unknown, to: ScalarKind): unknown {
+  switch (to) {
+    case 'string':
+      return v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+    case 'number': {
+      const n = Number(v);
+      return Number.isFinite(n) ? n : 0;
+    }
+    case 'boolean':
+      return v === true || v === 'true';
+    default:
+      return v ?? null;
+  }
+}
+
+function ScalarInput(props: { value: unknown; kind: ScalarKind; info: FieldInfo | undefined; onChange: (v: unknown) => void; testId?: string }) {
+  const { t } = useTranslation();
+  switch (props.kind) {
+    case 'string':
+      return (
+        <TextInput
+          value={typeof props.value === 'string' ? props.value : ''}
+          list={props.info?.values?.map(String)}
+          onChange={props.onChange}
+          testId={props.testId}
+        />
+      );
+    case 'number':
+      return (
+        <NumberInput
+          value={typeof props.value === 'number' ? props.value : undefined}
+          min={props.info?.min}
+          max={props.info?.max}
+          onChange={(n) => props.onChange(n ?? 0)}
+          testId={props.testId}
+        />
+      );
+    case 'boolean':
+      return (
+        <select value={String(props.value === true)} onChange={(e) => props.onChange(e.target.value === 'true')} data-testid={props.testId}>
+          <option value="true">{t('common.yes')}</option>
+          <option value="false">{t('common.no')}</option>
+        </select>
+      );
+    default:
+      return <JsonEditor value={props.value} onChange={props.onChange} rows={1} testId={props.testId} />;
+  }
+}
+
+function defaultKind(info: FieldInfo | undefined): ScalarKind {
+  if (info?.type === 'number') return 'number';
+  if (info?.type === 'boolean') return 'boolean';
+  return 'string';
+}
+
+function ValueEditor(props: { leaf: BuilderLeaf; info: FieldInfo | undefined; fields: FieldInfo[]; onChange: (v: LeafValue) => void }) {
+  const { t } = useTranslation();
+  const { leaf, info, onChange } = props;
+  const shape = OPERATOR_SHAPE[leaf.operator];
+  const v = leaf.value;
+
+  if (shape === 'bool') {
+    return (
+      <select
+        value={v.kind === 'literal' && v.value === false ? 'false' : 'true'}
+        data-testid="cond-value"
+        onChange={(e) => onChange({ kind: 'literal', value: e.target.value === 'true' })}
+      >
+        <option value="true">{t('cond.exists.true')}</option>
+        <option value="false">{t('cond.exists.false')}</option>
+      </select>
+    );
+  }
+
+  const kind = scalarKind(v);
+  const kindSelect = (
+    <select
+      className="cond-kind"
+      value={kind}
+      aria-label={t('cond.value')}
+      data-testid="cond-value-kind"
+      onChange={(e) => {
+        const to = e.target.value as ScalarKind;
+        if (to === 'field') onChange({ kind: 'field', field: props.fields[0]?.path ?? 'user.level', base: {} });
+        else {
+          const cur = v.kind === 'literal' ? v.value : undefined;
+          if (shape === 'list') onChange({ kind: 'literal', value: (Array.isArray(cur) ? cur : [cur]).map((x) => convertScalar(x, to)) });
+          else if (shape === 'pair') onChange({ kind: 'literal', value: (Array.isArray(cur) && cur.length === 2 ? cur : [cur, cur]).map((x) => convertScalar(x, to)) });
+          else onChange({ kind: 'literal', value: convertScalar(cur, to) });
+        }
+      }}
+    >
+      <option value="string">{t('cond.valueType.string')}</option>
+      <option value="number">{t('cond.valueType.number')}</option>
+      {shape === 'scalar' ? <option value="boolean">{t('cond.valueType.boolean')}</option> : null}
+      <option value="json">{t('cond.valueType.json')}</option>
+      <option value="field">{t('cond.compareField')}</option>
+    </select>
+  );
+
+  if (v.kind === 'field') {
+    return (
+      <span className="cond-value">
+        {kindSelect}
+        <TextInput value={v.field} list={props.fields.map((f) => f.path)} onChange={(field) => onChange({ ...v, field })} testId="cond-value" />
+      </span>
+    );
+  }
+
+  const value = v.kind === 'literal' ? v.value : undefined;
+
+  if (shape === 'list' && Array.isArray(value)) {
+    const elemKind: ScalarKind = value.length === 0 ? defaultKind(info) : value.every((x) => typeof x === 'number') ? 'number' : value.every((x) => typeof x === 'string') ? 'string' : 'json';
+    return (
+      <span className="cond-value">
+        {kindSelect}
+        {elemKind === 'json' ? (
+          <JsonEditor value={value} onChange={(x) => onChange({ kind: 'literal', value: x })} rows={2} testId="cond-value" />
+        ) : (
+          <ListInput value={value as (string | number)[]} numeric={elemKind === 'number'} options={info?.values?.map(String)} onChange={(x) => onChange({ kind: 'literal', value: x })} />
+        )}
+      </span>
+    );
+  }
+
+  if (shape === 'pair' && Array.isArray(value) && value.length === 2) {
+    const k0 = scalarKind({ kind: 'literal', value: value[0] });
+    const k1 = scalarKind({ kind: 'literal', value: value[1] });
+    return (
+      <span className="cond-value cond-pair">
+        {kindSelect}
+        <ScalarInput value={value[0]} kind={k0} info={info} onChange={(x) => onChange({ kind: 'literal', value: [x, value[1]] })} testId="cond-low" />
+        <span>–</span>
+        <ScalarInput value={value[1]} kind={k1} info={info} onChange={(x) => onChange({ kind: 'literal', value: [value[0], x] })} testId="cond-high" />
+      </span>
+    );
+  }
+
+  if (shape !== 'scalar') {
+    // The shape does not fit the operator (a list for eq, a scalar for in): edit it as JSON.
+    return (
+      <span className="cond-value">
+        <JsonEditor value={value ?? null} onChange={(x) => onChange({ kind: 'literal', value: x })} rows={1} testId="cond-value" />
+      </span>
+    );
+  }
+
+  return (
+    <span className="cond-value">
+      {kindSelect}
+      <ScalarInput value={value} kind={kind} info={info} onChange={(x) => onChange({ kind: 'literal', value: x })} testId="cond-value" />
+    </span>
+  );
+}
+
+/** A list of values, one per line; with known values, quick toggles. */
+function ListInput(props: { value: (string | number)[]; numeric: boolean; options: string[] | undefined; onChange: (v: (string | number)[]) => void }) {
+  const { t } = useTranslation();
+  const toText = (v: (string | number)[]) => v.map(String).join('\n');
+  const [text, setText] = useState(toText(props.value));
+  const last = useRef(props.value);
+  useEffect(() => {
+    if (props.value !== last.current) {
+      last.current = props.value;
+      setText(toText(props.value));
+    }
+  }, [props.value]);
+  const emit = (next: (string | number)[]) => {
+    last.current = next;
+    props.onChange(next);
+  };
+  const parse = (s: string) =>
+    s
+      .split('\n')
+      .map((x) => x.trim())
+      .filter((x) => x !== '')
+      .map((x) => (props.numeric && Number.isFinite(Number(x)) ? Number(x) : x));
+  const chosen = new Set(props.value.map(String));
+  return (
+    <span className="cond-list">
+      <textarea
+        rows={Math.min(6, Math.max(2, props.value.length))}
+        value={text}
+        placeholder={t('cond.listHint')}
+        data-testid="cond-value"
+        onChange={(e) => {
+          setText(e.target.value);
+          emit(parse(e.target.value));
+        }}
+      />
+      {props.options && props.options.length <= 24 ? (
+        <span className="chips">
+          {props.options.map((o) => (
+            <button
+              key={o}
+              type="button"
+              className={chosen.has(o) ? 'chip on' : 'chip'}
+              onClick={() => {
+                const next = chosen.has(o) ? props.value.filter((x) => String(x) !== o) : [...props.value, props.numeric ? Number(o) : o];
+                setText(toText(next));
+                emit(next);
+              }}
+            >
+              {o}
+            </button>
+          ))}
+        </span>
+      ) : null}
+    </span>
+  );
+}

@@ -1,0 +1,68 @@
+// The list of problems from live validation. Clicking one selects its node (switching journey
+// and centring the view) or opens the panel it belongs to.
+
+import { useTranslation } from 'react-i18next';
+import { diagTarget } from '../model/diagnostics';
+import type { Diagnostic } from '../model/types';
+import { editorStore, useEditor } from '../store/editor';
+import { useSession } from '../store/session';
+import { errorText } from '../common/ui';
+
+export function DiagnosticsList() {
+  const { t } = useTranslation();
+  const diagnostics = useSession((s) => s.diagnostics);
+  const state = useSession((s) => s.validation);
+  const error = useSession((s) => s.validationError);
+  const validatedDoc = useSession((s) => s.validatedDoc);
+  const doc = useEditor((s) => s.doc);
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+
+  const open = (d: Diagnostic) => {
+    const target = diagTarget(d, validatedDoc ?? doc);
+    const s = editorStore.getState();
+    if (target.area === 'node' && target.journey !== null && target.node !== undefined) s.focusNode(target.journey, target.node);
+    else if (target.area === 'edge' && target.journey !== null && target.edge !== undefined) {
+      if (s.active !== target.journey) s.setActive(target.journey);
+      s.select({ nodes: [], edges: [target.edge] });
+      s.setPanel('node');
+    } else if (target.area === 'offers') s.setPanel('offers');
+    else if (target.area === 'policy') s.setPanel('policy');
+    else if (target.journey !== null) {
+      if (s.active !== target.journey) s.setActive(target.journey);
+      s.setPanel('journey');
+    }
+  };
+
+  let status: string;
+  if (state === 'offline') status = t('diag.offline');
+  else if (state === 'pending' && diagnostics.length === 0) status = t('diag.pending');
+  else if (state === 'error') status = t('diag.failed', { message: errorText(t, error) });
+  else if (diagnostics.length === 0 && state === 'ok') status = t('diag.none');
+  else status = t('diag.counts', { errors, warnings });
+
+  return (
+    <div className="diagnostics" data-testid="diagnostics">
+      <div className={`diag-status diag-state-${state}`} data-testid="diag-status">
+        <b>{t('diag.title')}</b> {status}
+        {state === 'pending' ? <span className="spinner" /> : null}
+      </div>
+      {diagnostics.length > 0 ? (
+        <ul className="diag-list">
+          {diagnostics.map((d, i) => (
+            <li key={i}>
+              <button type="button" className={`diag diag-${d.severity}`} onClick={() => open(d)} data-testid={`diag-${d.code}`}>
+                <span className="diag-code">{d.code}</span>
+                <span className="diag-title">{t(`diag.codes.${d.code}`, { defaultValue: d.code })}</span>
+                {d.journey ? <span className="diag-where">{d.journey}</span> : null}
+                {d.node ? <span className="diag-where">· {d.node}</span> : null}
+                {d.edge !== undefined ? <span className="diag-where">· edge {d.edge}</span> : null}
+                {d.message ? <span className="diag-msg">{d.message}</span> : null}
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}

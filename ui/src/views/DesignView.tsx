@@ -1,0 +1,175 @@
+// The design view: journey tabs, palette, the editable canvas, the side panels and the list of
+// problems from live validation.
+
+import { useEffect, useMemo } from 'react';
+import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { useTranslation } from 'react-i18next';
+import { JourneyCanvas, type CanvasEditor } from '../canvas/JourneyCanvas';
+import { Palette } from '../canvas/Palette';
+import { journeysOf, offersOf } from '../model/commands';
+import { indexDiagnostics } from '../model/diagnostics';
+import { editorStore, useEditor } from '../store/editor';
+import { useSession } from '../store/session';
+import { SidePanel } from '../panels/SidePanel';
+import { DiagnosticsList } from '../panels/DiagnosticsList';
+import { EmptyState } from '../common/ui';
+
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
+}
+
+/** Ctrl+C / Ctrl+V / Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y) while the canvas view is shown. */
+function useShortcuts() {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || isTyping(e.target)) return;
+      const s = editorStore.getState();
+      const k = e.key.toLowerCase();
+      if (k === 'z' && !e.shiftKey) s.undo();
+      else if ((k === 'z' && e.shiftKey) || k === 'y') s.redo();
+      else if (k === 'c') {
+        if (!s.copySelection()) return;
+      } else if (k === 'v') s.paste();
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+function Toolbar() {
+  const { t } = useTranslation();
+  const rf = useReactFlow();
+  const canUndo = useEditor((s) => s.past.length > 0);
+  const canRedo = useEditor((s) => s.future.length > 0);
+  return (
+    <div className="toolbar">
+      <button type="button" disabled={!canUndo} onClick={() => editorStore.getState().undo()} title={t('app.undo')} data-testid="undo">
+        ↶
+      </button>
+      <button type="button" disabled={!canRedo} onClick={() => editorStore.getState().redo()} title={t('app.redo')} data-testid="redo">
+        ↷
+      </button>
+      <button
+        type="button"
+        data-testid="layout"
+        onClick={() => {
+          const sizes: Record<string, { width: number; height: number }> = {};
+          for (const n of rf.getNodes()) if (n.measured?.width && n.measured.height) sizes[n.id] = { width: n.measured.width, height: n.measured.height };
+          editorStore.getState().layout(sizes);
+        }}
+      >
+        {t('canvas.layout')}
+      </button>
+      <button type="button" data-testid="fit" onClick={() => void rf.fitView({ padding: 0.15, duration: 200 })}>
+        {t('canvas.fit')}
+      </button>
+    </div>
+  );
+}
+
+function JourneyTabs() {
+  const { t } = useTranslation();
+  const journeys = useEditor((s) => journeysOf(s.doc));
+  const active = useEditor((s) => s.active);
+  return (
+    <div className="journey-tabs" role="tablist">
+      {journeys.map((j, i) => (
+        <button
+          key={`${i}:${j.id}`}
+          type="button"
+          role="tab"
+          aria-selected={i === active}
+          className={i === active ? 'tab active' : 'tab'}
+          onClick={() => editorStore.getState().setActive(i)}
+          data-testid={`journey-tab-${j.id}`}
+        >
+          {j.name || j.id}
+        </button>
+      ))}
+      <button type="button" className="tab tab-add" onClick={() => editorStore.getState().addJourney()} title={t('canvas.addJourney')} data-testid="add-journey">
+        +
+      </button>
+    </div>
+  );
+}
+
+function EditorCanvas() {
+  const doc = useEditor((s) => s.doc);
+  const active = useEditor((s) => s.active);
+  const selection = useEditor((s) => s.selection);
+  const fitRequest = useEditor((s) => s.fitRequest);
+  const focus = useEditor((s) => s.focusRequest);
+  const diagnostics = useSession((s) => s.diagnostics);
+  const validatedDoc = useSession((s) => s.validatedDoc);
+  const journey = journeysOf(doc)[active];
+
+  // Diagnostics are indexed against the document they were computed for, so a pending
+  // validation does not pin old problems on renamed nodes.
+  const index = useMemo(() => indexDiagnostics(diagnostics, validatedDoc ?? doc), [diagnostics, validatedDoc, doc]);
+  const overlays = useMemo(() => {
+    const nodes = index.nodes.get(active);
+    const edges = index.edges.get(active);
+    return { diags: { ...(nodes ? { nodes } : {}), ...(edges ? { edges } : {}) } };
+  }, [index, active]);
+
+  const editor = useMemo<CanvasEditor>(() => {
+    const s = editorStore.getState();
+    return {
+      selection,
+      select: s.select,
+      checkpoint: s.checkpoint,
+      moveNodes: s.moveNodes,
+      connect: s.connect,
+      deleteElements: s.deleteElements,
+      addNode: (type, pos) => void s.addNode(type, pos),
+    };
+  }, [selection]);
+
+  if (!journey) {
+    return (
+      <div className="canvas">
+        <EmptyState title={<TranslatedNoJourney />} />
+      </div>
+    );
+  }
+  return (
+    <JourneyCanvas
+      journey={journey}
+      offers={offersOf(doc)}
+      overlays={overlays}
+      editor={editor}
+      fitRequest={fitRequest}
+      focus={focus}
+      testId="design-canvas"
+    />
+  );
+}
+
+function TranslatedNoJourney() {
+  const { t } = useTranslation();
+  return <>{t('canvas.noJourney')}</>;
+}
+
+export function DesignView() {
+  useShortcuts();
+  const hasJourney = useEditor((s) => journeysOf(s.doc).length > 0);
+  return (
+    <ReactFlowProvider>
+      <div className="design">
+        <Palette onAdd={(type, pos) => void editorStore.getState().addNode(type, pos)} disabled={!hasJourney} />
+        <div className="design-main">
+          <div className="design-top">
+            <JourneyTabs />
+            <Toolbar />
+          </div>
+          <EditorCanvas />
+          <DiagnosticsList />
+        </div>
+        <SidePanel />
+      </div>
+    </ReactFlowProvider>
+  );
+}

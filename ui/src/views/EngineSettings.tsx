@@ -1,0 +1,84 @@
+// The engine connection dialog (browser mode): service URL and bearer token. Inside the desktop
+// app the shell owns the connection and this only shows its status.
+
+import { useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { inTauri } from '../backend';
+import { sessionStore, useSession } from '../store/session';
+import { EmptyState, Field } from '../common/ui';
+
+export function EngineSettings() {
+  const { t } = useTranslation();
+  const http = useSession((s) => s.http);
+  const health = useSession((s) => s.health);
+  const [url, setUrl] = useState(http?.baseUrl ?? 'http://127.0.0.1:8080');
+  const [token, setToken] = useState(http?.token ?? '');
+  const close = () => sessionStore.getState().openSettings(false);
+  return (
+    <div className="modal-backdrop" onClick={close}>
+      <div className="modal" role="dialog" aria-label={t('engine.settings')} onClick={(e) => e.stopPropagation()} data-testid="engine-settings">
+        <h3>{t('engine.settings')}</h3>
+        {inTauri() ? (
+          <p>
+            {t('engine.desktop')}: {t(`engine.status.${health}`)}
+          </p>
+        ) : (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              sessionStore.getState().setHttp({ baseUrl: url.trim(), token: token.trim() });
+              close();
+            }}
+          >
+            <Field label={t('engine.url')}>
+              <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} data-testid="engine-url" required />
+            </Field>
+            <Field label={t('engine.token')} hint={t('engine.tokenHint')}>
+              <input type="password" value={token} onChange={(e) => setToken(e.target.value)} data-testid="engine-token" autoComplete="off" />
+            </Field>
+            <div className="modal-actions">
+              <button type="submit" className="primary" data-testid="engine-save">
+                {t('engine.save')}
+              </button>
+              {http ? (
+                <button
+                  type="button"
+                  onClick={() => {
+                    sessionStore.getState().setHttp(null);
+                    close();
+                  }}
+                >
+                  {t('engine.disconnect')}
+                </button>
+              ) : null}
+              <button type="button" onClick={close}>
+                {t('engine.cancel')}
+              </button>
+            </div>
+          </form>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** Shown by server-backed views when no engine is configured. */
+export function NeedsEngine(props: { children: ReactNode }) {
+  const { t } = useTranslation();
+  const backend = useSession((s) => s.backend);
+  if (backend) return <>{props.children}</>;
+  return (
+    <div className="needs-engine">
+      <EmptyState
+        testId="connect-engine"
+        title={t('engine.emptyTitle')}
+        body={t('engine.emptyBody')}
+        action={
+          <button type="button" className="primary" onClick={() => sessionStore.getState().openSettings(true)} data-testid="connect-engine-button">
+            {t('engine.connect')}
+          </button>
+        }
+      />
+    </div>
+  );
+}

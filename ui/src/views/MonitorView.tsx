@@ -1,0 +1,129 @@
+// Monitor: for a deployed journey, live counts per node on its canvas (from the engine's report
+// for that journey) and the decision log, refreshing every few seconds.
+
+import { useEffect, useMemo, useState } from 'react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { useTranslation } from 'react-i18next';
+import type { Backend, LiveJourney } from '../backend';
+import { JourneyCanvas } from '../canvas/JourneyCanvas';
+import { offersOf } from '../model/commands';
+import type { DecisionRecord, Report, Workspace } from '../model/types';
+import { useSession } from '../store/session';
+import { ErrorBanner } from '../common/ui';
+import { NeedsEngine } from './EngineSettings';
+import { DecisionTable } from './DecisionLog';
+import { SummaryCards } from './Charts';
+
+const REFRESH_MS = 5000;
+
+function Monitor({ backend }: { backend: Backend }) {
+  const { t } = useTranslation();
+  const [live, setLive] = useState<LiveJourney[]>([]);
+  const [selected, setSelected] = useState<string>('');
+  const [workspace, setWorkspace] = useState<Workspace | null>(null);
+  const [stats, setStats] = useState<Report | null>(null);
+  const [decisions, setDecisions] = useState<DecisionRecord[]>([]);
+  const [user, setUser] = useState('');
+  const [auto, setAuto] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const [updated, setUpdated] = useState<Date | null>(null);
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    backend
+      .listJourneys()
+      .then((l) => {
+        setLive(l);
+        if (!selected && l[0]) setSelected(l[0].id);
+      })
+      .catch(setError);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [backend, tick]);
+
+  const current = live.find((l) => l.id === selected);
+
+  useEffect(() => {
+    if (!current) return;
+    let alive = true;
+    backend
+      .getRelease(current.release)
+      .then((r) => alive && setWorkspace(r.workspace))
+      .catch((e: unknown) => alive && setError(e));
+    return () => {
+      alive = false;
+    };
+  }, [backend, current?.release]);
+
+  useEffect(() => {
+    if (!selected) return;
+    let alive = true;
+    const load = async () => {
+      try {
+        const [s, d] = await Promise.all([backend.journeyStats(selected), backend.decisions({ journey: selected, limit: 200, ...(user ? { user_id: user } : {}) })]);
+        if (!alive) return;
+        setStats(s);
+        setDecisions(d);
+        setUpdated(new Date());
+        setError(null);
+      } catch (e) {
+        if (alive) setError(e);
+      }
+    };
+    void load();
+    const h = auto ? setInterval(() => void load(), REFRESH_MS) : undefined;
+    return () => {
+      alive = false;
+      if (h) clearInterval(h);
+    };
+  }, [backend, selected, user, auto, tick]);
+
+  const journey = workspace?.journeys?.find((j) => j.id === selected);
+  const overlays = useMemo(() => {
+    const counts = stats?.journeys?.[selected];
+    return counts ? { counts } : {};
+  }, [stats, selected]);
+
+  return (
+    <div className="monitor" data-testid="monitor-view">
+      <div className="monitor-bar">
+        <select value={selected} onChange={(e) => setSelected(e.target.value)} data-testid="monitor-journey">
+          {live.length === 0 ? <option value="">{t('review.liveEmpty')}</option> : null}
+          {live.map((l) => (
+            <option key={l.id} value={l.id}>
+              {l.id} · {t('monitor.version', { version: l.version, rollout: l.rollout_percent, mode: l.mode })}
+            </option>
+          ))}
+        </select>
+        <label className="check">
+          <input type="checkbox" checked={auto} onChange={(e) => setAuto(e.target.checked)} /> {t('monitor.autoRefresh')}
+        </label>
+        <button type="button" onClick={() => setTick((x) => x + 1)}>
+          {t('monitor.refresh')}
+        </button>
+        {updated ? <span className="muted">{t('monitor.updated', { at: updated.toLocaleTimeString() })}</span> : null}
+      </div>
+      <ErrorBanner error={error} />
+      {!selected ? <div className="empty-state">{t('monitor.pick')}</div> : null}
+      {stats ? <SummaryCards report={stats} /> : null}
+      <div className="monitor-body">
+        <div className="monitor-canvas">
+          {journey ? (
+            <ReactFlowProvider>
+              <JourneyCanvas journey={journey} offers={workspace ? offersOf(workspace) : []} overlays={overlays} fitRequest={selected.length} testId="monitor-canvas" />
+            </ReactFlowProvider>
+          ) : null}
+        </div>
+        <div className="monitor-log">
+          <h3>{t('monitor.decisions')}</h3>
+          <input type="text" placeholder={t('monitor.user')} value={user} onChange={(e) => setUser(e.target.value)} data-testid="monitor-user" />
+          {decisions.length === 0 ? <div className="muted">{t('monitor.noDecisions')}</div> : <DecisionTable records={[...decisions].reverse()} showUser testId="monitor-log" />}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function MonitorView() {
+  const backend = useSession((s) => s.backend);
+  return <NeedsEngine>{backend ? <Monitor backend={backend} /> : null}</NeedsEngine>;
+}

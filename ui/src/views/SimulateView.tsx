@@ -1,0 +1,163 @@
+// The sandbox: run the workspace on generated sample data in the engine, then see users per node
+// and per edge on the canvas, charts of the report, and any user's decisions step by step.
+
+import { useMemo, useState } from 'react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { useTranslation } from 'react-i18next';
+import { JourneyCanvas } from '../canvas/JourneyCanvas';
+import { journeysOf, offersOf } from '../model/commands';
+import type { DecisionRecord } from '../model/types';
+import { useEditor } from '../store/editor';
+import { sessionStore, useSession, type SimParams } from '../store/session';
+import { ErrorBanner, Field, NumberInput } from '../common/ui';
+import { NeedsEngine } from './EngineSettings';
+import { ReportCharts, SummaryCards } from './Charts';
+import { DecisionTable } from './DecisionLog';
+
+function Controls() {
+  const { t } = useTranslation();
+  const sim = useSession((s) => s.sim);
+  const diagnostics = useSession((s) => s.diagnostics);
+  const doc = useEditor((s) => s.doc);
+  const [params, setParams] = useState<SimParams>(sim.params);
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const running = sim.status === 'running';
+  const p = sim.progress;
+  const pct = p && p.total > 0 ? Math.min(100, (p.done / p.total) * 100) : null;
+  return (
+    <div className="sim-controls" data-testid="sim-controls">
+      <div className="row3">
+        <Field label={t('sim.users')}>
+          <NumberInput value={params.users} integer min={1} onChange={(v) => setParams({ ...params, users: v ?? 1 })} testId="sim-users" />
+        </Field>
+        <Field label={t('sim.days')}>
+          <NumberInput value={params.days} integer min={1} max={365} onChange={(v) => setParams({ ...params, days: v ?? 1 })} testId="sim-days" />
+        </Field>
+        <Field label={t('sim.seed')}>
+          <NumberInput value={params.seed} integer onChange={(v) => setParams({ ...params, seed: v ?? 0 })} testId="sim-seed" />
+        </Field>
+      </div>
+      {errors > 0 ? <div className="banner banner-warning">{t('sim.hasErrors')}</div> : null}
+      {running ? (
+        <button type="button" onClick={() => sessionStore.getState().cancelSimulation()} data-testid="sim-cancel">
+          {t('sim.cancel')}
+        </button>
+      ) : (
+        <button type="button" className="primary" onClick={() => void sessionStore.getState().runSimulation(doc, params)} data-testid="sim-run">
+          {t('sim.run')}
+        </button>
+      )}
+      {running ? (
+        <div className="progress" data-testid="sim-progress">
+          <div className={pct === null ? 'progress-bar indeterminate' : 'progress-bar'} style={pct === null ? undefined : { width: `${pct}%` }} />
+          <span className="progress-text">{p && p.total > 0 ? t('sim.progress', { done: p.done.toLocaleString(), total: p.total.toLocaleString() }) : t('sim.running')}</span>
+        </div>
+      ) : null}
+      {sim.status === 'cancelled' ? <div className="muted">{t('sim.cancelled')}</div> : null}
+      {sim.status === 'error' ? <ErrorBanner error={sim.error} testId="sim-error" /> : null}
+      {sim.status === 'error' && sim.error?.diagnostics.length ? (
+        <ul className="diag-list">
+          {sim.error.diagnostics.map((d, i) => (
+            <li key={i} className={`diag diag-${d.severity}`}>
+              <b>{d.code}</b> {d.journey} {d.node} {d.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+function UserPath(props: { log: DecisionRecord[]; user: string; setUser: (u: string) => void; onNode: (journey: string, node: string) => void }) {
+  const { t } = useTranslation();
+  const users = useMemo(() => {
+    const seen = new Set<string>();
+    for (const r of props.log) if (r.user_id) seen.add(r.user_id);
+    return [...seen];
+  }, [props.log]);
+  const records = useMemo(() => props.log.filter((r) => r.user_id === props.user).sort((a, b) => a.seq - b.seq), [props.log, props.user]);
+  return (
+    <div className="user-path" data-testid="user-path">
+      <h3>{t('sim.path.title')}</h3>
+      <Field label={t('sim.path.pick')} hint={t('sim.path.users', { count: users.length })}>
+        <input type="text" list="sim-users" value={props.user} placeholder={t('sim.path.placeholder')} onChange={(e) => props.setUser(e.target.value)} data-testid="path-user" />
+        <datalist id="sim-users">
+          {users.slice(0, 500).map((u) => (
+            <option key={u} value={u} />
+          ))}
+        </datalist>
+      </Field>
+      {!props.user ? <div className="muted">{t('sim.path.none')}</div> : records.length === 0 ? <div className="muted">{t('sim.path.noRecords')}</div> : <DecisionTable records={records} onNode={props.onNode} testId="path-table" />}
+    </div>
+  );
+}
+
+export function SimulateView() {
+  const { t } = useTranslation();
+  const sim = useSession((s) => s.sim);
+  const doc = useEditor((s) => s.doc);
+  const [journeyIdx, setJourneyIdx] = useState(0);
+  const [user, setUser] = useState('');
+  const [focus, setFocus] = useState<{ node: string; seq: number } | null>(null);
+
+  const shown = sim.doc ?? doc;
+  const journeys = journeysOf(shown);
+  const journey = journeys[Math.min(journeyIdx, journeys.length - 1)];
+  const report = sim.result?.report;
+  const log = sim.result?.log;
+
+  const path = useMemo(() => {
+    if (!user || !log || !journey) return undefined;
+    const s = new Set<string>();
+    for (const r of log) if (r.user_id === user && r.journey === journey.id && r.node) s.add(r.node);
+    return s;
+  }, [user, log, journey]);
+
+  const overlays = useMemo(() => {
+    const counts = report && journey ? report.journeys?.[journey.id] : undefined;
+    return { ...(counts ? { counts } : {}), ...(path ? { path } : {}) };
+  }, [report, journey, path]);
+
+  return (
+    <NeedsEngine>
+      <div className="simulate" data-testid="simulate-view">
+        <aside className="sim-side">
+          <h3>{t('sim.title')}</h3>
+          <Controls />
+          {report ? <SummaryCards report={report} /> : null}
+          {log ? (
+            <UserPath
+              log={log}
+              user={user}
+              setUser={setUser}
+              onNode={(j, node) => {
+                const i = journeys.findIndex((x) => x.id === j);
+                if (i >= 0) setJourneyIdx(i);
+                setFocus({ node, seq: (focus?.seq ?? 0) + 1 });
+              }}
+            />
+          ) : null}
+        </aside>
+        <div className="sim-main">
+          {sim.doc && sim.doc !== doc && sim.status === 'done' ? <div className="banner banner-info">{t('sim.stale')}</div> : null}
+          <div className="journey-tabs">
+            {journeys.map((j, i) => (
+              <button key={`${i}:${j.id}`} type="button" className={journey === j ? 'tab active' : 'tab'} onClick={() => setJourneyIdx(i)}>
+                {j.name || j.id}
+                {report?.journeys?.[j.id] ? <span className="badge badge-count">{report.journeys[j.id]?.entered.toLocaleString()}</span> : null}
+              </button>
+            ))}
+          </div>
+          <div className="sim-canvas">
+            {journey ? (
+              <ReactFlowProvider>
+                <JourneyCanvas journey={journey} offers={offersOf(shown)} overlays={overlays} focus={focus} fitRequest={journeyIdx} testId="sim-canvas" />
+              </ReactFlowProvider>
+            ) : null}
+          </div>
+          {report ? <ReportCharts report={report} /> : <div className="empty-state">{t('sim.empty')}</div>}
+        </div>
+      </div>
+    </NeedsEngine>
+  );
+}
