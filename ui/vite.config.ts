@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// In dev, the engine's routes are proxied, so the browser can use the dev server's own origin as
+// the service URL (no CORS needed). TRELLIS_ENGINE names the service (default: trellis serve's).
+const engine = process.env.TRELLIS_ENGINE ?? 'http://127.0.0.1:8080';
+
 // No React plugin: esbuild compiles JSX with the automatic runtime. The Tauri shell loads the
 // dev server on a fixed port and expects the build in `dist/`.
 export default defineConfig({
@@ -11,6 +15,7 @@ export default defineConfig({
     strictPort: true,
     // The templates are imported from ../samples (one source for the CLI, the tests and the UI).
     fs: { allow: ['..'] },
+    proxy: { '/v1': engine, '/healthz': engine },
   },
   build: {
     target: 'es2022',

@@ -353,11 +353,10 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
         minZoom={0.1}
         maxZoom={2}
         onlyRenderVisibleElements={nodes.length > 150}
-        proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} />
         <Controls showInteractive={false} />
-        <MiniMap<FlowNode> nodeColor={minimapColor} pannable zoomable />
+        <MiniMap<FlowNode> nodeColor={minimapColor} pannable zoomable style={{ width: 160, height: 100 }} />
       </ReactFlow>
       {empty ? (
         <div className="canvas-empty" data-testid="canvas-empty">

@@ -30,6 +30,7 @@ export function initI18n(): typeof i18n {
       fallbackLng: 'en',
       interpolation: { escapeValue: false },
       returnNull: false,
+      showSupportNotice: false,
     });
   }
   return i18n;

@@ -273,7 +273,12 @@ function ValueEditor(props: { leaf: BuilderLeaf; info: FieldInfo | undefined; fi
     );
   }
 
-  const kind = scalarKind(v);
+  const value = v.kind === 'literal' ? v.value : undefined;
+  let kind = scalarKind(v);
+  if (v.kind === 'literal' && Array.isArray(value) && shape !== 'scalar') {
+    const kinds = new Set(value.map((x) => scalarKind({ kind: 'literal', value: x })));
+    kind = value.length === 0 ? defaultKind(info) : kinds.size === 1 ? ([...kinds][0] as ScalarKind) : 'json';
+  }
   const kindSelect = (
     <select
       className="cond-kind"
@@ -308,10 +313,8 @@ function ValueEditor(props: { leaf: BuilderLeaf; info: FieldInfo | undefined; fi
     );
   }
 
-  const value = v.kind === 'literal' ? v.value : undefined;
-
   if (shape === 'list' && Array.isArray(value)) {
-    const elemKind: ScalarKind = value.length === 0 ? defaultKind(info) : value.every((x) => typeof x === 'number') ? 'number' : value.every((x) => typeof x === 'string') ? 'string' : 'json';
+    const elemKind: ScalarKind = kind === 'number' || kind === 'string' ? kind : 'json';
     return (
       <span className="cond-value">
         {kindSelect}

@@ -11,7 +11,8 @@ export function EngineSettings() {
   const { t } = useTranslation();
   const http = useSession((s) => s.http);
   const health = useSession((s) => s.health);
-  const [url, setUrl] = useState(http?.baseUrl ?? 'http://127.0.0.1:8080');
+  // The dev server proxies the engine's routes, so its own origin is the natural default there.
+  const [url, setUrl] = useState(http?.baseUrl ?? (import.meta.env.DEV ? window.location.origin : 'http://127.0.0.1:8080'));
   const [token, setToken] = useState(http?.token ?? '');
   const close = () => sessionStore.getState().openSettings(false);
   return (
