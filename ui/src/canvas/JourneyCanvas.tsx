@@ -315,7 +315,7 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
     if (wantFit.current === undefined) return;
     if (nodes.length > 0 && measuredCount === 0) return;
     wantFit.current = undefined;
-    const h = requestAnimationFrame(() => void rf.fitView({ padding: 0.15, duration: 200 }));
+    const h = requestAnimationFrame(() => void rf.fitView({ padding: 0.15, duration: 200, maxZoom: 1 }));
     return () => cancelAnimationFrame(h);
   }, [props.fitRequest, journey.id, measuredCount, nodes.length, rf]);
 
@@ -327,7 +327,6 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
     const size = sizes[n.id] ?? { width: 220, height: 80 };
     void rf.setCenter(n.position.x + size.width / 2, n.position.y + size.height / 2, { zoom: 1.1, duration: 300 });
     // Only when a new focus is asked for.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.focus?.seq]);
 
   const empty = nodesOf(journey).length === 0;
@@ -352,7 +351,6 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         minZoom={0.1}
         maxZoom={2}
-        onlyRenderVisibleElements={nodes.length > 150}
       >
         <Background gap={20} />
         <Controls showInteractive={false} />

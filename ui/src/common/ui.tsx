@@ -68,7 +68,6 @@ export function NumberInput(props: {
     const parsed = text.trim() === '' ? undefined : Number(text);
     if (parsed !== props.value) setText(props.value === undefined ? '' : String(props.value));
     // Only follow outside changes (undo, another panel), not our own typing.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.value]);
   return (
     <input
@@ -99,7 +98,6 @@ export function MoneyInput(props: { value: number | string | undefined; onChange
   const [text, setText] = useState(props.value === undefined ? '' : String(props.value));
   useEffect(() => {
     if (String(props.value ?? '') !== text) setText(props.value === undefined ? '' : String(props.value));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.value]);
   return (
     <input
@@ -183,7 +181,6 @@ export function JsonEditor(props: { value: unknown; onChange: (v: unknown) => vo
       setText(JSON.stringify(props.value, null, 2) ?? '');
       setBad(false);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.value]);
   return (
     <div className="json-editor">

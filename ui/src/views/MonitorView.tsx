@@ -37,7 +37,6 @@ function Monitor({ backend }: { backend: Backend }) {
         if (!selected && l[0]) setSelected(l[0].id);
       })
       .catch(setError);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [backend, tick]);
 
   const current = live.find((l) => l.id === selected);

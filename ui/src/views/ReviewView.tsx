@@ -34,7 +34,6 @@ function useAsync<T>(load: (() => Promise<T>) | null, deps: unknown[]) {
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((x) => x + 1), []);
   return { data, error, loading, reload };
