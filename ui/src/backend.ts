@@ -95,6 +95,11 @@ export interface DecisionQuery {
 
 export type UserState = Record<string, unknown>;
 
+export interface EngineInfo {
+  mode: 'bundled' | 'remote';
+  url: string;
+}
+
 export interface Backend {
   readonly kind: 'http' | 'tauri';
   /** Where it talks to, for the status bar. */
@@ -368,11 +373,21 @@ export class TauriBackend implements Backend {
 
   async health(): Promise<boolean> {
     try {
-      await this.call('engine_info', {});
+      await this.engineInfo();
       return true;
     } catch {
       return false;
     }
+  }
+
+  /** Which engine the shell talks to: the bundled `trellis serve` or a remote service. */
+  engineInfo(): Promise<EngineInfo> {
+    return this.call('engine_info', {});
+  }
+
+  /** Point the shell at a remote service (`url` and `token`), or back at the bundled one (`null`). */
+  async setEngine(remote: HttpConfig | null): Promise<void> {
+    await this.call('set_engine', remote ? { url: remote.baseUrl, token: remote.token } : { url: null, token: null });
   }
 
   async validate(workspace: Workspace): Promise<Diagnostic[]> {

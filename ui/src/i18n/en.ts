@@ -41,6 +41,9 @@ export const en = {
     cancel: 'Cancel',
     status: { none: 'No engine', checking: 'Connecting…', ok: 'Engine connected', down: 'Engine unreachable' },
     desktop: 'Desktop engine',
+    bundled: 'bundled engine',
+    useBundled: 'Use the bundled engine',
+    remoteHint: 'Connect the app to a remote engine service instead of the bundled one.',
     emptyTitle: 'Connect to the engine',
     emptyBody:
       'This part needs the Trellis engine service. Start it with `trellis serve` and enter its URL and a token. The canvas, templates and import/export work without it.',

@@ -100,12 +100,29 @@ export function offersOption(report: Report, t: (k: string) => string): Option |
   } as Option;
 }
 
+export function conversionOption(report: Report, t: (k: string) => string): Option | null {
+  const c = report.conversions;
+  if (!c) return null;
+  const bars: [string, number, string][] = [
+    [t('sim.summary.revenue'), money(c.attributed_revenue), '#2f7d4f'],
+    [t('sim.summary.cost'), money(report.cost), '#d64545'],
+  ];
+  return {
+    tooltip: {},
+    grid: { left: 110, right: 30, top: 10, bottom: 20 },
+    xAxis: { type: 'value' },
+    yAxis: { type: 'category', data: bars.map((b) => b[0]) },
+    series: [{ type: 'bar', data: bars.map((b) => ({ value: b[1], itemStyle: { color: b[2] } })), label: { show: true, position: 'right' } }],
+  } as Option;
+}
+
 export function ReportCharts({ report }: { report: Report }) {
   const { t } = useTranslation();
   const burn = burnOption(report, t);
   const sent = barOption(report.touches?.sent ?? {}, '#3d63b8');
   const suppressed = barOption({ ...(report.touches?.suppressed ?? {}), ...(report.touches?.deferred ? { deferred: report.touches.deferred } : {}) }, '#d98c00');
   const offers = offersOption(report, t);
+  const conversion = conversionOption(report, t);
   const exhausted = Object.entries(report.campaigns ?? {}).filter(([, c]) => c.exhausted_at);
   const none = <div className="muted chart-empty">{t('sim.charts.noData')}</div>;
   return (
@@ -126,6 +143,13 @@ export function ReportCharts({ report }: { report: Report }) {
       <div className="chart-card">
         <h4>{t('sim.charts.suppressed')}</h4>
         {suppressed ? <EChart option={suppressed} testId="chart-suppressed" /> : none}
+      </div>
+      <div className="chart-card chart-wide">
+        <h4>
+          {t('sim.charts.conversions')}: {(report.conversions?.attributed ?? 0).toLocaleString()} / {(report.conversions?.count ?? 0).toLocaleString()} · ROI{' '}
+          {report.roi === null || report.roi === undefined ? t('common.none') : `${(report.roi * 100).toFixed(1)}%`}
+        </h4>
+        {conversion ? <EChart option={conversion} height={120} testId="chart-conversions" /> : none}
       </div>
       <div className="chart-card chart-wide">
         <h4>{t('sim.charts.offers')}</h4>

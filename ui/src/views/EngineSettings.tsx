@@ -1,11 +1,11 @@
 // The engine connection dialog (browser mode): service URL and bearer token. Inside the desktop
 // app the shell owns the connection and this only shows its status.
 
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { inTauri } from '../backend';
+import { TauriBackend, inTauri, type EngineInfo } from '../backend';
 import { sessionStore, useSession } from '../store/session';
-import { EmptyState, Field } from '../common/ui';
+import { EmptyState, ErrorBanner, Field } from '../common/ui';
 
 export function EngineSettings() {
   const { t } = useTranslation();
@@ -20,9 +20,7 @@ export function EngineSettings() {
       <div className="modal" role="dialog" aria-label={t('engine.settings')} onClick={(e) => e.stopPropagation()} data-testid="engine-settings">
         <h3>{t('engine.settings')}</h3>
         {inTauri() ? (
-          <p>
-            {t('engine.desktop')}: {t(`engine.status.${health}`)}
-          </p>
+          <DesktopEngine health={health} onDone={close} />
         ) : (
           <form
             onSubmit={(e) => {
@@ -60,6 +58,68 @@ export function EngineSettings() {
         )}
       </div>
     </div>
+  );
+}
+
+/** In the desktop app: the bundled engine, or a remote service the shell connects to. */
+function DesktopEngine(props: { health: string; onDone: () => void }) {
+  const { t } = useTranslation();
+  const backend = useSession((s) => s.backend);
+  const [info, setInfo] = useState<EngineInfo | null>(null);
+  const [url, setUrl] = useState('');
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    if (backend instanceof TauriBackend)
+      backend
+        .engineInfo()
+        .then((i) => {
+          setInfo(i);
+          if (i.mode === 'remote') setUrl(i.url);
+        })
+        .catch(setError);
+  }, [backend]);
+  const apply = async (remote: boolean) => {
+    if (!(backend instanceof TauriBackend)) return;
+    try {
+      await backend.setEngine(remote ? { baseUrl: url.trim(), token: token.trim() } : null);
+      sessionStore.getState().setBackend(new TauriBackend());
+      props.onDone();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void apply(true);
+      }}
+    >
+      <p>
+        {t('engine.desktop')}: {t(`engine.status.${props.health}`)} {info ? <code>{info.mode === 'bundled' ? t('engine.bundled') : info.url}</code> : null}
+      </p>
+      <Field label={t('engine.url')} hint={t('engine.remoteHint')}>
+        <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} data-testid="engine-url" required />
+      </Field>
+      <Field label={t('engine.token')}>
+        <input type="password" value={token} onChange={(e) => setToken(e.target.value)} data-testid="engine-token" autoComplete="off" />
+      </Field>
+      <ErrorBanner error={error} />
+      <div className="modal-actions">
+        <button type="submit" className="primary">
+          {t('engine.save')}
+        </button>
+        {info?.mode === 'remote' ? (
+          <button type="button" onClick={() => void apply(false)}>
+            {t('engine.useBundled')}
+          </button>
+        ) : null}
+        <button type="button" onClick={props.onDone}>
+          {t('engine.cancel')}
+        </button>
+      </div>
+    </form>
   );
 }
 
