@@ -51,6 +51,9 @@ export interface JourneyCanvasProps {
   onNodeClick?: (id: string) => void;
   fitRequest?: number;
   focus?: { node: string; seq: number } | null;
+  /** Where this journey's view was left, restored when the journey is shown again. */
+  viewport?: { x: number; y: number; zoom: number };
+  onViewportChange?: (v: { x: number; y: number; zoom: number }) => void;
   testId?: string;
 }
 
@@ -310,7 +313,7 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
   const wantFit = useRef<number | undefined>(undefined);
   useEffect(() => {
     wantFit.current = props.fitRequest ?? 0;
-  }, [props.fitRequest, journey.id]);
+  }, [props.fitRequest]);
   useEffect(() => {
     if (wantFit.current === undefined) return;
     if (nodes.length > 0 && measuredCount === 0) return;
@@ -329,6 +332,11 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
     // Only when a new focus is asked for.
   }, [props.focus?.seq]);
 
+  useEffect(() => {
+    if (props.viewport) void rf.setViewport(props.viewport);
+    // Only when another journey is shown.
+  }, [journey.id]);
+
   const empty = nodesOf(journey).length === 0;
 
   return (
@@ -342,6 +350,7 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
         onConnect={onConnect}
         onDelete={onDelete}
         onNodeDragStart={onNodeDragStart}
+        onMoveEnd={props.onViewportChange ? (_e, v) => props.onViewportChange?.(v) : undefined}
         onNodeClick={props.onNodeClick ? (_e, n) => props.onNodeClick?.(docId(n.id)) : undefined}
         isValidConnection={isValidConnection}
         nodesDraggable={!!editor}

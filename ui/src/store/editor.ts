@@ -253,7 +253,11 @@ export function createEditorStore(): StoreApi<EditorState> {
 
       setActive(j) {
         const s = get();
-        set({ active: clampActive(s.doc, j), selection: { nodes: [], edges: [] }, fitRequest: s.fitRequest + 1 });
+        const active = clampActive(s.doc, j);
+        const id = cmd.journeysOf(s.doc)[active]?.id;
+        // A journey seen before comes back where it was left; a new one is fitted.
+        const seen = id !== undefined && s.viewports[id] !== undefined;
+        set({ active, selection: { nodes: [], edges: [] }, ...(seen ? {} : { fitRequest: s.fitRequest + 1 }) });
       },
 
       setPanel(panel) {

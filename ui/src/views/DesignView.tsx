@@ -102,6 +102,7 @@ function EditorCanvas() {
   const selection = useEditor((s) => s.selection);
   const fitRequest = useEditor((s) => s.fitRequest);
   const focus = useEditor((s) => s.focusRequest);
+  const viewports = useEditor((s) => s.viewports);
   const diagnostics = useSession((s) => s.diagnostics);
   const validatedDoc = useSession((s) => s.validatedDoc);
   const journey = journeysOf(doc)[active];
@@ -143,6 +144,8 @@ function EditorCanvas() {
       editor={editor}
       fitRequest={fitRequest}
       focus={focus}
+      viewport={viewports[journey.id]}
+      onViewportChange={(v) => editorStore.getState().setViewport(journey.id, v)}
       testId="design-canvas"
     />
   );

@@ -108,7 +108,7 @@ function Monitor({ backend }: { backend: Backend }) {
         <div className="monitor-canvas">
           {journey ? (
             <ReactFlowProvider>
-              <JourneyCanvas journey={journey} offers={workspace ? offersOf(workspace) : []} overlays={overlays} fitRequest={selected.length} testId="monitor-canvas" />
+              <JourneyCanvas journey={journey} offers={workspace ? offersOf(workspace) : []} overlays={overlays} fitRequest={live.findIndex((l) => l.id === selected)} testId="monitor-canvas" />
             </ReactFlowProvider>
           ) : null}
         </div>
