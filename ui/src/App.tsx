@@ -34,6 +34,7 @@ function FileMenu() {
   const input = useRef<HTMLInputElement>(null);
   const doc = useEditor((s) => s.doc);
   const savedText = useEditor((s) => s.savedText);
+  const fileName = useEditor((s) => s.fileName);
   const dirty = useMemo(() => isDirty(editorStore.getState()), [doc, savedText]);
 
   const guard = () => !isDirty(editorStore.getState()) || window.confirm(t('app.file.confirmReplace'));
@@ -104,7 +105,7 @@ function FileMenu() {
         {t('app.file.export')}
       </button>
       <span className="file-name" title={dirty ? t('app.file.dirty') : undefined}>
-        {useEditor((s) => s.fileName)}
+        {fileName}
         {dirty ? ' •' : ''}
       </span>
       {error ? (

@@ -34,7 +34,10 @@ export interface CanvasOverlays {
 }
 
 export interface CanvasEditor {
+  /** The selection to draw. */
   selection: { nodes: string[]; edges: number[] };
+  /** The selection now (node and edge changes of one click arrive in two calls). */
+  currentSelection(): { nodes: string[]; edges: number[] };
   select(sel: { nodes: string[]; edges: number[] }): void;
   checkpoint(): void;
   moveNodes(moves: Record<string, { x: number; y: number }>, record: boolean): void;
@@ -234,14 +237,14 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
           moves[docId(c.id)] = c.position;
           hasMoves = true;
         } else if (c.type === 'select' && editor) {
-          selection ??= new Set(editor.selection.nodes);
+          selection ??= new Set(editor.currentSelection().nodes);
           if (c.selected) selection.add(docId(c.id));
           else selection.delete(docId(c.id));
         }
       }
       if (hasDims) setSizes((s) => ({ ...s, ...dims }));
       if (hasMoves && editor) editor.moveNodes(moves, false);
-      if (selection && editor) editor.select({ nodes: [...selection], edges: editor.selection.edges });
+      if (selection && editor) editor.select({ nodes: [...selection], edges: editor.currentSelection().edges });
     },
     [editor],
   );
@@ -252,13 +255,13 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
       let selection: Set<number> | null = null;
       for (const c of changes) {
         if (c.type === 'select' && c.id.startsWith('e')) {
-          selection ??= new Set(editor.selection.edges);
+          selection ??= new Set(editor.currentSelection().edges);
           const i = Number(c.id.slice(1));
           if (c.selected) selection.add(i);
           else selection.delete(i);
         }
       }
-      if (selection) editor.select({ nodes: editor.selection.nodes, edges: [...selection].sort((a, b) => a - b) });
+      if (selection) editor.select({ nodes: editor.currentSelection().nodes, edges: [...selection].sort((a, b) => a - b) });
     },
     [editor],
   );

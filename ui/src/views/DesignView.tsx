@@ -120,6 +120,7 @@ function EditorCanvas() {
     const s = editorStore.getState();
     return {
       selection,
+      currentSelection: () => editorStore.getState().selection,
       select: s.select,
       checkpoint: s.checkpoint,
       moveNodes: s.moveNodes,
