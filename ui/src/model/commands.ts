@@ -69,6 +69,53 @@ export function updateNode(
 
 const round = (v: number) => Math.round(v);
 
+/**
+ * The order the CLI writes keys in (journey.md's order); a key the editor adds goes where the
+ * CLI would put it, so a document edited here and one written by the CLI stay byte-identical.
+ */
+export const KEY_ORDER = {
+  workspace: ['schema', 'offers', 'policy', 'journeys'],
+  journey: ['schema', 'id', 'name', 'campaign', 'priority', 'mutex_group', 'entry', 'exit', 'nodes', 'edges'],
+  node: ['id', 'type', 'params', 'label', 'position'],
+  offer: ['id', 'kind', 'face_value', 'min_spend', 'stock', 'per_user_limit', 'valid_for'],
+  policy: ['tz', 'freq_caps', 'quiet_hours', 'conversion', 'attribution'],
+  campaign: ['id', 'budget', 'starts_at', 'ends_at', 'hourly_quota'],
+  params: {
+    'trigger.event': ['event', 'where'],
+    'trigger.schedule': ['cron', 'audience'],
+    'trigger.pattern': ['event', 'count', 'within', 'where', 'unless'],
+    'split.random': ['branches', 'salt'],
+    'split.experiment': ['experiment', 'variants', 'holdout_percent'],
+    'wait.event': ['event', 'where', 'timeout'],
+    'action.touch': ['channels', 'template', 'content'],
+    'action.points': ['amount', 'reason'],
+  } as Record<string, string[]>,
+};
+
+/**
+ * Set `key` (or remove it with `undefined`) in a copy of `obj`. An existing key keeps its place;
+ * a new one goes before the first present key that `order` puts after it, else at the end.
+ */
+export function setKey<T extends Record<string, unknown>>(obj: T, key: string, value: unknown, order: string[] = []): T {
+  if (value === undefined) {
+    if (!(key in obj)) return obj;
+    const next = { ...obj };
+    delete next[key];
+    return next;
+  }
+  if (key in obj) return { ...obj, [key]: value };
+  const rank = order.indexOf(key);
+  const keys = Object.keys(obj);
+  const before = rank < 0 ? -1 : keys.findIndex((k) => order.indexOf(k) > rank);
+  if (before < 0) return { ...obj, [key]: value };
+  const out: Record<string, unknown> = {};
+  keys.forEach((k, i) => {
+    if (i === before) out[key] = value;
+    out[k] = obj[k];
+  });
+  return out as T;
+}
+
 export function addNode(
   doc: Workspace,
   j: number,
@@ -142,11 +189,14 @@ export function setParams(doc: Workspace, j: number, nodeId: string, params: Rec
 
 /** Set (or with `undefined`, remove) a top-level field of a node such as `label`. */
 export function setNodeField(doc: Workspace, j: number, nodeId: string, key: string, value: unknown): Workspace {
+  return updateNode(doc, j, nodeId, (n) => setKey(n, key, value, KEY_ORDER.node));
+}
+
+/** Set (or remove) one param of a node, in the CLI's key order for its type. */
+export function setParam(doc: Workspace, j: number, nodeId: string, key: string, value: unknown): Workspace {
   return updateNode(doc, j, nodeId, (n) => {
-    const next: JourneyNode = { ...n };
-    if (value === undefined) delete next[key];
-    else next[key] = value;
-    return next;
+    const params = typeof n.params === 'object' && n.params !== null && !Array.isArray(n.params) ? n.params : {};
+    return { ...n, params: setKey(params, key, value, KEY_ORDER.params[n.type]) };
   });
 }
 
@@ -283,17 +333,9 @@ export function removeJourney(doc: Workspace, j: number): Workspace {
 }
 
 export function setJourneyField(doc: Workspace, j: number, key: string, value: unknown): Workspace {
-  return updateJourney(doc, j, (jr) => {
-    const next: Journey = { ...jr };
-    if (value === undefined) delete next[key];
-    else next[key] = value;
-    return next;
-  });
+  return updateJourney(doc, j, (jr) => setKey(jr, key, value, KEY_ORDER.journey));
 }
 
 export function setDocField(doc: Workspace, key: string, value: unknown): Workspace {
-  const next: Workspace = { ...doc };
-  if (value === undefined) delete next[key];
-  else next[key] = value;
-  return next;
+  return setKey(doc, key, value, KEY_ORDER.workspace);
 }

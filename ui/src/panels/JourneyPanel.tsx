@@ -19,9 +19,7 @@ function useJourneyEdit() {
       (d) => {
         const j = cmd.journeysOf(d)[active];
         const old = j && isObject(j[key]) ? (j[key] as Record<string, unknown>) : {};
-        const next: Record<string, unknown> = { ...old };
-        if (value === undefined) delete next[sub];
-        else next[sub] = value;
+        const next = cmd.setKey(old, sub, value, key === 'campaign' ? cmd.KEY_ORDER.campaign : []);
         return cmd.setJourneyField(d, active, key, next);
       },
       coalesce ? { coalesce: `${active}/journey/${key}/${sub}` } : undefined,

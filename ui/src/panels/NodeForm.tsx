@@ -50,16 +50,7 @@ export function NodeForm(props: { node: JourneyNode; journey: number; doc: Works
     audienceFields,
     events,
     setParam(key, value) {
-      editorStore.getState().apply(
-        (d) => {
-          const cur = cmd.nodesOf(cmd.journeysOf(d)[j]).find((n) => n.id === node.id);
-          const p: Record<string, unknown> = { ...(cur && isObject(cur.params) ? cur.params : {}) };
-          if (value === undefined) delete p[key];
-          else p[key] = value;
-          return cmd.setParams(d, j, node.id, p);
-        },
-        { coalesce: `${j}/${node.id}/params/${key}` },
-      );
+      editorStore.getState().apply((d) => cmd.setParam(d, j, node.id, key, value), { coalesce: `${j}/${node.id}/params/${key}` });
     },
     setParamsPorts(p, renames, coalesce) {
       editorStore.getState().apply((d) => cmd.setParamsWithPorts(d, j, node.id, p, renames), coalesce ? { coalesce: `${j}/${node.id}/${coalesce}` } : undefined);

@@ -19,10 +19,7 @@ function setOfferField(i: number, key: string, value: unknown) {
     (offers) =>
       offers.map((o, k) => {
         if (k !== i) return o;
-        const next: Offer = { ...o };
-        if (value === undefined) delete next[key];
-        else next[key] = value;
-        return next;
+        return cmd.setKey(o, key, value, cmd.KEY_ORDER.offer);
       }),
     `${i}/${key}`,
   );

@@ -19,10 +19,7 @@ function setPolicy(f: (p: Policy) => Policy, coalesce?: string) {
 }
 
 function setKey(p: Record<string, unknown>, key: string, value: unknown) {
-  const next = { ...p };
-  if (value === undefined) delete next[key];
-  else next[key] = value;
-  return next;
+  return cmd.setKey(p, key, value, cmd.KEY_ORDER.policy);
 }
 
 export function PolicyPanel() {

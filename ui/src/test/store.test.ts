@@ -272,3 +272,22 @@ describe('journeys and layout', () => {
     expect(s().doc).toBe(before);
   });
 });
+
+describe('key order of added fields', () => {
+  it('puts a new key where the CLI writes it', async () => {
+    const { setKey, KEY_ORDER } = await import('../model/commands');
+    expect(Object.keys(setKey({ id: 'n', type: 't', params: {}, position: { x: 0, y: 0 } }, 'label', 'L', KEY_ORDER.node))).toEqual(['id', 'type', 'params', 'label', 'position']);
+    expect(Object.keys(setKey({ event: 'e', unless: 'u' }, 'where', {}, KEY_ORDER.params['trigger.pattern']))).toEqual(['event', 'where', 'unless']);
+    expect(Object.keys(setKey({ a: 1, x_extra: 2 }, 'b', 3, ['a', 'b']))).toEqual(['a', 'x_extra', 'b']);
+    expect(setKey({ a: 1 }, 'a', undefined)).toEqual({});
+    const same = { a: 1 };
+    expect(setKey(same, 'zz', undefined)).toBe(same);
+  });
+
+  it('labels a new node before its position, as the samples are written', async () => {
+    const { setNodeField } = await import('../model/commands');
+    const id = s().addNode('exit', { x: 0, y: 0 });
+    s().apply((d) => setNodeField(d, 0, id, 'label', '结束'));
+    expect(Object.keys(journey().nodes[0]!)).toEqual(['id', 'type', 'params', 'label', 'position']);
+  });
+});
