@@ -5,14 +5,26 @@ import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { BackendError } from '../backend';
 
-export function Field(props: { label: ReactNode; children: ReactNode; hint?: ReactNode; error?: ReactNode; inline?: boolean }) {
-  return (
-    <label className={props.inline ? 'field field-inline' : 'field'}>
+/**
+ * A labelled control. `group` is for composite editors (condition builder, lists): a <label>
+ * would send every click inside it to the first input.
+ */
+export function Field(props: { label: ReactNode; children: ReactNode; hint?: ReactNode; error?: ReactNode; inline?: boolean; group?: boolean }) {
+  const className = props.inline ? 'field field-inline' : 'field';
+  const body = (
+    <>
       <span className="field-label">{props.label}</span>
       {props.children}
       {props.hint ? <span className="field-hint">{props.hint}</span> : null}
       {props.error ? <span className="field-error">{props.error}</span> : null}
-    </label>
+    </>
+  );
+  return props.group ? (
+    <div className={className} role="group">
+      {body}
+    </div>
+  ) : (
+    <label className={className}>{body}</label>
   );
 }
 

@@ -138,7 +138,7 @@ function OptionalCondition(props: { label: string; value: unknown; onChange: (v:
   const { t } = useTranslation();
   if (props.value === undefined) {
     return (
-      <Field label={props.label}>
+      <Field label={props.label} group>
         <button type="button" onClick={() => props.onChange({ operator: 'AND', children: [{ field: props.fields[0]?.path ?? 'event.amount', operator: 'eq', value: '' }] })} data-testid="add-where">
           + {t('props.addWhere')}
         </button>
@@ -146,7 +146,7 @@ function OptionalCondition(props: { label: string; value: unknown; onChange: (v:
     );
   }
   return (
-    <Field label={props.label}>
+    <Field label={props.label} group>
       <ConditionBuilder value={props.value} onChange={props.onChange} fields={props.fields} />
       <button type="button" className="link" onClick={() => props.onChange(undefined)}>
         {t('props.removeWhere')}
@@ -173,7 +173,7 @@ function TypeForm({ ctx }: { ctx: FormCtx }) {
     case 'trigger.schedule':
       return (
         <>
-          <Field label={t('props.cron')}>
+          <Field label={t('props.cron')} group>
             <TextInput value={str(p.cron)} onChange={(v) => ctx.setParam('cron', v)} testId="param-cron" />
             <select value="" onChange={(e) => e.target.value && ctx.setParam('cron', e.target.value)} aria-label={t('props.cronPresets')}>
               <option value="">{t('props.cronPresets')}…</option>
@@ -184,7 +184,7 @@ function TypeForm({ ctx }: { ctx: FormCtx }) {
               ))}
             </select>
           </Field>
-          <Field label={t('props.audience')}>
+          <Field label={t('props.audience')} group>
             <ConditionBuilder value={p.audience} onChange={(v) => ctx.setParam('audience', v)} fields={ctx.audienceFields} />
           </Field>
         </>
@@ -209,7 +209,7 @@ function TypeForm({ ctx }: { ctx: FormCtx }) {
       );
     case 'condition':
       return (
-        <Field label={t('props.when')}>
+        <Field label={t('props.when')} group>
           <ConditionBuilder value={p.when} onChange={(v) => ctx.setParam('when', v)} fields={ctx.fields} />
         </Field>
       );
@@ -271,7 +271,7 @@ function TypeForm({ ctx }: { ctx: FormCtx }) {
       );
     case 'action.update':
       return (
-        <Field label={t('props.set')}>
+        <Field label={t('props.set')} group>
           <KeyValueEditor value={isObject(p.set) ? p.set : {}} onChange={(v) => ctx.setParam('set', v)} />
         </Field>
       );
@@ -279,7 +279,7 @@ function TypeForm({ ctx }: { ctx: FormCtx }) {
       return <p className="field-hint">{t('props.exitNode')}</p>;
     default:
       return (
-        <Field label={t('props.params')} hint={t('props.unknownType')}>
+        <Field label={t('props.params')} hint={t('props.unknownType')} group>
           <JsonEditor
             value={ctx.node.params}
             rows={8}
@@ -337,7 +337,7 @@ function SwitchForm({ ctx }: { ctx: FormCtx }) {
   const setCases = (next: unknown[], renames?: Record<string, string>, coalesce?: string) => ctx.setParamsPorts({ ...ctx.params, cases: next }, renames, coalesce);
   const ports = cases.filter(isObject).map((c) => str(c.port));
   return (
-    <Field label={t('props.cases')}>
+    <Field label={t('props.cases')} group>
       {cases.map((c, i) => {
         if (!isObject(c)) return <JsonEditor key={i} value={c} onChange={(v) => setCases(cases.map((x, k) => (k === i ? v : x)))} />;
         const port = str(c.port);
@@ -373,7 +373,7 @@ function BranchesForm({ ctx, paramKey, label }: { ctx: FormCtx; paramKey: 'branc
   const sum = branches.reduce((a, b) => a + (num(b.percent) ?? 0), 0);
   const set = (next: unknown[], renames?: Record<string, string>, coalesce?: string) => ctx.setParamsPorts({ ...ctx.params, [paramKey]: next }, renames, coalesce);
   return (
-    <Field label={label} error={Math.abs(sum - 100) > 1e-9 ? t('props.sumBad', { sum }) : undefined} hint={t('props.sum', { sum })}>
+    <Field label={label} error={Math.abs(sum - 100) > 1e-9 ? t('props.sumBad', { sum }) : undefined} hint={t('props.sum', { sum })} group>
       {raw.map((b, i) => {
         if (!isObject(b)) return <JsonEditor key={i} value={b} onChange={(v) => set(raw.map((x, k) => (k === i ? v : x)))} />;
         const br = b as Branch;
@@ -431,7 +431,7 @@ function TouchForm({ ctx }: { ctx: FormCtx }) {
   const content = p.content;
   return (
     <>
-      <Field label={t('props.channels')}>
+      <Field label={t('props.channels')} group>
         {channels.map((c, i) => (
           <ListRow
             key={`${c}${i}`}
@@ -455,7 +455,7 @@ function TouchForm({ ctx }: { ctx: FormCtx }) {
       <Field label={t('props.template')}>
         <TextInput value={str(p.template)} list={templates} onChange={(v) => ctx.setParam('template', v)} testId="param-template" />
       </Field>
-      <Field label={t('props.content')}>
+      <Field label={t('props.content')} group>
         {content === undefined || isObject(content) ? (
           <KeyValueEditor value={isObject(content) ? content : {}} onChange={(v) => ctx.setParam('content', Object.keys(v).length ? v : undefined)} />
         ) : (
