@@ -410,6 +410,17 @@ export const en = {
     user: 'Filter by user',
     version: 'v{{version}} · {{rollout}}% · {{mode}}',
   },
+  reasons: {
+    budget: 'budget',
+    stock: 'stock',
+    per_user_limit: 'per-user limit',
+    hourly_quota: 'hourly quota',
+    campaign_inactive: 'campaign inactive',
+    freq_cap: 'frequency cap',
+    quiet_hours: 'quiet hours',
+    no_channel: 'no channel',
+    deferred: 'deferred (quiet hours)',
+  },
   log: {
     seq: '#',
     ts: 'Time',

@@ -411,6 +411,17 @@ export const zh: Messages = {
     user: '按用户筛选',
     version: 'v{{version}} · {{rollout}}% · {{mode}}',
   },
+  reasons: {
+    budget: '预算不足',
+    stock: '库存不足',
+    per_user_limit: '超出每人限领',
+    hourly_quota: '超出每小时配额',
+    campaign_inactive: '活动未生效',
+    freq_cap: '频次上限',
+    quiet_hours: '免打扰时段',
+    no_channel: '无可用渠道',
+    deferred: '延后（免打扰）',
+  },
   log: {
     seq: '#',
     ts: '时间',

@@ -71,14 +71,14 @@ export function burnOption(report: Report, t: (k: string, o?: Record<string, unk
   } as Option;
 }
 
-export function barOption(data: Record<string, number>, color?: string): Option | null {
+export function barOption(data: Record<string, number>, color?: string, label: (k: string) => string = (k) => k): Option | null {
   const entries = Object.entries(data).filter(([, v]) => v > 0);
   if (entries.length === 0) return null;
   return {
     tooltip: {},
     grid: { left: 90, right: 20, top: 10, bottom: 20 },
     xAxis: { type: 'value' },
-    yAxis: { type: 'category', data: entries.map(([k]) => k) },
+    yAxis: { type: 'category', data: entries.map(([k]) => label(k)) },
     series: [{ type: 'bar', data: entries.map(([, v]) => v), ...(color ? { itemStyle: { color } } : {}) }],
   } as Option;
 }
@@ -95,7 +95,7 @@ export function offersOption(report: Report, t: (k: string) => string): Option |
     yAxis: { type: 'category', data: offers.map(([id]) => id) },
     series: [
       { name: t('sim.charts.issued'), type: 'bar', stack: 'o', data: offers.map(([, o]) => o.issued), itemStyle: { color: '#2f7d4f' } },
-      ...reasons.map((r) => ({ name: r, type: 'bar', stack: 'o', data: offers.map(([, o]) => o.rejected?.[r] ?? 0) })),
+      ...reasons.map((r) => ({ name: t(`reasons.${r}`) === `reasons.${r}` ? r : t(`reasons.${r}`), type: 'bar', stack: 'o', data: offers.map(([, o]) => o.rejected?.[r] ?? 0) })),
     ],
   } as Option;
 }
@@ -120,7 +120,8 @@ export function ReportCharts({ report }: { report: Report }) {
   const { t } = useTranslation();
   const burn = burnOption(report, t);
   const sent = barOption(report.touches?.sent ?? {}, '#3d63b8');
-  const suppressed = barOption({ ...(report.touches?.suppressed ?? {}), ...(report.touches?.deferred ? { deferred: report.touches.deferred } : {}) }, '#d98c00');
+  const reason = (k: string) => t(`reasons.${k}`, { defaultValue: k });
+  const suppressed = barOption({ ...(report.touches?.suppressed ?? {}), ...(report.touches?.deferred ? { deferred: report.touches.deferred } : {}) }, '#d98c00', reason);
   const offers = offersOption(report, t);
   const conversion = conversionOption(report, t);
   const exhausted = Object.entries(report.campaigns ?? {}).filter(([, c]) => c.exhausted_at);
