@@ -2,6 +2,8 @@
 
 import { useMemo, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { TauriBackend } from './backend';
+import { errorText } from './common/ui';
 import { ImportError } from './model/json';
 import { TEMPLATES } from './model/samples';
 import { editorStore, isDirty, useEditor } from './store/editor';
@@ -95,11 +97,18 @@ function FileMenu() {
       <button
         type="button"
         data-testid="export"
-        onClick={() => {
+        onClick={async () => {
           const s = editorStore.getState();
           const text = s.exportText();
-          download(text, s.fileName);
-          s.markSaved(text);
+          const backend = sessionStore.getState().backend;
+          try {
+            if (backend instanceof TauriBackend) {
+              if ((await backend.saveFile(s.fileName, text)) === null) return;
+            } else download(text, s.fileName);
+            s.markSaved(text);
+          } catch (e) {
+            setError(errorText(t, e));
+          }
         }}
       >
         {t('app.file.export')}

@@ -385,6 +385,11 @@ export class TauriBackend implements Backend {
     return this.call('engine_info', {});
   }
 
+  /** Save a file through the shell's save dialog (a webview does not download blobs). Answers the path, or null when cancelled. */
+  saveFile(name: string, text: string): Promise<string | null> {
+    return this.call('save_file', { name, text });
+  }
+
   /** Point the shell at a remote service (`url` and `token`), or back at the bundled one (`null`). */
   async setEngine(remote: HttpConfig | null): Promise<void> {
     await this.call('set_engine', remote ? { url: remote.baseUrl, token: remote.token } : { url: null, token: null });
