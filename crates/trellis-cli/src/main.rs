@@ -62,11 +62,57 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Run the engine service (runtime.md): HTTP on --listen, state in --db.
+    Serve {
+        /// sqlite://FILE (default sqlite://trellis.db, WAL) or postgres://…
+        #[arg(long, default_value = "sqlite://trellis.db")]
+        db: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// `wall` (default): inputs apply when processed and timers fire as time passes;
+        /// `event`: the clock follows event timestamps, as in the simulator (for replays and tests).
+        #[arg(long, value_enum, default_value_t = Clock::Wall)]
+        clock: Clock,
+        /// A delivery provider: CHANNEL=URL (webhook, push, sms, email), repeatable.
+        #[arg(long = "provider")]
+        providers: Vec<String>,
+        /// Consume events from RabbitMQ as well (not built yet: see the issue notes).
+        #[arg(long)]
+        amqp: Option<String>,
+    },
+    /// Service tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Rule sets of the condition DSL.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token with a role; prints it alone on a line.
+    Create {
+        #[arg(long, default_value = "sqlite://trellis.db")]
+        db: String,
+        /// operator, approver, ingest or admin.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: String,
+        /// Expire after this many hours.
+        #[arg(long)]
+        ttl_hours: Option<i64>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Clock {
+    Wall,
+    Event,
 }
 
 #[derive(Subcommand)]
@@ -124,6 +170,22 @@ fn main() -> ExitCode {
             log.as_deref(),
             report.as_deref(),
         ),
+        Command::Serve {
+            db,
+            listen,
+            clock,
+            providers,
+            amqp,
+        } => serve(db, listen, clock, providers, amqp),
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    db,
+                    role,
+                    name,
+                    ttl_hours,
+                },
+        } => token_create(&db, &role, &name, ttl_hours),
         Command::Rules {
             command: RulesCommand::Eval { rules, facts, out },
         } => rules_eval(&rules, &facts, out.as_deref()),
@@ -415,5 +477,58 @@ fn sample(
         out.display(),
         t.elapsed().as_secs_f64()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn serve(
+    db: String,
+    listen: String,
+    clock: Clock,
+    providers: Vec<String>,
+    amqp: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    if amqp.is_some() {
+        anyhow::bail!("--amqp is not built yet; send events to POST /v1/events");
+    }
+    let mut ps = Vec::new();
+    for p in providers {
+        let Some((c, u)) = p.split_once('=') else {
+            anyhow::bail!("--provider {p:?}: write CHANNEL=URL");
+        };
+        ps.push((c.to_owned(), u.to_owned()));
+    }
+    runtime()?.block_on(trellis_server::serve(trellis_server::ServeOptions {
+        db,
+        listen,
+        clock: match clock {
+            Clock::Wall => trellis_api::ClockMode::Wall,
+            Clock::Event => trellis_api::ClockMode::Event,
+        },
+        providers: ps,
+        announce: true,
+    }))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn token_create(
+    db: &str,
+    role: &str,
+    name: &str,
+    ttl_hours: Option<i64>,
+) -> anyhow::Result<ExitCode> {
+    let token = runtime()?
+        .block_on(async {
+            let svc = trellis_api::Service::open(db, trellis_api::ClockMode::Wall).await?;
+            svc.create_token(role, name, ttl_hours.map(chrono::Duration::hours))
+                .await
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{token}");
     Ok(ExitCode::SUCCESS)
 }

@@ -287,7 +287,7 @@ pub struct Message<'a> {
 
 /// Where touches go. The simulator records them (nothing is delivered); the service delivers
 /// them. A delivery that fails makes the engine fall back to the touch's next channel.
-pub trait Channels {
+pub trait Channels: Send {
     fn send(&mut self, msg: &Message<'_>) -> Result<(), String>;
 }
 
@@ -687,6 +687,24 @@ impl Engine {
         } else {
             Gate::Elsewhere
         }
+    }
+
+    /// When the next timer or schedule tick falls due (the service ticks the clock then).
+    pub fn next_due(&self) -> Option<Time> {
+        let t = self.timers.peek().map(|Reverse((due, _, _))| *due);
+        let s = self.schedules.iter().filter_map(|s| s.next).min();
+        match (t, s) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The report so far, with campaign money and totals brought up to date.
+    pub fn report_now(&mut self) -> Report {
+        self.sync_campaigns();
+        let mut r = self.report.clone();
+        r.finish();
+        r
     }
 
     /// The engine's clock: the time of the last input (None before the first).

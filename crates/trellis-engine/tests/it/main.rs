@@ -4,12 +4,13 @@ use serde_json::{json, Value};
 use trellis_engine::{parse_event, parse_profile, Channels, Engine, Message, Options};
 
 /// Push is down: every push delivery fails. Attempts are shared with the test.
-struct PushDown(std::rc::Rc<std::cell::RefCell<Vec<String>>>);
+struct PushDown(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
 impl Channels for PushDown {
     fn send(&mut self, msg: &Message<'_>) -> Result<(), String> {
         self.0
-            .borrow_mut()
+            .lock()
+            .unwrap()
             .push(format!("{}:{}", msg.user_id, msg.channel.as_str()));
         if msg.channel.as_str() == "push" {
             Err("provider timeout".into())
@@ -27,7 +28,7 @@ fn a_failed_delivery_falls_back_to_the_next_channel() {
         "edges": [{"from": "t", "port": "out", "to": "m"}]}]}))
     .unwrap();
     let mut engine = Engine::new(ws, Options::default());
-    let attempts = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let attempts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     engine.set_channels(Box::new(PushDown(attempts.clone())));
     engine.add_profile(
         parse_profile(&json!({"user_id": "a", "contact": {"push": "tok", "phone": "1"}})).unwrap(),
@@ -49,7 +50,7 @@ fn a_failed_delivery_falls_back_to_the_next_channel() {
     // b has no phone and no email: after push fails nothing is left.
     assert_eq!(touches[1]["kind"], "touch.suppressed");
     assert_eq!(touches[1]["reason"], "no_channel");
-    assert_eq!(*attempts.borrow(), ["a:push", "a:sms", "b:push"]);
+    assert_eq!(*attempts.lock().unwrap(), ["a:push", "a:sms", "b:push"]);
     assert_eq!(engine.report.touches.failed.get("push"), Some(&2));
 }
 

@@ -1,0 +1,111 @@
+//! The one error shape at the boundary (`runtime.md`): `{ "error": { "code", "message", "path" } }`.
+//! Codes form a closed set the UI matches on; internal causes are logged, not shown.
+
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    BadRequest,
+    Schema,
+    Validation,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    SelfApproval,
+    NotApproved,
+    NoPrevious,
+    TooLarge,
+    Unavailable,
+    Internal,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadRequest => "E_BAD_REQUEST",
+            Code::Schema => "E_SCHEMA",
+            Code::Validation => "E_VALIDATION",
+            Code::Unauthorized => "E_UNAUTHORIZED",
+            Code::Forbidden => "E_FORBIDDEN",
+            Code::NotFound => "E_NOT_FOUND",
+            Code::Conflict => "E_CONFLICT",
+            Code::SelfApproval => "E_SELF_APPROVAL",
+            Code::NotApproved => "E_NOT_APPROVED",
+            Code::NoPrevious => "E_NO_PREVIOUS",
+            Code::TooLarge => "E_TOO_LARGE",
+            Code::Unavailable => "E_UNAVAILABLE",
+            Code::Internal => "E_INTERNAL",
+        }
+    }
+
+    /// The HTTP status a transport should answer with.
+    pub fn status(self) -> u16 {
+        match self {
+            Code::BadRequest | Code::Schema => 400,
+            Code::Unauthorized => 401,
+            Code::Forbidden | Code::SelfApproval => 403,
+            Code::NotFound => 404,
+            Code::Conflict | Code::NotApproved | Code::NoPrevious => 409,
+            Code::TooLarge => 413,
+            Code::Validation => 422,
+            Code::Unavailable => 503,
+            Code::Internal => 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub code: Code,
+    pub message: String,
+    /// A JSON pointer (or parameter name) saying where the input is wrong.
+    pub path: String,
+    /// Diagnostics travelling with a refused workspace.
+    pub diagnostics: Option<Value>,
+}
+
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+impl ApiError {
+    pub fn new(code: Code, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            message: message.into(),
+            path: String::new(),
+            diagnostics: None,
+        }
+    }
+
+    pub fn at(mut self, path: impl Into<String>) -> ApiError {
+        self.path = path.into();
+        self
+    }
+
+    pub fn body(&self) -> Value {
+        let mut v = json!({ "error": { "code": self.code.as_str(), "message": self.message, "path": self.path } });
+        if let Some(d) = &self.diagnostics {
+            v["diagnostics"] = d.clone();
+        }
+        v
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)?;
+        if !self.path.is_empty() {
+            write!(f, " (at {})", self.path)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<trellis_store::Error> for ApiError {
+    fn from(e: trellis_store::Error) -> ApiError {
+        eprintln!("trellis: store error: {e}");
+        ApiError::new(Code::Internal, "the store failed; see the service log")
+    }
+}

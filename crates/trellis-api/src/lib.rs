@@ -1,0 +1,930 @@
+//! The operations of the engine service, transport-agnostic: the HTTP server, the CLI and the
+//! desktop shell call these, so no operation is written twice. Every error is an [`ApiError`].
+
+pub mod error;
+pub mod metrics;
+pub mod runtime;
+
+pub use error::{ApiError, Code, Result};
+pub use runtime::{ClockMode, Runtime};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Mutex, Notify};
+use trellis_engine::ts_string;
+use trellis_store::{NewInput, Store};
+
+pub fn now_utc() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// The largest batch of events one request may carry.
+pub const MAX_BATCH: usize = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Operator,
+    Approver,
+    Ingest,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "operator" => Role::Operator,
+            "approver" => Role::Approver,
+            "ingest" => Role::Ingest,
+            "admin" => Role::Admin,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Approver => "approver",
+            Role::Ingest => "ingest",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// Who is calling.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub name: String,
+    pub role: Role,
+}
+
+impl Principal {
+    /// Requires `role` (admin may do everything).
+    pub fn require(&self, role: Role) -> Result<()> {
+        if self.role == role || self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                Code::Forbidden,
+                format!(
+                    "this needs the {} role; the token {:?} has {}",
+                    role.as_str(),
+                    self.name,
+                    self.role.as_str()
+                ),
+            ))
+        }
+    }
+}
+
+/// A new random token (hex of 24 bytes from the OS).
+pub fn random_token() -> std::io::Result<String> {
+    use std::io::Read;
+    let mut b = [0u8; 24];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut b)?;
+    Ok(format!(
+        "trl_{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    ))
+}
+
+pub struct Service {
+    pub store: Store,
+    pub holder: String,
+    clock: ClockMode,
+    runtime: Mutex<Option<Runtime>>,
+    leader: std::sync::atomic::AtomicBool,
+    wake: Notify,
+    applied_tx: watch::Sender<i64>,
+    pub metrics: metrics::Metrics,
+    tokens: std::sync::Mutex<std::collections::HashMap<String, (Principal, Option<DateTime<Utc>>)>>,
+    stop: std::sync::atomic::AtomicBool,
+}
+
+fn parse_json(body: &[u8]) -> Result<Value> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(Code::BadRequest, format!("the body is not JSON: {e}")).at(format!(
+            "line {}, column {}",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+fn parse_time(s: &str, path: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            ApiError::new(
+                Code::BadRequest,
+                format!("{s:?} is not an RFC 3339 time: {e}"),
+            )
+            .at(path)
+        })
+}
+
+impl Service {
+    /// Opens the store and starts nothing; call [`Service::run`] to run the engine loop.
+    pub async fn open(db: &str, clock: ClockMode) -> Result<Arc<Service>> {
+        let store = Store::open(db).await.map_err(|e| {
+            ApiError::new(
+                Code::Unavailable,
+                format!("cannot open the database {db}: {e}"),
+            )
+        })?;
+        let holder = format!(
+            "{}-{}",
+            std::process::id(),
+            random_token().unwrap_or_default().get(4..12).unwrap_or("x")
+        );
+        let (applied_tx, _) = watch::channel(0);
+        Ok(Arc::new(Service {
+            store,
+            holder,
+            clock,
+            runtime: Mutex::new(None),
+            leader: false.into(),
+            wake: Notify::new(),
+            applied_tx,
+            metrics: metrics::Metrics::default(),
+            tokens: Default::default(),
+            stop: false.into(),
+        }))
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.leader.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn stop(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    // ---- tokens
+
+    pub async fn create_token(
+        &self,
+        role: &str,
+        name: &str,
+        ttl: Option<chrono::Duration>,
+    ) -> Result<String> {
+        if Role::parse(role).is_none() {
+            return Err(ApiError::new(
+                Code::BadRequest,
+                format!("unknown role {role:?}: operator, approver, ingest or admin"),
+            )
+            .at("role"));
+        }
+        let token = random_token()
+            .map_err(|e| ApiError::new(Code::Internal, format!("no randomness: {e}")))?;
+        let now = now_utc();
+        let expires = ttl.map(|d| ts_string(now + d));
+        self.store
+            .create_token(&token, name, role, &ts_string(now), expires.as_deref())
+            .await?;
+        Ok(token)
+    }
+
+    /// The principal of a bearer token.
+    pub async fn authenticate(&self, header: Option<&str>) -> Result<Principal> {
+        let Some(h) = header else {
+            return Err(ApiError::new(
+                Code::Unauthorized,
+                "missing Authorization: Bearer TOKEN",
+            ));
+        };
+        let Some(token) = h.strip_prefix("Bearer ").map(str::trim) else {
+            return Err(ApiError::new(
+                Code::Unauthorized,
+                "the Authorization header must be Bearer TOKEN",
+            ));
+        };
+        let cached = self.tokens.lock().ok().and_then(|m| m.get(token).cloned());
+        let (p, exp) = match cached {
+            Some(c) => c,
+            None => {
+                let Some(row) = self.store.token(token).await? else {
+                    return Err(ApiError::new(Code::Unauthorized, "unknown token"));
+                };
+                let role = Role::parse(&row.role).ok_or_else(|| {
+                    ApiError::new(Code::Unauthorized, "the token's role is unknown")
+                })?;
+                let exp = row
+                    .expires_at
+                    .as_deref()
+                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                    .map(|t| t.with_timezone(&Utc));
+                let p = Principal {
+                    name: row.name,
+                    role,
+                };
+                if let Ok(mut m) = self.tokens.lock() {
+                    if m.len() > 10_000 {
+                        m.clear();
+                    }
+                    m.insert(token.to_owned(), (p.clone(), exp));
+                }
+                (p, exp)
+            }
+        };
+        if exp.is_some_and(|e| e <= now_utc()) {
+            return Err(ApiError::new(Code::Unauthorized, "the token has expired"));
+        }
+        Ok(p)
+    }
+
+    // ---- validation and releases
+
+    pub fn validate(&self, body: &[u8]) -> Value {
+        let (_, diags) = trellis_graph::validate_bytes(body);
+        json!({ "diagnostics": diags })
+    }
+
+    pub async fn submit_release(&self, who: &Principal, body: &[u8]) -> Result<Value> {
+        who.require(Role::Operator)?;
+        let v = parse_json(body)?;
+        // The workspace itself, or { "workspace": …, "summary": … } with a simulation summary.
+        let (ws_value, summary) = match v.get("workspace") {
+            Some(w) if v.get("schema").is_none() => (w.clone(), v.get("summary").cloned()),
+            _ => (v, None),
+        };
+        let (ws, diags) = trellis_graph::validate_value(&ws_value);
+        let diag_json = serde_json::to_value(&diags).unwrap_or(Value::Null);
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let Some(ws) = ws.filter(|_| errors == 0) else {
+            let first = diags.iter().find(|d| d.is_error());
+            let mut e = ApiError::new(
+                Code::Validation,
+                format!(
+                    "the workspace has {errors} validation error(s); the first: {}",
+                    first.map_or(String::new(), |d| d.message.clone())
+                ),
+            )
+            .at(first.and_then(|d| d.path.clone()).unwrap_or_default());
+            e.diagnostics = Some(diag_json);
+            return Err(e);
+        };
+        let journeys: Vec<&str> = ws.journeys.iter().map(|j| j.id.as_str()).collect();
+        let id = format!("rel_{}", &random_token().unwrap_or_default()[4..20]);
+        let version = self
+            .store
+            .insert_release(
+                &id,
+                &who.name,
+                &ws_value.to_string(),
+                &json!(journeys).to_string(),
+                &diag_json.to_string(),
+                summary.map(|s| s.to_string()).as_deref(),
+                &ts_string(now_utc()),
+            )
+            .await?;
+        Ok(
+            json!({ "release": id, "version": version, "status": "pending_review", "diagnostics": diag_json }),
+        )
+    }
+
+    fn release_json(r: &trellis_store::ReleaseRow, full: bool) -> Value {
+        let mut v = json!({
+            "release": r.id, "version": r.version, "status": r.status, "author": r.author,
+            "created_at": r.created_at,
+            "journeys": serde_json::from_str::<Value>(&r.journeys).unwrap_or(Value::Null),
+        });
+        if full {
+            v["workspace"] = serde_json::from_str(&r.workspace).unwrap_or(Value::Null);
+            v["diagnostics"] = serde_json::from_str(&r.diagnostics).unwrap_or(Value::Null);
+            v["summary"] = r
+                .summary
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or(Value::Null);
+        }
+        v
+    }
+
+    pub async fn release(&self, id: &str) -> Result<Value> {
+        let Some(r) = self.store.release(id).await? else {
+            return Err(ApiError::new(Code::NotFound, format!("no release {id:?}")).at("id"));
+        };
+        let reviews: Vec<Value> = self
+            .store
+            .reviews(id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                json!({
+                    "reviewer": r.reviewer, "decision": r.verdict, "comment": r.comment, "at": r.at,
+                })
+            })
+            .collect();
+        let deployments: Vec<Value> = self.store.deployments().await?.into_iter().filter(|d| d.release_id == id).map(|d| json!({
+            "journey": d.journey, "version": d.version, "rollout_percent": d.rollout_percent, "mode": d.mode,
+            "action": d.action, "by": d.actor, "at": d.at,
+        })).collect();
+        let mut v = Self::release_json(&r, true);
+        v["reviews"] = json!(reviews);
+        v["deployments"] = json!(deployments);
+        v["note"] = json!("Versions are immutable. Users already inside a journey finish on the version they entered; new entrants follow the rollout.");
+        Ok(v)
+    }
+
+    pub async fn releases(&self, status: Option<&str>) -> Result<Value> {
+        let rows = self.store.releases(status).await?;
+        Ok(
+            json!({ "releases": rows.iter().map(|r| Self::release_json(r, false)).collect::<Vec<_>>() }),
+        )
+    }
+
+    pub async fn review(
+        &self,
+        who: &Principal,
+        id: &str,
+        approve: bool,
+        body: &[u8],
+    ) -> Result<Value> {
+        who.require(Role::Approver)?;
+        let v = if body.is_empty() {
+            json!({})
+        } else {
+            parse_json(body)?
+        };
+        let comment = match v.get("comment") {
+            None | Some(Value::Null) => "",
+            Some(Value::String(s)) => s.as_str(),
+            Some(_) => {
+                return Err(
+                    ApiError::new(Code::BadRequest, "comment must be a string").at("/comment")
+                )
+            }
+        };
+        let Some(r) = self.store.release(id).await? else {
+            return Err(ApiError::new(Code::NotFound, format!("no release {id:?}")).at("id"));
+        };
+        if approve && r.author == who.name {
+            return Err(ApiError::new(
+                Code::SelfApproval,
+                format!(
+                    "{} wrote release {id} and cannot approve it; another approver must",
+                    who.name
+                ),
+            ));
+        }
+        let verdict = if approve { "approve" } else { "reject" };
+        if !self
+            .store
+            .review(id, &who.name, verdict, comment, &ts_string(now_utc()))
+            .await?
+        {
+            return Err(ApiError::new(
+                Code::Conflict,
+                format!("release {id} is {}, not pending review", r.status),
+            ));
+        }
+        Ok(json!({ "release": id, "status": if approve { "approved" } else { "rejected" } }))
+    }
+
+    /// Appends one input and waits until the engine has applied it; answers its result.
+    async fn apply_and_wait(&self, input: NewInput) -> Result<Value> {
+        let key = input.ikey.clone();
+        let seq =
+            match self
+                .store
+                .add_inputs(&[input], &ts_string(now_utc()))
+                .await?
+                .pop()
+                .flatten()
+            {
+                Some(s) => s,
+                None => match key {
+                    Some(k) => self.store.input_seq_by_key(&k).await?.ok_or_else(|| {
+                        ApiError::new(Code::Internal, "a duplicate input vanished")
+                    })?,
+                    None => return Err(ApiError::new(Code::Internal, "an input was not stored")),
+                },
+            };
+        self.wake.notify_one();
+        let mut rx = self.applied_tx.subscribe();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(r) = self.store.result_of(seq).await? {
+                let v: Value = r
+                    .as_deref()
+                    .and_then(|s| serde_json::from_str(s).ok())
+                    .unwrap_or(Value::Null);
+                if let Some(e) = v.get("error") {
+                    let code = match e["code"].as_str() {
+                        Some("E_NOT_FOUND") => Code::NotFound,
+                        Some("E_BAD_REQUEST") => Code::BadRequest,
+                        Some("E_NO_PREVIOUS") => Code::NoPrevious,
+                        Some("E_SCHEMA") => Code::Schema,
+                        _ => Code::Conflict,
+                    };
+                    return Err(
+                        ApiError::new(code, e["message"].as_str().unwrap_or_default())
+                            .at(e["path"].as_str().unwrap_or_default()),
+                    );
+                }
+                return Ok(v);
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(ApiError::new(
+                    Code::Unavailable,
+                    "the engine did not apply the request in time; it is stored and will apply",
+                ));
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(100), rx.changed()).await;
+        }
+    }
+
+    pub async fn deploy(&self, who: &Principal, id: &str, body: &[u8]) -> Result<Value> {
+        who.require(Role::Approver)?;
+        let v = parse_json(body)?;
+        let percent = match v.get("rollout_percent") {
+            None => 100,
+            Some(p) => match p.as_u64() {
+                Some(p @ 1..=100) => p,
+                _ => {
+                    return Err(ApiError::new(
+                        Code::BadRequest,
+                        "rollout_percent must be an integer from 1 to 100",
+                    )
+                    .at("/rollout_percent"))
+                }
+            },
+        };
+        let mode = match v.get("mode").map(|m| m.as_str()) {
+            None => "live",
+            Some(Some(m @ ("live" | "shadow"))) => m,
+            Some(_) => {
+                return Err(
+                    ApiError::new(Code::BadRequest, "mode must be \"live\" or \"shadow\"")
+                        .at("/mode"),
+                )
+            }
+        };
+        let Some(r) = self.store.release(id).await? else {
+            return Err(ApiError::new(Code::NotFound, format!("no release {id:?}")).at("id"));
+        };
+        if r.status != "approved" {
+            return Err(ApiError::new(
+                Code::NotApproved,
+                format!(
+                    "release {id} is {}; only approved releases deploy",
+                    r.status
+                ),
+            ));
+        }
+        let ws: Value = serde_json::from_str(&r.workspace).unwrap_or(Value::Null);
+        self.apply_and_wait(NewInput {
+            kind: "deploy".into(),
+            ikey: None,
+            body: json!({ "release": id, "version": r.version, "rollout_percent": percent, "mode": mode, "actor": who.name, "workspace": ws }).to_string(),
+        })
+        .await?;
+        Ok(json!({ "release": id, "version": r.version, "rollout_percent": percent, "mode": mode }))
+    }
+
+    pub async fn rollback(&self, who: &Principal, journey: &str) -> Result<Value> {
+        who.require(Role::Approver)?;
+        let deps = self.store.deployments().await?;
+        if !deps.iter().any(|d| d.journey == journey) {
+            return Err(ApiError::new(
+                Code::NotFound,
+                format!("journey {journey:?} was never deployed"),
+            )
+            .at("id"));
+        }
+        let v = self
+            .apply_and_wait(NewInput {
+                kind: "rollback".into(),
+                ikey: None,
+                body: json!({ "journey": journey, "actor": who.name }).to_string(),
+            })
+            .await?;
+        Ok(json!({ "journey": journey, "version": v["version"] }))
+    }
+
+    pub async fn journeys(&self) -> Result<Value> {
+        let deps = self.store.deployments().await?;
+        let mut by: std::collections::BTreeMap<String, Vec<&trellis_store::DeploymentRow>> =
+            Default::default();
+        for d in &deps {
+            by.entry(d.journey.clone()).or_default().push(d);
+        }
+        let mut out = Vec::new();
+        for (j, rows) in by {
+            let last = rows[rows.len() - 1];
+            // The release of the live version (a rollback row names the version it restored).
+            let release = rows
+                .iter()
+                .rev()
+                .find(|d| d.version == last.version && d.action == "deploy")
+                .map(|d| d.release_id.clone());
+            let previous = rows
+                .iter()
+                .rev()
+                .map(|d| d.version)
+                .find(|v| *v != last.version);
+            out.push(json!({
+                "id": j, "version": last.version, "release": release, "rollout_percent": last.rollout_percent,
+                "mode": last.mode, "deployed_at": last.at, "previous_version": previous, "last_action": last.action,
+            }));
+        }
+        Ok(json!({ "journeys": out }))
+    }
+
+    // ---- ingest
+
+    /// One event or an array of up to 10,000. All or nothing: one bad event refuses the batch.
+    pub async fn ingest(&self, who: &Principal, body: &[u8]) -> Result<Value> {
+        who.require(Role::Ingest)?;
+        let v = parse_json(body)?;
+        let (items, array) = match v {
+            Value::Array(a) => (a, true),
+            o @ Value::Object(_) => (vec![o], false),
+            _ => {
+                return Err(ApiError::new(
+                    Code::BadRequest,
+                    "send one event object or an array of events",
+                )
+                .at(""))
+            }
+        };
+        if items.len() > MAX_BATCH {
+            return Err(ApiError::new(
+                Code::TooLarge,
+                format!("{} events in one batch; at most {MAX_BATCH}", items.len()),
+            ));
+        }
+        let mut inputs = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let at = if array {
+                format!("/{i}")
+            } else {
+                String::new()
+            };
+            trellis_engine::parse_event(item)
+                .map_err(|m| ApiError::new(Code::BadRequest, m).at(at.clone()))?;
+            let ikey = match item.get("event_id") {
+                Some(Value::String(s)) if !s.is_empty() => Some(format!("event:{s}")),
+                None | Some(Value::Null) => None,
+                Some(_) => {
+                    return Err(ApiError::new(Code::BadRequest, "event_id must be a string")
+                        .at(format!("{at}/event_id")))
+                }
+            };
+            inputs.push(NewInput {
+                kind: "event".into(),
+                ikey,
+                body: item.to_string(),
+            });
+        }
+        let seqs = self
+            .store
+            .add_inputs(&inputs, &ts_string(now_utc()))
+            .await?;
+        let accepted = seqs.iter().filter(|s| s.is_some()).count();
+        let duplicates = seqs.len() - accepted;
+        self.metrics.events(accepted as u64, duplicates as u64);
+        self.wake.notify_one();
+        Ok(json!({ "accepted": accepted, "duplicates": duplicates }))
+    }
+
+    pub async fn put_profile(&self, who: &Principal, user_id: &str, body: &[u8]) -> Result<Value> {
+        who.require(Role::Ingest)?;
+        let mut v = parse_json(body)?;
+        let Value::Object(m) = &mut v else {
+            return Err(ApiError::new(Code::BadRequest, "a profile must be a JSON object").at(""));
+        };
+        match m.get("user_id") {
+            None => {
+                m.insert("user_id".into(), Value::from(user_id));
+            }
+            Some(Value::String(s)) if s == user_id => {}
+            Some(_) => {
+                return Err(ApiError::new(
+                    Code::BadRequest,
+                    format!("user_id in the body must be {user_id:?}, as in the path"),
+                )
+                .at("/user_id"))
+            }
+        }
+        for k in ["attrs", "contact", "consent"] {
+            if m.get(k).is_some_and(|x| !x.is_object()) {
+                return Err(
+                    ApiError::new(Code::BadRequest, format!("{k} must be an object"))
+                        .at(format!("/{k}")),
+                );
+            }
+        }
+        trellis_engine::parse_profile(&v).map_err(|e| ApiError::new(Code::BadRequest, e).at(""))?;
+        self.store
+            .add_inputs(
+                &[NewInput {
+                    kind: "profile".into(),
+                    ikey: None,
+                    body: v.to_string(),
+                }],
+                &ts_string(now_utc()),
+            )
+            .await?;
+        self.wake.notify_one();
+        Ok(json!({ "user_id": user_id, "accepted": true }))
+    }
+
+    pub async fn redeem(&self, who: &Principal, body: &[u8]) -> Result<Value> {
+        who.require(Role::Ingest)?;
+        let v = parse_json(body)?;
+        let text = |k: &str| -> Result<String> {
+            match v.get(k) {
+                Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+                _ => Err(ApiError::new(
+                    Code::BadRequest,
+                    format!("{k} must be a non-empty string"),
+                )
+                .at(format!("/{k}"))),
+            }
+        };
+        let instance = text("instance")?;
+        let order = text("order")?;
+        let amount = match v.get("amount") {
+            Some(a @ (Value::Number(_) | Value::String(_))) => {
+                trellis_model::Money::from_json(a).map(|m| m.value).ok()
+            }
+            _ => None,
+        }
+        .filter(|a: &Decimal| !a.is_sign_negative())
+        .ok_or_else(|| {
+            ApiError::new(Code::BadRequest, "amount must be a non-negative decimal").at("/amount")
+        })?;
+        let r = self
+            .apply_and_wait(NewInput {
+                kind: "redeem".into(),
+                ikey: Some(format!("redeem:{instance}:{order}")),
+                body: json!({ "instance": instance, "order": order, "amount": amount.to_string() })
+                    .to_string(),
+            })
+            .await?;
+        Ok(
+            json!({ "instance": instance, "order": order, "redeemed": true, "duplicate": r["duplicate"] }),
+        )
+    }
+
+    /// Moves the clock on to `until` (event clock), or fires what is due (wall clock).
+    pub async fn tick(&self, who: &Principal, body: &[u8]) -> Result<Value> {
+        who.require(Role::Admin)?;
+        let v = parse_json(body)?;
+        let until = v.get("until").and_then(Value::as_str).ok_or_else(|| {
+            ApiError::new(Code::BadRequest, "until must be an RFC 3339 time").at("/until")
+        })?;
+        parse_time(until, "/until")?;
+        self.apply_and_wait(NewInput {
+            kind: "tick".into(),
+            ikey: None,
+            body: json!({ "until": until }).to_string(),
+        })
+        .await?;
+        Ok(json!({ "until": until }))
+    }
+
+    // ---- reads
+
+    pub async fn user(&self, user_id: &str) -> Result<Value> {
+        let view = {
+            let rt = self.runtime.lock().await;
+            rt.as_ref().and_then(|r| r.engine.user_view(user_id))
+        };
+        let messages: Vec<Value> = self.store.messages_of(user_id, 50).await?.into_iter().map(|(c, t, p, s, at)| json!({
+            "channel": c, "template": t, "payload": serde_json::from_str::<Value>(&p).unwrap_or(Value::Null), "status": s, "at": at,
+        })).collect();
+        let instances = self.store.instances_of(user_id).await?;
+        if view.is_none() && messages.is_empty() && instances.is_empty() {
+            return Err(
+                ApiError::new(Code::NotFound, format!("no user {user_id:?}")).at("user_id"),
+            );
+        }
+        let mut v = view.unwrap_or_else(|| json!({ "user_id": user_id }));
+        v["inbox"] = json!(messages
+            .iter()
+            .filter(|m| m["channel"] == "inbox")
+            .collect::<Vec<_>>());
+        v["recent_touches"] = json!(messages);
+        Ok(v)
+    }
+
+    pub async fn decisions(&self, q: &Map<String, Value>) -> Result<Value> {
+        let s = |k: &str| q.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+        if let Some(since) = s("since") {
+            parse_time(since, "since")?;
+        }
+        let limit = match s("limit") {
+            None => 100,
+            Some(l) => l
+                .parse::<i64>()
+                .ok()
+                .filter(|l| (1..=10_000).contains(l))
+                .ok_or_else(|| {
+                    ApiError::new(Code::BadRequest, "limit must be 1..10000").at("limit")
+                })?,
+        };
+        let shadow = s("shadow") == Some("true");
+        let rows = self
+            .store
+            .decisions(s("user_id"), s("journey"), s("since"), shadow, limit)
+            .await?;
+        let list: Vec<Value> = rows
+            .iter()
+            .filter_map(|r| serde_json::from_str(r).ok())
+            .collect();
+        Ok(json!({ "decisions": list }))
+    }
+
+    pub async fn stats(&self, journey: &str) -> Result<Value> {
+        let mut rt = self.runtime.lock().await;
+        let Some(rt) = rt.as_mut() else {
+            return Err(ApiError::new(
+                Code::Unavailable,
+                "this process is not running the engine yet",
+            ));
+        };
+        if rt.engine.deployments(journey).is_empty() {
+            return Err(ApiError::new(
+                Code::NotFound,
+                format!("journey {journey:?} is not deployed"),
+            )
+            .at("id"));
+        }
+        let report = rt.engine.report_now();
+        let mut v = serde_json::to_value(&report).unwrap_or(Value::Null);
+        if let Some(js) = v.get_mut("journeys").and_then(Value::as_object_mut) {
+            js.retain(|k, _| k == journey);
+        }
+        v["versions"] = json!(rt
+            .engine
+            .deployments(journey)
+            .iter()
+            .map(|(v, r)| json!({ "version": v, "rollout_percent": r / 10_000 }))
+            .collect::<Vec<_>>());
+        if rt.shadowed.contains(journey) {
+            if let Some(m) = rt.mirror.as_mut() {
+                let sr = m.report_now();
+                v["shadow"] = json!({ "journey": sr.journeys.get(journey), "offers": sr.offers, "touches": sr.touches });
+            }
+        }
+        Ok(v)
+    }
+
+    pub async fn health(&self) -> Result<Value> {
+        self.store.ping().await?;
+        Ok(json!({ "ok": true, "leader": self.is_leader(), "holder": self.holder }))
+    }
+
+    pub async fn metrics_text(&self) -> String {
+        let budgets: Vec<(String, Decimal, Decimal)> = {
+            let mut rt = self.runtime.lock().await;
+            match rt.as_mut() {
+                Some(rt) => rt
+                    .engine
+                    .report_now()
+                    .campaigns
+                    .iter()
+                    .map(|(k, c)| (k.clone(), c.budget, c.reserved + c.spent))
+                    .collect(),
+                None => Vec::new(),
+            }
+        };
+        self.metrics.render(&budgets, self.is_leader())
+    }
+
+    // ---- the engine loop
+
+    /// Runs the engine loop until [`Service::stop`]: takes the lease when free, replays the
+    /// journal, then applies new inputs in batches. Without the lease it follows the journal, so
+    /// reads stay fresh and a takeover is immediate.
+    pub async fn run(self: Arc<Self>) {
+        const TTL_MS: i64 = 5_000;
+        let mut watermark = 0i64;
+        let mut last_renew = std::time::Instant::now();
+        let margin = if self.store.kind() == trellis_store::DbKind::Postgres {
+            1_000
+        } else {
+            0
+        };
+        while !self.stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let now_ms = now_utc().timestamp_millis();
+            if !self.is_leader() {
+                // Follow the journal; try to take the lease.
+                if let Err(e) = self.follow().await {
+                    eprintln!("trellis: following the journal failed: {e}");
+                }
+                match self.store.acquire_lease(&self.holder, now_ms, TTL_MS).await {
+                    Ok(true) => {
+                        if let Err(e) = self.follow().await {
+                            eprintln!("trellis: catching up failed: {e}");
+                            let _ = self.store.release_lease(&self.holder).await;
+                            continue;
+                        }
+                        watermark = self.store.first_pending_seq().await.unwrap_or(0);
+                        self.leader.store(true, std::sync::atomic::Ordering::SeqCst);
+                        last_renew = std::time::Instant::now();
+                        eprintln!("trellis: {} runs the engine", self.holder);
+                    }
+                    Ok(false) => {
+                        let _ =
+                            tokio::time::timeout(Duration::from_millis(250), self.wake.notified())
+                                .await;
+                    }
+                    Err(e) => {
+                        eprintln!("trellis: lease: {e}");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                }
+                continue;
+            }
+            let pending = match self
+                .store
+                .pending_inputs((watermark - margin).max(0), 2_000)
+                .await
+            {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("trellis: reading inputs: {e}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    continue;
+                }
+            };
+            let started = std::time::Instant::now();
+            let mut batch = trellis_store::Batch::default();
+            let mut guard = self.runtime.lock().await;
+            let Some(rt) = guard.as_mut() else {
+                self.leader
+                    .store(false, std::sync::atomic::Ordering::SeqCst);
+                continue;
+            };
+            let wall = now_utc();
+            rt.step(&pending, wall, &mut batch);
+            if batch.journal.is_empty() {
+                drop(guard);
+                if last_renew.elapsed() > Duration::from_millis(1_000) {
+                    match self.store.acquire_lease(&self.holder, now_ms, TTL_MS).await {
+                        Ok(true) => last_renew = std::time::Instant::now(),
+                        _ => self.lose_lease().await,
+                    }
+                }
+                let _ = tokio::time::timeout(Duration::from_millis(50), self.wake.notified()).await;
+                continue;
+            }
+            match self
+                .store
+                .commit_batch(&self.holder, now_ms + TTL_MS, &batch)
+                .await
+            {
+                Ok(()) => {
+                    last_renew = std::time::Instant::now();
+                    if margin == 0 {
+                        if let Some(m) = pending.iter().map(|p| p.seq).max() {
+                            watermark = m + 1;
+                        }
+                    } else if let Some(m) = pending.iter().map(|p| p.seq).min() {
+                        watermark = watermark.max(m);
+                    }
+                    self.metrics.batch(&batch, started.elapsed());
+                    drop(guard);
+                    self.applied_tx.send_modify(|v| *v += 1);
+                }
+                Err(e) => {
+                    // The runtime is ahead of the database: throw it away and replay.
+                    eprintln!("trellis: committing a batch failed ({e}); replaying the journal");
+                    *guard = None;
+                    drop(guard);
+                    self.lose_lease().await;
+                }
+            }
+        }
+        let _ = self.store.release_lease(&self.holder).await;
+    }
+
+    async fn lose_lease(&self) {
+        self.leader
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        *self.runtime.lock().await = None;
+    }
+
+    /// Applies journal entries written since the runtime's last one (building it on first use).
+    async fn follow(&self) -> trellis_store::Result<()> {
+        let mut guard = self.runtime.lock().await;
+        if guard.is_none() {
+            *guard = Some(Runtime::replay(&self.store, self.clock).await?);
+            return Ok(());
+        }
+        let rt = guard.as_mut().expect("set above");
+        loop {
+            let rows = self.store.journal(rt.proc_seq, 5_000).await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            rt.apply_journal(&rows);
+        }
+    }
+}

@@ -1,0 +1,502 @@
+//! The runtime: the engine (and, while a shadow deployment runs, its mirror) as a deterministic
+//! fold over the journal. One process at a time holds the engine lease and applies new inputs;
+//! whoever takes the lease first replays the journal, so a restart or a second process resumes
+//! exactly where the last commit left off: nothing applied twice, nothing lost.
+
+use crate::now_utc;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, HashSet};
+use trellis_engine::{
+    parse_event, parse_profile, ts_string, Channels, Decision, Engine, Message, Options, PPM,
+};
+use trellis_store::{Batch, DecisionRow, InstanceRow, JournalEntry, LedgerLeg, OutboxRow, Store};
+
+type Time = DateTime<Utc>;
+
+/// How the service's clock runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockMode {
+    /// The wall clock: inputs apply at the time they are processed, and timers fire as it passes.
+    Wall,
+    /// Event time, as in the simulator: an event applies at its own timestamp (never before the
+    /// engine's clock), and time moves on only with events or an explicit tick. For replaying
+    /// history and for tests that compare the service with the simulator.
+    Event,
+}
+
+/// Touches accepted for delivery by the outbox (written with their decision).
+struct Outboxed;
+
+impl Channels for Outboxed {
+    fn send(&mut self, _msg: &Message<'_>) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Money in 1/10,000 units, as the ledger keeps it.
+pub fn units(d: Decimal) -> i64 {
+    let scaled = (d * Decimal::from(10_000)).round();
+    i64::try_from(scaled).unwrap_or(i64::MAX)
+}
+
+pub struct Runtime {
+    pub engine: Engine,
+    /// The engine with shadow deployments applied as if live; its decisions for shadowed journeys
+    /// are logged, marked shadow, and nothing it decides is issued or sent.
+    pub mirror: Option<Engine>,
+    /// Journeys whose newest deployment is in shadow mode.
+    pub shadowed: HashSet<String>,
+    pub clock: ClockMode,
+    pub proc_seq: i64,
+    /// (journey, version) → campaign, for ledger legs.
+    campaigns: HashMap<(String, u64), String>,
+    funded: HashMap<String, i64>,
+    /// Funding legs of the deploy being applied: (campaign, amount).
+    pending_legs: Vec<(String, i64)>,
+    /// Deployment rows of the deploy or rollback being applied.
+    pub pending_deploys: Vec<trellis_store::DeploymentRow>,
+}
+
+/// The outcome of applying one input.
+pub struct Applied {
+    pub result: Option<Value>,
+}
+
+fn new_engine() -> Engine {
+    let mut e = Engine::new(trellis_model::Workspace::default(), Options::default());
+    e.set_channels(Box::new(Outboxed));
+    e
+}
+
+impl Runtime {
+    pub fn new(clock: ClockMode) -> Runtime {
+        Runtime {
+            engine: new_engine(),
+            // Always on, so a shadow version sees the same history as the live one.
+            mirror: Some(new_engine()),
+            shadowed: HashSet::new(),
+            clock,
+            proc_seq: 0,
+            campaigns: HashMap::new(),
+            funded: HashMap::new(),
+            pending_legs: Vec::new(),
+            pending_deploys: Vec::new(),
+        }
+    }
+
+    /// The time an input applies at.
+    pub fn time_for(&self, kind: &str, body: &Value, wall: Time) -> Time {
+        let now = self.engine.now();
+        let t = match self.clock {
+            ClockMode::Wall => wall,
+            ClockMode::Event => match kind {
+                "event" | "tick" => body
+                    .get(if kind == "tick" { "until" } else { "ts" })
+                    .and_then(Value::as_str)
+                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_else(|| now.unwrap_or(wall)),
+                _ => now.unwrap_or(wall),
+            },
+        };
+        now.map_or(t, |n| n.max(t))
+    }
+
+    /// Moves the clocks to `at` — on the event clock only once events have started it, so a
+    /// deploy or profile before the first event does not set the clock to the wall's time.
+    fn settle(&mut self, at: Time) {
+        if self.clock == ClockMode::Wall || self.engine.now().is_some() {
+            self.engine.advance_to(at);
+            if let Some(m) = self.mirror.as_mut() {
+                m.advance_to(at);
+            }
+        }
+    }
+
+    /// Applies one input at `at` to the engine (and the mirror). Decisions go to `out` with their
+    /// shadow flag; `at` must come from [`Runtime::time_for`] or the journal.
+    pub fn apply(
+        &mut self,
+        kind: &str,
+        body: &Value,
+        at: Time,
+        out: &mut Vec<(Decision, bool)>,
+    ) -> Applied {
+        let result = match kind {
+            "event" => {
+                if let Ok(mut ev) = parse_event(body) {
+                    ev.ts = at;
+                    self.engine.handle(&ev);
+                    if let Some(m) = self.mirror.as_mut() {
+                        m.handle(&ev);
+                    }
+                }
+                None
+            }
+            "profile" => {
+                if let Ok(p) = parse_profile(body) {
+                    self.settle(at);
+                    if let Some(m) = self.mirror.as_mut() {
+                        m.add_profile(p.clone());
+                    }
+                    self.engine.add_profile(p);
+                }
+                None
+            }
+            "tick" => {
+                self.engine.advance_to(at);
+                if let Some(m) = self.mirror.as_mut() {
+                    m.advance_to(at);
+                }
+                None
+            }
+            "redeem" => {
+                let instance = body["instance"].as_str().unwrap_or_default();
+                let order = body["order"].as_str().unwrap_or_default();
+                let amount = body["amount"]
+                    .as_str()
+                    .and_then(|s| s.parse::<Decimal>().ok())
+                    .unwrap_or_default();
+                let r = self.engine.redeem(instance, order, amount, at);
+                if let Some(m) = self.mirror.as_mut() {
+                    let _ = m.redeem(instance, order, amount, at);
+                }
+                Some(match r {
+                    Ok(fresh) => json!({ "redeemed": true, "duplicate": !fresh }),
+                    Err(e) => {
+                        let code = match e {
+                            trellis_engine::RedeemError::Unknown(_) => "E_NOT_FOUND",
+                            trellis_engine::RedeemError::MinSpend { .. } => "E_BAD_REQUEST",
+                            _ => "E_CONFLICT",
+                        };
+                        json!({ "error": { "code": code, "message": e.to_string(), "path": "/instance" } })
+                    }
+                })
+            }
+            "deploy" => {
+                let ws = trellis_model::Workspace::from_json(&body["workspace"]).ok();
+                let version = body["version"].as_u64().unwrap_or(1);
+                let percent = body["rollout_percent"]
+                    .as_u64()
+                    .unwrap_or(100)
+                    .clamp(1, 100);
+                let ppm = (percent as u32) * (PPM / 100);
+                let shadow = body["mode"] == "shadow";
+                match ws {
+                    Some(ws) => {
+                        self.settle(at);
+                        for j in &ws.journeys {
+                            if let Some(c) = &j.campaign {
+                                self.campaigns.insert((j.id.clone(), version), c.id.clone());
+                            }
+                        }
+                        if shadow {
+                            let m = self.mirror.get_or_insert_with(new_engine);
+                            m.deploy(&ws, version, ppm);
+                            for j in &ws.journeys {
+                                self.shadowed.insert(j.id.clone());
+                            }
+                        } else {
+                            // Funding: the ledger's budget account pays in the change of total.
+                            for j in &ws.journeys {
+                                if let Some(c) = &j.campaign {
+                                    let total = units(c.budget.total.value);
+                                    let had = self.funded.get(&c.id).copied().unwrap_or(0);
+                                    if total != had {
+                                        self.funded.insert(c.id.clone(), total);
+                                        out_fund(&mut self.pending_legs, &c.id, total - had);
+                                    }
+                                }
+                            }
+                            self.engine.deploy(&ws, version, ppm);
+                            if let Some(m) = self.mirror.as_mut() {
+                                m.deploy(&ws, version, ppm);
+                            }
+                            for j in &ws.journeys {
+                                self.shadowed.remove(&j.id);
+                            }
+                        }
+                        for j in &ws.journeys {
+                            self.pending_deploys.push(trellis_store::DeploymentRow {
+                                id: 0,
+                                journey: j.id.clone(),
+                                release_id: body["release"].as_str().unwrap_or_default().into(),
+                                version: version as i64,
+                                rollout_percent: percent as i64,
+                                mode: if shadow { "shadow" } else { "live" }.into(),
+                                action: "deploy".into(),
+                                actor: body["actor"].as_str().unwrap_or_default().into(),
+                                at: ts_string(at),
+                            });
+                        }
+                        Some(json!({ "deployed": version }))
+                    }
+                    None => Some(
+                        json!({ "error": { "code": "E_SCHEMA", "message": "the release's workspace does not read", "path": "/workspace" } }),
+                    ),
+                }
+            }
+            "rollback" => {
+                let journey = body["journey"].as_str().unwrap_or_default();
+                self.settle(at);
+                let r = self.engine.rollback(journey);
+                if let Some(m) = self.mirror.as_mut() {
+                    let _ = m.rollback(journey);
+                }
+                self.shadowed.remove(journey);
+                if let Ok(v) = &r {
+                    self.pending_deploys.push(trellis_store::DeploymentRow {
+                        id: 0,
+                        journey: journey.to_owned(),
+                        release_id: body["release"].as_str().unwrap_or_default().into(),
+                        version: *v as i64,
+                        rollout_percent: 100,
+                        mode: "live".into(),
+                        action: "rollback".into(),
+                        actor: body["actor"].as_str().unwrap_or_default().into(),
+                        at: ts_string(at),
+                    });
+                }
+                Some(match r {
+                    Ok(v) => json!({ "version": v }),
+                    Err(e) => {
+                        json!({ "error": { "code": "E_NO_PREVIOUS", "message": e, "path": "/journey" } })
+                    }
+                })
+            }
+            _ => None,
+        };
+        for d in self.engine.drain() {
+            out.push((d, false));
+        }
+        if let Some(m) = self.mirror.as_mut() {
+            for d in m.drain() {
+                if d.journey
+                    .as_deref()
+                    .is_some_and(|j| self.shadowed.contains(j))
+                {
+                    out.push((d, true));
+                }
+            }
+        }
+        Applied { result }
+    }
+}
+
+impl Runtime {
+    /// Ledger legs, instance rows and outbox rows for a decision, added to the batch.
+    pub fn project(&mut self, d: &Decision, shadow: bool, proc_seq: i64, b: &mut Batch) {
+        let mut record = d.to_map();
+        if shadow {
+            record.insert("shadow".into(), Value::Bool(true));
+        }
+        let get = |k: &str| record.get(k).cloned().unwrap_or(Value::Null);
+        let user = d.user_id.as_deref().map(str::to_owned);
+        if !shadow {
+            let campaign = d.journey.as_deref().and_then(|j| {
+                self.campaigns
+                    .get(&(j.to_owned(), d.version.unwrap_or(1)))
+                    .cloned()
+            });
+            let amount = get("amount")
+                .as_str()
+                .and_then(|s| s.parse::<Decimal>().ok())
+                .map(units)
+                .unwrap_or(0);
+            let instance = get("instance").as_str().map(str::to_owned);
+            let mut legs = |from: &'static str, to: &'static str, memo: &'static str| {
+                if let Some(c) = &campaign {
+                    for (acct, amt) in [(from, -amount), (to, amount)] {
+                        b.ledger.push(LedgerLeg {
+                            proc_seq,
+                            campaign: c.clone(),
+                            account: acct,
+                            amount: amt,
+                            instance: instance.clone(),
+                            memo,
+                        });
+                    }
+                }
+            };
+            match d.kind {
+                "offer.issued" => {
+                    let coupon = !get("expires_at").is_null();
+                    if coupon {
+                        legs("available", "reserved", "issued");
+                    } else {
+                        legs("available", "spent", "issued");
+                    }
+                    b.instances.push(InstanceRow {
+                        instance: instance.clone().unwrap_or_default(),
+                        offer: get("offer").as_str().unwrap_or_default().to_owned(),
+                        user_id: user.clone().unwrap_or_default(),
+                        campaign: campaign.clone(),
+                        amount,
+                        status: if coupon { "active" } else { "granted" }.into(),
+                        expires_at: get("expires_at").as_str().map(str::to_owned),
+                        proc_seq,
+                    });
+                }
+                "offer.redeemed" | "offer.expired" => {
+                    let redeemed = d.kind == "offer.redeemed";
+                    if redeemed {
+                        legs("reserved", "spent", "redeemed");
+                    } else {
+                        legs("reserved", "available", "expired");
+                    }
+                    b.instances.push(InstanceRow {
+                        instance: instance.clone().unwrap_or_default(),
+                        offer: String::new(),
+                        user_id: user.clone().unwrap_or_default(),
+                        campaign: campaign.clone(),
+                        amount,
+                        status: if redeemed { "redeemed" } else { "expired" }.into(),
+                        expires_at: None,
+                        proc_seq,
+                    });
+                }
+                "touch.sent" => {
+                    let channel = get("channel").as_str().unwrap_or_default().to_owned();
+                    b.outbox.push(OutboxRow {
+                        dedup: format!("touch-{}", d.seq),
+                        user_id: user.clone().unwrap_or_default(),
+                        template: get("template").as_str().unwrap_or_default().to_owned(),
+                        payload: json!({
+                            "user_id": user,
+                            "channel": channel,
+                            "template": get("template"),
+                            "journey": get("journey"),
+                            "version": get("version"),
+                            "node": get("node"),
+                            "ts": get("ts"),
+                        })
+                        .to_string(),
+                        channel,
+                        at: ts_string(d.ts),
+                    });
+                }
+                _ => {}
+            }
+        }
+        b.decisions.push(DecisionRow {
+            proc_seq,
+            ts: ts_string(d.ts),
+            user_id: user,
+            journey: d.journey.as_deref().map(str::to_owned),
+            kind: d.kind.to_owned(),
+            shadow,
+            record: Value::Object(record).to_string(),
+        });
+    }
+
+    /// Funding legs recorded while applying a deploy, moved into the batch.
+    pub fn take_legs(&mut self, proc_seq: i64, b: &mut Batch) {
+        for (campaign, amount) in self.pending_legs.drain(..) {
+            for (acct, amt) in [("budget", -amount), ("available", amount)] {
+                b.ledger.push(LedgerLeg {
+                    proc_seq,
+                    campaign: campaign.clone(),
+                    account: acct,
+                    amount: amt,
+                    instance: None,
+                    memo: "funded",
+                });
+            }
+        }
+    }
+
+    /// Applies journal rows written by the engine's holder (outputs are already stored).
+    pub fn apply_journal(&mut self, rows: &[trellis_store::JournalRow]) {
+        let mut sink = Vec::new();
+        for r in rows {
+            let body: Value = r
+                .body
+                .as_deref()
+                .and_then(|b| serde_json::from_str(b).ok())
+                .unwrap_or_else(|| Value::Object(Map::new()));
+            let at = DateTime::parse_from_rfc3339(&r.at)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|_| now_utc());
+            self.apply(&r.kind, &body, at, &mut sink);
+            sink.clear();
+            self.pending_legs.clear();
+            self.pending_deploys.clear();
+            self.proc_seq = r.proc_seq;
+        }
+    }
+
+    /// Replays the journal from the store into a fresh runtime.
+    pub async fn replay(store: &Store, clock: ClockMode) -> trellis_store::Result<Runtime> {
+        let mut rt = Runtime::new(clock);
+        loop {
+            let rows = store.journal(rt.proc_seq, 5_000).await?;
+            if rows.is_empty() {
+                break;
+            }
+            rt.apply_journal(&rows);
+        }
+        Ok(rt)
+    }
+
+    /// Applies inputs (and, on the wall clock, a tick when something fell due) and writes them as
+    /// one fenced batch. Returns the number of journal entries written.
+    pub fn step(
+        &mut self,
+        inputs: &[trellis_store::InputRow],
+        wall: Time,
+        b: &mut Batch,
+    ) -> Vec<(i64, Option<Value>)> {
+        let mut answers = Vec::new();
+        let mut out = Vec::new();
+        for i in inputs {
+            let body: Value = serde_json::from_str(&i.body).unwrap_or(Value::Null);
+            let at = self.time_for(&i.kind, &body, wall);
+            self.proc_seq += 1;
+            let p = self.proc_seq;
+            let applied = self.apply(&i.kind, &body, at, &mut out);
+            let result = applied.result.as_ref().map(|v| v.to_string());
+            b.journal.push(JournalEntry {
+                proc_seq: p,
+                input_seq: Some(i.seq),
+                kind: i.kind.clone(),
+                at: ts_string(at),
+                result: result.clone(),
+            });
+            self.take_legs(p, b);
+            b.deployments.append(&mut self.pending_deploys);
+            for (d, shadow) in out.drain(..) {
+                self.project(&d, shadow, p, b);
+            }
+            if i.kind == "profile" {
+                if let Some(u) = body["user_id"].as_str() {
+                    b.profiles
+                        .push((u.to_owned(), i.body.clone(), ts_string(at)));
+                }
+            }
+            answers.push((i.seq, applied.result));
+        }
+        if self.clock == ClockMode::Wall && self.engine.next_due().is_some_and(|t| t <= wall) {
+            self.proc_seq += 1;
+            let p = self.proc_seq;
+            let at = self.time_for("tick", &Value::Null, wall);
+            self.apply("tick", &Value::Null, at, &mut out);
+            b.journal.push(JournalEntry {
+                proc_seq: p,
+                input_seq: None,
+                kind: "tick".into(),
+                at: ts_string(at),
+                result: None,
+            });
+            for (d, shadow) in out.drain(..) {
+                self.project(&d, shadow, p, b);
+            }
+        }
+        answers
+    }
+}
+
+fn out_fund(pending: &mut Vec<(String, i64)>, campaign: &str, amount: i64) {
+    pending.push((campaign.to_owned(), amount));
+}

@@ -1,0 +1,280 @@
+//! The engine service over HTTP: every route of `runtime.md`, bearer tokens with roles, the
+//! spec's error shape, request metrics, `/openapi.json`, and the outbox deliverer.
+
+pub mod deliver;
+pub mod openapi;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::Router;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use trellis_api::{ApiError, Code, Principal, Service};
+
+/// The largest request body: a batch of 10,000 events fits with room.
+pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+type S = State<Arc<Service>>;
+
+fn reply(r: Result<Value, ApiError>, ok: StatusCode) -> Response {
+    match r {
+        Ok(v) => (ok, [("content-type", "application/json")], v.to_string()).into_response(),
+        Err(e) => error(e),
+    }
+}
+
+fn error(e: ApiError) -> Response {
+    let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [("content-type", "application/json")],
+        e.body().to_string(),
+    )
+        .into_response()
+}
+
+async fn body(b: Body) -> Result<Vec<u8>, ApiError> {
+    to_bytes(b, BODY_LIMIT)
+        .await
+        .map(|b| b.to_vec())
+        .map_err(|_| {
+            ApiError::new(
+                Code::TooLarge,
+                format!("the body is over {BODY_LIMIT} bytes (or was cut off)"),
+            )
+        })
+}
+
+async fn who(svc: &Service, h: &HeaderMap) -> Result<Principal, ApiError> {
+    svc.authenticate(h.get("authorization").and_then(|v| v.to_str().ok()))
+        .await
+}
+
+macro_rules! authed {
+    ($svc:expr, $h:expr, $ok:expr, |$p:ident| $call:expr) => {{
+        match who(&$svc, &$h).await {
+            Ok($p) => reply($call.await, $ok),
+            Err(e) => error(e),
+        }
+    }};
+}
+
+async fn submit(State(s): S, h: HeaderMap, b: Body) -> Response {
+    let b = match body(b).await {
+        Ok(b) => b,
+        Err(e) => return error(e),
+    };
+    authed!(s, h, StatusCode::CREATED, |p| s.submit_release(&p, &b))
+}
+
+async fn list_releases(State(s): S, h: HeaderMap, Query(q): Query<Map<String, Value>>) -> Response {
+    let status = q.get("status").and_then(Value::as_str).map(str::to_owned);
+    authed!(s, h, StatusCode::OK, |_p| s.releases(status.as_deref()))
+}
+
+async fn get_release(State(s): S, h: HeaderMap, Path(id): Path<String>) -> Response {
+    authed!(s, h, StatusCode::OK, |_p| s.release(&id))
+}
+
+async fn approve(State(s): S, h: HeaderMap, Path(id): Path<String>, b: Body) -> Response {
+    let b = match body(b).await {
+        Ok(b) => b,
+        Err(e) => return error(e),
+    };
+    authed!(s, h, StatusCode::OK, |p| s.review(&p, &id, true, &b))
+}
+
+async fn reject(State(s): S, h: HeaderMap, Path(id): Path<String>, b: Body) -> Response {
+    let b = match body(b).await {
+        Ok(b) => b,
+        Err(e) => return error(e),
+    };
+    authed!(s, h, StatusCode::OK, |p| s.review(&p, &id, false, &b))
+}
+
+async fn deploy(State(s): S, h: HeaderMap, Path(id): Path<String>, b: Body) -> Response {
+    let b = match body(b).await {
+        Ok(b) => b,
+        Err(e) => return error(e),
+    };
+    authed!(s, h, StatusCode::OK, |p| s.deploy(&p, &id, &b))
+}
+
+async fn rollback(State(s): S, h: HeaderMap, Path(id): Path<String>) -> Response {
+    authed!(s, h, StatusCode::OK, |p| s.rollback(&p, &id))
+}
+
+async fn journeys(State(s): S, h: HeaderMap) -> Response {
+    authed!(s, h, StatusCode::OK, |_p| s.journeys())
+}
+
+async fn events(State(s): S, h: HeaderMap, b: Body) -> Response {
+    let b = match body(b).await {
+        Ok(b) => b,
+        Err(e) => return error(e),
+    };
+    authed!(s, h, StatusCode::ACCEPTED, |p| s.ingest(&p, &b))
+}
+
+async fn profile(State(s): S, h: HeaderMap, Path(id): Path<String>, b: Body) -> Response {
+    let b = match body(b).await {
+        Ok(b) => b,
+        Err(e) => return error(e),
+    };
+    authed!(s, h, StatusCode::ACCEPTED, |p| s.put_profile(&p, &id, &b))
+}
+
+async fn redeem(State(s): S, h: HeaderMap, b: Body) -> Response {
+    let b = match body(b).await {
+        Ok(b) => b,
+        Err(e) => return error(e),
+    };
+    authed!(s, h, StatusCode::OK, |p| s.redeem(&p, &b))
+}
+
+async fn user(State(s): S, h: HeaderMap, Path(id): Path<String>) -> Response {
+    authed!(s, h, StatusCode::OK, |_p| s.user(&id))
+}
+
+async fn decisions(State(s): S, h: HeaderMap, Query(q): Query<Map<String, Value>>) -> Response {
+    authed!(s, h, StatusCode::OK, |_p| s.decisions(&q))
+}
+
+async fn stats(State(s): S, h: HeaderMap, Path(id): Path<String>) -> Response {
+    authed!(s, h, StatusCode::OK, |_p| s.stats(&id))
+}
+
+async fn validate(State(s): S, h: HeaderMap, b: Body) -> Response {
+    let b = match body(b).await {
+        Ok(b) => b,
+        Err(e) => return error(e),
+    };
+    authed!(s, h, StatusCode::OK, |_p| async { Ok(s.validate(&b)) })
+}
+
+async fn tick(State(s): S, h: HeaderMap, b: Body) -> Response {
+    let b = match body(b).await {
+        Ok(b) => b,
+        Err(e) => return error(e),
+    };
+    authed!(s, h, StatusCode::OK, |p| s.tick(&p, &b))
+}
+
+async fn healthz(State(s): S) -> Response {
+    match s.health().await {
+        Ok(v) => reply(Ok(v), StatusCode::OK),
+        Err(e) => error(ApiError::new(Code::Unavailable, e.message)),
+    }
+}
+
+async fn metrics(State(s): S) -> Response {
+    (
+        StatusCode::OK,
+        [("content-type", "text/plain; version=0.0.4")],
+        s.metrics_text().await,
+    )
+        .into_response()
+}
+
+async fn openapi() -> Response {
+    reply(Ok(openapi::document()), StatusCode::OK)
+}
+
+async fn not_found() -> Response {
+    error(ApiError::new(
+        Code::NotFound,
+        "no such route; see /openapi.json",
+    ))
+}
+
+async fn observe(State(s): S, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    s.metrics.request(
+        &format!("{method} {route}"),
+        res.status().as_u16(),
+        started.elapsed(),
+    );
+    res
+}
+
+/// The router over a service.
+pub fn app(svc: Arc<Service>) -> Router {
+    Router::new()
+        .route("/v1/releases", post(submit).get(list_releases))
+        .route("/v1/releases/{id}", get(get_release))
+        .route("/v1/releases/{id}/approve", post(approve))
+        .route("/v1/releases/{id}/reject", post(reject))
+        .route("/v1/releases/{id}/deploy", post(deploy))
+        .route("/v1/journeys", get(journeys))
+        .route("/v1/journeys/{id}/rollback", post(rollback))
+        .route("/v1/events", post(events))
+        .route("/v1/profiles/{user_id}", put(profile))
+        .route("/v1/offers/redeem", post(redeem))
+        .route("/v1/users/{user_id}", get(user))
+        .route("/v1/decisions", get(decisions))
+        .route("/v1/stats/journeys/{id}", get(stats))
+        .route("/v1/validate", post(validate))
+        .route("/v1/clock/tick", post(tick))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(svc.clone(), observe))
+        .with_state(svc)
+}
+
+/// Options of `trellis serve`.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub db: String,
+    pub listen: String,
+    pub clock: trellis_api::ClockMode,
+    /// Provider URLs per channel (webhook-shaped POSTs): `webhook`, `push`, `sms`, `email`.
+    pub providers: Vec<(String, String)>,
+    /// Print the bound address on stdout (`listening on ADDR`) once ready.
+    pub announce: bool,
+}
+
+/// Runs the service until Ctrl-C or SIGTERM.
+pub async fn serve(o: ServeOptions) -> anyhow::Result<()> {
+    let svc = Service::open(&o.db, o.clock)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let engine = tokio::spawn(svc.clone().run());
+    let deliverer = tokio::spawn(deliver::run(svc.clone(), o.providers.clone()));
+    let listener = tokio::net::TcpListener::bind(&o.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", o.listen))?;
+    if o.announce {
+        println!("listening on {}", listener.local_addr()?);
+    }
+    let s2 = svc.clone();
+    axum::serve(listener, app(svc.clone()))
+        .with_graceful_shutdown(async move {
+            let term = async {
+                #[cfg(unix)]
+                if let Ok(mut t) =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                {
+                    t.recv().await;
+                }
+            };
+            tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term => {} }
+            s2.stop();
+        })
+        .await?;
+    svc.stop();
+    let _ = engine.await;
+    deliverer.abort();
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! `/openapi.json`, generated from the route table below (the same table the tests check against
+//! the router), so the document cannot name a route the service does not have.
+
+use serde_json::{json, Map, Value};
+
+/// (method, path, role, summary, request body, success status).
+pub const ROUTES: &[(&str, &str, &str, &str, bool, u16)] = &[
+    ("post", "/v1/releases", "operator", "Submit a workspace as a release (422 with diagnostics when it has errors)", true, 201),
+    ("get", "/v1/releases", "any", "List releases, newest first (?status=pending_review)", false, 200),
+    ("get", "/v1/releases/{id}", "any", "A release, its workspace, reviews and deployments", false, 200),
+    ("post", "/v1/releases/{id}/approve", "approver", "Approve a release (never its author)", true, 200),
+    ("post", "/v1/releases/{id}/reject", "approver", "Reject a release", true, 200),
+    ("post", "/v1/releases/{id}/deploy", "approver", "Deploy an approved release: rollout_percent 1..100, mode live|shadow", true, 200),
+    ("get", "/v1/journeys", "any", "Each journey's live version, rollout and mode", false, 200),
+    ("post", "/v1/journeys/{id}/rollback", "approver", "Back to the previously deployed version", false, 200),
+    ("post", "/v1/events", "ingest", "One event or an array of up to 10,000; idempotent by event_id", true, 202),
+    ("put", "/v1/profiles/{user_id}", "ingest", "Create or replace a profile", true, 202),
+    ("post", "/v1/offers/redeem", "ingest", "Redeem an offer instance for an order; the same instance and order twice redeem once", true, 200),
+    ("get", "/v1/users/{user_id}", "any", "Journeys the user is in, offer instances, recent touches, inbox, points", false, 200),
+    ("get", "/v1/decisions", "any", "Decision records, oldest first (?user_id=&journey=&since=&limit=&shadow=true)", false, 200),
+    ("get", "/v1/stats/journeys/{id}", "any", "The simulator's report for a journey, from live data (with the shadow version's when one runs)", false, 200),
+    ("post", "/v1/validate", "any", "Validate a workspace: { diagnostics }", true, 200),
+    ("post", "/v1/clock/tick", "admin", "Move the event clock on to { until } (event-clock mode)", true, 200),
+    ("get", "/healthz", "none", "Liveness and whether this process runs the engine", false, 200),
+    ("get", "/metrics", "none", "Prometheus metrics", false, 200),
+    ("get", "/openapi.json", "none", "This document", false, 200),
+];
+
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for (method, path, role, summary, has_body, ok) in ROUTES {
+        let params: Vec<Value> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|p| json!({ "name": p, "in": "path", "required": true, "schema": { "type": "string" } }))
+            .collect();
+        let mut op = json!({
+            "summary": summary,
+            "x-role": role,
+            "parameters": params,
+            "responses": {
+                ok.to_string(): { "description": "success", "content": { "application/json": { "schema": { "type": "object" } } } },
+                "4XX": { "description": "bad input, auth or state", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+            },
+        });
+        if *role != "none" {
+            op["security"] = json!([{ "bearer": [] }]);
+        }
+        if *has_body {
+            op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "type": ["object", "array"] } } } });
+        }
+        paths
+            .entry(path.to_string())
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .map(|m| m.insert(method.to_string(), op));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Trellis engine service", "version": "1" },
+        "paths": paths,
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": { "Error": { "type": "object", "required": ["error"], "properties": { "error": {
+                "type": "object", "required": ["code", "message", "path"],
+                "properties": { "code": { "type": "string" }, "message": { "type": "string" }, "path": { "type": "string" } } } } } },
+        },
+    })
+}
