@@ -387,14 +387,14 @@ impl Service {
     /// Appends one input and waits until the engine has applied it; answers its result.
     async fn apply_and_wait(&self, input: NewInput) -> Result<Value> {
         let key = input.ikey.clone();
+        let fresh = self
+            .store
+            .add_inputs(&[input], &ts_string(now_utc()))
+            .await?
+            .pop()
+            .flatten();
         let seq =
-            match self
-                .store
-                .add_inputs(&[input], &ts_string(now_utc()))
-                .await?
-                .pop()
-                .flatten()
-            {
+            match fresh {
                 Some(s) => s,
                 None => match key {
                     Some(k) => self.store.input_seq_by_key(&k).await?.ok_or_else(|| {
@@ -424,6 +424,11 @@ impl Service {
                         ApiError::new(code, e["message"].as_str().unwrap_or_default())
                             .at(e["path"].as_str().unwrap_or_default()),
                     );
+                }
+                let mut v = v;
+                if fresh.is_none() && v.get("duplicate").is_some() {
+                    // A retry of a request already applied: the same answer, marked.
+                    v["duplicate"] = Value::Bool(true);
                 }
                 return Ok(v);
             }
@@ -495,11 +500,33 @@ impl Service {
             )
             .at("id"));
         }
+        // The deployment stack as the engine keeps it: a deploy pushes (or changes the rollout
+        // of the current version), a rollback pops.
+        let mut stack: Vec<(i64, String)> = Vec::new();
+        for d in deps
+            .iter()
+            .filter(|d| d.journey == journey && d.mode == "live")
+        {
+            match d.action.as_str() {
+                "rollback" => {
+                    stack.pop();
+                }
+                _ if stack.last().is_some_and(|t| t.0 == d.version) => {}
+                _ => stack.push((d.version, d.release_id.clone())),
+            }
+        }
+        let Some((_, release)) = stack.len().checked_sub(2).map(|i| stack[i].clone()) else {
+            return Err(ApiError::new(
+                Code::NoPrevious,
+                format!("journey {journey:?} has no earlier version to roll back to"),
+            ));
+        };
         let v = self
             .apply_and_wait(NewInput {
                 kind: "rollback".into(),
                 ikey: None,
-                body: json!({ "journey": journey, "actor": who.name }).to_string(),
+                body: json!({ "journey": journey, "actor": who.name, "release": release })
+                    .to_string(),
             })
             .await?;
         Ok(json!({ "journey": journey, "version": v["version"] }))
@@ -773,6 +800,32 @@ impl Service {
             }
         }
         Ok(v)
+    }
+
+    /// The reconciliation query over the double-entry ledger, per campaign:
+    /// `budget = available + reserved + spent`, each account non-negative, and all legs summing
+    /// to zero; beside it, the engine's own figures.
+    pub async fn reconcile(&self, who: &Principal) -> Result<Value> {
+        who.require(Role::Admin)?;
+        let balances = self.store.reconcile().await?;
+        let sum = self.store.ledger_sum().await?;
+        let engine: Value = {
+            let mut rt = self.runtime.lock().await;
+            match rt.as_mut() {
+                Some(rt) => {
+                    serde_json::to_value(rt.engine.report_now().campaigns).unwrap_or(Value::Null)
+                }
+                None => Value::Null,
+            }
+        };
+        let unit = Decimal::new(1, 4);
+        let money = |u: i64| (Decimal::from(u) * unit).normalize().to_string();
+        let list: Vec<Value> = balances.iter().map(|b| json!({
+            "campaign": b.campaign, "budget": money(b.budget), "available": money(b.available),
+            "reserved": money(b.reserved), "spent": money(b.spent), "balances": b.balances(),
+        })).collect();
+        let ok = sum == 0 && balances.iter().all(|b| b.balances());
+        Ok(json!({ "balanced": ok, "ledger_sum": sum, "campaigns": list, "engine": engine }))
     }
 
     pub async fn health(&self) -> Result<Value> {

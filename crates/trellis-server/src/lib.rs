@@ -164,6 +164,10 @@ async fn tick(State(s): S, h: HeaderMap, b: Body) -> Response {
     authed!(s, h, StatusCode::OK, |p| s.tick(&p, &b))
 }
 
+async fn reconcile(State(s): S, h: HeaderMap) -> Response {
+    authed!(s, h, StatusCode::OK, |p| s.reconcile(&p))
+}
+
 async fn healthz(State(s): S) -> Response {
     match s.health().await {
         Ok(v) => reply(Ok(v), StatusCode::OK),
@@ -225,6 +229,7 @@ pub fn app(svc: Arc<Service>) -> Router {
         .route("/v1/stats/journeys/{id}", get(stats))
         .route("/v1/validate", post(validate))
         .route("/v1/clock/tick", post(tick))
+        .route("/v1/ledger/reconcile", get(reconcile))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))

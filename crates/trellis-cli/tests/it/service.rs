@@ -1,0 +1,813 @@
+//! The engine service over a real socket: `trellis serve` as a child process, on SQLite, and on
+//! PostgreSQL when `TRELLIS_TEST_POSTGRES` is set (a server URL; each test makes its own database).
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "trellis-svc-{}-{}-{}",
+        name,
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A SQLite database URL in a fresh folder.
+fn sqlite(name: &str) -> String {
+    format!("sqlite://{}/t.db", scratch(name).display())
+}
+
+/// A fresh PostgreSQL database, or None (said loudly) when TRELLIS_TEST_POSTGRES is not set.
+fn postgres(name: &str) -> Option<String> {
+    let Ok(base) = std::env::var("TRELLIS_TEST_POSTGRES") else {
+        eprintln!(
+            "SKIPPED on PostgreSQL: set TRELLIS_TEST_POSTGRES=postgres://… to run {name} there"
+        );
+        return None;
+    };
+    let db = format!(
+        "trellis_{}_{}_{}",
+        name,
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let ok = Command::new("psql")
+        .args([base.as_str(), "-qc", &format!("CREATE DATABASE {db}")])
+        .status()
+        .expect("psql runs");
+    assert!(ok.success(), "CREATE DATABASE {db}");
+    let (head, _) = base.rsplit_once('/').expect("a URL with a database");
+    Some(format!("{head}/{db}"))
+}
+
+pub struct Server {
+    child: Child,
+    pub addr: String,
+}
+
+impl Server {
+    pub fn start(db: &str, clock: &str) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_trellis"))
+            .args([
+                "serve",
+                "--db",
+                db,
+                "--listen",
+                "127.0.0.1:0",
+                "--clock",
+                clock,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("trellis serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        let s = Server { child, addr };
+        // Wait until this process runs the engine (or follows one that does).
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(20) {
+            let (c, v) = s.call("GET", "/healthz", None, b"");
+            if c == 200 && (v["leader"] == true || t0.elapsed() > Duration::from_secs(2)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        s
+    }
+
+    /// SIGKILL: no shutdown, no flush.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> (u16, Value) {
+        http(&self.addr, method, path, token, body)
+    }
+
+    pub fn json(&self, method: &str, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        self.call(method, path, Some(token), body.to_string().as_bytes())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A plain HTTP/1.1 request over a fresh connection.
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(t) = token {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    req.push_str("\r\n");
+    if s.write_all(req.as_bytes())
+        .and_then(|_| s.write_all(body))
+        .is_err()
+    {
+        return (0, Value::Null);
+    }
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf);
+    let Some((head, rest)) = text.split_once("\r\n\r\n") else {
+        return (0, Value::Null);
+    };
+    let code = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (
+        code,
+        serde_json::from_str(rest).unwrap_or(Value::String(rest.to_owned())),
+    )
+}
+
+fn token(db: &str, role: &str, name: &str, extra: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .args([
+            "token", "create", "--db", db, "--role", role, "--name", name,
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(t.lines().count(), 1, "the token alone on a line");
+    t.trim().to_owned()
+}
+
+struct Tokens {
+    op: String,
+    ap: String,
+    ap2: String,
+    ingest: String,
+    admin: String,
+}
+
+fn tokens(db: &str) -> Tokens {
+    Tokens {
+        op: token(db, "operator", "olga", &[]),
+        ap: token(db, "approver", "ann", &[]),
+        ap2: token(db, "approver", "olga", &[]),
+        ingest: token(db, "ingest", "feed", &[]),
+        admin: token(db, "admin", "root", &[]),
+    }
+}
+
+/// Submits, approves (as another person) and deploys a workspace; returns the release id.
+fn publish(s: &Server, t: &Tokens, ws: &Value, percent: u64, mode: &str) -> String {
+    let (c, r) = s.json("POST", "/v1/releases", &t.op, ws);
+    assert_eq!(c, 201, "{r}");
+    let id = r["release"].as_str().unwrap().to_owned();
+    let (c, r) = s.json(
+        "POST",
+        &format!("/v1/releases/{id}/approve"),
+        &t.ap,
+        &json!({"comment": "ok"}),
+    );
+    assert_eq!(c, 200, "{r}");
+    let (c, r) = s.json(
+        "POST",
+        &format!("/v1/releases/{id}/deploy"),
+        &t.ap,
+        &json!({"rollout_percent": percent, "mode": mode}),
+    );
+    assert_eq!(c, 200, "{r}");
+    id
+}
+
+/// A hot offer: every visit tries to issue a 10-yuan coupon; 50 in stock, a 300-yuan budget.
+fn hot_ws(delay: &str) -> Value {
+    json!({"schema": "trellis/workspace@1",
+        "offers": [{"id": "hot", "kind": "coupon", "face_value": 10, "stock": 50, "per_user_limit": 1, "valid_for": "7d"}],
+        "journeys": [{"id": "flash", "campaign": {"id": "flash_sale", "budget": {"total": 300, "currency": "CNY"}},
+            "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": "visit"}},
+                      {"id": "o", "type": "action.offer", "params": {"offer": "hot"}},
+                      {"id": "w", "type": "wait.delay", "params": {"duration": delay}},
+                      {"id": "m", "type": "action.touch", "params": {"channels": ["inbox"], "template": "thanks"}}],
+            "edges": [{"from": "t", "port": "out", "to": "o"}, {"from": "o", "port": "issued", "to": "w"},
+                      {"from": "w", "port": "out", "to": "m"}]}]})
+}
+
+fn decisions(s: &Server, t: &str, q: &str) -> Vec<Value> {
+    let (c, v) = s.call(
+        "GET",
+        &format!("/v1/decisions?limit=10000&{q}"),
+        Some(t),
+        b"",
+    );
+    assert_eq!(c, 200, "{v}");
+    v["decisions"].as_array().unwrap().clone()
+}
+
+fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(secs) {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn assert_reconciles(s: &Server, t: &Tokens) -> Value {
+    let (c, r) = s.call("GET", "/v1/ledger/reconcile", Some(&t.admin), b"");
+    assert_eq!(c, 200, "{r}");
+    assert_eq!(r["balanced"], true, "{r}");
+    assert_eq!(r["ledger_sum"], 0, "{r}");
+    r
+}
+
+#[test]
+fn bad_input_gets_a_4xx_with_the_error_shape_and_nothing_is_half_applied() {
+    let db = sqlite("bad");
+    let t = tokens(&db);
+    let expired = token(&db, "ingest", "old", &["--ttl-hours=-1"]);
+    let s = Server::start(&db, "wall");
+    let check = |(c, v): (u16, Value), code: u16, err: &str| {
+        assert_eq!(c, code, "{v}");
+        assert_eq!(v["error"]["code"], err, "{v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{v}"
+        );
+        assert!(v["error"]["path"].is_string(), "{v}");
+        v
+    };
+    check(
+        s.call("POST", "/v1/events", None, b"{}"),
+        401,
+        "E_UNAUTHORIZED",
+    );
+    check(
+        s.call("POST", "/v1/events", Some("nope"), b"{}"),
+        401,
+        "E_UNAUTHORIZED",
+    );
+    let v = check(
+        s.call("POST", "/v1/events", Some(&expired), b"{}"),
+        401,
+        "E_UNAUTHORIZED",
+    );
+    assert!(v["error"]["message"].as_str().unwrap().contains("expired"));
+    check(
+        s.call("POST", "/v1/events", Some(&t.op), b"{}"),
+        403,
+        "E_FORBIDDEN",
+    );
+    check(
+        s.call("POST", "/v1/releases", Some(&t.ingest), b"{}"),
+        403,
+        "E_FORBIDDEN",
+    );
+    let v = check(
+        s.call("POST", "/v1/events", Some(&t.ingest), b"{\"a\": [1,\n 2"),
+        400,
+        "E_BAD_REQUEST",
+    );
+    assert!(
+        v["error"]["path"].as_str().unwrap().contains("line 2"),
+        "{v}"
+    );
+    let big = vec![b' '; trellis_server::BODY_LIMIT + 10];
+    check(
+        s.call("POST", "/v1/events", Some(&t.ingest), &big),
+        413,
+        "E_TOO_LARGE",
+    );
+    check(
+        s.call("GET", "/v1/releases/rel_nope", Some(&t.op), b""),
+        404,
+        "E_NOT_FOUND",
+    );
+    check(
+        s.json("POST", "/v1/journeys/ghost/rollback", &t.ap, &json!({})),
+        404,
+        "E_NOT_FOUND",
+    );
+    check(
+        s.call("GET", "/v1/decisions?limit=0", Some(&t.op), b""),
+        400,
+        "E_BAD_REQUEST",
+    );
+    // A batch with one bad event is refused whole; the good ones are not kept.
+    let batch = json!([
+        {"event_id": "g1", "user_id": "u1", "type": "visit", "ts": "2026-11-01T00:00:00Z"},
+        {"event_id": "g2", "user_id": "u2", "type": "visit", "ts": "yesterday"}]);
+    let v = check(
+        s.json("POST", "/v1/events", &t.ingest, &batch),
+        400,
+        "E_BAD_REQUEST",
+    );
+    assert_eq!(v["error"]["path"], "/1");
+    let (c, v) = s.json("POST", "/v1/events", &t.ingest, &json!([batch[0]]));
+    assert_eq!(
+        (c, v["accepted"].clone(), v["duplicates"].clone()),
+        (202, json!(1), json!(0)),
+        "{v}"
+    );
+    // A workspace with errors is refused with its diagnostics; nothing is stored.
+    let mut ws = hot_ws("1h");
+    ws["journeys"][0]["edges"][0]["to"] = json!("missing");
+    let v = check(
+        s.json("POST", "/v1/releases", &t.op, &ws),
+        422,
+        "E_VALIDATION",
+    );
+    assert!(
+        v["diagnostics"].as_array().is_some_and(|d| !d.is_empty()),
+        "{v}"
+    );
+    let (_, list) = s.call("GET", "/v1/releases", Some(&t.op), b"");
+    assert_eq!(list["releases"], json!([]));
+    // Profiles: the body's user must be the path's.
+    check(
+        s.json(
+            "PUT",
+            "/v1/profiles/u1",
+            &t.ingest,
+            &json!({"user_id": "u2"}),
+        ),
+        400,
+        "E_BAD_REQUEST",
+    );
+    check(
+        s.json(
+            "POST",
+            "/v1/offers/redeem",
+            &t.ingest,
+            &json!({"instance": "x", "order": "o", "amount": "-1"}),
+        ),
+        400,
+        "E_BAD_REQUEST",
+    );
+    check(
+        s.json(
+            "POST",
+            "/v1/offers/redeem",
+            &t.ingest,
+            &json!({"instance": "x", "order": "o", "amount": "10"}),
+        ),
+        404,
+        "E_NOT_FOUND",
+    );
+    check(
+        s.call("GET", "/v1/nothing", Some(&t.op), b""),
+        404,
+        "E_NOT_FOUND",
+    );
+}
+
+#[test]
+fn releases_are_reviewed_by_someone_else_then_deployed_with_a_rollout_and_rolled_back() {
+    let db = sqlite("flow");
+    let t = tokens(&db);
+    let s = Server::start(&db, "wall");
+    let (c, r) = s.json("POST", "/v1/releases", &t.op, &hot_ws("1h"));
+    assert_eq!(c, 201, "{r}");
+    assert_eq!(
+        (r["version"].clone(), r["status"].clone()),
+        (json!(1), json!("pending_review"))
+    );
+    let id = r["release"].as_str().unwrap();
+    // Not approved yet: no deploy.
+    let (c, v) = s.json(
+        "POST",
+        &format!("/v1/releases/{id}/deploy"),
+        &t.ap,
+        &json!({"rollout_percent": 50, "mode": "live"}),
+    );
+    assert_eq!(
+        (c, v["error"]["code"].clone()),
+        (409, json!("E_NOT_APPROVED")),
+        "{v}"
+    );
+    // The author (olga) holds an approver token too, but cannot approve her own release.
+    let (c, v) = s.json(
+        "POST",
+        &format!("/v1/releases/{id}/approve"),
+        &t.ap2,
+        &json!({}),
+    );
+    assert_eq!(
+        (c, v["error"]["code"].clone()),
+        (403, json!("E_SELF_APPROVAL")),
+        "{v}"
+    );
+    let (c, _) = s.json(
+        "POST",
+        &format!("/v1/releases/{id}/approve"),
+        &t.ap,
+        &json!({"comment": "fine"}),
+    );
+    assert_eq!(c, 200);
+    let (c, v) = s.json(
+        "POST",
+        &format!("/v1/releases/{id}/approve"),
+        &t.ap,
+        &json!({}),
+    );
+    assert_eq!(
+        (c, v["error"]["code"].clone()),
+        (409, json!("E_CONFLICT")),
+        "approving twice: {v}"
+    );
+    for bad in [
+        json!({"rollout_percent": 0}),
+        json!({"rollout_percent": 101}),
+        json!({"mode": "dark"}),
+    ] {
+        let (c, v) = s.json("POST", &format!("/v1/releases/{id}/deploy"), &t.ap, &bad);
+        assert_eq!(c, 400, "{bad}: {v}");
+    }
+    let (c, _) = s.json(
+        "POST",
+        &format!("/v1/releases/{id}/deploy"),
+        &t.ap,
+        &json!({"rollout_percent": 100, "mode": "live"}),
+    );
+    assert_eq!(c, 200);
+    // Version 2 at 30%.
+    let id2 = publish(&s, &t, &hot_ws("2h"), 30, "live");
+    let (_, j) = s.call("GET", "/v1/journeys", Some(&t.op), b"");
+    let flash = &j["journeys"][0];
+    assert_eq!(
+        (
+            flash["id"].clone(),
+            flash["version"].clone(),
+            flash["rollout_percent"].clone(),
+            flash["previous_version"].clone()
+        ),
+        (json!("flash"), json!(2), json!(30), json!(1)),
+        "{j}"
+    );
+    assert_eq!(flash["release"], json!(id2));
+    // New entrants split by the bucket hash.
+    let events: Vec<Value> = (0..200).map(|i| json!({"event_id": format!("e{i}"), "user_id": format!("u{i}"), "type": "visit", "ts": "2026-11-01T00:00:00Z"})).collect();
+    let (c, _) = s.json("POST", "/v1/events", &t.ingest, &json!(events));
+    assert_eq!(c, 202);
+    wait_for("200 entries or skips", 30, || {
+        decisions(&s, &t.op, "journey=flash")
+            .iter()
+            .filter(|d| d["kind"] == "journey.entered")
+            .count()
+            == 200
+    });
+    let entered = decisions(&s, &t.op, "journey=flash");
+    let v2 = entered
+        .iter()
+        .filter(|d| d["kind"] == "journey.entered" && d["version"] == 2)
+        .count();
+    assert!((30..90).contains(&v2), "{v2} of 200 on version 2 at 30%");
+    let (c, v) = s.json("POST", "/v1/journeys/flash/rollback", &t.ap, &json!({}));
+    assert_eq!((c, v["version"].clone()), (200, json!(1)), "{v}");
+    let (_, j) = s.call("GET", "/v1/journeys", Some(&t.op), b"");
+    assert_eq!(
+        (
+            j["journeys"][0]["version"].clone(),
+            j["journeys"][0]["last_action"].clone()
+        ),
+        (json!(1), json!("rollback"))
+    );
+    let (_, rel) = s.call("GET", &format!("/v1/releases/{id}"), Some(&t.op), b"");
+    assert_eq!(rel["reviews"][0]["reviewer"], "ann");
+    assert_eq!(rel["reviews"][0]["comment"], "fine");
+    assert!(rel["note"]
+        .as_str()
+        .unwrap()
+        .contains("finish on the version they entered"));
+    let (c, o) = s.call("GET", "/openapi.json", None, b"");
+    assert_eq!(c, 200);
+    for (m, p, ..) in trellis_server::openapi::ROUTES {
+        assert!(o["paths"][p][m].is_object(), "{m} {p}");
+    }
+}
+
+/// 64 clients at once trigger issues of one hot offer and redeem what they got; one redemption is
+/// retried 100 times. Stock and budget never overshoot, each redemption happens once, and the
+/// ledger reconciles.
+fn hot_offer_under_64_clients(db: &str) {
+    let t = tokens(db);
+    let s = Server::start(db, "wall");
+    publish(&s, &t, &hot_ws("1h"), 100, "live");
+    let addr = s.addr.clone();
+    std::thread::scope(|sc| {
+        for c in 0..64 {
+            let (addr, tok) = (addr.clone(), t.ingest.clone());
+            sc.spawn(move || {
+                for i in 0..5 {
+                    let ev = json!({"event_id": format!("c{c}-{i}"), "user_id": format!("u{c}-{i}"), "type": "visit", "ts": "2026-11-01T00:00:00Z"});
+                    let (code, v) = http(&addr, "POST", "/v1/events", Some(&tok), ev.to_string().as_bytes());
+                    assert_eq!(code, 202, "{v}");
+                }
+            });
+        }
+    });
+    wait_for("320 entries", 60, || {
+        decisions(&s, &t.op, "journey=flash")
+            .iter()
+            .filter(|d| d["kind"] == "journey.entered")
+            .count()
+            == 320
+    });
+    let log = decisions(&s, &t.op, "journey=flash");
+    let issued: Vec<&Value> = log.iter().filter(|d| d["kind"] == "offer.issued").collect();
+    assert_eq!(
+        issued.len(),
+        30,
+        "a 300 budget buys exactly 30 coupons of 10"
+    );
+    let mut ids: Vec<&str> = issued
+        .iter()
+        .map(|d| d["instance"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 30, "no instance issued twice");
+    let rejected = log.iter().filter(|d| d["kind"] == "offer.rejected").count();
+    assert_eq!(rejected, 290);
+    // Redeem every coupon from 64 clients at once, each instance by two clients with one order.
+    let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    std::thread::scope(|sc| {
+        for c in 0..64 {
+            let (addr, tok, ids) = (addr.clone(), t.ingest.clone(), ids.clone());
+            sc.spawn(move || {
+                let inst = &ids[c % ids.len()];
+                let body =
+                    json!({"instance": inst, "order": format!("order-{inst}"), "amount": "100"});
+                let (code, v) = http(
+                    &addr,
+                    "POST",
+                    "/v1/offers/redeem",
+                    Some(&tok),
+                    body.to_string().as_bytes(),
+                );
+                assert_eq!(code, 200, "{v}");
+            });
+        }
+    });
+    // The same request retried 100 times redeems once; another order for it is refused.
+    let body = json!({"instance": ids[0], "order": format!("order-{}", ids[0]), "amount": "100"});
+    for _ in 0..100 {
+        let (c, v) = s.json("POST", "/v1/offers/redeem", &t.ingest, &body);
+        assert_eq!((c, v["duplicate"].clone()), (200, json!(true)), "{v}");
+    }
+    let (c, v) = s.json(
+        "POST",
+        "/v1/offers/redeem",
+        &t.ingest,
+        &json!({"instance": ids[0], "order": "other", "amount": "100"}),
+    );
+    assert_eq!(
+        (c, v["error"]["code"].clone()),
+        (409, json!("E_CONFLICT")),
+        "{v}"
+    );
+    let log = decisions(&s, &t.op, "journey=flash");
+    let redeemed: Vec<&Value> = log
+        .iter()
+        .filter(|d| d["kind"] == "offer.redeemed")
+        .collect();
+    assert_eq!(redeemed.len(), 30, "each coupon redeemed exactly once");
+    let r = assert_reconciles(&s, &t);
+    let c = &r["campaigns"][0];
+    assert_eq!(
+        (
+            c["budget"].clone(),
+            c["spent"].clone(),
+            c["reserved"].clone(),
+            c["available"].clone()
+        ),
+        (json!("300"), json!("300"), json!("0"), json!("0")),
+        "{r}"
+    );
+    let (_, u) = s.call(
+        "GET",
+        &format!("/v1/users/{}", issued[0]["user_id"].as_str().unwrap()),
+        Some(&t.op),
+        b"",
+    );
+    assert_eq!(u["offers"][0]["status"], "redeemed", "{u}");
+}
+
+#[test]
+fn a_hot_offer_under_64_concurrent_clients_never_overshoots_on_sqlite() {
+    hot_offer_under_64_clients(&sqlite("hot"));
+}
+
+#[test]
+fn a_hot_offer_under_64_concurrent_clients_never_overshoots_on_postgres() {
+    if let Some(db) = postgres("hot") {
+        hot_offer_under_64_clients(&db);
+    }
+}
+
+/// Load, `kill -9` in the middle, restart: every acknowledged event is applied exactly once, the
+/// timers set before the kill still fire, and the ledger reconciles.
+fn kill_9_in_the_middle(db: &str) {
+    let t = tokens(db);
+    let mut s = Server::start(db, "wall");
+    let mut ws = hot_ws("2s");
+    ws["offers"][0]["stock"] = json!(100_000);
+    ws["journeys"][0]["campaign"]["budget"]["total"] = json!(1_000_000);
+    publish(&s, &t, &ws, 100, "live");
+    let acked = std::sync::Mutex::new(Vec::<usize>::new());
+    let addr = s.addr.clone();
+    std::thread::scope(|sc| {
+        let acked = &acked;
+        let addr = addr.clone();
+        let tok = t.ingest.clone();
+        let loader = sc.spawn(move || {
+            for b in 0..400 {
+                let batch: Vec<Value> = (0..10).map(|i| json!({"event_id": format!("k{b}-{i}"), "user_id": format!("k{b}-{i}"), "type": "visit", "ts": "2026-11-01T00:00:00Z"})).collect();
+                let (c, _) = http(&addr, "POST", "/v1/events", Some(&tok), json!(batch).to_string().as_bytes());
+                if c != 202 {
+                    return b;
+                }
+                acked.lock().unwrap().push(b);
+            }
+            400
+        });
+        std::thread::sleep(Duration::from_millis(700));
+        s.kill9();
+        let stopped_at = loader.join().unwrap();
+        assert!(stopped_at < 400, "the kill landed mid-load");
+    });
+    let acked = acked.into_inner().unwrap();
+    assert!(!acked.is_empty());
+    let s = Server::start(db, "wall");
+    // The client retries everything it sent, acknowledged or not: duplicates are refused.
+    let mut dups = 0;
+    for b in 0..acked.len() + 1 {
+        let batch: Vec<Value> = (0..10).map(|i| json!({"event_id": format!("k{b}-{i}"), "user_id": format!("k{b}-{i}"), "type": "visit", "ts": "2026-11-01T00:00:00Z"})).collect();
+        let (c, v) = s.json("POST", "/v1/events", &t.ingest, &json!(batch));
+        assert_eq!(c, 202, "{v}");
+        dups += v["duplicates"].as_u64().unwrap();
+    }
+    assert!(
+        dups >= 10 * acked.len() as u64,
+        "every acknowledged event was kept: {dups}"
+    );
+    let users = 10 * (acked.len() + 1);
+    wait_for("every entry and every timer", 60, || {
+        decisions(&s, &t.op, "journey=flash")
+            .iter()
+            .filter(|d| d["kind"] == "touch.sent")
+            .count()
+            >= users
+    });
+    let log = decisions(&s, &t.op, "journey=flash");
+    for kind in ["journey.entered", "offer.issued", "touch.sent"] {
+        let mut per_user: Vec<&str> = log
+            .iter()
+            .filter(|d| d["kind"] == kind)
+            .map(|d| d["user_id"].as_str().unwrap())
+            .collect();
+        let n = per_user.len();
+        per_user.sort();
+        per_user.dedup();
+        assert_eq!((n, per_user.len()), (users, users), "{kind}: once per user");
+    }
+    assert_reconciles(&s, &t);
+}
+
+#[test]
+fn kill_9_mid_load_loses_and_doubles_nothing_on_sqlite() {
+    kill_9_in_the_middle(&sqlite("kill"));
+}
+
+#[test]
+fn kill_9_mid_load_loses_and_doubles_nothing_on_postgres() {
+    if let Some(db) = postgres("kill") {
+        kill_9_in_the_middle(&db);
+    }
+}
+
+/// Every simulator scenario through the service (event clock): the same decisions.
+fn scenarios_through_the_service(db_for: &dyn Fn(&str) -> Option<String>) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sim");
+    let mut names: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    for name in names {
+        let Some(db) = db_for(&name) else { return };
+        let dir = root.join(&name);
+        let t = tokens(&db);
+        let s = Server::start(&db, "event");
+        let ws: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("workspace.json")).unwrap())
+                .unwrap();
+        publish(&s, &t, &ws, 100, "live");
+        let input = trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl"))
+            .unwrap();
+        for p in &input.profiles {
+            let body = json!({"user_id": p.user_id, "attrs": p.attrs, "contact": p.contact, "consent": p.consent});
+            let (c, v) = s.json(
+                "PUT",
+                &format!("/v1/profiles/{}", p.user_id),
+                &t.ingest,
+                &body,
+            );
+            assert_eq!(c, 202, "{v}");
+        }
+        let file = std::fs::File::open(dir.join("events.jsonl")).unwrap();
+        let mut events: Vec<trellis_engine::Event> =
+            trellis_sim::read_events(&name, std::io::BufReader::new(file), &mut Vec::new())
+                .unwrap()
+                .iter()
+                .filter_map(|p| p.parse())
+                .collect();
+        events.sort_by_key(|e| e.ts);
+        let until = std::fs::read_to_string(dir.join("until"))
+            .ok()
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty())
+            .or_else(|| events.last().map(|e| trellis_engine::ts_string(e.ts)));
+        if let Some(u) = &until {
+            let u: chrono::DateTime<chrono::Utc> = u.parse().unwrap();
+            events.retain(|e| e.ts <= u);
+        }
+        let evs: Vec<Value> = events.iter().map(|e| {
+            let mut v = json!({"user_id": e.user_id, "type": e.kind, "ts": trellis_engine::ts_string(e.ts), "props": e.props});
+            if let Some(id) = &e.event_id { v["event_id"] = json!(id); }
+            v
+        }).collect();
+        if !evs.is_empty() {
+            let (c, v) = s.json("POST", "/v1/events", &t.ingest, &json!(evs));
+            assert_eq!(c, 202, "{name}: {v}");
+        }
+        if let Some(u) = until {
+            let (c, v) = s.json("POST", "/v1/clock/tick", &t.admin, &json!({"until": u}));
+            assert_eq!(c, 200, "{v}");
+        }
+        let strip = |mut v: Value| {
+            if let Some(m) = v.as_object_mut() {
+                m.remove("version");
+            }
+            v
+        };
+        let got: Vec<Value> = decisions(&s, &t.op, "").into_iter().map(strip).collect();
+        let want: Vec<Value> = std::fs::read_to_string(dir.join("expect.log.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| strip(serde_json::from_str(l).unwrap()))
+            .collect();
+        assert_eq!(got.len(), want.len(), "{name}: decision count");
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g, w, "{name}");
+        }
+        assert_reconciles(&s, &t);
+    }
+}
+
+#[test]
+fn the_simulator_scenarios_give_the_same_decisions_through_the_service_on_sqlite() {
+    scenarios_through_the_service(&|n| Some(sqlite(n)));
+}
+
+#[test]
+fn the_simulator_scenarios_give_the_same_decisions_through_the_service_on_postgres() {
+    scenarios_through_the_service(&|n| postgres(&n.replace('-', "_")));
+}
