@@ -62,7 +62,7 @@ pub struct ApiError {
     /// A JSON pointer (or parameter name) saying where the input is wrong.
     pub path: String,
     /// Diagnostics travelling with a refused workspace.
-    pub diagnostics: Option<Value>,
+    pub diagnostics: Option<Box<Value>>,
 }
 
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
@@ -85,7 +85,7 @@ impl ApiError {
     pub fn body(&self) -> Value {
         let mut v = json!({ "error": { "code": self.code.as_str(), "message": self.message, "path": self.path } });
         if let Some(d) = &self.diagnostics {
-            v["diagnostics"] = d.clone();
+            v["diagnostics"] = (**d).clone();
         }
         v
     }

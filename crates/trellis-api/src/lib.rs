@@ -89,6 +89,9 @@ pub fn random_token() -> std::io::Result<String> {
     ))
 }
 
+/// Tokens seen, with their principal and expiry.
+type TokenCache = std::collections::HashMap<String, (Principal, Option<DateTime<Utc>>)>;
+
 pub struct Service {
     pub store: Store,
     pub holder: String,
@@ -98,7 +101,7 @@ pub struct Service {
     wake: Notify,
     applied_tx: watch::Sender<i64>,
     pub metrics: metrics::Metrics,
-    tokens: std::sync::Mutex<std::collections::HashMap<String, (Principal, Option<DateTime<Utc>>)>>,
+    tokens: std::sync::Mutex<TokenCache>,
     stop: std::sync::atomic::AtomicBool,
 }
 
@@ -263,22 +266,22 @@ impl Service {
                 ),
             )
             .at(first.and_then(|d| d.path.clone()).unwrap_or_default());
-            e.diagnostics = Some(diag_json);
+            e.diagnostics = Some(Box::new(diag_json));
             return Err(e);
         };
         let journeys: Vec<&str> = ws.journeys.iter().map(|j| j.id.as_str()).collect();
         let id = format!("rel_{}", &random_token().unwrap_or_default()[4..20]);
         let version = self
             .store
-            .insert_release(
-                &id,
-                &who.name,
-                &ws_value.to_string(),
-                &json!(journeys).to_string(),
-                &diag_json.to_string(),
-                summary.map(|s| s.to_string()).as_deref(),
-                &ts_string(now_utc()),
-            )
+            .insert_release(&trellis_store::NewRelease {
+                id: &id,
+                author: &who.name,
+                workspace: &ws_value.to_string(),
+                journeys: &json!(journeys).to_string(),
+                diagnostics: &diag_json.to_string(),
+                summary: summary.map(|s| s.to_string()).as_deref(),
+                at: &ts_string(now_utc()),
+            })
             .await?;
         Ok(
             json!({ "release": id, "version": version, "status": "pending_review", "diagnostics": diag_json }),

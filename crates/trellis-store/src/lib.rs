@@ -61,6 +61,18 @@ pub struct ReleaseRow {
     pub created_at: String,
 }
 
+/// A release to insert (its version is numbered on insert).
+#[derive(Debug, Clone)]
+pub struct NewRelease<'a> {
+    pub id: &'a str,
+    pub author: &'a str,
+    pub workspace: &'a str,
+    pub journeys: &'a str,
+    pub diagnostics: &'a str,
+    pub summary: Option<&'a str>,
+    pub at: &'a str,
+}
+
 #[derive(Debug, Clone)]
 pub struct ReviewRow {
     pub reviewer: String,
@@ -310,16 +322,7 @@ impl Store {
     // ---- releases, reviews, deployments
 
     /// Inserts a release with the next version number.
-    pub async fn insert_release(
-        &self,
-        id: &str,
-        author: &str,
-        workspace: &str,
-        journeys: &str,
-        diagnostics: &str,
-        summary: Option<&str>,
-        at: &str,
-    ) -> Result<i64> {
+    pub async fn insert_release(&self, r: &NewRelease<'_>) -> Result<i64> {
         // Two processes may race for the same version: the UNIQUE constraint refuses one, which
         // then takes the next.
         for _ in 0..20 {
@@ -328,18 +331,18 @@ impl Store {
                     .fetch_one(&self.pool)
                     .await?
                     .get(0);
-            let r = sqlx::query("INSERT INTO releases (id, version, author, status, workspace, journeys, diagnostics, summary, created_at) VALUES ($1, $2, $3, 'pending_review', $4, $5, $6, $7, $8)")
-                .bind(id)
+            let res = sqlx::query("INSERT INTO releases (id, version, author, status, workspace, journeys, diagnostics, summary, created_at) VALUES ($1, $2, $3, 'pending_review', $4, $5, $6, $7, $8)")
+                .bind(r.id)
                 .bind(next)
-                .bind(author)
-                .bind(workspace)
-                .bind(journeys)
-                .bind(diagnostics)
-                .bind(summary)
-                .bind(at)
+                .bind(r.author)
+                .bind(r.workspace)
+                .bind(r.journeys)
+                .bind(r.diagnostics)
+                .bind(r.summary)
+                .bind(r.at)
                 .execute(&self.pool)
                 .await;
-            match r {
+            match res {
                 Ok(_) => return Ok(next),
                 Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
                 Err(e) => return Err(e.into()),
