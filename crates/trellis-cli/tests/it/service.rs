@@ -881,3 +881,64 @@ fn two_processes_on_one_postgres_database_issue_nothing_twice_and_take_over_from
     assert_eq!(issued.len(), 30, "no instance twice");
     assert_reconciles(&follower, &t);
 }
+
+/// A shadow deployment decides and logs, marked shadow, but issues and sends nothing; live traffic
+/// stays on the live version, and the stats compare the two.
+#[test]
+fn a_shadow_deployment_logs_its_decisions_but_issues_nothing() {
+    let db = sqlite("shadow");
+    let t = tokens(&db);
+    let s = Server::start(&db, "wall");
+    publish(&s, &t, &hot_ws("1h"), 100, "live");
+    // Version 2 would issue a 20-yuan coupon: run it in shadow.
+    let mut v2 = hot_ws("1h");
+    v2["offers"][0]["face_value"] = json!(20);
+    publish(&s, &t, &v2, 100, "shadow");
+    let (_, j) = s.call("GET", "/v1/journeys", Some(&t.op), b"");
+    assert_eq!(j["journeys"][0]["mode"], "shadow", "{j}");
+    let events: Vec<Value> = (0..5).map(|i| json!({"event_id": format!("s{i}"), "user_id": format!("s{i}"), "type": "visit", "ts": "2026-11-01T00:00:00Z"})).collect();
+    let (c, _) = s.json("POST", "/v1/events", &t.ingest, &json!(events));
+    assert_eq!(c, 202);
+    wait_for("5 live entries", 30, || {
+        decisions(&s, &t.op, "journey=flash")
+            .iter()
+            .filter(|d| d["kind"] == "journey.entered")
+            .count()
+            == 5
+    });
+    let live = decisions(&s, &t.op, "journey=flash");
+    assert!(
+        live.iter()
+            .all(|d| d["version"] == 1 && d.get("shadow").is_none()),
+        "{live:?}"
+    );
+    let issued: Vec<&Value> = live
+        .iter()
+        .filter(|d| d["kind"] == "offer.issued")
+        .collect();
+    assert_eq!(issued.len(), 5);
+    assert!(issued.iter().all(|d| d["amount"] == "10"));
+    wait_for("5 shadow entries", 30, || {
+        decisions(&s, &t.op, "journey=flash&shadow=true")
+            .iter()
+            .filter(|d| d["kind"] == "journey.entered")
+            .count()
+            == 5
+    });
+    let shadow = decisions(&s, &t.op, "journey=flash&shadow=true");
+    assert!(
+        shadow
+            .iter()
+            .all(|d| d["version"] == 2 && d["shadow"] == true),
+        "{shadow:?}"
+    );
+    assert!(shadow
+        .iter()
+        .any(|d| d["kind"] == "offer.issued" && d["amount"] == "20"));
+    // The ledger holds only live money: 5 × 10 reserved.
+    let r = assert_reconciles(&s, &t);
+    assert_eq!(r["campaigns"][0]["reserved"], "50", "{r}");
+    let (_, st) = s.call("GET", "/v1/stats/journeys/flash", Some(&t.op), b"");
+    assert_eq!(st["journeys"]["flash"]["entered"], 5, "{st}");
+    assert_eq!(st["shadow"]["journey"]["entered"], 5, "{st}");
+}
