@@ -103,6 +103,48 @@ pub struct Service {
     pub metrics: metrics::Metrics,
     tokens: std::sync::Mutex<TokenCache>,
     stop: std::sync::atomic::AtomicBool,
+    appender: tokio::sync::mpsc::Sender<AppendJob>,
+}
+
+/// Inputs of one request and where to send their sequence numbers.
+type AppendJob = (
+    Vec<NewInput>,
+    tokio::sync::oneshot::Sender<trellis_store::Result<Vec<Option<i64>>>>,
+);
+
+/// Group commit: requests that arrive while a commit is on disk share the next one, so one fsync
+/// acknowledges many requests. Order and idempotency are as if each committed alone.
+async fn appender(store: Store, mut rx: tokio::sync::mpsc::Receiver<AppendJob>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        let mut n = jobs[0].0.len();
+        while n < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => {
+                    n += j.0.len();
+                    jobs.push(j);
+                }
+                Err(_) => break,
+            }
+        }
+        let all: Vec<NewInput> = jobs.iter().flat_map(|j| j.0.iter().cloned()).collect();
+        let r = store.add_inputs(&all, &ts_string(now_utc())).await;
+        match r {
+            Ok(seqs) => {
+                let mut it = seqs.into_iter();
+                for (inputs, tx) in jobs {
+                    let mine: Vec<Option<i64>> = it.by_ref().take(inputs.len()).collect();
+                    let _ = tx.send(Ok(mine));
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for (_, tx) in jobs {
+                    let _ = tx.send(Err(trellis_store::Error::Conflict(msg.clone())));
+                }
+            }
+        }
+    }
 }
 
 fn parse_json(body: &[u8]) -> Result<Value> {
@@ -142,6 +184,8 @@ impl Service {
             random_token().unwrap_or_default().get(4..12).unwrap_or("x")
         );
         let (applied_tx, _) = watch::channel(0);
+        let (appender_tx, appender_rx) = tokio::sync::mpsc::channel(4096);
+        tokio::spawn(appender(store.clone(), appender_rx));
         Ok(Arc::new(Service {
             store,
             holder,
@@ -153,7 +197,21 @@ impl Service {
             metrics: metrics::Metrics::default(),
             tokens: Default::default(),
             stop: false.into(),
+            appender: appender_tx,
         }))
+    }
+
+    /// Appends inputs durably (group-committed with concurrent requests).
+    async fn append(&self, inputs: Vec<NewInput>) -> Result<Vec<Option<i64>>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.appender
+            .send((inputs, tx))
+            .await
+            .map_err(|_| ApiError::new(Code::Unavailable, "the service is stopping"))?;
+        let r = rx
+            .await
+            .map_err(|_| ApiError::new(Code::Unavailable, "the service is stopping"))?;
+        Ok(r?)
     }
 
     pub fn is_leader(&self) -> bool {
@@ -390,12 +448,7 @@ impl Service {
     /// Appends one input and waits until the engine has applied it; answers its result.
     async fn apply_and_wait(&self, input: NewInput) -> Result<Value> {
         let key = input.ikey.clone();
-        let fresh = self
-            .store
-            .add_inputs(&[input], &ts_string(now_utc()))
-            .await?
-            .pop()
-            .flatten();
+        let fresh = self.append(vec![input]).await?.pop().flatten();
         let seq =
             match fresh {
                 Some(s) => s,
@@ -610,10 +663,7 @@ impl Service {
                 body: item.to_string(),
             });
         }
-        let seqs = self
-            .store
-            .add_inputs(&inputs, &ts_string(now_utc()))
-            .await?;
+        let seqs = self.append(inputs).await?;
         let accepted = seqs.iter().filter(|s| s.is_some()).count();
         let duplicates = seqs.len() - accepted;
         self.metrics.events(accepted as u64, duplicates as u64);
@@ -649,16 +699,12 @@ impl Service {
             }
         }
         trellis_engine::parse_profile(&v).map_err(|e| ApiError::new(Code::BadRequest, e).at(""))?;
-        self.store
-            .add_inputs(
-                &[NewInput {
-                    kind: "profile".into(),
-                    ikey: None,
-                    body: v.to_string(),
-                }],
-                &ts_string(now_utc()),
-            )
-            .await?;
+        self.append(vec![NewInput {
+            kind: "profile".into(),
+            ikey: None,
+            body: v.to_string(),
+        }])
+        .await?;
         self.wake.notify_one();
         Ok(json!({ "user_id": user_id, "accepted": true }))
     }
