@@ -847,7 +847,7 @@ fn two_processes_on_one_postgres_database_issue_nothing_twice_and_take_over_from
     };
     send(&[leader.addr.clone(), follower.addr.clone()], 0);
     leader.kill9();
-    send(&[follower.addr.clone()], 1);
+    send(std::slice::from_ref(&follower.addr), 1);
     wait_for("the follower to take over and apply all 320", 60, || {
         decisions(&follower, &t.op, "journey=flash")
             .iter()
