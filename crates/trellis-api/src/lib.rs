@@ -622,7 +622,11 @@ impl Service {
     /// One event or an array of up to 10,000. All or nothing: one bad event refuses the batch.
     pub async fn ingest(&self, who: &Principal, body: &[u8]) -> Result<Value> {
         who.require(Role::Ingest)?;
-        let v = parse_json(body)?;
+        self.ingest_json(parse_json(body)?).await
+    }
+
+    /// Events already parsed as JSON (the RabbitMQ intake comes in here).
+    pub async fn ingest_json(&self, v: Value) -> Result<Value> {
         let (items, array) = match v {
             Value::Array(a) => (a, true),
             o @ Value::Object(_) => (vec![o], false),

@@ -76,7 +76,8 @@ enum Command {
         /// A delivery provider: CHANNEL=URL (webhook, push, sms, email), repeatable.
         #[arg(long = "provider")]
         providers: Vec<String>,
-        /// Consume events from RabbitMQ as well (not built yet: see the issue notes).
+        /// Consume events from RabbitMQ as well: queue trellis.events bound to the topic exchange
+        /// marketing.events (marketing.*.events); bad messages go to marketing.events.dead.
         #[arg(long)]
         amqp: Option<String>,
     },
@@ -493,9 +494,6 @@ fn serve(
     providers: Vec<String>,
     amqp: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    if amqp.is_some() {
-        anyhow::bail!("--amqp is not built yet; send events to POST /v1/events");
-    }
     let mut ps = Vec::new();
     for p in providers {
         let Some((c, u)) = p.split_once('=') else {
@@ -511,6 +509,7 @@ fn serve(
             Clock::Event => trellis_api::ClockMode::Event,
         },
         providers: ps,
+        amqp,
         announce: true,
     }))?;
     Ok(ExitCode::SUCCESS)

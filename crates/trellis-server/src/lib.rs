@@ -1,6 +1,7 @@
 //! The engine service over HTTP: every route of `runtime.md`, bearer tokens with roles, the
 //! spec's error shape, request metrics, `/openapi.json`, and the outbox deliverer.
 
+pub mod amqp;
 pub mod deliver;
 pub mod openapi;
 
@@ -246,6 +247,8 @@ pub struct ServeOptions {
     pub clock: trellis_api::ClockMode,
     /// Provider URLs per channel (webhook-shaped POSTs): `webhook`, `push`, `sms`, `email`.
     pub providers: Vec<(String, String)>,
+    /// Consume events from RabbitMQ too.
+    pub amqp: Option<String>,
     /// Print the bound address on stdout (`listening on ADDR`) once ready.
     pub announce: bool,
 }
@@ -257,6 +260,10 @@ pub async fn serve(o: ServeOptions) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let engine = tokio::spawn(svc.clone().run());
     let deliverer = tokio::spawn(deliver::run(svc.clone(), o.providers.clone()));
+    let intake = o
+        .amqp
+        .clone()
+        .map(|u| tokio::spawn(amqp::run(svc.clone(), u)));
     let listener = tokio::net::TcpListener::bind(&o.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", o.listen))?;
@@ -281,5 +288,8 @@ pub async fn serve(o: ServeOptions) -> anyhow::Result<()> {
     svc.stop();
     let _ = engine.await;
     deliverer.abort();
+    if let Some(i) = intake {
+        i.abort();
+    }
     Ok(())
 }

@@ -57,6 +57,10 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &str, clock: &str) -> Server {
+        Server::start_with(db, clock, &[])
+    }
+
+    pub fn start_with(db: &str, clock: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_trellis"))
             .args([
                 "serve",
@@ -67,6 +71,7 @@ impl Server {
                 "--clock",
                 clock,
             ])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -941,4 +946,81 @@ fn a_shadow_deployment_logs_its_decisions_but_issues_nothing() {
     let (_, st) = s.call("GET", "/v1/stats/journeys/flash", Some(&t.op), b"");
     assert_eq!(st["journeys"]["flash"]["entered"], 5, "{st}");
     assert_eq!(st["shadow"]["journey"]["entered"], 5, "{st}");
+}
+
+/// RabbitMQ intake: events published to the topic exchange are applied; a message that is not an
+/// event is dead-lettered with the reason. Runs when TRELLIS_TEST_AMQP is set (CI sets it).
+#[test]
+fn events_from_rabbitmq_are_applied_and_bad_messages_are_dead_lettered_with_the_reason() {
+    use futures_lite::StreamExt;
+    use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicPublishOptions};
+    use lapin::types::FieldTable;
+    let Ok(url) = std::env::var("TRELLIS_TEST_AMQP") else {
+        eprintln!("SKIPPED: set TRELLIS_TEST_AMQP=amqp://guest:guest@127.0.0.1:5672/%2f to run the RabbitMQ test");
+        return;
+    };
+    let db = sqlite("amqp");
+    let t = tokens(&db);
+    let s = Server::start_with(&db, "wall", &["--amqp", &url]);
+    publish(&s, &t, &hot_ws("1h"), 100, "live");
+    let run = format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let conn = lapin::Connection::connect(&url, lapin::ConnectionProperties::default()).await.unwrap();
+        let ch = conn.create_channel().await.unwrap();
+        // The service declares the exchange and queues; wait until it has.
+        let t0 = Instant::now();
+        while ch.exchange_declare(trellis_server::amqp::EXCHANGE, lapin::ExchangeKind::Topic,
+            lapin::options::ExchangeDeclareOptions { passive: true, ..Default::default() }, FieldTable::default()).await.is_err() {
+            assert!(t0.elapsed() < Duration::from_secs(20), "the service never declared the exchange");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let msgs = vec![
+            json!({"event_id": format!("mq-{run}-1"), "user_id": format!("mq-{run}-1"), "type": "visit", "ts": "2026-11-01T00:00:00Z"}).to_string(),
+            json!([{"event_id": format!("mq-{run}-2"), "user_id": format!("mq-{run}-2"), "type": "visit", "ts": "2026-11-01T00:00:00Z"},
+                   {"event_id": format!("mq-{run}-3"), "user_id": format!("mq-{run}-3"), "type": "visit", "ts": "2026-11-01T00:00:00Z"}]).to_string(),
+            format!("garbage {run}"),
+            json!({"event_id": format!("mq-{run}-1"), "user_id": format!("mq-{run}-1"), "type": "visit", "ts": "2026-11-01T00:00:00Z"}).to_string(),
+        ];
+        for m in &msgs {
+            ch.basic_publish(trellis_server::amqp::EXCHANGE, "marketing.shop.events", BasicPublishOptions::default(),
+                m.as_bytes(), lapin::BasicProperties::default().with_delivery_mode(2)).await.unwrap().await.unwrap();
+        }
+        // The garbage message lands in the dead-letter queue with its reason.
+        let mut dead = ch.basic_consume(trellis_server::amqp::DEAD_QUEUE, &format!("test-{run}"),
+            BasicConsumeOptions::default(), FieldTable::default()).await.unwrap();
+        let found = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(d) = dead.next().await {
+                let d = d.unwrap();
+                d.ack(BasicAckOptions::default()).await.unwrap();
+                if d.data == format!("garbage {run}").as_bytes() {
+                    let h = d.properties.headers().clone().unwrap_or_default();
+                    let reason = match h.inner().get("x-trellis-error") {
+                        Some(lapin::types::AMQPValue::LongString(s)) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
+                        other => format!("{other:?}"),
+                    };
+                    return reason;
+                }
+            }
+            String::new()
+        }).await.expect("the bad message reached the dead-letter queue");
+        assert!(found.contains("not JSON"), "{found}");
+    });
+    wait_for("3 entries from RabbitMQ", 30, || {
+        decisions(&s, &t.op, "journey=flash")
+            .iter()
+            .filter(|d| d["kind"] == "journey.entered")
+            .count()
+            == 3
+    });
+    let log = decisions(&s, &t.op, "journey=flash");
+    assert_eq!(
+        log.iter().filter(|d| d["kind"] == "offer.issued").count(),
+        3,
+        "the redelivered duplicate applied once"
+    );
 }
