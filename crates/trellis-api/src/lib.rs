@@ -303,6 +303,66 @@ impl Service {
         json!({ "diagnostics": diags })
     }
 
+    /// A sandbox simulation on generated sample data (`{workspace, users, days, seed}` →
+    /// `{report, log}`), off the async threads. The log is cut at 20,000 records.
+    pub async fn simulate(&self, body: &[u8]) -> Result<Value> {
+        let v = parse_json(body)?;
+        let num = |k: &str, d: u64, max: u64| -> Result<u64> {
+            match v.get(k) {
+                None | Some(Value::Null) => Ok(d),
+                Some(x) => x.as_u64().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                    ApiError::new(
+                        Code::BadRequest,
+                        format!("{k} must be an integer from 1 to {max}"),
+                    )
+                    .at(format!("/{k}"))
+                }),
+            }
+        };
+        let users = num("users", 1_000, 200_000)? as usize;
+        let days = num("days", 7, 90)? as u32;
+        let seed = num("seed", 1, u64::MAX)?;
+        let (ws, diags) = trellis_graph::validate_value(v.get("workspace").unwrap_or(&Value::Null));
+        let Some(ws) = ws.filter(|_| !diags.iter().any(|d| d.is_error())) else {
+            let mut e = ApiError::new(Code::Validation, "the workspace has validation errors")
+                .at("/workspace");
+            e.diagnostics = Some(Box::new(
+                serde_json::to_value(&diags).unwrap_or(Value::Null),
+            ));
+            return Err(e);
+        };
+        tokio::task::spawn_blocking(move || -> Result<Value> {
+            let internal = |e: String| ApiError::new(Code::Internal, e);
+            let dir = std::env::temp_dir().join(format!(
+                "trellis-sim-{}",
+                random_token().map_err(|e| internal(e.to_string()))?
+            ));
+            let spec = trellis_sample::SampleSpec {
+                users,
+                days,
+                seed,
+                start: trellis_sample::SampleSpec::default_start(),
+            };
+            trellis_sample::generate_to_dir(&spec, &dir).map_err(|e| internal(e.to_string()))?;
+            let input =
+                trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl"))
+                    .map_err(|e| internal(e.to_string()))?;
+            let mut log = Vec::new();
+            let report = trellis_sim::simulate(ws, input, None, Some(&mut log), |_, _| {})
+                .map_err(|e| internal(e.to_string()))?;
+            let _ = std::fs::remove_dir_all(&dir);
+            let records: Vec<Value> = log
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .take(20_000)
+                .filter_map(|l| serde_json::from_slice(l).ok())
+                .collect();
+            Ok(json!({ "report": report, "log": records }))
+        })
+        .await
+        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
+    }
+
     pub async fn submit_release(&self, who: &Principal, body: &[u8]) -> Result<Value> {
         who.require(Role::Operator)?;
         let v = parse_json(body)?;

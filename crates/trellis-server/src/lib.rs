@@ -157,6 +157,14 @@ async fn validate(State(s): S, h: HeaderMap, b: Body) -> Response {
     authed!(s, h, StatusCode::OK, |_p| async { Ok(s.validate(&b)) })
 }
 
+async fn simulate(State(s): S, h: HeaderMap, b: Body) -> Response {
+    let b = match body(b).await {
+        Ok(b) => b,
+        Err(e) => return error(e),
+    };
+    authed!(s, h, StatusCode::OK, |_p| s.simulate(&b))
+}
+
 async fn tick(State(s): S, h: HeaderMap, b: Body) -> Response {
     let b = match body(b).await {
         Ok(b) => b,
@@ -229,6 +237,7 @@ pub fn app(svc: Arc<Service>) -> Router {
         .route("/v1/decisions", get(decisions))
         .route("/v1/stats/journeys/{id}", get(stats))
         .route("/v1/validate", post(validate))
+        .route("/v1/simulate", post(simulate))
         .route("/v1/clock/tick", post(tick))
         .route("/v1/ledger/reconcile", get(reconcile))
         .route("/healthz", get(healthz))

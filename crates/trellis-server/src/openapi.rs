@@ -20,6 +20,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, bool, u16)] = &[
     ("get", "/v1/decisions", "any", "Decision records, oldest first (?user_id=&journey=&since=&limit=&shadow=true)", false, 200),
     ("get", "/v1/stats/journeys/{id}", "any", "The simulator's report for a journey, from live data (with the shadow version's when one runs)", false, 200),
     ("post", "/v1/validate", "any", "Validate a workspace: { diagnostics }", true, 200),
+    ("post", "/v1/simulate", "any", "A sandbox simulation on generated sample data: { workspace, users, days, seed } -> { report, log }", true, 200),
     ("post", "/v1/clock/tick", "admin", "Move the event clock on to { until } (event-clock mode)", true, 200),
     ("get", "/v1/ledger/reconcile", "admin", "The reconciliation query: budget = available + reserved + spent per campaign, from the double-entry ledger", false, 200),
     ("get", "/healthz", "none", "Liveness and whether this process runs the engine", false, 200),

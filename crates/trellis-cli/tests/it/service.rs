@@ -1024,3 +1024,47 @@ fn events_from_rabbitmq_are_applied_and_bad_messages_are_dead_lettered_with_the_
         "the redelivered duplicate applied once"
     );
 }
+
+/// The sandbox simulation the desktop app runs through the service gives the simulator's report.
+#[test]
+fn the_simulate_route_runs_the_simulator_on_generated_data() {
+    let db = sqlite("simulate");
+    let t = tokens(&db);
+    let s = Server::start(&db, "wall");
+    let ws: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samples/welcome.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let (c, v) = s.json(
+        "POST",
+        "/v1/simulate",
+        &t.op,
+        &json!({"workspace": ws, "users": 300, "days": 3, "seed": 2}),
+    );
+    assert_eq!(c, 200, "{v}");
+    let entered = v["report"]["journeys"]["welcome_new_user"]["entered"]
+        .as_u64()
+        .unwrap();
+    assert!(entered > 0, "{}", v["report"]);
+    let log_entered = v["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "journey.entered")
+        .count();
+    assert_eq!(log_entered as u64, entered);
+    let (c, v) = s.json(
+        "POST",
+        "/v1/simulate",
+        &t.op,
+        &json!({"workspace": ws, "users": 0}),
+    );
+    assert_eq!(
+        (c, v["error"]["path"].clone()),
+        (400, json!("/users")),
+        "{v}"
+    );
+}
