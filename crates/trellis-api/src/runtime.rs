@@ -206,7 +206,7 @@ impl Runtime {
                                     let had = self.funded.get(&c.id).copied().unwrap_or(0);
                                     if total != had {
                                         self.funded.insert(c.id.clone(), total);
-                                        out_fund(&mut self.pending_legs, &c.id, total - had);
+                                        self.pending_legs.push((c.id.clone(), total - had));
                                     }
                                 }
                             }
@@ -495,8 +495,4 @@ impl Runtime {
         }
         answers
     }
-}
-
-fn out_fund(pending: &mut Vec<(String, i64)>, campaign: &str, amount: i64) {
-    pending.push((campaign.to_owned(), amount));
 }

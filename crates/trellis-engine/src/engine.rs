@@ -421,13 +421,7 @@ impl Engine {
         for (idx, j) in ws.journeys.iter().enumerate() {
             journeys.push(compile_journey(idx, j));
         }
-        let mut order: Vec<usize> = (0..journeys.len()).collect();
-        order.sort_by(|&a, &b| {
-            journeys[b]
-                .priority
-                .cmp(&journeys[a].priority)
-                .then_with(|| journeys[a].id.cmp(&journeys[b].id))
-        });
+        let order = priority_order(&journeys);
         let mut ledgers = HashMap::new();
         let mut report = Report::default();
         for j in &ws.journeys {
@@ -465,19 +459,7 @@ impl Engine {
         }
         let mut interesting = HashSet::new();
         for j in &journeys {
-            interesting.extend(j.goal.clone());
-            for n in &j.nodes {
-                match &*n.kind {
-                    NodeKind::TriggerEvent { event, .. } | NodeKind::WaitEvent { event, .. } => {
-                        interesting.insert(event.clone());
-                    }
-                    NodeKind::TriggerPattern { event, unless, .. } => {
-                        interesting.insert(event.clone());
-                        interesting.extend(unless.clone());
-                    }
-                    _ => {}
-                }
-            }
+            j.add_interesting(&mut interesting);
         }
         let mut e = Engine {
             channels: Box::new(Recorded),
@@ -582,19 +564,7 @@ impl Engine {
             for n in &j.nodes {
                 rj.nodes.entry(n.id.clone()).or_default();
             }
-            self.interesting.extend(cj.goal.clone());
-            for n in &cj.nodes {
-                match &*n.kind {
-                    NodeKind::TriggerEvent { event, .. } | NodeKind::WaitEvent { event, .. } => {
-                        self.interesting.insert(event.clone());
-                    }
-                    NodeKind::TriggerPattern { event, unless, .. } => {
-                        self.interesting.insert(event.clone());
-                        self.interesting.extend(unless.clone());
-                    }
-                    _ => {}
-                }
-            }
+            cj.add_interesting(&mut self.interesting);
             let ji = self.journeys.len();
             let sched: Vec<usize> = cj
                 .triggers
@@ -619,16 +589,7 @@ impl Engine {
                 self.schedules[i].next = self.next_tick(i, now);
             }
         }
-        let journeys = &self.journeys;
-        let mut order: Vec<usize> = (0..journeys.len()).collect();
-        order.sort_by(|&a, &b| {
-            journeys[b]
-                .priority
-                .cmp(&journeys[a].priority)
-                .then_with(|| journeys[a].id.cmp(&journeys[b].id))
-                .then_with(|| a.cmp(&b))
-        });
-        self.order = order;
+        self.order = priority_order(&self.journeys);
         self.sync_campaigns();
     }
 
@@ -1970,7 +1931,37 @@ impl Engine {
     }
 }
 
+/// Journey indexes in priority order (higher first), then id, then deployment order.
+fn priority_order(journeys: &[CJourney]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..journeys.len()).collect();
+    order.sort_by(|&a, &b| {
+        journeys[b]
+            .priority
+            .cmp(&journeys[a].priority)
+            .then_with(|| journeys[a].id.cmp(&journeys[b].id))
+            .then_with(|| a.cmp(&b))
+    });
+    order
+}
+
 impl CJourney {
+    /// Adds the event types this journey reacts to (triggers, patterns, waits, its goal).
+    fn add_interesting(&self, set: &mut HashSet<String>) {
+        set.extend(self.goal.clone());
+        for n in &self.nodes {
+            match &*n.kind {
+                NodeKind::TriggerEvent { event, .. } | NodeKind::WaitEvent { event, .. } => {
+                    set.insert(event.clone());
+                }
+                NodeKind::TriggerPattern { event, unless, .. } => {
+                    set.insert(event.clone());
+                    set.extend(unless.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// Campaign windows are `[starts_at, ends_at)`; they apply to entries and offers.
     fn campaign_active(&self, now: Time) -> bool {
         self.window.0.is_none_or(|s| now >= s) && self.window.1.is_none_or(|e| now < e)

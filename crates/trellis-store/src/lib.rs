@@ -438,25 +438,6 @@ impl Store {
         Ok(true)
     }
 
-    pub async fn insert_deployments(&self, rows: &[DeploymentRow]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        for d in rows {
-            sqlx::query("INSERT INTO deployments (journey, release_id, version, rollout_percent, mode, action, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(&d.journey)
-                .bind(&d.release_id)
-                .bind(d.version)
-                .bind(d.rollout_percent)
-                .bind(&d.mode)
-                .bind(&d.action)
-                .bind(&d.actor)
-                .bind(&d.at)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Every deployment row, oldest first.
     pub async fn deployments(&self) -> Result<Vec<DeploymentRow>> {
         let rows = sqlx::query("SELECT id, journey, release_id, version, rollout_percent, mode, action, actor, at FROM deployments ORDER BY id")
