@@ -1,6 +1,7 @@
 //! The journey engine. Deterministic: time comes only with the inputs (event timestamps and
 //! `advance_to`), every tie is broken as `semantics.md` says, and ids are counters.
 
+use crate::fast::{FastMap, IdSet};
 use crate::hash::{bucket_ppm, pick, pick_experiment};
 use crate::input::{ts_string, Event, Profile};
 use crate::report::Report;
@@ -10,6 +11,7 @@ use chrono::{
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -71,8 +73,27 @@ struct CNode {
     id: Arc<str>,
     cond: Option<CompiledCondition>,
     cases: Vec<CompiledCondition>,
-    /// Outgoing edge per port name.
-    next: HashMap<String, usize>,
+    /// Outgoing edge per port name (a node has few ports: scanned, not hashed).
+    next: Vec<(Box<str>, usize)>,
+    /// Users who entered the node, and who left it by each port: the report's node counts,
+    /// folded into the report when it is read (`sync_report`).
+    entered: u64,
+    ports: Vec<(Box<str>, u64)>,
+}
+
+impl CNode {
+    fn next(&self, port: &str) -> Option<usize> {
+        self.next
+            .iter()
+            .find(|(p, _)| &**p == port)
+            .map(|&(_, n)| n)
+    }
+    fn count_port(&mut self, port: &str) {
+        match self.ports.iter_mut().find(|(p, _)| &**p == port) {
+            Some((_, c)) => *c += 1,
+            None => self.ports.push((port.into(), 1)),
+        }
+    }
 }
 
 struct CJourney {
@@ -134,7 +155,8 @@ struct Inst {
     id: u64,
     entered_at: Time,
     node: usize,
-    event: Option<Value>,
+    /// The event that started the instance (its conditions may read `event.*`), shared.
+    event: Option<Arc<Event>>,
     waiting: Waiting,
 }
 
@@ -146,30 +168,54 @@ enum Waiting {
     Deferral,
 }
 
-/// A profile's attributes, compact: one contiguous list scanned by precomputed key hash (a
-/// schedule tick reads them for every user, and a hash map per user costs cache misses).
+/// Attribute names, interned once for every user: a profile holds ids, not strings.
 #[derive(Default)]
-struct Attrs(Vec<(u64, Box<str>, Value)>);
+struct Keys {
+    names: Vec<Box<str>>,
+    index: FastMap<Box<str>, u32>,
+}
+
+impl Keys {
+    fn id(&mut self, key: &str) -> u32 {
+        if let Some(&i) = self.index.get(key) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(key.into());
+        self.index.insert(key.into(), i);
+        i
+    }
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// A profile's attributes, compact: one contiguous list of (key hash, key id, value) scanned by
+/// the key hash precomputed in the compiled field path. The key's text is compared in the shared
+/// [`Keys`] table, which stays in cache, where a string per user would not (a schedule tick reads
+/// the attributes of every user).
+#[derive(Default)]
+struct Attrs(Vec<(u64, u32, Value)>);
 
 impl Attrs {
-    fn from_map(m: Map<String, Value>) -> Attrs {
+    fn from_map(keys: &mut Keys, m: Map<String, Value>) -> Attrs {
         let mut a = Attrs(Vec::with_capacity(m.len()));
         for (k, v) in m {
-            a.set(&k, v);
+            a.set(keys, &k, v);
         }
         a
     }
-    fn get(&self, hash: u64, key: &str) -> Option<&Value> {
+    fn get<'a>(&'a self, keys: &Keys, hash: u64, key: &str) -> Option<&'a Value> {
         self.0
             .iter()
-            .find(|(h, k, _)| *h == hash && &**k == key)
+            .find(|(h, id, _)| *h == hash && keys.name(*id) == key)
             .map(|(_, _, v)| v)
     }
-    fn set(&mut self, key: &str, v: Value) {
-        let h = trellis_rules::facts::key_hash(key);
-        match self.0.iter_mut().find(|(kh, k, _)| *kh == h && &**k == key) {
+    fn set(&mut self, keys: &mut Keys, key: &str, v: Value) {
+        let id = keys.id(key);
+        match self.0.iter_mut().find(|(_, i, _)| *i == id) {
             Some(slot) => slot.2 = v,
-            None => self.0.push((h, key.into(), v)),
+            None => self.0.push((trellis_rules::facts::key_hash(key), id, v)),
         }
     }
 }
@@ -313,7 +359,8 @@ pub struct Engine {
     policy: std::sync::Arc<trellis_model::Policy>,
     /// Event types any journey reacts to (triggers, patterns, waits, goals); others skip the
     /// journey pass entirely.
-    interesting: HashSet<String>,
+    interesting: FastMap<String, ()>,
+    keys: Keys,
     local_cache: std::cell::RefCell<Option<(Time, (Value, Value))>>,
     tz: Tz,
     journeys: Vec<CJourney>,
@@ -321,7 +368,7 @@ pub struct Engine {
     /// Journey indexes in priority order (higher first), then id.
     order: Vec<usize>,
     users: Vec<User>,
-    user_index: HashMap<String, usize>,
+    user_index: FastMap<Box<str>, usize>,
     timers: BinaryHeap<Reverse<(Time, u64, Timer)>>,
     timer_seq: u64,
     schedules: Vec<Schedule>,
@@ -330,7 +377,7 @@ pub struct Engine {
     stock: Vec<Option<u64>>,
     ledgers: HashMap<String, Ledger>,
     hourly: HashMap<(String, i64), Decimal>,
-    seen_events: HashSet<String>,
+    seen_events: IdSet,
     now: Option<Time>,
     seq: u64,
     inst_seq: u64,
@@ -342,8 +389,11 @@ pub struct Engine {
 /// The facts of one evaluation. Derived facts (`now.*`, `journey.entered_at`) are computed on
 /// first use only: most conditions never read them.
 struct Ctx<'a> {
-    event: Option<&'a Value>,
+    event: Option<&'a Event>,
+    /// `event.type` and `event.ts` as JSON values, made on first use.
+    event_head: std::cell::OnceCell<(Value, Value)>,
     attrs: &'a Attrs,
+    keys: &'a Keys,
     tz: Tz,
     now: Time,
     entered: Option<Time>,
@@ -380,15 +430,27 @@ impl Facts for Ctx<'_> {
         match first.key.as_str() {
             "event" => {
                 let ev = self.event?;
+                let head = || {
+                    self.event_head.get_or_init(|| {
+                        (
+                            Value::String(ev.kind.clone()),
+                            Value::String(ts_string(ev.ts)),
+                        )
+                    })
+                };
                 match segs.get(1).map(|s| s.key.as_str()) {
-                    Some("type") if segs.len() == 2 => ev.get("type"),
-                    Some("ts") if segs.len() == 2 => ev.get("ts"),
-                    _ => trellis_rules::facts::lookup_segments(ev.get("props")?, &segs[1..]),
+                    Some("type") if segs.len() == 2 => Some(&head().0),
+                    Some("ts") if segs.len() == 2 => Some(&head().1),
+                    Some(_) => {
+                        let v = ev.props.get(&segs[1].key)?;
+                        trellis_rules::facts::lookup_segments(v, &segs[2..])
+                    }
+                    None => None,
                 }
             }
             "user" => {
                 let s = segs.get(1)?;
-                let v = self.attrs.get(s.hash, &s.key)?;
+                let v = self.attrs.get(self.keys, s.hash, &s.key)?;
                 if segs.len() == 2 {
                     (!v.is_null()).then_some(v)
                 } else {
@@ -457,13 +519,14 @@ impl Engine {
                 }
             }
         }
-        let mut interesting = HashSet::new();
+        let mut interesting = FastMap::new();
         for j in &journeys {
             j.add_interesting(&mut interesting);
         }
         let mut e = Engine {
             channels: Box::new(Recorded),
             interesting,
+            keys: Keys::default(),
             local_cache: std::cell::RefCell::new(None),
             policy: std::sync::Arc::new(ws.policy().clone()),
             ws,
@@ -472,7 +535,7 @@ impl Engine {
             lineages: Vec::new(),
             order,
             users: Vec::new(),
-            user_index: HashMap::new(),
+            user_index: FastMap::new(),
             timers: BinaryHeap::new(),
             timer_seq: 0,
             schedules,
@@ -481,7 +544,7 @@ impl Engine {
             stock,
             ledgers,
             hourly: HashMap::new(),
-            seen_events: HashSet::new(),
+            seen_events: IdSet::default(),
             now: None,
             seq: 0,
             inst_seq: 0,
@@ -492,7 +555,7 @@ impl Engine {
         for j in 0..e.journeys.len() {
             e.attach(j, PPM);
         }
-        e.sync_campaigns();
+        e.sync_report();
         e
     }
 
@@ -590,7 +653,7 @@ impl Engine {
             }
         }
         self.order = priority_order(&self.journeys);
-        self.sync_campaigns();
+        self.sync_report();
     }
 
     /// Takes a journey back to the version deployed before its current one, for every new entrant
@@ -662,7 +725,7 @@ impl Engine {
 
     /// The report so far, with campaign money and totals brought up to date.
     pub fn report_now(&mut self) -> Report {
-        self.sync_campaigns();
+        self.sync_report();
         let mut r = self.report.clone();
         r.finish();
         r
@@ -686,7 +749,7 @@ impl Engine {
     pub fn add_profile(&mut self, p: Profile) {
         let u = self.user(&p.user_id);
         let mut p = p;
-        self.users[u].attrs = Attrs::from_map(std::mem::take(&mut p.attrs));
+        self.users[u].attrs = Attrs::from_map(&mut self.keys, std::mem::take(&mut p.attrs));
         self.users[u].profile = p;
     }
 
@@ -703,7 +766,7 @@ impl Engine {
             },
             ..User::default()
         });
-        self.user_index.insert(id.to_owned(), u);
+        self.user_index.insert(id.into(), u);
         u
     }
 
@@ -761,7 +824,7 @@ impl Engine {
     pub fn handle(&mut self, ev: &Event) -> bool {
         self.report.input.events += 1;
         if let Some(id) = &ev.event_id {
-            if !self.seen_events.insert(id.clone()) {
+            if !self.seen_events.insert(id) {
                 self.report.input.duplicates += 1;
                 return false;
             }
@@ -771,16 +834,18 @@ impl Engine {
         let u = self.user(&ev.user_id);
         if ev.kind == "profile_update" {
             for (k, v) in &ev.props {
-                self.users[u].attrs.set(k, v.clone());
+                self.users[u].attrs.set(&mut self.keys, k, v.clone());
             }
         }
         if ev.kind == self.policy.conversion_event() {
             self.convert(u, ev, now);
         }
-        if !self.interesting.contains(&ev.kind) {
+        if !self.interesting.contains_key(ev.kind.as_str()) {
             return true;
         }
-        let ev_json = ev.to_json();
+        // The event as the instances that enter on it keep it, made once if any does.
+        let shared = std::cell::OnceCell::new();
+        let shared = || shared.get_or_init(|| Arc::new(ev.clone())).clone();
         let mut entered_groups: HashSet<String> = HashSet::new();
         for oi in 0..self.order.len() {
             let j = self.order[oi];
@@ -796,10 +861,10 @@ impl Engine {
                 if inst.waiting == Waiting::Event {
                     let node = inst.node;
                     if let NodeKind::WaitEvent { event, .. } = &*self.journeys[j].nodes[node].kind {
-                        if *event == ev.kind && self.cond_ok(u, j, node, Some(&ev_json), now) {
+                        if *event == ev.kind && self.cond_ok(u, j, node, Some(ev), now) {
                             let st = self.jstate(u, j);
                             if let Some(i) = st.inside.as_mut() {
-                                i.event = Some(ev_json.clone());
+                                i.event = Some(shared());
                                 i.waiting = Waiting::Running;
                             }
                             self.leave(u, j, node, "event", now);
@@ -815,7 +880,7 @@ impl Engine {
             for t in triggers {
                 let fires = match &*self.journeys[j].nodes[t].kind {
                     NodeKind::TriggerEvent { event, .. } => {
-                        *event == ev.kind && self.cond_ok(u, j, t, Some(&ev_json), now)
+                        *event == ev.kind && self.cond_ok(u, j, t, Some(ev), now)
                     }
                     NodeKind::TriggerPattern {
                         event,
@@ -826,8 +891,7 @@ impl Engine {
                     } => {
                         let (event, count, within) = (event.clone(), *count, within.seconds as i64);
                         let unless_hit = unless.as_deref() == Some(ev.kind.as_str());
-                        let matches =
-                            event == ev.kind && self.cond_ok(u, j, t, Some(&ev_json), now);
+                        let matches = event == ev.kind && self.cond_ok(u, j, t, Some(ev), now);
                         let st = self.jstate(u, j);
                         let q = st.pattern.entry(t).or_default();
                         if unless_hit {
@@ -854,7 +918,7 @@ impl Engine {
                     _ => false,
                 };
                 if fires {
-                    self.try_enter(u, j, t, Some(ev_json.clone()), now, &mut entered_groups);
+                    self.try_enter(u, j, t, Some(shared()), now, &mut entered_groups);
                     break;
                 }
             }
@@ -865,7 +929,7 @@ impl Engine {
     /// Runs the clock on to `until` and closes the report.
     pub fn finish(&mut self, until: Time) {
         self.advance_to(until);
-        self.sync_campaigns();
+        self.sync_report();
         self.report.finish();
     }
 
@@ -883,13 +947,15 @@ impl Engine {
     fn facts<'a>(
         &'a self,
         u: usize,
-        event: Option<&'a Value>,
+        event: Option<&'a Event>,
         entered_at: Option<Time>,
         now: Time,
     ) -> Ctx<'a> {
         Ctx {
             event,
+            event_head: std::cell::OnceCell::new(),
             attrs: &self.users[u].attrs,
+            keys: &self.keys,
             tz: self.tz,
             now,
             entered: entered_at,
@@ -899,7 +965,7 @@ impl Engine {
         }
     }
 
-    fn cond_ok(&self, u: usize, j: usize, node: usize, event: Option<&Value>, now: Time) -> bool {
+    fn cond_ok(&self, u: usize, j: usize, node: usize, event: Option<&Event>, now: Time) -> bool {
         match &self.journeys[j].nodes[node].cond {
             None => true,
             Some(c) => {
@@ -943,7 +1009,7 @@ impl Engine {
         u: usize,
         j: usize,
         trigger: usize,
-        event: Option<Value>,
+        event: Option<Arc<Event>>,
         now: Time,
         entered_groups: &mut HashSet<String>,
     ) {
@@ -1041,23 +1107,16 @@ impl Engine {
     }
 
     fn pass(&mut self, _u: usize, j: usize, node: usize) {
-        let cj = &self.journeys[j];
-        self.report.node(&cj.id, &cj.nodes[node].id).entered += 1;
+        self.journeys[j].nodes[node].entered += 1;
     }
 
     /// Leaves `node` by `port` and runs on until the user waits or exits.
     fn leave(&mut self, u: usize, j: usize, node: usize, port: &str, now: Time) {
         let mut node = node;
-        let mut port = port.to_owned();
+        let mut port: Cow<'_, str> = Cow::Borrowed(port);
         for _ in 0..100_000 {
-            {
-                let cj = &self.journeys[j];
-                crate::report::bump(
-                    &mut self.report.node(&cj.id, &cj.nodes[node].id).ports,
-                    &port,
-                );
-            }
-            let Some(&next) = self.journeys[j].nodes[node].next.get(&port) else {
+            self.journeys[j].nodes[node].count_port(&port);
+            let Some(next) = self.journeys[j].nodes[node].next(&port) else {
                 self.exit(u, j, node, "completed", now);
                 return;
             };
@@ -1077,13 +1136,13 @@ impl Engine {
     }
 
     /// Executes a node; `Some(port)` to go on, `None` when the user now waits or left.
-    fn step(&mut self, u: usize, j: usize, n: usize, now: Time) -> Option<String> {
+    fn step(&mut self, u: usize, j: usize, n: usize, now: Time) -> Option<Cow<'static, str>> {
         let kind = self.journeys[j].nodes[n].kind.clone();
         match &*kind {
             NodeKind::Condition { .. } => {
                 let ev = self.inside(u, j).and_then(|i| i.event.clone());
                 Some(
-                    if self.cond_ok(u, j, n, ev.as_ref(), now) {
+                    if self.cond_ok(u, j, n, ev.as_deref(), now) {
                         "yes"
                     } else {
                         "no"
@@ -1094,12 +1153,12 @@ impl Engine {
             NodeKind::Switch { cases } => {
                 let ev = self.inside(u, j).and_then(|i| i.event.clone());
                 let entered = self.inside(u, j).map(|i| i.entered_at);
-                let facts = self.facts(u, ev.as_ref(), entered, now);
+                let facts = self.facts(u, ev.as_deref(), entered, now);
                 let hit = self.journeys[j].nodes[n]
                     .cases
                     .iter()
                     .position(|c| c.eval(&facts));
-                Some(hit.map_or_else(|| "else".to_owned(), |i| cases[i].port.clone()))
+                Some(hit.map_or(Cow::Borrowed("else"), |i| cases[i].port.clone().into()))
             }
             NodeKind::SplitRandom { branches, salt } => {
                 let salt = salt.clone().unwrap_or_else(|| {
@@ -1107,7 +1166,7 @@ impl Engine {
                 });
                 let b = bucket_ppm(&salt, &self.users[u].id);
                 let ps: Vec<u32> = branches.iter().map(|b| b.percent.ppm).collect();
-                Some(branches[pick(b, &ps)].port.clone())
+                Some(branches[pick(b, &ps)].port.clone().into())
             }
             NodeKind::SplitExperiment {
                 experiment,
@@ -1131,7 +1190,7 @@ impl Engine {
                         ("variant", port.clone().into()),
                     ],
                 );
-                Some(port)
+                Some(port.into())
             }
             NodeKind::WaitDelay { duration } => {
                 self.wait(
@@ -1170,7 +1229,7 @@ impl Engine {
             }
             NodeKind::ActionUpdate { set } => {
                 for (k, v) in set {
-                    self.users[u].attrs.set(k, v.clone());
+                    self.users[u].attrs.set(&mut self.keys, k, v.clone());
                 }
                 self.emit(
                     now,
@@ -1469,10 +1528,14 @@ impl Engine {
     }
 
     /// A touch: quiet hours, then channels, then the `*` caps.
-    fn touch(&mut self, u: usize, j: usize, n: usize, now: Time) -> Option<String> {
+    fn touch(&mut self, u: usize, j: usize, n: usize, now: Time) -> Option<Cow<'static, str>> {
+        let kind = self.journeys[j].nodes[n].kind.clone();
         let NodeKind::ActionTouch {
-            channels, template, ..
-        } = &*self.journeys[j].nodes[n].kind.clone()
+            channels,
+            template,
+            content,
+            ..
+        } = &*kind
         else {
             return Some("suppressed".into());
         };
@@ -1491,7 +1554,7 @@ impl Engine {
             };
             if inside {
                 if q.mode == QuietMode::Suppress {
-                    return Some(self.suppress(u, j, n, "quiet_hours", now));
+                    return Some(self.suppress(u, j, n, "quiet_hours", now).into());
                 }
                 let mut date = local.date_naive();
                 if m >= e {
@@ -1548,15 +1611,11 @@ impl Engine {
                 } else {
                     "no_channel"
                 };
-                return Some(self.suppress(u, j, n, r, now));
+                return Some(self.suppress(u, j, n, r, now).into());
             };
             if all_cap_full {
-                return Some(self.suppress(u, j, n, "freq_cap", now));
+                return Some(self.suppress(u, j, n, "freq_cap", now).into());
             }
-            let content = match &*self.journeys[j].nodes[n].kind {
-                NodeKind::ActionTouch { content, .. } => content.clone(),
-                _ => None,
-            };
             let msg = Message {
                 user_id: &self.users[u].id,
                 channel: ch,
@@ -1621,7 +1680,7 @@ impl Engine {
         list.push(c);
     }
 
-    fn suppress(&mut self, u: usize, j: usize, n: usize, reason: &str, now: Time) -> String {
+    fn suppress(&mut self, u: usize, j: usize, n: usize, reason: &str, now: Time) -> &'static str {
         self.emit(
             now,
             Some(u),
@@ -1631,7 +1690,7 @@ impl Engine {
             vec![("reason", reason.into())],
         );
         crate::report::bump(&mut self.report.touches.suppressed, reason);
-        "suppressed".into()
+        "suppressed"
     }
 
     /// Redeems coupon `ci` for an order: its reserved money becomes spent.
@@ -1782,7 +1841,7 @@ impl Engine {
             .attrs
             .0
             .iter()
-            .map(|(_, k, v)| (k.to_string(), v.clone()))
+            .map(|(_, k, v)| (self.keys.name(*k).to_owned(), v.clone()))
             .collect();
         Some(json!({
             "user_id": user_id,
@@ -1876,25 +1935,46 @@ impl Engine {
         let due: Vec<usize> = (0..self.schedules.len())
             .filter(|&i| self.schedules[i].next == Some(at))
             .collect();
-        let mut entered: Vec<HashSet<String>> = vec![HashSet::new(); self.users.len()];
+        // Mutex groups entered at this tick, per user (only when ticks coincide).
+        let mut entered: FastMap<usize, HashSet<String>> = FastMap::new();
+        let several = due.len() > 1;
         for i in due {
             let (j, n) = (self.schedules[i].journey, self.schedules[i].node);
             self.schedules[i].last_local = Some(at.with_timezone(&self.tz).naive_local());
             for u in 0..self.users.len() {
                 if self.cond_ok(u, j, n, None, at) {
-                    if entered.len() <= u {
-                        entered.resize(u + 1, HashSet::new());
-                    }
-                    let mut groups = std::mem::take(&mut entered[u]);
+                    let mut groups = entered.remove(&u).unwrap_or_default();
                     self.try_enter(u, j, n, None, at, &mut groups);
-                    entered[u] = groups;
+                    if several && !groups.is_empty() {
+                        entered.insert(u, groups);
+                    }
                 }
             }
             self.schedules[i].next = self.next_tick(i, at);
         }
     }
 
-    fn sync_campaigns(&mut self) {
+    /// Brings the report's campaign money and node counts up to date (they are kept where the
+    /// engine updates them cheaply: the ledgers and the compiled nodes).
+    fn sync_report(&mut self) {
+        // Every version of a journey id counts in one entry of the report.
+        for cj in &self.journeys {
+            let rj = crate::report::slot(&mut self.report.journeys, &cj.id);
+            for n in &cj.nodes {
+                let rn = crate::report::slot(&mut rj.nodes, &n.id);
+                *rn = crate::report::NodeCounts::default();
+            }
+        }
+        for cj in &self.journeys {
+            let rj = crate::report::slot(&mut self.report.journeys, &cj.id);
+            for n in &cj.nodes {
+                let rn = crate::report::slot(&mut rj.nodes, &n.id);
+                rn.entered += n.entered;
+                for (p, c) in &n.ports {
+                    *crate::report::slot(&mut rn.ports, p) += c;
+                }
+            }
+        }
         for (id, l) in &self.ledgers {
             let c = self.report.campaigns.entry(id.clone()).or_default();
             c.budget = l.total;
@@ -1946,16 +2026,16 @@ fn priority_order(journeys: &[CJourney]) -> Vec<usize> {
 
 impl CJourney {
     /// Adds the event types this journey reacts to (triggers, patterns, waits, its goal).
-    fn add_interesting(&self, set: &mut HashSet<String>) {
-        set.extend(self.goal.clone());
+    fn add_interesting(&self, set: &mut FastMap<String, ()>) {
+        set.extend(self.goal.clone().map(|g| (g, ())));
         for n in &self.nodes {
             match &*n.kind {
                 NodeKind::TriggerEvent { event, .. } | NodeKind::WaitEvent { event, .. } => {
-                    set.insert(event.clone());
+                    set.insert(event.clone(), ());
                 }
                 NodeKind::TriggerPattern { event, unless, .. } => {
-                    set.insert(event.clone());
-                    set.extend(unless.clone());
+                    set.insert(event.clone(), ());
+                    set.extend(unless.clone().map(|u| (u, ())));
                 }
                 _ => {}
             }
@@ -1999,13 +2079,17 @@ fn compile_journey(idx: usize, j: &Journey) -> CJourney {
                 id: Arc::from(n.id.as_str()),
                 cond,
                 cases,
-                next: HashMap::new(),
+                next: Vec::new(),
+                entered: 0,
+                ports: Vec::new(),
             }
         })
         .collect();
     for e in &j.edges {
         if let (Some(&f), Some(&t)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) {
-            nodes[f].next.entry(e.port.clone()).or_insert(t);
+            if nodes[f].next(&e.port).is_none() {
+                nodes[f].next.push((e.port.as_str().into(), t));
+            }
         }
     }
     let triggers = (0..nodes.len())

@@ -2,7 +2,7 @@
 //! `semantics.md` says (a line without `user_id`, `type` or a valid `ts` is skipped; `props` that
 //! is not an object counts as `{}`; an `event_id` that is not a string means no deduplication).
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -111,9 +111,49 @@ pub fn event_line_ts(line: &str) -> Option<DateTime<Utc>> {
     rfc3339(h.ts.as_deref()?).ok()
 }
 
-/// Times in logs and facts: UTC with `Z`.
+/// Times in logs and facts: UTC with `Z`, as chrono's RFC 3339 with `SecondsFormat::AutoSi`
+/// writes them (no fraction when whole, else 3, 6 or 9 digits). Written by hand for years
+/// 0–9999: this runs for every decision record.
 pub fn ts_string(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    let nanos = t.nanosecond();
+    let year = t.year();
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        return t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    }
+    let mut b = [0u8; 30];
+    let put = |b: &mut [u8], at: usize, v: u32, width: usize| {
+        let mut v = v;
+        for i in (0..width).rev() {
+            b[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(&mut b, 0, year as u32, 4);
+    b[4] = b'-';
+    put(&mut b, 5, t.month(), 2);
+    b[7] = b'-';
+    put(&mut b, 8, t.day(), 2);
+    b[10] = b'T';
+    put(&mut b, 11, t.hour(), 2);
+    b[13] = b':';
+    put(&mut b, 14, t.minute(), 2);
+    b[16] = b':';
+    put(&mut b, 17, t.second(), 2);
+    let mut n = 19;
+    if nanos != 0 {
+        b[n] = b'.';
+        let (v, width) = if nanos % 1_000_000 == 0 {
+            (nanos / 1_000_000, 3)
+        } else if nanos % 1_000 == 0 {
+            (nanos / 1_000, 6)
+        } else {
+            (nanos, 9)
+        };
+        put(&mut b, n + 1, v, width);
+        n += 1 + width;
+    }
+    b[n] = b'Z';
+    b[..=n].iter().map(|&c| c as char).collect()
 }
 
 impl Event {
@@ -134,6 +174,33 @@ impl Event {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn ts_string_writes_what_chrono_writes() {
+        use chrono::TimeZone;
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..20_000 {
+            let secs = (next() % 400_000_000_000) as i64 - 100_000_000_000;
+            let nanos = match i % 4 {
+                0 => 0,
+                1 => (next() % 1000) as u32 * 1_000_000,
+                2 => (next() % 1_000_000) as u32 * 1_000,
+                _ => (next() % 1_000_000_000) as u32,
+            };
+            let Some(t) = Utc.timestamp_opt(secs, nanos).single() else {
+                continue;
+            };
+            assert_eq!(ts_string(t), t.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        }
+        let t = Utc.with_ymd_and_hms(2026, 11, 1, 2, 3, 4).unwrap();
+        assert_eq!(ts_string(t), "2026-11-01T02:03:04Z");
+    }
 
     #[test]
     fn lenient_events() {

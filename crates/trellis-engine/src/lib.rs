@@ -4,6 +4,7 @@
 //! with the wall clock, and both get the same decisions for the same inputs.
 
 pub mod engine;
+pub mod fast;
 pub mod hash;
 pub mod input;
 pub mod report;

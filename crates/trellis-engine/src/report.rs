@@ -119,18 +119,15 @@ pub struct Report {
 
 impl Report {
     pub fn journey(&mut self, id: &str) -> &mut JourneyCounts {
-        self.journeys.entry(id.to_owned()).or_default()
+        slot(&mut self.journeys, id)
     }
 
     pub fn node(&mut self, journey: &str, node: &str) -> &mut NodeCounts {
-        self.journey(journey)
-            .nodes
-            .entry(node.to_owned())
-            .or_default()
+        slot(&mut self.journey(journey).nodes, node)
     }
 
     pub fn offer(&mut self, id: &str) -> &mut OfferCounts {
-        self.offers.entry(id.to_owned()).or_default()
+        slot(&mut self.offers, id)
     }
 
     pub fn finish(&mut self) {
