@@ -422,7 +422,7 @@ fn simulate(
         ws,
         input,
         until,
-        log_file.as_mut().map(|w| w as &mut dyn Write),
+        log_file.as_mut().map(|w| w as &mut (dyn Write + Send)),
         |done, total| {
             if tty && total > 0 {
                 let pct = done * 100 / total;

@@ -775,6 +775,13 @@ impl Engine {
         self.out.drain(..)
     }
 
+    /// Decisions made since the last call, in order, as a vector of their own (to hand to
+    /// another thread); `spare` becomes the engine's next output buffer.
+    pub fn take_decisions(&mut self, mut spare: Vec<Decision>) -> Vec<Decision> {
+        spare.clear();
+        std::mem::replace(&mut self.out, spare)
+    }
+
     /// Starts the clock (the earliest event, or `--until` when there are none).
     pub fn start(&mut self, t: Time) {
         if self.now.is_none() {

@@ -11,6 +11,7 @@ pub mod report;
 
 pub use engine::{Channels, Decision, Engine, Message, Options, Recorded, RedeemError, PPM};
 pub use input::{
-    event_line_ts, parse_event, parse_event_owned, parse_profile, ts_string, Event, Profile,
+    event_line_ts, parse_event, parse_event_line, parse_event_owned, parse_profile, ts_string,
+    Event, Profile,
 };
 pub use report::Report;

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::io::{BufRead, Write};
 use trellis_engine::{
-    event_line_ts, parse_event, parse_event_owned, parse_profile, Engine, Event, Options, Profile,
-    Report,
+    event_line_ts, parse_event, parse_event_line, parse_profile, Decision, Engine, Event, Options,
+    Profile, Report,
 };
 use trellis_model::Workspace;
 
@@ -104,9 +104,7 @@ pub struct PendingEvent {
 
 impl PendingEvent {
     pub fn parse(&self) -> Option<Event> {
-        serde_json::from_str::<Value>(&self.line)
-            .ok()
-            .and_then(|v| parse_event_owned(v).ok())
+        parse_event_line(&self.line).ok()
     }
 }
 
@@ -166,13 +164,23 @@ pub fn read_input(profiles: &std::path::Path, events: &std::path::Path) -> Resul
     })
 }
 
+/// Events parsed ahead of the engine, per batch.
+const BATCH: usize = 2048;
+
+/// One replayed line: its time, and the event unless the line no longer parses.
+type Parsed = (DateTime<Utc>, Option<Event>);
+
 /// Runs a simulation. `log` receives one JSON object per line; `progress(done, total)` is called
 /// now and then.
+///
+/// Three threads share the work: one reads and parses the events ahead of the engine, the
+/// engine runs on the calling thread, and one writes the decision log behind it. Batches pass
+/// between them in order, so the log is the same as a single thread would write.
 pub fn simulate(
     ws: Workspace,
     mut input: Input,
     until: Option<DateTime<Utc>>,
-    mut log: Option<&mut dyn Write>,
+    log: Option<&mut (dyn Write + Send)>,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Report, Error> {
     let mut engine = Engine::new(ws, Options { burn_by_day: true });
@@ -186,7 +194,7 @@ pub fn simulate(
         _,
         _,
         _,
-        Box<dyn Iterator<Item = Result<PendingEvent, Error>>>,
+        Box<dyn Iterator<Item = Result<Parsed, Error>> + Send>,
     ) = match input.events {
         Events::Loaded(mut v) => {
             v.sort_by_key(|e| e.ts);
@@ -194,7 +202,7 @@ pub fn simulate(
                 v.first().map(|e| e.ts),
                 v.last().map(|e| e.ts),
                 v.len(),
-                Box::new(v.into_iter().map(Ok)),
+                Box::new(v.into_iter().map(|p| Ok((p.ts, p.parse())))),
             )
         }
         Events::Sorted {
@@ -216,7 +224,7 @@ pub fn simulate(
                         source: e,
                     })),
                     // Bad lines were reported by the first pass.
-                    Ok(line) => event_ts(&line).ok().map(|ts| Ok(PendingEvent { ts, line })),
+                    Ok(line) => parse_event_line(&line).ok().map(|ev| Ok((ev.ts, Some(ev)))),
                 });
             (first, last, count, Box::new(lines))
         }
@@ -226,36 +234,88 @@ pub fn simulate(
     if let Some(s) = start {
         engine.start(s);
     }
-    let mut write = |engine: &mut Engine| -> Result<(), Error> {
-        if let Some(w) = log.as_deref_mut() {
-            for d in engine.drain() {
-                serde_json::to_writer(&mut *w, &d).map_err(|e| Error::Write(e.into()))?;
-                w.write_all(b"\n").map_err(Error::Write)?;
+    std::thread::scope(|scope| -> Result<(), Error> {
+        // Reader: parses batches of events ahead of the engine.
+        let (ev_tx, ev_rx) = std::sync::mpsc::sync_channel::<Result<Vec<Parsed>, Error>>(8);
+        scope.spawn(move || {
+            let mut replay = replay;
+            loop {
+                let mut batch = Vec::with_capacity(BATCH);
+                for item in replay.by_ref() {
+                    match item {
+                        Ok(p) => batch.push(p),
+                        Err(e) => {
+                            let _ = ev_tx.send(Err(e));
+                            return;
+                        }
+                    }
+                    if batch.len() == BATCH {
+                        break;
+                    }
+                }
+                let done = batch.len() < BATCH;
+                if ev_tx.send(Ok(batch)).is_err() || done {
+                    return;
+                }
             }
-        } else {
-            engine.drain().for_each(drop);
+        });
+        // Writer: serialises the decision records behind the engine, returning emptied
+        // buffers for the engine to fill again.
+        let (log_tx, log_rx) = std::sync::mpsc::sync_channel::<Vec<Decision>>(8);
+        let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<Decision>>();
+        let writer = log.map(|w| {
+            scope.spawn(move || -> Result<(), Error> {
+                for mut batch in log_rx {
+                    for d in batch.drain(..) {
+                        serde_json::to_writer(&mut *w, &d).map_err(|e| Error::Write(e.into()))?;
+                        w.write_all(b"\n").map_err(Error::Write)?;
+                    }
+                    let _ = spare_tx.send(batch);
+                }
+                Ok(())
+            })
+        });
+        let flush = |engine: &mut Engine| {
+            if writer.is_some() {
+                let spare = spare_rx.try_recv().unwrap_or_default();
+                let out = engine.take_decisions(spare);
+                // A closed log means the writer failed: its error is returned below.
+                let _ = log_tx.send(out);
+            } else {
+                engine.drain().for_each(drop);
+            }
+        };
+        let mut i = 0usize;
+        for batch in ev_rx {
+            for (ts, ev) in batch? {
+                if i % 65_536 == 0 {
+                    progress(i, total);
+                }
+                i += 1;
+                if until.is_some_and(|u| ts > u) {
+                    engine.report.input.events += 1;
+                    continue;
+                }
+                let Some(ev) = ev else { continue };
+                engine.handle(&ev);
+            }
+            flush(&mut engine);
         }
-        Ok(())
-    };
-    for (i, pending) in replay.enumerate() {
-        let pending = pending?;
-        if until.is_some_and(|u| pending.ts > u) {
-            engine.report.input.events += 1;
-            continue;
+        match until {
+            Some(u) => engine.finish(u),
+            None => engine.report.finish(),
         }
-        let Some(ev) = pending.parse() else { continue };
-        drop(pending);
-        engine.handle(&ev);
-        write(&mut engine)?;
-        if i % 65_536 == 0 {
-            progress(i, total);
+        flush(&mut engine);
+        drop(log_tx);
+        match writer {
+            Some(w) => w.join().unwrap_or_else(|_| {
+                Err(Error::Write(std::io::Error::other(
+                    "the log writer stopped unexpectedly",
+                )))
+            }),
+            None => Ok(()),
         }
-    }
-    match until {
-        Some(u) => engine.finish(u),
-        None => engine.report.finish(),
-    }
-    write(&mut engine)?;
+    })?;
     progress(total, total);
     let mut report = engine.report.clone();
     report.input.users = ids.len() as u64;
