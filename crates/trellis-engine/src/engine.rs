@@ -50,6 +50,107 @@ impl Decision {
     }
 }
 
+impl Decision {
+    /// Appends the record as one line of JSON, byte for byte what `serde_json` writes for it
+    /// (without the newline): the decision log's hot path, written by hand.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"seq\":");
+        json_u64(out, self.seq);
+        out.extend_from_slice(b",\"ts\":\"");
+        crate::input::write_ts(out, self.ts);
+        out.extend_from_slice(b"\",\"user_id\":");
+        json_opt_str(out, self.user_id.as_deref());
+        out.extend_from_slice(b",\"journey\":");
+        json_opt_str(out, self.journey.as_deref());
+        out.extend_from_slice(b",\"version\":");
+        match self.version {
+            Some(v) => json_u64(out, v),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"node\":");
+        json_opt_str(out, self.node.as_deref());
+        out.extend_from_slice(b",\"kind\":");
+        // Kinds and field names are the engine's own identifiers: nothing to escape.
+        raw_str(out, self.kind);
+        for (k, v) in &self.extra {
+            out.push(b',');
+            raw_str(out, k);
+            out.push(b':');
+            match v {
+                Value::String(s) => json_str(out, s),
+                Value::Null => out.extend_from_slice(b"null"),
+                v => {
+                    // Writing to a vector cannot fail.
+                    let _ = serde_json::to_writer(&mut *out, v);
+                }
+            }
+        }
+        out.push(b'}');
+    }
+}
+
+/// A JSON string as `serde_json` writes it: as is, unless it has a byte that needs escaping.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    if needs_escape(s.as_bytes()) {
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        raw_str(out, s);
+    }
+}
+
+fn raw_str(out: &mut Vec<u8>, s: &str) {
+    debug_assert!(!needs_escape(s.as_bytes()));
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
+/// Whether a string has a control byte, a quote or a backslash, tested eight bytes at a time.
+fn needs_escape(b: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut chunks = b.chunks_exact(8);
+    for c in chunks.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        // A byte below 0x20 (with the high bit clear), a '"' or a '\\'.
+        let control = x.wrapping_sub(LO * 0x20) & !x & HI;
+        if control | zero_byte(x ^ (LO * u64::from(b'"'))) | zero_byte(x ^ (LO * u64::from(b'\\')))
+            != 0
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&c| c < 0x20 || c == b'"' || c == b'\\')
+}
+
+fn json_u64(out: &mut Vec<u8>, v: u64) {
+    let mut b = [0u8; 20];
+    let mut i = b.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        b[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&b[i..]);
+}
+
+fn json_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => json_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
 impl serde::Serialize for Decision {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -114,6 +215,23 @@ struct CJourney {
     max_duration: Option<i64>,
     nodes: Vec<CNode>,
     triggers: Vec<usize>,
+    /// The report's journey counts for this version, folded into the report when it is read.
+    counts: JCounts,
+}
+
+#[derive(Default)]
+struct JCounts {
+    entered: u64,
+    skipped: Vec<(&'static str, u64)>,
+    exited: Vec<(&'static str, u64)>,
+}
+
+/// Adds one to the count of `key` in a short list.
+fn count(list: &mut Vec<(&'static str, u64)>, key: &'static str) {
+    match list.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, c)) => *c += 1,
+        None => list.push((key, 1)),
+    }
 }
 
 /// The deployed versions of one journey id, oldest first. The last is current and takes the users
@@ -745,6 +863,15 @@ impl Engine {
         &self.ws
     }
 
+    /// Makes room for `users` users and `events` event ids up front (a hint: nothing breaks
+    /// when more come), so a large run does not grow its tables step by step.
+    pub fn reserve(&mut self, users: usize, events: usize) {
+        self.users.reserve(users.saturating_sub(self.users.len()));
+        self.user_index
+            .reserve(users.saturating_sub(self.user_index.len()));
+        self.seen_events.reserve(events);
+    }
+
     /// Adds (or replaces) a profile. Profile order is the order users are visited at a schedule tick.
     pub fn add_profile(&mut self, p: Profile) {
         let u = self.user(&p.user_id);
@@ -773,13 +900,6 @@ impl Engine {
     /// Decisions made since the last call, in order.
     pub fn drain(&mut self) -> std::vec::Drain<'_, Decision> {
         self.out.drain(..)
-    }
-
-    /// Decisions made since the last call, in order, as a vector of their own (to hand to
-    /// another thread); `spare` becomes the engine's next output buffer.
-    pub fn take_decisions(&mut self, mut spare: Vec<Decision>) -> Vec<Decision> {
-        spare.clear();
-        std::mem::replace(&mut self.out, spare)
     }
 
     /// Starts the clock (the earliest event, or `--until` when there are none).
@@ -1070,8 +1190,7 @@ impl Engine {
                 "journey.skipped",
                 vec![("reason", r.into())],
             );
-            let jid = self.journeys[j].id.clone();
-            crate::report::bump(&mut self.report.journey(&jid).skipped, r);
+            count(&mut self.journeys[j].counts.skipped, r);
             return;
         }
         if let Some(g) = &self.journeys[j].mutex {
@@ -1097,8 +1216,7 @@ impl Engine {
             "journey.entered",
             vec![],
         );
-        let jid = self.journeys[j].id.clone();
-        self.report.journey(&jid).entered += 1;
+        self.journeys[j].counts.entered += 1;
         if let Some(max) = self.journeys[j].max_duration {
             self.schedule_timer(
                 now + ChronoDuration::seconds(max),
@@ -1280,7 +1398,7 @@ impl Engine {
         );
     }
 
-    fn exit(&mut self, u: usize, j: usize, node: usize, reason: &str, now: Time) {
+    fn exit(&mut self, u: usize, j: usize, node: usize, reason: &'static str, now: Time) {
         let st = self.jstate(u, j);
         if st.inside.take().is_none() {
             return;
@@ -1294,8 +1412,7 @@ impl Engine {
             "journey.exited",
             vec![("reason", reason.into())],
         );
-        let jid = self.journeys[j].id.clone();
-        crate::report::bump(&mut self.report.journey(&jid).exited, reason);
+        count(&mut self.journeys[j].counts.exited, reason);
     }
 
     fn fire(&mut self, t: Timer, now: Time) {
@@ -1967,6 +2084,9 @@ impl Engine {
         // Every version of a journey id counts in one entry of the report.
         for cj in &self.journeys {
             let rj = crate::report::slot(&mut self.report.journeys, &cj.id);
+            rj.entered = 0;
+            rj.skipped.clear();
+            rj.exited.values_mut().for_each(|c| *c = 0);
             for n in &cj.nodes {
                 let rn = crate::report::slot(&mut rj.nodes, &n.id);
                 *rn = crate::report::NodeCounts::default();
@@ -1974,6 +2094,13 @@ impl Engine {
         }
         for cj in &self.journeys {
             let rj = crate::report::slot(&mut self.report.journeys, &cj.id);
+            rj.entered += cj.counts.entered;
+            for (k, c) in &cj.counts.skipped {
+                *crate::report::slot(&mut rj.skipped, k) += c;
+            }
+            for (k, c) in &cj.counts.exited {
+                *crate::report::slot(&mut rj.exited, k) += c;
+            }
             for n in &cj.nodes {
                 let rn = crate::report::slot(&mut rj.nodes, &n.id);
                 rn.entered += n.entered;
@@ -2128,5 +2255,78 @@ fn compile_journey(idx: usize, j: &Journey) -> CJourney {
             .map(|d| d.seconds as i64),
         nodes,
         triggers,
+        counts: JCounts::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn needs_escape_finds_every_byte_that_needs_it() {
+        for len in 0..20 {
+            for pos in 0..len {
+                for bad in (0u8..0x20).chain([b'"', b'\\']) {
+                    let mut v = vec![b'a'; len];
+                    v[pos] = bad;
+                    assert!(needs_escape(&v), "{bad:#x} at {pos} of {len}");
+                }
+                for good in (0x20u8..=0xff).filter(|&c| c != b'"' && c != b'\\') {
+                    let mut v = vec![b'a'; len];
+                    v[pos] = good;
+                    assert!(!needs_escape(&v), "{good:#x} at {pos} of {len}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn write_json_writes_what_serde_json_writes() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 1, 2, 3, 4).unwrap();
+        let odd = "tab\there \"quoted\" back\\slash \u{1} 成都 \u{7f}";
+        let records = [
+            Decision {
+                seq: 1,
+                ts: t,
+                user_id: Some(Arc::from("u1")),
+                journey: Some(Arc::from("j")),
+                version: Some(3),
+                node: Some(Arc::from("n")),
+                kind: "touch.sent",
+                extra: vec![
+                    ("channel", "push".into()),
+                    ("tried", json!(["sms", odd])),
+                    ("amount", json!("10.50")),
+                ],
+            },
+            Decision {
+                seq: u64::MAX,
+                ts: t + ChronoDuration::nanoseconds(1_500),
+                user_id: Some(Arc::from(odd)),
+                journey: None,
+                version: None,
+                node: None,
+                kind: "conversion",
+                extra: vec![
+                    ("event_id", Value::Null),
+                    ("revenue", odd.into()),
+                    (
+                        "attributed_to",
+                        json!({"journey": "j", "n": 1.5, "deep": {"x": [true, null]}}),
+                    ),
+                    ("set", json!({})),
+                ],
+            },
+        ];
+        for d in &records {
+            let mut ours = Vec::new();
+            d.write_json(&mut ours);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(d).unwrap()
+            );
+        }
     }
 }

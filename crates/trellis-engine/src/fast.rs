@@ -38,6 +38,15 @@ impl IdSet {
         }
     }
 
+    /// Makes room for `n` more ids (of about 16 bytes each).
+    pub fn reserve(&mut self, n: usize) {
+        let hasher = &self.hasher;
+        let arena = &self.arena;
+        self.table
+            .reserve(n, |&(s, e)| hasher.hash_one(&arena[s..e]));
+        self.arena.reserve(n.saturating_mul(16));
+    }
+
     pub fn contains(&self, id: &str) -> bool {
         let hash = self.hasher.hash_one(id);
         self.table

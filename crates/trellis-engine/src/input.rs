@@ -158,13 +158,23 @@ pub fn event_line_ts(line: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Times in logs and facts: UTC with `Z`, as chrono's RFC 3339 with `SecondsFormat::AutoSi`
-/// writes them (no fraction when whole, else 3, 6 or 9 digits). Written by hand for years
-/// 0–9999: this runs for every decision record.
+/// writes them (no fraction when whole, else 3, 6 or 9 digits).
 pub fn ts_string(t: DateTime<Utc>) -> String {
-    let nanos = t.nanosecond();
-    let year = t.year();
+    let mut out = Vec::with_capacity(30);
+    write_ts(&mut out, t);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends [`ts_string`]'s text to `out`. Written by hand for years 0–9999: this runs for every
+/// decision record.
+pub fn write_ts(out: &mut Vec<u8>, t: DateTime<Utc>) {
+    let n = t.naive_utc();
+    let (date, time) = (n.date(), n.time());
+    let nanos = time.nanosecond();
+    let year = date.year();
     if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
-        return t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        out.extend_from_slice(t.to_rfc3339_opts(SecondsFormat::AutoSi, true).as_bytes());
+        return;
     }
     let mut b = [0u8; 30];
     let put = |b: &mut [u8], at: usize, v: u32, width: usize| {
@@ -176,18 +186,18 @@ pub fn ts_string(t: DateTime<Utc>) -> String {
     };
     put(&mut b, 0, year as u32, 4);
     b[4] = b'-';
-    put(&mut b, 5, t.month(), 2);
+    put(&mut b, 5, date.month(), 2);
     b[7] = b'-';
-    put(&mut b, 8, t.day(), 2);
+    put(&mut b, 8, date.day(), 2);
     b[10] = b'T';
-    put(&mut b, 11, t.hour(), 2);
+    put(&mut b, 11, time.hour(), 2);
     b[13] = b':';
-    put(&mut b, 14, t.minute(), 2);
+    put(&mut b, 14, time.minute(), 2);
     b[16] = b':';
-    put(&mut b, 17, t.second(), 2);
-    let mut n = 19;
+    put(&mut b, 17, time.second(), 2);
+    let mut len = 19;
     if nanos != 0 {
-        b[n] = b'.';
+        b[len] = b'.';
         let (v, width) = if nanos % 1_000_000 == 0 {
             (nanos / 1_000_000, 3)
         } else if nanos % 1_000 == 0 {
@@ -195,11 +205,11 @@ pub fn ts_string(t: DateTime<Utc>) -> String {
         } else {
             (nanos, 9)
         };
-        put(&mut b, n + 1, v, width);
-        n += 1 + width;
+        put(&mut b, len + 1, v, width);
+        len += 1 + width;
     }
-    b[n] = b'Z';
-    b[..=n].iter().map(|&c| c as char).collect()
+    b[len] = b'Z';
+    out.extend_from_slice(&b[..=len]);
 }
 
 impl Event {

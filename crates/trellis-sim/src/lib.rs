@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::io::{BufRead, Write};
 use trellis_engine::{
-    event_line_ts, parse_event, parse_event_line, parse_profile, Decision, Engine, Event, Options,
-    Profile, Report,
+    event_line_ts, parse_event, parse_event_line, parse_profile, Engine, Event, Options, Profile,
+    Report,
 };
 use trellis_model::Workspace;
 
@@ -83,6 +83,20 @@ pub enum Events {
         last: Option<DateTime<Utc>>,
         count: usize,
     },
+}
+
+impl Events {
+    /// How many events there are to replay.
+    pub fn len(&self) -> usize {
+        match self {
+            Events::Loaded(v) => v.len(),
+            Events::Sorted { count, .. } => *count,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 fn event_ts(line: &str) -> Result<DateTime<Utc>, String> {
@@ -184,6 +198,7 @@ pub fn simulate(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Report, Error> {
     let mut engine = Engine::new(ws, Options { burn_by_day: true });
+    engine.reserve(input.profiles.len(), input.events.len());
     let mut ids = std::collections::HashSet::new();
     for p in input.profiles.drain(..) {
         ids.insert(p.user_id.clone());
@@ -237,10 +252,18 @@ pub fn simulate(
     std::thread::scope(|scope| -> Result<(), Error> {
         // Reader: parses batches of events ahead of the engine.
         let (ev_tx, ev_rx) = std::sync::mpsc::sync_channel::<Result<Vec<Parsed>, Error>>(8);
+        // Replayed batches go back to the reader, which made them, to be freed there.
+        let (used_tx, used_rx) = std::sync::mpsc::channel::<Vec<Parsed>>();
         scope.spawn(move || {
             let mut replay = replay;
             loop {
-                let mut batch = Vec::with_capacity(BATCH);
+                let mut batch = match used_rx.try_recv() {
+                    Ok(mut b) => {
+                        b.clear();
+                        b
+                    }
+                    Err(_) => Vec::with_capacity(BATCH),
+                };
                 for item in replay.by_ref() {
                     match item {
                         Ok(p) => batch.push(p),
@@ -259,53 +282,62 @@ pub fn simulate(
                 }
             }
         });
-        // Writer: serialises the decision records behind the engine, returning emptied
-        // buffers for the engine to fill again.
-        let (log_tx, log_rx) = std::sync::mpsc::sync_channel::<Vec<Decision>>(8);
-        let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<Decision>>();
+        // Writer: the engine thread turns its decisions into lines (dropping each record where
+        // it was made), and this thread writes the lines out, returning emptied buffers.
+        let (log_tx, log_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+        let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         let writer = log.map(|w| {
             scope.spawn(move || -> Result<(), Error> {
-                for mut batch in log_rx {
-                    for d in batch.drain(..) {
-                        serde_json::to_writer(&mut *w, &d).map_err(|e| Error::Write(e.into()))?;
-                        w.write_all(b"\n").map_err(Error::Write)?;
-                    }
-                    let _ = spare_tx.send(batch);
+                for buf in log_rx {
+                    w.write_all(&buf).map_err(Error::Write)?;
+                    let _ = spare_tx.send(buf);
                 }
                 Ok(())
             })
         });
-        let flush = |engine: &mut Engine| {
+        let mut lines = Vec::with_capacity(1 << 20);
+        let mut flush = |engine: &mut Engine, last: bool| {
             if writer.is_some() {
-                let spare = spare_rx.try_recv().unwrap_or_default();
-                let out = engine.take_decisions(spare);
-                // A closed log means the writer failed: its error is returned below.
-                let _ = log_tx.send(out);
+                for d in engine.drain() {
+                    d.write_json(&mut lines);
+                    lines.push(b'\n');
+                }
+                if lines.len() >= 1 << 19 || last {
+                    let mut spare = spare_rx
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(1 << 20));
+                    spare.clear();
+                    // A closed log means the writer failed: its error is returned below.
+                    let _ = log_tx.send(std::mem::replace(&mut lines, spare));
+                }
             } else {
                 engine.drain().for_each(drop);
             }
         };
         let mut i = 0usize;
         for batch in ev_rx {
-            for (ts, ev) in batch? {
+            let batch = batch?;
+            for (ts, ev) in &batch {
                 if i % 65_536 == 0 {
                     progress(i, total);
                 }
                 i += 1;
-                if until.is_some_and(|u| ts > u) {
+                if until.is_some_and(|u| *ts > u) {
                     engine.report.input.events += 1;
                     continue;
                 }
                 let Some(ev) = ev else { continue };
-                engine.handle(&ev);
+                engine.handle(ev);
             }
-            flush(&mut engine);
+            let _ = used_tx.send(batch);
+            flush(&mut engine, false);
         }
         match until {
             Some(u) => engine.finish(u),
             None => engine.report.finish(),
         }
-        flush(&mut engine);
+        flush(&mut engine, true);
+        drop(flush);
         drop(log_tx);
         match writer {
             Some(w) => w.join().unwrap_or_else(|_| {
