@@ -337,7 +337,6 @@ pub fn simulate(
             None => engine.report.finish(),
         }
         flush(&mut engine, true);
-        drop(flush);
         drop(log_tx);
         match writer {
             Some(w) => w.join().unwrap_or_else(|_| {
