@@ -217,6 +217,9 @@ struct CJourney {
     triggers: Vec<usize>,
     /// The report's journey counts for this version, folded into the report when it is read.
     counts: JCounts,
+    /// Whether a node after the trigger reads `event.*`: only then does an instance keep the
+    /// event it entered (or last waited) on.
+    keeps_event: bool,
 }
 
 #[derive(Default)]
@@ -351,6 +354,8 @@ impl JStates {
         let i = match self.0.iter().position(|(k, _)| *k == j) {
             Some(i) => i,
             None => {
+                // Users are in few journeys: grow one state at a time.
+                self.0.reserve_exact(1);
                 self.0.push((j, JState::default()));
                 self.0.len() - 1
             }
@@ -365,11 +370,11 @@ struct JState {
     ever_entered: bool,
     last_exit: Option<Time>,
     /// Matching event times per pattern trigger node.
-    pattern: HashMap<usize, VecDeque<Time>>,
+    pattern: Vec<(usize, VecDeque<Time>)>,
 }
 
 /// An attribution candidate: (seq, ts, journey, node, "touch" | "offer").
-type Candidate = (u64, Time, Arc<str>, Arc<str>, &'static str);
+type Candidate = (u64, Time, u32, u32, &'static str);
 
 #[derive(Default)]
 struct User {
@@ -380,7 +385,8 @@ struct User {
     points: i64,
     journeys: JStates,
     sends: Vec<(Time, Channel)>,
-    issued: HashMap<usize, u32>,
+    /// Instances issued per offer index (a short list).
+    issued: Vec<(usize, u32)>,
     coupons: Vec<usize>,
     /// (seq, ts, journey, node, kind) of touch.sent / offer.issued records, for attribution.
     touches: Vec<Candidate>,
@@ -989,9 +995,10 @@ impl Engine {
                     let node = inst.node;
                     if let NodeKind::WaitEvent { event, .. } = &*self.journeys[j].nodes[node].kind {
                         if *event == ev.kind && self.cond_ok(u, j, node, Some(ev), now) {
+                            let keeps_event = self.journeys[j].keeps_event;
                             let st = self.jstate(u, j);
                             if let Some(i) = st.inside.as_mut() {
-                                i.event = Some(shared());
+                                i.event = keeps_event.then(shared);
                                 i.waiting = Waiting::Running;
                             }
                             self.leave(u, j, node, "event", now);
@@ -1020,7 +1027,13 @@ impl Engine {
                         let unless_hit = unless.as_deref() == Some(ev.kind.as_str());
                         let matches = event == ev.kind && self.cond_ok(u, j, t, Some(ev), now);
                         let st = self.jstate(u, j);
-                        let q = st.pattern.entry(t).or_default();
+                        let q = match st.pattern.iter().position(|(n, _)| *n == t) {
+                            Some(i) => &mut st.pattern[i].1,
+                            None => {
+                                st.pattern.push((t, VecDeque::new()));
+                                &mut st.pattern.last_mut().expect("just pushed").1
+                            }
+                        };
                         if unless_hit {
                             q.clear();
                         }
@@ -1045,7 +1058,8 @@ impl Engine {
                     _ => false,
                 };
                 if fires {
-                    self.try_enter(u, j, t, Some(shared()), now, &mut entered_groups);
+                    let event = self.journeys[j].keeps_event.then(shared);
+                    self.try_enter(u, j, t, event, now, &mut entered_groups);
                     break;
                 }
             }
@@ -1505,7 +1519,7 @@ impl Engine {
         };
         let reason = if !cj.campaign_active(now) {
             Some("campaign_inactive")
-        } else if self.users[u].issued.get(&oi).copied().unwrap_or(0) >= offer.per_user_limit() {
+        } else if issued_count(&self.users[u].issued, oi) >= offer.per_user_limit() {
             Some("per_user_limit")
         } else if self.stock[oi] == Some(0) {
             Some("stock")
@@ -1544,7 +1558,11 @@ impl Engine {
         if let Some(s) = self.stock[oi].as_mut() {
             *s -= 1;
         }
-        *self.users[u].issued.entry(oi).or_default() += 1;
+        let issued = &mut self.users[u].issued;
+        match issued.iter_mut().find(|(o, _)| *o == oi) {
+            Some((_, c)) => *c += 1,
+            None => issued.push((oi, 1)),
+        }
         *self.hourly.entry((camp.clone(), local_hour)).or_default() += face;
         let coupon = offer.kind == OfferKind::Coupon;
         if let Some(l) = self.ledgers.get_mut(&camp) {
@@ -1599,11 +1617,7 @@ impl Engine {
         } else {
             self.report.cost += face;
         }
-        let (jid, nid) = (
-            self.journeys[j].id.clone(),
-            self.journeys[j].nodes[n].id.clone(),
-        );
-        self.candidate(u, (seq, now, jid, nid, "offer"));
+        self.candidate(u, (seq, now, j as u32, n as u32, "offer"));
         self.report.offer(offer_id).issued += 1;
         self.note_burn(&camp, now);
         "issued"
@@ -1785,11 +1799,7 @@ impl Engine {
                 ("tried", Value::Array(tried)),
             ],
         );
-        let (jid, nid) = (
-            self.journeys[j].id.clone(),
-            self.journeys[j].nodes[n].id.clone(),
-        );
-        self.candidate(u, (seq, now, jid, nid, "touch"));
+        self.candidate(u, (seq, now, j as u32, n as u32, "touch"));
         crate::report::bump(&mut self.report.touches.sent, ch.as_str());
         Some("sent".into())
     }
@@ -2012,7 +2022,10 @@ impl Engine {
             AttributionModel::LastTouch => user.touches.iter().max_by_key(|t| t.0),
             AttributionModel::FirstTouch => user.touches.iter().min_by_key(|t| t.0),
         };
-        let attributed = cand.map(|t| json!({ "journey": &*t.2, "node": &*t.3, "kind": t.4 }));
+        let attributed = cand.map(|t| {
+            let cj = &self.journeys[t.2 as usize];
+            json!({ "journey": &*cj.id, "node": &*cj.nodes[t.3 as usize].id, "kind": t.4 })
+        });
         user.conversions.retain(|t| *t > now - window);
         user.conversions.push(now);
         self.report.conversions.count += 1;
@@ -2145,6 +2158,13 @@ impl Engine {
     }
 }
 
+fn issued_count(issued: &[(usize, u32)], offer: usize) -> u32 {
+    issued
+        .iter()
+        .find(|(o, _)| *o == offer)
+        .map_or(0, |&(_, c)| c)
+}
+
 /// Journey indexes in priority order (higher first), then id, then deployment order.
 fn priority_order(journeys: &[CJourney]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..journeys.len()).collect();
@@ -2229,6 +2249,14 @@ fn compile_journey(idx: usize, j: &Journey) -> CJourney {
     let triggers = (0..nodes.len())
         .filter(|&i| nodes[i].kind.is_trigger())
         .collect();
+    let keeps_event = nodes.iter().filter(|n| !n.kind.is_trigger()).any(|n| {
+        n.cond.iter().chain(&n.cases).any(|c| {
+            c.fields()
+                .paths
+                .iter()
+                .any(|p| p.segments.first().is_some_and(|s| s.key == "event"))
+        })
+    });
     CJourney {
         idx,
         lineage: usize::MAX,
@@ -2256,6 +2284,7 @@ fn compile_journey(idx: usize, j: &Journey) -> CJourney {
         nodes,
         triggers,
         counts: JCounts::default(),
+        keeps_event,
     }
 }
 
