@@ -76,6 +76,12 @@ enum Command {
         /// A delivery provider: CHANNEL=URL (webhook, push, sms, email), repeatable.
         #[arg(long = "provider")]
         providers: Vec<String>,
+        /// Send `email` touches over SMTP: smtp://HOST:PORT (plain SMTP, for a local MTA or relay).
+        #[arg(long)]
+        smtp: Option<String>,
+        /// The sender of email touches sent over SMTP.
+        #[arg(long, default_value = "trellis@localhost")]
+        smtp_from: String,
         /// Consume events from RabbitMQ as well: queue trellis.events bound to the topic exchange
         /// marketing.events (marketing.*.events); bad messages go to marketing.events.dead.
         #[arg(long)]
@@ -176,8 +182,16 @@ fn main() -> ExitCode {
             listen,
             clock,
             providers,
+            smtp,
+            smtp_from,
             amqp,
-        } => serve(db, listen, clock, providers, amqp),
+        } => {
+            let smtp = smtp.map(|url| trellis_server::deliver::Smtp {
+                url,
+                from: smtp_from,
+            });
+            serve(db, listen, clock, providers, smtp, amqp)
+        }
         Command::Token {
             command:
                 TokenCommand::Create {
@@ -492,6 +506,7 @@ fn serve(
     listen: String,
     clock: Clock,
     providers: Vec<String>,
+    smtp: Option<trellis_server::deliver::Smtp>,
     amqp: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let mut ps = Vec::new();
@@ -509,6 +524,7 @@ fn serve(
             Clock::Event => trellis_api::ClockMode::Event,
         },
         providers: ps,
+        smtp,
         amqp,
         announce: true,
     }))?;

@@ -256,6 +256,14 @@ enum Timer {
     Expiry {
         coupon: usize,
     },
+    /// A fallback after an asynchronous delivery failure, deferred by quiet hours: try the touch
+    /// node's channels from index `from` on.
+    Fallback {
+        user: usize,
+        journey: usize,
+        node: usize,
+        from: usize,
+    },
 }
 
 struct Schedule {
@@ -298,6 +306,20 @@ impl Channels for Recorded {
     fn send(&mut self, _msg: &Message<'_>) -> Result<(), String> {
         Ok(())
     }
+}
+
+/// A touch whose delivery failed after its retries (reported by the service's outbox, after the
+/// touch was logged as sent): which touch, on which channel, and why.
+#[derive(Debug, Clone)]
+pub struct DeliveryFailure<'a> {
+    pub user_id: &'a str,
+    pub journey: &'a str,
+    pub version: u64,
+    pub node: &'a str,
+    pub channel: Channel,
+    /// The time of the failed touch's `touch.sent`.
+    pub sent_at: Time,
+    pub reason: &'a str,
 }
 
 /// Options of a run.
@@ -1298,6 +1320,14 @@ impl Engine {
                     self.note_burn(&camp, now);
                 }
             }
+            Timer::Fallback {
+                user,
+                journey,
+                node,
+                from,
+            } => {
+                self.touch_from(user, journey, node, from, now);
+            }
         }
     }
 
@@ -1470,6 +1500,20 @@ impl Engine {
 
     /// A touch: quiet hours, then channels, then the `*` caps.
     fn touch(&mut self, u: usize, j: usize, n: usize, now: Time) -> Option<String> {
+        self.touch_from(u, j, n, 0, now)
+    }
+
+    /// A touch trying its channels from index `start` on: 0 for the node itself, more for the
+    /// fallback after an asynchronous delivery failure (which must not move the user, so quiet
+    /// hours defer it with its own timer).
+    fn touch_from(
+        &mut self,
+        u: usize,
+        j: usize,
+        n: usize,
+        start: usize,
+        now: Time,
+    ) -> Option<String> {
         let NodeKind::ActionTouch {
             channels, template, ..
         } = &*self.journeys[j].nodes[n].kind.clone()
@@ -1514,7 +1558,17 @@ impl Engine {
                     vec![("until", ts_string(until).into())],
                 );
                 self.report.touches.deferred += 1;
-                self.wait(u, j, n, until, Waiting::Deferral);
+                if start == 0 {
+                    self.wait(u, j, n, until, Waiting::Deferral);
+                } else {
+                    let t = Timer::Fallback {
+                        user: u,
+                        journey: j,
+                        node: n,
+                        from: start,
+                    };
+                    self.schedule_timer(until, t);
+                }
                 return None;
             }
         }
@@ -1524,7 +1578,7 @@ impl Engine {
             .filter(|c| c.channel.is_none())
             .any(|c| self.sent_in(u, None, c.window.seconds as i64, now) + 1 > c.max);
         let mut capped_reachable = false;
-        let mut from = 0;
+        let mut from = start;
         let (i, ch) = loop {
             let mut chosen = None;
             for (i, &ch) in channels.iter().enumerate().skip(from) {
@@ -1596,11 +1650,17 @@ impl Engine {
             Some(j),
             Some(n),
             "touch.sent",
-            vec![
-                ("channel", ch.as_str().into()),
-                ("template", template.as_str().into()),
-                ("tried", Value::Array(tried)),
-            ],
+            {
+                let mut extra = vec![
+                    ("channel", ch.as_str().into()),
+                    ("template", template.as_str().into()),
+                    ("tried", Value::Array(tried)),
+                ];
+                if start > 0 {
+                    extra.push(("fallback_from", channels[start - 1].as_str().into()));
+                }
+                extra
+            },
         );
         let (jid, nid) = (
             self.journeys[j].id.clone(),
@@ -1725,6 +1785,65 @@ impl Engine {
 
     /// What the engine holds about one user (`GET /v1/users/{id}`): the journeys they are in, their
     /// offer instances, recent sends and points. None for a user never seen.
+    /// A touch's delivery failed after the service's retries: logs `touch.failed` and falls back
+    /// to the touch node's next channel after the failed one, through the same path as a touch
+    /// (reachability and consent, caps, quiet hours), so the log then says `touch.sent` (with
+    /// `fallback_from`), `touch.deferred` or `touch.suppressed` (`no_channel` when none is left).
+    /// The failed send no longer counts as sent (caps, report). False, with nothing logged, when
+    /// the user, the journey version or the node is unknown or the channel is not the node's.
+    pub fn delivery_failed(&mut self, f: &DeliveryFailure<'_>, now: Time) -> bool {
+        self.advance_to(now);
+        let now = self.now.unwrap_or(now);
+        let Some(&u) = self.user_index.get(f.user_id) else {
+            return false;
+        };
+        let Some(j) = self
+            .journeys
+            .iter()
+            .position(|c| &*c.id == f.journey && c.version == f.version)
+        else {
+            return false;
+        };
+        let Some(n) = self.journeys[j].nodes.iter().position(|x| &*x.id == f.node) else {
+            return false;
+        };
+        let NodeKind::ActionTouch {
+            channels, template, ..
+        } = &*self.journeys[j].nodes[n].kind.clone()
+        else {
+            return false;
+        };
+        let Some(at) = channels.iter().position(|&c| c == f.channel) else {
+            return false;
+        };
+        let sends = &mut self.users[u].sends;
+        if let Some(k) = sends
+            .iter()
+            .position(|&(t, c)| t == f.sent_at && c == f.channel)
+        {
+            sends.remove(k);
+        }
+        let ch = f.channel.as_str();
+        if let Some(c) = self.report.touches.sent.get_mut(ch) {
+            *c = c.saturating_sub(1);
+        }
+        crate::report::bump(&mut self.report.touches.failed, ch);
+        self.emit(
+            now,
+            Some(u),
+            Some(j),
+            Some(n),
+            "touch.failed",
+            vec![
+                ("channel", ch.into()),
+                ("template", template.as_str().into()),
+                ("reason", f.reason.into()),
+            ],
+        );
+        self.touch_from(u, j, n, at + 1, now);
+        true
+    }
+
     pub fn user_view(&self, user_id: &str) -> Option<Value> {
         let &u = self.user_index.get(user_id)?;
         let user = &self.users[u];

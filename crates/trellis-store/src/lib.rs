@@ -859,7 +859,10 @@ impl Store {
     }
 
     /// Records one delivery attempt: `status` becomes `delivered`, `failed`, or stays `pending`
-    /// with a later `next_at`.
+    /// with a later `next_at`. `then` is an input appended in the same transaction (a final
+    /// failure's `delivery_failed`, idempotent by its key), so the engine hears of every failure
+    /// exactly once even across a crash.
+    #[allow(clippy::too_many_arguments)]
     pub async fn outbox_attempt(
         &self,
         id: i64,
@@ -868,6 +871,7 @@ impl Store {
         detail: &str,
         next_at: &str,
         at: &str,
+        then: Option<&NewInput>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE outbox SET status = $1, attempts = attempts + 1, next_at = $2, last_error = $3, delivered_at = CASE WHEN $4 = 1 THEN $5 ELSE delivered_at END WHERE id = $6")
@@ -886,6 +890,15 @@ impl Store {
             .bind(at)
             .execute(&mut *tx)
             .await?;
+        if let Some(i) = then {
+            sqlx::query("INSERT INTO inputs (kind, ikey, body, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (ikey) DO NOTHING")
+                .bind(&i.kind)
+                .bind(&i.ikey)
+                .bind(&i.body)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
