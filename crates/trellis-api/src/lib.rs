@@ -1019,15 +1019,7 @@ impl Service {
                     };
                     let now = stamp(at);
                     self.store
-                        .outbox_attempt(
-                            item.id,
-                            false,
-                            "failed",
-                            &detail,
-                            &now,
-                            &now,
-                            Some(&input),
-                        )
+                        .outbox_attempt(item.id, false, "failed", &detail, &now, &now, Some(&input))
                         .await?;
                     self.wake.notify_one();
                 }

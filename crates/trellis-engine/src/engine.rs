@@ -1644,24 +1644,17 @@ impl Engine {
         user.sends
             .retain(|(t, _)| *t > now - ChronoDuration::seconds(longest));
         user.sends.push((now, ch));
-        let seq = self.emit(
-            now,
-            Some(u),
-            Some(j),
-            Some(n),
-            "touch.sent",
-            {
-                let mut extra = vec![
-                    ("channel", ch.as_str().into()),
-                    ("template", template.as_str().into()),
-                    ("tried", Value::Array(tried)),
-                ];
-                if start > 0 {
-                    extra.push(("fallback_from", channels[start - 1].as_str().into()));
-                }
-                extra
-            },
-        );
+        let seq = self.emit(now, Some(u), Some(j), Some(n), "touch.sent", {
+            let mut extra = vec![
+                ("channel", ch.as_str().into()),
+                ("template", template.as_str().into()),
+                ("tried", Value::Array(tried)),
+            ];
+            if start > 0 {
+                extra.push(("fallback_from", channels[start - 1].as_str().into()));
+            }
+            extra
+        });
         let (jid, nid) = (
             self.journeys[j].id.clone(),
             self.journeys[j].nodes[n].id.clone(),

@@ -270,7 +270,11 @@ pub async fn serve(o: ServeOptions) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let engine = tokio::spawn(svc.clone().run());
-    let deliverer = tokio::spawn(deliver::run(svc.clone(), o.providers.clone(), o.smtp.clone()));
+    let deliverer = tokio::spawn(deliver::run(
+        svc.clone(),
+        o.providers.clone(),
+        o.smtp.clone(),
+    ));
     let intake = o
         .amqp
         .clone()
