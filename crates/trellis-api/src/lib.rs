@@ -187,6 +187,17 @@ impl Service {
         let (applied_tx, _) = watch::channel(0);
         let (appender_tx, appender_rx) = tokio::sync::mpsc::channel(4096);
         tokio::spawn(appender(store.clone(), appender_rx));
+        if store.kind() == trellis_store::DbKind::Sqlite {
+            let s = store.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    if let Err(e) = s.checkpoint_inputs().await {
+                        eprintln!("trellis: checkpointing the inputs file: {e}");
+                    }
+                }
+            });
+        }
         Ok(Arc::new(Service {
             store,
             holder,

@@ -281,6 +281,10 @@ impl Store {
                             // input survives power loss, not only a killed process.
                             conn.execute("PRAGMA main.synchronous=FULL").await?;
                             conn.execute("PRAGMA ing.synchronous=FULL").await?;
+                            // The inputs file is checkpointed in the background
+                            // (Store::checkpoint_inputs), not by whichever ingest commit
+                            // happens to cross the WAL's size limit.
+                            conn.execute("PRAGMA ing.wal_autocheckpoint=0").await?;
                             conn.execute("PRAGMA busy_timeout=10000").await?;
                             conn.execute("PRAGMA foreign_keys=ON").await?;
                             Ok(())
@@ -928,6 +932,17 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// SQLite: copies the inputs file's WAL into it without waiting for (or holding up) any
+    /// writer. Run it periodically; ingest commits never checkpoint themselves.
+    pub async fn checkpoint_inputs(&self) -> Result<()> {
+        if self.kind == DbKind::Sqlite {
+            sqlx::query("PRAGMA ing.wal_checkpoint(PASSIVE)")
+                .fetch_all(&self.pool)
+                .await?;
+        }
         Ok(())
     }
 
