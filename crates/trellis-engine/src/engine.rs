@@ -1644,17 +1644,15 @@ impl Engine {
         user.sends
             .retain(|(t, _)| *t > now - ChronoDuration::seconds(longest));
         user.sends.push((now, ch));
-        let seq = self.emit(now, Some(u), Some(j), Some(n), "touch.sent", {
-            let mut extra = vec![
-                ("channel", ch.as_str().into()),
-                ("template", template.as_str().into()),
-                ("tried", Value::Array(tried)),
-            ];
-            if start > 0 {
-                extra.push(("fallback_from", channels[start - 1].as_str().into()));
-            }
-            extra
-        });
+        let mut extra = vec![
+            ("channel", ch.as_str().into()),
+            ("template", template.as_str().into()),
+            ("tried", Value::Array(tried)),
+        ];
+        if start > 0 {
+            extra.push(("fallback_from", channels[start - 1].as_str().into()));
+        }
+        let seq = self.emit(now, Some(u), Some(j), Some(n), "touch.sent", extra);
         let (jid, nid) = (
             self.journeys[j].id.clone(),
             self.journeys[j].nodes[n].id.clone(),
@@ -1776,8 +1774,6 @@ impl Engine {
         Ok(true)
     }
 
-    /// What the engine holds about one user (`GET /v1/users/{id}`): the journeys they are in, their
-    /// offer instances, recent sends and points. None for a user never seen.
     /// A touch's delivery failed after the service's retries: logs `touch.failed` and falls back
     /// to the touch node's next channel after the failed one, through the same path as a touch
     /// (reachability and consent, caps, quiet hours), so the log then says `touch.sent` (with
@@ -1837,6 +1833,8 @@ impl Engine {
         true
     }
 
+    /// What the engine holds about one user (`GET /v1/users/{id}`): the journeys they are in, their
+    /// offer instances, recent sends and points. None for a user never seen.
     pub fn user_view(&self, user_id: &str) -> Option<Value> {
         let &u = self.user_index.get(user_id)?;
         let user = &self.users[u];
