@@ -3,7 +3,8 @@
 # live, 5,000 sample profiles are loaded, and wrk (Debian's package) drives three routes in one
 # run: GET /healthz as the baseline, single-event POST /v1/events, and batches of 1,000 events.
 #
-#   bash scripts/load.sh [sqlite|postgres]     (DUR=seconds per phase, default 15)
+#   bash scripts/load.sh [sqlite|postgres]     (DUR=seconds per phase, default 15;
+#                                               TRELLIS_BIN=path: that binary, no build)
 #
 # PostgreSQL: TRELLIS_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/postgres (a fresh database
 # is made). Figures are ratios against the baseline measured in the same run.
@@ -12,8 +13,13 @@ cd "$(dirname "$0")/.."
 KIND=${1:-sqlite}
 DUR=${DUR:-15}
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }; }
-cargo build --release -q -p trellis-cli
-T=${CARGO_TARGET_DIR:-/var/tmp/trellis-target}/release/trellis
+# TRELLIS_BIN=path runs another build (e.g. to compare two builds in one sitting).
+if [ -n "${TRELLIS_BIN:-}" ]; then
+  T=$TRELLIS_BIN
+else
+  cargo build --release -q -p trellis-cli
+  T=${CARGO_TARGET_DIR:-/var/tmp/trellis-target}/release/trellis
+fi
 WORK=$(mktemp -d)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 case $KIND in

@@ -7,6 +7,7 @@ pub mod runtime;
 
 pub use error::{ApiError, Code, Result};
 pub use runtime::{ClockMode, Runtime};
+pub use trellis_store::OutboxItem;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -186,6 +187,17 @@ impl Service {
         let (applied_tx, _) = watch::channel(0);
         let (appender_tx, appender_rx) = tokio::sync::mpsc::channel(4096);
         tokio::spawn(appender(store.clone(), appender_rx));
+        if store.kind() == trellis_store::DbKind::Sqlite {
+            let s = store.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    if let Err(e) = s.checkpoint_inputs().await {
+                        eprintln!("trellis: checkpointing the inputs file: {e}");
+                    }
+                }
+            });
+        }
         Ok(Arc::new(Service {
             store,
             holder,
@@ -961,6 +973,70 @@ impl Service {
             }
         };
         self.metrics.render(&budgets, self.is_leader())
+    }
+
+    // ---- delivery
+
+    /// Records one delivery attempt of an outbox row. A failure is retried with exponential
+    /// backoff until `max_attempts`; the last one marks the row `failed` and, in the same
+    /// transaction, appends a `delivery_failed` input keyed by the row (so exactly once), which
+    /// the engine turns into a fallback to the touch's next channel.
+    pub async fn delivery_attempt(
+        &self,
+        item: &OutboxItem,
+        outcome: std::result::Result<String, String>,
+        max_attempts: i64,
+    ) -> Result<()> {
+        let at = now_utc();
+        let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        match outcome {
+            Ok(detail) => {
+                let now = stamp(at);
+                self.store
+                    .outbox_attempt(item.id, true, "delivered", &detail, &now, &now, None)
+                    .await?;
+            }
+            Err(detail) => {
+                let attempts = item.attempts + 1;
+                if attempts < max_attempts {
+                    let next = at + chrono::Duration::milliseconds(200 * (1 << attempts.min(20)));
+                    self.store
+                        .outbox_attempt(
+                            item.id,
+                            false,
+                            "pending",
+                            &detail,
+                            &stamp(next),
+                            &stamp(at),
+                            None,
+                        )
+                        .await?;
+                } else {
+                    let p: Value = serde_json::from_str(&item.payload).unwrap_or(Value::Null);
+                    let input = NewInput {
+                        kind: "delivery_failed".into(),
+                        ikey: Some(format!("delivery_failed:{}", item.dedup)),
+                        body: json!({
+                            "outbox": item.dedup,
+                            "user_id": item.user_id,
+                            "journey": p["journey"],
+                            "version": p["version"],
+                            "node": p["node"],
+                            "channel": item.channel,
+                            "sent_at": p["ts"],
+                            "reason": format!("{detail} (after {attempts} attempts)"),
+                        })
+                        .to_string(),
+                    };
+                    let now = stamp(at);
+                    self.store
+                        .outbox_attempt(item.id, false, "failed", &detail, &now, &now, Some(&input))
+                        .await?;
+                    self.wake.notify_one();
+                }
+            }
+        }
+        Ok(())
     }
 
     // ---- the engine loop

@@ -9,8 +9,10 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet};
 use trellis_engine::{
-    parse_event, parse_profile, ts_string, Channels, Decision, Engine, Message, Options, PPM,
+    parse_event, parse_profile, ts_string, Channels, Decision, DeliveryFailure, Engine, Message,
+    Options, PPM,
 };
+use trellis_model::Channel;
 use trellis_store::{Batch, DecisionRow, InstanceRow, JournalEntry, LedgerLeg, OutboxRow, Store};
 
 type Time = DateTime<Utc>;
@@ -26,11 +28,48 @@ pub enum ClockMode {
     Event,
 }
 
-/// Touches accepted for delivery by the outbox (written with their decision).
-struct Outboxed;
+/// What the outbox needs of a sent message beyond its decision: the address and the content.
+#[derive(Debug, Clone)]
+struct Sent {
+    user_id: String,
+    journey: String,
+    node: String,
+    channel: &'static str,
+    to: Option<String>,
+    content: Option<Value>,
+}
+
+type SentQueue = std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<Sent>>>;
+
+/// Touches accepted for delivery by the outbox (written with their decision). The live engine's
+/// messages are kept, in order, until their `touch.sent` decision is projected to an outbox row;
+/// each successful `send` is followed by exactly one `touch.sent`.
+struct Outboxed(Option<SentQueue>);
 
 impl Channels for Outboxed {
-    fn send(&mut self, _msg: &Message<'_>) -> Result<(), String> {
+    fn send(&mut self, msg: &Message<'_>) -> Result<(), String> {
+        if let Some(q) = &self.0 {
+            let key = match msg.channel {
+                Channel::Push => Some("push"),
+                Channel::Sms => Some("phone"),
+                Channel::Email => Some("email"),
+                Channel::Inbox | Channel::Webhook => None,
+            };
+            let to = key
+                .and_then(|k| msg.contact.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            if let Ok(mut q) = q.lock() {
+                q.push_back(Sent {
+                    user_id: msg.user_id.to_owned(),
+                    journey: msg.journey.to_owned(),
+                    node: msg.node.to_owned(),
+                    channel: msg.channel.as_str(),
+                    to,
+                    content: msg.content.cloned(),
+                });
+            }
+        }
         Ok(())
     }
 }
@@ -57,6 +96,8 @@ pub struct Runtime {
     pending_legs: Vec<(String, i64)>,
     /// Deployment rows of the deploy or rollback being applied.
     pub pending_deploys: Vec<trellis_store::DeploymentRow>,
+    /// The live engine's sent messages, waiting for their outbox rows.
+    sent: SentQueue,
 }
 
 /// The outcome of applying one input.
@@ -64,18 +105,20 @@ pub struct Applied {
     pub result: Option<Value>,
 }
 
-fn new_engine() -> Engine {
+fn new_engine(sent: Option<SentQueue>) -> Engine {
     let mut e = Engine::new(trellis_model::Workspace::default(), Options::default());
-    e.set_channels(Box::new(Outboxed));
+    e.set_channels(Box::new(Outboxed(sent)));
     e
 }
 
 impl Runtime {
     pub fn new(clock: ClockMode) -> Runtime {
+        let sent = SentQueue::default();
         Runtime {
-            engine: new_engine(),
+            engine: new_engine(Some(sent.clone())),
+            sent,
             // Always on, so a shadow version sees the same history as the live one.
-            mirror: Some(new_engine()),
+            mirror: Some(new_engine(None)),
             shadowed: HashSet::new(),
             clock,
             proc_seq: 0,
@@ -193,7 +236,7 @@ impl Runtime {
                             }
                         }
                         if shadow {
-                            let m = self.mirror.get_or_insert_with(new_engine);
+                            let m = self.mirror.get_or_insert_with(|| new_engine(None));
                             m.deploy(&ws, version, ppm);
                             for j in &ws.journeys {
                                 self.shadowed.insert(j.id.clone());
@@ -237,6 +280,20 @@ impl Runtime {
                         json!({ "error": { "code": "E_SCHEMA", "message": "the release's workspace does not read", "path": "/workspace" } }),
                     ),
                 }
+            }
+            "delivery_failed" => {
+                // The outbox gave up on a touch: the engine falls back to its next channel.
+                let (ok, found) = match delivery_failure(body) {
+                    Some(f) => {
+                        let found = self.engine.delivery_failed(&f, at);
+                        if let Some(m) = self.mirror.as_mut() {
+                            let _ = m.delivery_failed(&f, at);
+                        }
+                        (true, found)
+                    }
+                    None => (false, false),
+                };
+                Some(json!({ "read": ok, "applied": found }))
             }
             "rollback" => {
                 let journey = body["journey"].as_str().unwrap_or_default();
@@ -359,6 +416,14 @@ impl Runtime {
                 }
                 "touch.sent" => {
                     let channel = get("channel").as_str().unwrap_or_default().to_owned();
+                    let sent = self.sent.lock().ok().and_then(|mut q| q.pop_front());
+                    // The message the engine sent for this decision (they come in one order).
+                    let sent = sent.filter(|m| {
+                        user.as_deref() == Some(m.user_id.as_str())
+                            && d.journey.as_deref() == Some(m.journey.as_str())
+                            && d.node.as_deref() == Some(m.node.as_str())
+                            && m.channel == channel
+                    });
                     b.outbox.push(OutboxRow {
                         dedup: format!("touch-{}", d.seq),
                         user_id: user.clone().unwrap_or_default(),
@@ -371,6 +436,8 @@ impl Runtime {
                             "version": get("version"),
                             "node": get("node"),
                             "ts": get("ts"),
+                            "to": sent.as_ref().and_then(|m| m.to.clone()),
+                            "content": sent.and_then(|m| m.content),
                         })
                         .to_string(),
                         channel,
@@ -421,6 +488,7 @@ impl Runtime {
                 .unwrap_or_else(|_| now_utc());
             self.apply(&r.kind, &body, at, &mut sink);
             sink.clear();
+            self.forget_sent();
             self.pending_legs.clear();
             self.pending_deploys.clear();
             self.proc_seq = r.proc_seq;
@@ -475,6 +543,7 @@ impl Runtime {
                         .push((u.to_owned(), i.body.clone(), ts_string(at)));
                 }
             }
+            self.forget_sent();
             answers.push((i.seq, applied.result));
         }
         if self.clock == ClockMode::Wall && self.engine.next_due().is_some_and(|t| t <= wall) {
@@ -492,7 +561,31 @@ impl Runtime {
             for (d, shadow) in out.drain(..) {
                 self.project(&d, shadow, p, b);
             }
+            self.forget_sent();
         }
         answers
     }
+
+    /// Drops sent messages whose decisions are not projected here (replay; stored already).
+    fn forget_sent(&self) {
+        if let Ok(mut q) = self.sent.lock() {
+            q.clear();
+        }
+    }
+}
+
+/// The body of a `delivery_failed` input: `{outbox, user_id, journey, version, node, channel,
+/// sent_at, reason}` (written by the outbox deliverer from the failed row's payload).
+fn delivery_failure(body: &Value) -> Option<DeliveryFailure<'_>> {
+    Some(DeliveryFailure {
+        user_id: body["user_id"].as_str()?,
+        journey: body["journey"].as_str()?,
+        version: body["version"].as_u64()?,
+        node: body["node"].as_str()?,
+        channel: Channel::parse(body["channel"].as_str()?)?,
+        sent_at: DateTime::parse_from_rfc3339(body["sent_at"].as_str()?)
+            .ok()?
+            .with_timezone(&Utc),
+        reason: body["reason"].as_str().unwrap_or_default(),
+    })
 }

@@ -81,6 +81,12 @@ enum Command {
         /// A delivery provider: CHANNEL=URL (webhook, push, sms, email), repeatable.
         #[arg(long = "provider")]
         providers: Vec<String>,
+        /// Send `email` touches over SMTP: smtp://HOST:PORT (plain SMTP, for a local MTA or relay).
+        #[arg(long)]
+        smtp: Option<String>,
+        /// The sender of email touches sent over SMTP.
+        #[arg(long, default_value = "trellis@localhost")]
+        smtp_from: String,
         /// Consume events from RabbitMQ as well: queue trellis.events bound to the topic exchange
         /// marketing.events (marketing.*.events); bad messages go to marketing.events.dead.
         #[arg(long)]
@@ -181,8 +187,16 @@ fn main() -> ExitCode {
             listen,
             clock,
             providers,
+            smtp,
+            smtp_from,
             amqp,
-        } => serve(db, listen, clock, providers, amqp),
+        } => {
+            let smtp = smtp.map(|url| trellis_server::deliver::Smtp {
+                url,
+                from: smtp_from,
+            });
+            serve(db, listen, clock, providers, smtp, amqp)
+        }
         Command::Token {
             command:
                 TokenCommand::Create {
@@ -497,6 +511,7 @@ fn serve(
     listen: String,
     clock: Clock,
     providers: Vec<String>,
+    smtp: Option<trellis_server::deliver::Smtp>,
     amqp: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let mut ps = Vec::new();
@@ -514,6 +529,7 @@ fn serve(
             Clock::Event => trellis_api::ClockMode::Event,
         },
         providers: ps,
+        smtp,
         amqp,
         announce: true,
     }))?;

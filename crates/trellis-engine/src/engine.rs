@@ -426,6 +426,14 @@ enum Timer {
     Expiry {
         coupon: usize,
     },
+    /// A fallback after an asynchronous delivery failure, deferred by quiet hours: try the touch
+    /// node's channels from index `from` on.
+    Fallback {
+        user: usize,
+        journey: usize,
+        node: usize,
+        from: usize,
+    },
 }
 
 struct Schedule {
@@ -468,6 +476,20 @@ impl Channels for Recorded {
     fn send(&mut self, _msg: &Message<'_>) -> Result<(), String> {
         Ok(())
     }
+}
+
+/// A touch whose delivery failed after its retries (reported by the service's outbox, after the
+/// touch was logged as sent): which touch, on which channel, and why.
+#[derive(Debug, Clone)]
+pub struct DeliveryFailure<'a> {
+    pub user_id: &'a str,
+    pub journey: &'a str,
+    pub version: u64,
+    pub node: &'a str,
+    pub channel: Channel,
+    /// The time of the failed touch's `touch.sent`.
+    pub sent_at: Time,
+    pub reason: &'a str,
 }
 
 /// Options of a run.
@@ -1495,6 +1517,14 @@ impl Engine {
                     self.note_burn(&camp, now);
                 }
             }
+            Timer::Fallback {
+                user,
+                journey,
+                node,
+                from,
+            } => {
+                self.touch_from(user, journey, node, from, now);
+            }
         }
     }
 
@@ -1667,6 +1697,20 @@ impl Engine {
 
     /// A touch: quiet hours, then channels, then the `*` caps.
     fn touch(&mut self, u: usize, j: usize, n: usize, now: Time) -> Option<Cow<'static, str>> {
+        self.touch_from(u, j, n, 0, now)
+    }
+
+    /// A touch trying its channels from index `start` on: 0 for the node itself, more for the
+    /// fallback after an asynchronous delivery failure (which must not move the user, so quiet
+    /// hours defer it with its own timer).
+    fn touch_from(
+        &mut self,
+        u: usize,
+        j: usize,
+        n: usize,
+        start: usize,
+        now: Time,
+    ) -> Option<Cow<'static, str>> {
         let kind = self.journeys[j].nodes[n].kind.clone();
         let NodeKind::ActionTouch {
             channels,
@@ -1715,7 +1759,17 @@ impl Engine {
                     vec![("until", ts_string(until).into())],
                 );
                 self.report.touches.deferred += 1;
-                self.wait(u, j, n, until, Waiting::Deferral);
+                if start == 0 {
+                    self.wait(u, j, n, until, Waiting::Deferral);
+                } else {
+                    let t = Timer::Fallback {
+                        user: u,
+                        journey: j,
+                        node: n,
+                        from: start,
+                    };
+                    self.schedule_timer(until, t);
+                }
                 return None;
             }
         }
@@ -1725,7 +1779,7 @@ impl Engine {
             .filter(|c| c.channel.is_none())
             .any(|c| self.sent_in(u, None, c.window.seconds as i64, now) + 1 > c.max);
         let mut capped_reachable = false;
-        let mut from = 0;
+        let mut from = start;
         let (i, ch) = loop {
             let mut chosen = None;
             for (i, &ch) in channels.iter().enumerate().skip(from) {
@@ -1787,18 +1841,15 @@ impl Engine {
         user.sends
             .retain(|(t, _)| *t > now - ChronoDuration::seconds(longest));
         user.sends.push((now, ch));
-        let seq = self.emit(
-            now,
-            Some(u),
-            Some(j),
-            Some(n),
-            "touch.sent",
-            vec![
-                ("channel", ch.as_str().into()),
-                ("template", template.as_str().into()),
-                ("tried", Value::Array(tried)),
-            ],
-        );
+        let mut extra = vec![
+            ("channel", ch.as_str().into()),
+            ("template", template.as_str().into()),
+            ("tried", Value::Array(tried)),
+        ];
+        if start > 0 {
+            extra.push(("fallback_from", channels[start - 1].as_str().into()));
+        }
+        let seq = self.emit(now, Some(u), Some(j), Some(n), "touch.sent", extra);
         self.candidate(u, (seq, now, j as u32, n as u32, "touch"));
         crate::report::bump(&mut self.report.touches.sent, ch.as_str());
         Some("sent".into())
@@ -1914,6 +1965,65 @@ impl Engine {
         }
         self.redeem_coupon(ci, Value::from(order), now);
         Ok(true)
+    }
+
+    /// A touch's delivery failed after the service's retries: logs `touch.failed` and falls back
+    /// to the touch node's next channel after the failed one, through the same path as a touch
+    /// (reachability and consent, caps, quiet hours), so the log then says `touch.sent` (with
+    /// `fallback_from`), `touch.deferred` or `touch.suppressed` (`no_channel` when none is left).
+    /// The failed send no longer counts as sent (caps, report). False, with nothing logged, when
+    /// the user, the journey version or the node is unknown or the channel is not the node's.
+    pub fn delivery_failed(&mut self, f: &DeliveryFailure<'_>, now: Time) -> bool {
+        self.advance_to(now);
+        let now = self.now.unwrap_or(now);
+        let Some(&u) = self.user_index.get(f.user_id) else {
+            return false;
+        };
+        let Some(j) = self
+            .journeys
+            .iter()
+            .position(|c| &*c.id == f.journey && c.version == f.version)
+        else {
+            return false;
+        };
+        let Some(n) = self.journeys[j].nodes.iter().position(|x| &*x.id == f.node) else {
+            return false;
+        };
+        let NodeKind::ActionTouch {
+            channels, template, ..
+        } = &*self.journeys[j].nodes[n].kind.clone()
+        else {
+            return false;
+        };
+        let Some(at) = channels.iter().position(|&c| c == f.channel) else {
+            return false;
+        };
+        let sends = &mut self.users[u].sends;
+        if let Some(k) = sends
+            .iter()
+            .position(|&(t, c)| t == f.sent_at && c == f.channel)
+        {
+            sends.remove(k);
+        }
+        let ch = f.channel.as_str();
+        if let Some(c) = self.report.touches.sent.get_mut(ch) {
+            *c = c.saturating_sub(1);
+        }
+        crate::report::bump(&mut self.report.touches.failed, ch);
+        self.emit(
+            now,
+            Some(u),
+            Some(j),
+            Some(n),
+            "touch.failed",
+            vec![
+                ("channel", ch.into()),
+                ("template", template.as_str().into()),
+                ("reason", f.reason.into()),
+            ],
+        );
+        self.touch_from(u, j, n, at + 1, now);
+        true
     }
 
     /// What the engine holds about one user (`GET /v1/users/{id}`): the journeys they are in, their

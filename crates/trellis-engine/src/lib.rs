@@ -9,7 +9,9 @@ pub mod hash;
 pub mod input;
 pub mod report;
 
-pub use engine::{Channels, Decision, Engine, Message, Options, Recorded, RedeemError, PPM};
+pub use engine::{
+    Channels, Decision, DeliveryFailure, Engine, Message, Options, Recorded, RedeemError, PPM,
+};
 pub use input::{
     event_line_ts, parse_event, parse_event_line, parse_event_owned, parse_profile, ts_string,
     Event, Profile,

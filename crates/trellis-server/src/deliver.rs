@@ -1,23 +1,118 @@
 //! The outbox deliverer. Touches are written to the outbox in the same transaction as their
 //! decision; this loop delivers them. `inbox` is delivered by being stored (the user view reads
-//! it); `webhook`, `push`, `sms` and `email` go to configured HTTP providers as a JSON POST with
-//! an `Idempotency-Key` header, with timeouts and retries with exponential backoff. Every attempt
-//! leaves a receipt. A crash between the POST and its receipt re-sends with the same key, so a
-//! provider that honours the key sees the message once.
+//! it); `email` goes over SMTP when `--smtp` is set; `webhook`, `push`, `sms` (and `email` without
+//! SMTP) go to configured HTTP providers as a JSON POST with an `Idempotency-Key` header. Timeouts,
+//! retries with exponential backoff, and a receipt for every attempt. A crash between a send and
+//! its receipt re-sends with the same key (HTTP) or Message-ID (SMTP), so a provider that honours
+//! it sees the message once. After the last attempt the row is `failed` and the engine is told
+//! (a `delivery_failed` input), so the touch falls back to its next channel.
 
-use chrono::Duration as ChronoDuration;
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::{AsyncTransport, Tokio1Executor};
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
-use trellis_api::{now_utc, Service};
+use trellis_api::Service;
 
 /// Attempts before a delivery is marked failed.
 pub const MAX_ATTEMPTS: i64 = 5;
 
-pub async fn run(svc: Arc<Service>, providers: Vec<(String, String)>) {
+/// Email over SMTP: the relay (`smtp://host:port`, no TLS: a local MTA or a relay on a trusted
+/// network) and the sender.
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    pub url: String,
+    pub from: String,
+}
+
+struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    /// The domain of the sender, for Message-IDs.
+    domain: String,
+}
+
+impl Mailer {
+    fn new(s: &Smtp) -> Result<Mailer, String> {
+        let rest = s
+            .url
+            .strip_prefix("smtp://")
+            .ok_or_else(|| format!("--smtp {:?}: write smtp://HOST:PORT", s.url))?;
+        let rest = rest.trim_end_matches('/');
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) => (
+                h,
+                p.parse::<u16>()
+                    .map_err(|_| format!("--smtp {:?}: the port is not a number", s.url))?,
+            ),
+            None => (rest, 25),
+        };
+        if host.is_empty() {
+            return Err(format!("--smtp {:?}: no host", s.url));
+        }
+        let from: Mailbox = s
+            .from
+            .parse()
+            .map_err(|e| format!("--smtp-from {:?}: {e}", s.from))?;
+        let domain = from.email.domain().to_owned();
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(port)
+            .timeout(Some(Duration::from_secs(5)))
+            .build();
+        Ok(Mailer {
+            transport,
+            from,
+            domain,
+        })
+    }
+
+    async fn send(&self, item: &trellis_api::OutboxItem) -> Result<String, String> {
+        let p: Value = serde_json::from_str(&item.payload).unwrap_or(Value::Null);
+        let to: Mailbox = p["to"]
+            .as_str()
+            .ok_or("the touch has no email address")?
+            .parse()
+            .map_err(|e| format!("bad email address: {e}"))?;
+        let content = &p["content"];
+        let text = |k: &str| content.get(k).and_then(Value::as_str);
+        let subject = text("subject")
+            .or_else(|| text("title"))
+            .unwrap_or(&item.template);
+        let body = match text("body") {
+            Some(b) => b.to_owned(),
+            None if content.is_null() => item.template.clone(),
+            None => content.to_string(),
+        };
+        let msg = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            // The idempotency key: a resend after a crash carries the same Message-ID.
+            .message_id(Some(format!("<{}@{}>", item.dedup, self.domain)))
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| format!("cannot build the message: {e}"))?;
+        match self.transport.send(msg).await {
+            Ok(r) => Ok(format!("SMTP {}", r.code())),
+            Err(e) => Err(format!("SMTP: {e}")),
+        }
+    }
+}
+
+pub async fn run(svc: Arc<Service>, providers: Vec<(String, String)>, smtp: Option<Smtp>) {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap_or_default();
+    let mailer = match smtp.as_ref().map(Mailer::new) {
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => {
+            eprintln!("trellis: {e}; email goes to an HTTP provider, if any");
+            None
+        }
+        None => None,
+    };
     loop {
         if !svc.is_leader() {
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -43,6 +138,8 @@ pub async fn run(svc: Arc<Service>, providers: Vec<(String, String)>) {
                 .map(|(_, u)| u.clone());
             let outcome: Result<String, String> = if item.channel == "inbox" {
                 Ok("stored in the inbox".into())
+            } else if let (Some(m), "email") = (&mailer, item.channel.as_str()) {
+                m.send(&item).await
             } else if let Some(url) = url {
                 match client
                     .post(&url)
@@ -62,29 +159,7 @@ pub async fn run(svc: Arc<Service>, providers: Vec<(String, String)>) {
                     item.channel
                 ))
             };
-            let at = now_utc();
-            let r = match outcome {
-                Ok(detail) => {
-                    svc.store
-                        .outbox_attempt(item.id, true, "delivered", &detail, &ts(at), &ts(at))
-                        .await
-                }
-                Err(detail) => {
-                    let attempts = item.attempts + 1;
-                    let (status, next) = if attempts >= MAX_ATTEMPTS {
-                        ("failed", at)
-                    } else {
-                        (
-                            "pending",
-                            at + ChronoDuration::milliseconds(200 * (1 << attempts)),
-                        )
-                    };
-                    svc.store
-                        .outbox_attempt(item.id, false, status, &detail, &ts(next), &ts(at))
-                        .await
-                }
-            };
-            if let Err(e) = r {
+            if let Err(e) = svc.delivery_attempt(&item, outcome, MAX_ATTEMPTS).await {
                 eprintln!("trellis: outbox receipt: {e}");
             }
         }

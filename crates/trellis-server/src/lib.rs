@@ -256,6 +256,8 @@ pub struct ServeOptions {
     pub clock: trellis_api::ClockMode,
     /// Provider URLs per channel (webhook-shaped POSTs): `webhook`, `push`, `sms`, `email`.
     pub providers: Vec<(String, String)>,
+    /// Send `email` touches over SMTP (else to the `email` HTTP provider, if any).
+    pub smtp: Option<deliver::Smtp>,
     /// Consume events from RabbitMQ too.
     pub amqp: Option<String>,
     /// Print the bound address on stdout (`listening on ADDR`) once ready.
@@ -268,7 +270,11 @@ pub async fn serve(o: ServeOptions) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let engine = tokio::spawn(svc.clone().run());
-    let deliverer = tokio::spawn(deliver::run(svc.clone(), o.providers.clone()));
+    let deliverer = tokio::spawn(deliver::run(
+        svc.clone(),
+        o.providers.clone(),
+        o.smtp.clone(),
+    ));
     let intake = o
         .amqp
         .clone()

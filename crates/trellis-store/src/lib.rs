@@ -225,6 +225,22 @@ pub fn sha256_hex(s: &str) -> String {
         .collect()
 }
 
+/// The inputs file of a SQLite URL: `sqlite://DIR/NAME.db` keeps its inputs in
+/// `DIR/NAME.db-inputs` (an in-memory database keeps them in memory).
+fn inputs_file(url: &str) -> String {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        ":memory:".to_owned()
+    } else {
+        format!("{path}-inputs")
+    }
+}
+
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -241,6 +257,10 @@ impl Store {
         };
         let pool = match kind {
             DbKind::Sqlite => {
+                let attach = format!(
+                    "ATTACH DATABASE '{}' AS ing",
+                    inputs_file(url).replace('\'', "''")
+                );
                 let url = if url.contains('?') {
                     url.to_owned()
                 } else {
@@ -248,13 +268,23 @@ impl Store {
                 };
                 AnyPoolOptions::new()
                     .max_connections(8)
-                    .after_connect(|conn, _| {
+                    .after_connect(move |conn, _| {
+                        let attach = attach.clone();
                         Box::pin(async move {
                             use sqlx::Executor;
+                            // Inputs live in a file of their own (migration 0002), so ingest and
+                            // the engine do not wait for one writer lock.
+                            conn.execute(sqlx::AssertSqlSafe(attach)).await?;
+                            // Without a schema name, journal_mode applies to every attached file.
                             conn.execute("PRAGMA journal_mode=WAL").await?;
                             // FULL: a commit is on disk before it returns, so an acknowledged
                             // input survives power loss, not only a killed process.
-                            conn.execute("PRAGMA synchronous=FULL").await?;
+                            conn.execute("PRAGMA main.synchronous=FULL").await?;
+                            conn.execute("PRAGMA ing.synchronous=FULL").await?;
+                            // The inputs file is checkpointed in the background
+                            // (Store::checkpoint_inputs), not by whichever ingest commit
+                            // happens to cross the WAL's size limit.
+                            conn.execute("PRAGMA ing.wal_autocheckpoint=0").await?;
                             conn.execute("PRAGMA busy_timeout=10000").await?;
                             conn.execute("PRAGMA foreign_keys=ON").await?;
                             Ok(())
@@ -859,7 +889,12 @@ impl Store {
     }
 
     /// Records one delivery attempt: `status` becomes `delivered`, `failed`, or stays `pending`
-    /// with a later `next_at`.
+    /// with a later `next_at`. `then` is an input appended first (a final failure's
+    /// `delivery_failed`, idempotent by its key): on SQLite inputs are another file, and a
+    /// transaction over two WAL files is not atomic across a crash, so the input goes first. A
+    /// crash between the two repeats the attempt and appends nothing twice; the engine hears of
+    /// each failure exactly once.
+    #[allow(clippy::too_many_arguments)]
     pub async fn outbox_attempt(
         &self,
         id: i64,
@@ -868,7 +903,17 @@ impl Store {
         detail: &str,
         next_at: &str,
         at: &str,
+        then: Option<&NewInput>,
     ) -> Result<()> {
+        if let Some(i) = then {
+            sqlx::query("INSERT INTO inputs (kind, ikey, body, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (ikey) DO NOTHING")
+                .bind(&i.kind)
+                .bind(&i.ikey)
+                .bind(&i.body)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+        }
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE outbox SET status = $1, attempts = attempts + 1, next_at = $2, last_error = $3, delivered_at = CASE WHEN $4 = 1 THEN $5 ELSE delivered_at END WHERE id = $6")
             .bind(status)
@@ -887,6 +932,17 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// SQLite: copies the inputs file's WAL into it without waiting for (or holding up) any
+    /// writer. Run it periodically; ingest commits never checkpoint themselves.
+    pub async fn checkpoint_inputs(&self) -> Result<()> {
+        if self.kind == DbKind::Sqlite {
+            sqlx::query("PRAGMA ing.wal_checkpoint(PASSIVE)")
+                .fetch_all(&self.pool)
+                .await?;
+        }
         Ok(())
     }
 

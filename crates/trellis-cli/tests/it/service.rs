@@ -23,12 +23,12 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// A SQLite database URL in a fresh folder.
-fn sqlite(name: &str) -> String {
+pub(crate) fn sqlite(name: &str) -> String {
     format!("sqlite://{}/t.db", scratch(name).display())
 }
 
 /// A fresh PostgreSQL database, or None (said loudly) when TRELLIS_TEST_POSTGRES is not set.
-fn postgres(name: &str) -> Option<String> {
+pub(crate) fn postgres(name: &str) -> Option<String> {
     let Ok(base) = std::env::var("TRELLIS_TEST_POSTGRES") else {
         eprintln!(
             "SKIPPED on PostgreSQL: set TRELLIS_TEST_POSTGRES=postgres://… to run {name} there"
@@ -160,7 +160,7 @@ pub fn http(
     )
 }
 
-fn token(db: &str, role: &str, name: &str, extra: &[&str]) -> String {
+pub(crate) fn token(db: &str, role: &str, name: &str, extra: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_trellis"))
         .args([
             "token", "create", "--db", db, "--role", role, "--name", name,
@@ -178,15 +178,15 @@ fn token(db: &str, role: &str, name: &str, extra: &[&str]) -> String {
     t.trim().to_owned()
 }
 
-struct Tokens {
-    op: String,
-    ap: String,
-    ap2: String,
-    ingest: String,
-    admin: String,
+pub(crate) struct Tokens {
+    pub op: String,
+    pub ap: String,
+    pub ap2: String,
+    pub ingest: String,
+    pub admin: String,
 }
 
-fn tokens(db: &str) -> Tokens {
+pub(crate) fn tokens(db: &str) -> Tokens {
     Tokens {
         op: token(db, "operator", "olga", &[]),
         ap: token(db, "approver", "ann", &[]),
@@ -197,7 +197,7 @@ fn tokens(db: &str) -> Tokens {
 }
 
 /// Submits, approves (as another person) and deploys a workspace; returns the release id.
-fn publish(s: &Server, t: &Tokens, ws: &Value, percent: u64, mode: &str) -> String {
+pub(crate) fn publish(s: &Server, t: &Tokens, ws: &Value, percent: u64, mode: &str) -> String {
     let (c, r) = s.json("POST", "/v1/releases", &t.op, ws);
     assert_eq!(c, 201, "{r}");
     let id = r["release"].as_str().unwrap().to_owned();
@@ -231,7 +231,7 @@ fn hot_ws(delay: &str) -> Value {
                       {"from": "w", "port": "out", "to": "m"}]}]})
 }
 
-fn decisions(s: &Server, t: &str, q: &str) -> Vec<Value> {
+pub(crate) fn decisions(s: &Server, t: &str, q: &str) -> Vec<Value> {
     let (c, v) = s.call(
         "GET",
         &format!("/v1/decisions?limit=10000&{q}"),
@@ -242,7 +242,7 @@ fn decisions(s: &Server, t: &str, q: &str) -> Vec<Value> {
     v["decisions"].as_array().unwrap().clone()
 }
 
-fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(secs) {
         if f() {
@@ -253,7 +253,7 @@ fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
-fn assert_reconciles(s: &Server, t: &Tokens) -> Value {
+pub(crate) fn assert_reconciles(s: &Server, t: &Tokens) -> Value {
     let (c, r) = s.call("GET", "/v1/ledger/reconcile", Some(&t.admin), b"");
     assert_eq!(c, 200, "{r}");
     assert_eq!(r["balanced"], true, "{r}");

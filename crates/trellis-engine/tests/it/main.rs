@@ -207,3 +207,118 @@ fn redemption_is_idempotent_per_order_and_moves_reserved_money_to_spent() {
     assert_eq!(view["offers"][0]["status"], "redeemed");
     assert!(engine.user_view("nobody").is_none());
 }
+
+fn touches(engine: &mut Engine) -> Vec<Value> {
+    engine
+        .drain()
+        .map(|d| Value::Object(d.to_map()))
+        .filter(|d| d["kind"].as_str().unwrap().starts_with("touch."))
+        .collect()
+}
+
+fn failure<'a>(channel: &str, sent_at: &str) -> trellis_engine::DeliveryFailure<'a> {
+    trellis_engine::DeliveryFailure {
+        user_id: "a",
+        journey: "j",
+        version: 1,
+        node: "m",
+        channel: trellis_model::Channel::parse(channel).unwrap(),
+        sent_at: chrono::DateTime::parse_from_rfc3339(sent_at)
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+        reason: "HTTP 503",
+    }
+}
+
+fn at(t: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+#[test]
+fn an_asynchronous_delivery_failure_falls_back_to_the_next_channel_with_quiet_hours_and_reachability(
+) {
+    let ws = trellis_model::Workspace::from_json(&json!({"schema": "trellis/workspace@1", "offers": [],
+        "policy": {"quiet_hours": {"start": "22:00", "end": "08:00", "mode": "defer"}},
+        "journeys": [{"id": "j",
+        "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": "e"}},
+                  {"id": "m", "type": "action.touch", "params": {"channels": ["push", "sms", "email"], "template": "x"}}],
+        "edges": [{"from": "t", "port": "out", "to": "m"}]}]}))
+    .unwrap();
+    let mut engine = Engine::new(ws, Options::default());
+    engine.add_profile(
+        parse_profile(&json!({"user_id": "a", "contact": {"push": "tok", "phone": "1", "email": "a@x.cn"}, "consent": {"sms": false}}))
+            .unwrap(),
+    );
+    let ev = parse_event(
+        &json!({"event_id": "e1", "user_id": "a", "type": "e", "ts": "2026-11-01T10:00:00Z"}),
+    )
+    .unwrap();
+    engine.handle(&ev);
+    let t = touches(&mut engine);
+    assert_eq!(t.len(), 1);
+    assert_eq!(
+        (&t[0]["kind"], &t[0]["channel"]),
+        (&json!("touch.sent"), &json!("push"))
+    );
+
+    // Unknown node: refused, nothing logged.
+    let mut bad = failure("push", "2026-11-01T10:00:00Z");
+    bad.node = "nope";
+    assert!(!engine.delivery_failed(&bad, at("2026-11-01T10:05:00Z")));
+    assert!(engine.drain().next().is_none());
+
+    // Push failed for good at 10:05: sms has no consent, so email is next.
+    let f = failure("push", "2026-11-01T10:00:00Z");
+    assert!(engine.delivery_failed(&f, at("2026-11-01T10:05:00Z")));
+    let t = touches(&mut engine);
+    assert_eq!(t.len(), 2, "{t:?}");
+    assert_eq!(t[0]["kind"], "touch.failed");
+    assert_eq!(t[0]["channel"], "push");
+    assert_eq!(t[0]["reason"], "HTTP 503");
+    assert_eq!(t[1]["kind"], "touch.sent");
+    assert_eq!(t[1]["channel"], "email");
+    assert_eq!(t[1]["tried"], json!(["push", "sms"]));
+    assert_eq!(t[1]["fallback_from"], "push");
+    assert_eq!(t[1]["ts"], "2026-11-01T10:05:00Z");
+    assert_eq!(engine.report.touches.sent.get("push"), Some(&0));
+    assert_eq!(engine.report.touches.sent.get("email"), Some(&1));
+    assert_eq!(engine.report.touches.failed.get("push"), Some(&1));
+
+    // Email fails too: nothing is left, and the log says so.
+    let f = failure("email", "2026-11-01T10:05:00Z");
+    assert!(engine.delivery_failed(&f, at("2026-11-01T10:09:00Z")));
+    let t = touches(&mut engine);
+    assert_eq!(t.len(), 2, "{t:?}");
+    assert_eq!(
+        (&t[0]["kind"], &t[0]["channel"]),
+        (&json!("touch.failed"), &json!("email"))
+    );
+    assert_eq!(
+        (&t[1]["kind"], &t[1]["reason"]),
+        (&json!("touch.suppressed"), &json!("no_channel"))
+    );
+
+    // A failure reported inside quiet hours is deferred to their end, then sent.
+    let ev = parse_event(
+        &json!({"event_id": "e2", "user_id": "a", "type": "e", "ts": "2026-11-01T21:00:00Z"}),
+    )
+    .unwrap();
+    engine.handle(&ev);
+    assert_eq!(touches(&mut engine)[0]["channel"], "push");
+    let f = failure("push", "2026-11-01T21:00:00Z");
+    assert!(engine.delivery_failed(&f, at("2026-11-01T23:00:00Z")));
+    let t = touches(&mut engine);
+    assert_eq!(t.len(), 2, "{t:?}");
+    assert_eq!(t[1]["kind"], "touch.deferred");
+    assert_eq!(t[1]["until"], "2026-11-02T08:00:00Z");
+    engine.advance_to(at("2026-11-02T09:00:00Z"));
+    let t = touches(&mut engine);
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(
+        (&t[0]["kind"], &t[0]["channel"]),
+        (&json!("touch.sent"), &json!("email"))
+    );
+    assert_eq!(t[0]["ts"], "2026-11-02T08:00:00Z");
+}

@@ -1,0 +1,434 @@
+//! Delivery over real sockets: `trellis serve` against HTTP providers and an SMTP server that live
+//! in the test. A provider that keeps failing makes the touch fall back to its next channel, and
+//! the decision log, the user view and a restart (replay) all agree.
+
+use crate::service::{decisions, postgres, publish, sqlite, tokens, wait_for, Server, Tokens};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One request a provider received: (path, idempotency key, body).
+type Hit = (String, String, Value);
+
+/// An HTTP provider: paths under `/fail/` answer 503, others 200. Records every request.
+struct Provider {
+    addr: String,
+    hits: Arc<Mutex<Vec<Hit>>>,
+}
+
+impl Provider {
+    fn start() -> Provider {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        let hits = Arc::new(Mutex::new(Vec::new()));
+        let h = hits.clone();
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(conn) = conn else { continue };
+                let h = h.clone();
+                std::thread::spawn(move || serve_http(conn, &h));
+            }
+        });
+        Provider { addr, hits }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn hits(&self, path: &str) -> Vec<Hit> {
+        let hits = self.hits.lock().unwrap();
+        hits.iter().filter(|h| h.0 == path).cloned().collect()
+    }
+}
+
+fn serve_http(conn: TcpStream, hits: &Mutex<Vec<Hit>>) {
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut r = BufReader::new(conn.try_clone().unwrap());
+    let mut w = conn;
+    let mut line = String::new();
+    if r.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let path = line.split(' ').nth(1).unwrap_or_default().to_owned();
+    let (mut len, mut key) = (0usize, String::new());
+    loop {
+        let mut h = String::new();
+        if r.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+            break;
+        }
+        let (name, value) = h.split_once(':').unwrap_or((&h, ""));
+        match name.to_ascii_lowercase().as_str() {
+            "content-length" => len = value.trim().parse().unwrap_or(0),
+            "idempotency-key" => key = value.trim().to_owned(),
+            _ => {}
+        }
+    }
+    let mut body = vec![0; len];
+    let _ = r.read_exact(&mut body);
+    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    hits.lock().unwrap().push((path.clone(), key, body));
+    let status = if path.starts_with("/fail/") {
+        "503 Service Unavailable"
+    } else {
+        "200 OK"
+    };
+    let _ = write!(
+        w,
+        "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+}
+
+/// A mail that reached the SMTP sink.
+#[derive(Debug, Clone)]
+struct Mail {
+    from: String,
+    to: Vec<String>,
+    data: String,
+}
+
+/// An SMTP server speaking just enough of RFC 5321. A failing one refuses every MAIL FROM with a
+/// transient error (and counts the attempts).
+struct SmtpSink {
+    port: u16,
+    mails: Arc<Mutex<Vec<Mail>>>,
+    refused: Arc<Mutex<usize>>,
+}
+
+impl SmtpSink {
+    fn start(failing: bool) -> SmtpSink {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let mails = Arc::new(Mutex::new(Vec::new()));
+        let refused = Arc::new(Mutex::new(0));
+        let (m, f) = (mails.clone(), refused.clone());
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(conn) = conn else { continue };
+                let (m, f) = (m.clone(), f.clone());
+                std::thread::spawn(move || smtp_session(conn, failing, &m, &f));
+            }
+        });
+        SmtpSink {
+            port,
+            mails,
+            refused,
+        }
+    }
+
+    fn mails(&self) -> Vec<Mail> {
+        self.mails.lock().unwrap().clone()
+    }
+}
+
+fn smtp_session(conn: TcpStream, failing: bool, mails: &Mutex<Vec<Mail>>, refused: &Mutex<usize>) {
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut r = BufReader::new(conn.try_clone().unwrap());
+    let mut w = conn;
+    let mut say = |s: &str| w.write_all(format!("{s}\r\n").as_bytes()).is_ok();
+    if !say("220 sink.test ESMTP") {
+        return;
+    }
+    let mut mail = Mail {
+        from: String::new(),
+        to: Vec::new(),
+        data: String::new(),
+    };
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let cmd = line.trim_end().to_owned();
+        let verb = cmd
+            .split([' ', ':'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let ok = match verb.as_str() {
+            "EHLO" | "HELO" => say("250 sink.test"),
+            "MAIL" if failing => {
+                *refused.lock().unwrap() += 1;
+                say("451 4.3.0 the sink is down, try later")
+            }
+            "MAIL" => {
+                mail.from = cmd[10..].to_owned();
+                say("250 2.1.0 ok")
+            }
+            "RCPT" => {
+                mail.to.push(cmd[8..].to_owned());
+                say("250 2.1.5 ok")
+            }
+            "DATA" => {
+                if !say("354 end with <CRLF>.<CRLF>") {
+                    return;
+                }
+                let mut data = String::new();
+                loop {
+                    let mut l = String::new();
+                    if r.read_line(&mut l).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if l == ".\r\n" {
+                        break;
+                    }
+                    data.push_str(&l);
+                }
+                mail.data = data;
+                mails.lock().unwrap().push(mail.clone());
+                say("250 2.0.0 queued")
+            }
+            "RSET" | "NOOP" => say("250 2.0.0 ok"),
+            "QUIT" => {
+                say("221 2.0.0 bye");
+                return;
+            }
+            _ => say("502 5.5.2 not implemented"),
+        };
+        if !ok {
+            return;
+        }
+    }
+}
+
+/// One journey: on `visit`, touch the user on `channels` with a titled message.
+fn touch_ws(channels: &[&str]) -> Value {
+    json!({"schema": "trellis/workspace@1", "offers": [],
+        "journeys": [{"id": "hello", "nodes": [
+            {"id": "t", "type": "trigger.event", "params": {"event": "visit"}},
+            {"id": "m", "type": "action.touch", "params": {"channels": channels, "template": "welcome",
+                "content": {"title": "Your cart misses you", "body": "Come back: 10% off today."}}}],
+            "edges": [{"from": "t", "port": "out", "to": "m"}]}]})
+}
+
+fn put_profile(s: &Server, t: &Tokens, user: &str, contact: Value) {
+    let (c, r) = s.json(
+        "PUT",
+        &format!("/v1/profiles/{user}"),
+        &t.ingest,
+        &json!({"user_id": user, "contact": contact}),
+    );
+    assert!(c == 200 || c == 202, "{c} {r}");
+}
+
+fn visit(s: &Server, t: &Tokens, user: &str) {
+    let (c, r) = s.json(
+        "POST",
+        "/v1/events",
+        &t.ingest,
+        &json!({"event_id": format!("v-{user}"), "user_id": user, "type": "visit", "ts": "2026-11-01T10:00:00Z"}),
+    );
+    assert_eq!(c, 202, "{r}");
+}
+
+/// The touch records of a user's log, as (kind, channel or reason).
+fn touch_log(s: &Server, t: &Tokens, user: &str) -> Vec<Value> {
+    decisions(s, &t.op, &format!("user_id={user}"))
+        .into_iter()
+        .filter(|d| d["kind"].as_str().unwrap_or_default().starts_with("touch."))
+        .collect()
+}
+
+fn kinds(log: &[Value]) -> Vec<String> {
+    log.iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["kind"].as_str().unwrap_or_default(),
+                d["channel"]
+                    .as_str()
+                    .or(d["reason"].as_str())
+                    .unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+fn user_view(s: &Server, t: &Tokens, user: &str) -> Value {
+    let (c, v) = s.call("GET", &format!("/v1/users/{user}"), Some(&t.op), b"");
+    assert_eq!(c, 200, "{v}");
+    v
+}
+
+fn falls_back(db: &str) {
+    let t = tokens(db);
+    let p = Provider::start();
+    let push = p.url("/fail/push");
+    let sms = p.url("/ok/sms");
+    let args = [
+        "--provider",
+        &format!("push={push}"),
+        "--provider",
+        &format!("sms={sms}"),
+    ];
+    let mut s = Server::start_with(db, "wall", &args);
+    publish(&s, &t, &touch_ws(&["push", "sms"]), 100, "live");
+    put_profile(
+        &s,
+        &t,
+        "a",
+        json!({"push": "tok-a", "phone": "+8613800000001"}),
+    );
+    put_profile(&s, &t, "b", json!({"push": "tok-b"}));
+    visit(&s, &t, "a");
+    visit(&s, &t, "b");
+    // Five attempts with backoff (about 6 s), then the fallback.
+    wait_for("both fallbacks", 60, || {
+        touch_log(&s, &t, "a").len() == 3 && touch_log(&s, &t, "b").len() == 3
+    });
+    let a = touch_log(&s, &t, "a");
+    assert_eq!(
+        kinds(&a),
+        ["touch.sent push", "touch.failed push", "touch.sent sms"]
+    );
+    let reason = a[1]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("HTTP 503") && reason.contains("5 attempts"),
+        "{reason}"
+    );
+    assert_eq!(a[2]["tried"], json!(["push"]));
+    assert_eq!(a[2]["fallback_from"], "push");
+    assert_eq!(a[2]["node"], "m");
+    // b has no phone: nothing is left, and the log says so.
+    let b = touch_log(&s, &t, "b");
+    assert_eq!(
+        kinds(&b),
+        [
+            "touch.sent push",
+            "touch.failed push",
+            "touch.suppressed no_channel"
+        ]
+    );
+
+    // The providers: five attempts per failed push with one idempotency key, one SMS to a's phone.
+    wait_for("the SMS", 30, || p.hits("/ok/sms").len() == 1);
+    let pushes = p.hits("/fail/push");
+    assert_eq!(pushes.len(), 10, "{pushes:?}");
+    for u in ["a", "b"] {
+        let mine: Vec<&Hit> = pushes.iter().filter(|h| h.2["user_id"] == u).collect();
+        assert_eq!(mine.len(), 5);
+        assert!(mine.iter().all(|h| h.1 == mine[0].1 && !h.1.is_empty()));
+        assert_eq!(mine[0].2["to"], format!("tok-{u}"));
+    }
+    let sms_hit = &p.hits("/ok/sms")[0];
+    assert_eq!(sms_hit.2["user_id"], "a");
+    assert_eq!(sms_hit.2["to"], "+8613800000001");
+    assert_eq!(sms_hit.2["content"]["title"], "Your cart misses you");
+    assert_ne!(sms_hit.1, pushes[0].1, "the fallback is a new message");
+
+    // The user view: the push failed, the SMS was delivered, and only the SMS counts as sent.
+    wait_for("the SMS receipt", 30, || {
+        user_view(&s, &t, "a")["recent_touches"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m["status"] == "delivered"))
+    });
+    let view = user_view(&s, &t, "a");
+    let statuses: Vec<(Value, Value)> = view["recent_touches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["channel"].clone(), m["status"].clone()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (json!("sms"), json!("delivered")),
+            (json!("push"), json!("failed"))
+        ]
+    );
+    let sends = view["recent_sends"].clone();
+    assert_eq!(sends.as_array().unwrap().len(), 1, "{view}");
+    assert_eq!(sends[0]["channel"], "sms");
+
+    // kill -9 and restart: the journal replays the failure; nothing is decided or sent again.
+    let before = decisions(&s, &t.op, "");
+    s.kill9();
+    let s = Server::start_with(db, "wall", &args);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(decisions(&s, &t.op, ""), before);
+    assert_eq!(user_view(&s, &t, "a")["recent_sends"], sends);
+    assert_eq!(p.hits("/ok/sms").len(), 1);
+    assert_eq!(p.hits("/fail/push").len(), 10);
+}
+
+#[test]
+fn a_touch_whose_provider_keeps_failing_falls_back_to_its_next_channel_on_sqlite() {
+    falls_back(&sqlite("fallback"));
+}
+
+#[test]
+fn a_touch_whose_provider_keeps_failing_falls_back_to_its_next_channel_on_postgres() {
+    if let Some(db) = postgres("fallback") {
+        falls_back(&db);
+    }
+}
+
+#[test]
+fn email_goes_over_smtp_once_and_a_failing_smtp_server_falls_back_to_the_inbox() {
+    // A working SMTP server: the message arrives once, to the profile's address.
+    let sink = SmtpSink::start(false);
+    let db = sqlite("smtp");
+    let t = tokens(&db);
+    let smtp = format!("smtp://127.0.0.1:{}", sink.port);
+    let args = ["--smtp", &smtp, "--smtp-from", "shop@trellis.example"];
+    let s = Server::start_with(&db, "wall", &args);
+    publish(&s, &t, &touch_ws(&["email", "inbox"]), 100, "live");
+    put_profile(&s, &t, "a", json!({"email": "a@example.com"}));
+    visit(&s, &t, "a");
+    wait_for("the mail", 30, || sink.mails().len() == 1);
+    wait_for("the receipt", 30, || {
+        user_view(&s, &t, "a")["recent_touches"][0]["status"] == "delivered"
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let mails = sink.mails();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let m = &mails[0];
+    assert_eq!(m.from, "<shop@trellis.example>");
+    assert_eq!(m.to, ["<a@example.com>"]);
+    let log = touch_log(&s, &t, "a");
+    assert_eq!(kinds(&log), ["touch.sent email"]);
+    let seq = log[0]["seq"].as_u64().unwrap();
+    for want in [
+        "To: a@example.com".to_owned(),
+        "Subject: Your cart misses you".to_owned(),
+        "Come back: 10% off today.".to_owned(),
+        format!("Message-ID: <touch-{seq}@trellis.example>"),
+    ] {
+        assert!(m.data.contains(&want), "{want:?} not in {}", m.data);
+    }
+    drop(s);
+
+    // A server that refuses every mail: five attempts, then the inbox.
+    let down = SmtpSink::start(true);
+    let db = sqlite("smtp-down");
+    let t = tokens(&db);
+    let smtp = format!("smtp://127.0.0.1:{}", down.port);
+    let s = Server::start_with(&db, "wall", &["--smtp", &smtp]);
+    publish(&s, &t, &touch_ws(&["email", "inbox"]), 100, "live");
+    put_profile(&s, &t, "a", json!({"email": "a@example.com"}));
+    visit(&s, &t, "a");
+    wait_for("the fallback", 60, || touch_log(&s, &t, "a").len() == 3);
+    let log = touch_log(&s, &t, "a");
+    assert_eq!(
+        kinds(&log),
+        ["touch.sent email", "touch.failed email", "touch.sent inbox"]
+    );
+    let reason = log[1]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("SMTP") && reason.contains("451"),
+        "{reason}"
+    );
+    assert_eq!(log[2]["fallback_from"], "email");
+    assert_eq!(*down.refused.lock().unwrap(), 5);
+    assert!(down.mails().is_empty());
+    wait_for("the inbox", 30, || {
+        let v = user_view(&s, &t, "a");
+        v["inbox"].as_array().is_some_and(|i| {
+            i.len() == 1
+                && i[0]["status"] == "delivered"
+                && i[0]["payload"]["content"]["body"] == "Come back: 10% off today."
+        })
+    });
+}
