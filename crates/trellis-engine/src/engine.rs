@@ -294,6 +294,10 @@ enum Waiting {
 struct Keys {
     names: Vec<Box<str>>,
     index: FastMap<Box<str>, u32>,
+    /// The id of each name by its [`key_hash`](trellis_rules::facts::key_hash), the hash
+    /// compiled field paths carry. Two names of one hash (never seen, but possible) share a
+    /// slot; the lookup then falls back to the name.
+    by_hash: FastMap<u64, u32>,
 }
 
 impl Keys {
@@ -304,40 +308,61 @@ impl Keys {
         let i = self.names.len() as u32;
         self.names.push(key.into());
         self.index.insert(key.into(), i);
+        self.by_hash
+            .entry(trellis_rules::facts::key_hash(key))
+            .or_insert(i);
         i
     }
     fn name(&self, id: u32) -> &str {
         &self.names[id as usize]
     }
+    /// The id of a name, found by its precomputed hash; None when no profile has it.
+    fn find(&self, hash: u64, key: &str) -> Option<u32> {
+        match self.by_hash.get(&hash) {
+            Some(&i) if self.name(i) == key => Some(i),
+            Some(_) => self.index.get(key).copied(),
+            None => None,
+        }
+    }
 }
 
-/// A profile's attributes, compact: one contiguous list of (key hash, key id, value) scanned by
-/// the key hash precomputed in the compiled field path. The key's text is compared in the shared
-/// [`Keys`] table, which stays in cache, where a string per user would not (a schedule tick reads
-/// the attributes of every user).
+/// A profile's attributes, compact: the key ids in one short list and the values in another,
+/// so finding a key reads one cache line of ids (a schedule tick reads the attributes of every
+/// user) and then the value.
 #[derive(Default)]
-struct Attrs(Vec<(u64, u32, Value)>);
+struct Attrs {
+    ids: Vec<u32>,
+    vals: Vec<Value>,
+}
 
 impl Attrs {
     fn from_map(keys: &mut Keys, m: Map<String, Value>) -> Attrs {
-        let mut a = Attrs(Vec::with_capacity(m.len()));
+        let mut a = Attrs {
+            ids: Vec::with_capacity(m.len()),
+            vals: Vec::with_capacity(m.len()),
+        };
         for (k, v) in m {
             a.set(keys, &k, v);
         }
         a
     }
     fn get<'a>(&'a self, keys: &Keys, hash: u64, key: &str) -> Option<&'a Value> {
-        self.0
-            .iter()
-            .find(|(h, id, _)| *h == hash && keys.name(*id) == key)
-            .map(|(_, _, v)| v)
+        let id = keys.find(hash, key)?;
+        let at = self.ids.iter().position(|&i| i == id)?;
+        self.vals.get(at)
     }
     fn set(&mut self, keys: &mut Keys, key: &str, v: Value) {
         let id = keys.id(key);
-        match self.0.iter_mut().find(|(_, i, _)| *i == id) {
-            Some(slot) => slot.2 = v,
-            None => self.0.push((trellis_rules::facts::key_hash(key), id, v)),
+        match self.ids.iter().position(|&i| i == id) {
+            Some(at) => self.vals[at] = v,
+            None => {
+                self.ids.push(id);
+                self.vals.push(v);
+            }
         }
+    }
+    fn iter(&self) -> impl Iterator<Item = (u32, &Value)> {
+        self.ids.iter().copied().zip(&self.vals)
     }
 }
 
@@ -2083,9 +2108,8 @@ impl Engine {
             .collect();
         let attrs: Map<String, Value> = user
             .attrs
-            .0
             .iter()
-            .map(|(_, k, v)| (self.keys.name(*k).to_owned(), v.clone()))
+            .map(|(k, v)| (self.keys.name(k).to_owned(), v.clone()))
             .collect();
         Some(json!({
             "user_id": user_id,
