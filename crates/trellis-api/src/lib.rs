@@ -981,6 +981,34 @@ impl Service {
     /// backoff until `max_attempts`; the last one marks the row `failed` and, in the same
     /// transaction, appends a `delivery_failed` input keyed by the row (so exactly once), which
     /// the engine turns into a fallback to the touch's next channel.
+    /// The key of the `delivery_failed` input for an outbox row.
+    fn failure_key(item: &OutboxItem) -> String {
+        format!("delivery_failed:{}", item.dedup)
+    }
+
+    /// Whether the engine was already told that this delivery failed for good: the process
+    /// stopped after recording the failure and before marking the row (the two are separate
+    /// writes on SQLite). The row is then marked `failed` without another attempt, so the
+    /// message never goes out on both its channel and the fallback.
+    pub async fn delivery_given_up(&self, item: &OutboxItem) -> Result<bool> {
+        if !self.store.input_exists(&Self::failure_key(item)).await? {
+            return Ok(false);
+        }
+        let now = now_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        self.store
+            .outbox_attempt(
+                item.id,
+                false,
+                "failed",
+                "the failure was recorded before a restart; not attempted again",
+                &now,
+                &now,
+                None,
+            )
+            .await?;
+        Ok(true)
+    }
+
     pub async fn delivery_attempt(
         &self,
         item: &OutboxItem,
@@ -1015,7 +1043,7 @@ impl Service {
                     let p: Value = serde_json::from_str(&item.payload).unwrap_or(Value::Null);
                     let input = NewInput {
                         kind: "delivery_failed".into(),
-                        ikey: Some(format!("delivery_failed:{}", item.dedup)),
+                        ikey: Some(Self::failure_key(item)),
                         body: json!({
                             "outbox": item.dedup,
                             "user_id": item.user_id,

@@ -132,6 +132,18 @@ pub async fn run(svc: Arc<Service>, providers: Vec<(String, String)>, smtp: Opti
             continue;
         }
         for item in due {
+            // The last attempt of a row may have failed just before a restart: then the engine
+            // has already been told, and nothing is sent again.
+            if item.attempts + 1 >= MAX_ATTEMPTS {
+                match svc.delivery_given_up(&item).await {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(e) => {
+                        eprintln!("trellis: outbox: {e}");
+                        continue;
+                    }
+                }
+            }
             let url = providers
                 .iter()
                 .find(|(c, _)| *c == item.channel)

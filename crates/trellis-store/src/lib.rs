@@ -892,8 +892,10 @@ impl Store {
     /// with a later `next_at`. `then` is an input appended first (a final failure's
     /// `delivery_failed`, idempotent by its key): on SQLite inputs are another file, and a
     /// transaction over two WAL files is not atomic across a crash, so the input goes first. A
-    /// crash between the two repeats the attempt and appends nothing twice; the engine hears of
-    /// each failure exactly once.
+    /// crash between the two leaves the row pending at its last attempt with its input
+    /// recorded: the deliverer sees the input ([`Store::input_exists`]) and marks the row failed
+    /// without sending again, so the engine hears of each failure exactly once and the message
+    /// never goes out on both channels.
     #[allow(clippy::too_many_arguments)]
     pub async fn outbox_attempt(
         &self,
@@ -933,6 +935,15 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Whether an input with this idempotency key was recorded.
+    pub async fn input_exists(&self, ikey: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT COUNT(*) FROM inputs WHERE ikey = $1")
+            .bind(ikey)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get::<i64, _>(0) > 0)
     }
 
     /// SQLite: copies the inputs file's WAL into it without waiting for (or holding up) any

@@ -351,6 +351,43 @@ fn falls_back(db: &str) {
     assert_eq!(user_view(&s, &t, "a")["recent_sends"], sends);
     assert_eq!(p.hits("/ok/sms").len(), 1);
     assert_eq!(p.hits("/fail/push").len(), 10);
+
+    // A crash after a failure was recorded but before its row was marked (two writes on
+    // SQLite): the push rows are pending again at their last attempt. After a restart they are
+    // marked failed without another attempt, so no message goes out on push and sms both.
+    let mut s = s;
+    s.kill9();
+    exec_sql(
+        db,
+        "UPDATE outbox SET status = 'pending', attempts = 4, next_at = '2000-01-01T00:00:00.000Z' WHERE channel = 'push'",
+    );
+    let s = Server::start_with(db, "wall", &args);
+    wait_for("the push rows failed again", 30, || {
+        user_view(&s, &t, "a")["recent_touches"]
+            .as_array()
+            .is_some_and(|m| {
+                m.iter()
+                    .any(|m| m["channel"] == "push" && m["status"] == "failed")
+            })
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(p.hits("/fail/push").len(), 10, "push was attempted again");
+    assert_eq!(decisions(&s, &t.op, ""), before);
+}
+
+/// Runs one SQL statement on the service's database while the service is stopped.
+fn exec_sql(db: &str, sql: &'static str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(db).await.unwrap();
+        let done = sqlx::query(sql).execute(&pool).await.unwrap();
+        assert!(done.rows_affected() > 0, "{sql} changed nothing");
+        pool.close().await;
+    });
 }
 
 #[test]
