@@ -296,7 +296,8 @@ pub fn simulate(
             })
         });
         let mut lines = Vec::with_capacity(1 << 20);
-        let mut flush = |engine: &mut Engine, last: bool| {
+        // False once the writer has stopped (its error is returned below): the run stops too.
+        let mut flush = |engine: &mut Engine, last: bool| -> bool {
             if writer.is_some() {
                 for d in engine.drain() {
                     d.write_json(&mut lines);
@@ -307,14 +308,17 @@ pub fn simulate(
                         .try_recv()
                         .unwrap_or_else(|_| Vec::with_capacity(1 << 20));
                     spare.clear();
-                    // A closed log means the writer failed: its error is returned below.
-                    let _ = log_tx.send(std::mem::replace(&mut lines, spare));
+                    if log_tx.send(std::mem::replace(&mut lines, spare)).is_err() {
+                        return false;
+                    }
                 }
             } else {
                 engine.drain().for_each(drop);
             }
+            true
         };
         let mut i = 0usize;
+        let mut stopped = false;
         for batch in ev_rx {
             let batch = batch?;
             for (ts, ev) in &batch {
@@ -330,13 +334,18 @@ pub fn simulate(
                 engine.handle(ev);
             }
             let _ = used_tx.send(batch);
-            flush(&mut engine, false);
+            if !flush(&mut engine, false) {
+                stopped = true;
+                break;
+            }
         }
-        match until {
-            Some(u) => engine.finish(u),
-            None => engine.report.finish(),
+        if !stopped {
+            match until {
+                Some(u) => engine.finish(u),
+                None => engine.report.finish(),
+            }
+            flush(&mut engine, true);
         }
-        flush(&mut engine, true);
         drop(log_tx);
         match writer {
             Some(w) => w.join().unwrap_or_else(|_| {

@@ -106,3 +106,43 @@ fn the_five_samples_run_together() {
     }
     assert!(!ids.is_empty());
 }
+
+/// A log that stops taking lines (a full disk, or the app cancelling a run) ends the run with
+/// the writer's error, before the whole input is replayed.
+#[test]
+fn a_failing_log_stops_the_run_with_its_error() {
+    struct Breaks(usize);
+    impl std::io::Write for Breaks {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.0 < buf.len() {
+                return Err(std::io::Error::other("the disk is full"));
+            }
+            self.0 -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let (dir, w) = data("breaks");
+    let (ws, _) = trellis_graph::validate_value(&combined());
+    let ws = ws.unwrap();
+    let (full, _) = simulate(ws.clone(), &dir);
+    assert!(
+        full.len() > 2 << 20,
+        "a log of {} bytes is too short",
+        full.len()
+    );
+    let input =
+        trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl")).unwrap();
+    let mut log = Breaks(1 << 20);
+    let mut seen = 0;
+    let r = trellis_sim::simulate(ws, input, None, Some(&mut log), |done, _| seen = done);
+    let err = r.err().expect("the run fails");
+    assert!(err.to_string().contains("the disk is full"), "{err}");
+    assert!(
+        seen < w.events,
+        "the run went on to the end ({seen} of {})",
+        w.events
+    );
+}
