@@ -138,7 +138,7 @@ fn a_failing_log_stops_the_run_with_its_error() {
     let mut log = Breaks(1 << 20);
     let mut seen = 0;
     let r = trellis_sim::simulate(ws, input, None, Some(&mut log), |done, _| seen = done);
-    let err = r.err().expect("the run fails");
+    let err = r.expect_err("the run fails");
     assert!(err.to_string().contains("the disk is full"), "{err}");
     assert!(
         seen < w.events,
