@@ -12,6 +12,7 @@
 //! it), when it fails. `TRELLIS_APP_BIN` overrides the app binary; `TRELLIS_SCREENSHOTS=DIR`
 //! also saves screenshots of the main screens there (scripts/screenshots.sh).
 
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -67,6 +68,21 @@ fn step(s: &str) {
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// Fails the test, leaving a screenshot of the window (and the page's text) in the temp folder.
+async fn fail(c: &Client, msg: String) -> ! {
+    let dir = std::env::temp_dir();
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(dir.join("trellis-e2e-failure.png"), png);
+    }
+    if let Ok(src) = c.source().await {
+        let _ = std::fs::write(dir.join("trellis-e2e-failure.html"), src);
+    }
+    panic!(
+        "{msg} (screenshot and page: {}/trellis-e2e-failure.{{png,html}})",
+        dir.display()
+    );
+}
+
 /// Waits for an element matching `css`.
 async fn wait_for(c: &Client, css: &str, within: Duration) -> Element {
     let start = Instant::now();
@@ -74,10 +90,9 @@ async fn wait_for(c: &Client, css: &str, within: Duration) -> Element {
         if let Ok(e) = c.find(Locator::Css(css)).await {
             return e;
         }
-        assert!(
-            start.elapsed() < within,
-            "no element {css} within {within:?}"
-        );
+        if start.elapsed() > within {
+            fail(c, format!("no element {css} within {within:?}")).await;
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -94,10 +109,9 @@ async fn wait_gone(c: &Client, css: &str, within: Duration) {
         if n == 0 {
             return;
         }
-        assert!(
-            start.elapsed() < within,
-            "{css} still there after {within:?}"
-        );
+        if start.elapsed() > within {
+            fail(c, format!("{css} still there after {within:?}")).await;
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -115,10 +129,13 @@ async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool, within: Dur
                 last = t;
             }
         }
-        assert!(
-            start.elapsed() < within,
-            "{css} never had the expected text within {within:?}; last: {last:?}"
-        );
+        if start.elapsed() > within {
+            fail(
+                c,
+                format!("{css} never had the expected text within {within:?}; last: {last:?}"),
+            )
+            .await;
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -287,15 +304,18 @@ async fn flow(c: &Client, data: &Path) {
     step("a blank workspace: no nodes, and the validator says there is no trigger");
     click(c, "[data-testid=menu-new]").await;
     click_confirming(c, "[data-testid=new-blank]").await;
-    wait_gone(c, "[data-testid=canvas] .react-flow__node", WAIT).await;
+    wait_gone(c, "[data-testid=design-canvas] .react-flow__node", WAIT).await;
     wait_for(c, "[data-testid='diag-E_NO_TRIGGER']", WAIT).await;
 
     step("an event trigger from the palette clears the error");
     click(c, "[data-testid='palette-trigger.event']").await;
-    wait_for(c, "[data-testid=canvas] .react-flow__node", WAIT).await;
-    assert_eq!(count(c, "[data-testid=canvas] .react-flow__node").await, 1);
+    wait_for(c, "[data-testid=design-canvas] .react-flow__node", WAIT).await;
+    assert_eq!(
+        count(c, "[data-testid=design-canvas] .react-flow__node").await,
+        1
+    );
     wait_gone(c, "[data-testid='diag-E_NO_TRIGGER']", WAIT).await;
-    let trigger = wait_for(c, "[data-testid=canvas] [data-node-id]", WAIT)
+    let trigger = wait_for(c, "[data-testid=design-canvas] [data-node-id]", WAIT)
         .await
         .attr("data-node-id")
         .await
@@ -303,16 +323,80 @@ async fn flow(c: &Client, data: &Path) {
         .flatten()
         .expect("the trigger node's id");
 
-    step("a touch from the palette: two nodes on the canvas");
+    step("a message from the palette: two nodes, and an error: no trigger leads to it");
     click(c, "[data-testid='palette-action.touch']").await;
     let start = Instant::now();
-    while count(c, "[data-testid=canvas] .react-flow__node").await != 2 {
-        assert!(start.elapsed() < WAIT, "the touch node never appeared");
+    while count(c, "[data-testid=design-canvas] .react-flow__node").await != 2 {
+        if start.elapsed() > WAIT {
+            fail(c, "the message node never appeared".into()).await;
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // The trigger's port has no edge yet: a warning, not an error, so the journey can still run.
-    wait_text(c, "[data-testid=diag-status]", |t| !t.is_empty(), WAIT).await;
-    shot(c, "e2e-design").await;
+    let mut touch = None;
+    for e in c
+        .find_all(Locator::Css("[data-testid=design-canvas] [data-node-id]"))
+        .await
+        .unwrap_or_default()
+    {
+        let id = e.attr("data-node-id").await.ok().flatten();
+        if id.as_deref() != Some(trigger.as_str()) {
+            touch = id;
+        }
+    }
+    let touch = touch.expect("the message node's id");
+    wait_for(c, "[data-testid='diag-E_UNREACHABLE']", WAIT).await;
+
+    step("connect the trigger to the message by dragging between their ports: the error clears");
+    click(c, "[data-testid=layout]").await;
+    click(c, "[data-testid=fit]").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let from = wait_for(
+        c,
+        &format!("[data-testid=design-canvas] .react-flow__node[data-id='{trigger}'] .react-flow__handle.source"),
+        WAIT,
+    )
+    .await;
+    let to = wait_for(
+        c,
+        &format!("[data-testid=design-canvas] .react-flow__node[data-id='{touch}'] .react-flow__handle.target"),
+        WAIT,
+    )
+    .await;
+    let drag = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement {
+            element: from,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveBy {
+            duration: Some(Duration::from_millis(100)),
+            x: 10.0,
+            y: 0.0,
+        })
+        .then(PointerAction::MoveToElement {
+            element: to,
+            duration: Some(Duration::from_millis(400)),
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    if let Err(e) = c.perform_actions(drag).await {
+        fail(c, format!("the drag between the ports failed: {e}")).await;
+    }
+    let _ = c.release_actions().await;
+    wait_for(c, "[data-testid=design-canvas] .react-flow__edge", WAIT).await;
+    assert_eq!(
+        count(c, "[data-testid=design-canvas] .react-flow__edge").await,
+        1
+    );
+    wait_gone(c, "[data-testid='diag-E_UNREACHABLE']", WAIT).await;
+    shot(c, "design-palette").await;
 
     step("simulate on generated sample data and read the trigger's count on the canvas");
     click(c, "[data-testid=view-simulate]").await;
@@ -358,7 +442,11 @@ async fn flow(c: &Client, data: &Path) {
     let version = detail["version"].as_u64().expect("a version");
 
     step("the author's own approval is refused");
-    row.click().await.expect("select the release");
+    click(
+        c,
+        &format!("[data-testid=inbox] [data-testid='release-{release}'] td"),
+    )
+    .await;
     click(c, "[data-testid=approve]").await;
     wait_for(c, "[data-testid=action-error]", WAIT).await;
     let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
@@ -381,7 +469,7 @@ async fn flow(c: &Client, data: &Path) {
     click(c, "[data-testid=view-review]").await;
     click(
         c,
-        &format!("[data-testid=inbox] [data-testid='release-{release}']"),
+        &format!("[data-testid=inbox] [data-testid='release-{release}'] td"),
     )
     .await;
     set_value(c, "[data-testid=review-comment]", "checked on sample data").await;
@@ -402,7 +490,7 @@ async fn flow(c: &Client, data: &Path) {
     click(c, "[data-testid=view-review]").await;
     click(
         c,
-        &format!("[data-testid=history] [data-testid='release-{release}']"),
+        &format!("[data-testid=history] [data-testid='release-{release}'] td"),
     )
     .await;
     click(c, "[data-testid=deploy]").await;
@@ -425,8 +513,17 @@ async fn flow(c: &Client, data: &Path) {
     assert_eq!(j["version"].as_u64(), Some(version), "{journeys}");
     assert_eq!(j["release"].as_str(), Some(release.as_str()), "{journeys}");
     assert_eq!(j["mode"], "live");
+    // The release records its deployment (its status stays `approved` in this engine).
     let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
-    assert_eq!(detail["status"], "deployed");
+    let deployed: Vec<(&str, u64)> = detail["deployments"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|d| Some((d["journey"].as_str()?, d["rollout_percent"].as_u64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(deployed, [("journey_1", 100)], "{detail}");
 
     if std::env::var_os("TRELLIS_SCREENSHOTS").is_some() {
         screenshots(c).await;
@@ -439,7 +536,7 @@ async fn screenshots(c: &Client) {
     click(c, "[data-testid=view-design]").await;
     click(c, "[data-testid=menu-new]").await;
     click_confirming(c, "[data-testid=template-welcome]").await;
-    wait_for(c, "[data-testid=canvas] .react-flow__node", WAIT).await;
+    wait_for(c, "[data-testid=design-canvas] .react-flow__node", WAIT).await;
     click(c, "[data-testid=layout]").await;
     click(c, "[data-testid=fit]").await;
     shot(c, "design").await;
@@ -452,7 +549,7 @@ async fn screenshots(c: &Client) {
     click(c, "[data-testid=view-review]").await;
     click(c, "[data-testid=submit-release]").await;
     wait_for(c, "[data-testid=submit-result]", WAIT).await;
-    click(c, "[data-testid=inbox] [data-testid^='release-']").await;
+    click(c, "[data-testid=inbox] [data-testid^='release-'] td").await;
     wait_for(c, "[data-testid=diff-view]", WAIT).await;
     shot(c, "review").await;
 }
