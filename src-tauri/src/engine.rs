@@ -312,4 +312,55 @@ mod tests {
         assert_eq!(local.map(|l| l.admin_token), local2.map(|l| l.admin_token));
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn simulation_streams_progress_and_stops_when_cancelled() {
+        let dir = std::env::temp_dir().join(format!(
+            "trellis-app-sim-{}",
+            trellis_api::random_token().unwrap_or_default()
+        ));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let db = format!("sqlite://{}", dir.join("e.db").display());
+        let svc = Service::open(&db, ClockMode::Wall)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ws: Value =
+            serde_json::from_str(include_str!("../../samples/welcome.json")).unwrap_or(Value::Null);
+        let body = json!({ "workspace": ws, "users": 300, "days": 7, "seed": 1 }).to_string();
+        let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        // A whole run first: progress ends at done == total > 0.
+        let started = std::time::Instant::now();
+        let s2 = seen.clone();
+        let full = svc
+            .simulate_with(
+                body.as_bytes(),
+                move |p| s2.lock().map(|mut v| v.push(p)).unwrap_or(()),
+                cancel.clone(),
+            )
+            .await;
+        assert!(full.is_ok(), "{:?}", full.err().map(|e| e.to_string()));
+        eprintln!("a whole run: {:?}", started.elapsed());
+        let progress = seen.lock().map(|v| v.clone()).unwrap_or_default();
+        assert_eq!(progress.first().map(|p| p.phase), Some("generate"));
+        let last = progress.last().copied();
+        assert!(last.is_some_and(|p| p.phase == "simulate" && p.total > 0 && p.done == p.total));
+        assert!(progress.len() <= 205, "{} progress reports", progress.len());
+        // Then a run cancelled at its first simulate report.
+        let flag = cancel.clone();
+        let r = svc
+            .simulate_with(
+                body.as_bytes(),
+                move |p| {
+                    if p.phase == "simulate" {
+                        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                },
+                cancel.clone(),
+            )
+            .await;
+        assert_eq!(r.err().map(|e| e.code), Some(Code::Cancelled));
+        eprintln!("with a cancelled run: {:?}", started.elapsed());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

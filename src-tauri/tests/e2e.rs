@@ -425,6 +425,29 @@ async fn flow(c: &Client, data: &Path) {
         "the trigger {trigger} was entered {entered} times"
     ));
 
+    step("a bigger simulation streams its progress from Rust, and Cancel stops it");
+    set_value(c, "[data-testid=sim-users]", "20000").await;
+    set_value(c, "[data-testid=sim-days]", "30").await;
+    click(c, "[data-testid=sim-run]").await;
+    let progress = wait_text(
+        c,
+        "[data-testid=sim-progress] .progress-text",
+        |t| t.contains(" / ") && t.contains("events"),
+        Duration::from_secs(240),
+    )
+    .await;
+    step(&format!("progress: {progress}"));
+    click(c, "[data-testid=sim-cancel]").await;
+    wait_gone(c, "[data-testid=sim-progress]", WAIT).await;
+    wait_text(
+        c,
+        "[data-testid=simulate-view]",
+        |t| t.contains("Cancelled."),
+        WAIT,
+    )
+    .await;
+    wait_for(c, "[data-testid=sim-run]", WAIT).await;
+
     step("submit the draft as a release");
     click(c, "[data-testid=view-review]").await;
     click(c, "[data-testid=submit-release]").await;

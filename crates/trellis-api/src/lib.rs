@@ -108,10 +108,8 @@ struct CancellableLog {
 impl std::io::Write for CancellableLog {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
         if self.cancel.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::Interrupted,
-                "cancelled",
-            ));
+            // Not `Interrupted`: `write_all` retries that one forever.
+            return Err(std::io::Error::other("cancelled"));
         }
         self.buf.extend_from_slice(b);
         Ok(b.len())
