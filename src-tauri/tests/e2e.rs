@@ -568,6 +568,7 @@ async fn screenshots(c: &Client) {
     set_value(c, "[data-testid=sim-days]", "14").await;
     click(c, "[data-testid=sim-run]").await;
     wait_for(c, "[data-testid=summary-cards]", Duration::from_secs(300)).await;
+    click(c, "[data-testid=sim-canvas] .react-flow__controls-fitview").await;
     shot(c, "simulate").await;
     click(c, "[data-testid=view-review]").await;
     click(c, "[data-testid=submit-release]").await;
