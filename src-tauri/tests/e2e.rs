@@ -16,6 +16,7 @@ use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -208,10 +209,20 @@ async fn engine_get(local: &Value, path: &str) -> Value {
     serde_json::from_slice(&b).expect("JSON")
 }
 
-/// Stops tauri-driver (and with it the app) when the test ends, passed or failed.
+/// Stops tauri-driver, the WebKitWebDriver it started and the app when the test ends, passed or
+/// failed: they share a process group of their own, which is signalled whole.
 struct Driver(std::process::Child);
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", "--", &group])
+            .status();
+        std::thread::sleep(Duration::from_millis(500));
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(std::process::Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -247,6 +258,7 @@ async fn desktop_app_design_simulate_review_deploy() {
         .env("TRELLIS_APP_DATA", &data)
         .env("XDG_DATA_HOME", data.join("xdg"))
         .stdout(std::process::Stdio::null())
+        .process_group(0)
         .spawn()
         .expect("tauri-driver starts");
     let _driver = Driver(child);
