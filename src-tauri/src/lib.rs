@@ -5,6 +5,7 @@
 //! deployments all live in trellis-api.
 
 pub mod engine;
+pub mod settings;
 
 use engine::{enc, Bundled, Remote};
 use serde::Deserialize;
@@ -26,6 +27,7 @@ pub struct AppState {
     remote: tokio::sync::RwLock<Option<Remote>>,
     runs: std::sync::Mutex<HashMap<String, Arc<AtomicBool>>>,
     exports: PathBuf,
+    settings: settings::Settings,
 }
 
 impl AppState {
@@ -76,16 +78,24 @@ struct SetEngineArgs {
 
 #[tauri::command]
 async fn set_engine(st: State<'_, AppState>, args: SetEngineArgs) -> Res {
+    let unsaved =
+        |e: String| ApiError::new(Code::Internal, format!("cannot save the setting: {e}")).body();
     let url = args.url.filter(|u| !u.trim().is_empty());
     let Some(url) = url else {
+        st.settings.set_remote(None).map_err(unsaved)?;
         *st.remote.write().await = None;
         return Ok(json!({ "mode": "bundled", "url": st.bundled.url }));
     };
-    let r = Remote::new(&url, args.token.as_deref().unwrap_or("")).map_err(|e| e.body())?;
+    let token = args.token.unwrap_or_default();
+    let r = Remote::new(&url, &token).map_err(|e| e.body())?;
     // A route that needs the token: a wrong URL or token is refused here, not later.
     r.call("GET", "/v1/releases?status=pending_review", None)
         .await?;
     let url = r.url.clone();
+    // Kept for the next start (local.db).
+    st.settings
+        .set_remote(Some((&url, token.trim())))
+        .map_err(unsaved)?;
     *st.remote.write().await = Some(r);
     Ok(json!({ "mode": "remote", "url": url }))
 }
@@ -450,11 +460,21 @@ pub fn run() -> Result<(), String> {
                 .path()
                 .download_dir()
                 .unwrap_or_else(|_| dir.join("exports"));
+            let settings = settings::Settings::open(&dir)?;
+            // The remote engine chosen last time, if any (the bundled one runs anyway, so
+            // "use the bundled engine" needs no restart).
+            let remote = settings
+                .remote()
+                .and_then(|(url, token)| Remote::new(&url, &token).ok());
+            if let Some(r) = &remote {
+                eprintln!("trellis-app: using the remote engine {}", r.url);
+            }
             app.manage(AppState {
                 bundled,
-                remote: tokio::sync::RwLock::new(None),
+                remote: tokio::sync::RwLock::new(remote),
                 runs: Default::default(),
                 exports,
+                settings,
             });
             Ok(())
         })
