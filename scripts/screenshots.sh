@@ -1,25 +1,19 @@
 #!/usr/bin/env bash
-# Regenerates docs/screenshots/: starts `trellis serve` on a scratch SQLite database and the UI's
-# dev server against it, and photographs the app in headless Chromium (Debian's `chromium`).
-# So far the design view only; the other screens need clicks (tauri-driver e2e, issue 5).
+# Regenerates docs/screenshots/: runs the desktop app's end-to-end test (src-tauri/tests/e2e.rs)
+# under Xvfb with TRELLIS_SCREENSHOTS set, so the real app (WebKitGTK webview, bundled engine)
+# is photographed through WebDriver: the palette-built journey, then the welcome template in the
+# design, simulate (with results) and review (diff) screens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v chromium >/dev/null || apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
-cargo build -q -p trellis-cli
-T=${CARGO_TARGET_DIR:-/var/tmp/trellis-target}/debug/trellis
-W=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
-ADM=$($T token create --db "sqlite://$W/s.db" --role admin --name screenshots)
-$T serve --db "sqlite://$W/s.db" --listen 127.0.0.1:18190 > "$W/serve.log" 2>&1 &
-(cd ui && [ -d node_modules ] || npm install --no-audit --no-fund >/dev/null)
-(cd ui && TRELLIS_ENGINE=http://127.0.0.1:18190 VITE_TRELLIS_URL=http://127.0.0.1:5190 \
-  VITE_TRELLIS_TOKEN=$ADM npx vite --port 5190 --strictPort > "$W/vite.log" 2>&1) &
-for _ in $(seq 60); do curl -sf http://127.0.0.1:5190/ >/dev/null && break; sleep 0.5; done
-shot() { # name url
-  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$W/chrome-$1" --window-size=1400,900 --virtual-time-budget=10000 \
-    --screenshot="docs/screenshots/$1.png" "$2" 2>/dev/null
-}
-shot design "http://127.0.0.1:5190/"
-echo "wrote docs/screenshots/design.png"
+bash scripts/desktop-deps.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+(
+  cd ui
+  [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null
+  npm run build >/dev/null
+)
+mkdir -p docs/screenshots
+TRELLIS_SCREENSHOTS="$PWD/docs/screenshots" TRELLIS_E2E_REQUIRED=1 \
+  xvfb-run -a -s "-screen 0 1280x800x24" \
+  cargo test --locked -p trellis-app --test e2e -- --nocapture
+ls -l docs/screenshots

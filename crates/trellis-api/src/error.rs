@@ -16,6 +16,7 @@ pub enum Code {
     NotApproved,
     NoPrevious,
     TooLarge,
+    Cancelled,
     Unavailable,
     Internal,
 }
@@ -34,6 +35,7 @@ impl Code {
             Code::NotApproved => "E_NOT_APPROVED",
             Code::NoPrevious => "E_NO_PREVIOUS",
             Code::TooLarge => "E_TOO_LARGE",
+            Code::Cancelled => "E_CANCELLED",
             Code::Unavailable => "E_UNAVAILABLE",
             Code::Internal => "E_INTERNAL",
         }
@@ -48,6 +50,8 @@ impl Code {
             Code::NotFound => 404,
             Code::Conflict | Code::NotApproved | Code::NoPrevious => 409,
             Code::TooLarge => 413,
+            // nginx's "client closed request": only the caller can have cancelled.
+            Code::Cancelled => 499,
             Code::Validation => 422,
             Code::Unavailable => 503,
             Code::Internal => 500,

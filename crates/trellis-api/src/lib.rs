@@ -90,6 +90,36 @@ pub fn random_token() -> std::io::Result<String> {
     ))
 }
 
+/// Progress of a sandbox simulation: `phase` is `generate` (making the sample data, `total` 0)
+/// or `simulate` (`done` of `total` events replayed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SimProgress {
+    pub done: u64,
+    pub total: u64,
+    pub phase: &'static str,
+}
+
+/// The simulation's decision log: a buffer whose writes fail once `cancel` is set, which stops
+/// the simulator at its next write.
+struct CancellableLog {
+    buf: Vec<u8>,
+    cancel: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl std::io::Write for CancellableLog {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if self.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            // Not `Interrupted`: `write_all` retries that one forever.
+            return Err(std::io::Error::other("cancelled"));
+        }
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Tokens seen, with their principal and expiry.
 type TokenCache = std::collections::HashMap<String, (Principal, Option<DateTime<Utc>>)>;
 
@@ -318,6 +348,17 @@ impl Service {
     /// A sandbox simulation on generated sample data (`{workspace, users, days, seed}` →
     /// `{report, log}`), off the async threads. The log is cut at 20,000 records.
     pub async fn simulate(&self, body: &[u8]) -> Result<Value> {
+        self.simulate_with(body, |_| {}, Arc::default()).await
+    }
+
+    /// [`Service::simulate`] that reports progress (at most about 200 times per run) and stops
+    /// with `E_CANCELLED` soon after `cancel` is set.
+    pub async fn simulate_with(
+        &self,
+        body: &[u8],
+        mut progress: impl FnMut(SimProgress) + Send + 'static,
+        cancel: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Result<Value> {
         let v = parse_json(body)?;
         let num = |k: &str, d: u64, max: u64| -> Result<u64> {
             match v.get(k) {
@@ -355,14 +396,50 @@ impl Service {
                 seed,
                 start: trellis_sample::SampleSpec::default_start(),
             };
-            trellis_sample::generate_to_dir(&spec, &dir).map_err(|e| internal(e.to_string()))?;
-            let input =
-                trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl"))
-                    .map_err(|e| internal(e.to_string()))?;
-            let mut log = Vec::new();
-            let report = trellis_sim::simulate(ws, input, None, Some(&mut log), |_, _| {})
-                .map_err(|e| internal(e.to_string()))?;
+            let cancelled = || ApiError::new(Code::Cancelled, "the simulation was cancelled");
+            let stopped = || cancel.load(std::sync::atomic::Ordering::SeqCst);
+            progress(SimProgress {
+                done: 0,
+                total: 0,
+                phase: "generate",
+            });
+            let read = trellis_sample::generate_to_dir(&spec, &dir)
+                .map_err(|e| e.to_string())
+                .and_then(|_| {
+                    trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl"))
+                        .map_err(|e| e.to_string())
+                });
+            if stopped() {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(cancelled());
+            }
+            let input = read.map_err(|e| {
+                let _ = std::fs::remove_dir_all(&dir);
+                internal(e)
+            })?;
+            let mut log = CancellableLog {
+                buf: Vec::new(),
+                cancel: cancel.clone(),
+            };
+            let mut step = usize::MAX;
+            let run = trellis_sim::simulate(ws, input, None, Some(&mut log), |done, total| {
+                // About 200 reports per run, whatever its size.
+                let s = done.saturating_mul(200) / total.max(1);
+                if s != step || done == total {
+                    step = s;
+                    progress(SimProgress {
+                        done: done as u64,
+                        total: total as u64,
+                        phase: "simulate",
+                    });
+                }
+            });
             let _ = std::fs::remove_dir_all(&dir);
+            if stopped() {
+                return Err(cancelled());
+            }
+            let report = run.map_err(|e| internal(e.to_string()))?;
+            let log = log.buf;
             let records: Vec<Value> = log
                 .split(|b| *b == b'\n')
                 .filter(|l| !l.is_empty())

@@ -269,34 +269,44 @@ pub async fn serve(o: ServeOptions) -> anyhow::Result<()> {
     let svc = Service::open(&o.db, o.clock)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let engine = tokio::spawn(svc.clone().run());
-    let deliverer = tokio::spawn(deliver::run(
-        svc.clone(),
-        o.providers.clone(),
-        o.smtp.clone(),
-    ));
-    let intake = o
-        .amqp
-        .clone()
-        .map(|u| tokio::spawn(amqp::run(svc.clone(), u)));
     let listener = tokio::net::TcpListener::bind(&o.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", o.listen))?;
     if o.announce {
         println!("listening on {}", listener.local_addr()?);
     }
+    let shutdown = async {
+        let term = async {
+            #[cfg(unix)]
+            if let Ok(mut t) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            {
+                t.recv().await;
+            }
+        };
+        tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term => {} }
+    };
+    run(svc, listener, o.providers, o.smtp, o.amqp, shutdown).await
+}
+
+/// Runs an opened service on a bound listener until `shutdown` resolves: the engine loop, the
+/// outbox deliverer, the AMQP intake when asked, and the HTTP routes. `trellis serve` and the
+/// desktop app's bundled engine both run this.
+pub async fn run(
+    svc: Arc<Service>,
+    listener: tokio::net::TcpListener,
+    providers: Vec<(String, String)>,
+    smtp: Option<deliver::Smtp>,
+    amqp: Option<String>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let engine = tokio::spawn(svc.clone().run());
+    let deliverer = tokio::spawn(deliver::run(svc.clone(), providers, smtp));
+    let intake = amqp.map(|u| tokio::spawn(amqp::run(svc.clone(), u)));
     let s2 = svc.clone();
     axum::serve(listener, app(svc.clone()))
         .with_graceful_shutdown(async move {
-            let term = async {
-                #[cfg(unix)]
-                if let Ok(mut t) =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                {
-                    t.recv().await;
-                }
-            };
-            tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term => {} }
+            shutdown.await;
             s2.stop();
         })
         .await?;

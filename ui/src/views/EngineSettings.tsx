@@ -97,7 +97,7 @@ function DesktopEngine(props: { health: string; onDone: () => void }) {
       }}
     >
       <p>
-        {t('engine.desktop')}: {t(`engine.status.${props.health}`)} {info ? <code>{info.mode === 'bundled' ? t('engine.bundled') : info.url}</code> : null}
+        {t('engine.desktop')}: {t(`engine.status.${props.health}`)} {info ? <code data-testid="engine-mode">{info.mode === 'bundled' ? t('engine.bundled') : info.url}</code> : null}
       </p>
       <Field label={t('engine.url')} hint={t('engine.remoteHint')}>
         <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} data-testid="engine-url" required />
@@ -107,11 +107,11 @@ function DesktopEngine(props: { health: string; onDone: () => void }) {
       </Field>
       <ErrorBanner error={error} />
       <div className="modal-actions">
-        <button type="submit" className="primary">
+        <button type="submit" className="primary" data-testid="engine-apply">
           {t('engine.save')}
         </button>
         {info?.mode === 'remote' ? (
-          <button type="button" onClick={() => void apply(false)}>
+          <button type="button" onClick={() => void apply(false)} data-testid="engine-use-bundled">
             {t('engine.useBundled')}
           </button>
         ) : null}

@@ -1,0 +1,531 @@
+//! The Trellis desktop shell (Tauri 2). Its commands are the ones `ui/README.md` lists, each a
+//! thin call into trellis-api's `Service` (the bundled engine, run in-process as `trellis serve`
+//! runs it) or, once the user points the app at a remote engine with `set_engine`, the same
+//! route over HTTP. No operation is written here: validation, simulation, releases, reviews and
+//! deployments all live in trellis-api.
+
+pub mod engine;
+pub mod settings;
+
+use engine::{enc, Bundled, Remote};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tauri::ipc::Channel;
+use tauri::{Manager, State};
+use trellis_api::{ApiError, Code, SimProgress};
+
+/// A command's answer: the route's JSON, or the error body (`{ "error": { code, message, path } }`).
+type Res = Result<Value, Value>;
+
+pub struct AppState {
+    bundled: Bundled,
+    remote: tokio::sync::RwLock<Option<Remote>>,
+    runs: std::sync::Mutex<HashMap<String, Arc<AtomicBool>>>,
+    exports: PathBuf,
+    settings: settings::Settings,
+}
+
+impl AppState {
+    async fn remote(&self) -> Option<Remote> {
+        self.remote.read().await.clone()
+    }
+
+    /// The bundled engine's call, or the same route on the remote engine when one is set.
+    async fn route(
+        &self,
+        local: impl Future<Output = trellis_api::Result<Value>>,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Res {
+        match self.remote().await {
+            Some(r) => r.call(method, path, body).await,
+            None => local.await.map_err(|e| e.body()),
+        }
+    }
+}
+
+fn bytes(v: &Value) -> Vec<u8> {
+    v.to_string().into_bytes()
+}
+
+// ---- the engine connection
+
+#[tauri::command]
+async fn engine_info(st: State<'_, AppState>) -> Res {
+    match st.remote().await {
+        Some(r) => {
+            r.call("GET", "/healthz", None).await?;
+            Ok(json!({ "mode": "remote", "url": r.url }))
+        }
+        None => {
+            st.bundled.svc.health().await.map_err(|e| e.body())?;
+            Ok(json!({ "mode": "bundled", "url": st.bundled.url }))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SetEngineArgs {
+    url: Option<String>,
+    token: Option<String>,
+}
+
+#[tauri::command]
+async fn set_engine(st: State<'_, AppState>, args: SetEngineArgs) -> Res {
+    let unsaved =
+        |e: String| ApiError::new(Code::Internal, format!("cannot save the setting: {e}")).body();
+    let url = args.url.filter(|u| !u.trim().is_empty());
+    let Some(url) = url else {
+        st.settings.set_remote(None).map_err(unsaved)?;
+        *st.remote.write().await = None;
+        return Ok(json!({ "mode": "bundled", "url": st.bundled.url }));
+    };
+    let token = args.token.unwrap_or_default();
+    let r = Remote::new(&url, &token).map_err(|e| e.body())?;
+    // A route that needs the token: a wrong URL or token is refused here, not later.
+    r.call("GET", "/v1/releases?status=pending_review", None)
+        .await?;
+    let url = r.url.clone();
+    // Kept for the next start (local.db).
+    st.settings
+        .set_remote(Some((&url, token.trim())))
+        .map_err(unsaved)?;
+    *st.remote.write().await = Some(r);
+    Ok(json!({ "mode": "remote", "url": url }))
+}
+
+// ---- validation and simulation
+
+#[derive(Deserialize)]
+struct WorkspaceArgs {
+    workspace: Value,
+}
+
+#[tauri::command]
+async fn validate(st: State<'_, AppState>, args: WorkspaceArgs) -> Res {
+    let b = bytes(&args.workspace);
+    let svc = &st.bundled.svc;
+    st.route(
+        async { Ok(svc.validate(&b)) },
+        "POST",
+        "/v1/validate",
+        Some(args.workspace),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct SimulateArgs {
+    workspace: Value,
+    #[serde(default)]
+    users: Value,
+    #[serde(default)]
+    days: Value,
+    #[serde(default)]
+    seed: Value,
+    run_id: String,
+}
+
+/// Polls a cancel flag (the remote case: dropping the request aborts it).
+async fn cancelled(flag: &AtomicBool) {
+    while !flag.load(Ordering::SeqCst) {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tauri::command]
+async fn simulate(
+    st: State<'_, AppState>,
+    args: SimulateArgs,
+    on_progress: Channel<SimProgress>,
+) -> Res {
+    let body = json!({
+        "workspace": args.workspace,
+        "users": args.users,
+        "days": args.days,
+        "seed": args.seed,
+    });
+    let flag = Arc::new(AtomicBool::new(false));
+    if let Ok(mut runs) = st.runs.lock() {
+        runs.insert(args.run_id.clone(), flag.clone());
+    }
+    let r = match st.remote().await {
+        Some(r) => {
+            tokio::select! {
+                r = r.call("POST", "/v1/simulate", Some(body)) => r,
+                _ = cancelled(&flag) => Err(ApiError::new(Code::Cancelled, "the simulation was cancelled").body()),
+            }
+        }
+        None => st
+            .bundled
+            .svc
+            .simulate_with(
+                &bytes(&body),
+                move |p| {
+                    // The window may have gone; the run goes on to its end or its cancel.
+                    let _ = on_progress.send(p);
+                },
+                flag,
+            )
+            .await
+            .map_err(|e| e.body()),
+    };
+    if let Ok(mut runs) = st.runs.lock() {
+        runs.remove(&args.run_id);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+struct RunArgs {
+    run_id: String,
+}
+
+#[tauri::command]
+async fn cancel_simulation(st: State<'_, AppState>, args: RunArgs) -> Res {
+    let flag = st
+        .runs
+        .lock()
+        .ok()
+        .and_then(|r| r.get(&args.run_id).cloned());
+    if let Some(f) = &flag {
+        f.store(true, Ordering::SeqCst);
+    }
+    Ok(json!({ "cancelled": flag.is_some() }))
+}
+
+// ---- releases, reviews, deployments
+
+#[derive(Deserialize)]
+struct StatusArgs {
+    status: Option<String>,
+}
+
+#[tauri::command]
+async fn list_releases(st: State<'_, AppState>, args: StatusArgs) -> Res {
+    let status = args.status.filter(|s| !s.is_empty());
+    let path = match &status {
+        Some(s) => format!("/v1/releases?status={}", enc(s)),
+        None => "/v1/releases".to_owned(),
+    };
+    let svc = &st.bundled.svc;
+    st.route(svc.releases(status.as_deref()), "GET", &path, None)
+        .await
+}
+
+#[derive(Deserialize)]
+struct IdArgs {
+    id: String,
+}
+
+#[tauri::command]
+async fn get_release(st: State<'_, AppState>, args: IdArgs) -> Res {
+    let path = format!("/v1/releases/{}", enc(&args.id));
+    st.route(st.bundled.svc.release(&args.id), "GET", &path, None)
+        .await
+}
+
+#[tauri::command]
+async fn submit_release(st: State<'_, AppState>, args: WorkspaceArgs) -> Res {
+    let b = bytes(&args.workspace);
+    let b2 = &st.bundled;
+    st.route(
+        b2.svc.submit_release(&b2.admin, &b),
+        "POST",
+        "/v1/releases",
+        Some(args.workspace),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct ReviewArgs {
+    id: String,
+    #[serde(default)]
+    comment: Value,
+}
+
+async fn review(st: &AppState, args: ReviewArgs, approve: bool) -> Res {
+    let body = json!({ "comment": args.comment });
+    let verb = if approve { "approve" } else { "reject" };
+    let path = format!("/v1/releases/{}/{verb}", enc(&args.id));
+    let b = &st.bundled;
+    st.route(
+        b.svc.review(&b.admin, &args.id, approve, &bytes(&body)),
+        "POST",
+        &path,
+        Some(body),
+    )
+    .await
+}
+
+#[tauri::command]
+async fn approve_release(st: State<'_, AppState>, args: ReviewArgs) -> Res {
+    review(&st, args, true).await
+}
+
+#[tauri::command]
+async fn reject_release(st: State<'_, AppState>, args: ReviewArgs) -> Res {
+    review(&st, args, false).await
+}
+
+#[derive(Deserialize)]
+struct DeployArgs {
+    id: String,
+    #[serde(default)]
+    rollout_percent: Value,
+    #[serde(default)]
+    mode: Value,
+}
+
+#[tauri::command]
+async fn deploy_release(st: State<'_, AppState>, args: DeployArgs) -> Res {
+    let body = json!({ "rollout_percent": args.rollout_percent, "mode": args.mode });
+    let path = format!("/v1/releases/{}/deploy", enc(&args.id));
+    let b = &st.bundled;
+    st.route(
+        b.svc.deploy(&b.admin, &args.id, &bytes(&body)),
+        "POST",
+        &path,
+        Some(body),
+    )
+    .await
+}
+
+#[tauri::command]
+async fn rollback_journey(st: State<'_, AppState>, args: IdArgs) -> Res {
+    let path = format!("/v1/journeys/{}/rollback", enc(&args.id));
+    let b = &st.bundled;
+    st.route(
+        b.svc.rollback(&b.admin, &args.id),
+        "POST",
+        &path,
+        Some(json!({})),
+    )
+    .await
+}
+
+// ---- what the engine is doing
+
+#[tauri::command]
+async fn list_journeys(st: State<'_, AppState>) -> Res {
+    st.route(st.bundled.svc.journeys(), "GET", "/v1/journeys", None)
+        .await
+}
+
+#[derive(Deserialize)]
+struct DecisionArgs {
+    user_id: Option<Value>,
+    journey: Option<Value>,
+    since: Option<Value>,
+    limit: Option<Value>,
+}
+
+#[tauri::command]
+async fn list_decisions(st: State<'_, AppState>, args: DecisionArgs) -> Res {
+    // The same query the HTTP route gets: string values, empty ones left out.
+    let mut q = Map::new();
+    for (k, v) in [
+        ("user_id", args.user_id),
+        ("journey", args.journey),
+        ("since", args.since),
+        ("limit", args.limit),
+    ] {
+        let s = match v {
+            Some(Value::String(s)) => s,
+            Some(Value::Null) | None => continue,
+            Some(other) => other.to_string(),
+        };
+        if !s.is_empty() {
+            q.insert(k.to_owned(), Value::String(s));
+        }
+    }
+    let query: Vec<String> = q
+        .iter()
+        .map(|(k, v)| format!("{k}={}", enc(v.as_str().unwrap_or_default())))
+        .collect();
+    let path = format!("/v1/decisions?{}", query.join("&"));
+    st.route(st.bundled.svc.decisions(&q), "GET", &path, None)
+        .await
+}
+
+#[tauri::command]
+async fn journey_stats(st: State<'_, AppState>, args: IdArgs) -> Res {
+    let path = format!("/v1/stats/journeys/{}", enc(&args.id));
+    st.route(st.bundled.svc.stats(&args.id), "GET", &path, None)
+        .await
+}
+
+#[derive(Deserialize)]
+struct UserArgs {
+    user_id: String,
+}
+
+#[tauri::command]
+async fn get_user(st: State<'_, AppState>, args: UserArgs) -> Res {
+    let path = format!("/v1/users/{}", enc(&args.user_id));
+    st.route(st.bundled.svc.user(&args.user_id), "GET", &path, None)
+        .await
+}
+
+// ---- files
+
+#[derive(Deserialize)]
+struct SaveArgs {
+    name: String,
+    text: String,
+}
+
+/// Export: writes the file into the user's Downloads folder (no dialog: this build carries no
+/// dialog plugin), never overwriting, and answers the path.
+#[tauri::command]
+async fn save_file(st: State<'_, AppState>, args: SaveArgs) -> Res {
+    save_into(&st.exports, &args.name, &args.text)
+        .map(|p| Value::String(p.display().to_string()))
+        .map_err(|e| e.body())
+}
+
+/// A file name with no folder part, no leading dot and no control characters.
+fn safe_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != ':')
+        .collect();
+    let clean = clean.trim().trim_start_matches('.').to_owned();
+    if clean.is_empty() {
+        "workspace.json".to_owned()
+    } else {
+        clean
+    }
+}
+
+fn save_into(dir: &Path, name: &str, text: &str) -> Result<PathBuf, ApiError> {
+    let fail = |e: std::io::Error| {
+        ApiError::new(
+            Code::Unavailable,
+            format!("cannot save into {}: {e}", dir.display()),
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let name = safe_name(name);
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() => (s.to_owned(), format!(".{e}")),
+        _ => (name.clone(), String::new()),
+    };
+    for n in 0..1000 {
+        let candidate = if n == 0 {
+            dir.join(&name)
+        } else {
+            dir.join(format!("{stem} ({n}){ext}"))
+        };
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(mut f) => {
+                use std::io::Write;
+                f.write_all(text.as_bytes()).map_err(fail)?;
+                return Ok(candidate);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(fail(e)),
+        }
+    }
+    Err(ApiError::new(
+        Code::Conflict,
+        format!("{name} and 999 numbered copies exist already"),
+    ))
+}
+
+/// Starts the bundled engine, then the window.
+pub fn run() -> Result<(), String> {
+    tauri::Builder::default()
+        .setup(|app| {
+            let dir = engine::data_dir(app.path().app_data_dir().ok())?;
+            let bundled = tauri::async_runtime::block_on(Bundled::start(&dir))?;
+            eprintln!(
+                "trellis-app: bundled engine on {} (data and tokens in {})",
+                bundled.url,
+                dir.display()
+            );
+            let exports = app
+                .path()
+                .download_dir()
+                .unwrap_or_else(|_| dir.join("exports"));
+            let settings = settings::Settings::open(&dir)?;
+            // The remote engine chosen last time, if any (the bundled one runs anyway, so
+            // "use the bundled engine" needs no restart).
+            let remote = settings
+                .remote()
+                .and_then(|(url, token)| Remote::new(&url, &token).ok());
+            if let Some(r) = &remote {
+                eprintln!("trellis-app: using the remote engine {}", r.url);
+            }
+            app.manage(AppState {
+                bundled,
+                remote: tokio::sync::RwLock::new(remote),
+                runs: Default::default(),
+                exports,
+                settings,
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            engine_info,
+            set_engine,
+            validate,
+            simulate,
+            cancel_simulation,
+            list_releases,
+            get_release,
+            submit_release,
+            approve_release,
+            reject_release,
+            deploy_release,
+            rollback_journey,
+            list_journeys,
+            list_decisions,
+            journey_stats,
+            get_user,
+            save_file,
+        ])
+        .run(tauri::generate_context!())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_names_stay_in_the_folder() {
+        assert_eq!(safe_name("../../etc/passwd"), "passwd");
+        assert_eq!(safe_name("a\\b.json"), "b.json");
+        assert_eq!(safe_name(".hidden"), "hidden");
+        assert_eq!(safe_name(""), "workspace.json");
+        assert_eq!(safe_name("旅程.json"), "旅程.json");
+    }
+
+    #[test]
+    fn export_never_overwrites() {
+        let dir = std::env::temp_dir().join(format!(
+            "trellis-app-save-{}",
+            trellis_api::random_token().unwrap_or_default()
+        ));
+        let a = save_into(&dir, "w.json", "1").ok();
+        let b = save_into(&dir, "w.json", "2").ok();
+        assert_eq!(a.as_deref(), Some(dir.join("w.json").as_path()));
+        assert_eq!(b.as_deref(), Some(dir.join("w (1).json").as_path()));
+        let text = std::fs::read_to_string(dir.join("w.json")).ok();
+        assert_eq!(text.as_deref(), Some("1"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,591 @@
+//! End-to-end test of the real desktop app: tauri-driver + WebKitWebDriver drive the built
+//! `trellis-app` (UI embedded, bundled engine in-process) in an X display (Xvfb in CI).
+//!
+//! The flow of issue 5: build a journey from the palette, see a validation error appear and
+//! clear, run a simulation and read a node count, submit, see the author's own approval
+//! refused, approve as another user (the bundled engine's reviewer token, entered in the engine
+//! dialog as a person would), go back to the bundled engine, deploy, and read the deployed
+//! version from the engine over HTTP.
+//!
+//! Needs: `DISPLAY`, `tauri-driver` (PATH, ~/.cargo/bin or `TAURI_DRIVER`) and `WebKitWebDriver`
+//! on PATH. Without them it prints SKIPPED and passes, unless `TRELLIS_E2E_REQUIRED=1` (CI sets
+//! it), when it fails. `TRELLIS_APP_BIN` overrides the app binary; `TRELLIS_SCREENSHOTS=DIR`
+//! also saves screenshots of the main screens there (scripts/screenshots.sh).
+
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+struct Setup {
+    app: PathBuf,
+    driver: PathBuf,
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn setup() -> Result<Setup, String> {
+    let app = std::env::var_os("TRELLIS_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_trellis-app")));
+    if !app.is_file() {
+        return Err(format!("no app binary at {}", app.display()));
+    }
+    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
+        return Err("no DISPLAY (run under xvfb-run -a)".into());
+    }
+    let driver = std::env::var_os("TAURI_DRIVER")
+        .map(PathBuf::from)
+        .or_else(|| on_path("tauri-driver"))
+        .or_else(|| {
+            let p = PathBuf::from(std::env::var_os("HOME")?).join(".cargo/bin/tauri-driver");
+            p.is_file().then_some(p)
+        })
+        .ok_or("no tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)")?;
+    if on_path("WebKitWebDriver").is_none() {
+        return Err("no WebKitWebDriver on PATH (apt-get install webkit2gtk-driver)".into());
+    }
+    Ok(Setup { app, driver })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+fn step(s: &str) {
+    println!("e2e: {s}");
+}
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// Fails the test, leaving a screenshot of the window (and the page's text) in the temp folder.
+async fn fail(c: &Client, msg: String) -> ! {
+    let dir = std::env::temp_dir();
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(dir.join("trellis-e2e-failure.png"), png);
+    }
+    if let Ok(src) = c.source().await {
+        let _ = std::fs::write(dir.join("trellis-e2e-failure.html"), src);
+    }
+    panic!(
+        "{msg} (screenshot and page: {}/trellis-e2e-failure.{{png,html}})",
+        dir.display()
+    );
+}
+
+/// Waits for an element matching `css`.
+async fn wait_for(c: &Client, css: &str, within: Duration) -> Element {
+    let start = Instant::now();
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            return e;
+        }
+        if start.elapsed() > within {
+            fail(c, format!("no element {css} within {within:?}")).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until nothing matches `css`.
+async fn wait_gone(c: &Client, css: &str, within: Duration) {
+    let start = Instant::now();
+    loop {
+        let n = c
+            .find_all(Locator::Css(css))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(1);
+        if n == 0 {
+            return;
+        }
+        if start.elapsed() > within {
+            fail(c, format!("{css} still there after {within:?}")).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until the text of `css` satisfies `ok`; answers the text.
+async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool, within: Duration) -> String {
+    let start = Instant::now();
+    let mut last = String::new();
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if ok(&t) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        if start.elapsed() > within {
+            fail(
+                c,
+                format!("{css} never had the expected text within {within:?}; last: {last:?}"),
+            )
+            .await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn click(c: &Client, css: &str) {
+    wait_for(c, css, WAIT)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+}
+
+/// Clicks, then accepts a "replace the unsaved workspace?" confirm if one comes.
+async fn click_confirming(c: &Client, css: &str) {
+    click(c, css).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = c.accept_alert().await;
+}
+
+/// Sets a React-controlled input as typing would (the native setter, then an input event).
+async fn set_value(c: &Client, css: &str, value: &str) {
+    wait_for(c, css, WAIT).await;
+    c.execute(
+        "const el = document.querySelector(arguments[0]);
+         const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+         Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, arguments[1]);
+         el.dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![json!(css), json!(value)],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("cannot set {css}: {e}"));
+}
+
+async fn count(c: &Client, css: &str) -> usize {
+    c.find_all(Locator::Css(css))
+        .await
+        .map(|v| v.len())
+        .unwrap_or(0)
+}
+
+async fn shot(c: &Client, name: &str) {
+    let Some(dir) = std::env::var_os("TRELLIS_SCREENSHOTS").map(PathBuf::from) else {
+        return;
+    };
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let png = c.screenshot().await.expect("a screenshot");
+    std::fs::create_dir_all(&dir).expect("the screenshot folder");
+    let file = dir.join(format!("{name}.png"));
+    std::fs::write(&file, png).expect("writing a screenshot");
+    step(&format!("screenshot {}", file.display()));
+}
+
+/// The bundled engine's URL and tokens, as the app wrote them.
+fn local_engine(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("engine.json")).expect("engine.json");
+    serde_json::from_str(&text).expect("engine.json is JSON")
+}
+
+async fn engine_get(local: &Value, path: &str) -> Value {
+    let url = format!("{}{path}", local["url"].as_str().unwrap_or_default());
+    let token = local["admin_token"].as_str().unwrap_or_default();
+    let res = reqwest::Client::new()
+        .get(&url)
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    assert!(res.status().is_success(), "GET {url}: {}", res.status());
+    let b = res.bytes().await.expect("a body");
+    serde_json::from_slice(&b).expect("JSON")
+}
+
+/// Stops tauri-driver, the WebKitWebDriver it started and the app when the test ends, passed or
+/// failed: they share a process group of their own, which is signalled whole.
+struct Driver(std::process::Child);
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", "--", &group])
+            .status();
+        std::thread::sleep(Duration::from_millis(500));
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(std::process::Stdio::null())
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn desktop_app_design_simulate_review_deploy() {
+    let s = match setup() {
+        Ok(s) => s,
+        Err(why) => {
+            let required = std::env::var("TRELLIS_E2E_REQUIRED").is_ok_and(|v| v == "1");
+            assert!(!required, "TRELLIS_E2E_REQUIRED=1 but: {why}");
+            println!("SKIPPED: the desktop e2e test: {why}");
+            eprintln!("SKIPPED: the desktop e2e test: {why}");
+            return;
+        }
+    };
+    let data = std::env::temp_dir().join(format!(
+        "trellis-e2e-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
+    let _ = std::fs::remove_dir_all(&data);
+    let (port, native) = (free_port(), free_port());
+    // The app inherits this environment through the driver: a fresh data folder for its engine.
+    let child = std::process::Command::new(&s.driver)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .env("TRELLIS_APP_DATA", &data)
+        .env("XDG_DATA_HOME", data.join("xdg"))
+        .stdout(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("tauri-driver starts");
+    let _driver = Driver(child);
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert(
+        "tauri:options".into(),
+        json!({ "application": s.app.display().to_string() }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let start = Instant::now();
+    let c = loop {
+        match ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) => {
+                assert!(
+                    start.elapsed() < Duration::from_secs(60),
+                    "no WebDriver session from tauri-driver on {url}: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    };
+    let started = Instant::now();
+    let r = tokio::time::timeout(Duration::from_secs(600), flow(&c, &data)).await;
+    let _ = c.close().await;
+    let _ = std::fs::remove_dir_all(&data);
+    assert!(r.is_ok(), "the e2e flow took over 10 minutes");
+    step(&format!("passed in {:?}", started.elapsed()));
+}
+
+async fn flow(c: &Client, data: &Path) {
+    step("the app starts with the bundled engine up");
+    wait_for(c, "[data-testid=palette]", Duration::from_secs(60)).await;
+    wait_for(c, ".engine-status.engine-ok", Duration::from_secs(60)).await;
+    let local = local_engine(data);
+    assert!(local["url"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("http://127.0.0.1:")));
+    let health = reqwest::get(format!(
+        "{}/healthz",
+        local["url"].as_str().unwrap_or_default()
+    ))
+    .await
+    .map(|r| r.status().is_success());
+    assert!(
+        matches!(health, Ok(true)),
+        "the bundled engine answers /healthz"
+    );
+
+    step("a blank workspace: no nodes, and the validator says there is no trigger");
+    click(c, "[data-testid=menu-new]").await;
+    click_confirming(c, "[data-testid=new-blank]").await;
+    wait_gone(c, "[data-testid=design-canvas] .react-flow__node", WAIT).await;
+    wait_for(c, "[data-testid='diag-E_NO_TRIGGER']", WAIT).await;
+
+    step("an event trigger from the palette clears the error");
+    click(c, "[data-testid='palette-trigger.event']").await;
+    wait_for(c, "[data-testid=design-canvas] .react-flow__node", WAIT).await;
+    assert_eq!(
+        count(c, "[data-testid=design-canvas] .react-flow__node").await,
+        1
+    );
+    wait_gone(c, "[data-testid='diag-E_NO_TRIGGER']", WAIT).await;
+    let trigger = wait_for(c, "[data-testid=design-canvas] [data-node-id]", WAIT)
+        .await
+        .attr("data-node-id")
+        .await
+        .ok()
+        .flatten()
+        .expect("the trigger node's id");
+
+    step("a message from the palette: two nodes, and an error: no trigger leads to it");
+    click(c, "[data-testid='palette-action.touch']").await;
+    let start = Instant::now();
+    while count(c, "[data-testid=design-canvas] .react-flow__node").await != 2 {
+        if start.elapsed() > WAIT {
+            fail(c, "the message node never appeared".into()).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut touch = None;
+    for e in c
+        .find_all(Locator::Css("[data-testid=design-canvas] [data-node-id]"))
+        .await
+        .unwrap_or_default()
+    {
+        let id = e.attr("data-node-id").await.ok().flatten();
+        if id.as_deref() != Some(trigger.as_str()) {
+            touch = id;
+        }
+    }
+    let touch = touch.expect("the message node's id");
+    wait_for(c, "[data-testid='diag-E_UNREACHABLE']", WAIT).await;
+
+    step("connect the trigger to the message by dragging between their ports: the error clears");
+    click(c, "[data-testid=layout]").await;
+    click(c, "[data-testid=fit]").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let from = wait_for(
+        c,
+        &format!("[data-testid=design-canvas] .react-flow__node[data-id='{trigger}'] .react-flow__handle.source"),
+        WAIT,
+    )
+    .await;
+    let to = wait_for(
+        c,
+        &format!("[data-testid=design-canvas] .react-flow__node[data-id='{touch}'] .react-flow__handle.target"),
+        WAIT,
+    )
+    .await;
+    let drag = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement {
+            element: from,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveBy {
+            duration: Some(Duration::from_millis(100)),
+            x: 10.0,
+            y: 0.0,
+        })
+        .then(PointerAction::MoveToElement {
+            element: to,
+            duration: Some(Duration::from_millis(400)),
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    if let Err(e) = c.perform_actions(drag).await {
+        fail(c, format!("the drag between the ports failed: {e}")).await;
+    }
+    let _ = c.release_actions().await;
+    wait_for(c, "[data-testid=design-canvas] .react-flow__edge", WAIT).await;
+    assert_eq!(
+        count(c, "[data-testid=design-canvas] .react-flow__edge").await,
+        1
+    );
+    wait_gone(c, "[data-testid='diag-E_UNREACHABLE']", WAIT).await;
+    shot(c, "design-palette").await;
+
+    step("simulate on generated sample data and read the trigger's count on the canvas");
+    click(c, "[data-testid=view-simulate]").await;
+    set_value(c, "[data-testid=sim-users]", "300").await;
+    set_value(c, "[data-testid=sim-days]", "7").await;
+    click(c, "[data-testid=sim-run]").await;
+    let badge = format!("[data-testid=sim-canvas] [data-testid='count-{trigger}']");
+    let text = wait_text(
+        c,
+        &badge,
+        |t| t.chars().any(|ch| ch.is_ascii_digit()),
+        Duration::from_secs(180),
+    )
+    .await;
+    let entered: u64 = text
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .expect("a count");
+    assert!(
+        entered > 0,
+        "no sample user entered the add_to_cart trigger ({text:?})"
+    );
+    step(&format!(
+        "the trigger {trigger} was entered {entered} times"
+    ));
+
+    step("a bigger simulation streams its progress from Rust, and Cancel stops it");
+    set_value(c, "[data-testid=sim-users]", "20000").await;
+    set_value(c, "[data-testid=sim-days]", "30").await;
+    click(c, "[data-testid=sim-run]").await;
+    let progress = wait_text(
+        c,
+        "[data-testid=sim-progress] .progress-text",
+        |t| t.contains(" / ") && t.contains("events"),
+        Duration::from_secs(240),
+    )
+    .await;
+    step(&format!("progress: {progress}"));
+    click(c, "[data-testid=sim-cancel]").await;
+    wait_gone(c, "[data-testid=sim-progress]", WAIT).await;
+    wait_text(
+        c,
+        "[data-testid=simulate-view]",
+        |t| t.contains("Cancelled."),
+        WAIT,
+    )
+    .await;
+    wait_for(c, "[data-testid=sim-run]", WAIT).await;
+
+    step("submit the draft as a release");
+    click(c, "[data-testid=view-review]").await;
+    click(c, "[data-testid=submit-release]").await;
+    wait_for(c, "[data-testid=submit-result]", WAIT).await;
+    let row = wait_for(c, "[data-testid=inbox] [data-testid^='release-']", WAIT).await;
+    let release = row
+        .attr("data-testid")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|t| t.strip_prefix("release-").map(str::to_owned))
+        .expect("the release id");
+    let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
+    assert_eq!(detail["status"], "pending_review");
+    let version = detail["version"].as_u64().expect("a version");
+
+    step("the author's own approval is refused");
+    click(
+        c,
+        &format!("[data-testid=inbox] [data-testid='release-{release}'] td"),
+    )
+    .await;
+    click(c, "[data-testid=approve]").await;
+    wait_for(c, "[data-testid=action-error]", WAIT).await;
+    let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
+    assert_eq!(detail["status"], "pending_review");
+
+    step("approve as another user: the reviewer's token in the engine dialog");
+    click(c, "[data-testid=engine-status]").await;
+    let url_input = wait_for(c, "[data-testid=engine-url]", WAIT).await;
+    url_input
+        .send_keys(local["url"].as_str().unwrap_or_default())
+        .await
+        .expect("type the URL");
+    let token_input = wait_for(c, "[data-testid=engine-token]", WAIT).await;
+    token_input
+        .send_keys(local["reviewer_token"].as_str().unwrap_or_default())
+        .await
+        .expect("type the token");
+    click(c, "[data-testid=engine-apply]").await;
+    wait_gone(c, "[data-testid=engine-settings]", WAIT).await;
+    click(c, "[data-testid=view-review]").await;
+    click(
+        c,
+        &format!("[data-testid=inbox] [data-testid='release-{release}'] td"),
+    )
+    .await;
+    set_value(c, "[data-testid=review-comment]", "checked on sample data").await;
+    click(c, "[data-testid=approve]").await;
+    wait_for(c, "[data-testid=deploy]", WAIT).await;
+    let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
+    assert_eq!(detail["status"], "approved");
+    let reviewers: Vec<&str> = detail["reviews"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|r| r["reviewer"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(reviewers, ["reviewer"]);
+
+    step("back to the bundled engine as the app's own user, and deploy");
+    click(c, "[data-testid=engine-status]").await;
+    click(c, "[data-testid=engine-use-bundled]").await;
+    wait_gone(c, "[data-testid=engine-settings]", WAIT).await;
+    click(c, "[data-testid=view-review]").await;
+    click(
+        c,
+        &format!("[data-testid=history] [data-testid='release-{release}'] td"),
+    )
+    .await;
+    click(c, "[data-testid=deploy]").await;
+    let live = wait_text(
+        c,
+        "[data-testid=live-table]",
+        |t| t.contains("journey_1") && t.contains(&format!("v{version}")),
+        WAIT,
+    )
+    .await;
+    step(&format!("the live table shows: {live}"));
+
+    step("the engine reports the deployed version");
+    let journeys = engine_get(&local, "/v1/journeys").await;
+    let j = journeys["journeys"]
+        .as_array()
+        .and_then(|a| a.iter().find(|j| j["id"] == "journey_1"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(j["version"].as_u64(), Some(version), "{journeys}");
+    assert_eq!(j["release"].as_str(), Some(release.as_str()), "{journeys}");
+    assert_eq!(j["mode"], "live");
+    // The release records its deployment (its status stays `approved` in this engine).
+    let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
+    let deployed: Vec<(&str, u64)> = detail["deployments"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|d| Some((d["journey"].as_str()?, d["rollout_percent"].as_u64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(deployed, [("journey_1", 100)], "{detail}");
+
+    if std::env::var_os("TRELLIS_SCREENSHOTS").is_some() {
+        screenshots(c).await;
+    }
+}
+
+/// The main screens on a sample journey, for the README.
+async fn screenshots(c: &Client) {
+    step("screenshots: the welcome template");
+    click(c, "[data-testid=view-design]").await;
+    click(c, "[data-testid=menu-new]").await;
+    click_confirming(c, "[data-testid=template-welcome]").await;
+    wait_for(c, "[data-testid=design-canvas] .react-flow__node", WAIT).await;
+    click(c, "[data-testid=layout]").await;
+    click(c, "[data-testid=fit]").await;
+    shot(c, "design").await;
+    click(c, "[data-testid=view-simulate]").await;
+    set_value(c, "[data-testid=sim-users]", "2000").await;
+    set_value(c, "[data-testid=sim-days]", "14").await;
+    click(c, "[data-testid=sim-run]").await;
+    wait_for(c, "[data-testid=summary-cards]", Duration::from_secs(300)).await;
+    click(c, "[data-testid=sim-canvas] .react-flow__controls-fitview").await;
+    shot(c, "simulate").await;
+    click(c, "[data-testid=view-review]").await;
+    click(c, "[data-testid=submit-release]").await;
+    wait_for(c, "[data-testid=submit-result]", WAIT).await;
+    click(c, "[data-testid=inbox] [data-testid^='release-'] td").await;
+    wait_for(c, "[data-testid=diff-view]", WAIT).await;
+    shot(c, "review").await;
+}
