@@ -79,7 +79,9 @@ impl Bundled {
         tauri::async_runtime::spawn(async move {
             // Runs for the life of the app; the process ending stops it.
             let forever = std::future::pending::<()>();
-            if let Err(e) = trellis_server::run(served, listener, Vec::new(), None, None, forever).await {
+            if let Err(e) =
+                trellis_server::run(served, listener, Vec::new(), None, None, forever).await
+            {
                 eprintln!("trellis-app: the bundled engine stopped: {e}");
             }
         });

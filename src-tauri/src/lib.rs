@@ -4,6 +4,7 @@
 //! route over HTTP. No operation is written here: validation, simulation, releases, reviews and
 //! deployments all live in trellis-api.
 
+pub mod drafts;
 pub mod engine;
 pub mod settings;
 
@@ -445,6 +446,58 @@ fn save_into(dir: &Path, name: &str, text: &str) -> Result<PathBuf, ApiError> {
     ))
 }
 
+// ---- drafts and their history (local.db)
+
+#[derive(Deserialize)]
+struct SaveDraftArgs {
+    name: String,
+    text: String,
+    #[serde(default)]
+    saved_text: Option<String>,
+}
+
+#[tauri::command]
+async fn save_draft(st: State<'_, AppState>, args: SaveDraftArgs) -> Res {
+    st.settings
+        .with_db(|db| drafts::save(db, &args.name, &args.text, args.saved_text.as_deref()))
+        .map_err(|e| e.body())
+}
+
+#[tauri::command]
+async fn list_drafts(st: State<'_, AppState>) -> Res {
+    st.settings
+        .with_db(|db| drafts::list(db))
+        .map_err(|e| e.body())
+}
+
+#[derive(Deserialize)]
+struct DraftArgs {
+    name: String,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+#[tauri::command]
+async fn load_draft(st: State<'_, AppState>, args: DraftArgs) -> Res {
+    st.settings
+        .with_db(|db| drafts::load(db, &args.name, args.version))
+        .map_err(|e| e.body())
+}
+
+#[tauri::command]
+async fn draft_history(st: State<'_, AppState>, args: DraftArgs) -> Res {
+    st.settings
+        .with_db(|db| drafts::history(db, &args.name))
+        .map_err(|e| e.body())
+}
+
+#[tauri::command]
+async fn delete_draft(st: State<'_, AppState>, args: DraftArgs) -> Res {
+    st.settings
+        .with_db(|db| drafts::delete(db, &args.name))
+        .map_err(|e| e.body())
+}
+
 /// Starts the bundled engine, then the window.
 pub fn run() -> Result<(), String> {
     tauri::Builder::default()
@@ -496,6 +549,11 @@ pub fn run() -> Result<(), String> {
             journey_stats,
             get_user,
             save_file,
+            save_draft,
+            list_drafts,
+            load_draft,
+            draft_history,
+            delete_draft,
         ])
         .run(tauri::generate_context!())
         .map_err(|e| e.to_string())
