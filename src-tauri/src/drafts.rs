@@ -42,6 +42,36 @@ fn bad(path: &str, message: impl Into<String>) -> ApiError {
     ApiError::new(Code::BadRequest, message).at(path)
 }
 
+/// A command's string field (the error body, with its path, when it is missing or not a string).
+pub fn string_arg<'a>(v: &'a Value, path: &str) -> Result<&'a str, Value> {
+    v.as_str().ok_or_else(|| {
+        bad(
+            path,
+            format!("{} must be a string", path.trim_start_matches('/')),
+        )
+        .body()
+    })
+}
+
+/// A string field that may be missing or null.
+pub fn optional_string_arg<'a>(v: &'a Value, path: &str) -> Result<Option<&'a str>, Value> {
+    match v {
+        Value::Null => Ok(None),
+        _ => string_arg(v, path).map(Some),
+    }
+}
+
+/// `version`: missing or null (the latest), or a whole number.
+pub fn version_arg(v: &Value) -> Result<Option<i64>, Value> {
+    match v {
+        Value::Null => Ok(None),
+        _ => v
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| bad("/version", "version must be a whole number").body()),
+    }
+}
+
 /// The name, trimmed: not empty, not too long, no control characters.
 pub fn check_name(name: &str) -> Result<&str, ApiError> {
     let n = name.trim();
@@ -416,6 +446,26 @@ mod tests {
         ok(save(&mut db, "'; DROP TABLE drafts; --", &ws(1), None));
         ok(save(&mut db, "旅程 草稿", &ws(1), None));
         assert_eq!(ok(list(&db))["drafts"].as_array().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn command_fields_of_the_wrong_type_are_named() {
+        let err = |r: Result<Option<&str>, Value>| r.err().unwrap_or_default();
+        assert_eq!(string_arg(&json!("a"), "/name").ok(), Some("a"));
+        let e = string_arg(&Value::Null, "/name").err().unwrap_or_default();
+        assert_eq!(e["error"]["code"], "E_BAD_REQUEST");
+        assert_eq!(e["error"]["path"], "/name");
+        assert_eq!(optional_string_arg(&Value::Null, "/saved_text"), Ok(None));
+        assert_eq!(
+            err(optional_string_arg(&json!(3), "/saved_text"))["error"]["path"],
+            "/saved_text"
+        );
+        assert_eq!(version_arg(&Value::Null), Ok(None));
+        assert_eq!(version_arg(&json!(4)), Ok(Some(4)));
+        for bad in [json!("4"), json!(1.5), json!([1])] {
+            let e = version_arg(&bad).err().unwrap_or_default();
+            assert_eq!(e["error"]["path"], "/version", "{bad}");
+        }
     }
 
     #[test]

@@ -448,18 +448,26 @@ fn save_into(dir: &Path, name: &str, text: &str) -> Result<PathBuf, ApiError> {
 
 // ---- drafts and their history (local.db)
 
+// Their fields are read by hand, so a missing or mistyped one is an E_BAD_REQUEST naming it,
+// as in the module's own checks, not a bare deserialisation message.
+
 #[derive(Deserialize)]
 struct SaveDraftArgs {
-    name: String,
-    text: String,
     #[serde(default)]
-    saved_text: Option<String>,
+    name: Value,
+    #[serde(default)]
+    text: Value,
+    #[serde(default)]
+    saved_text: Value,
 }
 
 #[tauri::command]
 async fn save_draft(st: State<'_, AppState>, args: SaveDraftArgs) -> Res {
+    let name = drafts::string_arg(&args.name, "/name")?;
+    let text = drafts::string_arg(&args.text, "/text")?;
+    let saved = drafts::optional_string_arg(&args.saved_text, "/saved_text")?;
     st.settings
-        .with_db(|db| drafts::save(db, &args.name, &args.text, args.saved_text.as_deref()))
+        .with_db(|db| drafts::save(db, name, text, saved))
         .map_err(|e| e.body())
 }
 
@@ -472,29 +480,34 @@ async fn list_drafts(st: State<'_, AppState>) -> Res {
 
 #[derive(Deserialize)]
 struct DraftArgs {
-    name: String,
     #[serde(default)]
-    version: Option<i64>,
+    name: Value,
+    #[serde(default)]
+    version: Value,
 }
 
 #[tauri::command]
 async fn load_draft(st: State<'_, AppState>, args: DraftArgs) -> Res {
+    let name = drafts::string_arg(&args.name, "/name")?;
+    let version = drafts::version_arg(&args.version)?;
     st.settings
-        .with_db(|db| drafts::load(db, &args.name, args.version))
+        .with_db(|db| drafts::load(db, name, version))
         .map_err(|e| e.body())
 }
 
 #[tauri::command]
 async fn draft_history(st: State<'_, AppState>, args: DraftArgs) -> Res {
+    let name = drafts::string_arg(&args.name, "/name")?;
     st.settings
-        .with_db(|db| drafts::history(db, &args.name))
+        .with_db(|db| drafts::history(db, name))
         .map_err(|e| e.body())
 }
 
 #[tauri::command]
 async fn delete_draft(st: State<'_, AppState>, args: DraftArgs) -> Res {
+    let name = drafts::string_arg(&args.name, "/name")?;
     st.settings
-        .with_db(|db| drafts::delete(db, &args.name))
+        .with_db(|db| drafts::delete(db, name))
         .map_err(|e| e.body())
 }
 

@@ -63,19 +63,28 @@ export function applyDraft(editor: StoreApi<EditorState>, d: Draft): void {
   editor.getState().markSaved(d.savedText);
 }
 
+/** Restores the last draft, or loads the template when there is none, it is broken, or the
+ * store has not answered within `timeoutMs` (the window waits for this before it renders). */
 export async function restoreDraft(
   editor: StoreApi<EditorState>,
   fallbackTemplate: string,
   sink: DraftSink = localDraftSink,
+  timeoutMs = 5000,
 ): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const d = await sink.restore();
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), timeoutMs);
+    });
+    const d = await Promise.race([sink.restore(), late]);
     if (d) {
       applyDraft(editor, d);
       return;
     }
   } catch {
     // a broken draft or store: start from the template
+  } finally {
+    clearTimeout(timer);
   }
   editor.getState().loadTemplate(fallbackTemplate);
 }

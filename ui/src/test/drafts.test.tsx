@@ -95,6 +95,17 @@ describe('the draft autosave in the desktop app (local.db)', () => {
     expect(broken.getState().fileName).toContain('winback');
   });
 
+  it('does not wait for a store that never answers', async () => {
+    vi.useFakeTimers();
+    const e = createEditorStore();
+    const done = restoreDraft(e, 'winback', { restore: () => new Promise(() => undefined), save: async () => undefined }, 5000);
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(e.getState().fileName).not.toContain('winback');
+    await vi.advanceTimersByTimeAsync(1);
+    await done;
+    expect(e.getState().fileName).toContain('winback');
+  });
+
   it('keeps local storage in the browser', async () => {
     vi.useFakeTimers();
     const a = createEditorStore();
