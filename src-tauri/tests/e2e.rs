@@ -451,6 +451,7 @@ async fn flow(c: &Client, data: &Path) {
         WAIT,
     )
     .await;
+    shot(c, "drafts").await;
     click(c, "[data-testid=drafts-close]").await;
     wait_gone(c, "[data-testid=drafts-panel]", WAIT).await;
     // In the SQLite file itself, not in the webview's local storage.

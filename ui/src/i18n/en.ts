@@ -39,7 +39,7 @@ export const en = {
     version: 'Version',
     savedAt: 'Saved',
     summary: 'Contents',
-    size: '{{journeys}} journeys, {{nodes}} nodes, {{kb}} KB',
+    size: 'journeys {{journeys}} · nodes {{nodes}} · {{kb}} KB',
     restore: 'Restore',
   },
   templates: {

@@ -41,7 +41,7 @@ export const zh: Messages = {
     version: '版本',
     savedAt: '保存时间',
     summary: '内容',
-    size: '{{journeys}} 个旅程，{{nodes}} 个节点，{{kb}} KB',
+    size: '{{journeys}} 个旅程 · {{nodes}} 个节点 · {{kb}} KB',
     restore: '恢复此版本',
   },
   templates: {

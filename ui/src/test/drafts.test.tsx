@@ -146,7 +146,7 @@ describe('the Drafts panel', () => {
     expect(screen.getByTestId('draft-other.json').getAttribute('data-versions')).toBe('1');
     fireEvent.click(screen.getByTestId('draft-w.json'));
     await screen.findByTestId('draft-version-2');
-    expect(screen.getByTestId('draft-version-1').textContent).toContain('1 journeys');
+    expect(screen.getByTestId('draft-version-1').textContent).toContain('journeys 1');
     await act(async () => {
       fireEvent.click(screen.getByTestId('draft-restore-1'));
     });

@@ -3,6 +3,7 @@
 // editor; the autosave then records it as the newest version, so nothing is lost).
 
 import { useCallback, useEffect, useState } from 'react';
+import { createPortal } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import type { DraftSummary, DraftVersion, TauriBackend } from '../backend';
 import { editorStore, useEditor } from '../store/editor';
@@ -77,7 +78,8 @@ export function DraftsPanel(props: { api: DraftsApi; onClose: () => void }) {
     }
   };
 
-  return (
+  // On document.body: the header that opens it would otherwise lend it its colours.
+  return createPortal(
     <div className="modal-backdrop" onClick={onClose}>
       <div className="modal modal-wide" role="dialog" aria-label={t('drafts.title')} onClick={(e) => e.stopPropagation()} data-testid="drafts-panel">
         <h3>{t('drafts.title')}</h3>
@@ -165,6 +167,7 @@ export function DraftsPanel(props: { api: DraftsApi; onClose: () => void }) {
           </button>
         </div>
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }
