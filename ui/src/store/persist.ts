@@ -39,12 +39,14 @@ export function draftOf(t: DraftText): Draft {
   return { text: t.text, fileName: t.name, savedText: t.saved_text ?? t.text };
 }
 
-/** local.db through the shell's commands; the most recently saved draft is the one restored. */
+/** local.db through the shell's commands; the most recently saved draft is the one restored.
+ * While local.db has no draft, the webview's local-storage draft (from builds before local.db
+ * held drafts) is restored, and the autosave then moves it into local.db. */
 export function tauriDraftSink(backend: Pick<TauriBackend, 'listDrafts' | 'loadDraft' | 'saveDraft'>): DraftSink {
   return {
     async restore() {
       const [latest] = await backend.listDrafts();
-      return latest ? draftOf(await backend.loadDraft(latest.name)) : null;
+      return latest ? draftOf(await backend.loadDraft(latest.name)) : localDraftSink.restore();
     },
     async save(d) {
       await backend.saveDraft(d.fileName, d.text, d.savedText);

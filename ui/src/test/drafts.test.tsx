@@ -95,6 +95,21 @@ describe('the draft autosave in the desktop app (local.db)', () => {
     expect(broken.getState().fileName).toContain('winback');
   });
 
+  it('takes over the local-storage draft of an older build while local.db has none', async () => {
+    const old = createEditorStore();
+    old.getState().loadTemplate('activation');
+    old.getState().addJourney();
+    globalThis.localStorage.setItem(
+      'trellis.draft',
+      JSON.stringify({ text: old.getState().exportText(), fileName: 'mine.json', savedText: '' }),
+    );
+    const fake = fakeDraftsInvoke();
+    const e = createEditorStore();
+    await restoreDraft(e, 'winback', tauriDraftSink(new TauriBackend(fake.invoke)));
+    expect(e.getState().fileName).toBe('mine.json');
+    expect(e.getState().exportText()).toBe(old.getState().exportText());
+  });
+
   it('does not wait for a store that never answers', async () => {
     vi.useFakeTimers();
     const e = createEditorStore();
