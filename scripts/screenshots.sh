@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates docs/screenshots/: runs the desktop app's end-to-end test (src-tauri/tests/e2e.rs)
 # under Xvfb with TRELLIS_SCREENSHOTS set, so the real app (WebKitGTK webview, bundled engine)
-# is photographed through WebDriver: the palette-built journey, then the welcome template in the
+# is photographed through WebDriver: the palette-built journey and its Drafts panel, then the welcome template in the
 # design, simulate (with results) and review (diff) screens.
 set -euo pipefail
 cd "$(dirname "$0")/.."

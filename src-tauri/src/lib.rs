@@ -4,6 +4,7 @@
 //! route over HTTP. No operation is written here: validation, simulation, releases, reviews and
 //! deployments all live in trellis-api.
 
+pub mod drafts;
 pub mod engine;
 pub mod settings;
 
@@ -445,6 +446,71 @@ fn save_into(dir: &Path, name: &str, text: &str) -> Result<PathBuf, ApiError> {
     ))
 }
 
+// ---- drafts and their history (local.db)
+
+// Their fields are read by hand, so a missing or mistyped one is an E_BAD_REQUEST naming it,
+// as in the module's own checks, not a bare deserialisation message.
+
+#[derive(Deserialize)]
+struct SaveDraftArgs {
+    #[serde(default)]
+    name: Value,
+    #[serde(default)]
+    text: Value,
+    #[serde(default)]
+    saved_text: Value,
+}
+
+#[tauri::command]
+async fn save_draft(st: State<'_, AppState>, args: SaveDraftArgs) -> Res {
+    let name = drafts::string_arg(&args.name, "/name")?;
+    let text = drafts::string_arg(&args.text, "/text")?;
+    let saved = drafts::optional_string_arg(&args.saved_text, "/saved_text")?;
+    st.settings
+        .with_db(|db| drafts::save(db, name, text, saved))
+        .map_err(|e| e.body())
+}
+
+#[tauri::command]
+async fn list_drafts(st: State<'_, AppState>) -> Res {
+    st.settings
+        .with_db(|db| drafts::list(db))
+        .map_err(|e| e.body())
+}
+
+#[derive(Deserialize)]
+struct DraftArgs {
+    #[serde(default)]
+    name: Value,
+    #[serde(default)]
+    version: Value,
+}
+
+#[tauri::command]
+async fn load_draft(st: State<'_, AppState>, args: DraftArgs) -> Res {
+    let name = drafts::string_arg(&args.name, "/name")?;
+    let version = drafts::version_arg(&args.version)?;
+    st.settings
+        .with_db(|db| drafts::load(db, name, version))
+        .map_err(|e| e.body())
+}
+
+#[tauri::command]
+async fn draft_history(st: State<'_, AppState>, args: DraftArgs) -> Res {
+    let name = drafts::string_arg(&args.name, "/name")?;
+    st.settings
+        .with_db(|db| drafts::history(db, name))
+        .map_err(|e| e.body())
+}
+
+#[tauri::command]
+async fn delete_draft(st: State<'_, AppState>, args: DraftArgs) -> Res {
+    let name = drafts::string_arg(&args.name, "/name")?;
+    st.settings
+        .with_db(|db| drafts::delete(db, name))
+        .map_err(|e| e.body())
+}
+
 /// Starts the bundled engine, then the window.
 pub fn run() -> Result<(), String> {
     tauri::Builder::default()
@@ -496,6 +562,11 @@ pub fn run() -> Result<(), String> {
             journey_stats,
             get_user,
             save_file,
+            save_draft,
+            list_drafts,
+            load_draft,
+            draft_history,
+            delete_draft,
         ])
         .run(tauri::generate_context!())
         .map_err(|e| e.to_string())

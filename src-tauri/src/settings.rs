@@ -1,10 +1,11 @@
 //! The app's local settings, in `local.db` (SQLite through rusqlite) in the app data folder,
 //! apart from the engine's database: for now the remote engine the user chose with
-//! `set_engine`, so a restart reconnects to it.
+//! `set_engine`, so a restart reconnects to it; and the drafts with their history (`drafts`).
 
 use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
 use std::sync::Mutex;
+use trellis_api::{ApiError, Code};
 
 pub struct Settings {
     db: Mutex<Connection>,
@@ -20,6 +21,7 @@ impl Settings {
             "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         )
         .map_err(|e| format!("{}: {e}", path.display()))?;
+        crate::drafts::migrate(&db).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(Settings { db: Mutex::new(db) })
     }
 
@@ -48,6 +50,18 @@ impl Settings {
         }
         .map(|_| ())
         .map_err(|e| e.to_string())
+    }
+
+    /// Runs `f` on the database (the drafts' calls).
+    pub fn with_db<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut db = self
+            .db
+            .lock()
+            .map_err(|_| ApiError::new(Code::Internal, "the local.db lock is poisoned"))?;
+        f(&mut db)
     }
 
     /// The remote engine (URL, token), if the user chose one.

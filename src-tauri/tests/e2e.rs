@@ -5,7 +5,8 @@
 //! clear, run a simulation and read a node count, submit, see the author's own approval
 //! refused, approve as another user (the bundled engine's reviewer token, entered in the engine
 //! dialog as a person would), go back to the bundled engine, deploy, and read the deployed
-//! version from the engine over HTTP.
+//! version from the engine over HTTP. On the way, the autosaved draft shows in the Drafts panel
+//! and in local.db.
 //!
 //! Needs: `DISPLAY`, `tauri-driver` (PATH, ~/.cargo/bin or `TAURI_DRIVER`) and `WebKitWebDriver`
 //! on PATH. Without them it prints SKIPPED and passes, unless `TRELLIS_E2E_REQUIRED=1` (CI sets
@@ -190,6 +191,22 @@ async fn shot(c: &Client, name: &str) {
 }
 
 /// The bundled engine's URL and tokens, as the app wrote them.
+/// How many versions of draft `name` the app's local.db holds (read while the app runs).
+fn local_draft_versions(dir: &Path, name: &str) -> i64 {
+    let db = rusqlite::Connection::open_with_flags(
+        dir.join("local.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("local.db opens");
+    let _ = db.busy_timeout(Duration::from_secs(5));
+    db.query_row(
+        "SELECT COUNT(*) FROM draft_versions WHERE name = ?1",
+        [name],
+        |r| r.get(0),
+    )
+    .expect("local.db has draft_versions")
+}
+
 fn local_engine(dir: &Path) -> Value {
     let text = std::fs::read_to_string(dir.join("engine.json")).expect("engine.json");
     serde_json::from_str(&text).expect("engine.json is JSON")
@@ -409,6 +426,37 @@ async fn flow(c: &Client, data: &Path) {
     );
     wait_gone(c, "[data-testid='diag-E_UNREACHABLE']", WAIT).await;
     shot(c, "design-palette").await;
+
+    step("the draft is autosaved to local.db: the Drafts panel lists it with its history");
+    click(c, "[data-testid=drafts]").await;
+    let row = wait_for(
+        c,
+        "[data-testid=drafts-list] [data-testid='draft-workspace.json']",
+        WAIT,
+    )
+    .await;
+    let versions = row
+        .attr("data-versions")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(0);
+    if versions < 1 {
+        fail(c, format!("the draft has {versions} versions")).await;
+    }
+    wait_for(
+        c,
+        "[data-testid=draft-history] [data-testid^='draft-version-']",
+        WAIT,
+    )
+    .await;
+    shot(c, "drafts").await;
+    click(c, "[data-testid=drafts-close]").await;
+    wait_gone(c, "[data-testid=drafts-panel]", WAIT).await;
+    // In the SQLite file itself, not in the webview's local storage.
+    let stored = local_draft_versions(data, "workspace.json");
+    assert!(stored >= 1, "local.db holds {stored} versions of the draft");
 
     step("simulate on generated sample data and read the trigger's count on the canvas");
     click(c, "[data-testid=view-simulate]").await;

@@ -14,6 +14,7 @@ import { SimulateView } from './views/SimulateView';
 import { ReviewView } from './views/ReviewView';
 import { MonitorView } from './views/MonitorView';
 import { EngineSettings } from './views/EngineSettings';
+import { DraftsPanel } from './views/DraftsPanel';
 
 const VIEWS: View[] = ['design', 'simulate', 'review', 'monitor'];
 
@@ -38,6 +39,9 @@ function FileMenu() {
   const savedText = useEditor((s) => s.savedText);
   const fileName = useEditor((s) => s.fileName);
   const dirty = useMemo(() => isDirty(editorStore.getState()), [doc, savedText]);
+  // The desktop app keeps drafts and their history in its local.db.
+  const backend = useSession((s) => s.backend);
+  const [draftsOpen, setDraftsOpen] = useState(false);
 
   const guard = () => !isDirty(editorStore.getState()) || window.confirm(t('app.file.confirmReplace'));
 
@@ -113,6 +117,12 @@ function FileMenu() {
       >
         {t('app.file.export')}
       </button>
+      {backend instanceof TauriBackend ? (
+        <button type="button" onClick={() => setDraftsOpen(true)} data-testid="drafts">
+          {t('app.file.drafts')}
+        </button>
+      ) : null}
+      {draftsOpen && backend instanceof TauriBackend ? <DraftsPanel api={backend} onClose={() => setDraftsOpen(false)} /> : null}
       <span className="file-name" title={dirty ? t('app.file.dirty') : undefined}>
         {fileName}
         {dirty ? ' •' : ''}

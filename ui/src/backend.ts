@@ -100,6 +100,32 @@ export interface EngineInfo {
   url: string;
 }
 
+/** A draft kept in the desktop app's local.db (`list_drafts`). */
+export interface DraftSummary {
+  name: string;
+  updated_at: string;
+  versions: number;
+  latest: number;
+}
+
+/** One version in a draft's history (`draft_history`), newest first. */
+export interface DraftVersion {
+  version: number;
+  saved_at: string;
+  size: number;
+  journeys: number;
+  nodes: number;
+}
+
+/** A draft's text at one version (`load_draft`); `saved_text` is the text last exported. */
+export interface DraftText {
+  name: string;
+  version: number;
+  saved_at: string;
+  text: string;
+  saved_text: string | null;
+}
+
 export interface Backend {
   readonly kind: 'http' | 'tauri';
   /** Where it talks to, for the status bar. */
@@ -393,6 +419,30 @@ export class TauriBackend implements Backend {
   /** Point the shell at a remote service (`url` and `token`), or back at the bundled one (`null`). */
   async setEngine(remote: HttpConfig | null): Promise<void> {
     await this.call('set_engine', remote ? { url: remote.baseUrl, token: remote.token } : { url: null, token: null });
+  }
+
+  // ---- drafts and their history, in the shell's local.db
+
+  /** Appends `text` as the next version of draft `name` (skipped when equal to the latest). */
+  saveDraft(name: string, text: string, savedText?: string): Promise<{ name: string; version: number; saved: boolean }> {
+    return this.call('save_draft', { name, text, saved_text: savedText ?? null });
+  }
+
+  async listDrafts(): Promise<DraftSummary[]> {
+    return field<DraftSummary[]>(await this.call('list_drafts', {}), 'drafts');
+  }
+
+  /** A draft at `version`, or at its latest version. */
+  loadDraft(name: string, version?: number): Promise<DraftText> {
+    return this.call('load_draft', version === undefined ? { name } : { name, version });
+  }
+
+  async draftHistory(name: string): Promise<DraftVersion[]> {
+    return field<DraftVersion[]>(await this.call('draft_history', { name }), 'versions');
+  }
+
+  async deleteDraft(name: string): Promise<void> {
+    await this.call('delete_draft', { name });
   }
 
   async validate(workspace: Workspace): Promise<Diagnostic[]> {
