@@ -326,19 +326,19 @@ impl Keys {
     }
 }
 
-/// A profile's attributes, compact: the key ids in one short list and the values in another,
-/// so finding a key reads one cache line of ids (a schedule tick reads the attributes of every
-/// user) and then the value.
+/// A profile's attributes, compact: the key ids inline in the user's record and the values in a
+/// list beside them, so finding a key reads the record a schedule tick walks through anyway (it
+/// reads the attributes of every user, in order) and then the one value.
 #[derive(Default)]
 struct Attrs {
-    ids: Vec<u32>,
+    ids: smallvec::SmallVec<[u32; 16]>,
     vals: Vec<Value>,
 }
 
 impl Attrs {
     fn from_map(keys: &mut Keys, m: Map<String, Value>) -> Attrs {
         let mut a = Attrs {
-            ids: Vec::with_capacity(m.len()),
+            ids: smallvec::SmallVec::with_capacity(m.len()),
             vals: Vec::with_capacity(m.len()),
         };
         for (k, v) in m {
@@ -567,7 +567,8 @@ struct Ctx<'a> {
     keys: &'a Keys,
     tz: Tz,
     now: Time,
-    entered: Option<Time>,
+    /// The user's journey states and the journey: where `journey.entered_at` comes from.
+    states: (&'a JStates, usize),
     now_local: std::cell::OnceCell<(Value, Value)>,
     /// The engine's cache of the last instant's local hour and weekday (a schedule tick asks the
     /// same for every user).
@@ -635,7 +636,11 @@ impl Facts for Ctx<'_> {
             },
             "journey" if segs.len() == 2 && segs[1].key == "entered_at" => self
                 .entered_at
-                .get_or_init(|| self.entered.map(|t| Value::String(ts_string(t))))
+                .get_or_init(|| {
+                    let (states, j) = self.states;
+                    let inst = states.get(&j).and_then(|s| s.inside.as_ref());
+                    inst.map(|i| Value::String(ts_string(i.entered_at)))
+                })
                 .as_ref(),
             _ => None,
         }
@@ -1132,13 +1137,9 @@ impl Engine {
         self.users[u].journeys.entry(j)
     }
 
-    fn facts<'a>(
-        &'a self,
-        u: usize,
-        event: Option<&'a Event>,
-        entered_at: Option<Time>,
-        now: Time,
-    ) -> Ctx<'a> {
+    /// The facts of user `u` in journey `j` (the instance's `entered_at` is looked up only if a
+    /// condition reads it: a schedule tick asks every user).
+    fn facts<'a>(&'a self, u: usize, j: usize, event: Option<&'a Event>, now: Time) -> Ctx<'a> {
         Ctx {
             event,
             event_head: std::cell::OnceCell::new(),
@@ -1146,7 +1147,7 @@ impl Engine {
             keys: &self.keys,
             tz: self.tz,
             now,
-            entered: entered_at,
+            states: (&self.users[u].journeys, j),
             now_local: std::cell::OnceCell::new(),
             cache: &self.local_cache,
             entered_at: std::cell::OnceCell::new(),
@@ -1156,10 +1157,7 @@ impl Engine {
     fn cond_ok(&self, u: usize, j: usize, node: usize, event: Option<&Event>, now: Time) -> bool {
         match &self.journeys[j].nodes[node].cond {
             None => true,
-            Some(c) => {
-                let entered = self.inside(u, j).map(|i| i.entered_at);
-                c.eval(&self.facts(u, event, entered, now))
-            }
+            Some(c) => c.eval(&self.facts(u, j, event, now)),
         }
     }
 
@@ -1338,8 +1336,7 @@ impl Engine {
             }
             NodeKind::Switch { cases } => {
                 let ev = self.inside(u, j).and_then(|i| i.event.clone());
-                let entered = self.inside(u, j).map(|i| i.entered_at);
-                let facts = self.facts(u, ev.as_deref(), entered, now);
+                let facts = self.facts(u, j, ev.as_deref(), now);
                 let hit = self.journeys[j].nodes[n]
                     .cases
                     .iter()

@@ -322,3 +322,41 @@ fn an_asynchronous_delivery_failure_falls_back_to_the_next_channel_with_quiet_ho
     );
     assert_eq!(t[0]["ts"], "2026-11-02T08:00:00Z");
 }
+
+/// `journey.entered_at` reads the instance's entry time, and `event.*` the event the instance
+/// entered on, when a condition after a wait asks for them.
+#[test]
+fn conditions_after_a_wait_read_the_entry_time_and_the_entering_event() {
+    let ws = trellis_model::Workspace::from_json(&json!({"schema": "trellis/workspace@1", "offers": [], "journeys": [{"id": "j",
+        "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": "e"}},
+                  {"id": "w", "type": "wait.delay", "params": {"duration": "1h"}},
+                  {"id": "early", "type": "condition", "params": {"when": {"field": "journey.entered_at", "operator": "lt", "value": "2026-11-01T12:00:00Z"}}},
+                  {"id": "big", "type": "condition", "params": {"when": {"field": "event.amount", "operator": "gte", "value": 100}}},
+                  {"id": "x", "type": "exit", "params": {}}],
+        "edges": [{"from": "t", "port": "out", "to": "w"}, {"from": "w", "port": "out", "to": "early"},
+                  {"from": "early", "port": "yes", "to": "big"}, {"from": "early", "port": "no", "to": "x"},
+                  {"from": "big", "port": "yes", "to": "x"}, {"from": "big", "port": "no", "to": "x"}]}]}))
+    .unwrap();
+    let mut engine = Engine::new(ws, Options::default());
+    for (i, (u, ts, amount)) in [
+        ("a", "2026-11-01T10:00:00Z", 150),
+        ("b", "2026-11-01T10:30:00Z", 20),
+        ("c", "2026-11-01T13:00:00Z", 500),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let ev = parse_event(&json!({"event_id": format!("e{i}"), "user_id": u, "type": "e", "ts": ts, "props": {"amount": amount}})).unwrap();
+        engine.handle(&ev);
+    }
+    engine.finish(
+        chrono::DateTime::parse_from_rfc3339("2026-11-02T00:00:00Z")
+            .unwrap()
+            .into(),
+    );
+    let r = &engine.report.journeys["j"].nodes;
+    assert_eq!(r["early"].ports.get("yes"), Some(&2), "{r:?}");
+    assert_eq!(r["early"].ports.get("no"), Some(&1), "{r:?}");
+    assert_eq!(r["big"].ports.get("yes"), Some(&1), "{r:?}");
+    assert_eq!(r["big"].ports.get("no"), Some(&1), "{r:?}");
+}
