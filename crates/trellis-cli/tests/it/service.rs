@@ -650,6 +650,8 @@ fn a_hot_offer_under_64_concurrent_clients_never_overshoots_on_postgres() {
 /// Load, `kill -9` in the middle, restart: every acknowledged event is applied exactly once, the
 /// timers set before the kill still fire, and the ledger reconciles.
 fn kill_9_in_the_middle(db: &str) {
+    const BATCHES: usize = 1_000;
+    const PER_BATCH: usize = 4;
     let t = tokens(db);
     let mut s = Server::start(db, "wall");
     let mut ws = hot_ws("2s");
@@ -662,21 +664,23 @@ fn kill_9_in_the_middle(db: &str) {
         let acked = &acked;
         let addr = addr.clone();
         let tok = t.ingest.clone();
+        // Small batches, more than can be sent before the kill: each user makes five decisions,
+        // and the whole log must fit one page of /v1/decisions (10,000) for the checks below.
         let loader = sc.spawn(move || {
-            for b in 0..400 {
-                let batch: Vec<Value> = (0..10).map(|i| json!({"event_id": format!("k{b}-{i}"), "user_id": format!("k{b}-{i}"), "type": "visit", "ts": "2026-11-01T00:00:00Z"})).collect();
+            for b in 0..BATCHES {
+                let batch: Vec<Value> = (0..PER_BATCH).map(|i| json!({"event_id": format!("k{b}-{i}"), "user_id": format!("k{b}-{i}"), "type": "visit", "ts": "2026-11-01T00:00:00Z"})).collect();
                 let (c, _) = http(&addr, "POST", "/v1/events", Some(&tok), json!(batch).to_string().as_bytes());
                 if c != 202 {
                     return b;
                 }
                 acked.lock().unwrap().push(b);
             }
-            400
+            BATCHES
         });
-        std::thread::sleep(Duration::from_millis(700));
+        std::thread::sleep(Duration::from_millis(400));
         s.kill9();
         let stopped_at = loader.join().unwrap();
-        assert!(stopped_at < 400, "the kill landed mid-load");
+        assert!(stopped_at < BATCHES, "the kill landed mid-load");
     });
     let acked = acked.into_inner().unwrap();
     assert!(!acked.is_empty());
@@ -684,16 +688,20 @@ fn kill_9_in_the_middle(db: &str) {
     // The client retries everything it sent, acknowledged or not: duplicates are refused.
     let mut dups = 0;
     for b in 0..acked.len() + 1 {
-        let batch: Vec<Value> = (0..10).map(|i| json!({"event_id": format!("k{b}-{i}"), "user_id": format!("k{b}-{i}"), "type": "visit", "ts": "2026-11-01T00:00:00Z"})).collect();
+        let batch: Vec<Value> = (0..PER_BATCH).map(|i| json!({"event_id": format!("k{b}-{i}"), "user_id": format!("k{b}-{i}"), "type": "visit", "ts": "2026-11-01T00:00:00Z"})).collect();
         let (c, v) = s.json("POST", "/v1/events", &t.ingest, &json!(batch));
         assert_eq!(c, 202, "{v}");
         dups += v["duplicates"].as_u64().unwrap();
     }
     assert!(
-        dups >= 10 * acked.len() as u64,
+        dups >= PER_BATCH as u64 * acked.len() as u64,
         "every acknowledged event was kept: {dups}"
     );
-    let users = 10 * (acked.len() + 1);
+    let users = PER_BATCH * (acked.len() + 1);
+    assert!(
+        users * 5 <= 10_000,
+        "{users} users make more decisions than one page of /v1/decisions holds"
+    );
     wait_for("every entry and every timer", 60, || {
         decisions(&s, &t.op, "journey=flash")
             .iter()
