@@ -596,8 +596,9 @@ async fn flow(c: &Client, data: &Path) {
     assert_eq!(j["version"].as_u64(), Some(version), "{journeys}");
     assert_eq!(j["release"].as_str(), Some(release.as_str()), "{journeys}");
     assert_eq!(j["mode"], "live");
-    // The release records its deployment (its status stays `approved` in this engine).
+    // The release records its deployment, and shows as deployed.
     let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
+    assert_eq!(detail["status"], "deployed", "{detail}");
     let deployed: Vec<(&str, u64)> = detail["deployments"]
         .as_array()
         .map(|a| {

@@ -18,6 +18,44 @@ use tokio::sync::{watch, Mutex, Notify};
 use trellis_engine::ts_string;
 use trellis_store::{NewInput, Store};
 
+/// What became of each release deployed live, from the deployment rows in order: `deployed`
+/// while it is the live version of one of its journeys, else `rolled_back` when a rollback took
+/// it off last, else `superseded` (a newer release took its place). The stack per journey is
+/// the engine's: a deploy of a new version pushes, a deploy of the current one only changes its
+/// rollout, a rollback pops.
+pub fn deployment_states(
+    deps: &[trellis_store::DeploymentRow],
+) -> std::collections::HashMap<String, &'static str> {
+    use std::collections::HashMap;
+    let mut stacks: HashMap<&str, Vec<(i64, &str)>> = HashMap::new();
+    let mut off: HashMap<&str, &'static str> = HashMap::new();
+    for d in deps.iter().filter(|d| d.mode == "live") {
+        let stack = stacks.entry(d.journey.as_str()).or_default();
+        match d.action.as_str() {
+            "rollback" => {
+                if let Some((_, r)) = stack.pop() {
+                    off.insert(r, "rolled_back");
+                }
+            }
+            _ if stack.last().is_some_and(|t| t.0 == d.version) => {}
+            _ => {
+                if let Some(&(_, r)) = stack.last() {
+                    off.insert(r, "superseded");
+                }
+                stack.push((d.version, d.release_id.as_str()));
+            }
+        }
+    }
+    let mut states: HashMap<String, &'static str> =
+        off.into_iter().map(|(r, s)| (r.to_owned(), s)).collect();
+    for stack in stacks.values() {
+        if let Some(&(_, r)) = stack.last() {
+            states.insert(r.to_owned(), "deployed");
+        }
+    }
+    states
+}
+
 pub fn now_utc() -> DateTime<Utc> {
     Utc::now()
 }
@@ -495,9 +533,18 @@ impl Service {
         )
     }
 
-    fn release_json(r: &trellis_store::ReleaseRow, full: bool) -> Value {
+    fn release_json(
+        r: &trellis_store::ReleaseRow,
+        states: &std::collections::HashMap<String, &'static str>,
+        full: bool,
+    ) -> Value {
+        // An approved release shows what became of it once deployed live.
+        let status = match states.get(&r.id) {
+            Some(s) if r.status == "approved" => s,
+            _ => r.status.as_str(),
+        };
         let mut v = json!({
-            "release": r.id, "version": r.version, "status": r.status, "author": r.author,
+            "release": r.id, "version": r.version, "status": status, "author": r.author,
             "created_at": r.created_at,
             "journeys": serde_json::from_str::<Value>(&r.journeys).unwrap_or(Value::Null),
         });
@@ -528,22 +575,30 @@ impl Service {
                 })
             })
             .collect();
-        let deployments: Vec<Value> = self.store.deployments().await?.into_iter().filter(|d| d.release_id == id).map(|d| json!({
+        let deps = self.store.deployments().await?;
+        let states = deployment_states(&deps);
+        let deployments: Vec<Value> = deps.into_iter().filter(|d| d.release_id == id).map(|d| json!({
             "journey": d.journey, "version": d.version, "rollout_percent": d.rollout_percent, "mode": d.mode,
             "action": d.action, "by": d.actor, "at": d.at,
         })).collect();
-        let mut v = Self::release_json(&r, true);
+        let mut v = Self::release_json(&r, &states, true);
         v["reviews"] = json!(reviews);
         v["deployments"] = json!(deployments);
         v["note"] = json!("Versions are immutable. Users already inside a journey finish on the version they entered; new entrants follow the rollout.");
         Ok(v)
     }
 
+    /// The releases, newest first; `status` filters on the status shown (`deployed`,
+    /// `superseded` and `rolled_back` are what became of an approved release).
     pub async fn releases(&self, status: Option<&str>) -> Result<Value> {
-        let rows = self.store.releases(status).await?;
-        Ok(
-            json!({ "releases": rows.iter().map(|r| Self::release_json(r, false)).collect::<Vec<_>>() }),
-        )
+        let rows = self.store.releases(None).await?;
+        let states = deployment_states(&self.store.deployments().await?);
+        let list: Vec<Value> = rows
+            .iter()
+            .map(|r| Self::release_json(r, &states, false))
+            .filter(|v| status.is_none_or(|s| v["status"] == s))
+            .collect();
+        Ok(json!({ "releases": list }))
     }
 
     pub async fn review(

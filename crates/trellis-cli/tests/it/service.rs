@@ -465,6 +465,12 @@ fn releases_are_reviewed_by_someone_else_then_deployed_with_a_rollout_and_rolled
         let (c, v) = s.json("POST", &format!("/v1/releases/{id}/deploy"), &t.ap, &bad);
         assert_eq!(c, 400, "{bad}: {v}");
     }
+    let status = |id: &str| {
+        let (c, r) = s.call("GET", &format!("/v1/releases/{id}"), Some(&t.op), b"");
+        assert_eq!(c, 200, "{r}");
+        r["status"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(status(id), "approved");
     let (c, _) = s.json(
         "POST",
         &format!("/v1/releases/{id}/deploy"),
@@ -472,8 +478,21 @@ fn releases_are_reviewed_by_someone_else_then_deployed_with_a_rollout_and_rolled
         &json!({"rollout_percent": 100, "mode": "live"}),
     );
     assert_eq!(c, 200);
+    assert_eq!(status(id), "deployed");
     // Version 2 at 30%.
     let id2 = publish(&s, &t, &hot_ws("2h"), 30, "live");
+    assert_eq!(
+        (status(id), status(&id2)),
+        ("superseded".into(), "deployed".into())
+    );
+    let (_, l) = s.call("GET", "/v1/releases?status=deployed", Some(&t.op), b"");
+    let listed: Vec<&Value> = l["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["release"])
+        .collect();
+    assert_eq!(listed, [&json!(id2)], "{l}");
     let (_, j) = s.call("GET", "/v1/journeys", Some(&t.op), b"");
     let flash = &j["journeys"][0];
     assert_eq!(
@@ -506,6 +525,10 @@ fn releases_are_reviewed_by_someone_else_then_deployed_with_a_rollout_and_rolled
     assert!((30..90).contains(&v2), "{v2} of 200 on version 2 at 30%");
     let (c, v) = s.json("POST", "/v1/journeys/flash/rollback", &t.ap, &json!({}));
     assert_eq!((c, v["version"].clone()), (200, json!(1)), "{v}");
+    assert_eq!(
+        (status(id), status(&id2)),
+        ("deployed".into(), "rolled_back".into())
+    );
     let (_, j) = s.call("GET", "/v1/journeys", Some(&t.op), b"");
     assert_eq!(
         (
