@@ -670,10 +670,6 @@ impl Engine {
                 });
                 report.campaigns.entry(c.id.clone()).or_default();
             }
-            let jc = report.journeys.entry(j.id.clone()).or_default();
-            for n in &j.nodes {
-                jc.nodes.entry(n.id.clone()).or_default();
-            }
         }
         for o in &ws.offers {
             report.offers.entry(o.id.clone()).or_default();
@@ -799,10 +795,6 @@ impl Engine {
             let mut cj = compile_journey(idx, &doc);
             cj.offers = release_offers.clone();
             self.ws.journeys.push(doc);
-            let rj = self.report.journeys.entry(j.id.clone()).or_default();
-            for n in &j.nodes {
-                rj.nodes.entry(n.id.clone()).or_default();
-            }
             cj.add_interesting(&mut self.interesting);
             let ji = self.journeys.len();
             let sched: Vec<usize> = cj

@@ -118,14 +118,6 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn journey(&mut self, id: &str) -> &mut JourneyCounts {
-        slot(&mut self.journeys, id)
-    }
-
-    pub fn node(&mut self, journey: &str, node: &str) -> &mut NodeCounts {
-        slot(&mut self.journey(journey).nodes, node)
-    }
-
     pub fn offer(&mut self, id: &str) -> &mut OfferCounts {
         slot(&mut self.offers, id)
     }
