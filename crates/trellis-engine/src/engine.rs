@@ -19,6 +19,7 @@ use trellis_model::{
     decimal_string, AttributionModel, Channel, Journey, NodeKind, OfferKind, QuietMode, ReEntry,
     Workspace,
 };
+use trellis_rules::compile::Memo;
 use trellis_rules::{CompiledCondition, Facts, FieldPath};
 
 type Time = DateTime<Utc>;
@@ -466,6 +467,11 @@ struct Schedule {
     node: usize,
     next: Option<Time>,
     last_local: Option<NaiveDateTime>,
+    /// Per user, the audience's leaves over `user.*` facts as last evaluated, as a
+    /// [`Memo`]'s (known, value) bits: a tick reads a profile again only where a leaf is not
+    /// known. Cleared for a user whose attributes change; empty when the audience has more
+    /// than 32 leaves.
+    memo: Vec<[u32; 2]>,
 }
 
 #[derive(Default, Clone)]
@@ -687,6 +693,7 @@ impl Engine {
                         node: n,
                         next: None,
                         last_local: None,
+                        memo: Vec::new(),
                     });
                 }
             }
@@ -811,6 +818,7 @@ impl Engine {
                     node: n,
                     next: None,
                     last_local: None,
+                    memo: Vec::new(),
                 });
             }
         }
@@ -928,6 +936,7 @@ impl Engine {
         let mut p = p;
         self.users[u].attrs = Attrs::from_map(&mut self.keys, std::mem::take(&mut p.attrs));
         self.users[u].profile = p;
+        self.attrs_changed(u);
     }
 
     fn user(&mut self, id: &str) -> usize {
@@ -999,13 +1008,27 @@ impl Engine {
     /// Handles one event (timers and ticks due at or before it fire first). Returns false for a
     /// duplicate `event_id`.
     pub fn handle(&mut self, ev: &Event) -> bool {
-        self.report.input.events += 1;
         if let Some(id) = &ev.event_id {
             if !self.seen_events.insert(id) {
-                self.report.input.duplicates += 1;
+                self.duplicate();
                 return false;
             }
         }
+        self.handle_new(ev);
+        true
+    }
+
+    /// Counts an input event that repeats the `event_id` of one handled before, when the
+    /// caller keeps the set of ids seen (the simulator does it on its reader thread).
+    pub fn duplicate(&mut self) {
+        self.report.input.events += 1;
+        self.report.input.duplicates += 1;
+    }
+
+    /// Handles an event whose `event_id` the caller has found new (see
+    /// [`duplicate`](Self::duplicate)); the engine's own set of ids is left alone.
+    pub fn handle_new(&mut self, ev: &Event) {
+        self.report.input.events += 1;
         self.advance_to(ev.ts);
         let now = ev.ts;
         let u = self.user(&ev.user_id);
@@ -1013,12 +1036,13 @@ impl Engine {
             for (k, v) in &ev.props {
                 self.users[u].attrs.set(&mut self.keys, k, v.clone());
             }
+            self.attrs_changed(u);
         }
         if ev.kind == self.policy.conversion_event() {
             self.convert(u, ev, now);
         }
         if !self.interesting.contains_key(ev.kind.as_str()) {
-            return true;
+            return;
         }
         // The event as the instances that enter on it keep it, made once if any does.
         let shared = std::cell::OnceCell::new();
@@ -1108,7 +1132,6 @@ impl Engine {
                 }
             }
         }
-        true
     }
 
     /// Runs the clock on to `until` and closes the report.
@@ -1143,37 +1166,87 @@ impl Engine {
         )
     }
 
-    /// Whether each user is in the audience of schedule trigger `n` of journey `j` at `at`.
-    /// Evaluating a condition only reads, and reads only the user's own facts and the time, so
-    /// on a large audience two threads share the users; the answers are the same in the same
-    /// order, and the entries that follow are made one by one in user order.
-    fn audience(&self, j: usize, n: usize, at: Time) -> Vec<bool> {
+    /// Whether each user is in the audience of schedule `i` at `at`.
+    ///
+    /// Leaves over the user's attributes alone are kept per user between ticks (the schedule's
+    /// `memo`), and leaves over neither the user nor their journey (`now.*`) are evaluated once
+    /// per tick, so a tick reads a profile only when it changed or a leaf was never needed
+    /// before. Evaluating a condition only reads, and reads only the user's own facts and the
+    /// time, so on a large audience two threads share the users; the answers are the same in
+    /// the same order, and the entries that follow are made one by one in user order.
+    fn audience(&mut self, i: usize, at: Time) -> Vec<bool> {
         /// Below this many users one thread is quicker than two.
         const TWO_THREADS: usize = 20_000;
         let users = &self.users[..];
-        let Some(cond) = &self.journeys[j].nodes[n].cond else {
+        let s = &mut self.schedules[i];
+        let Some(cond) = &self.journeys[s.journey].nodes[s.node].cond else {
             return vec![true; users.len()];
         };
+        let j = s.journey;
+        fn root(p: &FieldPath) -> &str {
+            p.segments.first().map_or("", |s| s.key.as_str())
+        }
+        let user_mask = match cond.leaf_count() {
+            0..=32 => cond.leaf_mask(|p| root(p) == "user").unwrap_or(0),
+            _ => 0,
+        };
+        let tick_mask = cond
+            .leaf_mask(|p| !matches!(root(p), "user" | "journey"))
+            .unwrap_or(0);
+        if user_mask != 0 {
+            s.memo.resize(users.len(), [0, 0]);
+        }
         let (keys, tz) = (&self.keys, self.tz);
-        let eval = |part: &[User]| -> Vec<bool> {
+        let eval = |part: &[User], memo: &mut [[u32; 2]]| -> Vec<bool> {
             let cache = std::cell::RefCell::new(None);
+            let mut tick = Memo::default();
+            let mut memo = memo.iter_mut();
             part.iter()
-                .map(|user| cond.eval(&user_facts(user, keys, tz, j, None, at, &cache)))
+                .map(|user| {
+                    let facts = user_facts(user, keys, tz, j, None, at, &cache);
+                    let kept = memo.next();
+                    let mut m = kept.as_ref().map_or(Memo::default(), |k| Memo {
+                        known: u64::from(k[0]),
+                        value: u64::from(k[1]),
+                    });
+                    m = m.with(tick);
+                    let Some(yes) = cond.eval_memo(&facts, &mut m) else {
+                        return cond.eval(&facts);
+                    };
+                    tick = m.only(tick_mask);
+                    if let Some(k) = kept {
+                        let u = m.only(user_mask);
+                        *k = [u.known as u32, u.value as u32];
+                    }
+                    yes
+                })
                 .collect()
         };
         if users.len() < TWO_THREADS {
-            return eval(users);
+            return eval(users, &mut s.memo);
         }
-        let (first, second) = users.split_at(users.len() / 2);
+        let half = users.len() / 2;
+        let (first, second) = users.split_at(half);
+        let at_half = half.min(s.memo.len());
+        let (m1, m2) = s.memo.split_at_mut(at_half);
         std::thread::scope(|scope| {
-            let other = scope.spawn(|| eval(second));
-            let mut all = eval(first);
+            let other = scope.spawn(|| eval(second, m2));
+            let mut all = eval(first, m1);
             match other.join() {
                 Ok(rest) => all.extend(rest),
                 Err(panic) => std::panic::resume_unwind(panic),
             }
             all
         })
+    }
+
+    /// Forgets what schedules' audiences knew of user `u`'s attributes (they changed).
+    fn attrs_changed(&mut self, u: usize) {
+        for s in &mut self.schedules {
+            if let Some(m) = s.memo.get_mut(u) {
+                *m = [0, 0];
+            }
+        }
     }
 
     fn cond_ok(&self, u: usize, j: usize, node: usize, event: Option<&Event>, now: Time) -> bool {
@@ -1436,6 +1509,7 @@ impl Engine {
                 for (k, v) in set {
                     self.users[u].attrs.set(&mut self.keys, k, v.clone());
                 }
+                self.attrs_changed(u);
                 self.emit(
                     now,
                     Some(u),
@@ -2231,7 +2305,7 @@ impl Engine {
         for i in due {
             let (j, n) = (self.schedules[i].journey, self.schedules[i].node);
             self.schedules[i].last_local = Some(at.with_timezone(&self.tz).naive_local());
-            let audience = self.audience(j, n, at);
+            let audience = self.audience(i, at);
             for (u, _) in audience.iter().enumerate().filter(|(_, &yes)| yes) {
                 let mut groups = entered.remove(&u).unwrap_or_default();
                 self.try_enter(u, j, n, None, at, &mut groups);

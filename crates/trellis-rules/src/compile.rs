@@ -2,8 +2,8 @@
 //! pushed down to literals (a leaf or its negation, exact since leaves are two-valued), and a
 //! condition becomes a flat tree over literals.
 
-use crate::facts::Facts;
-use crate::leaf::{FieldId, FieldTable, Leaf};
+use crate::facts::{Facts, FieldPath};
+use crate::leaf::{FieldId, FieldTable, Leaf, Rhs};
 use serde_json::Value;
 use std::collections::HashMap;
 use trellis_model::{Condition, GroupOp, Operand};
@@ -145,6 +145,32 @@ pub struct CompiledCondition {
     root: Nnf,
 }
 
+/// The leaves of a condition of at most 64 leaves whose truth is known (bit `i` for leaf `i`),
+/// and which of them are true. A caller may keep the bits of leaves whose facts have not changed
+/// (a profile's attributes between two schedule ticks) and start the next evaluation from them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Memo {
+    pub known: u64,
+    pub value: u64,
+}
+
+impl Memo {
+    /// Only the leaves of `mask`.
+    pub fn only(self, mask: u64) -> Memo {
+        Memo {
+            known: self.known & mask,
+            value: self.value & mask,
+        }
+    }
+    /// The leaves known in either (they agree where both know a leaf).
+    pub fn with(self, other: Memo) -> Memo {
+        Memo {
+            known: self.known | other.known,
+            value: self.value | other.value,
+        }
+    }
+}
+
 impl CompiledCondition {
     pub fn new(c: &Condition) -> CompiledCondition {
         let mut table = LeafTable::default();
@@ -156,28 +182,74 @@ impl CompiledCondition {
         &self.table.fields
     }
 
+    /// The number of distinct leaves.
+    pub fn leaf_count(&self) -> usize {
+        self.table.leaves.len()
+    }
+
+    /// The leaves every field of which (the leaf's own, and the one it compares with) passes
+    /// `pred`, as a bit mask; `None` past 64 leaves (see [`Memo`]).
+    pub fn leaf_mask(&self, pred: impl Fn(&FieldPath) -> bool) -> Option<u64> {
+        let leaves = &self.table.leaves;
+        if leaves.len() > 64 {
+            return None;
+        }
+        let paths = &self.table.fields.paths;
+        let mut mask = 0u64;
+        for (i, leaf) in leaves.iter().enumerate() {
+            let other = match leaf.rhs {
+                Rhs::Field(f) => pred(&paths[f as usize]),
+                _ => true,
+            };
+            if other && pred(&paths[leaf.field as usize]) {
+                mask |= 1 << i;
+            }
+        }
+        Some(mask)
+    }
+
+    /// Evaluates like [`eval`](Self::eval), taking the leaves `memo` knows as given and adding
+    /// to it every leaf it evaluates. `None` (and nothing evaluated) past 64 leaves.
+    pub fn eval_memo<F: Facts + ?Sized>(&self, facts: &F, memo: &mut Memo) -> Option<bool> {
+        let leaves = &self.table.leaves;
+        if leaves.len() > 64 {
+            return None;
+        }
+        let fields = &self.table.fields.paths;
+        let fact = |id: FieldId| -> Option<&Value> {
+            facts.get(&fields[id as usize]).filter(|v| !v.is_null())
+        };
+        // Memo in two words, no allocation: `known` bits, and `value` bits.
+        let Memo {
+            mut known,
+            mut value,
+        } = *memo;
+        let mut lit = |l: Lit| {
+            let i = l >> 1;
+            let bit = 1u64 << i;
+            if known & bit == 0 {
+                known |= bit;
+                if leaves[i as usize].eval(&fact) {
+                    value |= bit;
+                }
+            }
+            (value & bit != 0) ^ (l & 1 == 1)
+        };
+        let out = self.root.eval(&mut lit);
+        *memo = Memo { known, value };
+        Some(out)
+    }
+
     pub fn eval<F: Facts + ?Sized>(&self, facts: &F) -> bool {
+        let mut memo = Memo::default();
+        if let Some(v) = self.eval_memo(facts, &mut memo) {
+            return v;
+        }
         let fields = &self.table.fields.paths;
         let fact = |id: FieldId| -> Option<&Value> {
             facts.get(&fields[id as usize]).filter(|v| !v.is_null())
         };
         let leaves = &self.table.leaves;
-        if leaves.len() <= 64 {
-            // Memo in two words, no allocation: `known` bits, and `value` bits.
-            let (mut known, mut value) = (0u64, 0u64);
-            let mut lit = |l: Lit| {
-                let i = l >> 1;
-                let bit = 1u64 << i;
-                if known & bit == 0 {
-                    known |= bit;
-                    if leaves[i as usize].eval(&fact) {
-                        value |= bit;
-                    }
-                }
-                (value & bit != 0) ^ (l & 1 == 1)
-            };
-            return self.root.eval(&mut lit);
-        }
         // Larger conditions: 0 = unknown, 1 = false, 2 = true.
         let mut memo = vec![0u8; leaves.len()];
         let mut lit = |l: Lit| {

@@ -184,6 +184,16 @@ const BATCH: usize = 2048;
 /// One replayed line: its time, and the event unless the line no longer parses.
 type Parsed = (DateTime<Utc>, Option<Event>);
 
+/// One line as the reader hands it to the engine.
+enum Replay {
+    /// An event to handle (its `event_id`, if any, is new).
+    New(Event),
+    /// An event whose `event_id` came before (counted, not handled).
+    Duplicate,
+    /// A line that no longer parses, or an event after `until` (counted only).
+    Skip { counted: bool },
+}
+
 /// Runs a simulation. `log` receives one JSON object per line; `progress(done, total)` is called
 /// now and then.
 ///
@@ -198,7 +208,9 @@ pub fn simulate(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Report, Error> {
     let mut engine = Engine::new(ws, Options { burn_by_day: true });
-    engine.reserve(input.profiles.len(), input.events.len());
+    // Event ids are deduplicated by the reader thread, ahead of the engine.
+    engine.reserve(input.profiles.len(), 0);
+    let events_total = input.events.len();
     let mut ids = std::collections::HashSet::new();
     for p in input.profiles.drain(..) {
         ids.insert(p.user_id.clone());
@@ -251,11 +263,14 @@ pub fn simulate(
     }
     std::thread::scope(|scope| -> Result<(), Error> {
         // Reader: parses batches of events ahead of the engine.
-        let (ev_tx, ev_rx) = std::sync::mpsc::sync_channel::<Result<Vec<Parsed>, Error>>(8);
+        // It also keeps the set of event ids seen, so the engine need not (`Engine::duplicate`).
+        let (ev_tx, ev_rx) = std::sync::mpsc::sync_channel::<Result<Vec<Replay>, Error>>(8);
         // Replayed batches go back to the reader, which made them, to be freed there.
-        let (used_tx, used_rx) = std::sync::mpsc::channel::<Vec<Parsed>>();
+        let (used_tx, used_rx) = std::sync::mpsc::channel::<Vec<Replay>>();
         scope.spawn(move || {
             let mut replay = replay;
+            let mut seen = trellis_engine::fast::IdSet::default();
+            seen.reserve(events_total);
             loop {
                 let mut batch = match used_rx.try_recv() {
                     Ok(mut b) => {
@@ -266,7 +281,14 @@ pub fn simulate(
                 };
                 for item in replay.by_ref() {
                     match item {
-                        Ok(p) => batch.push(p),
+                        Ok((ts, ev)) => batch.push(match ev {
+                            _ if until.is_some_and(|u| ts > u) => Replay::Skip { counted: true },
+                            None => Replay::Skip { counted: false },
+                            Some(ev) => match &ev.event_id {
+                                Some(id) if !seen.insert(id) => Replay::Duplicate,
+                                _ => Replay::New(ev),
+                            },
+                        }),
                         Err(e) => {
                             let _ = ev_tx.send(Err(e));
                             return;
@@ -321,17 +343,17 @@ pub fn simulate(
         let mut stopped = false;
         for batch in ev_rx {
             let batch = batch?;
-            for (ts, ev) in &batch {
+            for item in &batch {
                 if i % 65_536 == 0 {
                     progress(i, total);
                 }
                 i += 1;
-                if until.is_some_and(|u| *ts > u) {
-                    engine.report.input.events += 1;
-                    continue;
+                match item {
+                    Replay::New(ev) => engine.handle_new(ev),
+                    Replay::Duplicate => engine.duplicate(),
+                    Replay::Skip { counted: true } => engine.report.input.events += 1,
+                    Replay::Skip { counted: false } => {}
                 }
-                let Some(ev) = ev else { continue };
-                engine.handle(ev);
             }
             let _ = used_tx.send(batch);
             if !flush(&mut engine, false) {

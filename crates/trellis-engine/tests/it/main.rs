@@ -405,3 +405,114 @@ fn a_large_audience_enters_exactly_its_users_in_order() {
     assert!(expected.len() > 5_000);
     assert_eq!(entered, expected);
 }
+
+/// A schedule's audience between ticks: the engine keeps what it learnt of each profile from one
+/// tick to the next, so a change of attributes (a `profile_update` event, an `action.update`
+/// node, a profile put again) must show at the next tick, and a leaf over the time must be read
+/// at every tick. `users` picks one thread (below 20,000) or two.
+fn audience_follows_profile_changes(users: usize) {
+    let ws = trellis_model::Workspace::from_json(&json!({"schema": "trellis/workspace@1", "offers": [],
+        "policy": {"tz": "UTC"},
+        "journeys": [{"id": "daily",
+        "nodes": [{"id": "t", "type": "trigger.schedule", "params": {"cron": "0 10 * * *",
+                     "audience": {"operator": "AND", "children": [
+                         {"field": "user.n", "operator": "gte", "value": 5},
+                         {"operator": "NOT", "children": [
+                             {"field": "user.city", "operator": "eq", "value": "北京"}]},
+                         {"field": "now.weekday", "operator": "between", "value": [1, 5]}]}}},
+                  {"id": "x", "type": "exit", "params": {}}],
+        "edges": [{"from": "t", "port": "out", "to": "x"}]},
+        {"id": "upgrade",
+        "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": "upgrade"}},
+                  {"id": "u", "type": "action.update", "params": {"set": {"n": 9}}},
+                  {"id": "x", "type": "exit", "params": {}}],
+        "edges": [{"from": "t", "port": "out", "to": "u"}, {"from": "u", "port": "out", "to": "x"}]}]}),
+    )
+    .unwrap();
+    let cities = ["成都", "上海", "北京"];
+    let mut engine = Engine::new(ws, Options::default());
+    // Each user's (n, city); n = None when the profile has no n.
+    let mut facts: Vec<(Option<i64>, &str)> = (0..users)
+        .map(|i| ((i % 7 != 0).then_some((i % 10) as i64), cities[i % 3]))
+        .collect();
+    let id = |i: usize| format!("u{i:05}");
+    for (i, (n, city)) in facts.iter().enumerate() {
+        let attrs = match n {
+            Some(n) => json!({"n": n, "city": city}),
+            None => json!({"city": city}),
+        };
+        engine.add_profile(parse_profile(&json!({"user_id": id(i), "attrs": attrs})).unwrap());
+    }
+    let expected = |facts: &[(Option<i64>, &str)]| -> Vec<String> {
+        facts
+            .iter()
+            .enumerate()
+            .filter(|(_, (n, city))| n.is_some_and(|n| n >= 5) && *city != "北京")
+            .map(|(i, _)| id(i))
+            .collect()
+    };
+    let at = |s: &str| -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap().into()
+    };
+    let entered_by = |engine: &mut Engine, until: &str| -> Vec<String> {
+        engine.advance_to(at(until));
+        engine
+            .drain()
+            .filter(|d| d.kind == "journey.entered" && d.journey.as_deref() == Some("daily"))
+            .map(|d| d.user_id.as_deref().unwrap().to_owned())
+            .collect()
+    };
+    // 2026-11-01 is a Sunday: the time leaf is false, nobody enters.
+    engine.start(at("2026-11-01T00:00:00Z"));
+    assert_eq!(
+        entered_by(&mut engine, "2026-11-01T23:00:00Z"),
+        Vec::<String>::new()
+    );
+    // Monday: the profiles as put.
+    let monday = entered_by(&mut engine, "2026-11-02T23:00:00Z");
+    assert!(monday.len() > users / 4, "{}", monday.len());
+    assert_eq!(monday, expected(&facts));
+    // Changes before Tuesday's tick, by every route attributes change.
+    let mut k = 0;
+    let mut send = |engine: &mut Engine, user: usize, kind: &str, props: Value| {
+        k += 1;
+        let ev = json!({"event_id": format!("c{k}"), "user_id": id(user), "type": kind,
+                        "ts": "2026-11-03T08:00:00Z", "props": props});
+        assert!(engine.handle(&parse_event(&ev).unwrap()));
+    };
+    for i in (0..users).step_by(11) {
+        // In or out, by a profile_update event.
+        let n = if facts[i].0.is_some_and(|n| n >= 5) {
+            1
+        } else {
+            8
+        };
+        send(&mut engine, i, "profile_update", json!({"n": n}));
+        facts[i].0 = Some(n);
+    }
+    for i in (5..users).step_by(13) {
+        // In, by an action.update node of another journey.
+        send(&mut engine, i, "upgrade", json!({}));
+        facts[i].0 = Some(9);
+    }
+    for i in (3..users).step_by(17) {
+        // Moved to Beijing: out, by the profile put again.
+        engine.add_profile(
+            parse_profile(&json!({"user_id": id(i), "attrs": {"n": 6, "city": "北京"}})).unwrap(),
+        );
+        facts[i] = (Some(6), "北京");
+    }
+    let tuesday = entered_by(&mut engine, "2026-11-03T23:00:00Z");
+    assert_ne!(tuesday, monday);
+    assert_eq!(tuesday, expected(&facts));
+}
+
+#[test]
+fn a_schedule_audience_follows_profile_changes_between_ticks() {
+    audience_follows_profile_changes(600);
+}
+
+#[test]
+fn a_large_schedule_audience_follows_profile_changes_between_ticks() {
+    audience_follows_profile_changes(25_000);
+}
