@@ -358,6 +358,8 @@ impl Attrs {
             Some(at) => self.vals[at] = v,
             None => {
                 self.ids.push(id);
+                // Profiles gain a key now and then: one more slot, not twice the room.
+                self.vals.reserve_exact(1);
                 self.vals.push(v);
             }
         }
@@ -399,8 +401,18 @@ struct JState {
     pattern: Vec<(usize, VecDeque<Time>)>,
 }
 
-/// An attribution candidate: (seq, ts, journey, node, "touch" | "offer").
-type Candidate = (u64, Time, u32, u32, &'static str);
+/// An attribution candidate: (seq, ts, journey, node, whether an offer (else a touch)); 32
+/// bytes.
+type Candidate = (u64, Time, u32, u32, bool);
+
+/// Pushes onto a per-user list, growing it by half instead of doubling: such lists stay short
+/// and there are many of them, so the spare room doubling leaves would be most of their memory.
+fn push_tight<T>(v: &mut Vec<T>, x: T) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 2).max(1));
+    }
+    v.push(x);
+}
 
 #[derive(Default)]
 struct User {
@@ -530,6 +542,9 @@ pub struct Options {
     pub burn_by_day: bool,
 }
 
+/// Takes decisions as the engine makes them; returns false when it has stopped.
+pub type Sink = Box<dyn FnMut(std::vec::Drain<'_, Decision>) -> bool + Send>;
+
 pub struct Engine {
     ws: Workspace,
     channels: Box<dyn Channels>,
@@ -559,6 +574,12 @@ pub struct Engine {
     seq: u64,
     inst_seq: u64,
     out: Vec<Decision>,
+    /// Where decisions go as they are made, when set (see [`set_sink`](Self::set_sink)).
+    sink: Option<Sink>,
+    /// How many decisions may wait before they go to the sink (`usize::MAX` without one).
+    sink_at: usize,
+    /// The sink said it had stopped.
+    sink_stopped: bool,
     pub report: Report,
     options: Options,
 }
@@ -728,6 +749,9 @@ impl Engine {
             seq: 0,
             inst_seq: 0,
             out: Vec::new(),
+            sink: None,
+            sink_at: usize::MAX,
+            sink_stopped: false,
             report,
             options,
         };
@@ -959,6 +983,37 @@ impl Engine {
     /// Decisions made since the last call, in order.
     pub fn drain(&mut self) -> std::vec::Drain<'_, Decision> {
         self.out.drain(..)
+    }
+
+    /// Hands the decisions to `sink` as they are made, `limit` at a time at most, and whatever
+    /// waits on [`flush`](Self::flush): a schedule tick over many users makes many decisions
+    /// at once, which would otherwise all be held until the caller drains them. The sink
+    /// returns false when it has stopped (a log that cannot be written); see
+    /// [`flush`](Self::flush).
+    pub fn set_sink(&mut self, limit: usize, sink: Sink) {
+        self.sink = Some(sink);
+        self.sink_at = limit.max(1);
+        self.sink_stopped = false;
+    }
+
+    /// Removes the sink (dropping it), after handing it what waits.
+    pub fn take_sink(&mut self) -> Option<Sink> {
+        self.flush();
+        self.sink_at = usize::MAX;
+        self.sink.take()
+    }
+
+    /// Hands the waiting decisions to the sink, if there is one. False once the sink has
+    /// stopped (they are then dropped).
+    pub fn flush(&mut self) -> bool {
+        if let Some(sink) = &mut self.sink {
+            if self.sink_stopped {
+                self.out.clear();
+            } else if !self.out.is_empty() && !sink(self.out.drain(..)) {
+                self.sink_stopped = true;
+            }
+        }
+        !self.sink_stopped
     }
 
     /// Starts the clock (the earliest event, or `--until` when there are none).
@@ -1277,6 +1332,9 @@ impl Engine {
             kind,
             extra,
         });
+        if self.out.len() >= self.sink_at {
+            self.flush();
+        }
         self.seq
     }
 
@@ -1709,7 +1767,7 @@ impl Engine {
         let issued = &mut self.users[u].issued;
         match issued.iter_mut().find(|(o, _)| *o == oi) {
             Some((_, c)) => *c += 1,
-            None => issued.push((oi, 1)),
+            None => push_tight(issued, (oi, 1)),
         }
         *self.hourly.entry((camp.clone(), local_hour)).or_default() += face;
         let coupon = offer.kind == OfferKind::Coupon;
@@ -1760,12 +1818,12 @@ impl Engine {
             ],
         );
         if coupon {
-            self.users[u].coupons.push(ci);
+            push_tight(&mut self.users[u].coupons, ci);
             self.schedule_timer(expires_at, Timer::Expiry { coupon: ci });
         } else {
             self.report.cost += face;
         }
-        self.candidate(u, (seq, now, j as u32, n as u32, "offer"));
+        self.candidate(u, (seq, now, j as u32, n as u32, true));
         self.report.offer(offer_id).issued += 1;
         self.note_burn(&camp, now);
         "issued"
@@ -1958,7 +2016,7 @@ impl Engine {
         let user = &mut self.users[u];
         user.sends
             .retain(|(t, _)| *t > now - ChronoDuration::seconds(longest));
-        user.sends.push((now, ch));
+        push_tight(&mut user.sends, (now, ch));
         let mut extra = vec![
             ("channel", ch.as_str().into()),
             ("template", template.as_str().into()),
@@ -1968,7 +2026,7 @@ impl Engine {
             extra.push(("fallback_from", channels[start - 1].as_str().into()));
         }
         let seq = self.emit(now, Some(u), Some(j), Some(n), "touch.sent", extra);
-        self.candidate(u, (seq, now, j as u32, n as u32, "touch"));
+        self.candidate(u, (seq, now, j as u32, n as u32, false));
         crate::report::bump(&mut self.report.touches.sent, ch.as_str());
         Some("sent".into())
     }
@@ -1980,7 +2038,7 @@ impl Engine {
         if list.first().is_some_and(|f| f.1 <= c.1 - window) {
             list.retain(|t| t.1 > c.1 - window);
         }
-        list.push(c);
+        push_tight(list, c);
     }
 
     fn suppress(&mut self, u: usize, j: usize, n: usize, reason: &str, now: Time) -> &'static str {
@@ -2251,10 +2309,11 @@ impl Engine {
         };
         let attributed = cand.map(|t| {
             let cj = &self.journeys[t.2 as usize];
-            json!({ "journey": &*cj.id, "node": &*cj.nodes[t.3 as usize].id, "kind": t.4 })
+            let kind = if t.4 { "offer" } else { "touch" };
+            json!({ "journey": &*cj.id, "node": &*cj.nodes[t.3 as usize].id, "kind": kind })
         });
         user.conversions.retain(|t| *t > now - window);
-        user.conversions.push(now);
+        push_tight(&mut user.conversions, now);
         self.report.conversions.count += 1;
         self.report.conversions.revenue += revenue;
         if attributed.is_some() {

@@ -181,6 +181,45 @@ pub fn read_input(profiles: &std::path::Path, events: &std::path::Path) -> Resul
 /// Events parsed ahead of the engine, per batch.
 const BATCH: usize = 2048;
 
+/// Bytes of log lines handed to the writer at a time (a few such buffers are in flight).
+const LOG_BUFFER: usize = 256 << 10;
+
+/// Decisions the engine may hold before it hands them to the log.
+const SINK_AT: usize = 4096;
+
+/// The engine thread's side of the log: lines being filled, the channel to the writer, and the
+/// buffers the writer gives back. Dropping it sends what is left.
+struct LogLines {
+    lines: Vec<u8>,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+impl LogLines {
+    /// Hands the lines to the writer; false when it has stopped.
+    fn send(&mut self) -> bool {
+        let Some(tx) = &self.tx else { return false };
+        let mut next = self
+            .spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(LOG_BUFFER + (64 << 10)));
+        next.clear();
+        if tx.send(std::mem::replace(&mut self.lines, next)).is_err() {
+            self.tx = None;
+            return false;
+        }
+        true
+    }
+}
+
+impl Drop for LogLines {
+    fn drop(&mut self) {
+        if !self.lines.is_empty() {
+            self.send();
+        }
+    }
+}
+
 /// One replayed line: its time, and the event unless the line no longer parses.
 type Parsed = (DateTime<Utc>, Option<Event>);
 
@@ -264,7 +303,7 @@ pub fn simulate(
     std::thread::scope(|scope| -> Result<(), Error> {
         // Reader: parses batches of events ahead of the engine.
         // It also keeps the set of event ids seen, so the engine need not (`Engine::duplicate`).
-        let (ev_tx, ev_rx) = std::sync::mpsc::sync_channel::<Result<Vec<Replay>, Error>>(8);
+        let (ev_tx, ev_rx) = std::sync::mpsc::sync_channel::<Result<Vec<Replay>, Error>>(4);
         // Replayed batches go back to the reader, which made them, to be freed there.
         let (used_tx, used_rx) = std::sync::mpsc::channel::<Vec<Replay>>();
         scope.spawn(move || {
@@ -306,7 +345,7 @@ pub fn simulate(
         });
         // Writer: the engine thread turns its decisions into lines (dropping each record where
         // it was made), and this thread writes the lines out, returning emptied buffers.
-        let (log_tx, log_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+        let (log_tx, log_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         let writer = log.map(|w| {
             scope.spawn(move || -> Result<(), Error> {
@@ -317,28 +356,27 @@ pub fn simulate(
                 Ok(())
             })
         });
-        let mut lines = Vec::with_capacity(1 << 20);
-        // False once the writer has stopped (its error is returned below): the run stops too.
-        let mut flush = |engine: &mut Engine, last: bool| -> bool {
-            if writer.is_some() {
-                for d in engine.drain() {
-                    d.write_json(&mut lines);
-                    lines.push(b'\n');
-                }
-                if lines.len() >= 1 << 19 || last {
-                    let mut spare = spare_rx
-                        .try_recv()
-                        .unwrap_or_else(|_| Vec::with_capacity(1 << 20));
-                    spare.clear();
-                    if log_tx.send(std::mem::replace(&mut lines, spare)).is_err() {
-                        return false;
+        // The engine thread turns decisions into lines as they are made, a few thousand at a
+        // time (a schedule tick makes many at once), and hands full buffers to the writer.
+        if writer.is_some() {
+            let mut out = LogLines {
+                lines: Vec::with_capacity(LOG_BUFFER + (64 << 10)),
+                tx: Some(log_tx),
+                spare: spare_rx,
+            };
+            engine.set_sink(
+                SINK_AT,
+                Box::new(move |decisions| {
+                    for d in decisions {
+                        d.write_json(&mut out.lines);
+                        out.lines.push(b'\n');
                     }
-                }
-            } else {
-                engine.drain().for_each(drop);
-            }
-            true
-        };
+                    out.lines.len() < LOG_BUFFER || out.send()
+                }),
+            );
+        } else {
+            drop(log_tx);
+        }
         let mut i = 0usize;
         let mut stopped = false;
         for batch in ev_rx {
@@ -356,9 +394,14 @@ pub fn simulate(
                 }
             }
             let _ = used_tx.send(batch);
-            if !flush(&mut engine, false) {
+            // False once the writer has stopped (its error is returned below): the run stops
+            // too.
+            if !engine.flush() {
                 stopped = true;
                 break;
+            }
+            if writer.is_none() {
+                engine.drain().for_each(drop);
             }
         }
         if !stopped {
@@ -366,9 +409,12 @@ pub fn simulate(
                 Some(u) => engine.finish(u),
                 None => engine.report.finish(),
             }
-            flush(&mut engine, true);
+            if writer.is_none() {
+                engine.drain().for_each(drop);
+            }
         }
-        drop(log_tx);
+        // Dropping the sink sends the last lines and closes the writer's channel.
+        drop(engine.take_sink());
         match writer {
             Some(w) => w.join().unwrap_or_else(|_| {
                 Err(Error::Write(std::io::Error::other(

@@ -516,3 +516,65 @@ fn a_schedule_audience_follows_profile_changes_between_ticks() {
 fn a_large_schedule_audience_follows_profile_changes_between_ticks() {
     audience_follows_profile_changes(25_000);
 }
+
+/// With a sink, a schedule tick over many users hands its decisions on a few at a time instead
+/// of holding them all until they are drained, and they are the same decisions in the same
+/// order.
+#[test]
+fn a_sink_takes_decisions_a_few_at_a_time() {
+    let run = |sink: Option<usize>| -> (Vec<String>, usize) {
+        let ws = trellis_model::Workspace::from_json(&json!({"schema": "trellis/workspace@1",
+            "offers": [], "journeys": [{"id": "j",
+            "nodes": [{"id": "t", "type": "trigger.schedule", "params": {"cron": "0 10 * * *",
+                         "audience": {"field": "user.n", "operator": "gte", "value": 3}}},
+                      {"id": "x", "type": "exit", "params": {}}],
+            "edges": [{"from": "t", "port": "out", "to": "x"}]}]}))
+        .unwrap();
+        let mut engine = Engine::new(ws, Options::default());
+        for i in 0..500 {
+            engine.add_profile(
+                parse_profile(&json!({"user_id": format!("u{i:03}"), "attrs": {"n": i % 5}}))
+                    .unwrap(),
+            );
+        }
+        let got = std::sync::Arc::new(std::sync::Mutex::new((Vec::new(), 0usize)));
+        if let Some(limit) = sink {
+            let got = got.clone();
+            engine.set_sink(
+                limit,
+                Box::new(move |ds| {
+                    let mut g = got.lock().unwrap();
+                    let mut n = 0;
+                    for d in ds {
+                        let mut line = Vec::new();
+                        d.write_json(&mut line);
+                        g.0.push(String::from_utf8(line).unwrap());
+                        n += 1;
+                    }
+                    g.1 = g.1.max(n);
+                    true
+                }),
+            );
+        }
+        let t0: chrono::DateTime<chrono::Utc> =
+            chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
+                .unwrap()
+                .into();
+        engine.start(t0);
+        engine.advance_to(t0 + chrono::Duration::hours(25));
+        assert!(engine.flush());
+        drop(engine.take_sink());
+        let mut g = got.lock().unwrap();
+        for d in engine.drain() {
+            let mut line = Vec::new();
+            d.write_json(&mut line);
+            g.0.push(String::from_utf8(line).unwrap());
+        }
+        (std::mem::take(&mut g.0), g.1)
+    };
+    let (all, _) = run(None);
+    let (streamed, largest) = run(Some(16));
+    assert!(all.len() > 300, "{}", all.len());
+    assert_eq!(streamed, all);
+    assert!(largest <= 16 && largest > 0, "{largest}");
+}
