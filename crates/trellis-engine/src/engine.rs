@@ -1,7 +1,7 @@
 //! The journey engine. Deterministic: time comes only with the inputs (event timestamps and
 //! `advance_to`), every tie is broken as `semantics.md` says, and ids are counters.
 
-use crate::fast::{FastMap, IdSet};
+use crate::fast::{FastMap, FastSet, IdSet};
 use crate::hash::{bucket_ppm, pick, pick_experiment};
 use crate::input::{ts_string, Event, Profile};
 use crate::report::Report;
@@ -55,39 +55,68 @@ impl Decision {
     /// Appends the record as one line of JSON, byte for byte what `serde_json` writes for it
     /// (without the newline): the decision log's hot path, written by hand.
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"seq\":");
-        json_u64(out, self.seq);
-        out.extend_from_slice(b",\"ts\":\"");
-        crate::input::write_ts(out, self.ts);
-        out.extend_from_slice(b"\",\"user_id\":");
-        json_opt_str(out, self.user_id.as_deref());
-        out.extend_from_slice(b",\"journey\":");
-        json_opt_str(out, self.journey.as_deref());
-        out.extend_from_slice(b",\"version\":");
-        match self.version {
-            Some(v) => json_u64(out, v),
-            None => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(b",\"node\":");
-        json_opt_str(out, self.node.as_deref());
-        out.extend_from_slice(b",\"kind\":");
-        // Kinds and field names are the engine's own identifiers: nothing to escape.
-        raw_str(out, self.kind);
-        for (k, v) in &self.extra {
-            out.push(b',');
-            raw_str(out, k);
-            out.push(b':');
-            match v {
-                Value::String(s) => json_str(out, s),
-                Value::Null => out.extend_from_slice(b"null"),
-                v => {
-                    // Writing to a vector cannot fail.
-                    let _ = serde_json::to_writer(&mut *out, v);
-                }
+        write_record(
+            out,
+            Head {
+                seq: self.seq,
+                ts: self.ts,
+                user_id: self.user_id.as_deref(),
+                journey: self.journey.as_deref(),
+                version: self.version,
+                node: self.node.as_deref(),
+                kind: self.kind,
+            },
+            &self.extra,
+        );
+    }
+}
+
+/// The fixed fields of a decision record, borrowed.
+struct Head<'a> {
+    seq: u64,
+    ts: Time,
+    user_id: Option<&'a str>,
+    journey: Option<&'a str>,
+    version: Option<u64>,
+    node: Option<&'a str>,
+    kind: &'static str,
+}
+
+/// A decision record as one line of JSON (without the newline), byte for byte what
+/// `serde_json` writes for a [`Decision`].
+fn write_record(out: &mut Vec<u8>, h: Head<'_>, extra: &[(&'static str, Value)]) {
+    out.extend_from_slice(b"{\"seq\":");
+    json_u64(out, h.seq);
+    out.extend_from_slice(b",\"ts\":\"");
+    crate::input::write_ts(out, h.ts);
+    out.extend_from_slice(b"\",\"user_id\":");
+    json_opt_str(out, h.user_id);
+    out.extend_from_slice(b",\"journey\":");
+    json_opt_str(out, h.journey);
+    out.extend_from_slice(b",\"version\":");
+    match h.version {
+        Some(v) => json_u64(out, v),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"node\":");
+    json_opt_str(out, h.node);
+    out.extend_from_slice(b",\"kind\":");
+    // Kinds and field names are the engine's own identifiers: nothing to escape.
+    raw_str(out, h.kind);
+    for (k, v) in extra {
+        out.push(b',');
+        raw_str(out, k);
+        out.push(b':');
+        match v {
+            Value::String(s) => json_str(out, s),
+            Value::Null => out.extend_from_slice(b"null"),
+            v => {
+                // Writing to a vector cannot fail.
+                let _ = serde_json::to_writer(&mut *out, v);
             }
         }
-        out.push(b'}');
     }
+    out.push(b'}');
 }
 
 /// A JSON string as `serde_json` writes it: as is, unless it has a byte that needs escaping.
@@ -542,8 +571,15 @@ pub struct Options {
     pub burn_by_day: bool,
 }
 
-/// Takes decisions as the engine makes them; returns false when it has stopped.
-pub type Sink = Box<dyn FnMut(std::vec::Drain<'_, Decision>) -> bool + Send>;
+/// Takes lines of the decision log as the engine writes them (see [`Engine::set_sink`]);
+/// returns false when it has stopped.
+pub type Sink = Box<dyn FnMut(&mut Vec<u8>) -> bool + Send>;
+
+struct LineSink {
+    lines: Vec<u8>,
+    limit: usize,
+    send: Sink,
+}
 
 pub struct Engine {
     ws: Workspace,
@@ -565,19 +601,18 @@ pub struct Engine {
     timer_seq: u64,
     schedules: Vec<Schedule>,
     coupons: Vec<Coupon>,
-    coupon_index: HashMap<Box<str>, usize>,
+    coupon_index: FastMap<Box<str>, usize>,
     stock: Vec<Option<u64>>,
-    ledgers: HashMap<String, Ledger>,
-    hourly: HashMap<(String, i64), Decimal>,
+    ledgers: FastMap<String, Ledger>,
+    hourly: FastMap<(String, i64), Decimal>,
     seen_events: IdSet,
     now: Option<Time>,
     seq: u64,
     inst_seq: u64,
     out: Vec<Decision>,
-    /// Where decisions go as they are made, when set (see [`set_sink`](Self::set_sink)).
-    sink: Option<Sink>,
-    /// How many decisions may wait before they go to the sink (`usize::MAX` without one).
-    sink_at: usize,
+    /// Where decisions go as they are made, as log lines, when set (see
+    /// [`set_sink`](Self::set_sink)).
+    sink: Option<LineSink>,
     /// The sink said it had stopped.
     sink_stopped: bool,
     pub report: Report,
@@ -687,7 +722,7 @@ impl Engine {
             journeys.push(compile_journey(idx, j));
         }
         let order = priority_order(&journeys);
-        let mut ledgers = HashMap::new();
+        let mut ledgers = FastMap::new();
         let mut report = Report::default();
         for j in &ws.journeys {
             if let Some(c) = &j.campaign {
@@ -740,17 +775,16 @@ impl Engine {
             timer_seq: 0,
             schedules,
             coupons: Vec::new(),
-            coupon_index: HashMap::new(),
+            coupon_index: FastMap::new(),
             stock,
             ledgers,
-            hourly: HashMap::new(),
+            hourly: FastMap::new(),
             seen_events: IdSet::default(),
             now: None,
             seq: 0,
             inst_seq: 0,
             out: Vec::new(),
             sink: None,
-            sink_at: usize::MAX,
             sink_stopped: false,
             report,
             options,
@@ -985,32 +1019,37 @@ impl Engine {
         self.out.drain(..)
     }
 
-    /// Hands the decisions to `sink` as they are made, `limit` at a time at most, and whatever
-    /// waits on [`flush`](Self::flush): a schedule tick over many users makes many decisions
-    /// at once, which would otherwise all be held until the caller drains them. The sink
-    /// returns false when it has stopped (a log that cannot be written); see
-    /// [`flush`](Self::flush).
+    /// Writes decisions as they are made as lines of the decision log (what
+    /// [`Decision::write_json`] writes, one a line) instead of keeping them for
+    /// [`drain`](Self::drain), and hands `sink` the lines whenever they pass `limit` bytes and
+    /// on [`flush`](Self::flush). `sink` takes the bytes it is given (it may swap in an empty
+    /// buffer) and returns false when it has stopped (a log that cannot be written). A schedule
+    /// tick over many users makes many decisions at once: this way they are never all held.
     pub fn set_sink(&mut self, limit: usize, sink: Sink) {
-        self.sink = Some(sink);
-        self.sink_at = limit.max(1);
+        self.flush();
+        self.sink = Some(LineSink {
+            lines: Vec::with_capacity(limit.saturating_add(4096)),
+            limit: limit.max(1),
+            send: sink,
+        });
         self.sink_stopped = false;
     }
 
     /// Removes the sink (dropping it), after handing it what waits.
     pub fn take_sink(&mut self) -> Option<Sink> {
         self.flush();
-        self.sink_at = usize::MAX;
-        self.sink.take()
+        self.sink.take().map(|s| s.send)
     }
 
-    /// Hands the waiting decisions to the sink, if there is one. False once the sink has
-    /// stopped (they are then dropped).
+    /// Hands the waiting lines to the sink, if there is one. False once the sink has stopped
+    /// (what it was not given is then dropped).
     pub fn flush(&mut self) -> bool {
         if let Some(sink) = &mut self.sink {
             if self.sink_stopped {
-                self.out.clear();
-            } else if !self.out.is_empty() && !sink(self.out.drain(..)) {
+                sink.lines.clear();
+            } else if !sink.lines.is_empty() && !(sink.send)(&mut sink.lines) {
                 self.sink_stopped = true;
+                sink.lines.clear();
             }
         }
         !self.sink_stopped
@@ -1102,7 +1141,7 @@ impl Engine {
         // The event as the instances that enter on it keep it, made once if any does.
         let shared = std::cell::OnceCell::new();
         let shared = || shared.get_or_init(|| Arc::new(ev.clone())).clone();
-        let mut entered_groups: HashSet<String> = HashSet::new();
+        let mut entered_groups: FastSet<String> = FastSet::new();
         for oi in 0..self.order.len() {
             let j = self.order[oi];
             // Goal exit.
@@ -1322,6 +1361,24 @@ impl Engine {
     ) -> u64 {
         self.seq += 1;
         let cj = journey.map(|j| &self.journeys[j]);
+        if let Some(sink) = &mut self.sink {
+            // Straight to a line: no record, no shared ids to count.
+            let head = Head {
+                seq: self.seq,
+                ts: now,
+                user_id: u.map(|u| &*self.users[u].id),
+                journey: cj.map(|c| &*c.id),
+                version: cj.map(|c| c.version),
+                node: cj.and_then(|c| node.map(|n| &*c.nodes[n].id)),
+                kind,
+            };
+            write_record(&mut sink.lines, head, &extra);
+            sink.lines.push(b'\n');
+            if sink.lines.len() >= sink.limit {
+                self.flush();
+            }
+            return self.seq;
+        }
         self.out.push(Decision {
             seq: self.seq,
             ts: now,
@@ -1332,9 +1389,6 @@ impl Engine {
             kind,
             extra,
         });
-        if self.out.len() >= self.sink_at {
-            self.flush();
-        }
         self.seq
     }
 
@@ -1350,7 +1404,7 @@ impl Engine {
         trigger: usize,
         event: Option<Arc<Event>>,
         now: Time,
-        entered_groups: &mut HashSet<String>,
+        entered_groups: &mut FastSet<String>,
     ) {
         let gate = self.gate(u, j);
         if gate == Gate::Elsewhere {
@@ -2359,7 +2413,7 @@ impl Engine {
             .filter(|&i| self.schedules[i].next == Some(at))
             .collect();
         // Mutex groups entered at this tick, per user (only when ticks coincide).
-        let mut entered: FastMap<usize, HashSet<String>> = FastMap::new();
+        let mut entered: FastMap<usize, FastSet<String>> = FastMap::new();
         let several = due.len() > 1;
         for i in due {
             let (j, n) = (self.schedules[i].journey, self.schedules[i].node);

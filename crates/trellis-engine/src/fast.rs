@@ -7,6 +7,9 @@ use std::hash::BuildHasher;
 /// order could reach the output.
 pub type FastMap<K, V> = hashbrown::HashMap<K, V>;
 
+/// A hash set with the same fast hasher, under the same rule.
+pub type FastSet<T> = hashbrown::HashSet<T>;
+
 /// A set of strings kept in one arena: inserting an id allocates nothing of its own, and a
 /// lookup compares the stored bytes exactly (no id is ever taken for another by its hash).
 #[derive(Default)]

@@ -184,39 +184,28 @@ const BATCH: usize = 2048;
 /// Bytes of log lines handed to the writer at a time (a few such buffers are in flight).
 const LOG_BUFFER: usize = 256 << 10;
 
-/// Decisions the engine may hold before it hands them to the log.
-const SINK_AT: usize = 4096;
-
-/// The engine thread's side of the log: lines being filled, the channel to the writer, and the
-/// buffers the writer gives back. Dropping it sends what is left.
+/// The engine thread's side of the log: the channel to the writer, and the buffers the writer
+/// gives back.
 struct LogLines {
-    lines: Vec<u8>,
     tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
     spare: std::sync::mpsc::Receiver<Vec<u8>>,
 }
 
 impl LogLines {
-    /// Hands the lines to the writer; false when it has stopped.
-    fn send(&mut self) -> bool {
+    /// Hands the lines to the writer, leaving an empty buffer in their place; false when the
+    /// writer has stopped.
+    fn send(&mut self, lines: &mut Vec<u8>) -> bool {
         let Some(tx) = &self.tx else { return false };
         let mut next = self
             .spare
             .try_recv()
             .unwrap_or_else(|_| Vec::with_capacity(LOG_BUFFER + (64 << 10)));
         next.clear();
-        if tx.send(std::mem::replace(&mut self.lines, next)).is_err() {
+        if tx.send(std::mem::replace(lines, next)).is_err() {
             self.tx = None;
             return false;
         }
         true
-    }
-}
-
-impl Drop for LogLines {
-    fn drop(&mut self) {
-        if !self.lines.is_empty() {
-            self.send();
-        }
     }
 }
 
@@ -356,24 +345,14 @@ pub fn simulate(
                 Ok(())
             })
         });
-        // The engine thread turns decisions into lines as they are made, a few thousand at a
-        // time (a schedule tick makes many at once), and hands full buffers to the writer.
+        // The engine thread writes decisions as lines as it makes them (a schedule tick makes
+        // many at once) and hands full buffers to the writer, which gives them back emptied.
         if writer.is_some() {
             let mut out = LogLines {
-                lines: Vec::with_capacity(LOG_BUFFER + (64 << 10)),
                 tx: Some(log_tx),
                 spare: spare_rx,
             };
-            engine.set_sink(
-                SINK_AT,
-                Box::new(move |decisions| {
-                    for d in decisions {
-                        d.write_json(&mut out.lines);
-                        out.lines.push(b'\n');
-                    }
-                    out.lines.len() < LOG_BUFFER || out.send()
-                }),
-            );
+            engine.set_sink(LOG_BUFFER, Box::new(move |lines| out.send(lines)));
         } else {
             drop(log_tx);
         }
@@ -413,7 +392,7 @@ pub fn simulate(
                 engine.drain().for_each(drop);
             }
         }
-        // Dropping the sink sends the last lines and closes the writer's channel.
+        // Taking the sink sends the last lines; dropping it closes the writer's channel.
         drop(engine.take_sink());
         match writer {
             Some(w) => w.join().unwrap_or_else(|_| {
