@@ -250,6 +250,9 @@ struct CJourney {
     /// Whether a node after the trigger reads `event.*`: only then does an instance keep the
     /// event it entered (or last waited) on.
     keeps_event: bool,
+    /// The event types it reacts to, by number: bit `i` for type `i` (all bits from type 64
+    /// on).
+    kinds: u64,
 }
 
 #[derive(Default)]
@@ -587,7 +590,7 @@ pub struct Engine {
     policy: std::sync::Arc<trellis_model::Policy>,
     /// Event types any journey reacts to (triggers, patterns, waits, goals); others skip the
     /// journey pass entirely.
-    interesting: FastMap<String, ()>,
+    interesting: FastMap<String, u32>,
     keys: Keys,
     local_cache: std::cell::RefCell<Option<(Time, (Value, Value))>>,
     tz: Tz,
@@ -755,7 +758,7 @@ impl Engine {
             }
         }
         let mut interesting = FastMap::new();
-        for j in &journeys {
+        for j in &mut journeys {
             j.add_interesting(&mut interesting);
         }
         let mut e = Engine {
@@ -1135,15 +1138,18 @@ impl Engine {
         if ev.kind == self.policy.conversion_event() {
             self.convert(u, ev, now);
         }
-        if !self.interesting.contains_key(ev.kind.as_str()) {
+        let Some(&kind) = self.interesting.get(ev.kind.as_str()) else {
             return;
-        }
+        };
         // The event as the instances that enter on it keep it, made once if any does.
         let shared = std::cell::OnceCell::new();
         let shared = || shared.get_or_init(|| Arc::new(ev.clone())).clone();
         let mut entered_groups: FastSet<String> = FastSet::new();
         for oi in 0..self.order.len() {
             let j = self.order[oi];
+            if !self.journeys[j].reacts_to(kind) {
+                continue;
+            }
             // Goal exit.
             if self.journeys[j].goal.as_deref() == Some(ev.kind.as_str()) {
                 if let Some(inst) = self.inside(u, j) {
@@ -1172,8 +1178,8 @@ impl Engine {
             if self.gate(u, j) == Gate::Elsewhere {
                 continue;
             }
-            let triggers = self.journeys[j].triggers.clone();
-            for t in triggers {
+            for ti in 0..self.journeys[j].triggers.len() {
+                let t = self.journeys[j].triggers[ti];
                 let fires = match &*self.journeys[j].nodes[t].kind {
                     NodeKind::TriggerEvent { event, .. } => {
                         *event == ev.kind && self.cond_ok(u, j, t, Some(ev), now)
@@ -2543,21 +2549,33 @@ fn priority_order(journeys: &[CJourney]) -> Vec<usize> {
 }
 
 impl CJourney {
-    /// Adds the event types this journey reacts to (triggers, patterns, waits, its goal).
-    fn add_interesting(&self, set: &mut FastMap<String, ()>) {
-        set.extend(self.goal.clone().map(|g| (g, ())));
+    /// Adds the event types this journey reacts to (triggers, patterns, waits, its goal) to
+    /// `set`, which numbers them, and notes their numbers in [`kinds`](Self::kinds).
+    fn add_interesting(&mut self, set: &mut FastMap<String, u32>) {
+        let mut names: Vec<&String> = self.goal.iter().collect();
         for n in &self.nodes {
             match &*n.kind {
                 NodeKind::TriggerEvent { event, .. } | NodeKind::WaitEvent { event, .. } => {
-                    set.insert(event.clone(), ());
+                    names.push(event);
                 }
                 NodeKind::TriggerPattern { event, unless, .. } => {
-                    set.insert(event.clone(), ());
-                    set.extend(unless.clone().map(|u| (u, ())));
+                    names.push(event);
+                    names.extend(unless);
                 }
                 _ => {}
             }
         }
+        for name in names {
+            let next = set.len() as u32;
+            let id = *set.entry(name.clone()).or_insert(next);
+            self.kinds |= 1u64.checked_shl(id).unwrap_or(u64::MAX);
+        }
+    }
+
+    /// Whether the journey reacts to event type number `kind` (see
+    /// [`add_interesting`](Self::add_interesting)); past 64 types, any may.
+    fn reacts_to(&self, kind: u32) -> bool {
+        self.kinds & 1u64.checked_shl(kind).unwrap_or(u64::MAX) != 0
     }
 
     /// Campaign windows are `[starts_at, ends_at)`; they apply to entries and offers.
@@ -2649,6 +2667,7 @@ fn compile_journey(idx: usize, j: &Journey) -> CJourney {
         triggers,
         counts: JCounts::default(),
         keeps_event,
+        kinds: 0,
     }
 }
 

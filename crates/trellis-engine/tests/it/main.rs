@@ -575,3 +575,33 @@ fn a_sink_takes_decisions_a_few_at_a_time() {
     let longest = all.iter().map(|l| l.len() + 1).max().unwrap();
     assert!(largest < 2048 + longest && largest > 0, "{largest}");
 }
+
+/// Journeys react to their own event types only, however many types there are (past 64 the
+/// engine stops numbering them in a word).
+#[test]
+fn each_journey_reacts_to_its_own_event_type_among_many() {
+    let journeys: Vec<Value> = (0..70)
+        .map(|i| {
+            json!({"id": format!("j{i}"),
+            "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": format!("e{i}")}},
+                      {"id": "x", "type": "exit", "params": {}}],
+            "edges": [{"from": "t", "port": "out", "to": "x"}]})
+        })
+        .collect();
+    let ws = trellis_model::Workspace::from_json(
+        &json!({"schema": "trellis/workspace@1", "offers": [], "journeys": journeys}),
+    )
+    .unwrap();
+    let mut engine = Engine::new(ws, Options::default());
+    for (n, i) in [3, 63, 64, 69, 3].iter().enumerate() {
+        let ev = json!({"event_id": format!("x{n}"), "user_id": "a", "type": format!("e{i}"),
+                        "ts": format!("2026-11-01T10:00:0{n}Z")});
+        assert!(engine.handle(&parse_event(&ev).unwrap()));
+    }
+    let entered: Vec<String> = engine
+        .drain()
+        .filter(|d| d.kind == "journey.entered")
+        .map(|d| d.journey.as_deref().unwrap().to_owned())
+        .collect();
+    assert_eq!(entered, ["j3", "j63", "j64", "j69", "j3"]);
+}
