@@ -67,7 +67,33 @@ impl Decision {
                 kind: self.kind,
             },
             &self.extra,
+            &mut TsText::default(),
         );
+    }
+}
+
+/// The text of the last timestamp written: records come in time order, many at one instant.
+#[derive(Default)]
+struct TsText {
+    at: Option<Time>,
+    len: usize,
+    text: [u8; 32],
+}
+
+impl TsText {
+    fn write(&mut self, out: &mut Vec<u8>, t: Time) {
+        if self.at == Some(t) {
+            out.extend_from_slice(&self.text[..self.len]);
+            return;
+        }
+        let start = out.len();
+        crate::input::write_ts(out, t);
+        let text = &out[start..];
+        if text.len() <= self.text.len() {
+            self.text[..text.len()].copy_from_slice(text);
+            self.len = text.len();
+            self.at = Some(t);
+        }
     }
 }
 
@@ -84,11 +110,11 @@ struct Head<'a> {
 
 /// A decision record as one line of JSON (without the newline), byte for byte what
 /// `serde_json` writes for a [`Decision`].
-fn write_record(out: &mut Vec<u8>, h: Head<'_>, extra: &[(&'static str, Value)]) {
+fn write_record(out: &mut Vec<u8>, h: Head<'_>, extra: &[(&'static str, Value)], ts: &mut TsText) {
     out.extend_from_slice(b"{\"seq\":");
     json_u64(out, h.seq);
     out.extend_from_slice(b",\"ts\":\"");
-    crate::input::write_ts(out, h.ts);
+    ts.write(out, h.ts);
     out.extend_from_slice(b"\",\"user_id\":");
     json_opt_str(out, h.user_id);
     out.extend_from_slice(b",\"journey\":");
@@ -140,23 +166,26 @@ fn needs_escape(b: &[u8]) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let zero_byte = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    // A byte below 0x20 (with the high bit clear), a '"' or a '\\'.
+    let bad = |w: [u8; 8]| {
+        let x = u64::from_le_bytes(w);
+        let control = x.wrapping_sub(LO * 0x20) & !x & HI;
+        control | zero_byte(x ^ (LO * u64::from(b'"'))) | zero_byte(x ^ (LO * u64::from(b'\\')))
+            != 0
+    };
     let mut chunks = b.chunks_exact(8);
     for c in chunks.by_ref() {
         let mut w = [0u8; 8];
         w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w);
-        // A byte below 0x20 (with the high bit clear), a '"' or a '\\'.
-        let control = x.wrapping_sub(LO * 0x20) & !x & HI;
-        if control | zero_byte(x ^ (LO * u64::from(b'"'))) | zero_byte(x ^ (LO * u64::from(b'\\')))
-            != 0
-        {
+        if bad(w) {
             return true;
         }
     }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&c| c < 0x20 || c == b'"' || c == b'\\')
+    // The last bytes, padded with spaces (which need no escape), in one more word.
+    let rest = chunks.remainder();
+    let mut w = [b' '; 8];
+    w[..rest.len()].copy_from_slice(rest);
+    bad(w)
 }
 
 fn json_u64(out: &mut Vec<u8>, v: u64) {
@@ -580,6 +609,7 @@ pub type Sink = Box<dyn FnMut(&mut Vec<u8>) -> bool + Send>;
 
 struct LineSink {
     lines: Vec<u8>,
+    ts: TsText,
     limit: usize,
     send: Sink,
 }
@@ -1032,6 +1062,7 @@ impl Engine {
         self.flush();
         self.sink = Some(LineSink {
             lines: Vec::with_capacity(limit.saturating_add(4096)),
+            ts: TsText::default(),
             limit: limit.max(1),
             send: sink,
         });
@@ -1207,10 +1238,8 @@ impl Engine {
                         }
                         if matches {
                             q.push_back(now);
-                            while q
-                                .front()
-                                .is_some_and(|f| *f <= now - ChronoDuration::seconds(within))
-                            {
+                            let from = back(now, within);
+                            while q.front().is_some_and(|f| *f <= from) {
                                 q.pop_front();
                             }
                             if q.len() as u32 >= count {
@@ -1378,7 +1407,7 @@ impl Engine {
                 node: cj.and_then(|c| node.map(|n| &*c.nodes[n].id)),
                 kind,
             };
-            write_record(&mut sink.lines, head, &extra);
+            write_record(&mut sink.lines, head, &extra, &mut sink.ts);
             sink.lines.push(b'\n');
             if sink.lines.len() >= sink.limit {
                 self.flush();
@@ -1841,8 +1870,8 @@ impl Engine {
         let ci = self.coupons.len();
         let id = format!("{offer_id}-{:06}", ci + 1);
         let expires_at = now + ChronoDuration::seconds(offer.valid_for_secs() as i64);
-        let window = ChronoDuration::seconds(self.ws.policy().attribution_window_secs() as i64);
-        let prior = self.users[u].conversions.iter().any(|t| *t > now - window);
+        let from = back(now, self.ws.policy().attribution_window_secs() as i64);
+        let prior = self.users[u].conversions.iter().any(|t| *t > from);
         self.coupons.push(Coupon {
             id: id.clone(),
             offer: oi,
@@ -1923,7 +1952,7 @@ impl Engine {
     }
 
     fn sent_in(&self, u: usize, ch: Option<Channel>, window: i64, now: Time) -> u32 {
-        let from = now - ChronoDuration::seconds(window);
+        let from = back(now, window);
         self.users[u]
             .sends
             .iter()
@@ -2073,9 +2102,9 @@ impl Engine {
             .map(|c| c.window.seconds as i64)
             .max()
             .unwrap_or(0);
+        let from = back(now, longest);
         let user = &mut self.users[u];
-        user.sends
-            .retain(|(t, _)| *t > now - ChronoDuration::seconds(longest));
+        user.sends.retain(|(t, _)| *t > from);
         push_tight(&mut user.sends, (now, ch));
         let mut extra = vec![
             ("channel", ch.as_str().into()),
@@ -2093,10 +2122,10 @@ impl Engine {
 
     /// Remembers an attribution candidate, forgetting those the window can no longer reach.
     fn candidate(&mut self, u: usize, c: Candidate) {
-        let window = ChronoDuration::seconds(self.policy.attribution_window_secs() as i64);
+        let from = back(c.1, self.policy.attribution_window_secs() as i64);
         let list = &mut self.users[u].touches;
-        if list.first().is_some_and(|f| f.1 <= c.1 - window) {
-            list.retain(|t| t.1 > c.1 - window);
+        if list.first().is_some_and(|f| f.1 <= from) {
+            list.retain(|t| t.1 > from);
         }
         push_tight(list, c);
     }
@@ -2360,9 +2389,9 @@ impl Engine {
             self.redeem_coupon(ci, order.clone(), now);
         }
         // Attribution.
-        let window = ChronoDuration::seconds(self.ws.policy().attribution_window_secs() as i64);
+        let from = back(now, self.ws.policy().attribution_window_secs() as i64);
         let user = &mut self.users[u];
-        user.touches.retain(|t| t.1 > now - window);
+        user.touches.retain(|t| t.1 > from);
         let cand = match self.ws.policy().attribution_model() {
             AttributionModel::LastTouch => user.touches.iter().max_by_key(|t| t.0),
             AttributionModel::FirstTouch => user.touches.iter().min_by_key(|t| t.0),
@@ -2372,7 +2401,7 @@ impl Engine {
             let kind = if t.4 { "offer" } else { "touch" };
             json!({ "journey": &*cj.id, "node": &*cj.nodes[t.3 as usize].id, "kind": kind })
         });
-        user.conversions.retain(|t| *t > now - window);
+        user.conversions.retain(|t| *t > from);
         push_tight(&mut user.conversions, now);
         self.report.conversions.count += 1;
         self.report.conversions.revenue += revenue;
@@ -2501,6 +2530,13 @@ impl Engine {
     pub fn users_seen(&self) -> usize {
         self.users.len()
     }
+}
+
+/// `secs` seconds before `t`, or the earliest time there is (a window longer than the calendar
+/// reaches everything).
+fn back(t: Time, secs: i64) -> Time {
+    t.checked_sub_signed(ChronoDuration::seconds(secs))
+        .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC)
 }
 
 fn issued_count(issued: &[(usize, u32)], offer: usize) -> u32 {
