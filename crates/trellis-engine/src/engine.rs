@@ -480,6 +480,8 @@ struct User {
     id: Arc<str>,
     /// Contacts and consent (its `attrs` live in `attrs`).
     profile: Profile,
+    /// The channels the profile can be reached on ([`reach_of`]), one bit each.
+    reach: u8,
     attrs: Attrs,
     points: i64,
     journeys: JStates,
@@ -508,32 +510,36 @@ struct Coupon {
     redeemed_by: Option<Box<str>>,
 }
 
+/// A timer's work. Indexes are kept in 32 bits, so that a heap entry (due time, order and
+/// timer) takes 48 bytes: there is one for every instance's maximum duration and every wait.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Timer {
     /// A wait, timeout or deferral is over: resume the instance at the node.
     Resume {
-        user: usize,
-        journey: usize,
+        user: u32,
+        journey: u32,
         inst: u64,
-        node: usize,
+        node: u32,
     },
     MaxDuration {
-        user: usize,
-        journey: usize,
+        user: u32,
+        journey: u32,
         inst: u64,
     },
     Expiry {
-        coupon: usize,
+        coupon: u32,
     },
     /// A fallback after an asynchronous delivery failure, deferred by quiet hours: try the touch
     /// node's channels from index `from` on.
     Fallback {
-        user: usize,
-        journey: usize,
-        node: usize,
-        from: usize,
+        user: u32,
+        journey: u32,
+        node: u32,
+        from: u32,
     },
 }
+
+const _: () = assert!(std::mem::size_of::<Reverse<(Time, u64, Timer)>>() <= 48);
 
 struct Schedule {
     journey: usize,
@@ -1026,6 +1032,7 @@ impl Engine {
         let u = self.user(&p.user_id);
         let mut p = p;
         self.users[u].attrs = Attrs::from_map(&mut self.keys, std::mem::take(&mut p.attrs));
+        self.users[u].reach = reach_of(&p);
         self.users[u].profile = p;
         self.attrs_changed(u);
     }
@@ -1035,12 +1042,14 @@ impl Engine {
             return u;
         }
         let u = self.users.len();
+        let profile = Profile {
+            user_id: id.to_owned(),
+            ..Profile::default()
+        };
         self.users.push(User {
             id: Arc::from(id),
-            profile: Profile {
-                user_id: id.to_owned(),
-                ..Profile::default()
-            },
+            reach: reach_of(&profile),
+            profile,
             ..User::default()
         });
         self.user_index.insert(id.into(), u);
@@ -1522,8 +1531,8 @@ impl Engine {
             self.schedule_timer(
                 now + ChronoDuration::seconds(max),
                 Timer::MaxDuration {
-                    user: u,
-                    journey: j,
+                    user: u as u32,
+                    journey: j as u32,
                     inst: id,
                 },
             );
@@ -1691,10 +1700,10 @@ impl Engine {
         self.schedule_timer(
             due,
             Timer::Resume {
-                user: u,
-                journey: j,
+                user: u as u32,
+                journey: j as u32,
                 inst: id,
-                node: n,
+                node: n as u32,
             },
         );
     }
@@ -1724,6 +1733,7 @@ impl Engine {
                 inst,
                 node,
             } => {
+                let (user, journey, node) = (user as usize, journey as usize, node as usize);
                 let Some(i) = self.inside(user, journey) else {
                     return;
                 };
@@ -1746,6 +1756,7 @@ impl Engine {
                 journey,
                 inst,
             } => {
+                let (user, journey) = (user as usize, journey as usize);
                 if let Some(i) = self.inside(user, journey) {
                     if i.id == inst {
                         let node = i.node;
@@ -1754,7 +1765,7 @@ impl Engine {
                 }
             }
             Timer::Expiry { coupon } => {
-                let c = &mut self.coupons[coupon];
+                let c = &mut self.coupons[coupon as usize];
                 if !c.active {
                     return;
                 }
@@ -1788,7 +1799,8 @@ impl Engine {
                 node,
                 from,
             } => {
-                self.touch_from(user, journey, node, from, now);
+                let (user, journey) = (user as usize, journey as usize);
+                self.touch_from(user, journey, node as usize, from as usize, now);
             }
         }
     }
@@ -1908,7 +1920,7 @@ impl Engine {
         );
         if coupon {
             push_tight(&mut self.users[u].coupons, ci);
-            self.schedule_timer(expires_at, Timer::Expiry { coupon: ci });
+            self.schedule_timer(expires_at, Timer::Expiry { coupon: ci as u32 });
         } else {
             self.report.cost += face;
         }
@@ -1924,12 +1936,17 @@ impl Engine {
         };
         let committed = l.reserved + l.spent;
         let total = l.total;
-        let cm = self.report.campaigns.entry(camp.to_owned()).or_default();
+        let cm = crate::report::slot(&mut self.report.campaigns, camp);
         if self.options.burn_by_day {
-            cm.committed_by_day.insert(
-                now.format("%Y-%m-%d").to_string(),
-                decimal_string(committed),
-            );
+            let day = if (0..=9999).contains(&now.year()) {
+                // The date of the timestamp's text (YYYY-MM-DD), without a format string.
+                let mut text = Vec::with_capacity(32);
+                crate::input::write_ts(&mut text, now);
+                String::from_utf8_lossy(&text[..10]).into_owned()
+            } else {
+                now.format("%Y-%m-%d").to_string()
+            };
+            cm.committed_by_day.insert(day, decimal_string(committed));
         }
         if cm.exhausted_at.is_none() && committed >= total {
             cm.exhausted_at = Some(ts_string(now));
@@ -1937,18 +1954,7 @@ impl Engine {
     }
 
     fn reachable(&self, u: usize, ch: Channel) -> bool {
-        let p = &self.users[u].profile;
-        let contact = match ch {
-            Channel::Inbox | Channel::Webhook => return true,
-            Channel::Push => "push",
-            Channel::Sms => "phone",
-            Channel::Email => "email",
-        };
-        let has = p
-            .contact
-            .get(contact)
-            .is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
-        has && p.consent.get(ch.as_str()) != Some(&Value::Bool(false))
+        self.users[u].reach & reach_bit(ch) != 0
     }
 
     fn sent_in(&self, u: usize, ch: Option<Channel>, window: i64, now: Time) -> u32 {
@@ -2028,10 +2034,10 @@ impl Engine {
                     self.wait(u, j, n, until, Waiting::Deferral);
                 } else {
                     let t = Timer::Fallback {
-                        user: u,
-                        journey: j,
-                        node: n,
-                        from: start,
+                        user: u as u32,
+                        journey: j as u32,
+                        node: n as u32,
+                        from: start as u32,
                     };
                     self.schedule_timer(until, t);
                 }
@@ -2537,6 +2543,32 @@ impl Engine {
 fn back(t: Time, secs: i64) -> Time {
     t.checked_sub_signed(ChronoDuration::seconds(secs))
         .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC)
+}
+
+fn reach_bit(ch: Channel) -> u8 {
+    1 << (ch as u8)
+}
+
+/// The channels a profile can be reached on: inbox and webhook always; push, SMS and email with
+/// a contact (push token, phone, address) that is neither null nor empty, unless consent to
+/// the channel is `false`.
+fn reach_of(p: &Profile) -> u8 {
+    Channel::ALL
+        .iter()
+        .filter(|&&ch| {
+            let contact = match ch {
+                Channel::Inbox | Channel::Webhook => return true,
+                Channel::Push => "push",
+                Channel::Sms => "phone",
+                Channel::Email => "email",
+            };
+            let has = p
+                .contact
+                .get(contact)
+                .is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
+            has && p.consent.get(ch.as_str()) != Some(&Value::Bool(false))
+        })
+        .fold(0, |bits, &ch| bits | reach_bit(ch))
 }
 
 fn issued_count(issued: &[(usize, u32)], offer: usize) -> u32 {
