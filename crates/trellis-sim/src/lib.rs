@@ -35,24 +35,36 @@ pub struct Skipped {
 /// skipped with its number and the reason.
 pub fn read_lines<T>(
     name: &str,
-    r: impl BufRead,
-    parse: impl Fn(&str) -> Result<T, String>,
+    mut r: impl BufRead,
+    mut parse: impl FnMut(&str) -> Result<T, String>,
     skipped: &mut Vec<Skipped>,
 ) -> Result<Vec<T>, Error> {
     let mut out = Vec::new();
-    for (i, line) in r.lines().enumerate() {
-        let line = line.map_err(|e| Error::Read {
+    // One buffer for every line; a line ends at "\n" or "\r\n" (as `BufRead::lines` reads).
+    let mut buf = String::new();
+    let mut i = 0;
+    loop {
+        buf.clear();
+        let n = r.read_line(&mut buf).map_err(|e| Error::Read {
             path: name.into(),
             source: e,
         })?;
+        if n == 0 {
+            break;
+        }
+        i += 1;
+        let mut line = buf.as_str();
+        if let Some(l) = line.strip_suffix('\n') {
+            line = l.strip_suffix('\r').unwrap_or(l);
+        }
         if line.trim().is_empty() {
             continue;
         }
-        match parse(&line) {
+        match parse(line) {
             Ok(t) => out.push(t),
             Err(why) => skipped.push(Skipped {
                 file: name.into(),
-                line: i + 1,
+                line: i,
                 why,
             }),
         }
@@ -150,23 +162,53 @@ pub fn read_input(profiles: &std::path::Path, events: &std::path::Path) -> Resul
                 source: e,
             })
     };
-    let mut skipped = Vec::new();
-    let profiles_v = read_lines(
-        &profiles.display().to_string(),
-        open(profiles)?,
-        |line| json(line, parse_profile),
-        &mut skipped,
-    )?;
-    // First pass: check every line and whether the file is in timestamp order, keeping only
-    // the timestamps.
     let name = events.display().to_string();
-    let stamps = read_lines(&name, open(events)?, event_ts, &mut skipped)?;
-    let events_v = if stamps.windows(2).all(|w| w[0] <= w[1]) {
+    // The events' first pass (below) on a thread of its own while this one reads the profiles.
+    let (profiles_v, first_pass) = std::thread::scope(|scope| {
+        let first_pass = scope.spawn(|| -> Result<FirstPass, Error> {
+            // Check every line, and whether the file is in timestamp order.
+            let mut pass = FirstPass {
+                sorted: true,
+                ..FirstPass::default()
+            };
+            pass.count = read_lines(
+                &name,
+                open(events)?,
+                |line| {
+                    let ts = event_ts(line)?;
+                    pass.sorted &= pass.last.is_none_or(|l| l <= ts);
+                    pass.first.get_or_insert(ts);
+                    pass.last = Some(ts);
+                    Ok(())
+                },
+                &mut pass.skipped,
+            )?
+            .len();
+            Ok(pass)
+        });
+        let mut skipped = Vec::new();
+        let profiles_v = read_lines(
+            &profiles.display().to_string(),
+            open(profiles)?,
+            |line| json(line, parse_profile),
+            &mut skipped,
+        );
+        let first_pass = match first_pass.join() {
+            Ok(p) => p,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        Ok::<_, Error>((profiles_v.map(|p| (p, skipped)), first_pass))
+    })?;
+    let (profiles_v, mut skipped) = profiles_v?;
+    let first_pass = first_pass?;
+    // Profiles' skipped lines first, then the events'.
+    skipped.extend(first_pass.skipped);
+    let events_v = if first_pass.sorted {
         Events::Sorted {
             path: events.to_path_buf(),
-            first: stamps.first().copied(),
-            last: stamps.last().copied(),
-            count: stamps.len(),
+            first: first_pass.first,
+            last: first_pass.last,
+            count: first_pass.count,
         }
     } else {
         Events::Loaded(read_events(&name, open(events)?, &mut Vec::new())?)
@@ -176,6 +218,16 @@ pub fn read_input(profiles: &std::path::Path, events: &std::path::Path) -> Resul
         events: events_v,
         skipped,
     })
+}
+
+/// What the first pass over the events learns.
+#[derive(Default)]
+struct FirstPass {
+    first: Option<DateTime<Utc>>,
+    last: Option<DateTime<Utc>>,
+    count: usize,
+    sorted: bool,
+    skipped: Vec<Skipped>,
 }
 
 /// Events parsed ahead of the engine, per batch.

@@ -193,3 +193,55 @@ fn streamed_and_loaded_replays_agree() {
         "the scenario files in timestamp order should stream"
     );
 }
+
+/// Lines may end in CRLF, blank lines are passed over, and a bad line is named by its number in
+/// the file; both files are read at once, and the profiles' skipped lines come first.
+#[test]
+fn input_lines_are_numbered_across_crlf_and_blank_lines() {
+    let dir = std::env::temp_dir().join(format!("trellis-crlf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let profiles = dir.join("profiles.jsonl");
+    let events = dir.join("events.jsonl");
+    std::fs::write(
+        &profiles,
+        "{\"user_id\":\"a\"}\r\n\r\nnot json\r\n{\"user_id\":\"b\"}",
+    )
+    .unwrap();
+    std::fs::write(
+        &events,
+        concat!(
+            "{\"event_id\":\"1\",\"user_id\":\"a\",\"type\":\"x\",\"ts\":\"2026-11-01T10:00:00Z\"}\r\n",
+            "\n",
+            "{\"event_id\":\"2\",\"user_id\":\"a\",\"type\":\"x\"}\r\n",
+            "{\"event_id\":\"3\",\"user_id\":\"b\",\"type\":\"x\",\"ts\":\"2026-11-01T09:00:00Z\"}\n",
+        ),
+    )
+    .unwrap();
+    let input = trellis_sim::read_input(&profiles, &events).unwrap();
+    let skipped: Vec<(String, usize)> = input
+        .skipped
+        .iter()
+        .map(|s| {
+            (
+                Path::new(&s.file)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                s.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("profiles.jsonl".to_owned(), 3),
+            ("events.jsonl".to_owned(), 3)
+        ]
+    );
+    assert_eq!(input.profiles.len(), 2);
+    assert_eq!(input.events.len(), 2);
+    // Out of timestamp order: loaded and sorted, not streamed.
+    assert!(matches!(input.events, trellis_sim::Events::Loaded(_)));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
