@@ -1056,6 +1056,12 @@ impl Engine {
         u
     }
 
+    /// The ids of the users the engine knows, in the order it numbers them (profiles, then
+    /// users first seen in events).
+    pub fn user_ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.users.iter().map(|u| &*u.id)
+    }
+
     /// Decisions made since the last call, in order.
     pub fn drain(&mut self) -> std::vec::Drain<'_, Decision> {
         self.out.drain(..)
@@ -1165,10 +1171,23 @@ impl Engine {
     /// Handles an event whose `event_id` the caller has found new (see
     /// [`duplicate`](Self::duplicate)); the engine's own set of ids is left alone.
     pub fn handle_new(&mut self, ev: &Event) {
+        self.handle_new_at(ev, usize::MAX);
+    }
+
+    /// [`handle_new`](Self::handle_new) for the user at `at` in [`user_ids`](Self::user_ids),
+    /// found by the caller (the simulator's reader thread keeps that numbering ahead of the
+    /// engine: profiles first, then each user an event brings, in event order). Any `at` past
+    /// the users there are is a user not seen yet (or not numbered): the engine looks them up.
+    pub fn handle_new_at(&mut self, ev: &Event, at: usize) {
         self.report.input.events += 1;
         self.advance_to(ev.ts);
         let now = ev.ts;
-        let u = self.user(&ev.user_id);
+        let u = if at < self.users.len() {
+            debug_assert_eq!(&*self.users[at].id, ev.user_id.as_str(), "user number {at}");
+            at
+        } else {
+            self.user(&ev.user_id)
+        };
         if ev.kind == "profile_update" {
             for (k, v) in &ev.props {
                 self.users[u].attrs.set(&mut self.keys, k, v.clone());

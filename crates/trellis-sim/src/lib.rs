@@ -266,8 +266,9 @@ type Parsed = (DateTime<Utc>, Option<Event>);
 
 /// One line as the reader hands it to the engine.
 enum Replay {
-    /// An event to handle (its `event_id`, if any, is new).
-    New(Event),
+    /// An event to handle (its `event_id`, if any, is new), and its user's number in the
+    /// engine (see `Engine::handle_new_at`).
+    New(Event, usize),
     /// An event whose `event_id` came before (counted, not handled).
     Duplicate,
     /// A line that no longer parses, or an event after `until` (counted only).
@@ -341,6 +342,11 @@ pub fn simulate(
     if let Some(s) = start {
         engine.start(s);
     }
+    let numbers: trellis_engine::fast::FastMap<Box<str>, usize> = engine
+        .user_ids()
+        .enumerate()
+        .map(|(i, id)| (id.into(), i))
+        .collect();
     std::thread::scope(|scope| -> Result<(), Error> {
         // Reader: parses batches of events ahead of the engine.
         // It also keeps the set of event ids seen, so the engine need not (`Engine::duplicate`).
@@ -351,6 +357,8 @@ pub fn simulate(
             let mut replay = replay;
             let mut seen = trellis_engine::fast::IdSet::default();
             seen.reserve(events_total);
+            // The engine's numbering of users, kept here so the engine need not look them up.
+            let mut numbers = numbers;
             loop {
                 let mut batch = match used_rx.try_recv() {
                     Ok(mut b) => {
@@ -366,7 +374,17 @@ pub fn simulate(
                             None => Replay::Skip { counted: false },
                             Some(ev) => match &ev.event_id {
                                 Some(id) if !seen.insert(id) => Replay::Duplicate,
-                                _ => Replay::New(ev),
+                                _ => {
+                                    let next = numbers.len();
+                                    let u = match numbers.get(ev.user_id.as_str()) {
+                                        Some(&u) => u,
+                                        None => {
+                                            numbers.insert(ev.user_id.as_str().into(), next);
+                                            next
+                                        }
+                                    };
+                                    Replay::New(ev, u)
+                                }
                             },
                         }),
                         Err(e) => {
@@ -418,7 +436,7 @@ pub fn simulate(
                 }
                 i += 1;
                 match item {
-                    Replay::New(ev) => engine.handle_new(ev),
+                    Replay::New(ev, u) => engine.handle_new_at(ev, *u),
                     Replay::Duplicate => engine.duplicate(),
                     Replay::Skip { counted: true } => engine.report.input.events += 1,
                     Replay::Skip { counted: false } => {}
