@@ -128,8 +128,8 @@ pub fn random_token() -> std::io::Result<String> {
     ))
 }
 
-/// Progress of a sandbox simulation: `phase` is `generate` (making the sample data, `total` 0)
-/// or `simulate` (`done` of `total` events replayed).
+/// Progress of a sandbox simulation: `phase` is `generate` (making the sample data, `total` 0),
+/// `read` (reading an imported dataset, `total` 0) or `simulate` (`done` of `total` events replayed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct SimProgress {
     pub done: u64,
@@ -137,10 +137,15 @@ pub struct SimProgress {
     pub phase: &'static str,
 }
 
-/// The simulation's decision log: a buffer whose writes fail once `cancel` is set, which stops
-/// the simulator at its next write.
+/// How many decision records a sandbox simulation answers (the first ones).
+pub const SIM_LOG_RECORDS: usize = 20_000;
+
+/// The simulation's decision log: a buffer that keeps the first [`SIM_LOG_RECORDS`] lines and
+/// drops the rest (a million events make millions of records, gigabytes held for nothing), and
+/// whose writes fail once `cancel` is set, which stops the simulator at its next write.
 struct CancellableLog {
     buf: Vec<u8>,
+    lines: usize,
     cancel: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -150,7 +155,22 @@ impl std::io::Write for CancellableLog {
             // Not `Interrupted`: `write_all` retries that one forever.
             return Err(std::io::Error::other("cancelled"));
         }
-        self.buf.extend_from_slice(b);
+        if self.lines < SIM_LOG_RECORDS {
+            let mut rest = b;
+            while self.lines < SIM_LOG_RECORDS && !rest.is_empty() {
+                match rest.iter().position(|c| *c == b'\n') {
+                    Some(i) => {
+                        self.buf.extend_from_slice(&rest[..=i]);
+                        self.lines += 1;
+                        rest = &rest[i + 1..];
+                    }
+                    None => {
+                        self.buf.extend_from_slice(rest);
+                        rest = &[];
+                    }
+                }
+            }
+        }
         Ok(b.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -394,6 +414,20 @@ impl Service {
     pub async fn simulate_with(
         &self,
         body: &[u8],
+        progress: impl FnMut(SimProgress) + Send + 'static,
+        cancel: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Result<Value> {
+        self.simulate_data(body, None, progress, cancel).await
+    }
+
+    /// [`Service::simulate_with`] on the dataset in `data` (`profiles.jsonl` and `events.jsonl`,
+    /// as `trellis_sim::import::build_dataset` writes them) instead of generated sample data;
+    /// `users`, `days` and `seed` are then not read. For the desktop app's imported data only:
+    /// no route takes a path.
+    pub async fn simulate_data(
+        &self,
+        body: &[u8],
+        data: Option<std::path::PathBuf>,
         mut progress: impl FnMut(SimProgress) + Send + 'static,
         cancel: Arc<std::sync::atomic::AtomicBool>,
     ) -> Result<Value> {
@@ -436,17 +470,33 @@ impl Service {
             };
             let cancelled = || ApiError::new(Code::Cancelled, "the simulation was cancelled");
             let stopped = || cancel.load(std::sync::atomic::Ordering::SeqCst);
-            progress(SimProgress {
-                done: 0,
-                total: 0,
-                phase: "generate",
-            });
-            let read = trellis_sample::generate_to_dir(&spec, &dir)
-                .map_err(|e| e.to_string())
-                .and_then(|_| {
-                    trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl"))
+            let read = match &data {
+                None => {
+                    progress(SimProgress {
+                        done: 0,
+                        total: 0,
+                        phase: "generate",
+                    });
+                    trellis_sample::generate_to_dir(&spec, &dir)
                         .map_err(|e| e.to_string())
-                });
+                        .and_then(|_| {
+                            trellis_sim::read_input(
+                                &dir.join("profiles.jsonl"),
+                                &dir.join("events.jsonl"),
+                            )
+                            .map_err(|e| e.to_string())
+                        })
+                }
+                Some(d) => {
+                    progress(SimProgress {
+                        done: 0,
+                        total: 0,
+                        phase: "read",
+                    });
+                    trellis_sim::read_input(&d.join("profiles.jsonl"), &d.join("events.jsonl"))
+                        .map_err(|e| e.to_string())
+                }
+            };
             if stopped() {
                 let _ = std::fs::remove_dir_all(&dir);
                 return Err(cancelled());
@@ -457,6 +507,7 @@ impl Service {
             })?;
             let mut log = CancellableLog {
                 buf: Vec::new(),
+                lines: 0,
                 cancel: cancel.clone(),
             };
             let mut step = usize::MAX;
@@ -481,7 +532,7 @@ impl Service {
             let records: Vec<Value> = log
                 .split(|b| *b == b'\n')
                 .filter(|l| !l.is_empty())
-                .take(20_000)
+                .take(SIM_LOG_RECORDS)
                 .filter_map(|l| serde_json::from_slice(l).ok())
                 .collect();
             Ok(json!({ "report": report, "log": records }))
@@ -1057,6 +1108,81 @@ impl Service {
             }
         }
         Ok(v)
+    }
+
+    /// A sample of recent live data for a sandbox run (admin: it holds people's data):
+    /// `{ "profiles": [...], "events": [...] }` in the formats of `runtime.md`. The newest
+    /// `events` events ingested (default 10,000, at most 100,000), oldest first, and the latest
+    /// profile of up to `profiles` users (default 10,000, at most 100,000): first the users of
+    /// those events, then the users whose profiles changed most recently. Read-only.
+    pub async fn recent_sample(&self, who: &Principal, q: &Map<String, Value>) -> Result<Value> {
+        who.require(Role::Admin)?;
+        let limit = |k: &str| -> Result<i64> {
+            match q.get(k) {
+                None | Some(Value::Null) => Ok(10_000),
+                Some(v) => v
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (0..=100_000).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            Code::BadRequest,
+                            format!("{k} must be an integer from 0 to 100000"),
+                        )
+                        .at(format!("/{k}"))
+                    }),
+            }
+        };
+        let (n_events, n_profiles) = (limit("events")?, limit("profiles")?);
+        let mut events: Vec<Value> = self
+            .store
+            .recent_inputs("event", n_events)
+            .await?
+            .iter()
+            .filter_map(|b| serde_json::from_str(b).ok())
+            .collect();
+        events.reverse();
+        // Profiles replace each other whole: the newest body per user is the profile.
+        let mut latest: std::collections::HashMap<String, Value> = Default::default();
+        let mut order: Vec<String> = Vec::new();
+        if n_profiles > 0 {
+            let bodies = self
+                .store
+                .recent_inputs("profile", n_profiles.saturating_mul(4).max(1_000))
+                .await?;
+            for b in bodies {
+                let Ok(v) = serde_json::from_str::<Value>(&b) else {
+                    continue;
+                };
+                let Some(id) = v.get("user_id").and_then(Value::as_str).map(str::to_owned) else {
+                    continue;
+                };
+                if !latest.contains_key(&id) {
+                    order.push(id.clone());
+                    latest.insert(id, v);
+                }
+            }
+        }
+        let mut profiles = Vec::new();
+        let mut taken = std::collections::HashSet::new();
+        let cap = usize::try_from(n_profiles).unwrap_or(0);
+        let event_users = events
+            .iter()
+            .filter_map(|e| e.get("user_id").and_then(Value::as_str));
+        for id in event_users.chain(order.iter().map(String::as_str)) {
+            if profiles.len() >= cap {
+                break;
+            }
+            if let Some(p) = latest.get(id) {
+                if taken.insert(id.to_owned()) {
+                    profiles.push(p.clone());
+                }
+            }
+        }
+        Ok(json!({ "profiles": profiles, "events": events }))
     }
 
     /// The reconciliation query over the double-entry ledger, per campaign:
