@@ -8,7 +8,9 @@
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use trellis_sim::import::{self, CellType, ColumnMap, Format, ImportError, Kind, Source, SourceData};
+use trellis_sim::import::{
+    self, CellType, ColumnMap, Format, ImportError, Kind, Source, SourceData,
+};
 
 /// The dataset's folder in the app data folder.
 pub fn dataset_dir(data: &Path) -> PathBuf {
@@ -65,7 +67,12 @@ pub fn sources(files: &Value) -> Result<Vec<Source>, Value> {
             };
             let mut cols = Vec::new();
             for (j, c) in m.iter().enumerate() {
-                let s = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+                let s = |k: &str| {
+                    c.get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
                 let ty = CellType::parse(&s("type")).ok_or_else(|| {
                     bad(
                         &format!("/files/{i}/mapping/{j}/type"),
@@ -136,7 +143,8 @@ pub fn build(
     cancel: &AtomicBool,
 ) -> Result<Value, Value> {
     let dir = dataset_dir(data);
-    let info = import::build_dataset(sources, &dir, progress, cancel).map_err(|e| error_body(&e))?;
+    let info =
+        import::build_dataset(sources, &dir, progress, cancel).map_err(|e| error_body(&e))?;
     let v = json!({
         "source": origin,
         "profiles": info.profiles,
@@ -211,9 +219,14 @@ mod tests {
         assert_eq!(s[1].format, Format::Jsonl);
         let path = |v: Value| sources(&v).err().map(|e| e["error"]["path"].clone());
         assert_eq!(path(json!([])), Some(json!("/files")));
-        assert_eq!(path(json!([{ "path": "x", "kind": "users" }])), Some(json!("/files/0/kind")));
         assert_eq!(
-            path(json!([{ "path": "x.csv", "kind": "events", "mapping": [{ "column": "a", "field": "ts", "type": "date" }] }])),
+            path(json!([{ "path": "x", "kind": "users" }])),
+            Some(json!("/files/0/kind"))
+        );
+        assert_eq!(
+            path(
+                json!([{ "path": "x.csv", "kind": "events", "mapping": [{ "column": "a", "field": "ts", "type": "date" }] }])
+            ),
             Some(json!("/files/0/mapping/0/type"))
         );
     }
@@ -227,13 +240,22 @@ mod tests {
         let _ = std::fs::create_dir_all(&d);
         let ev = d.join("ev.csv");
         let _ = std::fs::write(&ev, "user_id,type,ts\nu1,login,2026-11-01T10:00:00Z\n");
-        let src = sources(&json!([{ "path": ev.display().to_string(), "kind": "events" }])).unwrap_or_default();
+        let src = sources(&json!([{ "path": ev.display().to_string(), "kind": "events" }]))
+            .unwrap_or_default();
         let ok = build(&d, &src, "files", |_| {}, &AtomicBool::new(false));
-        assert_eq!(ok.as_ref().ok().map(|v| v["events"].clone()), Some(json!(1)));
+        assert_eq!(
+            ok.as_ref().ok().map(|v| v["events"].clone()),
+            Some(json!(1))
+        );
         assert_eq!(info(&d)["events"], 1);
         assert_eq!(info(&d)["source"], "files");
-        let _ = std::fs::write(&ev, "user_id,type,ts\nu1,login,2026-11-01T10:00:00Z\nu2,login,soon\n");
-        let e = build(&d, &src, "files", |_| {}, &AtomicBool::new(false)).err().unwrap_or_default();
+        let _ = std::fs::write(
+            &ev,
+            "user_id,type,ts\nu1,login,2026-11-01T10:00:00Z\nu2,login,soon\n",
+        );
+        let e = build(&d, &src, "files", |_| {}, &AtomicBool::new(false))
+            .err()
+            .unwrap_or_default();
         assert_eq!(e["error"]["code"], "E_IMPORT");
         assert_eq!(e["error"]["file"], json!(ev.display().to_string()));
         assert_eq!(e["error"]["line"], 3);

@@ -577,11 +577,12 @@ impl Store {
 
     /// The bodies of the newest `limit` inputs of `kind` (`event`, `profile`), newest first.
     pub async fn recent_inputs(&self, kind: &str, limit: i64) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT body FROM inputs WHERE kind = $1 ORDER BY seq DESC LIMIT $2")
-            .bind(kind)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT body FROM inputs WHERE kind = $1 ORDER BY seq DESC LIMIT $2")
+                .bind(kind)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 

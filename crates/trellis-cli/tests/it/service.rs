@@ -1107,7 +1107,12 @@ fn the_sample_route_answers_recent_events_and_the_latest_profiles_read_only() {
     let db = sqlite("sample");
     let t = tokens(&db);
     let s = Server::start(&db, "wall");
-    for (u, city) in [("u1", "杭州"), ("u2", "北京"), ("u3", "成都"), ("u1", "上海")] {
+    for (u, city) in [
+        ("u1", "杭州"),
+        ("u2", "北京"),
+        ("u3", "成都"),
+        ("u1", "上海"),
+    ] {
         let (c, v) = s.json(
             "PUT",
             &format!("/v1/profiles/{u}"),
@@ -1137,7 +1142,12 @@ fn the_sample_route_answers_recent_events_and_the_latest_profiles_read_only() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["user_id"].as_str().unwrap(), p["attrs"]["city"].as_str().unwrap()))
+        .map(|p| {
+            (
+                p["user_id"].as_str().unwrap(),
+                p["attrs"]["city"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         profiles,
@@ -1153,7 +1163,15 @@ fn the_sample_route_answers_recent_events_and_the_latest_profiles_read_only() {
     assert_eq!(all, again);
     // Admin only, and the limits are checked.
     let (c, v) = s.call("GET", "/v1/sample", Some(&t.op), b"");
-    assert_eq!((c, v["error"]["code"].clone()), (403, json!("E_FORBIDDEN")), "{v}");
+    assert_eq!(
+        (c, v["error"]["code"].clone()),
+        (403, json!("E_FORBIDDEN")),
+        "{v}"
+    );
     let (c, v) = s.call("GET", "/v1/sample?events=many", Some(&t.admin), b"");
-    assert_eq!((c, v["error"]["path"].clone()), (400, json!("/events")), "{v}");
+    assert_eq!(
+        (c, v["error"]["path"].clone()),
+        (400, json!("/events")),
+        "{v}"
+    );
 }
