@@ -263,4 +263,74 @@ mod tests {
         assert_eq!(info(&d)["events"], 1, "the old dataset stays");
         let _ = std::fs::remove_dir_all(&d);
     }
+
+    /// Generated data written out as files, imported, and simulated through the Service: the
+    /// same report as simulating the generated data directly.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_simulation_on_imported_data_matches_the_generated_run() {
+        let d = std::env::temp_dir().join(format!(
+            "trellis-app-simdata-{}",
+            trellis_api::random_token().unwrap_or_default()
+        ));
+        let gen = d.join("gen");
+        let spec = trellis_sample::SampleSpec {
+            users: 2000,
+            days: 14,
+            seed: 1,
+            start: trellis_sample::SampleSpec::default_start(),
+        };
+        assert!(trellis_sample::generate_to_dir(&spec, &gen).is_ok());
+        let src = sources(&json!([
+            { "path": gen.join("profiles.jsonl").display().to_string(), "kind": "profiles" },
+            { "path": gen.join("events.jsonl").display().to_string(), "kind": "events" }
+        ]))
+        .unwrap_or_default();
+        let built = build(&d, &src, "files", |_| {}, &AtomicBool::new(false));
+        assert!(built.is_ok(), "{built:?}");
+        let svc = trellis_api::Service::open(
+            &format!("sqlite://{}", d.join("e.db").display()),
+            trellis_api::ClockMode::Wall,
+        )
+        .await;
+        let Ok(svc) = svc else {
+            panic!("the service opens")
+        };
+        let ws: Value = serde_json::from_str(include_str!("../../samples/cart_recovery.json"))
+            .unwrap_or(Value::Null);
+        let body = json!({ "workspace": ws, "users": 2000, "days": 14, "seed": 1 }).to_string();
+        let phases = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = phases.clone();
+        let imported = svc
+            .simulate_data(
+                body.as_bytes(),
+                Some(dataset_dir(&d)),
+                move |p| seen.lock().map(|mut v| v.push(p.phase)).unwrap_or(()),
+                Default::default(),
+            )
+            .await
+            .map_err(|e| e.to_string());
+        let generated = svc
+            .simulate(body.as_bytes())
+            .await
+            .map_err(|e| e.to_string());
+        let (Ok(imported), Ok(generated)) = (imported, generated) else {
+            panic!("both runs succeed")
+        };
+        assert_eq!(imported["report"], generated["report"]);
+        let log = imported["log"].as_array().map(Vec::len).unwrap_or(0);
+        let decisions: u64 = imported["report"]["journeys"]
+            .as_object()
+            .map(|j| j.values().filter_map(|r| r["entered"].as_u64()).sum())
+            .unwrap_or(0);
+        eprintln!("{decisions} entries, {log} log records answered");
+        assert!(decisions > 0);
+        assert!(
+            log > 0 && log <= trellis_api::SIM_LOG_RECORDS,
+            "{log} records"
+        );
+        let phases = phases.lock().map(|v| v.clone()).unwrap_or_default();
+        assert_eq!(phases.first(), Some(&"read"));
+        assert_eq!(phases.last(), Some(&"simulate"));
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }

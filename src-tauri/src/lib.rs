@@ -254,7 +254,8 @@ struct ImportArgs {
     run_id: String,
 }
 
-/// Runs `work` off the async threads with a cancel flag registered under `run_id`
+/// Runs `work` off the async threads, at the lower priority of sandbox work
+/// (`trellis_api::background`), with a cancel flag registered under `run_id`
 /// (`cancel_simulation` sets it).
 async fn cancellable<F>(st: &AppState, run_id: &str, work: F) -> Res
 where
@@ -264,9 +265,9 @@ where
     if let Ok(mut runs) = st.runs.lock() {
         runs.insert(run_id.to_owned(), flag.clone());
     }
-    let r = tokio::task::spawn_blocking(move || work(flag))
+    let r = trellis_api::background(move || work(flag))
         .await
-        .map_err(|e| ApiError::new(Code::Internal, e.to_string()).body())
+        .map_err(|e| e.body())
         .and_then(|r| r);
     if let Ok(mut runs) = st.runs.lock() {
         runs.remove(run_id);

@@ -331,6 +331,7 @@ export const en = {
       profiles: 'Profiles',
       events: 'Events',
       pathPlaceholder: '/path/to/file.jsonl or .csv',
+      noFile: 'no file chosen',
       browse: 'Browse…',
       preview: 'Preview',
       jsonl: 'JSON Lines; first line: {{first}}',

@@ -332,6 +332,7 @@ export const zh: Messages = {
       profiles: '用户画像',
       events: '事件',
       pathPlaceholder: '/路径/文件.jsonl 或 .csv',
+      noFile: '未选择文件',
       browse: '浏览…',
       preview: '预览',
       jsonl: 'JSON Lines；第一行：{{first}}',

@@ -183,14 +183,9 @@ export function SampleData(props: { api: TauriBackend }) {
               <option value="profiles">{t('sim.data.profiles')}</option>
               <option value="events">{t('sim.data.events')}</option>
             </select>
-            <input
-              type="text"
-              value={r.path}
-              placeholder={t('sim.data.pathPlaceholder')}
-              onChange={(e) => setRow(i, { path: e.target.value, preview: null, mapping: null, previewError: null })}
-              onBlur={() => void preview(i, r.path, r.kind)}
-              data-testid={`import-path-${i}`}
-            />
+            <span className="import-file-name" title={r.path}>
+              {r.path.split(/[\\/]/).pop() || t('sim.data.noFile')}
+            </span>
             <button type="button" onClick={() => void browse(i)} disabled={running} data-testid={`import-browse-${i}`}>
               {t('sim.data.browse')}
             </button>
@@ -198,6 +193,14 @@ export function SampleData(props: { api: TauriBackend }) {
               {t('sim.data.preview')}
             </button>
           </div>
+          <input
+            type="text"
+            value={r.path}
+            placeholder={t('sim.data.pathPlaceholder')}
+            onChange={(e) => setRow(i, { path: e.target.value, preview: null, mapping: null, previewError: null })}
+            onBlur={() => void preview(i, r.path, r.kind)}
+            data-testid={`import-path-${i}`}
+          />
           {r.previewError ? <div className="field-error">{errorText(t, r.previewError)}</div> : null}
           {r.preview?.format === 'jsonl' ? <div className="muted import-jsonl">{t('sim.data.jsonl', { first: r.preview.rows[0]?.[0]?.slice(0, 120) ?? '' })}</div> : null}
           <MappingTable index={i} row={r} onChange={(mapping) => setRow(i, { mapping })} />
@@ -211,6 +214,16 @@ export function SampleData(props: { api: TauriBackend }) {
           {t('sim.data.import')}
         </button>
       </div>
+      {running ? (
+        <>
+          <Progress />
+          <button type="button" onClick={() => sampleStore.getState().cancel()} data-testid="import-cancel">
+            {t('sim.cancel')}
+          </button>
+        </>
+      ) : null}
+      {status === 'cancelled' ? <div className="muted">{t('sim.cancelled')}</div> : null}
+      {status === 'error' ? <ImportError error={error} /> : null}
       <h4>{t('sim.data.pullTitle')}</h4>
       <div className="row3">
         <Field label={t('sim.data.pullEvents')}>
@@ -223,16 +236,6 @@ export function SampleData(props: { api: TauriBackend }) {
       <button type="button" disabled={running} onClick={() => void sampleStore.getState().pull(props.api, { events: pullEvents, profiles: pullProfiles })} data-testid="pull-run">
         {t('sim.data.pull')}
       </button>
-      {running ? (
-        <>
-          <Progress />
-          <button type="button" onClick={() => sampleStore.getState().cancel()} data-testid="import-cancel">
-            {t('sim.cancel')}
-          </button>
-        </>
-      ) : null}
-      {status === 'cancelled' ? <div className="muted">{t('sim.cancelled')}</div> : null}
-      {status === 'error' ? <ImportError error={error} /> : null}
     </div>
   );
 }

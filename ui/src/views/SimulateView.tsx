@@ -47,7 +47,7 @@ function Controls() {
       ) : null}
       {desktop && source === 'imported' ? (
         <div className="sim-dataset">
-          <DatasetSummary />
+          {showData ? null : <DatasetSummary />}
           <button type="button" onClick={() => setShowData(!showData)} data-testid="sample-data-toggle">
             {showData ? t('sim.data.hide') : t('sim.data.manage')}
           </button>
