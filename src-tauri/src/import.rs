@@ -176,7 +176,11 @@ pub fn info(data: &Path) -> Value {
 /// The first rows of a file, for the import form's column mapping.
 pub fn preview(path: &str) -> Result<Value, Value> {
     let p = expand_home(path.trim());
-    let (format, header, rows) = import::preview(&p, 5).map_err(|e| error_body(&e))?;
+    let import::Preview {
+        format,
+        header,
+        rows,
+    } = import::preview(&p, 5).map_err(|e| error_body(&e))?;
     let csv = matches!(format, Format::Csv(_));
     // A guess at what the file holds: events have a type and a time.
     let guess = if csv {

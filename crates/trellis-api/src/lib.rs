@@ -1189,9 +1189,9 @@ impl Service {
                 let Some(id) = v.get("user_id").and_then(Value::as_str).map(str::to_owned) else {
                     continue;
                 };
-                if !latest.contains_key(&id) {
-                    order.push(id.clone());
-                    latest.insert(id, v);
+                if let std::collections::hash_map::Entry::Vacant(e) = latest.entry(id) {
+                    order.push(e.key().clone());
+                    e.insert(v);
                 }
             }
         }

@@ -333,13 +333,15 @@ pub fn import_into(
     Ok(rows)
 }
 
+/// Per mapped column: its index, the field path it fills and how its cells read.
+type Plan = Vec<(usize, String, CellType)>;
+
 /// Which column goes to which field, checked against the kind's fields.
-#[allow(clippy::type_complexity)]
 fn plan(
     kind: Kind,
     header: &[String],
     mapping: Option<&[ColumnMap]>,
-) -> Result<Vec<(usize, String, CellType)>, (Option<String>, String)> {
+) -> Result<Plan, (Option<String>, String)> {
     let known = |f: &str| {
         kind.fields().iter().any(|k| match k.strip_suffix('.') {
             Some(prefix) => f
@@ -489,6 +491,9 @@ fn set_path(rec: &mut Map<String, Value>, field: &str, v: Value) {
     }
 }
 
+/// A CSV record: the line it starts on, and its cells.
+type Row = (usize, Vec<String>);
+
 /// An RFC 4180 reader that tracks the line each record starts on (quoted cells may hold line
 /// breaks, `""` is a quote, CRLF or LF).
 struct CsvReader<R> {
@@ -507,8 +512,7 @@ impl<R: BufRead> CsvReader<R> {
     }
 
     /// The next record and the line it starts on, or None at the end.
-    #[allow(clippy::type_complexity)]
-    fn record(&mut self) -> Result<Option<(usize, Vec<String>)>, (usize, String)> {
+    fn record(&mut self) -> Result<Option<Row>, (usize, String)> {
         let start = self.line + 1;
         let mut cells = Vec::new();
         let mut cell = String::new();
@@ -588,12 +592,19 @@ impl<R: BufRead> CsvReader<R> {
     }
 }
 
-/// What the first lines of a file look like, for the import form: the format guessed from the
-/// name, the header (CSV) and up to `rows` records as text cells (CSV) or lines (JSON Lines).
-pub fn preview(
-    path: &Path,
-    rows: usize,
-) -> Result<(Format, Vec<String>, Vec<Vec<String>>), ImportError> {
+/// The first lines of a file, for the import form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// Guessed from the name.
+    pub format: Format,
+    /// The header row (CSV; empty for JSON Lines).
+    pub header: Vec<String>,
+    /// Up to the rows asked for: the cells (CSV) or the line alone (JSON Lines).
+    pub rows: Vec<Vec<String>>,
+}
+
+/// What the first lines of a file look like, for the import form.
+pub fn preview(path: &Path, rows: usize) -> Result<Preview, ImportError> {
     let file = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|e| ImportError {
         file: file.clone(),
@@ -616,7 +627,11 @@ pub fn preview(
                     out.push(vec![line.trim().to_owned()]);
                 }
             }
-            Ok((format, Vec::new(), out))
+            Ok(Preview {
+                format,
+                header: Vec::new(),
+                rows: out,
+            })
         }
         Format::Csv(_) => {
             let mut rd = CsvReader::new(r);
@@ -642,7 +657,11 @@ pub fn preview(
                     None => break,
                 }
             }
-            Ok((format, header, out))
+            Ok(Preview {
+                format,
+                header,
+                rows: out,
+            })
         }
     }
 }
@@ -1157,10 +1176,18 @@ mod tests {
         let d = scratch("preview");
         let p = d.join("e.csv");
         std::fs::write(&p, "\u{feff}user_id,type\nu1,a\nu2,b\nu3,c\n").unwrap_or(());
-        let (f, h, rows) = preview(&p, 2).unwrap_or((Format::Jsonl, vec![], vec![]));
-        assert_eq!(f, Format::Csv(None));
-        assert_eq!(h, ["user_id", "type"]);
-        assert_eq!(rows, [["u1", "a"], ["u2", "b"]]);
+        let p = preview(&p, 2);
+        let p = p.as_ref().ok();
+        assert_eq!(p.map(|p| &p.format), Some(&Format::Csv(None)));
+        assert_eq!(
+            p.map(|p| p.header.clone()),
+            Some(vec!["user_id".to_owned(), "type".to_owned()])
+        );
+        assert_eq!(p.map(|p| p.rows.len()), Some(2));
+        assert_eq!(
+            p.map(|p| p.rows[1].clone()),
+            Some(vec!["u2".to_owned(), "b".to_owned()])
+        );
         let _ = std::fs::remove_dir_all(&d);
     }
 }

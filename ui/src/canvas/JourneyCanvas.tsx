@@ -174,6 +174,7 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
   }, [journey, editor, overlays, offerNames, sizes]);
 
   const edgeCache = useRef(new Map<number, { deps: unknown[]; edge: FlowEdge }>());
+  const lastEdges = useRef<FlowEdge[]>([]);
   const edges = useMemo<FlowEdge[]>(() => {
     const sel = new Set(editor?.selection.edges ?? []);
     const present = new Set(nodesOf(journey).map((n) => n.id));
@@ -215,6 +216,11 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
       return edge;
     });
     edgeCache.current = nextCache;
+    // The same edges as last time: hand xyflow the same array, so it skips its edge update (and
+    // the connection lookup and the subscribers it would wake) on an edit that moved no edge.
+    const last = lastEdges.current;
+    if (last.length === out.length && last.every((e, i) => e === out[i])) return last;
+    lastEdges.current = out;
     for (const d of overlays?.diff?.edges ?? []) {
       if (d.status !== 'removed' || !d.before) continue;
       const from = d.before.from;
