@@ -1149,8 +1149,9 @@ async fn million_events_never_freeze_the_window(c: &Client) {
         .copied()
         .unwrap_or(0.0);
     let last = f.times.last().copied().unwrap_or(0.0);
+    let preparing = f.texts.iter().filter(|t| t.contains("Preparing")).count();
     step(&format!(
-        "1M events: {total} events in {took:.1?} (first replay progress at {:.1} s, last at {:.1} s), {} progress updates shown; {f}",
+        "1M events: {total} events in {took:.1?} (first replay progress at {:.1} s, last at {:.1} s), {preparing} preparation and {} replay progress updates shown; {f}",
         first / 1000.0, last / 1000.0, events.len()
     ));
     if c.find(Locator::Css("[data-testid=sim-error]"))
@@ -1162,6 +1163,11 @@ async fn million_events_never_freeze_the_window(c: &Client) {
     assert!(
         total >= 1_000_000,
         "the run had {total} events, not about a million"
+    );
+    assert!(
+        preparing >= 5,
+        "the preparation advanced only {preparing} times: {:?}",
+        f.texts
     );
     assert!(
         events.len() >= 5,

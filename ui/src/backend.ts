@@ -122,7 +122,7 @@ export interface SimProgress {
   /** Events replayed so far, out of `total` (0 when unknown). */
   done: number;
   total: number;
-  phase?: 'generate' | 'simulate' | string;
+  phase?: 'generate' | 'write' | 'read' | 'simulate' | string;
 }
 
 export interface SimulateResult {

@@ -129,7 +129,8 @@ pub fn random_token() -> std::io::Result<String> {
 }
 
 /// Progress of a sandbox simulation: `phase` is `generate` (making the sample data, `total` 0),
-/// `read` (reading an imported dataset, `total` 0) or `simulate` (`done` of `total` events replayed).
+/// `write` (writing the generated events: `done` of `total`), `read` (reading the data, `total`
+/// 0) or `simulate` (`done` of `total` events replayed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct SimProgress {
     pub done: u64,
@@ -507,15 +508,26 @@ impl Service {
                         total: 0,
                         phase: "generate",
                     });
-                    trellis_sample::generate_to_dir(&spec, &dir)
-                        .map_err(|e| e.to_string())
-                        .and_then(|_| {
-                            trellis_sim::read_input(
-                                &dir.join("profiles.jsonl"),
-                                &dir.join("events.jsonl"),
-                            )
-                            .map_err(|e| e.to_string())
+                    trellis_sample::generate_to_dir_with(&spec, &dir, |done, total| {
+                        progress(SimProgress {
+                            done: done as u64,
+                            total: total as u64,
+                            phase: "write",
                         })
+                    })
+                    .map_err(|e| e.to_string())
+                    .and_then(|_| {
+                        progress(SimProgress {
+                            done: 0,
+                            total: 0,
+                            phase: "read",
+                        });
+                        trellis_sim::read_input(
+                            &dir.join("profiles.jsonl"),
+                            &dir.join("events.jsonl"),
+                        )
+                        .map_err(|e| e.to_string())
+                    })
                 }
                 Some(d) => {
                     progress(SimProgress {

@@ -315,7 +315,8 @@ export const en = {
     run: 'Run simulation',
     cancel: 'Cancel',
     running: 'Simulating…',
-    reading: 'Reading the imported data…',
+    reading: 'Reading the sample data…',
+    preparing: 'Preparing the sample data: {{pct}}%',
     data: {
       source: 'Sample data',
       generated: 'Generate',

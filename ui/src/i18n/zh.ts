@@ -316,7 +316,8 @@ export const zh: Messages = {
     run: '开始模拟',
     cancel: '取消',
     running: '模拟中…',
-    reading: '正在读取导入的数据…',
+    reading: '正在读取样本数据…',
+    preparing: '正在准备样本数据：{{pct}}%',
     data: {
       source: '样本数据',
       generated: '生成',

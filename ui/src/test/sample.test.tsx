@@ -3,7 +3,7 @@
 // simulation on the imported dataset. Over mocked Tauri IPC, with the shell's answers.
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import type { Channel } from '@tauri-apps/api/core';
 import { TauriBackend, type DatasetInfo, type ImportProgress } from '../backend';
@@ -182,5 +182,21 @@ describe('simulating on the imported data', () => {
     fireEvent.click(screen.getByTestId('sim-run'));
     await waitFor(() => expect(calls.some((c) => c[0] === 'simulate')).toBe(true));
     expect(calls.find((c) => c[0] === 'simulate')?.[1]).toMatchObject({ source: 'imported' });
+  });
+});
+
+describe('the progress of a generated run', () => {
+  it('shows the preparation of the sample data, then the replay', () => {
+    shell();
+    sessionStore.getState().setBackend(new TauriBackend());
+    const sim = sessionStore.getState().sim;
+    sessionStore.setState({ sim: { ...sim, status: 'running', progress: { done: 50, total: 200, phase: 'write' } } });
+    render(<SimulateView />);
+    expect(screen.getByTestId('sim-progress').textContent).toContain('Preparing the sample data: 25%');
+    act(() => sessionStore.setState({ sim: { ...sessionStore.getState().sim, progress: { done: 0, total: 0, phase: 'read' } } }));
+    expect(screen.getByTestId('sim-progress').textContent).toContain('Reading the sample data');
+    act(() => sessionStore.setState({ sim: { ...sessionStore.getState().sim, progress: { done: 1500, total: 3000, phase: 'simulate' } } }));
+    expect(screen.getByTestId('sim-progress').textContent).toContain('1,500 / 3,000 events');
+    act(() => sessionStore.setState({ sim: { ...sessionStore.getState().sim, status: 'idle', progress: null } }));
   });
 });

@@ -85,7 +85,13 @@ function Controls() {
       {running ? (
         <div className="progress" data-testid="sim-progress">
           <div className={pct === null ? 'progress-bar indeterminate' : 'progress-bar'} style={pct === null ? undefined : { width: `${pct}%` }} />
-          <span className="progress-text">{p && p.total > 0 ? t('sim.progress', { done: p.done.toLocaleString(), total: p.total.toLocaleString() }) : p?.phase === 'read' ? t('sim.reading') : t('sim.running')}</span>
+          <span className="progress-text">{p && p.total > 0
+            ? p.phase === 'write'
+              ? t('sim.preparing', { pct: Math.floor(pct ?? 0) })
+              : t('sim.progress', { done: p.done.toLocaleString(), total: p.total.toLocaleString() })
+            : p?.phase === 'read'
+              ? t('sim.reading')
+              : t('sim.running')}</span>
         </div>
       ) : null}
       {sim.status === 'cancelled' ? <div className="muted">{t('sim.cancelled')}</div> : null}
