@@ -20,7 +20,7 @@ pub fn dataset_dir(data: &Path) -> PathBuf {
 /// The error body of a failed import: `E_IMPORT` with the file, line and field beside the
 /// message (line 0: the file itself could not be read), or `E_CANCELLED`.
 pub fn error_body(e: &ImportError) -> Value {
-    if e.message == "the import was cancelled" {
+    if e.message == import::CANCELLED {
         return json!({ "error": { "code": "E_CANCELLED", "message": e.message, "path": "" } });
     }
     json!({ "error": {

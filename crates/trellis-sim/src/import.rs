@@ -136,7 +136,8 @@ pub struct Progress {
     pub rows: u64,
 }
 
-const CANCELLED: &str = "the import was cancelled";
+/// The message of an import stopped by its cancel flag.
+pub const CANCELLED: &str = "the import was cancelled";
 
 /// A reader that counts the bytes read through it.
 struct Counting<R> {
