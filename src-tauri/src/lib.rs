@@ -6,6 +6,7 @@
 
 pub mod drafts;
 pub mod engine;
+pub mod import;
 pub mod settings;
 
 use engine::{enc, Bundled, Remote};
@@ -29,6 +30,8 @@ pub struct AppState {
     runs: std::sync::Mutex<HashMap<String, Arc<AtomicBool>>>,
     exports: PathBuf,
     settings: settings::Settings,
+    /// The app data folder (the imported dataset is `sample/` in it).
+    data: PathBuf,
 }
 
 impl AppState {
@@ -130,6 +133,11 @@ struct SimulateArgs {
     days: Value,
     #[serde(default)]
     seed: Value,
+    /// `"imported"`: replay the imported dataset (always in-process, also when a remote engine
+    /// is set: the sandbox needs no engine state, and the data is on this machine); else
+    /// generated sample data.
+    #[serde(default)]
+    source: Option<String>,
     run_id: String,
 }
 
@@ -156,7 +164,22 @@ async fn simulate(
     if let Ok(mut runs) = st.runs.lock() {
         runs.insert(args.run_id.clone(), flag.clone());
     }
-    let r = match st.remote().await {
+    let imported = args.source.as_deref() == Some("imported");
+    let remote = if imported { None } else { st.remote().await };
+    let r = match remote {
+        _ if imported => st
+            .bundled
+            .svc
+            .simulate_data(
+                &bytes(&body),
+                Some(import::dataset_dir(&st.data)),
+                move |p| {
+                    let _ = on_progress.send(p);
+                },
+                flag,
+            )
+            .await
+            .map_err(|e| e.body()),
         Some(r) => {
             tokio::select! {
                 r = r.call("POST", "/v1/simulate", Some(body)) => r,
@@ -199,6 +222,155 @@ async fn cancel_simulation(st: State<'_, AppState>, args: RunArgs) -> Res {
         f.store(true, Ordering::SeqCst);
     }
     Ok(json!({ "cancelled": flag.is_some() }))
+}
+
+// ---- sample data: import from files, or pull from the engine
+
+/// Progress of an import: `done` of `total` bytes, `rows` records so far.
+#[derive(Clone, Copy, serde::Serialize)]
+struct ImportProgress {
+    done: u64,
+    total: u64,
+    rows: u64,
+}
+
+#[derive(Deserialize)]
+struct PreviewArgs {
+    path: String,
+}
+
+/// The first rows of a file (CSV: its header too), for the column mapping.
+#[tauri::command]
+async fn preview_import(args: PreviewArgs) -> Res {
+    tokio::task::spawn_blocking(move || import::preview(&args.path))
+        .await
+        .map_err(|e| ApiError::new(Code::Internal, e.to_string()).body())?
+}
+
+#[derive(Deserialize)]
+struct ImportArgs {
+    #[serde(default)]
+    files: Value,
+    run_id: String,
+}
+
+/// Runs `work` off the async threads, at the lower priority of sandbox work
+/// (`trellis_api::background`), with a cancel flag registered under `run_id`
+/// (`cancel_simulation` sets it).
+async fn cancellable<F>(st: &AppState, run_id: &str, work: F) -> Res
+where
+    F: FnOnce(Arc<AtomicBool>) -> Res + Send + 'static,
+{
+    let flag = Arc::new(AtomicBool::new(false));
+    if let Ok(mut runs) = st.runs.lock() {
+        runs.insert(run_id.to_owned(), flag.clone());
+    }
+    let r = trellis_api::background(move || work(flag))
+        .await
+        .map_err(|e| e.body())
+        .and_then(|r| r);
+    if let Ok(mut runs) = st.runs.lock() {
+        runs.remove(run_id);
+    }
+    r
+}
+
+/// Imports profiles and events from files into the sandbox's dataset, all or nothing, streaming
+/// progress; a bad line is `E_IMPORT` naming the file, line and field.
+#[tauri::command]
+async fn import_sample(
+    st: State<'_, AppState>,
+    args: ImportArgs,
+    on_progress: Channel<ImportProgress>,
+) -> Res {
+    let sources = import::sources(&args.files)?;
+    let data = st.data.clone();
+    cancellable(&st, &args.run_id, move |flag| {
+        import::build(
+            &data,
+            &sources,
+            "files",
+            |p| {
+                let _ = on_progress.send(ImportProgress {
+                    done: p.done,
+                    total: p.total,
+                    rows: p.rows,
+                });
+            },
+            &flag,
+        )
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct PullArgs {
+    #[serde(default)]
+    events: Option<u64>,
+    #[serde(default)]
+    profiles: Option<u64>,
+    run_id: String,
+}
+
+/// Pulls recent events and their users' profiles from the connected engine (`GET /v1/sample`)
+/// into the sandbox's dataset.
+#[tauri::command]
+async fn pull_sample(
+    st: State<'_, AppState>,
+    args: PullArgs,
+    on_progress: Channel<ImportProgress>,
+) -> Res {
+    let mut q = Map::new();
+    for (k, v) in [("events", args.events), ("profiles", args.profiles)] {
+        if let Some(n) = v {
+            q.insert(k.to_owned(), Value::String(n.to_string()));
+        }
+    }
+    let query: Vec<String> = q
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        .collect();
+    let path = format!("/v1/sample?{}", query.join("&"));
+    let b = &st.bundled;
+    let from = match st.remote().await {
+        Some(r) => r.url,
+        None => b.url.clone(),
+    };
+    let _ = on_progress.send(ImportProgress {
+        done: 0,
+        total: 0,
+        rows: 0,
+    });
+    let sample = st
+        .route(b.svc.recent_sample(&b.admin, &q), "GET", &path, None)
+        .await?;
+    let data = st.data.clone();
+    cancellable(&st, &args.run_id, move |flag| {
+        let sources = import::pulled_sources(&sample, &from);
+        import::build(
+            &data,
+            &sources,
+            "engine",
+            |p| {
+                let _ = on_progress.send(ImportProgress {
+                    done: p.done,
+                    total: p.total,
+                    rows: p.rows,
+                });
+            },
+            &flag,
+        )
+    })
+    .await
+}
+
+/// What the imported dataset holds (`{ source, profiles, events, files, imported_at }`), or null.
+#[tauri::command]
+async fn dataset_info(st: State<'_, AppState>) -> Res {
+    let data = st.data.clone();
+    tokio::task::spawn_blocking(move || import::info(&data))
+        .await
+        .map_err(|e| ApiError::new(Code::Internal, e.to_string()).body())
 }
 
 // ---- releases, reviews, deployments
@@ -383,13 +555,66 @@ struct SaveArgs {
     text: String,
 }
 
-/// Export: writes the file into the user's Downloads folder (no dialog: this build carries no
-/// dialog plugin), never overwriting, and answers the path.
+/// Export: a native save dialog (tauri-plugin-dialog) opening on the Downloads folder with
+/// `name`; the text is written byte for byte where the user chooses (the dialog asks before
+/// replacing a file). Answers the path, or null when the dialog was cancelled. With
+/// `TRELLIS_EXPORT_DIR` set (the end-to-end test, scripted use) there is no dialog: the file goes
+/// into that folder, never overwriting.
 #[tauri::command]
-async fn save_file(st: State<'_, AppState>, args: SaveArgs) -> Res {
-    save_into(&st.exports, &args.name, &args.text)
-        .map(|p| Value::String(p.display().to_string()))
-        .map_err(|e| e.body())
+async fn save_file(app: tauri::AppHandle, st: State<'_, AppState>, args: SaveArgs) -> Res {
+    if let Some(dir) = std::env::var_os("TRELLIS_EXPORT_DIR").filter(|d| !d.is_empty()) {
+        return save_into(Path::new(&dir), &args.name, &args.text)
+            .map(|p| Value::String(p.display().to_string()))
+            .map_err(|e| e.body());
+    }
+    use tauri_plugin_dialog::DialogExt;
+    let dir = st.exports.clone();
+    let name = safe_name(&args.name);
+    let picked = tokio::task::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .set_directory(&dir)
+            .set_file_name(&name)
+            .add_filter("JSON", &["json"])
+            .blocking_save_file()
+    })
+    .await
+    .map_err(|e| ApiError::new(Code::Internal, e.to_string()).body())?;
+    let Some(path) = picked.and_then(|p| p.into_path().ok()) else {
+        return Ok(Value::Null);
+    };
+    std::fs::write(&path, args.text.as_bytes()).map_err(|e| {
+        ApiError::new(
+            Code::Unavailable,
+            format!("cannot write {}: {e}", path.display()),
+        )
+        .body()
+    })?;
+    Ok(Value::String(path.display().to_string()))
+}
+
+/// Import's "Browse…": a native open dialog for data files; the chosen paths, or null.
+#[tauri::command]
+async fn pick_files(app: tauri::AppHandle) -> Res {
+    use tauri_plugin_dialog::DialogExt;
+    let picked = tokio::task::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .add_filter("JSON Lines, CSV", &["jsonl", "ndjson", "json", "csv"])
+            .blocking_pick_files()
+    })
+    .await
+    .map_err(|e| ApiError::new(Code::Internal, e.to_string()).body())?;
+    Ok(match picked {
+        None => Value::Null,
+        Some(files) => Value::Array(
+            files
+                .into_iter()
+                .filter_map(|f| f.into_path().ok())
+                .map(|p| Value::String(p.display().to_string()))
+                .collect(),
+        ),
+    })
 }
 
 /// A file name with no folder part, no leading dot and no control characters.
@@ -514,6 +739,7 @@ async fn delete_draft(st: State<'_, AppState>, args: DraftArgs) -> Res {
 /// Starts the bundled engine, then the window.
 pub fn run() -> Result<(), String> {
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let dir = engine::data_dir(app.path().app_data_dir().ok())?;
             let bundled = tauri::async_runtime::block_on(Bundled::start(&dir))?;
@@ -541,6 +767,7 @@ pub fn run() -> Result<(), String> {
                 runs: Default::default(),
                 exports,
                 settings,
+                data: dir,
             });
             Ok(())
         })
@@ -550,6 +777,10 @@ pub fn run() -> Result<(), String> {
             validate,
             simulate,
             cancel_simulation,
+            preview_import,
+            import_sample,
+            pull_sample,
+            dataset_info,
             list_releases,
             get_release,
             submit_release,
@@ -562,6 +793,7 @@ pub fn run() -> Result<(), String> {
             journey_stats,
             get_user,
             save_file,
+            pick_files,
             save_draft,
             list_drafts,
             load_draft,

@@ -72,13 +72,57 @@ export interface SimulateRequest {
   users: number;
   days: number;
   seed: number;
+  /** `imported`: replay the dataset imported into the desktop app (`import_sample`, `pull_sample`). */
+  source?: 'generated' | 'imported';
+}
+
+/** What a CSV column becomes: a field path (`user_id`, `ts`, `props.amount`, `attrs.city`…; empty: left out). */
+export interface ColumnMapping {
+  column: string;
+  field: string;
+  type: 'auto' | 'string' | 'number' | 'boolean' | 'json';
+}
+
+export type DataKind = 'profiles' | 'events';
+
+/** One file to import into the sandbox's dataset. */
+export interface ImportFile {
+  path: string;
+  kind: DataKind;
+  /** CSV only; without it the header names the field paths. */
+  mapping?: ColumnMapping[];
+}
+
+/** The first rows of a file (`preview_import`). */
+export interface ImportPreview {
+  path: string;
+  format: 'csv' | 'jsonl';
+  header: string[];
+  rows: string[][];
+  kind: DataKind;
+}
+
+/** The imported dataset (`dataset_info`, and the answer of an import or a pull). */
+export interface DatasetInfo {
+  source: 'files' | 'engine' | string;
+  profiles: number;
+  events: number;
+  files: { name: string; kind: DataKind; records: number }[];
+  imported_at?: string;
+}
+
+export interface ImportProgress {
+  /** Bytes read of `total` (0: not known yet). */
+  done: number;
+  total: number;
+  rows: number;
 }
 
 export interface SimProgress {
   /** Events replayed so far, out of `total` (0 when unknown). */
   done: number;
   total: number;
-  phase?: 'generate' | 'simulate' | string;
+  phase?: 'generate' | 'write' | 'read' | 'simulate' | string;
 }
 
 export interface SimulateResult {
@@ -416,6 +460,53 @@ export class TauriBackend implements Backend {
     return this.call('save_file', { name, text });
   }
 
+  /** A native open dialog for data files: the chosen paths, or null when cancelled. */
+  pickFiles(): Promise<string[] | null> {
+    return this.call('pick_files', {});
+  }
+
+  // ---- sample data for the sandbox: import from files, pull from the engine
+
+  previewImport(path: string): Promise<ImportPreview> {
+    return this.call('preview_import', { path });
+  }
+
+  /** Imports files into the dataset, all or nothing (`E_IMPORT` names the file, line and field). */
+  importSample(files: ImportFile[], opts: { onProgress?: (p: ImportProgress) => void; signal?: AbortSignal } = {}): Promise<DatasetInfo> {
+    return this.cancellable('import_sample', { files }, opts);
+  }
+
+  /** Pulls recent events and their users' profiles from the connected engine into the dataset. */
+  pullSample(
+    req: { events: number; profiles: number },
+    opts: { onProgress?: (p: ImportProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<DatasetInfo> {
+    return this.cancellable('pull_sample', req, opts);
+  }
+
+  datasetInfo(): Promise<DatasetInfo | null> {
+    return this.call('dataset_info', {});
+  }
+
+  private async cancellable<T, P>(
+    cmd: string,
+    args: Record<string, unknown>,
+    opts: { onProgress?: (p: P) => void; signal?: AbortSignal },
+  ): Promise<T> {
+    runSeq += 1;
+    const runId = `${cmd}_${Date.now()}_${runSeq}`;
+    const channel = new Channel<P>((p) => opts.onProgress?.(p));
+    const onAbort = () => {
+      void this.call('cancel_simulation', { run_id: runId }).catch(() => undefined);
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.call<T>(cmd, { ...args, run_id: runId }, { onProgress: channel });
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** Point the shell at a remote service (`url` and `token`), or back at the bundled one (`null`). */
   async setEngine(remote: HttpConfig | null): Promise<void> {
     await this.call('set_engine', remote ? { url: remote.baseUrl, token: remote.token } : { url: null, token: null });
@@ -453,18 +544,7 @@ export class TauriBackend implements Backend {
     req: SimulateRequest,
     opts: { onProgress?: (p: SimProgress) => void; signal?: AbortSignal } = {},
   ): Promise<SimulateResult> {
-    runSeq += 1;
-    const runId = `run_${Date.now()}_${runSeq}`;
-    const channel = new Channel<SimProgress>((p) => opts.onProgress?.(p));
-    const onAbort = () => {
-      void this.call('cancel_simulation', { run_id: runId }).catch(() => undefined);
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await this.call<SimulateResult>('simulate', { ...req, run_id: runId }, { onProgress: channel });
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-    }
+    return this.cancellable<SimulateResult, SimProgress>('simulate', { ...req }, opts);
   }
 
   async listReleases(status?: ReleaseStatus): Promise<ReleaseSummary[]> {

@@ -128,8 +128,9 @@ pub fn random_token() -> std::io::Result<String> {
     ))
 }
 
-/// Progress of a sandbox simulation: `phase` is `generate` (making the sample data, `total` 0)
-/// or `simulate` (`done` of `total` events replayed).
+/// Progress of a sandbox simulation: `phase` is `generate` (making the sample data, `total` 0),
+/// `write` (writing the generated events: `done` of `total`), `read` (reading the data, `total`
+/// 0) or `simulate` (`done` of `total` events replayed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct SimProgress {
     pub done: u64,
@@ -137,10 +138,45 @@ pub struct SimProgress {
     pub phase: &'static str,
 }
 
-/// The simulation's decision log: a buffer whose writes fail once `cancel` is set, which stops
-/// the simulator at its next write.
+/// Runs `work` on a thread of its own at a lower CPU priority (nice +10 on Unix; the threads it
+/// starts inherit it), and answers its result. Sandbox work (a simulation, an import) is long
+/// and CPU-bound: on a small machine at normal priority its three threads would starve the
+/// desktop app's window (frames of a second and more were measured on 2 cores) or the
+/// service's ingest. At +10 it still gets every cycle nobody else wants.
+pub async fn background<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("trellis-sandbox".into())
+        .spawn(move || {
+            lower_priority();
+            let _ = tx.send(work());
+        })
+        .map_err(|e| ApiError::new(Code::Internal, format!("cannot start a thread: {e}")))?;
+    rx.await.map_err(|_| {
+        ApiError::new(
+            Code::Internal,
+            "the sandbox thread stopped without an answer",
+        )
+    })
+}
+
+#[cfg(unix)]
+fn lower_priority() {
+    // On Linux the nice value is the calling thread's. Failing to lower it is harmless.
+    let _ = rustix::process::nice(10);
+}
+#[cfg(not(unix))]
+fn lower_priority() {}
+
+/// How many decision records a sandbox simulation answers (the first ones).
+pub const SIM_LOG_RECORDS: usize = 20_000;
+
+/// The simulation's decision log: a buffer that keeps the first [`SIM_LOG_RECORDS`] lines and
+/// drops the rest (a million events make millions of records, gigabytes held for nothing), and
+/// whose writes fail once `cancel` is set, which stops the simulator at its next write.
 struct CancellableLog {
     buf: Vec<u8>,
+    lines: usize,
     cancel: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -150,7 +186,22 @@ impl std::io::Write for CancellableLog {
             // Not `Interrupted`: `write_all` retries that one forever.
             return Err(std::io::Error::other("cancelled"));
         }
-        self.buf.extend_from_slice(b);
+        if self.lines < SIM_LOG_RECORDS {
+            let mut rest = b;
+            while self.lines < SIM_LOG_RECORDS && !rest.is_empty() {
+                match rest.iter().position(|c| *c == b'\n') {
+                    Some(i) => {
+                        self.buf.extend_from_slice(&rest[..=i]);
+                        self.lines += 1;
+                        rest = &rest[i + 1..];
+                    }
+                    None => {
+                        self.buf.extend_from_slice(rest);
+                        rest = &[];
+                    }
+                }
+            }
+        }
         Ok(b.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -394,6 +445,20 @@ impl Service {
     pub async fn simulate_with(
         &self,
         body: &[u8],
+        progress: impl FnMut(SimProgress) + Send + 'static,
+        cancel: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Result<Value> {
+        self.simulate_data(body, None, progress, cancel).await
+    }
+
+    /// [`Service::simulate_with`] on the dataset in `data` (`profiles.jsonl` and `events.jsonl`,
+    /// as `trellis_sim::import::build_dataset` writes them) instead of generated sample data;
+    /// `users`, `days` and `seed` are then not read. For the desktop app's imported data only:
+    /// no route takes a path.
+    pub async fn simulate_data(
+        &self,
+        body: &[u8],
+        data: Option<std::path::PathBuf>,
         mut progress: impl FnMut(SimProgress) + Send + 'static,
         cancel: Arc<std::sync::atomic::AtomicBool>,
     ) -> Result<Value> {
@@ -422,7 +487,7 @@ impl Service {
             ));
             return Err(e);
         };
-        tokio::task::spawn_blocking(move || -> Result<Value> {
+        background(move || -> Result<Value> {
             let internal = |e: String| ApiError::new(Code::Internal, e);
             let dir = std::env::temp_dir().join(format!(
                 "trellis-sim-{}",
@@ -436,17 +501,44 @@ impl Service {
             };
             let cancelled = || ApiError::new(Code::Cancelled, "the simulation was cancelled");
             let stopped = || cancel.load(std::sync::atomic::Ordering::SeqCst);
-            progress(SimProgress {
-                done: 0,
-                total: 0,
-                phase: "generate",
-            });
-            let read = trellis_sample::generate_to_dir(&spec, &dir)
-                .map_err(|e| e.to_string())
-                .and_then(|_| {
-                    trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl"))
+            let read = match &data {
+                None => {
+                    progress(SimProgress {
+                        done: 0,
+                        total: 0,
+                        phase: "generate",
+                    });
+                    trellis_sample::generate_to_dir_with(&spec, &dir, |done, total| {
+                        progress(SimProgress {
+                            done: done as u64,
+                            total: total as u64,
+                            phase: "write",
+                        })
+                    })
+                    .map_err(|e| e.to_string())
+                    .and_then(|_| {
+                        progress(SimProgress {
+                            done: 0,
+                            total: 0,
+                            phase: "read",
+                        });
+                        trellis_sim::read_input(
+                            &dir.join("profiles.jsonl"),
+                            &dir.join("events.jsonl"),
+                        )
                         .map_err(|e| e.to_string())
-                });
+                    })
+                }
+                Some(d) => {
+                    progress(SimProgress {
+                        done: 0,
+                        total: 0,
+                        phase: "read",
+                    });
+                    trellis_sim::read_input(&d.join("profiles.jsonl"), &d.join("events.jsonl"))
+                        .map_err(|e| e.to_string())
+                }
+            };
             if stopped() {
                 let _ = std::fs::remove_dir_all(&dir);
                 return Err(cancelled());
@@ -457,6 +549,7 @@ impl Service {
             })?;
             let mut log = CancellableLog {
                 buf: Vec::new(),
+                lines: 0,
                 cancel: cancel.clone(),
             };
             let mut step = usize::MAX;
@@ -481,13 +574,12 @@ impl Service {
             let records: Vec<Value> = log
                 .split(|b| *b == b'\n')
                 .filter(|l| !l.is_empty())
-                .take(20_000)
+                .take(SIM_LOG_RECORDS)
                 .filter_map(|l| serde_json::from_slice(l).ok())
                 .collect();
             Ok(json!({ "report": report, "log": records }))
         })
-        .await
-        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
+        .await?
     }
 
     pub async fn submit_release(&self, who: &Principal, body: &[u8]) -> Result<Value> {
@@ -1059,6 +1151,81 @@ impl Service {
         Ok(v)
     }
 
+    /// A sample of recent live data for a sandbox run (admin: it holds people's data):
+    /// `{ "profiles": [...], "events": [...] }` in the formats of `runtime.md`. The newest
+    /// `events` events ingested (default 10,000, at most 100,000), oldest first, and the latest
+    /// profile of up to `profiles` users (default 10,000, at most 100,000): first the users of
+    /// those events, then the users whose profiles changed most recently. Read-only.
+    pub async fn recent_sample(&self, who: &Principal, q: &Map<String, Value>) -> Result<Value> {
+        who.require(Role::Admin)?;
+        let limit = |k: &str| -> Result<i64> {
+            match q.get(k) {
+                None | Some(Value::Null) => Ok(10_000),
+                Some(v) => v
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (0..=100_000).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            Code::BadRequest,
+                            format!("{k} must be an integer from 0 to 100000"),
+                        )
+                        .at(format!("/{k}"))
+                    }),
+            }
+        };
+        let (n_events, n_profiles) = (limit("events")?, limit("profiles")?);
+        let mut events: Vec<Value> = self
+            .store
+            .recent_inputs("event", n_events)
+            .await?
+            .iter()
+            .filter_map(|b| serde_json::from_str(b).ok())
+            .collect();
+        events.reverse();
+        // Profiles replace each other whole: the newest body per user is the profile.
+        let mut latest: std::collections::HashMap<String, Value> = Default::default();
+        let mut order: Vec<String> = Vec::new();
+        if n_profiles > 0 {
+            let bodies = self
+                .store
+                .recent_inputs("profile", n_profiles.saturating_mul(4).max(1_000))
+                .await?;
+            for b in bodies {
+                let Ok(v) = serde_json::from_str::<Value>(&b) else {
+                    continue;
+                };
+                let Some(id) = v.get("user_id").and_then(Value::as_str).map(str::to_owned) else {
+                    continue;
+                };
+                if let std::collections::hash_map::Entry::Vacant(e) = latest.entry(id) {
+                    order.push(e.key().clone());
+                    e.insert(v);
+                }
+            }
+        }
+        let mut profiles = Vec::new();
+        let mut taken = std::collections::HashSet::new();
+        let cap = usize::try_from(n_profiles).unwrap_or(0);
+        let event_users = events
+            .iter()
+            .filter_map(|e| e.get("user_id").and_then(Value::as_str));
+        for id in event_users.chain(order.iter().map(String::as_str)) {
+            if profiles.len() >= cap {
+                break;
+            }
+            if let Some(p) = latest.get(id) {
+                if taken.insert(id.to_owned()) {
+                    profiles.push(p.clone());
+                }
+            }
+        }
+        Ok(json!({ "profiles": profiles, "events": events }))
+    }
+
     /// The reconciliation query over the double-entry ledger, per campaign:
     /// `budget = available + reserved + spent`, each account non-negative, and all legs summing
     /// to zero; beside it, the engine's own figures.
@@ -1328,5 +1495,40 @@ impl Service {
             }
             rt.apply_journal(&rows);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn the_sandbox_log_keeps_the_first_records_and_stops_when_cancelled() {
+        let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut log = CancellableLog {
+            buf: Vec::new(),
+            lines: 0,
+            cancel: cancel.clone(),
+        };
+        // Lines arrive in writes that split them anywhere.
+        let text: String = (0..SIM_LOG_RECORDS + 5_000)
+            .map(|i| format!("{{\"seq\":{i}}}\n"))
+            .collect();
+        for chunk in text.as_bytes().chunks(7) {
+            assert!(log.write_all(chunk).is_ok());
+        }
+        let kept = String::from_utf8(log.buf.clone()).unwrap_or_default();
+        assert_eq!(kept.lines().count(), SIM_LOG_RECORDS);
+        assert!(kept.ends_with(&format!("{{\"seq\":{}}}\n", SIM_LOG_RECORDS - 1)));
+        cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(log.write_all(b"{}\n").is_err());
+    }
+
+    #[tokio::test]
+    async fn background_work_answers_from_a_thread_of_its_own() {
+        let here = std::thread::current().id();
+        let there = background(move || std::thread::current().id()).await;
+        assert!(there.is_ok_and(|t| t != here));
     }
 }

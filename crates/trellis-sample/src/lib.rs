@@ -86,13 +86,32 @@ pub struct Written {
 /// `write_dir(&generate(spec), dir)` with the same bytes, but each event becomes JSON only while
 /// it is written, so large samples need a fraction of the memory and time.
 pub fn generate_to_dir(spec: &SampleSpec, dir: &Path) -> io::Result<Written> {
+    generate_to_dir_with(spec, dir, |_, _| {})
+}
+
+/// [`generate_to_dir`] that reports `(events written, events in all)` about a hundred times while
+/// it writes the events (the long part).
+pub fn generate_to_dir_with(
+    spec: &SampleSpec,
+    dir: &Path,
+    mut progress: impl FnMut(usize, usize),
+) -> io::Result<Written> {
     let (profiles, events) = build(spec);
     fs::create_dir_all(dir)?;
     write_lines(&dir.join("profiles.jsonl"), profiles.iter())?;
+    let total = events.len();
+    let step = (total / 100).max(1);
+    progress(0, total);
     write_lines(
         &dir.join("events.jsonl"),
-        events.iter().enumerate().map(|(i, e)| event_json(i, e)),
+        events.iter().enumerate().map(|(i, e)| {
+            if i % step == 0 && i > 0 {
+                progress(i, total);
+            }
+            event_json(i, e)
+        }),
     )?;
+    progress(total, total);
     Ok(Written {
         profiles: profiles.len(),
         events: events.len(),

@@ -145,6 +145,10 @@ async fn decisions(State(s): S, h: HeaderMap, Query(q): Query<Map<String, Value>
     authed!(s, h, StatusCode::OK, |_p| s.decisions(&q))
 }
 
+async fn sample(State(s): S, h: HeaderMap, Query(q): Query<Map<String, Value>>) -> Response {
+    authed!(s, h, StatusCode::OK, |p| s.recent_sample(&p, &q))
+}
+
 async fn stats(State(s): S, h: HeaderMap, Path(id): Path<String>) -> Response {
     authed!(s, h, StatusCode::OK, |_p| s.stats(&id))
 }
@@ -240,6 +244,7 @@ pub fn app(svc: Arc<Service>) -> Router {
         .route("/v1/simulate", post(simulate))
         .route("/v1/clock/tick", post(tick))
         .route("/v1/ledger/reconcile", get(reconcile))
+        .route("/v1/sample", get(sample))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))

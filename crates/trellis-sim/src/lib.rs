@@ -3,6 +3,8 @@
 //! virtual clock, and writes the decision log and the report. Bad lines are reported with their
 //! line number and skipped; a run never aborts on data.
 
+pub mod import;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::io::{BufRead, Write};

@@ -575,6 +575,17 @@ impl Store {
             .collect())
     }
 
+    /// The bodies of the newest `limit` inputs of `kind` (`event`, `profile`), newest first.
+    pub async fn recent_inputs(&self, kind: &str, limit: i64) -> Result<Vec<String>> {
+        let rows =
+            sqlx::query("SELECT body FROM inputs WHERE kind = $1 ORDER BY seq DESC LIMIT $2")
+                .bind(kind)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     /// The answer of an applied input: `None` while it waits, `Some(result)` once applied.
     pub async fn result_of(&self, input_seq: i64) -> Result<Option<Option<String>>> {
         let row = sqlx::query("SELECT result FROM journal WHERE input_seq = $1")

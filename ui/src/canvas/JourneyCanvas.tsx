@@ -173,15 +173,28 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
     return out;
   }, [journey, editor, overlays, offerNames, sizes]);
 
+  const edgeCache = useRef(new Map<number, { deps: unknown[]; edge: FlowEdge }>());
+  const lastEdges = useRef<FlowEdge[]>([]);
   const edges = useMemo<FlowEdge[]>(() => {
     const sel = new Set(editor?.selection.edges ?? []);
     const present = new Set(nodesOf(journey).map((n) => n.id));
     const diffByIndex = new Map<number, ChangeStatus>();
     for (const d of overlays?.diff?.edges ?? []) if (d.status !== 'removed') diffByIndex.set(d.index, d.status);
+    const nextCache = new Map<number, { deps: unknown[]; edge: FlowEdge }>();
     const out: FlowEdge[] = edgesOf(journey).map((e, i) => {
       const diags = overlays?.diags?.edges?.get(i);
       const count = overlays?.counts?.nodes[e.from]?.ports[e.port];
       const status = diffByIndex.get(i);
+      // Like the nodes: an edge whose inputs did not change keeps its object, so an edit of one
+      // node does not hand xyflow hundreds of new edges to diff and redraw.
+      const shown = present.has(e.from) && present.has(e.to);
+      const dim = overlays?.path ? !(overlays.path.has(e.from) && overlays.path.has(e.to)) : undefined;
+      const deps = [e, diags, count, status, sel.has(i), shown, dim, !!editor];
+      const prev = edgeCache.current.get(i);
+      if (prev && sameDeps(prev.deps, deps)) {
+        nextCache.set(i, prev);
+        return prev.edge;
+      }
       const color = diags?.length ? '#d64545' : status ? STATUS_EDGE[status] : undefined;
       const label = count !== undefined ? count.toLocaleString() : undefined;
       const edge: FlowEdge = {
@@ -198,9 +211,16 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
         ...(label ? { label, labelBgPadding: [4, 2] as [number, number], labelBgBorderRadius: 3 } : {}),
         ...(color ? { style: { stroke: color, strokeWidth: 2 } } : {}),
       };
-      if (!present.has(e.from) || !present.has(e.to)) edge.hidden = true;
+      if (!shown) edge.hidden = true;
+      nextCache.set(i, { deps, edge });
       return edge;
     });
+    edgeCache.current = nextCache;
+    // The same edges as last time: hand xyflow the same array, so it skips its edge update (and
+    // the connection lookup and the subscribers it would wake) on an edit that moved no edge.
+    const last = lastEdges.current;
+    if (last.length === out.length && last.every((e, i) => e === out[i])) return last;
+    lastEdges.current = out;
     for (const d of overlays?.diff?.edges ?? []) {
       if (d.status !== 'removed' || !d.before) continue;
       const from = d.before.from;

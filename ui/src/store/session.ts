@@ -24,6 +24,8 @@ export interface SimParams {
   users: number;
   days: number;
   seed: number;
+  /** Generated sample data, or the dataset imported into the desktop app. */
+  source?: 'generated' | 'imported';
 }
 
 export interface SimState {

@@ -12,6 +12,9 @@ import { sessionStore, useSession, type SimParams } from '../store/session';
 import { ErrorBanner, Field, NumberInput } from '../common/ui';
 import { NeedsEngine } from './EngineSettings';
 import { ReportCharts, SummaryCards } from './Charts';
+import { TauriBackend } from '../backend';
+import { DatasetSummary, SampleData } from './SampleData';
+import { useSample } from '../store/sample';
 import { DecisionTable } from './DecisionLog';
 
 function Controls() {
@@ -19,13 +22,38 @@ function Controls() {
   const sim = useSession((s) => s.sim);
   const diagnostics = useSession((s) => s.diagnostics);
   const doc = useEditor((s) => s.doc);
+  const backend = useSession((s) => s.backend);
   const [params, setParams] = useState<SimParams>(sim.params);
+  const [showData, setShowData] = useState(false);
+  const dataset = useSample((s) => s.dataset);
+  const importing = useSample((s) => s.status === 'running');
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const running = sim.status === 'running';
   const p = sim.progress;
   const pct = p && p.total > 0 ? Math.min(100, (p.done / p.total) * 100) : null;
+  const desktop = backend instanceof TauriBackend ? backend : null;
+  const source = desktop ? (params.source ?? 'generated') : 'generated';
   return (
     <div className="sim-controls" data-testid="sim-controls">
+      {desktop ? (
+        <div className="segmented" role="radiogroup" aria-label={t('sim.data.source')}>
+          <button type="button" role="radio" aria-checked={source === 'generated'} className={source === 'generated' ? 'tab active' : 'tab'} onClick={() => setParams({ ...params, source: 'generated' })} data-testid="sim-source-generated">
+            {t('sim.data.generated')}
+          </button>
+          <button type="button" role="radio" aria-checked={source === 'imported'} className={source === 'imported' ? 'tab active' : 'tab'} onClick={() => { setParams({ ...params, source: 'imported' }); if (!dataset) setShowData(true); }} data-testid="sim-source-imported">
+            {t('sim.data.imported')}
+          </button>
+        </div>
+      ) : null}
+      {desktop && source === 'imported' ? (
+        <div className="sim-dataset">
+          {showData ? null : <DatasetSummary />}
+          <button type="button" onClick={() => setShowData(!showData)} data-testid="sample-data-toggle">
+            {showData ? t('sim.data.hide') : t('sim.data.manage')}
+          </button>
+          {showData ? <SampleData api={desktop} /> : null}
+        </div>
+      ) : (
       <div className="row3">
         <Field label={t('sim.users')}>
           <NumberInput value={params.users} integer min={1} onChange={(v) => setParams({ ...params, users: v ?? 1 })} testId="sim-users" />
@@ -37,20 +65,33 @@ function Controls() {
           <NumberInput value={params.seed} integer onChange={(v) => setParams({ ...params, seed: v ?? 0 })} testId="sim-seed" />
         </Field>
       </div>
+      )}
       {errors > 0 ? <div className="banner banner-warning">{t('sim.hasErrors')}</div> : null}
       {running ? (
         <button type="button" onClick={() => sessionStore.getState().cancelSimulation()} data-testid="sim-cancel">
           {t('sim.cancel')}
         </button>
       ) : (
-        <button type="button" className="primary" onClick={() => void sessionStore.getState().runSimulation(doc, params)} data-testid="sim-run">
+        <button
+          type="button"
+          className="primary"
+          disabled={source === 'imported' && (importing || !dataset || dataset.events === 0)}
+          onClick={() => void sessionStore.getState().runSimulation(doc, { ...params, source })}
+          data-testid="sim-run"
+        >
           {t('sim.run')}
         </button>
       )}
       {running ? (
         <div className="progress" data-testid="sim-progress">
           <div className={pct === null ? 'progress-bar indeterminate' : 'progress-bar'} style={pct === null ? undefined : { width: `${pct}%` }} />
-          <span className="progress-text">{p && p.total > 0 ? t('sim.progress', { done: p.done.toLocaleString(), total: p.total.toLocaleString() }) : t('sim.running')}</span>
+          <span className="progress-text">{p && p.total > 0
+            ? p.phase === 'write'
+              ? t('sim.preparing', { pct: Math.floor(pct ?? 0) })
+              : t('sim.progress', { done: p.done.toLocaleString(), total: p.total.toLocaleString() })
+            : p?.phase === 'read'
+              ? t('sim.reading')
+              : t('sim.running')}</span>
         </div>
       ) : null}
       {sim.status === 'cancelled' ? <div className="muted">{t('sim.cancelled')}</div> : null}

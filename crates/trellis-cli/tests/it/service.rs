@@ -1099,3 +1099,79 @@ fn the_simulate_route_runs_the_simulator_on_generated_data() {
         "{v}"
     );
 }
+
+/// `GET /v1/sample` (admin, read-only): the newest events oldest first and the latest profile of
+/// their users, for the desktop app's "pull a sample from the engine".
+#[test]
+fn the_sample_route_answers_recent_events_and_the_latest_profiles_read_only() {
+    let db = sqlite("sample");
+    let t = tokens(&db);
+    let s = Server::start(&db, "wall");
+    for (u, city) in [
+        ("u1", "杭州"),
+        ("u2", "北京"),
+        ("u3", "成都"),
+        ("u1", "上海"),
+    ] {
+        let (c, v) = s.json(
+            "PUT",
+            &format!("/v1/profiles/{u}"),
+            &t.ingest,
+            &json!({"user_id": u, "attrs": {"city": city}}),
+        );
+        assert_eq!(c, 202, "{v}");
+    }
+    let events: Vec<Value> = (1..=5)
+        .map(|i| {
+            json!({"event_id": format!("e{i}"), "user_id": if i % 2 == 0 { "u2" } else { "u1" },
+                   "type": "login", "ts": format!("2026-11-01T10:0{i}:00Z")})
+        })
+        .collect();
+    let (c, v) = s.json("POST", "/v1/events", &t.ingest, &json!(events));
+    assert_eq!(c, 202, "{v}");
+    let (c, v) = s.call("GET", "/v1/sample?events=3&profiles=2", Some(&t.admin), b"");
+    assert_eq!(c, 200, "{v}");
+    let ids: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["e3", "e4", "e5"], "the newest three, oldest first");
+    let profiles: Vec<(&str, &str)> = v["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["user_id"].as_str().unwrap(),
+                p["attrs"]["city"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        profiles,
+        [("u1", "上海"), ("u2", "北京")],
+        "the events' users first, each with their latest profile"
+    );
+    // Defaults take everything here; asking twice gives the same (nothing was consumed).
+    let (c, all) = s.call("GET", "/v1/sample", Some(&t.admin), b"");
+    assert_eq!(c, 200, "{all}");
+    assert_eq!(all["events"].as_array().map(Vec::len), Some(5));
+    assert_eq!(all["profiles"].as_array().map(Vec::len), Some(3));
+    let (_, again) = s.call("GET", "/v1/sample", Some(&t.admin), b"");
+    assert_eq!(all, again);
+    // Admin only, and the limits are checked.
+    let (c, v) = s.call("GET", "/v1/sample", Some(&t.op), b"");
+    assert_eq!(
+        (c, v["error"]["code"].clone()),
+        (403, json!("E_FORBIDDEN")),
+        "{v}"
+    );
+    let (c, v) = s.call("GET", "/v1/sample?events=many", Some(&t.admin), b"");
+    assert_eq!(
+        (c, v["error"]["path"].clone()),
+        (400, json!("/events")),
+        "{v}"
+    );
+}
