@@ -478,8 +478,9 @@ fn push_tight<T>(v: &mut Vec<T>, x: T) {
 #[derive(Default)]
 struct User {
     id: Arc<str>,
-    /// Contacts and consent (its `attrs` live in `attrs`).
-    profile: Profile,
+    /// The profile's contacts, for delivery (None when it has none; consent and contacts are
+    /// summed up in `reach`).
+    contact: Option<Box<Map<String, Value>>>,
     /// The channels the profile can be reached on ([`reach_of`]), one bit each.
     reach: u8,
     attrs: Attrs,
@@ -1033,7 +1034,7 @@ impl Engine {
         let mut p = p;
         self.users[u].attrs = Attrs::from_map(&mut self.keys, std::mem::take(&mut p.attrs));
         self.users[u].reach = reach_of(&p);
-        self.users[u].profile = p;
+        self.users[u].contact = (!p.contact.is_empty()).then(|| Box::new(p.contact));
         self.attrs_changed(u);
     }
 
@@ -1042,14 +1043,9 @@ impl Engine {
             return u;
         }
         let u = self.users.len();
-        let profile = Profile {
-            user_id: id.to_owned(),
-            ..Profile::default()
-        };
         self.users.push(User {
             id: Arc::from(id),
-            reach: reach_of(&profile),
-            profile,
+            reach: reach_of(&Profile::default()),
             ..User::default()
         });
         self.user_index.insert(id.into(), u);
@@ -2103,7 +2099,7 @@ impl Engine {
                 channel: ch,
                 template: template.as_str(),
                 content: content.as_ref(),
-                contact: &self.users[u].profile.contact,
+                contact: self.users[u].contact.as_deref().unwrap_or(&NO_CONTACT),
                 journey: &self.journeys[j].id,
                 node: &self.journeys[j].nodes[n].id,
                 at: now,
@@ -2572,23 +2568,33 @@ fn reach_bit(ch: Channel) -> u8 {
 /// a contact (push token, phone, address) that is neither null nor empty, unless consent to
 /// the channel is `false`.
 fn reach_of(p: &Profile) -> u8 {
-    Channel::ALL
-        .iter()
-        .filter(|&&ch| {
-            let contact = match ch {
-                Channel::Inbox | Channel::Webhook => return true,
-                Channel::Push => "push",
-                Channel::Sms => "phone",
-                Channel::Email => "email",
+    let mut reach = reach_bit(Channel::Inbox) | reach_bit(Channel::Webhook);
+    for (k, v) in &p.contact {
+        if v.is_null() || v.as_str() == Some("") {
+            continue;
+        }
+        reach |= match k.as_str() {
+            "push" => reach_bit(Channel::Push),
+            "phone" => reach_bit(Channel::Sms),
+            "email" => reach_bit(Channel::Email),
+            _ => 0,
+        };
+    }
+    for (k, v) in &p.consent {
+        if *v == Value::Bool(false) {
+            reach &= !match k.as_str() {
+                "push" => reach_bit(Channel::Push),
+                "sms" => reach_bit(Channel::Sms),
+                "email" => reach_bit(Channel::Email),
+                _ => 0,
             };
-            let has = p
-                .contact
-                .get(contact)
-                .is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
-            has && p.consent.get(ch.as_str()) != Some(&Value::Bool(false))
-        })
-        .fold(0, |bits, &ch| bits | reach_bit(ch))
+        }
+    }
+    reach
 }
+
+/// The contacts of a profile that has none.
+static NO_CONTACT: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
 fn issued_count(issued: &[(usize, u32)], offer: usize) -> u32 {
     issued
