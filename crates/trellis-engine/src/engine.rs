@@ -1542,18 +1542,26 @@ impl Engine {
             vec![],
         );
         self.journeys[j].counts.entered += 1;
-        if let Some(max) = self.journeys[j].max_duration {
-            self.schedule_timer(
-                now + ChronoDuration::seconds(max),
-                Timer::MaxDuration {
+        // The maximum duration's timer takes its place in the timer order now, but goes into
+        // the queue only if the instance is still inside after its first steps (most go
+        // straight through, and their timer would only wait in the queue to do nothing). The
+        // steps fire no timer, so the order of those that do fire is the same either way.
+        let max_timer = self.journeys[j].max_duration.map(|max| {
+            self.timer_seq += 1;
+            (now + ChronoDuration::seconds(max), self.timer_seq)
+        });
+        self.pass(u, j, trigger);
+        self.leave(u, j, trigger, "out", now);
+        if let Some((due, seq)) = max_timer {
+            if self.inside(u, j).is_some_and(|i| i.id == id) {
+                let t = Timer::MaxDuration {
                     user: u as u32,
                     journey: j as u32,
                     inst: id,
-                },
-            );
+                };
+                self.timers.push(Reverse((due, seq, t)));
+            }
         }
-        self.pass(u, j, trigger);
-        self.leave(u, j, trigger, "out", now);
     }
 
     fn pass(&mut self, _u: usize, j: usize, node: usize) {
