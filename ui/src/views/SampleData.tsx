@@ -30,50 +30,53 @@ function MappingTable(props: { index: number; row: Row; onChange: (m: ColumnMapp
   if (!preview || preview.format !== 'csv' || !mapping) return null;
   const listId = `import-fields-${props.index}-${props.row.kind}`;
   return (
-    <table className="import-mapping" data-testid={`import-mapping-${props.index}`}>
-      <thead>
-        <tr>
-          <th>{t('sim.data.column')}</th>
-          <th>{t('sim.data.example')}</th>
-          <th>{t('sim.data.field')}</th>
-          <th>{t('sim.data.type')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {mapping.map((m, i) => (
-          <tr key={m.column}>
-            <td>
-              <code>{m.column}</code>
-            </td>
-            <td className="muted">{preview.rows[0]?.[i] ?? ''}</td>
-            <td>
-              <input
-                type="text"
-                list={listId}
-                value={m.field}
-                placeholder={t('sim.data.skip')}
-                onChange={(e) => props.onChange(mapping.map((x, j) => (j === i ? { ...x, field: e.target.value } : x)))}
-                data-testid={`import-field-${props.index}-${m.column}`}
-              />
-            </td>
-            <td>
-              <select value={m.type} onChange={(e) => props.onChange(mapping.map((x, j) => (j === i ? { ...x, type: e.target.value as ColumnMapping['type'] } : x)))} data-testid={`import-type-${props.index}-${m.column}`}>
-                {TYPES.map((ty) => (
-                  <option key={ty} value={ty}>
-                    {t(`sim.data.types.${ty}`)}
-                  </option>
-                ))}
-              </select>
-            </td>
+    <>
+      <table className="import-mapping" data-testid={`import-mapping-${props.index}`}>
+        <thead>
+          <tr>
+            <th>{t('sim.data.column')}</th>
+            <th>{t('sim.data.example')}</th>
+            <th>{t('sim.data.field')}</th>
+            <th>{t('sim.data.type')}</th>
           </tr>
-        ))}
-      </tbody>
+        </thead>
+        <tbody>
+          {mapping.map((m, i) => (
+            <tr key={m.column}>
+              <td>
+                <code>{m.column}</code>
+              </td>
+              <td className="muted">{preview.rows[0]?.[i] ?? ''}</td>
+              <td>
+                <input
+                  type="text"
+                  list={listId}
+                  value={m.field}
+                  placeholder={t('sim.data.skip')}
+                  onChange={(e) => props.onChange(mapping.map((x, j) => (j === i ? { ...x, field: e.target.value } : x)))}
+                  data-testid={`import-field-${props.index}-${m.column}`}
+                />
+              </td>
+              <td>
+                <select value={m.type} onChange={(e) => props.onChange(mapping.map((x, j) => (j === i ? { ...x, type: e.target.value as ColumnMapping['type'] } : x)))} data-testid={`import-type-${props.index}-${m.column}`}>
+                  {TYPES.map((ty) => (
+                    <option key={ty} value={ty}>
+                      {t(`sim.data.types.${ty}`)}
+                    </option>
+                  ))}
+                </select>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {/* The field names the inputs above offer (a datalist may not sit inside a table). */}
       <datalist id={listId}>
         {fieldChoices(props.row.kind).map((f) => (
           <option key={f} value={f} />
         ))}
       </datalist>
-    </table>
+    </>
   );
 }
 
