@@ -1,5 +1,5 @@
 //! The outbox deliverer. Touches are written to the outbox in the same transaction as their
-//! decision; this loop delivers them. `inbox` is delivered by being stored (the user view reads
+//! decision; this loop delivers them, [`IN_FLIGHT`] at a time. `inbox` is delivered by being stored (the user view reads
 //! it); `email` goes over SMTP when `--smtp` is set; `webhook`, `push`, `sms` (and `email` without
 //! SMTP) go to configured HTTP providers as a JSON POST with an `Idempotency-Key` header. Timeouts,
 //! retries with exponential backoff, and a receipt for every attempt. A crash between a send and
@@ -17,6 +17,9 @@ use trellis_api::Service;
 
 /// Attempts before a delivery is marked failed.
 pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Deliveries in flight at once: a slow provider holds up one of these, not the whole outbox.
+pub const IN_FLIGHT: usize = 16;
 
 /// Email over SMTP: the relay (`smtp://host:port`, no TLS: a local MTA or a relay on a trusted
 /// network) and the sender.
@@ -105,8 +108,9 @@ pub async fn run(svc: Arc<Service>, providers: Vec<(String, String)>, smtp: Opti
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap_or_default();
+    let providers = Arc::new(providers);
     let mailer = match smtp.as_ref().map(Mailer::new) {
-        Some(Ok(m)) => Some(m),
+        Some(Ok(m)) => Some(Arc::new(m)),
         Some(Err(e)) => {
             eprintln!("trellis: {e}; email goes to an HTTP provider, if any");
             None
@@ -131,50 +135,72 @@ pub async fn run(svc: Arc<Service>, providers: Vec<(String, String)>, smtp: Opti
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         }
+        // The batch goes out IN_FLIGHT at a time; the next batch is read only when this one
+        // is done, so no row is ever in two deliveries at once.
+        let mut tasks = tokio::task::JoinSet::new();
         for item in due {
-            // The last attempt of a row may have failed just before a restart: then the engine
-            // has already been told, and nothing is sent again.
-            if item.attempts + 1 >= MAX_ATTEMPTS {
-                match svc.delivery_given_up(&item).await {
-                    Ok(true) => continue,
-                    Ok(false) => {}
-                    Err(e) => {
-                        eprintln!("trellis: outbox: {e}");
-                        continue;
-                    }
-                }
+            while tasks.len() >= IN_FLIGHT {
+                let _ = tasks.join_next().await;
             }
-            let url = providers
-                .iter()
-                .find(|(c, _)| *c == item.channel)
-                .map(|(_, u)| u.clone());
-            let outcome: Result<String, String> = if item.channel == "inbox" {
-                Ok("stored in the inbox".into())
-            } else if let (Some(m), "email") = (&mailer, item.channel.as_str()) {
-                m.send(&item).await
-            } else if let Some(url) = url {
-                match client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .header("idempotency-key", &item.dedup)
-                    .body(item.payload.clone())
-                    .send()
-                    .await
-                {
-                    Ok(r) if r.status().is_success() => Ok(format!("HTTP {}", r.status().as_u16())),
-                    Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
-                    Err(e) => Err(format!("{e}")),
-                }
-            } else {
-                Err(format!(
-                    "no provider configured for channel {}",
-                    item.channel
-                ))
-            };
-            if let Err(e) = svc.delivery_attempt(&item, outcome, MAX_ATTEMPTS).await {
-                eprintln!("trellis: outbox receipt: {e}");
+            let (svc, client) = (svc.clone(), client.clone());
+            let (mailer, providers) = (mailer.clone(), providers.clone());
+            tasks.spawn(async move {
+                deliver(&svc, &client, mailer.as_deref(), &providers, item).await;
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+}
+
+/// One attempt at one outbox row, and its receipt.
+async fn deliver(
+    svc: &Service,
+    client: &reqwest::Client,
+    mailer: Option<&Mailer>,
+    providers: &[(String, String)],
+    item: trellis_api::OutboxItem,
+) {
+    // The last attempt of a row may have failed just before a restart: then the engine has
+    // already been told, and nothing is sent again.
+    if item.attempts + 1 >= MAX_ATTEMPTS {
+        match svc.delivery_given_up(&item).await {
+            Ok(true) => return,
+            Ok(false) => {}
+            Err(e) => {
+                eprintln!("trellis: outbox: {e}");
+                return;
             }
         }
+    }
+    let url = providers
+        .iter()
+        .find(|(c, _)| *c == item.channel)
+        .map(|(_, u)| u.clone());
+    let outcome: Result<String, String> = if item.channel == "inbox" {
+        Ok("stored in the inbox".into())
+    } else if let (Some(m), "email") = (mailer, item.channel.as_str()) {
+        m.send(&item).await
+    } else if let Some(url) = url {
+        match client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("idempotency-key", &item.dedup)
+            .body(item.payload.clone())
+            .send()
+            .await
+        {
+            Ok(r) if r.status().is_success() => Ok(format!("HTTP {}", r.status().as_u16())),
+            Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
+            Err(e) => Err(format!("{e}")),
+        }
+    } else {
+        Err(format!(
+            "no provider configured for channel {}",
+            item.channel
+        ))
+    };
+    if let Err(e) = svc.delivery_attempt(&item, outcome, MAX_ATTEMPTS).await {
+        eprintln!("trellis: outbox receipt: {e}");
     }
 }
 

@@ -12,10 +12,13 @@ use std::time::Duration;
 /// One request a provider received: (path, idempotency key, body).
 type Hit = (String, String, Value);
 
-/// An HTTP provider: paths under `/fail/` answer 503, others 200. Records every request.
+/// An HTTP provider: paths under `/fail/` answer 503, under `/slow/` 200 after 400 ms, others
+/// 200 at once. Records every request, and how many it held at once at most.
 struct Provider {
     addr: String,
     hits: Arc<Mutex<Vec<Hit>>>,
+    /// (requests being answered now, the most ever at once).
+    busy: Arc<Mutex<(usize, usize)>>,
 }
 
 impl Provider {
@@ -23,15 +26,21 @@ impl Provider {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap().to_string();
         let hits = Arc::new(Mutex::new(Vec::new()));
-        let h = hits.clone();
+        let busy = Arc::new(Mutex::new((0, 0)));
+        let (h, b) = (hits.clone(), busy.clone());
         std::thread::spawn(move || {
             for conn in l.incoming() {
                 let Ok(conn) = conn else { continue };
-                let h = h.clone();
-                std::thread::spawn(move || serve_http(conn, &h));
+                let (h, b) = (h.clone(), b.clone());
+                std::thread::spawn(move || serve_http(conn, &h, &b));
             }
         });
-        Provider { addr, hits }
+        Provider { addr, hits, busy }
+    }
+
+    /// The most requests it was answering at once.
+    fn most_at_once(&self) -> usize {
+        self.busy.lock().unwrap().1
     }
 
     fn url(&self, path: &str) -> String {
@@ -44,7 +53,7 @@ impl Provider {
     }
 }
 
-fn serve_http(conn: TcpStream, hits: &Mutex<Vec<Hit>>) {
+fn serve_http(conn: TcpStream, hits: &Mutex<Vec<Hit>>, busy: &Mutex<(usize, usize)>) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
     let mut r = BufReader::new(conn.try_clone().unwrap());
     let mut w = conn;
@@ -70,6 +79,15 @@ fn serve_http(conn: TcpStream, hits: &Mutex<Vec<Hit>>) {
     let _ = r.read_exact(&mut body);
     let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
     hits.lock().unwrap().push((path.clone(), key, body));
+    if path.starts_with("/slow/") {
+        {
+            let mut b = busy.lock().unwrap();
+            b.0 += 1;
+            b.1 = b.1.max(b.0);
+        }
+        std::thread::sleep(Duration::from_millis(400));
+        busy.lock().unwrap().0 -= 1;
+    }
     let status = if path.starts_with("/fail/") {
         "503 Service Unavailable"
     } else {
@@ -400,6 +418,44 @@ fn a_touch_whose_provider_keeps_failing_falls_back_to_its_next_channel_on_postgr
     if let Some(db) = postgres("fallback") {
         falls_back(&db);
     }
+}
+
+/// A slow provider holds up one delivery, not the outbox: the deliverer has several requests out
+/// at once, and every message still goes out exactly once (one idempotency key each).
+#[test]
+fn a_slow_provider_gets_several_deliveries_at_once() {
+    let db = sqlite("slow");
+    let t = tokens(&db);
+    let p = Provider::start();
+    let push = p.url("/slow/push");
+    let s = Server::start_with(&db, "wall", &["--provider", &format!("push={push}")]);
+    publish(&s, &t, &touch_ws(&["push"]), 100, "live");
+    let users: Vec<String> = (0..12).map(|i| format!("u{i:02}")).collect();
+    for u in &users {
+        put_profile(&s, &t, u, json!({"push": format!("tok-{u}")}));
+        visit(&s, &t, u);
+    }
+    wait_for("twelve pushes", 60, || p.hits("/slow/push").len() >= 12);
+    // Settle: no retries follow (each was answered 200), so nothing more arrives.
+    std::thread::sleep(Duration::from_millis(1500));
+    let hits = p.hits("/slow/push");
+    let mut keys: Vec<&str> = hits.iter().map(|h| h.1.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(hits.len(), 12, "{hits:?}");
+    assert_eq!(keys.len(), 12, "one idempotency key per message");
+    let mut to: Vec<String> = hits
+        .iter()
+        .map(|h| h.2["to"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    to.sort();
+    let want: Vec<String> = users.iter().map(|u| format!("tok-{u}")).collect();
+    assert_eq!(to, want);
+    assert!(
+        p.most_at_once() > 1,
+        "deliveries went one at a time ({} at most)",
+        p.most_at_once()
+    );
 }
 
 #[test]
