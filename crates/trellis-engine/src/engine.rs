@@ -175,16 +175,17 @@ fn needs_escape(b: &[u8]) -> bool {
     };
     let mut chunks = b.chunks_exact(8);
     for c in chunks.by_ref() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
+        let w: [u8; 8] = c.try_into().unwrap_or([0; 8]);
         if bad(w) {
             return true;
         }
     }
-    // The last bytes, padded with spaces (which need no escape), in one more word.
-    let rest = chunks.remainder();
+    // The last bytes, padded with spaces (which need no escape), in one more word (byte by
+    // byte: a copy of a length known only at run time would be a call to memcpy).
     let mut w = [b' '; 8];
-    w[..rest.len()].copy_from_slice(rest);
+    for (to, &b) in w.iter_mut().zip(chunks.remainder()) {
+        *to = b;
+    }
     bad(w)
 }
 
@@ -431,25 +432,35 @@ impl Attrs {
 }
 
 /// A user's state per journey: a short list (users touch few journeys), scanned instead of
-/// hashed.
+/// hashed. The journey numbers sit inline in the user's record, so asking about a journey the
+/// user has no state in reads nothing more.
 #[derive(Default)]
-struct JStates(Vec<(usize, JState)>);
+struct JStates {
+    keys: smallvec::SmallVec<[u32; 6]>,
+    states: Vec<JState>,
+}
 
 impl JStates {
     fn get(&self, j: &usize) -> Option<&JState> {
-        self.0.iter().find(|(k, _)| k == j).map(|(_, s)| s)
+        let i = self.keys.iter().position(|&k| k as usize == *j)?;
+        self.states.get(i)
     }
     fn entry(&mut self, j: usize) -> &mut JState {
-        let i = match self.0.iter().position(|(k, _)| *k == j) {
+        let i = match self.keys.iter().position(|&k| k as usize == j) {
             Some(i) => i,
             None => {
                 // Users are in few journeys: grow one state at a time.
-                self.0.reserve_exact(1);
-                self.0.push((j, JState::default()));
-                self.0.len() - 1
+                self.states.reserve_exact(1);
+                self.states.push(JState::default());
+                self.keys.push(j as u32);
+                self.states.len() - 1
             }
         };
-        &mut self.0[i].1
+        &mut self.states[i]
+    }
+    /// (journey, state) pairs, in the order the states were made.
+    fn iter(&self) -> impl Iterator<Item = (usize, &JState)> {
+        self.keys.iter().map(|&k| k as usize).zip(&self.states)
     }
 }
 
@@ -1478,8 +1489,8 @@ impl Engine {
         } else {
             // Re-entry counts every version of the journey: one id, one user, one instance.
             let (mut inside, mut ever, mut last_exit) = (false, false, None::<Time>);
-            for (oj, s) in &self.users[u].journeys.0 {
-                if self.journeys[*oj].lineage == lin {
+            for (oj, s) in self.users[u].journeys.iter() {
+                if self.journeys[oj].lineage == lin {
                     inside |= s.inside.is_some();
                     ever |= s.ever_entered;
                     last_exit = last_exit.max(s.last_exit);
@@ -1496,7 +1507,7 @@ impl Engine {
                 Some("re_entry")
             } else if let Some(g) = &cj.mutex {
                 let busy = entered_groups.contains(g)
-                    || self.users[u].journeys.0.iter().any(|&(oj, ref s)| {
+                    || self.users[u].journeys.iter().any(|(oj, s)| {
                         self.journeys[oj].lineage != lin
                             && s.inside.is_some()
                             && self.journeys[oj].mutex.as_ref() == Some(g)
@@ -2327,11 +2338,10 @@ impl Engine {
         let user = &self.users[u];
         let journeys: Vec<Value> = user
             .journeys
-            .0
             .iter()
             .filter_map(|(j, s)| {
                 let i = s.inside.as_ref()?;
-                let cj = &self.journeys[*j];
+                let cj = &self.journeys[j];
                 Some(json!({
                     "journey": &*cj.id,
                     "version": cj.version,
