@@ -1185,6 +1185,30 @@ impl Engine {
     /// found by the caller (the simulator's reader thread keeps that numbering ahead of the
     /// engine: profiles first, then each user an event brings, in event order). Any `at` past
     /// the users there are is a user not seen yet (or not numbered): the engine looks them up.
+    /// The event types whose events do more than move the clock and bring their user: those
+    /// a journey reacts to, profile updates and the conversion event. For any other type,
+    /// [`handle_passing_at`](Self::handle_passing_at) does all that
+    /// [`handle_new_at`](Self::handle_new_at) would, without the event itself.
+    pub fn acting_kinds(&self) -> FastSet<String> {
+        let mut kinds: FastSet<String> = self.interesting.keys().cloned().collect();
+        kinds.insert("profile_update".to_owned());
+        kinds.insert(self.policy.conversion_event().to_owned());
+        kinds
+    }
+
+    /// [`handle_new_at`](Self::handle_new_at) for an event of a type not among
+    /// [`acting_kinds`](Self::acting_kinds): the clock moves to `ts`, and a user not seen
+    /// before (`at` past the users there are) is added as `user_id`.
+    pub fn handle_passing_at(&mut self, ts: Time, at: usize, user_id: &str) {
+        self.report.input.events += 1;
+        self.advance_to(ts);
+        if at >= self.users.len() {
+            self.user(user_id);
+        } else {
+            debug_assert_eq!(&*self.users[at].id, user_id, "user number {at}");
+        }
+    }
+
     pub fn handle_new_at(&mut self, ev: &Event, at: usize) {
         self.report.input.events += 1;
         self.advance_to(ev.ts);

@@ -271,6 +271,9 @@ enum Replay {
     /// An event to handle (its `event_id`, if any, is new), and its user's number in the
     /// engine (see `Engine::handle_new_at`).
     New(Event, usize),
+    /// An event of a type that only moves the clock and brings its user (see
+    /// `Engine::acting_kinds`): its time, its user's number and id.
+    Passing(DateTime<Utc>, usize, String),
     /// An event whose `event_id` came before (counted, not handled).
     Duplicate,
     /// A line that no longer parses, or an event after `until` (counted only).
@@ -349,6 +352,7 @@ pub fn simulate(
         .enumerate()
         .map(|(i, id)| (id.into(), i))
         .collect();
+    let acting = engine.acting_kinds();
     std::thread::scope(|scope| -> Result<(), Error> {
         // Reader: parses batches of events ahead of the engine.
         // It also keeps the set of event ids seen, so the engine need not (`Engine::duplicate`).
@@ -385,7 +389,11 @@ pub fn simulate(
                                             next
                                         }
                                     };
-                                    Replay::New(ev, u)
+                                    if acting.contains(ev.kind.as_str()) {
+                                        Replay::New(ev, u)
+                                    } else {
+                                        Replay::Passing(ev.ts, u, ev.user_id)
+                                    }
                                 }
                             },
                         }),
@@ -439,6 +447,7 @@ pub fn simulate(
                 i += 1;
                 match item {
                     Replay::New(ev, u) => engine.handle_new_at(ev, *u),
+                    Replay::Passing(ts, u, id) => engine.handle_passing_at(*ts, *u, id),
                     Replay::Duplicate => engine.duplicate(),
                     Replay::Skip { counted: true } => engine.report.input.events += 1,
                     Replay::Skip { counted: false } => {}
