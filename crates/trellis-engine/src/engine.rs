@@ -133,16 +133,52 @@ fn write_record(out: &mut Vec<u8>, h: Head<'_>, extra: &[(&'static str, Value)],
         out.push(b',');
         raw_str(out, k);
         out.push(b':');
-        match v {
-            Value::String(s) => json_str(out, s),
-            Value::Null => out.extend_from_slice(b"null"),
-            v => {
-                // Writing to a vector cannot fail.
-                let _ = serde_json::to_writer(&mut *out, v);
+        json_value(out, v);
+    }
+    out.push(b'}');
+}
+
+/// A JSON value as `serde_json` writes it.
+fn json_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::String(s) => json_str(out, s),
+        Value::Null => out.extend_from_slice(b"null"),
+        v => {
+            // Writing to a vector cannot fail.
+            let _ = serde_json::to_writer(&mut *out, v);
+        }
+    }
+}
+
+/// An extra field of a decision, borrowed where it can be: with a sink it is written as is,
+/// without a JSON value made for it.
+enum Extra<'a> {
+    Str(&'a str),
+    Strs(&'a [&'a str]),
+}
+
+impl Extra<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Extra::Str(s) => json_str(out, s),
+            Extra::Strs(list) => {
+                out.push(b'[');
+                for (i, s) in list.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    json_str(out, s);
+                }
+                out.push(b']');
             }
         }
     }
-    out.push(b'}');
+    fn into_value(self) -> Value {
+        match self {
+            Extra::Str(s) => Value::from(s),
+            Extra::Strs(list) => Value::Array(list.iter().map(|&s| Value::from(s)).collect()),
+        }
+    }
 }
 
 /// A JSON string as `serde_json` writes it: as is, unless it has a byte that needs escaping.
@@ -1486,6 +1522,51 @@ impl Engine {
         self.seq
     }
 
+    /// [`emit`](Self::emit) for extras that may be borrowed: with a sink they go straight into
+    /// the line (no value, no list made); without, they become the record's values.
+    fn emit_ex<const N: usize>(
+        &mut self,
+        now: Time,
+        u: Option<usize>,
+        journey: Option<usize>,
+        node: Option<usize>,
+        kind: &'static str,
+        extra: [(&'static str, Extra<'_>); N],
+    ) -> u64 {
+        let Some(sink) = &mut self.sink else {
+            let extra = extra
+                .into_iter()
+                .map(|(k, x)| (k, x.into_value()))
+                .collect();
+            return self.emit(now, u, journey, node, kind, extra);
+        };
+        self.seq += 1;
+        let cj = journey.map(|j| &self.journeys[j]);
+        let head = Head {
+            seq: self.seq,
+            ts: now,
+            user_id: u.map(|u| &*self.users[u].id),
+            journey: cj.map(|c| &*c.id),
+            version: cj.map(|c| c.version),
+            node: cj.and_then(|c| node.map(|n| &*c.nodes[n].id)),
+            kind,
+        };
+        write_record(&mut sink.lines, head, &[], &mut sink.ts);
+        // The record ends in '}': the extras go before it.
+        sink.lines.pop();
+        for (k, x) in &extra {
+            sink.lines.push(b',');
+            raw_str(&mut sink.lines, k);
+            sink.lines.push(b':');
+            x.write(&mut sink.lines);
+        }
+        sink.lines.extend_from_slice(b"}\n");
+        if sink.lines.len() >= sink.limit {
+            self.flush();
+        }
+        self.seq
+    }
+
     fn schedule_timer(&mut self, due: Time, t: Timer) {
         self.timer_seq += 1;
         self.timers.push(Reverse((due, self.timer_seq, t)));
@@ -1542,13 +1623,13 @@ impl Engine {
             }
         };
         if let Some(r) = reason {
-            self.emit(
+            self.emit_ex(
                 now,
                 Some(u),
                 Some(j),
                 Some(trigger),
                 "journey.skipped",
-                vec![("reason", r.into())],
+                [("reason", Extra::Str(r))],
             );
             count(&mut self.journeys[j].counts.skipped, r);
             return;
@@ -1772,13 +1853,13 @@ impl Engine {
             return;
         }
         st.last_exit = Some(now);
-        self.emit(
+        self.emit_ex(
             now,
             Some(u),
             Some(j),
             Some(node),
             "journey.exited",
-            vec![("reason", reason.into())],
+            [("reason", Extra::Str(reason))],
         );
         count(&mut self.journeys[j].counts.exited, reason);
     }
@@ -2156,10 +2237,8 @@ impl Engine {
                 }
             }
         };
-        let tried: Vec<Value> = channels[..i]
-            .iter()
-            .map(|c| Value::from(c.as_str()))
-            .collect();
+        let mut tried: smallvec::SmallVec<[&str; 5]> = smallvec::SmallVec::new();
+        tried.extend(channels[..i].iter().map(|c| c.as_str()));
         // Keep only what the longest cap window can still count.
         let longest = caps
             .iter()
@@ -2170,15 +2249,19 @@ impl Engine {
         let user = &mut self.users[u];
         user.sends.retain(|(t, _)| *t > from);
         push_tight(&mut user.sends, (now, ch));
-        let mut extra = vec![
-            ("channel", ch.as_str().into()),
-            ("template", template.as_str().into()),
-            ("tried", Value::Array(tried)),
-        ];
-        if start > 0 {
-            extra.push(("fallback_from", channels[start - 1].as_str().into()));
-        }
-        let seq = self.emit(now, Some(u), Some(j), Some(n), "touch.sent", extra);
+        let (channel, template, tried) = (
+            ("channel", Extra::Str(ch.as_str())),
+            ("template", Extra::Str(template.as_str())),
+            ("tried", Extra::Strs(&tried)),
+        );
+        let seq = if start > 0 {
+            let from = ("fallback_from", Extra::Str(channels[start - 1].as_str()));
+            let extra = [channel, template, tried, from];
+            self.emit_ex(now, Some(u), Some(j), Some(n), "touch.sent", extra)
+        } else {
+            let extra = [channel, template, tried];
+            self.emit_ex(now, Some(u), Some(j), Some(n), "touch.sent", extra)
+        };
         self.candidate(u, (seq, now, j as u32, n as u32, false));
         crate::report::bump(&mut self.report.touches.sent, ch.as_str());
         Some("sent".into())
