@@ -110,7 +110,12 @@ struct Head<'a> {
 
 /// A decision record as one line of JSON (without the newline), byte for byte what
 /// `serde_json` writes for a [`Decision`].
-fn write_record(out: &mut Vec<u8>, h: Head<'_>, extra: &[(&'static str, Value)], ts: &mut TsText) {
+fn write_record<X: ExtraValue>(
+    out: &mut Vec<u8>,
+    h: Head<'_>,
+    extra: &[(&'static str, X)],
+    ts: &mut TsText,
+) {
     out.extend_from_slice(b"{\"seq\":");
     json_u64(out, h.seq);
     out.extend_from_slice(b",\"ts\":\"");
@@ -133,9 +138,20 @@ fn write_record(out: &mut Vec<u8>, h: Head<'_>, extra: &[(&'static str, Value)],
         out.push(b',');
         raw_str(out, k);
         out.push(b':');
-        json_value(out, v);
+        v.write(out);
     }
     out.push(b'}');
+}
+
+/// The value of an extra field of a decision, as JSON.
+trait ExtraValue {
+    fn write(&self, out: &mut Vec<u8>);
+}
+
+impl ExtraValue for Value {
+    fn write(&self, out: &mut Vec<u8>) {
+        json_value(out, self);
+    }
 }
 
 /// A JSON value as `serde_json` writes it.
@@ -157,7 +173,7 @@ enum Extra<'a> {
     Strs(&'a [&'a str]),
 }
 
-impl Extra<'_> {
+impl ExtraValue for Extra<'_> {
     fn write(&self, out: &mut Vec<u8>) {
         match self {
             Extra::Str(s) => json_str(out, s),
@@ -173,6 +189,9 @@ impl Extra<'_> {
             }
         }
     }
+}
+
+impl Extra<'_> {
     fn into_value(self) -> Value {
         match self {
             Extra::Str(s) => Value::from(s),
@@ -1236,25 +1255,25 @@ impl Engine {
     /// [`acting_kinds`](Self::acting_kinds): the clock moves to `ts`, and a user not seen
     /// before (`at` past the users there are) is added as `user_id`.
     pub fn handle_passing_at(&mut self, ts: Time, at: usize, user_id: &str) {
+        self.arrive(ts, at, user_id);
+    }
+
+    /// What every new event does first: it is counted, the clock moves to it, and its user
+    /// is found (number `at`, see [`handle_new_at`](Self::handle_new_at)) or added.
+    fn arrive(&mut self, ts: Time, at: usize, user_id: &str) -> usize {
         self.report.input.events += 1;
         self.advance_to(ts);
-        if at >= self.users.len() {
-            self.user(user_id);
-        } else {
+        if at < self.users.len() {
             debug_assert_eq!(&*self.users[at].id, user_id, "user number {at}");
+            at
+        } else {
+            self.user(user_id)
         }
     }
 
     pub fn handle_new_at(&mut self, ev: &Event, at: usize) {
-        self.report.input.events += 1;
-        self.advance_to(ev.ts);
+        let u = self.arrive(ev.ts, at, &ev.user_id);
         let now = ev.ts;
-        let u = if at < self.users.len() {
-            debug_assert_eq!(&*self.users[at].id, ev.user_id.as_str(), "user number {at}");
-            at
-        } else {
-            self.user(&ev.user_id)
-        };
         if ev.kind == "profile_update" {
             for (k, v) in &ev.props {
                 self.users[u].attrs.set(&mut self.keys, k, v.clone());
@@ -1489,26 +1508,11 @@ impl Engine {
         kind: &'static str,
         extra: Vec<(&'static str, Value)>,
     ) -> u64 {
+        if self.sink.is_some() {
+            return self.write_line(now, u, journey, node, kind, &extra);
+        }
         self.seq += 1;
         let cj = journey.map(|j| &self.journeys[j]);
-        if let Some(sink) = &mut self.sink {
-            // Straight to a line: no record, no shared ids to count.
-            let head = Head {
-                seq: self.seq,
-                ts: now,
-                user_id: u.map(|u| &*self.users[u].id),
-                journey: cj.map(|c| &*c.id),
-                version: cj.map(|c| c.version),
-                node: cj.and_then(|c| node.map(|n| &*c.nodes[n].id)),
-                kind,
-            };
-            write_record(&mut sink.lines, head, &extra, &mut sink.ts);
-            sink.lines.push(b'\n');
-            if sink.lines.len() >= sink.limit {
-                self.flush();
-            }
-            return self.seq;
-        }
         self.out.push(Decision {
             seq: self.seq,
             ts: now,
@@ -1533,14 +1537,31 @@ impl Engine {
         kind: &'static str,
         extra: [(&'static str, Extra<'_>); N],
     ) -> u64 {
-        let Some(sink) = &mut self.sink else {
+        if self.sink.is_none() {
             let extra = extra
                 .into_iter()
                 .map(|(k, x)| (k, x.into_value()))
                 .collect();
             return self.emit(now, u, journey, node, kind, extra);
-        };
+        }
+        self.write_line(now, u, journey, node, kind, &extra)
+    }
+
+    /// Writes a decision straight into the sink's lines (no record, no shared ids to count),
+    /// handing them on when they are full. Only with a sink.
+    fn write_line<X: ExtraValue>(
+        &mut self,
+        now: Time,
+        u: Option<usize>,
+        journey: Option<usize>,
+        node: Option<usize>,
+        kind: &'static str,
+        extra: &[(&'static str, X)],
+    ) -> u64 {
         self.seq += 1;
+        let Some(sink) = &mut self.sink else {
+            return self.seq;
+        };
         let cj = journey.map(|j| &self.journeys[j]);
         let head = Head {
             seq: self.seq,
@@ -1551,16 +1572,8 @@ impl Engine {
             node: cj.and_then(|c| node.map(|n| &*c.nodes[n].id)),
             kind,
         };
-        write_record(&mut sink.lines, head, &[], &mut sink.ts);
-        // The record ends in '}': the extras go before it.
-        sink.lines.pop();
-        for (k, x) in &extra {
-            sink.lines.push(b',');
-            raw_str(&mut sink.lines, k);
-            sink.lines.push(b':');
-            x.write(&mut sink.lines);
-        }
-        sink.lines.extend_from_slice(b"}\n");
+        write_record(&mut sink.lines, head, extra, &mut sink.ts);
+        sink.lines.push(b'\n');
         if sink.lines.len() >= sink.limit {
             self.flush();
         }

@@ -11,6 +11,7 @@ use serde_json::{Map, Number, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use trellis_model::scalar::kind_of;
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,14 +166,14 @@ fn check(kind: Kind, v: &Value) -> Result<(), (Option<String>, String)> {
         }
         Some(other) => Err((
             Some(k.to_owned()),
-            format!("\"{k}\" must be a string, not {}", type_name(other)),
+            format!("\"{k}\" must be a string, not {}", kind_of(other)),
         )),
     };
     let maybe_object = |k: &str| match m.get(k) {
         None | Some(Value::Null) | Some(Value::Object(_)) => Ok(()),
         Some(other) => Err((
             Some(k.to_owned()),
-            format!("\"{k}\" must be an object, not {}", type_name(other)),
+            format!("\"{k}\" must be an object, not {}", kind_of(other)),
         )),
     };
     need_text("user_id")?;
@@ -191,7 +192,7 @@ fn check(kind: Kind, v: &Value) -> Result<(), (Option<String>, String)> {
                 Some(other) => {
                     return Err((
                         Some("event_id".into()),
-                        format!("\"event_id\" must be a string, not {}", type_name(other)),
+                        format!("\"event_id\" must be a string, not {}", kind_of(other)),
                     ))
                 }
             }
@@ -207,17 +208,6 @@ fn check(kind: Kind, v: &Value) -> Result<(), (Option<String>, String)> {
         }
     }
     Ok(())
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Reads one file of `kind` in `format` and writes its records to `out` as JSON Lines in the
