@@ -297,11 +297,11 @@ pub fn simulate(
     // Event ids are deduplicated by the reader thread, ahead of the engine.
     engine.reserve(input.profiles.len(), 0);
     let events_total = input.events.len();
-    let mut ids = std::collections::HashSet::new();
     for p in input.profiles.drain(..) {
-        ids.insert(p.user_id.clone());
         engine.add_profile(p);
     }
+    // The users with a profile (a profile given twice replaces the first).
+    let profile_users = engine.users_seen();
     // Timestamp order, ties in file order (a stable sort), or the file as it stands.
     let (first, last, total, replay): (
         _,
@@ -486,7 +486,7 @@ pub fn simulate(
     })?;
     progress(total, total);
     let mut report = engine.report.clone();
-    report.input.users = ids.len() as u64;
+    report.input.users = profile_users as u64;
     report.input.skipped_lines = input.skipped.len() as u64;
     Ok(report)
 }
