@@ -1244,12 +1244,44 @@ impl Service {
         };
         let unit = Decimal::new(1, 4);
         let money = |u: i64| (Decimal::from(u) * unit).normalize().to_string();
+        // The running balances the database holds (its second lock on the budget) must be the
+        // ledger's sums, account by account.
+        let held = self.store.balance_rows().await?;
+        let mut summed: Vec<(String, String, i64)> = Vec::new();
+        for b in &balances {
+            for (account, v) in [
+                ("available", b.available),
+                ("budget", -b.budget),
+                ("reserved", b.reserved),
+                ("spent", b.spent),
+            ] {
+                if v != 0 {
+                    summed.push((b.campaign.clone(), account.to_owned(), v));
+                }
+            }
+        }
+        let held_matches = held == summed;
         let list: Vec<Value> = balances.iter().map(|b| json!({
             "campaign": b.campaign, "budget": money(b.budget), "available": money(b.available),
             "reserved": money(b.reserved), "spent": money(b.spent), "balances": b.balances(),
         })).collect();
-        let ok = sum == 0 && balances.iter().all(|b| b.balances());
-        Ok(json!({ "balanced": ok, "ledger_sum": sum, "campaigns": list, "engine": engine }))
+        let stock: Vec<Value> = self
+            .store
+            .stock_left()
+            .await?
+            .into_iter()
+            .map(|(offer, left, shards)| json!({ "offer": offer, "left": left, "shards": shards }))
+            .collect();
+        let (timers, overdue) = self
+            .store
+            .timer_counts(now_utc().timestamp_millis())
+            .await?;
+        let ok = sum == 0 && held_matches && balances.iter().all(|b| b.balances());
+        Ok(json!({
+            "balanced": ok, "ledger_sum": sum, "campaigns": list, "engine": engine,
+            "held_balances_match": held_matches, "stock": stock,
+            "timers": { "waiting": timers, "due": overdue },
+        }))
     }
 
     pub async fn health(&self) -> Result<Value> {
@@ -1433,7 +1465,9 @@ impl Service {
             };
             let wall = now_utc();
             rt.step(&pending, wall, &mut batch);
-            if batch.journal.is_empty() {
+            let timers_only =
+                batch.timers_reset || !batch.timers_set.is_empty() || !batch.timers_done.is_empty();
+            if batch.journal.is_empty() && !timers_only {
                 drop(guard);
                 if last_renew.elapsed() > Duration::from_millis(1_000) {
                     match self.store.acquire_lease(&self.holder, now_ms, TTL_MS).await {
@@ -1472,6 +1506,39 @@ impl Service {
             }
         }
         let _ = self.store.release_lease(&self.holder).await;
+    }
+
+    /// The scheduler, run by every process on the wall clock: claims timer rows that fell due
+    /// (several processes take different rows; see `Store::claim_due_timers`) and appends a
+    /// `tick` input for them, which the engine's holder applies like any other input. A claim
+    /// runs out after `HOLD_MS`: a row the engine has not fired by then (its claimer died before
+    /// the tick was stored) is claimed again.
+    pub async fn schedule(self: Arc<Self>) {
+        const HOLD_MS: i64 = 10_000;
+        if self.clock != ClockMode::Wall {
+            return;
+        }
+        while !self.stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let now = now_utc();
+            match self
+                .store
+                .claim_due_timers(
+                    now.timestamp_millis(),
+                    HOLD_MS,
+                    1_000,
+                    &now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                )
+                .await
+            {
+                Ok(keys) if !keys.is_empty() => {
+                    self.metrics.timers_claimed(keys.len());
+                    self.wake.notify_one();
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("trellis: claiming due timers: {e}"),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     async fn lose_lease(&self) {

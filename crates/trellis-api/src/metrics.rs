@@ -56,12 +56,17 @@ pub struct Metrics {
     decisions: Mutex<BTreeMap<(String, String), u64>>,
     http: Mutex<BTreeMap<(String, u16), Histogram>>,
     batches: Mutex<Histogram>,
+    timers_claimed: AtomicU64,
 }
 
 impl Metrics {
     pub fn events(&self, accepted: u64, duplicates: u64) {
         self.events_in.fetch_add(accepted, Ordering::Relaxed);
         self.duplicates.fetch_add(duplicates, Ordering::Relaxed);
+    }
+
+    pub fn timers_claimed(&self, n: usize) {
+        self.timers_claimed.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     pub fn request(&self, route: &str, status: u16, took: Duration) {
@@ -132,6 +137,12 @@ impl Metrics {
             let _ = writeln!(out, "trellis_budget_used{{campaign=\"{c}\"}} {used}");
             let _ = writeln!(out, "trellis_budget_total{{campaign=\"{c}\"}} {total}");
         }
+        let _ = writeln!(out, "# HELP trellis_timers_claimed_total Due timer rows this process's scheduler claimed.\n# TYPE trellis_timers_claimed_total counter");
+        let _ = writeln!(
+            out,
+            "trellis_timers_claimed_total {}",
+            self.timers_claimed.load(Ordering::Relaxed)
+        );
         let _ = writeln!(out, "# HELP trellis_engine_leader 1 when this process runs the engine.\n# TYPE trellis_engine_leader gauge");
         let _ = writeln!(out, "trellis_engine_leader {}", u8::from(leader));
         out

@@ -8,12 +8,15 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet};
+use trellis_engine::TimerChange;
 use trellis_engine::{
     parse_event, parse_profile, ts_string, Channels, Decision, DeliveryFailure, Engine, Message,
     Options, PPM,
 };
 use trellis_model::Channel;
-use trellis_store::{Batch, DecisionRow, InstanceRow, JournalEntry, LedgerLeg, OutboxRow, Store};
+use trellis_store::{
+    Batch, DecisionRow, InstanceRow, JournalEntry, LedgerLeg, OutboxRow, StockOp, Store, TimerRow,
+};
 
 type Time = DateTime<Utc>;
 
@@ -98,6 +101,13 @@ pub struct Runtime {
     pub pending_deploys: Vec<trellis_store::DeploymentRow>,
     /// The live engine's sent messages, waiting for their outbox rows.
     sent: SentQueue,
+    /// Stock rows to set, from the deploy being applied.
+    pending_stock: Vec<StockOp>,
+    /// The schedule rows as last written: `journey/node` → next tick.
+    schedule_rows: HashMap<String, Option<Time>>,
+    /// Whether this runtime has written the timer rows afresh since it began to step (a new
+    /// engine holder does it once, in its first batch).
+    timers_synced: bool,
 }
 
 /// The outcome of applying one input.
@@ -108,7 +118,29 @@ pub struct Applied {
 fn new_engine(sent: Option<SentQueue>) -> Engine {
     let mut e = Engine::new(trellis_model::Workspace::default(), Options::default());
     e.set_channels(Box::new(Outboxed(sent)));
+    e.track_timers();
     e
+}
+
+/// A timer change as a row (`live` or `shadow` keys), or the key of a fired one.
+fn timer_row(prefix: &str, c: TimerChange) -> Result<TimerRow, String> {
+    match c {
+        TimerChange::Set {
+            key,
+            due,
+            kind,
+            user,
+            journey,
+        } => Ok(TimerRow {
+            key: format!("{prefix}:{key}"),
+            due_ms: due.timestamp_millis(),
+            due_at: ts_string(due),
+            kind: kind.to_owned(),
+            user_id: user.map(|u| u.to_string()),
+            journey: journey.map(|j| j.to_string()),
+        }),
+        TimerChange::Done { key } => Err(format!("{prefix}:{key}")),
+    }
 }
 
 impl Runtime {
@@ -126,6 +158,98 @@ impl Runtime {
             funded: HashMap::new(),
             pending_legs: Vec::new(),
             pending_deploys: Vec::new(),
+            pending_stock: Vec::new(),
+            schedule_rows: HashMap::new(),
+            timers_synced: false,
+        }
+    }
+
+    /// Moves the timers set and fired since the last call into the batch as row changes: the
+    /// live engine's timers, the mirror's for shadowed journeys, and each schedule's next tick.
+    /// A timer set and fired within the batch writes nothing. The first call of a runtime that
+    /// steps writes every row afresh.
+    fn take_timers(&mut self, b: &mut Batch) {
+        let mut changes: Vec<Result<TimerRow, String>> = Vec::new();
+        if !self.timers_synced {
+            self.timers_synced = true;
+            b.timers_reset = true;
+            self.engine.take_timer_changes();
+            changes.extend(
+                self.engine
+                    .pending_timers()
+                    .into_iter()
+                    .map(|c| timer_row("live", c)),
+            );
+            if let Some(m) = self.mirror.as_mut() {
+                m.take_timer_changes();
+                changes.extend(
+                    m.pending_timers()
+                        .into_iter()
+                        .map(|c| timer_row("shadow", c)),
+                );
+            }
+            self.schedule_rows.clear();
+        } else {
+            changes.extend(
+                self.engine
+                    .take_timer_changes()
+                    .into_iter()
+                    .map(|c| timer_row("live", c)),
+            );
+            if let Some(m) = self.mirror.as_mut() {
+                changes.extend(
+                    m.take_timer_changes()
+                        .into_iter()
+                        .map(|c| timer_row("shadow", c)),
+                );
+            }
+        }
+        let shadowed = &self.shadowed;
+        let mut set: Vec<TimerRow> = Vec::new();
+        let mut at: HashMap<String, usize> = HashMap::new();
+        for c in changes {
+            match c {
+                // The mirror's timers matter only for journeys in shadow.
+                Ok(row)
+                    if row.key.starts_with("shadow:")
+                        && !row.journey.as_ref().is_some_and(|j| shadowed.contains(j)) => {}
+                Ok(row) => {
+                    at.insert(row.key.clone(), set.len());
+                    set.push(row);
+                }
+                Err(key) => match at.remove(&key) {
+                    Some(i) => set[i].key.clear(),
+                    None => b.timers_done.push(key),
+                },
+            }
+        }
+        b.timers_set
+            .extend(set.into_iter().filter(|r| !r.key.is_empty()));
+        let mut dues = self.engine.schedule_dues();
+        if let Some(m) = &self.mirror {
+            dues.extend(m.schedule_dues().into_iter().filter(|(k, _)| {
+                k.split('/')
+                    .next()
+                    .is_some_and(|j| self.shadowed.contains(j))
+            }));
+        }
+        for (k, next) in dues {
+            if self.schedule_rows.get(&k) == Some(&next) {
+                continue;
+            }
+            let key = format!("schedule:{k}");
+            match next {
+                Some(due) => b.timers_set.push(TimerRow {
+                    key,
+                    due_ms: due.timestamp_millis(),
+                    due_at: ts_string(due),
+                    kind: "schedule".into(),
+                    user_id: None,
+                    journey: k.split('/').next().map(str::to_owned),
+                }),
+                None => b.timers_done.push(key),
+            }
+            self.schedule_rows.insert(k, next);
         }
     }
 
@@ -257,6 +381,15 @@ impl Runtime {
                             if let Some(m) = self.mirror.as_mut() {
                                 m.deploy(&ws, version, ppm);
                             }
+                            for o in &ws.offers {
+                                self.pending_stock.push(StockOp::Set {
+                                    offer: o.id.clone(),
+                                    left: self
+                                        .engine
+                                        .stock_left(&o.id)
+                                        .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+                                });
+                            }
                             for j in &ws.journeys {
                                 self.shadowed.remove(&j.id);
                             }
@@ -385,6 +518,13 @@ impl Runtime {
                     } else {
                         legs("available", "spent", "issued");
                     }
+                    let offer = get("offer").as_str().unwrap_or_default().to_owned();
+                    if self.engine.stock_left(&offer).is_some() {
+                        b.stock.push(StockOp::Take {
+                            offer,
+                            instance: instance.clone().unwrap_or_default(),
+                        });
+                    }
                     b.instances.push(InstanceRow {
                         instance: instance.clone().unwrap_or_default(),
                         offer: get("offer").as_str().unwrap_or_default().to_owned(),
@@ -491,6 +631,12 @@ impl Runtime {
             self.forget_sent();
             self.pending_legs.clear();
             self.pending_deploys.clear();
+            self.pending_stock.clear();
+            // Stored already by the holder that applied these rows.
+            self.engine.take_timer_changes();
+            if let Some(m) = self.mirror.as_mut() {
+                m.take_timer_changes();
+            }
             self.proc_seq = r.proc_seq;
         }
     }
@@ -534,6 +680,7 @@ impl Runtime {
             });
             self.take_legs(p, b);
             b.deployments.append(&mut self.pending_deploys);
+            b.stock.append(&mut self.pending_stock);
             for (d, shadow) in out.drain(..) {
                 self.project(&d, shadow, p, b);
             }
@@ -546,23 +693,9 @@ impl Runtime {
             self.forget_sent();
             answers.push((i.seq, applied.result));
         }
-        if self.clock == ClockMode::Wall && self.engine.next_due().is_some_and(|t| t <= wall) {
-            self.proc_seq += 1;
-            let p = self.proc_seq;
-            let at = self.time_for("tick", &Value::Null, wall);
-            self.apply("tick", &Value::Null, at, &mut out);
-            b.journal.push(JournalEntry {
-                proc_seq: p,
-                input_seq: None,
-                kind: "tick".into(),
-                at: ts_string(at),
-                result: None,
-            });
-            for (d, shadow) in out.drain(..) {
-                self.project(&d, shadow, p, b);
-            }
-            self.forget_sent();
-        }
+        // Timers fire through `tick` inputs, which the scheduler appends when it claims due
+        // timer rows (`Store::claim_due_timers`); the rows change here, with the batch.
+        self.take_timers(b);
         answers
     }
 

@@ -721,8 +721,28 @@ pub struct Engine {
     sink: Option<LineSink>,
     /// The sink said it had stopped.
     sink_stopped: bool,
+    /// Timers set and fired since last taken, when the caller keeps them as rows (the
+    /// service's `timers` table; see [`track_timers`](Self::track_timers)).
+    timer_changes: Option<Vec<TimerChange>>,
     pub report: Report,
     options: Options,
+}
+
+/// A timer set or fired, as the service keeps it: a row with a due time. `key` is the timer's
+/// place in the engine's order, the same on every replay of the same inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimerChange {
+    Set {
+        key: u64,
+        due: Time,
+        /// `resume` (a wait, timeout or deferral), `max_duration`, `expiry` or `fallback`.
+        kind: &'static str,
+        user: Option<Arc<str>>,
+        journey: Option<Arc<str>>,
+    },
+    Done {
+        key: u64,
+    },
 }
 
 /// The facts of one evaluation. Derived facts (`now.*`, `journey.entered_at`) are computed on
@@ -892,6 +912,7 @@ impl Engine {
             out: Vec::new(),
             sink: None,
             sink_stopped: false,
+            timer_changes: None,
             report,
             options,
         };
@@ -1198,9 +1219,12 @@ impl Engine {
                 if *due != at {
                     break;
                 }
-                let Some(Reverse((_, _, timer))) = self.timers.pop() else {
+                let Some(Reverse((_, key, timer))) = self.timers.pop() else {
                     break;
                 };
+                if let Some(c) = self.timer_changes.as_mut() {
+                    c.push(TimerChange::Done { key });
+                }
                 self.fire(timer, at);
             }
             if next_tick == Some(at) {
@@ -1582,7 +1606,86 @@ impl Engine {
 
     fn schedule_timer(&mut self, due: Time, t: Timer) {
         self.timer_seq += 1;
+        self.note_timer(due, self.timer_seq, &t);
         self.timers.push(Reverse((due, self.timer_seq, t)));
+    }
+
+    /// Records a timer being set, when timers are tracked.
+    fn note_timer(&mut self, due: Time, key: u64, t: &Timer) {
+        if self.timer_changes.is_some() {
+            let set = self.timer_row(due, key, t);
+            if let Some(c) = self.timer_changes.as_mut() {
+                c.push(set);
+            }
+        }
+    }
+
+    fn timer_row(&self, due: Time, key: u64, t: &Timer) -> TimerChange {
+        let (kind, user, journey) = match *t {
+            Timer::Resume { user, journey, .. } => ("resume", Some(user as usize), Some(journey)),
+            Timer::MaxDuration { user, journey, .. } => {
+                ("max_duration", Some(user as usize), Some(journey))
+            }
+            Timer::Fallback { user, journey, .. } => {
+                ("fallback", Some(user as usize), Some(journey))
+            }
+            Timer::Expiry { coupon } => {
+                let c = self.coupons.get(coupon as usize);
+                ("expiry", c.map(|c| c.user), c.map(|c| c.journey as u32))
+            }
+        };
+        TimerChange::Set {
+            key,
+            due,
+            kind,
+            user: user.and_then(|u| self.users.get(u)).map(|u| u.id.clone()),
+            journey: journey
+                .and_then(|j| self.journeys.get(j as usize))
+                .map(|j| j.id.clone()),
+        }
+    }
+
+    /// Keeps the timers set and fired from now on, for [`take_timer_changes`]; the service
+    /// writes them as rows with a due time.
+    ///
+    /// [`take_timer_changes`]: Self::take_timer_changes
+    pub fn track_timers(&mut self) {
+        self.timer_changes.get_or_insert_with(Vec::new);
+    }
+
+    /// The timers set and fired since the last call, in the order it happened.
+    pub fn take_timer_changes(&mut self) -> Vec<TimerChange> {
+        self.timer_changes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Every timer waiting now (as `Set` changes, in due order), for writing the rows afresh.
+    pub fn pending_timers(&self) -> Vec<TimerChange> {
+        let mut v: Vec<&Reverse<(Time, u64, Timer)>> = self.timers.iter().collect();
+        v.sort_by_key(|Reverse((due, key, _))| (*due, *key));
+        v.into_iter()
+            .map(|Reverse((due, key, t))| self.timer_row(*due, *key, t))
+            .collect()
+    }
+
+    /// The next tick of each schedule trigger, as (`journey/node`, due).
+    pub fn schedule_dues(&self) -> Vec<(String, Option<Time>)> {
+        self.schedules
+            .iter()
+            .map(|s| {
+                let j = &self.journeys[s.journey];
+                (format!("{}/{}", j.id, j.nodes[s.node].id), s.next)
+            })
+            .collect()
+    }
+
+    /// The units of an offer's stock left; `None` when it has no stock (unlimited) or is
+    /// unknown.
+    pub fn stock_left(&self, offer: &str) -> Option<u64> {
+        let i = self.ws.offers.iter().position(|o| o.id == offer)?;
+        self.stock.get(i).copied().flatten()
     }
 
     fn try_enter(
@@ -1688,6 +1791,7 @@ impl Engine {
                     journey: j as u32,
                     inst: id,
                 };
+                self.note_timer(due, seq, &t);
                 self.timers.push(Reverse((due, seq, t)));
             }
         }

@@ -306,6 +306,7 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let engine = tokio::spawn(svc.clone().run());
+    let scheduler = tokio::spawn(svc.clone().schedule());
     let deliverer = tokio::spawn(deliver::run(svc.clone(), providers, smtp));
     let intake = amqp.map(|u| tokio::spawn(amqp::run(svc.clone(), u)));
     let s2 = svc.clone();
@@ -318,6 +319,7 @@ pub async fn run(
     svc.stop();
     let _ = engine.await;
     deliverer.abort();
+    scheduler.abort();
     if let Some(i) = intake {
         i.abort();
     }

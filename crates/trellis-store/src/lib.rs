@@ -23,6 +23,10 @@ pub enum Error {
     Url(String),
     #[error("the engine lease was lost to another process")]
     LeaseLost,
+    /// A batch would take a campaign account or an offer's stock below zero: the database
+    /// refused it whole (the engine should never ask; this is the second lock).
+    #[error("a hard limit held by the database refused the batch: {0}")]
+    LimitBreached(String),
     #[error("{0}")]
     Conflict(String),
 }
@@ -130,6 +134,99 @@ pub struct Batch {
     pub outbox: Vec<OutboxRow>,
     pub profiles: Vec<(String, String, String)>,
     pub deployments: Vec<DeploymentRow>,
+    /// Stock rows to set and units to take, in the order the engine did it.
+    pub stock: Vec<StockOp>,
+    /// Remove every timer row before writing these (a new engine holder writes them afresh).
+    pub timers_reset: bool,
+    /// Timer rows set (inserted, or moved to a new due time).
+    pub timers_set: Vec<TimerRow>,
+    /// Keys of timer rows fired (deleted).
+    pub timers_done: Vec<String>,
+}
+
+/// A change to an offer's stock rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StockOp {
+    /// The stock left after a deploy, split over the shards; `None` removes the rows (no stock:
+    /// unlimited).
+    Set { offer: String, left: Option<i64> },
+    /// One unit issued, as `instance`.
+    Take { offer: String, instance: String },
+}
+
+/// A timer as a row with a due time (`timers`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimerRow {
+    pub key: String,
+    pub due_ms: i64,
+    pub due_at: String,
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub journey: Option<String>,
+}
+
+/// How many rows an offer's stock is split over (the seeds' `stock_0..stock_9`).
+pub const STOCK_SHARDS: i64 = 10;
+
+/// The shard an instance tries first (FNV-1a of its id), so concurrent issues spread out.
+fn first_shard(instance: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in instance.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % STOCK_SHARDS as u64) as i64
+}
+
+/// Takes one unit of an offer's stock with conditional updates (never read then write): the
+/// instance's first shard, then the others in turn. `Ok(false)` when every shard is empty;
+/// `Ok(true)` as well when the offer has no stock rows (it is unlimited, or was deployed before
+/// the rows existed).
+async fn take_stock_in(
+    conn: &mut sqlx::AnyConnection,
+    offer: &str,
+    instance: &str,
+) -> Result<bool> {
+    let first = first_shard(instance);
+    for k in 0..STOCK_SHARDS {
+        let shard = (first + k) % STOCK_SHARDS;
+        let n = sqlx::query("UPDATE stock SET remaining = remaining - 1 WHERE offer = $1 AND shard = $2 AND remaining > 0")
+            .bind(offer)
+            .bind(shard)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        if n == 1 {
+            return Ok(true);
+        }
+    }
+    let rows: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM stock WHERE offer = $1")
+        .bind(offer)
+        .fetch_one(&mut *conn)
+        .await?
+        .get(0);
+    Ok(rows == 0)
+}
+
+/// Sets an offer's stock rows to `left` units split over the shards (`None`: no rows).
+async fn set_stock_in(
+    conn: &mut sqlx::AnyConnection,
+    offer: &str,
+    left: Option<i64>,
+) -> Result<()> {
+    sqlx::query("DELETE FROM stock WHERE offer = $1")
+        .bind(offer)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(left) = left {
+        let left = left.max(0);
+        let mut q = sql::Insert::new("INSERT INTO stock (offer, shard, remaining) VALUES ", 3);
+        for shard in 0..STOCK_SHARDS {
+            let share = left / STOCK_SHARDS + i64::from(shard < left % STOCK_SHARDS);
+            q.row(vec![Val::S(offer.to_owned()), Val::I(shard), Val::I(share)]);
+        }
+        q.query().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone)]
@@ -748,8 +845,203 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        // The hard limits, held here too: each account moves by the batch's net amount with a
+        // conditional update, and stock is taken unit by unit from its shards. Any refusal
+        // returns before the commit, so nothing of the batch is applied.
+        let mut net: std::collections::BTreeMap<(&str, &str), i64> = Default::default();
+        for l in &b.ledger {
+            *net.entry((l.campaign.as_str(), l.account)).or_default() += l.amount;
+        }
+        for ((campaign, account), amount) in net {
+            if amount == 0 {
+                continue;
+            }
+            sqlx::query("INSERT INTO balances (campaign, account, amount) VALUES ($1, $2, 0) ON CONFLICT (campaign, account) DO NOTHING")
+                .bind(campaign)
+                .bind(account)
+                .execute(&mut *tx)
+                .await?;
+            let n = sqlx::query("UPDATE balances SET amount = amount + $3 WHERE campaign = $1 AND account = $2 AND (account = 'budget' OR amount + $3 >= 0)")
+                .bind(campaign)
+                .bind(account)
+                .bind(amount)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n != 1 {
+                return Err(Error::LimitBreached(format!(
+                    "campaign {campaign:?}: account {account} would go below zero"
+                )));
+            }
+        }
+        for op in &b.stock {
+            match op {
+                StockOp::Set { offer, left } => set_stock_in(&mut tx, offer, *left).await?,
+                StockOp::Take { offer, instance } => {
+                    if !take_stock_in(&mut tx, offer, instance).await? {
+                        return Err(Error::LimitBreached(format!(
+                            "offer {offer:?}: no stock left for instance {instance:?}"
+                        )));
+                    }
+                }
+            }
+        }
+        if b.timers_reset {
+            sqlx::query("DELETE FROM timers").execute(&mut *tx).await?;
+        }
+        for chunk in b.timers_set.chunks(150) {
+            let mut q = sql::Insert::new(
+                "INSERT INTO timers (tkey, due_ms, due_at, kind, user_id, journey) VALUES ",
+                6,
+            );
+            for t in chunk {
+                q.row(vec![
+                    Val::S(t.key.clone()),
+                    Val::I(t.due_ms),
+                    Val::S(t.due_at.clone()),
+                    Val::S(t.kind.clone()),
+                    Val::N(t.user_id.clone()),
+                    Val::N(t.journey.clone()),
+                ]);
+            }
+            q.finish(" ON CONFLICT (tkey) DO UPDATE SET due_ms = excluded.due_ms, due_at = excluded.due_at, kind = excluded.kind, user_id = excluded.user_id, journey = excluded.journey, claimed_until = 0")
+                .query()
+                .execute(&mut *tx)
+                .await?;
+        }
+        for chunk in b.timers_done.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM timers WHERE tkey IN ({})",
+                marks.join(", ")
+            )));
+            for k in chunk {
+                q = q.bind(k.clone());
+            }
+            q.execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(())
+    }
+
+    // ---- limits and timers
+
+    /// Takes one unit of an offer's stock in a transaction of its own (see [`Batch::stock`]).
+    pub async fn take_stock(&self, offer: &str, instance: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let ok = take_stock_in(&mut tx, offer, instance).await?;
+        tx.commit().await?;
+        Ok(ok)
+    }
+
+    /// Sets an offer's stock rows (see [`StockOp::Set`]).
+    pub async fn set_stock(&self, offer: &str, left: Option<i64>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        set_stock_in(&mut tx, offer, left).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An offer's stock rows, by shard: `(shard, remaining)`.
+    pub async fn stock_rows(&self, offer: &str) -> Result<Vec<(i64, i64)>> {
+        let rows =
+            sqlx::query("SELECT shard, remaining FROM stock WHERE offer = $1 ORDER BY shard")
+                .bind(offer)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// The running balances the database holds per campaign account: `(campaign, account,
+    /// amount)`, to compare with the ledger's sums.
+    pub async fn balance_rows(&self) -> Result<Vec<(String, String, i64)>> {
+        let rows = sqlx::query("SELECT campaign, account, amount FROM balances WHERE amount <> 0 ORDER BY campaign, account")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
+    /// Every offer's stock left as the database holds it: `(offer, remaining, shards)`.
+    pub async fn stock_left(&self) -> Result<Vec<(String, i64, i64)>> {
+        let rows = sqlx::query("SELECT offer, CAST(SUM(remaining) AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM stock GROUP BY offer ORDER BY offer")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
+    /// How many timer rows wait, and how many of them are due at `now_ms` (overdue: not yet
+    /// fired).
+    pub async fn timer_counts(&self, now_ms: i64) -> Result<(i64, i64)> {
+        let r = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN due_ms <= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) FROM timers")
+            .bind(now_ms)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((r.get(0), r.get(1)))
+    }
+
+    /// Timer rows, soonest first.
+    pub async fn timer_rows(&self) -> Result<Vec<TimerRow>> {
+        let rows = sqlx::query(
+            "SELECT tkey, due_ms, due_at, kind, user_id, journey FROM timers ORDER BY due_ms, tkey",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| TimerRow {
+                key: r.get(0),
+                due_ms: r.get(1),
+                due_at: r.get(2),
+                kind: r.get(3),
+                user_id: r.get(4),
+                journey: r.get(5),
+            })
+            .collect())
+    }
+
+    /// The scheduler's claim: up to `limit` timer rows due at `now_ms` and not claimed by anyone
+    /// (or whose claim ran out) are claimed until `now_ms + hold_ms`, and one `tick` input is
+    /// appended for them, in one transaction. On PostgreSQL the rows are locked with
+    /// `FOR UPDATE SKIP LOCKED`, so several processes claiming at once take different rows; on
+    /// SQLite one statement claims them under the database's single writer. The tick's
+    /// idempotency key is the latest due time claimed, so claiming again after a crash (the
+    /// claim ran out before the row fired) appends nothing twice. Returns the keys claimed.
+    pub async fn claim_due_timers(
+        &self,
+        now_ms: i64,
+        hold_ms: i64,
+        limit: i64,
+        at: &str,
+    ) -> Result<Vec<String>> {
+        let mut tx = self.pool.begin().await?;
+        let sql = match self.kind {
+            DbKind::Postgres => "WITH due AS (SELECT tkey FROM timers WHERE due_ms <= $1 AND claimed_until < $1 ORDER BY due_ms LIMIT $3 FOR UPDATE SKIP LOCKED) UPDATE timers SET claimed_until = $2 FROM due WHERE timers.tkey = due.tkey RETURNING timers.tkey, timers.due_ms, timers.due_at",
+            DbKind::Sqlite => "UPDATE timers SET claimed_until = $2 WHERE tkey IN (SELECT tkey FROM timers WHERE due_ms <= $1 AND claimed_until < $1 ORDER BY due_ms LIMIT $3) RETURNING tkey, due_ms, due_at",
+        };
+        let rows = sqlx::query(sql)
+            .bind(now_ms)
+            .bind(now_ms + hold_ms)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        let Some(last) = rows.iter().max_by_key(|r| r.get::<i64, _>(1)) else {
+            return Ok(Vec::new());
+        };
+        let (due_ms, due_at): (i64, String) = (last.get(1), last.get(2));
+        sqlx::query("INSERT INTO inputs (kind, ikey, body, received_at) VALUES ('tick', $1, $2, $3) ON CONFLICT (ikey) DO NOTHING")
+            .bind(format!("tick:{due_ms}"))
+            .bind(serde_json::json!({ "until": due_at, "timers": rows.len() }).to_string())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     // ---- reads

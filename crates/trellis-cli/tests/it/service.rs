@@ -649,6 +649,13 @@ fn hot_offer_under_64_clients(db: &str) {
         (json!("300"), json!("300"), json!("0"), json!("0")),
         "{r}"
     );
+    // The database's own hold on the limits agrees: 30 of 50 units taken from its ten rows.
+    assert_eq!(r["held_balances_match"], true, "{r}");
+    assert_eq!(
+        r["stock"],
+        json!([{"offer": "hot", "left": 20, "shards": 10}]),
+        "{r}"
+    );
     let (_, u) = s.call(
         "GET",
         &format!("/v1/users/{}", issued[0]["user_id"].as_str().unwrap()),
@@ -744,7 +751,14 @@ fn kill_9_in_the_middle(db: &str) {
         per_user.dedup();
         assert_eq!((n, per_user.len()), (users, users), "{kind}: once per user");
     }
-    assert_reconciles(&s, &t);
+    let r = assert_reconciles(&s, &t);
+    // Every timer row that fell due was claimed and fired; each coupon's expiry still waits.
+    assert_eq!(r["timers"], json!({"waiting": users, "due": 0}), "{r}");
+    assert_eq!(
+        r["stock"],
+        json!([{"offer": "hot", "left": 100_000 - users, "shards": 10}]),
+        "{r}"
+    );
 }
 
 #[test]

@@ -73,3 +73,278 @@ async fn a_database_from_before_the_inputs_file_keeps_its_inputs_and_journal() {
     assert!(seqs[1].is_some_and(|s| s > 2), "{seqs:?}");
     assert_eq!(store.count("inputs").await.unwrap(), 3);
 }
+
+// ---- hard limits and timer rows, on SQLite and (when TRELLIS_TEST_POSTGRES is set) PostgreSQL
+
+static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The databases to run a test on: a fresh SQLite file, and a fresh PostgreSQL database when
+/// `TRELLIS_TEST_POSTGRES` is set (said loudly when it is not).
+fn databases(name: &str) -> Vec<String> {
+    let mut out = vec![format!(
+        "sqlite://{}/t.db",
+        scratch(&format!(
+            "{name}-{}",
+            N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ))
+        .display()
+    )];
+    match std::env::var("TRELLIS_TEST_POSTGRES") {
+        Ok(base) => {
+            let db = format!(
+                "trellis_store_{name}_{}_{}",
+                std::process::id(),
+                N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            );
+            let ok = std::process::Command::new("psql")
+                .args([base.as_str(), "-qc", &format!("CREATE DATABASE {db}")])
+                .status()
+                .expect("psql runs");
+            assert!(ok.success(), "CREATE DATABASE {db}");
+            let (head, _) = base.rsplit_once('/').expect("a URL with a database");
+            out.push(format!("{head}/{db}"));
+        }
+        Err(_) => eprintln!(
+            "SKIPPED on PostgreSQL: set TRELLIS_TEST_POSTGRES=postgres://… to run {name} there"
+        ),
+    }
+    out
+}
+
+use std::sync::Arc;
+use trellis_store::{Batch, Error, JournalEntry, LedgerLeg, StockOp, TimerRow};
+
+fn leg(campaign: &str, account: &'static str, amount: i64) -> LedgerLeg {
+    LedgerLeg {
+        proc_seq: 1,
+        campaign: campaign.into(),
+        account,
+        amount,
+        instance: None,
+        memo: "test",
+    }
+}
+
+fn entry(proc_seq: i64) -> JournalEntry {
+    JournalEntry {
+        proc_seq,
+        input_seq: None,
+        kind: "tick".into(),
+        at: "2026-11-01T00:00:00Z".into(),
+        result: None,
+    }
+}
+
+/// 64 issuers at once take units of one hot offer's stock, split over ten rows: exactly the
+/// stock is taken, no row goes below zero, and when one row runs dry the others still serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_four_concurrent_issuers_take_exactly_the_stock_and_no_row_goes_below_zero() {
+    for url in databases("stock") {
+        let store = Arc::new(Store::open(&url).await.unwrap());
+        store.set_stock("hot", Some(53)).await.unwrap();
+        let rows = store.stock_rows("hot").await.unwrap();
+        assert_eq!(rows.len(), 10, "{url}");
+        assert_eq!(rows.iter().map(|r| r.1).sum::<i64>(), 53, "{url}");
+        let mut tasks = Vec::new();
+        for c in 0..64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut got = 0;
+                for i in 0..2 {
+                    if store.take_stock("hot", &format!("i{c}-{i}")).await.unwrap() {
+                        got += 1;
+                    }
+                }
+                got
+            }));
+        }
+        let mut taken = 0;
+        for t in tasks {
+            taken += t.await.unwrap();
+        }
+        assert_eq!(taken, 53, "exactly the stock was issued on {url}");
+        let rows = store.stock_rows("hot").await.unwrap();
+        assert!(rows.iter().all(|r| r.1 == 0), "{url}: {rows:?}");
+        assert!(!store.take_stock("hot", "late").await.unwrap());
+        // An offer without stock rows is unlimited.
+        assert!(store.take_stock("free", "x").await.unwrap());
+    }
+}
+
+/// A batch that would take a campaign's available budget or an offer's stock below zero is
+/// refused by the database whole: no journal entry, no ledger leg, no stock taken.
+#[tokio::test]
+async fn a_batch_that_would_break_a_limit_is_refused_whole() {
+    for url in databases("limits") {
+        let store = Store::open(&url).await.unwrap();
+        assert!(store.acquire_lease("me", 1, 60_000).await.unwrap());
+        let funded = Batch {
+            journal: vec![entry(1)],
+            ledger: vec![
+                leg("c", "budget", -1_000_000),
+                leg("c", "available", 1_000_000),
+            ],
+            stock: vec![StockOp::Set {
+                offer: "o".into(),
+                left: Some(3),
+            }],
+            ..Batch::default()
+        };
+        store.commit_batch("me", 60_000, &funded).await.unwrap();
+        let take = |i: &str| StockOp::Take {
+            offer: "o".into(),
+            instance: i.into(),
+        };
+        // Two issues of 40 each, three units of stock: fine.
+        let ok = Batch {
+            journal: vec![entry(2)],
+            ledger: vec![
+                leg("c", "available", -800_000),
+                leg("c", "reserved", 800_000),
+            ],
+            stock: vec![take("a"), take("b")],
+            ..Batch::default()
+        };
+        store.commit_batch("me", 60_000, &ok).await.unwrap();
+        // 40 more than is available.
+        let over_budget = Batch {
+            journal: vec![entry(3)],
+            ledger: vec![
+                leg("c", "available", -400_000),
+                leg("c", "reserved", 400_000),
+            ],
+            stock: vec![take("c")],
+            ..Batch::default()
+        };
+        let e = store.commit_batch("me", 60_000, &over_budget).await;
+        assert!(
+            matches!(&e, Err(Error::LimitBreached(m)) if m.contains("available")),
+            "{url}: {e:?}"
+        );
+        // Two units where one is left.
+        let over_stock = Batch {
+            journal: vec![entry(3)],
+            stock: vec![take("c"), take("d")],
+            ..Batch::default()
+        };
+        let e = store.commit_batch("me", 60_000, &over_stock).await;
+        assert!(
+            matches!(&e, Err(Error::LimitBreached(m)) if m.contains("stock")),
+            "{url}: {e:?}"
+        );
+        assert_eq!(store.count("journal").await.unwrap(), 2, "{url}");
+        assert_eq!(store.count("ledger").await.unwrap(), 4, "{url}");
+        assert_eq!(
+            store
+                .stock_rows("o")
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.1)
+                .sum::<i64>(),
+            1,
+            "{url}"
+        );
+        let balances = store.balance_rows().await.unwrap();
+        assert_eq!(
+            balances,
+            [
+                ("c".to_owned(), "available".to_owned(), 200_000),
+                ("c".to_owned(), "budget".to_owned(), -1_000_000),
+                ("c".to_owned(), "reserved".to_owned(), 800_000),
+            ],
+            "{url}"
+        );
+        // The balances are the ledger's sums.
+        let r = store.reconcile().await.unwrap();
+        assert_eq!(
+            (r[0].budget, r[0].available, r[0].reserved, r[0].spent),
+            (1_000_000, 200_000, 800_000, 0)
+        );
+    }
+}
+
+/// Timer rows due are claimed by several schedulers at once: every row exactly once, each claim
+/// turned into a tick input; a claim that ran out without the row firing is claimed again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_schedulers_claim_each_due_timer_once() {
+    for url in databases("timers") {
+        let store = Arc::new(Store::open(&url).await.unwrap());
+        assert!(store.acquire_lease("me", 1, 60_000).await.unwrap());
+        let base = 1_793_491_200_000i64; // 2026-11-01T00:00:00Z
+        let rows: Vec<TimerRow> = (0..600)
+            .map(|i| TimerRow {
+                key: format!("live:{i}"),
+                due_ms: base + i * 1_000,
+                due_at: format!("t{i}"),
+                kind: "resume".into(),
+                user_id: Some(format!("u{i}")),
+                journey: Some("j".into()),
+            })
+            .collect();
+        let b = Batch {
+            journal: vec![entry(1)],
+            timers_set: rows,
+            ..Batch::default()
+        };
+        store.commit_batch("me", 60_000, &b).await.unwrap();
+        // Rows due up to 499 s after base: 500 of them; the last 100 are not due yet.
+        let now = base + 499_000;
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let got = store
+                        .claim_due_timers(now, 10_000, 20, "2026-11-01T00:08:19Z")
+                        .await
+                        .unwrap();
+                    if got.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(got);
+                }
+            }));
+        }
+        let mut all = Vec::new();
+        let mut claimers_with_rows = 0;
+        for t in tasks {
+            let mine = t.await.unwrap();
+            claimers_with_rows += usize::from(!mine.is_empty());
+            all.extend(mine);
+        }
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(
+            (n, all.len()),
+            (500, 500),
+            "{url}: each due row claimed once"
+        );
+        assert!(claimers_with_rows >= 1);
+        let ticks = store.count("inputs").await.unwrap();
+        assert!((1..=25).contains(&ticks), "{url}: {ticks} tick inputs");
+        // Five seconds on, only the five rows that fell due since are claimed; once the first
+        // claims run out (ten seconds), their rows, never fired, are claimed again.
+        let later = store
+            .claim_due_timers(now + 5_000, 10_000, 1_000, "x")
+            .await
+            .unwrap();
+        assert_eq!(later.len(), 5, "{url}: {later:?}");
+        let again = store
+            .claim_due_timers(now + 10_001, 10_000, 1_000, "x")
+            .await
+            .unwrap();
+        assert_eq!(again.len(), 505, "{url}");
+        assert!(!again.iter().any(|k| later.contains(k)), "{url}");
+        // Fired rows are gone for good.
+        let done = Batch {
+            journal: vec![entry(2)],
+            timers_done: (0..600).map(|i| format!("live:{i}")).collect(),
+            ..Batch::default()
+        };
+        store.commit_batch("me", 60_000, &done).await.unwrap();
+        assert!(store.timer_rows().await.unwrap().is_empty());
+    }
+}
