@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the desktop app needs to build, run and be tested here (Debian 12; the recipe in
 # shared/recipes/tauri-linux.md): WebKitGTK and GTK headers, Xvfb, WebKitWebDriver, ImageMagick,
-# CJK fonts, and tauri-driver. Only what is missing; `apt-get update` once before installing.
+# CJK fonts, openssl (the https test makes a certificate), and tauri-driver. Only what is missing; `apt-get update` once before installing.
 set -euo pipefail
 pkgs=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev
-  libssl-dev build-essential pkg-config file xvfb xauth webkit2gtk-driver imagemagick
+  libssl-dev openssl ca-certificates build-essential pkg-config file xvfb xauth webkit2gtk-driver
+  imagemagick
   fonts-dejavu-core fonts-noto-cjk)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -160,8 +160,43 @@ pub struct Remote {
     client: reqwest::Client,
 }
 
+/// An error and its causes, one after another (a TLS failure says why only in its causes).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
+}
+
 impl Remote {
+    /// A remote engine at `url` (`http://` or `https://`). Over https the server's certificate
+    /// must be trusted by the system's store, or by the PEM file `TRELLIS_ENGINE_CA` names (a
+    /// company's own certificate authority).
     pub fn new(url: &str, token: &str) -> Result<Remote, ApiError> {
+        let ca = match std::env::var_os("TRELLIS_ENGINE_CA").filter(|p| !p.is_empty()) {
+            Some(p) => Some(std::fs::read(&p).map_err(|e| {
+                err(
+                    Code::BadRequest,
+                    format!(
+                        "cannot read TRELLIS_ENGINE_CA ({}): {e}",
+                        PathBuf::from(&p).display()
+                    ),
+                )
+            })?),
+            None => None,
+        };
+        Remote::with_ca(url, token, ca.as_deref())
+    }
+
+    /// Like [`Remote::new`], trusting also the certificates of `ca_pem` (PEM).
+    pub fn with_ca(url: &str, token: &str, ca_pem: Option<&[u8]>) -> Result<Remote, ApiError> {
         let url = url.trim().trim_end_matches('/').to_owned();
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(err(
@@ -170,17 +205,25 @@ impl Remote {
             )
             .at("url"));
         }
-        if url.starts_with("https://") {
-            return Err(err(
-                Code::BadRequest,
-                "this build of the app speaks plain http:// to a remote engine only (put TLS in front of it on the same host, or use an SSH tunnel)",
-            )
-            .at("url"));
+        let mut builder =
+            reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(10));
+        if let Some(pem) = ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                err(
+                    Code::BadRequest,
+                    format!(
+                        "the engine's CA certificate does not read as PEM: {}",
+                        chain(&e)
+                    ),
+                )
+            })?;
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
         }
-        let client = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(10))
+        let client = builder
             .build()
-            .map_err(|e| err(Code::Internal, e.to_string()))?;
+            .map_err(|e| err(Code::Internal, chain(&e)))?;
         Ok(Remote {
             url,
             token: token.trim().to_owned(),
@@ -209,7 +252,7 @@ impl Remote {
         let res = req.send().await.map_err(|e| {
             err(
                 Code::Unavailable,
-                format!("cannot reach the engine at {}: {e}", self.url),
+                format!("cannot reach the engine at {}: {}", self.url, chain(&e)),
             )
             .body()
         })?;
@@ -273,7 +316,7 @@ mod tests {
     #[test]
     fn remote_urls_are_checked() {
         assert!(Remote::new("ftp://x", "t").is_err());
-        assert!(Remote::new("https://x", "t").is_err());
+        assert!(Remote::new("https://x", "t").is_ok());
         let r = Remote::new(" http://127.0.0.1:8080/ ", " t ").map(|r| r.url);
         assert_eq!(r.ok().as_deref(), Some("http://127.0.0.1:8080"));
     }
@@ -312,6 +355,91 @@ mod tests {
         let local2 = read_local(&dir.join("engine.json"));
         assert!(again);
         assert_eq!(local.map(|l| l.admin_token), local2.map(|l| l.admin_token));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The app talks to a remote engine over https: a real TLS front (a self-signed certificate
+    /// made with the `openssl` command) before the real bundled engine. With the certificate
+    /// trusted the routes answer; without it the error says the certificate is the problem.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_remote_engine_over_https_answers_when_its_certificate_is_trusted() {
+        let dir = std::env::temp_dir().join(format!(
+            "trellis-app-tls-{}",
+            trellis_api::random_token().unwrap_or_default()
+        ));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let made = std::process::Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args(["-subj", "/CN=localhost"])
+            .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .unwrap_or_else(|e| panic!("the openssl command (apt-get install openssl): {e}"));
+        assert!(made.status.success(), "{made:?}");
+        let (cert_pem, key_pem) = (
+            std::fs::read(&cert).unwrap_or_default(),
+            std::fs::read(&key).unwrap_or_default(),
+        );
+        let b = Bundled::start(&dir.join("engine"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let local = read_local(&dir.join("engine").join("engine.json"))
+            .unwrap_or_else(|| panic!("no engine.json"));
+        let plain = b.url.trim_start_matches("http://").to_owned();
+        // The TLS front: accepts https on a free port and passes the bytes to the engine.
+        let identity =
+            native_tls::Identity::from_pkcs8(&cert_pem, &key_pem).unwrap_or_else(|e| panic!("{e}"));
+        let acceptor = tokio_native_tls::TlsAcceptor::from(
+            native_tls::TlsAcceptor::new(identity).unwrap_or_else(|e| panic!("{e}")),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, plain) = (acceptor.clone(), plain.clone());
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    if let Ok(mut up) = tokio::net::TcpStream::connect(&plain).await {
+                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
+                    }
+                });
+            }
+        });
+        let url = format!("https://localhost:{port}");
+        let trusted = Remote::with_ca(&url, &local.admin_token, Some(&cert_pem))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let health = trusted.call("GET", "/healthz", None).await;
+        assert_eq!(
+            health.as_ref().ok().map(|v| v["ok"].clone()),
+            Some(json!(true)),
+            "{health:?}"
+        );
+        // An authenticated route: the token travels inside TLS.
+        let releases = trusted.call("GET", "/v1/releases", None).await;
+        assert!(
+            releases.as_ref().is_ok_and(|v| v["releases"].is_array()),
+            "{releases:?}"
+        );
+        let untrusted =
+            Remote::with_ca(&url, &local.admin_token, None).unwrap_or_else(|e| panic!("{e}"));
+        let refused = untrusted.call("GET", "/healthz", None).await;
+        let message = refused
+            .as_ref()
+            .err()
+            .and_then(|v| v["error"]["message"].as_str())
+            .unwrap_or_default()
+            .to_lowercase();
+        assert!(message.contains("certificate"), "{refused:?}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

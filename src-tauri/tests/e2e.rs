@@ -150,6 +150,37 @@ async fn click(c: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
 }
 
+/// Waits until the element at `css` has stayed in the same place on screen for 300 ms.
+async fn wait_still(c: &Client, css: &str) {
+    let start = Instant::now();
+    let mut last = String::new();
+    let mut since = Instant::now();
+    loop {
+        let rect = c
+            .execute(
+                "const el = document.querySelector(arguments[0]);
+                 if (!el) return '';
+                 const r = el.getBoundingClientRect();
+                 return [r.x, r.y, r.width, r.height].map((v) => v.toFixed(1)).join(',');",
+                vec![json!(css)],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        if rect.is_empty() || rect != last {
+            last = rect;
+            since = Instant::now();
+        } else if since.elapsed() >= Duration::from_millis(300) {
+            return;
+        }
+        if start.elapsed() > WAIT {
+            fail(c, format!("{css} never stood still")).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Clicks, then accepts a "replace the unsaved workspace?" confirm if one comes.
 async fn click_confirming(c: &Client, css: &str) {
     click(c, css).await;
@@ -380,7 +411,14 @@ async fn flow(c: &Client, data: &Path) {
     step("connect the trigger to the message by dragging between their ports: the error clears");
     click(c, "[data-testid=layout]").await;
     click(c, "[data-testid=fit]").await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // The fit animates the view: drag only once the handles stand still (on a loaded machine
+    // the animation can outlast any fixed pause, and a press that lands beside the handle drags
+    // the node instead).
+    wait_still(
+        c,
+        &format!("[data-testid=design-canvas] .react-flow__node[data-id='{trigger}'] .react-flow__handle.source"),
+    )
+    .await;
     let from = wait_for(
         c,
         &format!("[data-testid=design-canvas] .react-flow__node[data-id='{trigger}'] .react-flow__handle.source"),

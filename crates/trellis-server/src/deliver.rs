@@ -191,7 +191,7 @@ async fn deliver(
         {
             Ok(r) if r.status().is_success() => Ok(format!("HTTP {}", r.status().as_u16())),
             Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
-            Err(e) => Err(format!("{e}")),
+            Err(e) => Err(chain(&e)),
         }
     } else {
         Err(format!(
@@ -202,6 +202,22 @@ async fn deliver(
     if let Err(e) = svc.delivery_attempt(&item, outcome, MAX_ATTEMPTS).await {
         eprintln!("trellis: outbox receipt: {e}");
     }
+}
+
+/// An error and its causes (a TLS failure says why only in its causes: "certificate verify
+/// failed" under "error sending request").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 fn ts(t: chrono::DateTime<chrono::Utc>) -> String {

@@ -16,6 +16,8 @@ type Hit = (String, String, Value);
 /// 200 at once. Records every request, and how many it held at once at most.
 struct Provider {
     addr: String,
+    /// Served over TLS (`https://`).
+    tls: bool,
     hits: Arc<Mutex<Vec<Hit>>>,
     /// (requests being answered now, the most ever at once).
     busy: Arc<Mutex<(usize, usize)>>,
@@ -23,19 +25,41 @@ struct Provider {
 
 impl Provider {
     fn start() -> Provider {
+        Provider::start_tls(None)
+    }
+
+    /// Over TLS when given an identity (a certificate and its key).
+    fn start_tls(identity: Option<native_tls::Identity>) -> Provider {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap().to_string();
         let hits = Arc::new(Mutex::new(Vec::new()));
         let busy = Arc::new(Mutex::new((0, 0)));
         let (h, b) = (hits.clone(), busy.clone());
+        let tls = identity.is_some();
+        let acceptor = identity.map(|i| Arc::new(native_tls::TlsAcceptor::new(i).unwrap()));
         std::thread::spawn(move || {
             for conn in l.incoming() {
                 let Ok(conn) = conn else { continue };
-                let (h, b) = (h.clone(), b.clone());
-                std::thread::spawn(move || serve_http(conn, &h, &b));
+                let (h, b, acceptor) = (h.clone(), b.clone(), acceptor.clone());
+                std::thread::spawn(move || {
+                    let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+                    match acceptor {
+                        Some(a) => {
+                            if let Ok(stream) = a.accept(conn) {
+                                serve_http(stream, &h, &b);
+                            }
+                        }
+                        None => serve_http(conn, &h, &b),
+                    }
+                });
             }
         });
-        Provider { addr, hits, busy }
+        Provider {
+            addr,
+            tls,
+            hits,
+            busy,
+        }
     }
 
     /// The most requests it was answering at once.
@@ -44,7 +68,12 @@ impl Provider {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        if self.tls {
+            let port = self.addr.rsplit(':').next().unwrap_or_default();
+            format!("https://localhost:{port}{path}")
+        } else {
+            format!("http://{}{path}", self.addr)
+        }
     }
 
     fn hits(&self, path: &str) -> Vec<Hit> {
@@ -53,10 +82,8 @@ impl Provider {
     }
 }
 
-fn serve_http(conn: TcpStream, hits: &Mutex<Vec<Hit>>, busy: &Mutex<(usize, usize)>) {
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut r = BufReader::new(conn.try_clone().unwrap());
-    let mut w = conn;
+fn serve_http(conn: impl Read + Write, hits: &Mutex<Vec<Hit>>, busy: &Mutex<(usize, usize)>) {
+    let mut r = BufReader::new(conn);
     let mut line = String::new();
     if r.read_line(&mut line).unwrap_or(0) == 0 {
         return;
@@ -93,10 +120,12 @@ fn serve_http(conn: TcpStream, hits: &Mutex<Vec<Hit>>, busy: &Mutex<(usize, usiz
     } else {
         "200 OK"
     };
+    let w = r.get_mut();
     let _ = write!(
         w,
         "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
+    let _ = w.flush();
 }
 
 /// A mail that reached the SMTP sink.
@@ -456,6 +485,80 @@ fn a_slow_provider_gets_several_deliveries_at_once() {
         "deliveries went one at a time ({} at most)",
         p.most_at_once()
     );
+}
+
+/// Providers are https in real life: a push provider behind TLS (a self-signed certificate
+/// made with the `openssl` command, trusted through OpenSSL's `SSL_CERT_FILE`) gets the touch
+/// once; the same provider untrusted fails the delivery, and the touch falls back to the inbox.
+#[test]
+fn a_provider_over_https_gets_the_touch_and_an_untrusted_one_falls_back() {
+    let dir = std::env::temp_dir().join(format!("trellis-tls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("the openssl command (apt-get install openssl)");
+    assert!(made.status.success(), "{made:?}");
+    let identity = || {
+        native_tls::Identity::from_pkcs8(
+            &std::fs::read(&cert).unwrap(),
+            &std::fs::read(&key).unwrap(),
+        )
+        .unwrap()
+    };
+    for trusted in [true, false] {
+        let db = sqlite(if trusted { "tls" } else { "untrusted" });
+        let t = tokens(&db);
+        let p = Provider::start_tls(Some(identity()));
+        let hook = p.url("/hook");
+        assert!(hook.starts_with("https://"));
+        let cert_file = cert.display().to_string();
+        let env: &[(&str, &str)] = if trusted {
+            &[("SSL_CERT_FILE", &cert_file)]
+        } else {
+            &[]
+        };
+        let s = Server::start_env(&db, "wall", &["--provider", &format!("push={hook}")], env);
+        publish(&s, &t, &touch_ws(&["push", "inbox"]), 100, "live");
+        put_profile(&s, &t, "u1", json!({"push": "tok-u1"}));
+        visit(&s, &t, "u1");
+        if trusted {
+            wait_for("the webhook over https", 30, || !p.hits("/hook").is_empty());
+            std::thread::sleep(Duration::from_millis(1500));
+            assert_eq!(p.hits("/hook").len(), 1, "delivered once");
+            let log = touch_log(&s, &t, "u1");
+            assert_eq!(kinds(&log), ["touch.sent push"], "{log:?}");
+        } else {
+            let t0 = std::time::Instant::now();
+            while touch_log(&s, &t, "u1").len() < 3 {
+                assert!(
+                    t0.elapsed() < Duration::from_secs(60),
+                    "no fallback to the inbox: {:?}",
+                    touch_log(&s, &t, "u1")
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            let log = touch_log(&s, &t, "u1");
+            assert_eq!(
+                kinds(&log),
+                ["touch.sent push", "touch.failed push", "touch.sent inbox"]
+            );
+            // The log says why: the certificate, not just "error sending request".
+            let reason = log[1]["reason"].as_str().unwrap_or_default().to_lowercase();
+            assert!(reason.contains("certificate"), "{reason}");
+            assert!(p.hits("/hook").is_empty(), "no request got through TLS");
+        }
+    }
 }
 
 #[test]

@@ -61,7 +61,13 @@ impl Server {
     }
 
     pub fn start_with(db: &str, clock: &str, extra: &[&str]) -> Server {
+        Server::start_env(db, clock, extra, &[])
+    }
+
+    /// Like [`Server::start_with`], with variables added to the process's environment.
+    pub fn start_env(db: &str, clock: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_trellis"))
+            .envs(env.iter().copied())
             .args([
                 "serve",
                 "--db",
