@@ -19,7 +19,7 @@ import {
 } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import { edgesOf, nodesOf } from '../model/commands';
-import { canvasPorts, hasInput, isNodeType, nodeTypeInfo } from '../model/nodeTypes';
+import { canvasPorts, hasInput, isNodeType, nodeTypeInfo, portsByNode } from '../model/nodeTypes';
 import type { ChangeStatus, JourneyDiff } from '../model/diff';
 import type { Diagnostic, Journey, JourneyNode, JourneyReport, NodeType, Offer } from '../model/types';
 import { flowKind, nodeTypes, portLabel, type FlowNode, type FlowNodeData } from './JourneyNode';
@@ -118,10 +118,11 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
     const ids = flowIds(list);
     const selected = new Set(editor?.selection.nodes ?? []);
     const diffBy = new Map(overlays?.diff?.nodes.map((d) => [d.id, d]) ?? []);
+    const edgePorts = portsByNode(journey);
     const next = new Map<string, CacheEntry>();
     const out: FlowNode[] = [];
     const push = (fid: string, n: JourneyNode, status?: ChangeStatus, moved?: boolean) => {
-      const ports = canvasPorts(n, journey);
+      const ports = canvasPorts(n, journey, edgePorts);
       const portsKey = ports.map((p) => `${p.port}${p.known ? '' : '?'}`).join('|');
       const diags = overlays?.diags?.nodes?.get(n.id);
       const counts = overlays?.counts?.nodes[n.id];

@@ -312,20 +312,36 @@ function typeOfValue(v: unknown): FieldType | undefined {
   return undefined;
 }
 
-/** Fields used by conditions anywhere in `root` (a workspace or any part), with a guessed type. */
-export function collectFields(root: unknown, out = new Map<string, FieldType | undefined>()): Map<string, FieldType | undefined> {
+/** The fields found under each object or array, in document order, kept while it lives: the
+ * document is edited by copying the path to the change, so an edit walks only that path again. */
+const fieldsUnder = new WeakMap<object, [string, FieldType | undefined][]>();
+
+function fieldsOf(root: unknown): [string, FieldType | undefined][] {
+  if (!Array.isArray(root) && !isObject(root)) return [];
+  const known = fieldsUnder.get(root);
+  if (known) return known;
+  const found: [string, FieldType | undefined][] = [];
   if (Array.isArray(root)) {
-    for (const x of root) collectFields(x, out);
-  } else if (isObject(root)) {
+    for (const x of root) found.push(...fieldsOf(x));
+  } else {
     if (typeof root.field === 'string' && isLeafOperator(root.operator)) {
       let t: FieldType | undefined;
       const v = root.value;
       if (Array.isArray(v)) t = typeOfValue(v[0]);
       else if (root.operator === 'contains' && typeof v === 'string') t = undefined;
       else t = typeOfValue(v);
-      if (!out.has(root.field) || out.get(root.field) === undefined) out.set(root.field, t);
+      found.push([root.field, t]);
     }
-    for (const v of Object.values(root)) collectFields(v, out);
+    for (const v of Object.values(root)) found.push(...fieldsOf(v));
+  }
+  fieldsUnder.set(root, found);
+  return found;
+}
+
+/** Fields used by conditions anywhere in `root` (a workspace or any part), with a guessed type. */
+export function collectFields(root: unknown, out = new Map<string, FieldType | undefined>()): Map<string, FieldType | undefined> {
+  for (const [field, t] of fieldsOf(root)) {
+    if (!out.has(field) || out.get(field) === undefined) out.set(field, t);
   }
   return out;
 }

@@ -114,15 +114,31 @@ export function specPorts(node: Pick<JourneyNode, 'type' | 'params'>): string[] 
  * The ports the canvas draws: the spec's, then any port an edge uses that the node lacks (so a
  * dangling edge stays visible, marked, instead of vanishing).
  */
-export function canvasPorts(node: JourneyNode, journey: Journey): { port: string; known: boolean }[] {
+export function canvasPorts(
+  node: JourneyNode,
+  journey: Journey,
+  edgePorts: Map<string, string[]> = portsByNode(journey),
+): { port: string; known: boolean }[] {
   const spec = specPorts(node);
   const out = spec.map((port) => ({ port, known: true }));
   const seen = new Set(spec);
-  for (const e of journey.edges) {
-    if (e.from === node.id && typeof e.port === 'string' && !seen.has(e.port)) {
-      seen.add(e.port);
-      out.push({ port: e.port, known: false });
+  for (const port of edgePorts.get(node.id) ?? []) {
+    if (!seen.has(port)) {
+      seen.add(port);
+      out.push({ port, known: false });
     }
+  }
+  return out;
+}
+
+/** The ports each node's outgoing edges use, in edge order: one pass for a whole journey. */
+export function portsByNode(journey: Journey): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const e of journey.edges) {
+    if (typeof e.port !== 'string') continue;
+    const list = out.get(e.from);
+    if (list) list.push(e.port);
+    else out.set(e.from, [e.port]);
   }
   return out;
 }

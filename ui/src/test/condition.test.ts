@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   conditionText,
+  collectFields,
   fieldCatalog,
   findNode,
   fromDsl,
@@ -149,6 +150,20 @@ describe('DSL ↔ builder tree', () => {
     const audience = fieldCatalog(doc, 'audience');
     expect(audience.every((f) => f.path.startsWith('user.') || f.path.startsWith('now.'))).toBe(true);
     expect(audience.some((f) => f.path === 'now.hour')).toBe(true);
+  });
+
+  it('keeps the field picker right across edits that copy the path to the change', () => {
+    const keep = { params: { when: { field: 'user.kept', operator: 'eq', value: 'x' } } };
+    const edited = { params: { when: { field: 'user.old', operator: 'gt', value: 1 } } };
+    const doc = { journeys: [{ nodes: [keep, edited] }] };
+    const paths = (d: unknown) => [...collectFields(d).keys()];
+    expect(paths(doc)).toEqual(['user.kept', 'user.old']);
+    // An edit as the store makes it: new objects along the path, the untouched node shared.
+    const next = { journeys: [{ nodes: [keep, { params: { when: { field: 'user.new', operator: 'eq', value: true } } }] }] };
+    expect(paths(next)).toEqual(['user.kept', 'user.new']);
+    expect(collectFields(next).get('user.new')).toBe('boolean');
+    // The first document still answers for itself.
+    expect(paths(doc)).toEqual(['user.kept', 'user.old']);
   });
 
   it('renders conditions as text', () => {

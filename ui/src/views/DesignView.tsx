@@ -1,7 +1,7 @@
 // The design view: journey tabs, palette, the editable canvas, the side panels and the list of
 // problems from live validation.
 
-import { useEffect, useMemo } from 'react';
+import { useDeferredValue, useEffect, useMemo } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import { JourneyCanvas, type CanvasEditor } from '../canvas/JourneyCanvas';
@@ -97,7 +97,14 @@ function JourneyTabs() {
 }
 
 function EditorCanvas() {
-  const doc = useEditor((s) => s.doc);
+  const current = useEditor((s) => s.doc);
+  // While the user types in a form (edits that coalesce into one undo step), the canvas follows
+  // a deferred copy of the document: the keystroke and the form answer at once, and the canvas
+  // (hundreds of nodes to diff) redraws right after, in the background, skipping the states
+  // typed past meanwhile. Drags, adds, deletes and undo are not coalesced: they redraw at once.
+  const typing = useEditor((s) => s.lastCoalesce !== null);
+  const deferred = useDeferredValue(current);
+  const doc = typing ? deferred : current;
   const active = useEditor((s) => s.active);
   const selection = useEditor((s) => s.selection);
   const fitRequest = useEditor((s) => s.fitRequest);
