@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev
   libssl-dev openssl ca-certificates build-essential pkg-config file xvfb xauth webkit2gtk-driver
-  imagemagick
+  imagemagick x11-utils
   fonts-dejavu-core fonts-noto-cjk)
 missing=()
 for p in "${pkgs[@]}"; do

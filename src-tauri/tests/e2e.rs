@@ -181,6 +181,66 @@ async fn wait_still(c: &Client, css: &str) {
     }
 }
 
+/// Drags from `from`'s output port to `to`'s input port. The fit animates the view: drag only
+/// once the handles stand still (on a loaded machine the animation can outlast any fixed pause,
+/// and a press that lands beside the handle drags the node instead). Under load WebKitWebDriver
+/// has also refused a pointer action with an empty error: the drag is tried again, from fresh
+/// elements, up to three times; the edge itself is asserted by the caller.
+async fn drag_between_ports(c: &Client, from: &str, to: &str) {
+    let source = format!(
+        "[data-testid=design-canvas] .react-flow__node[data-id='{from}'] .react-flow__handle.source"
+    );
+    let target = format!(
+        "[data-testid=design-canvas] .react-flow__node[data-id='{to}'] .react-flow__handle.target"
+    );
+    for attempt in 1..=3 {
+        wait_still(c, &source).await;
+        let a = wait_for(c, &source, WAIT).await;
+        let b = wait_for(c, &target, WAIT).await;
+        let drag = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveToElement {
+                element: a,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::MoveBy {
+                duration: Some(Duration::from_millis(100)),
+                x: 10.0,
+                y: 0.0,
+            })
+            .then(PointerAction::MoveToElement {
+                element: b,
+                duration: Some(Duration::from_millis(400)),
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        let r = c.perform_actions(drag).await;
+        let _ = c.release_actions().await;
+        match r {
+            Ok(()) => {
+                let start = Instant::now();
+                while start.elapsed() < Duration::from_secs(5) {
+                    if count(c, "[data-testid=design-canvas] .react-flow__edge").await > 0 {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                step(&format!("drag attempt {attempt}: no edge yet"));
+            }
+            Err(e) if attempt < 3 => step(&format!("drag attempt {attempt} refused: {e:?}")),
+            Err(e) => fail(c, format!("the drag between the ports failed: {e:?}")).await,
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 /// Clicks, then accepts a "replace the unsaved workspace?" confirm if one comes.
 async fn click_confirming(c: &Client, css: &str) {
     click(c, css).await;
@@ -411,54 +471,7 @@ async fn flow(c: &Client, data: &Path) {
     step("connect the trigger to the message by dragging between their ports: the error clears");
     click(c, "[data-testid=layout]").await;
     click(c, "[data-testid=fit]").await;
-    // The fit animates the view: drag only once the handles stand still (on a loaded machine
-    // the animation can outlast any fixed pause, and a press that lands beside the handle drags
-    // the node instead).
-    wait_still(
-        c,
-        &format!("[data-testid=design-canvas] .react-flow__node[data-id='{trigger}'] .react-flow__handle.source"),
-    )
-    .await;
-    let from = wait_for(
-        c,
-        &format!("[data-testid=design-canvas] .react-flow__node[data-id='{trigger}'] .react-flow__handle.source"),
-        WAIT,
-    )
-    .await;
-    let to = wait_for(
-        c,
-        &format!("[data-testid=design-canvas] .react-flow__node[data-id='{touch}'] .react-flow__handle.target"),
-        WAIT,
-    )
-    .await;
-    let drag = MouseActions::new("mouse".into())
-        .then(PointerAction::MoveToElement {
-            element: from,
-            duration: None,
-            x: 0.0,
-            y: 0.0,
-        })
-        .then(PointerAction::Down {
-            button: MOUSE_BUTTON_LEFT,
-        })
-        .then(PointerAction::MoveBy {
-            duration: Some(Duration::from_millis(100)),
-            x: 10.0,
-            y: 0.0,
-        })
-        .then(PointerAction::MoveToElement {
-            element: to,
-            duration: Some(Duration::from_millis(400)),
-            x: 0.0,
-            y: 0.0,
-        })
-        .then(PointerAction::Up {
-            button: MOUSE_BUTTON_LEFT,
-        });
-    if let Err(e) = c.perform_actions(drag).await {
-        fail(c, format!("the drag between the ports failed: {e}")).await;
-    }
-    let _ = c.release_actions().await;
+    drag_between_ports(c, &trigger, &touch).await;
     wait_for(c, "[data-testid=design-canvas] .react-flow__edge", WAIT).await;
     assert_eq!(
         count(c, "[data-testid=design-canvas] .react-flow__edge").await,
@@ -650,6 +663,7 @@ async fn flow(c: &Client, data: &Path) {
     assert_eq!(deployed, [("journey_1", 100)], "{detail}");
 
     sample_data(c, data, &local, &trigger).await;
+    monitor_and_rollback(c, &local, &trigger, &release, version).await;
     export_is_byte_compatible(c, data).await;
     big_canvas_stays_smooth(c).await;
     million_events_never_freeze_the_window(c).await;
@@ -657,11 +671,175 @@ async fn flow(c: &Client, data: &Path) {
     if std::env::var_os("TRELLIS_SCREENSHOTS").is_some() {
         screenshots(c).await;
     }
+    // Last: the dialog stays open until the app is stopped.
+    native_open_dialog_appears(c).await;
+}
+
+/// Monitor shows the deployed journey's live counts on its canvas and its decision log (the 25
+/// events `sample_data` sent to the engine); then a second version goes live through the engine's
+/// API and the Review view's rollback takes the journey back to the first.
+async fn monitor_and_rollback(
+    c: &Client,
+    local: &Value,
+    trigger: &str,
+    release: &str,
+    version: u64,
+) {
+    step("monitor: the deployed journey's live count on its canvas and its decision log");
+    let stats = engine_get(local, "/v1/stats/journeys/journey_1").await;
+    let live_entered = stats["journeys"]["journey_1"]["nodes"][trigger]["entered"]
+        .as_u64()
+        .unwrap_or(0);
+    click(c, "[data-testid=view-monitor]").await;
+    let badge = format!("[data-testid=monitor-canvas] [data-testid='count-{trigger}']");
+    let text = wait_text(c, &badge, |t| t.chars().any(|ch| ch.is_ascii_digit()), WAIT).await;
+    let shown: u64 = text
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or(0);
+    assert!(shown >= 1, "the monitor shows {shown} entries ({text:?})");
+    assert!(
+        shown >= live_entered,
+        "the monitor shows {shown}, the engine counted {live_entered} before"
+    );
+    wait_text(
+        c,
+        "[data-testid=monitor-log]",
+        |t| t.contains("u000001"),
+        WAIT,
+    )
+    .await;
+    set_value(c, "[data-testid=monitor-user]", "u000002").await;
+    let log = wait_text(
+        c,
+        "[data-testid=monitor-log]",
+        |t| t.contains("u000002") && !t.contains("u000001"),
+        WAIT,
+    )
+    .await;
+    step(&format!(
+        "the monitor shows {shown} entries; u000002's log: {}",
+        log.chars().take(120).collect::<String>()
+    ));
+    set_value(c, "[data-testid=monitor-user]", "").await;
+
+    step("a second version goes live (through the engine's API), then roll back in the app");
+    let first = engine_get(local, &format!("/v1/releases/{release}")).await;
+    let second = engine_post(local, "/v1/releases", &first["workspace"]).await;
+    let second_id = second["release"].as_str().expect("a release id").to_owned();
+    let second_version = second["version"].as_u64().expect("a version");
+    assert!(second_version > version, "{second}");
+    engine_post_as(
+        local,
+        "reviewer_token",
+        &format!("/v1/releases/{second_id}/approve"),
+        &json!({"comment": "same as before"}),
+    )
+    .await;
+    engine_post_as(
+        local,
+        "reviewer_token",
+        &format!("/v1/releases/{second_id}/deploy"),
+        &json!({"rollout_percent": 100, "mode": "live"}),
+    )
+    .await;
+    click(c, "[data-testid=view-review]").await;
+    wait_text(
+        c,
+        "[data-testid=live-table]",
+        |t| t.contains(&format!("v{second_version}")),
+        WAIT,
+    )
+    .await;
+    click_confirming(c, "[data-testid=rollback-journey_1]").await;
+    let live = wait_text(
+        c,
+        "[data-testid=live-table]",
+        |t| t.contains(&format!("v{version}")) && !t.contains(&format!("v{second_version}")),
+        WAIT,
+    )
+    .await;
+    let journeys = engine_get(local, "/v1/journeys").await;
+    let j = journeys["journeys"]
+        .as_array()
+        .and_then(|a| a.iter().find(|j| j["id"] == "journey_1"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(j["version"].as_u64(), Some(version), "{journeys}");
+    step(&format!("rolled back: the live table shows {live}"));
+}
+
+/// The named top-level windows of the X display (`xwininfo -root -tree`), one line each.
+fn x_windows() -> Vec<String> {
+    let out = std::process::Command::new("xwininfo")
+        .args(["-root", "-tree"])
+        .output()
+        .unwrap_or_else(|e| panic!("xwininfo (apt-get install x11-utils): {e}"));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let start = l.find('"')?;
+            let end = l[start + 1..].find('"')? + start + 1;
+            let name = &l[start + 1..end];
+            (!name.is_empty()).then(|| name.to_owned())
+        })
+        .collect()
+}
+
+/// Import's "Browse…" opens the system's file dialog (GTK, through tauri-plugin-dialog): a new
+/// window appears on the display, and a picture of the whole screen is kept to look at.
+/// WebDriver cannot reach into the dialog, so this checks that it opens, not what it picks.
+async fn native_open_dialog_appears(c: &Client) {
+    step("Browse… opens the system's file dialog");
+    click(c, "[data-testid=view-simulate]").await;
+    click(c, "[data-testid=sim-source-imported]").await;
+    // With a dataset already imported the form is folded behind "Manage data".
+    if count(c, "[data-testid=sample-data]").await == 0 {
+        click(c, "[data-testid=sample-data-toggle]").await;
+    }
+    wait_for(c, "[data-testid=import-browse-0]", WAIT).await;
+    let before = x_windows();
+    click(c, "[data-testid=import-browse-0]").await;
+    let start = Instant::now();
+    let new = loop {
+        let now = x_windows();
+        let new: Vec<String> = now.into_iter().filter(|w| !before.contains(w)).collect();
+        if !new.is_empty() {
+            break new;
+        }
+        if start.elapsed() > WAIT {
+            fail(c, format!("no dialog window appeared; windows: {before:?}")).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    // Let it draw, then keep a picture of the screen (ImageMagick's `import`).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let png = std::env::temp_dir().join("trellis-e2e-open-dialog.png");
+    let shot = std::process::Command::new("import")
+        .args(["-window", "root"])
+        .arg(&png)
+        .status();
+    step(&format!(
+        "a new window: {new:?}; the screen is in {} ({})",
+        png.display(),
+        if shot.is_ok_and(|s| s.success()) {
+            "saved"
+        } else {
+            "not saved"
+        }
+    ));
 }
 
 async fn engine_post(local: &Value, path: &str, body: &Value) -> Value {
+    engine_post_as(local, "admin_token", path, body).await
+}
+
+/// POST as one of the app's local users (`admin_token` or `reviewer_token` of engine.json).
+async fn engine_post_as(local: &Value, who: &str, path: &str, body: &Value) -> Value {
     let url = format!("{}{path}", local["url"].as_str().unwrap_or_default());
-    let token = local["admin_token"].as_str().unwrap_or_default();
+    let token = local[who].as_str().unwrap_or_default();
     let res = reqwest::Client::new()
         .post(&url)
         .header("authorization", format!("Bearer {token}"))
@@ -881,11 +1059,12 @@ async fn heartbeat_start(c: &Client, watch: &str) {
     c.execute(
         "const h = { gaps: [], last: performance.now(), run: true, texts: [], sel: arguments[0] };
          window.__trellisHeartbeat = h;
-         h.t0 = h.last; h.maxAt = 0; h.max = 0; h.times = [];
+         h.t0 = h.last; h.maxAt = 0; h.max = 0; h.times = []; h.long = [];
          const tick = (t) => {
            const gap = t - h.last;
            h.gaps.push(gap); h.last = t;
            if (h.gaps.length > 1 && gap > h.max) { h.max = gap; h.maxAt = t - h.t0; }
+           if (h.gaps.length > 1 && gap > 100) h.long.push([t - h.t0, gap]);
            if (h.sel) {
              const el = document.querySelector(h.sel);
              const s = el ? el.textContent : null;
@@ -910,6 +1089,8 @@ struct Frames {
     /// When each text was first seen, and when the longest gap ended (ms from the start).
     times: Vec<f64>,
     max_at: f64,
+    /// Gaps over 100 ms: (when it ended, ms from the start; its length, ms).
+    long: Vec<(f64, f64)>,
 }
 
 impl std::fmt::Display for Frames {
@@ -933,7 +1114,7 @@ async fn heartbeat_stop(c: &Client) -> Frames {
              const g = h.gaps.slice(1).sort((a, b) => a - b);
              const q = (x) => g.length ? g[Math.min(g.length - 1, Math.floor(x * g.length))] : 0;
              return { frames: g.length, max: g.length ? g[g.length - 1] : 0, p95: q(0.95), p50: q(0.5), texts: h.texts,
-                      times: h.times, maxAt: h.maxAt };",
+                      times: h.times, maxAt: h.maxAt, long: h.long };",
             vec![],
         )
         .await
@@ -956,6 +1137,14 @@ async fn heartbeat_stop(c: &Client) -> Frames {
             .map(|a| a.iter().filter_map(Value::as_f64).collect())
             .unwrap_or_default(),
         max_at: v["maxAt"].as_f64().unwrap_or(0.0),
+        long: v["long"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| Some((p[0].as_f64()?, p[1].as_f64()?)))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -1191,6 +1380,21 @@ async fn million_events_never_freeze_the_window(c: &Client) {
     step(&format!(
         "1M events: {total} events in {took:.1?} (first replay progress at {:.1} s, last at {:.1} s), {preparing} preparation and {} replay progress updates shown; {f}",
         first / 1000.0, last / 1000.0, events.len()
+    ));
+    let long: Vec<String> = f
+        .long
+        .iter()
+        .map(|(at, gap)| format!("{gap:.0} ms at {:.2} s", at / 1000.0))
+        .collect();
+    let shown: Vec<String> = f
+        .texts
+        .iter()
+        .zip(&f.times)
+        .take(6)
+        .map(|(t, at)| format!("{:.2} s {t:?}", at / 1000.0))
+        .collect();
+    step(&format!(
+        "1M events: gaps over 100 ms: {long:?}; the first progress texts: {shown:?}"
     ));
     if c.find(Locator::Css("[data-testid=sim-error]"))
         .await
