@@ -480,7 +480,41 @@ mod tests {
         assert!(progress
             .iter()
             .any(|p| p.phase == "write" && p.total > 0 && p.done == p.total));
-        assert!(progress.len() <= 310, "{} progress reports", progress.len());
+        // Before them the 300 users are made, with about a hundred reports of their own.
+        let users: Vec<u64> = progress
+            .iter()
+            .filter(|p| p.phase == "generate")
+            .map(|p| {
+                assert_eq!(p.total, 300);
+                p.done
+            })
+            .collect();
+        assert!(users.len() >= 50, "{} user reports", users.len());
+        assert!(users.windows(2).all(|w| w[0] < w[1]), "{users:?}");
+        assert_eq!(users.last(), Some(&300));
+        assert!(progress.len() <= 420, "{} progress reports", progress.len());
+        // A run cancelled while its users are made stops there: nothing is written.
+        let flag = cancel.clone();
+        let after = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let a2 = after.clone();
+        let r = svc
+            .simulate_with(
+                body.as_bytes(),
+                move |p| {
+                    if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                        a2.lock().map(|mut v| v.push(p)).unwrap_or(());
+                    }
+                    if p.phase == "generate" && p.done > 0 {
+                        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                },
+                cancel.clone(),
+            )
+            .await;
+        assert_eq!(r.err().map(|e| e.code), Some(Code::Cancelled));
+        let after = after.lock().map(|v| v.clone()).unwrap_or_default();
+        assert!(after.is_empty(), "reports after the cancel: {after:?}");
+        cancel.store(false, std::sync::atomic::Ordering::SeqCst);
         // Then a run cancelled at its first simulate report.
         let flag = cancel.clone();
         let r = svc

@@ -1169,14 +1169,23 @@ async fn big_canvas_stays_smooth(c: &Client) {
     .expect("the file input takes the journey");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = c.accept_alert().await;
+    // The nodes go onto the canvas in batches (MOUNT_BATCH a frame), so the window keeps
+    // drawing while they come.
+    heartbeat_start(c, "").await;
     let start = Instant::now();
     while count(c, "[data-testid=design-canvas] .react-flow__node").await != 300 {
         if start.elapsed() > Duration::from_secs(60) {
             let n = count(c, "[data-testid=design-canvas] .react-flow__node").await;
             fail(c, format!("{n} nodes on the canvas, not 300")).await;
         }
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let load = heartbeat_stop(c).await;
+    step(&format!(
+        "300 nodes onto the canvas ({:.1?}): {load}",
+        start.elapsed()
+    ));
     click(c, "[data-testid=layout]").await;
     click(c, "[data-testid=fit]").await;
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -1377,8 +1386,9 @@ async fn million_events_never_freeze_the_window(c: &Client) {
         .unwrap_or(0.0);
     let last = f.times.last().copied().unwrap_or(0.0);
     let preparing = f.texts.iter().filter(|t| t.contains("Preparing")).count();
+    let generating = f.texts.iter().filter(|t| t.contains("Generating")).count();
     step(&format!(
-        "1M events: {total} events in {took:.1?} (first replay progress at {:.1} s, last at {:.1} s), {preparing} preparation and {} replay progress updates shown; {f}",
+        "1M events: {total} events in {took:.1?} (first replay progress at {:.1} s, last at {:.1} s), {generating} user generation, {preparing} writing and {} replay progress updates shown; {f}",
         first / 1000.0, last / 1000.0, events.len()
     ));
     let long: Vec<String> = f
@@ -1405,6 +1415,11 @@ async fn million_events_never_freeze_the_window(c: &Client) {
     assert!(
         total >= 1_000_000,
         "the run had {total} events, not about a million"
+    );
+    assert!(
+        generating >= 5,
+        "the making of the users advanced only {generating} times: {:?}",
+        f.texts
     );
     assert!(
         preparing >= 5,

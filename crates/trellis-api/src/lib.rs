@@ -128,9 +128,10 @@ pub fn random_token() -> std::io::Result<String> {
     ))
 }
 
-/// Progress of a sandbox simulation: `phase` is `generate` (making the sample data, `total` 0),
-/// `write` (writing the generated events: `done` of `total`), `read` (reading the data, `total`
-/// 0) or `simulate` (`done` of `total` events replayed).
+/// Progress of a sandbox simulation: `phase` is `generate` (making the sample users and their
+/// activity: `done` of `total` users), `write` (writing the generated events: `done` of
+/// `total`), `read` (reading the data, `total` 0) or `simulate` (`done` of `total` events
+/// replayed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct SimProgress {
     pub done: u64,
@@ -502,33 +503,27 @@ impl Service {
             let cancelled = || ApiError::new(Code::Cancelled, "the simulation was cancelled");
             let stopped = || cancel.load(std::sync::atomic::Ordering::SeqCst);
             let read = match &data {
-                None => {
+                None => trellis_sample::generate_to_dir_steps(&spec, &dir, |stage, done, total| {
+                    progress(SimProgress {
+                        done: done as u64,
+                        total: total as u64,
+                        phase: match stage {
+                            trellis_sample::Stage::Users => "generate",
+                            trellis_sample::Stage::Write => "write",
+                        },
+                    });
+                    !stopped()
+                })
+                .map_err(|e| e.to_string())
+                .and_then(|_| {
                     progress(SimProgress {
                         done: 0,
                         total: 0,
-                        phase: "generate",
+                        phase: "read",
                     });
-                    trellis_sample::generate_to_dir_with(&spec, &dir, |done, total| {
-                        progress(SimProgress {
-                            done: done as u64,
-                            total: total as u64,
-                            phase: "write",
-                        })
-                    })
-                    .map_err(|e| e.to_string())
-                    .and_then(|_| {
-                        progress(SimProgress {
-                            done: 0,
-                            total: 0,
-                            phase: "read",
-                        });
-                        trellis_sim::read_input(
-                            &dir.join("profiles.jsonl"),
-                            &dir.join("events.jsonl"),
-                        )
+                    trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl"))
                         .map_err(|e| e.to_string())
-                    })
-                }
+                }),
                 Some(d) => {
                     progress(SimProgress {
                         done: 0,

@@ -86,32 +86,49 @@ pub struct Written {
 /// `write_dir(&generate(spec), dir)` with the same bytes, but each event becomes JSON only while
 /// it is written, so large samples need a fraction of the memory and time.
 pub fn generate_to_dir(spec: &SampleSpec, dir: &Path) -> io::Result<Written> {
-    generate_to_dir_with(spec, dir, |_, _| {})
+    generate_to_dir_steps(spec, dir, |_, _, _| true)
 }
 
-/// [`generate_to_dir`] that reports `(events written, events in all)` about a hundred times while
-/// it writes the events (the long part).
-pub fn generate_to_dir_with(
+/// What [`generate_to_dir_steps`] is doing when it reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Making the users and their activity: `done` of `total` users.
+    Users,
+    /// Writing the events: `done` of `total` events.
+    Write,
+}
+
+/// [`generate_to_dir`] that reports each stage about a hundred times, `(stage, done, total)`,
+/// starting with `done` 0 and ending with `done == total`. When `step` answers `false` the work
+/// stops (an `Interrupted` error; the files may be partly written).
+pub fn generate_to_dir_steps(
     spec: &SampleSpec,
     dir: &Path,
-    mut progress: impl FnMut(usize, usize),
+    mut step: impl FnMut(Stage, usize, usize) -> bool,
 ) -> io::Result<Written> {
-    let (profiles, events) = build(spec);
+    let stopped = || io::Error::new(io::ErrorKind::Interrupted, "sample generation stopped");
+    let (profiles, events) =
+        build_with(spec, &mut |done, total| step(Stage::Users, done, total)).ok_or_else(stopped)?;
     fs::create_dir_all(dir)?;
     write_lines(&dir.join("profiles.jsonl"), profiles.iter())?;
     let total = events.len();
-    let step = (total / 100).max(1);
-    progress(0, total);
+    let every = total.div_ceil(100).max(1);
+    if !step(Stage::Write, 0, total) {
+        return Err(stopped());
+    }
+    let mut go = true;
     write_lines(
         &dir.join("events.jsonl"),
-        events.iter().enumerate().map(|(i, e)| {
-            if i % step == 0 && i > 0 {
-                progress(i, total);
+        events.iter().enumerate().map_while(|(i, e)| {
+            if i % every == 0 && i > 0 {
+                go = step(Stage::Write, i, total);
             }
-            event_json(i, e)
+            go.then(|| event_json(i, e))
         }),
     )?;
-    progress(total, total);
+    if !go || !step(Stage::Write, total, total) {
+        return Err(stopped());
+    }
     Ok(Written {
         profiles: profiles.len(),
         events: events.len(),
@@ -143,6 +160,15 @@ pub fn generate(spec: &SampleSpec) -> Sample {
 
 /// Profiles as JSON and the compact events, sorted.
 fn build(spec: &SampleSpec) -> (Vec<Value>, Vec<Ev>) {
+    build_with(spec, &mut |_, _| true).unwrap_or_default()
+}
+
+/// [`build`] that reports `(users made, users in all)` about a hundred times (and at the end) and
+/// answers `None` as soon as `progress` answers `false`.
+fn build_with(
+    spec: &SampleSpec,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Option<(Vec<Value>, Vec<Ev>)> {
     let win = Window::new(spec);
     let mut gen = Gen {
         win,
@@ -151,7 +177,14 @@ fn build(spec: &SampleSpec) -> (Vec<Value>, Vec<Ev>) {
         days_buf: Vec::new(),
     };
     let mut profiles = Vec::with_capacity(spec.users);
+    let every = spec.users.div_ceil(100).max(1);
+    if !progress(0, spec.users) {
+        return None;
+    }
     for index in 0..spec.users {
+        if index % every == 0 && index > 0 && !progress(index, spec.users) {
+            return None;
+        }
         let mut rng = Rng::stream(spec.seed, index as u64);
         let user = gen.user(index, &mut rng);
         gen.activity(&user, &mut rng);
@@ -159,7 +192,10 @@ fn build(spec: &SampleSpec) -> (Vec<Value>, Vec<Ev>) {
     }
     // Stable: ties keep generation order.
     gen.events.sort_by_key(|e| e.ts);
-    (profiles, gen.events)
+    if !progress(spec.users, spec.users) {
+        return None;
+    }
+    Some((profiles, gen.events))
 }
 
 // ---------------------------------------------------------------------------------------------

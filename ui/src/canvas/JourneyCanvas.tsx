@@ -104,6 +104,56 @@ const STATUS_EDGE: Record<ChangeStatus, string | undefined> = {
   unchanged: undefined,
 };
 
+/** The first deps of a node's cache entry: what its data object is made from. */
+const DATA_DEPS = 8;
+
+function nodeData(
+  n: JourneyNode,
+  ports: FlowNodeData['ports'],
+  diags: Diagnostic[] | undefined,
+  counts: FlowNodeData['counts'],
+  status: ChangeStatus | undefined,
+  moved: boolean | undefined,
+  onPath: boolean | undefined,
+  offerName: string | undefined,
+): FlowNodeData {
+  const data: FlowNodeData = { node: n, ports, hasInput: hasInput(n.type) };
+  if (diags) data.diags = diags;
+  if (counts) data.counts = counts;
+  if (status) data.status = status;
+  if (moved) data.moved = moved;
+  if (onPath !== undefined) {
+    data.onPath = onPath;
+    data.dim = !onPath;
+  }
+  if (offerName) data.offerName = offerName;
+  return data;
+}
+
+/**
+ * How many nodes that xyflow has not measured yet go onto the canvas per frame. Mounting a
+ * 300-node journey at once (an import, or the sandbox switching to a bigger document on Run)
+ * held the window for 0.75 s in WebKit; in batches each frame does a slice of it.
+ */
+export const MOUNT_BATCH = 40;
+
+/**
+ * The nodes to hand xyflow now: every measured node, and at most `budget` unmeasured ones (in
+ * document order). A small addition (a drop, a paste) goes on at once.
+ */
+export function mountSlice<N extends { measured?: unknown }>(nodes: N[], budget: number): N[] {
+  let unmeasured = 0;
+  for (const n of nodes) if (!n.measured) unmeasured += 1;
+  if (unmeasured <= budget) return nodes;
+  let left = budget;
+  return nodes.filter((n) => {
+    if (n.measured) return true;
+    if (left <= 0) return false;
+    left -= 1;
+    return true;
+  });
+}
+
 export function JourneyCanvas(props: JourneyCanvasProps) {
   const { journey, offers, overlays, editor } = props;
   const { t } = useTranslation();
@@ -130,23 +180,18 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
       const offerName = n.type === 'action.offer' && typeof n.params?.offer === 'string' ? offerNames.get(n.params.offer) : undefined;
       const isSel = selected.has(n.id);
       const size = sizes[fid];
-      const deps = [n, portsKey, diags, counts, status, moved, onPath, offerName, isSel, size, !!editor];
+      const deps = [n, portsKey, diags, counts, status, moved, onPath, offerName, isSel, !!editor, size];
       const prev = cache.current.get(fid);
       if (prev && sameDeps(prev.deps, deps)) {
         next.set(fid, prev);
         out.push(prev.node);
         return;
       }
-      const data: FlowNodeData = { node: n, ports, hasInput: hasInput(n.type) };
-      if (diags) data.diags = diags;
-      if (counts) data.counts = counts;
-      if (status) data.status = status;
-      if (moved) data.moved = moved;
-      if (onPath !== undefined) {
-        data.onPath = onPath;
-        data.dim = !onPath;
-      }
-      if (offerName) data.offerName = offerName;
+      // Only the size or the selection changed (xyflow measured the node): keep the data
+      // object, so the memoised node view draws again only if `selected` changed; the measuring
+      // pass of a big journey touches no node's content.
+      const data: FlowNodeData =
+        prev && sameDeps(prev.deps.slice(0, DATA_DEPS), deps.slice(0, DATA_DEPS)) ? prev.node.data : nodeData(n, ports, diags, counts, status, moved, onPath, offerName);
       const pos = n.position && typeof n.position.x === 'number' && typeof n.position.y === 'number' ? n.position : { x: 0, y: 0 };
       const fn = {
         id: fid,
@@ -242,6 +287,30 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
     }
     return out;
   }, [journey, editor, overlays]);
+
+  // A big journey goes onto the canvas in batches (MOUNT_BATCH unmeasured nodes more each frame),
+  // with the edges whose two ends are there.
+  const [budget, setBudget] = useState(MOUNT_BATCH);
+  const mounted = useMemo(() => mountSlice(nodes, budget), [nodes, budget]);
+  const holding = mounted.length < nodes.length;
+  useEffect(() => {
+    if (!holding) {
+      // Back to one batch as the shown nodes get measured (never below what is shown: a node
+      // that is never measured must not be taken off again).
+      let unmeasured = 0;
+      for (const n of nodes) if (!n.measured) unmeasured += 1;
+      const next = Math.max(MOUNT_BATCH, unmeasured);
+      if (budget !== next) setBudget(next);
+      return;
+    }
+    const h = requestAnimationFrame(() => setBudget((b) => b + MOUNT_BATCH));
+    return () => cancelAnimationFrame(h);
+  }, [holding, budget, nodes]);
+  const mountedEdges = useMemo(() => {
+    if (!holding) return edges;
+    const ids = new Set(mounted.map((n) => n.id));
+    return edges.filter((e) => ids.has(e.source) && ids.has(e.target));
+  }, [holding, mounted, edges]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
@@ -340,11 +409,11 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
   }, [props.fitRequest]);
   useEffect(() => {
     if (wantFit.current === undefined) return;
-    if (nodes.length > 0 && measuredCount === 0) return;
+    if (holding || (nodes.length > 0 && measuredCount === 0)) return;
     wantFit.current = undefined;
     const h = requestAnimationFrame(() => void rf.fitView({ padding: 0.15, duration: 200, maxZoom: 1 }));
     return () => cancelAnimationFrame(h);
-  }, [props.fitRequest, journey.id, measuredCount, nodes.length, rf]);
+  }, [props.fitRequest, journey.id, measuredCount, nodes.length, holding, rf]);
 
   useEffect(() => {
     const f = props.focus;
@@ -366,8 +435,8 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
   return (
     <div className="canvas" data-testid={props.testId ?? 'canvas'} onDragOver={onDragOver} onDrop={onDrop}>
       <ReactFlow<FlowNode, FlowEdge>
-        nodes={nodes}
-        edges={edges}
+        nodes={mounted}
+        edges={mountedEdges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}

@@ -132,7 +132,9 @@ function JourneyNodeView({ data, selected }: NodeProps<FlowNode>) {
   );
 }
 
-const Memo = memo(JourneyNodeView);
+// The view reads `data` and `selected` only: xyflow also passes the measured size and the position,
+// which change when the node is measured or dragged and must not draw its content again.
+const Memo = memo(JourneyNodeView, (a, b) => a.data === b.data && a.selected === b.selected);
 
 /** Module-scope `nodeTypes`: every kind draws with the same memoised component. */
 export const nodeTypes = Object.fromEntries([...NODE_TYPES, 'unknown'].map((k) => [k, Memo])) as Record<FlowKind, typeof Memo>;

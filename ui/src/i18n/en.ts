@@ -316,6 +316,7 @@ export const en = {
     cancel: 'Cancel',
     running: 'Simulating…',
     reading: 'Reading the sample data…',
+    generating: 'Generating the sample users: {{pct}}%',
     preparing: 'Preparing the sample data: {{pct}}%',
     data: {
       source: 'Sample data',

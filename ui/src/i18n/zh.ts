@@ -317,6 +317,7 @@ export const zh: Messages = {
     cancel: '取消',
     running: '模拟中…',
     reading: '正在读取样本数据…',
+    generating: '正在生成样本用户：{{pct}}%',
     preparing: '正在准备样本数据：{{pct}}%',
     data: {
       source: '样本数据',

@@ -186,12 +186,15 @@ describe('simulating on the imported data', () => {
 });
 
 describe('the progress of a generated run', () => {
-  it('shows the preparation of the sample data, then the replay', () => {
+  it('shows the making of the users, the writing of the sample data, then the replay', () => {
     shell();
     sessionStore.getState().setBackend(new TauriBackend());
     const sim = sessionStore.getState().sim;
-    sessionStore.setState({ sim: { ...sim, status: 'running', progress: { done: 50, total: 200, phase: 'write' } } });
+    sessionStore.setState({ sim: { ...sim, status: 'running', progress: { done: 300, total: 1000, phase: 'generate' } } });
     render(<SimulateView />);
+    expect(screen.getByTestId('sim-progress').textContent).toContain('Generating the sample users: 30%');
+    expect(screen.getByTestId('sim-progress').querySelector('.progress-bar')?.getAttribute('style')).toContain('width: 30%');
+    act(() => sessionStore.setState({ sim: { ...sessionStore.getState().sim, progress: { done: 50, total: 200, phase: 'write' } } }));
     expect(screen.getByTestId('sim-progress').textContent).toContain('Preparing the sample data: 25%');
     act(() => sessionStore.setState({ sim: { ...sessionStore.getState().sim, progress: { done: 0, total: 0, phase: 'read' } } }));
     expect(screen.getByTestId('sim-progress').textContent).toContain('Reading the sample data');

@@ -88,6 +88,8 @@ function Controls() {
           <span className="progress-text">{p && p.total > 0
             ? p.phase === 'write'
               ? t('sim.preparing', { pct: Math.floor(pct ?? 0) })
+              : p.phase === 'generate'
+                ? t('sim.generating', { pct: Math.floor(pct ?? 0) })
               : t('sim.progress', { done: p.done.toLocaleString(), total: p.total.toLocaleString() })
             : p?.phase === 'read'
               ? t('sim.reading')

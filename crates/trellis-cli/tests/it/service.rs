@@ -1022,14 +1022,18 @@ fn events_from_rabbitmq_are_applied_and_bad_messages_are_dead_lettered_with_the_
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let conn = lapin::Connection::connect(&url, lapin::ConnectionProperties::default()).await.unwrap();
-        let ch = conn.create_channel().await.unwrap();
-        // The service declares the exchange and queues; wait until it has.
+        // The service declares the exchange and queues; wait until it has. A passive declare of
+        // a missing exchange closes its channel (404), so each try takes a channel of its own.
         let t0 = Instant::now();
-        while ch.exchange_declare(trellis_server::amqp::EXCHANGE, lapin::ExchangeKind::Topic,
-            lapin::options::ExchangeDeclareOptions { passive: true, ..Default::default() }, FieldTable::default()).await.is_err() {
+        let ch = loop {
+            let ch = conn.create_channel().await.unwrap();
+            if ch.exchange_declare(trellis_server::amqp::EXCHANGE, lapin::ExchangeKind::Topic,
+                lapin::options::ExchangeDeclareOptions { passive: true, ..Default::default() }, FieldTable::default()).await.is_ok() {
+                break ch;
+            }
             assert!(t0.elapsed() < Duration::from_secs(20), "the service never declared the exchange");
             tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        };
         let msgs = vec![
             json!({"event_id": format!("mq-{run}-1"), "user_id": format!("mq-{run}-1"), "type": "visit", "ts": "2026-11-01T00:00:00Z"}).to_string(),
             json!([{"event_id": format!("mq-{run}-2"), "user_id": format!("mq-{run}-2"), "type": "visit", "ts": "2026-11-01T00:00:00Z"},

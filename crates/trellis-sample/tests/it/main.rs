@@ -7,7 +7,9 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use trellis_sample::{generate, generate_to_dir, write_dir, Sample, SampleSpec};
+use trellis_sample::{
+    generate, generate_to_dir, generate_to_dir_steps, write_dir, Sample, SampleSpec, Stage,
+};
 
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;
@@ -106,6 +108,53 @@ fn streaming_writer_gives_the_same_bytes() {
     assert_eq!(written.profiles, sample.profiles.len());
     assert_eq!(written.events, sample.events.len());
     assert_eq!(files(&a.0), files(&b.0));
+}
+
+#[test]
+fn generation_reports_users_then_events_and_gives_the_same_bytes() {
+    let s = spec(800, 10, 5);
+    let a = TempDir::new("steps-a");
+    let b = TempDir::new("steps-b");
+    generate_to_dir(&s, &a.0).unwrap();
+    let mut seen: Vec<(Stage, usize, usize)> = Vec::new();
+    let written = generate_to_dir_steps(&s, &b.0, |stage, done, total| {
+        seen.push((stage, done, total));
+        true
+    })
+    .unwrap();
+    assert_eq!(files(&a.0), files(&b.0));
+    let users: Vec<_> = seen.iter().filter(|x| x.0 == Stage::Users).collect();
+    let events: Vec<_> = seen.iter().filter(|x| x.0 == Stage::Write).collect();
+    // Users first, then events; each from 0 to its total, never backwards, about 100 steps.
+    let first_write = seen.iter().position(|x| x.0 == Stage::Write).unwrap();
+    assert!(seen[..first_write].iter().all(|x| x.0 == Stage::Users));
+    assert!(seen[first_write..].iter().all(|x| x.0 == Stage::Write));
+    for (list, total) in [(&users, 800), (&events, written.events)] {
+        assert_eq!(list.first().map(|x| (x.1, x.2)), Some((0, total)));
+        assert_eq!(list.last().map(|x| (x.1, x.2)), Some((total, total)));
+        assert!(list.windows(2).all(|w| w[0].1 < w[1].1), "{list:?}");
+        assert!((50..=101).contains(&list.len()), "{} steps", list.len());
+    }
+}
+
+#[test]
+fn generation_stops_when_asked() {
+    let s = spec(800, 10, 5);
+    for stop_in in [Stage::Users, Stage::Write] {
+        let dir = TempDir::new("steps-stop");
+        let mut after_stop = 0;
+        let mut stopped = false;
+        let err = generate_to_dir_steps(&s, &dir.0, |stage, done, _| {
+            if stopped {
+                after_stop += 1;
+            }
+            stopped |= stage == stop_in && done > 0;
+            !stopped
+        })
+        .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::Interrupted);
+        assert_eq!(after_stop, 0, "asked again after it was told to stop");
+    }
 }
 
 #[test]
