@@ -5,6 +5,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
+use trellis_api::wire::{DraftSummary, DraftText, DraftVersion};
 use trellis_api::{ApiError, Code};
 
 /// Versions kept per draft.
@@ -32,6 +33,11 @@ pub fn migrate(db: &Connection) -> rusqlite::Result<()> {
              PRIMARY KEY (name, version)
          );",
     )
+}
+
+fn answer(v: &impl serde::Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(v)
+        .map_err(|e| ApiError::new(Code::Internal, format!("cannot write the answer: {e}")))
 }
 
 fn internal(e: rusqlite::Error) -> ApiError {
@@ -186,12 +192,12 @@ pub fn list(db: &Connection) -> Result<Value, ApiError> {
         .map_err(internal)?;
     let rows = st
         .query_map([], |r| {
-            Ok(json!({
-                "name": r.get::<_, String>(0)?,
-                "updated_at": r.get::<_, String>(1)?,
-                "versions": r.get::<_, i64>(2)?,
-                "latest": r.get::<_, i64>(3)?,
-            }))
+            Ok(DraftSummary {
+                name: r.get(0)?,
+                updated_at: r.get(1)?,
+                versions: r.get(2)?,
+                latest: r.get(3)?,
+            })
         })
         .map_err(internal)?
         .collect::<rusqlite::Result<Vec<_>>>()
@@ -240,13 +246,13 @@ pub fn load(db: &Connection, name: &str, version: Option<i64>) -> Result<Value, 
             None => not_found(name),
         });
     };
-    Ok(json!({
-        "name": name,
-        "version": version,
-        "saved_at": saved_at,
-        "text": text,
-        "saved_text": saved_text,
-    }))
+    answer(&DraftText {
+        name: name.to_owned(),
+        version,
+        saved_at,
+        text,
+        saved_text,
+    })
 }
 
 /// `{ name, versions: [{ version, saved_at, size, journeys, nodes }] }`, newest first.
@@ -260,13 +266,13 @@ pub fn history(db: &Connection, name: &str) -> Result<Value, ApiError> {
         .map_err(internal)?;
     let rows = st
         .query_map([name], |r| {
-            Ok(json!({
-                "version": r.get::<_, i64>(0)?,
-                "saved_at": r.get::<_, String>(1)?,
-                "size": r.get::<_, i64>(2)?,
-                "journeys": r.get::<_, i64>(3)?,
-                "nodes": r.get::<_, i64>(4)?,
-            }))
+            Ok(DraftVersion {
+                version: r.get(0)?,
+                saved_at: r.get(1)?,
+                size: r.get(2)?,
+                journeys: r.get(3)?,
+                nodes: r.get(4)?,
+            })
         })
         .map_err(internal)?
         .collect::<rusqlite::Result<Vec<_>>>()

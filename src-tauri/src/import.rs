@@ -8,6 +8,7 @@
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
+use trellis_api::wire::{DataKind, DatasetFile, DatasetInfo, FileFormat, ImportPreview};
 use trellis_sim::import::{
     self, CellType, ColumnMap, Format, ImportError, Kind, Source, SourceData,
 };
@@ -145,32 +146,46 @@ pub fn build(
     let dir = dataset_dir(data);
     let info =
         import::build_dataset(sources, &dir, progress, cancel).map_err(|e| error_body(&e))?;
-    let v = json!({
-        "source": origin,
-        "profiles": info.profiles,
-        "events": info.events,
-        "files": info.files.iter().map(|(name, kind, n)| json!({ "name": name, "kind": kind.as_str(), "records": n })).collect::<Vec<_>>(),
-        "imported_at": trellis_api::now_utc().to_rfc3339(),
-    });
+    let info = DatasetInfo {
+        source: origin.to_owned(),
+        profiles: info.profiles,
+        events: info.events,
+        files: info
+            .files
+            .iter()
+            .map(|(name, kind, n)| DatasetFile {
+                name: name.clone(),
+                kind: data_kind(*kind),
+                records: *n,
+            })
+            .collect(),
+        imported_at: Some(trellis_api::now_utc().to_rfc3339()),
+    };
+    let v = serde_json::to_value(&info).unwrap_or(Value::Null);
     // The description is a convenience; the dataset itself is in place already.
     let _ = std::fs::write(dir.join("dataset.json"), v.to_string());
     Ok(v)
 }
 
-/// What the dataset holds, or null when there is none.
-pub fn info(data: &Path) -> Value {
+fn data_kind(k: Kind) -> DataKind {
+    match k {
+        Kind::Profiles => DataKind::Profiles,
+        Kind::Events => DataKind::Events,
+    }
+}
+
+/// What the dataset holds, or none when there is none.
+pub fn info(data: &Path) -> Option<DatasetInfo> {
     let dir = dataset_dir(data);
-    let Some((profiles, events)) = import::dataset_counts(&dir) else {
-        return Value::Null;
-    };
-    let mut v = std::fs::read_to_string(dir.join("dataset.json"))
+    let (profiles, events) = import::dataset_counts(&dir)?;
+    // `dataset.json` describes it (a missing or unreadable one: imported files, not named).
+    let mut info: DatasetInfo = std::fs::read_to_string(dir.join("dataset.json"))
         .ok()
-        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-        .filter(Value::is_object)
-        .unwrap_or_else(|| json!({ "source": "files", "files": [] }));
-    v["profiles"] = json!(profiles);
-    v["events"] = json!(events);
-    v
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    info.profiles = profiles;
+    info.events = events;
+    Some(info)
 }
 
 /// The first rows of a file, for the import form's column mapping.
@@ -191,13 +206,22 @@ pub fn preview(path: &str) -> Result<Value, Value> {
             .and_then(|l| serde_json::from_str::<Value>(l).ok())
             .is_some_and(|v| v.get("type").is_some() && v.get("ts").is_some())
     };
-    Ok(json!({
-        "path": p.display().to_string(),
-        "format": if csv { "csv" } else { "jsonl" },
-        "header": header,
-        "rows": rows,
-        "kind": if guess { "events" } else { "profiles" },
-    }))
+    let preview = ImportPreview {
+        path: p.display().to_string(),
+        format: if csv {
+            FileFormat::Csv
+        } else {
+            FileFormat::Jsonl
+        },
+        header,
+        rows,
+        kind: if guess {
+            DataKind::Events
+        } else {
+            DataKind::Profiles
+        },
+    };
+    serde_json::to_value(&preview).map_err(|e| bad("", e.to_string()))
 }
 
 #[cfg(test)]
@@ -251,8 +275,8 @@ mod tests {
             ok.as_ref().ok().map(|v| v["events"].clone()),
             Some(json!(1))
         );
-        assert_eq!(info(&d)["events"], 1);
-        assert_eq!(info(&d)["source"], "files");
+        let i = info(&d).map(|i| (i.events, i.source, i.files.len()));
+        assert_eq!(i, Some((1, "files".to_owned(), 1)));
         let _ = std::fs::write(
             &ev,
             "user_id,type,ts\nu1,login,2026-11-01T10:00:00Z\nu2,login,soon\n",
@@ -264,7 +288,7 @@ mod tests {
         assert_eq!(e["error"]["file"], json!(ev.display().to_string()));
         assert_eq!(e["error"]["line"], 3);
         assert_eq!(e["error"]["field"], "ts (column 3 \"ts\")");
-        assert_eq!(info(&d)["events"], 1, "the old dataset stays");
+        assert_eq!(info(&d).map(|i| i.events), Some(1), "the old dataset stays");
         let _ = std::fs::remove_dir_all(&d);
     }
 

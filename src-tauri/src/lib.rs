@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
+use trellis_api::wire::{EngineInfo, EngineMode, ImportProgress};
 use trellis_api::{ApiError, Code, SimProgress};
 
 /// A command's answer: the route's JSON, or the error body (`{ "error": { code, message, path } }`).
@@ -54,6 +55,19 @@ impl AppState {
     }
 }
 
+/// A command's answer of one of trellis-api's `wire` types, as JSON.
+fn answer(v: &impl serde::Serialize) -> Res {
+    serde_json::to_value(v)
+        .map_err(|e| ApiError::new(Code::Internal, format!("cannot write the answer: {e}")).body())
+}
+
+fn engine_info_of(mode: EngineMode, url: &str) -> Res {
+    answer(&EngineInfo {
+        mode,
+        url: url.to_owned(),
+    })
+}
+
 fn bytes(v: &Value) -> Vec<u8> {
     v.to_string().into_bytes()
 }
@@ -65,11 +79,11 @@ async fn engine_info(st: State<'_, AppState>) -> Res {
     match st.remote().await {
         Some(r) => {
             r.call("GET", "/healthz", None).await?;
-            Ok(json!({ "mode": "remote", "url": r.url }))
+            engine_info_of(EngineMode::Remote, &r.url)
         }
         None => {
             st.bundled.svc.health().await.map_err(|e| e.body())?;
-            Ok(json!({ "mode": "bundled", "url": st.bundled.url }))
+            engine_info_of(EngineMode::Bundled, &st.bundled.url)
         }
     }
 }
@@ -88,7 +102,7 @@ async fn set_engine(st: State<'_, AppState>, args: SetEngineArgs) -> Res {
     let Some(url) = url else {
         st.settings.set_remote(None).map_err(unsaved)?;
         *st.remote.write().await = None;
-        return Ok(json!({ "mode": "bundled", "url": st.bundled.url }));
+        return engine_info_of(EngineMode::Bundled, &st.bundled.url);
     };
     let token = args.token.unwrap_or_default();
     let r = Remote::new(&url, &token).map_err(|e| e.body())?;
@@ -101,7 +115,7 @@ async fn set_engine(st: State<'_, AppState>, args: SetEngineArgs) -> Res {
         .set_remote(Some((&url, token.trim())))
         .map_err(unsaved)?;
     *st.remote.write().await = Some(r);
-    Ok(json!({ "mode": "remote", "url": url }))
+    engine_info_of(EngineMode::Remote, &url)
 }
 
 // ---- validation and simulation
@@ -225,14 +239,6 @@ async fn cancel_simulation(st: State<'_, AppState>, args: RunArgs) -> Res {
 }
 
 // ---- sample data: import from files, or pull from the engine
-
-/// Progress of an import: `done` of `total` bytes, `rows` records so far.
-#[derive(Clone, Copy, serde::Serialize)]
-struct ImportProgress {
-    done: u64,
-    total: u64,
-    rows: u64,
-}
 
 #[derive(Deserialize)]
 struct PreviewArgs {
@@ -368,9 +374,10 @@ async fn pull_sample(
 #[tauri::command]
 async fn dataset_info(st: State<'_, AppState>) -> Res {
     let data = st.data.clone();
-    tokio::task::spawn_blocking(move || import::info(&data))
+    let info = tokio::task::spawn_blocking(move || import::info(&data))
         .await
-        .map_err(|e| ApiError::new(Code::Internal, e.to_string()).body())
+        .map_err(|e| ApiError::new(Code::Internal, e.to_string()).body())?;
+    answer(&info)
 }
 
 // ---- releases, reviews, deployments

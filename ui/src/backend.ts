@@ -5,67 +5,60 @@
 
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type { DecisionRecord, Diagnostic, Report, Workspace } from './model/types';
+import type { ApiErrorBody } from './generated/ApiErrorBody';
+import type { DataKind } from './generated/DataKind';
+import type { DatasetFile } from './generated/DatasetFile';
+import type { DatasetInfo } from './generated/DatasetInfo';
+import type { DeployMode } from './generated/DeployMode';
+import type { Deployment } from './generated/Deployment';
+import type { DraftSummary } from './generated/DraftSummary';
+import type { DraftText } from './generated/DraftText';
+import type { DraftVersion } from './generated/DraftVersion';
+import type { EngineInfo } from './generated/EngineInfo';
+import type { EngineMode } from './generated/EngineMode';
+import type { ErrorCode } from './generated/ErrorCode';
+import type { FileFormat } from './generated/FileFormat';
+import type { ImportPreview } from './generated/ImportPreview';
+import type { ImportProgress } from './generated/ImportProgress';
+import type { LiveJourney } from './generated/LiveJourney';
+import type { ReleaseDetail } from './generated/ReleaseDetail';
+import type { ReleaseStatus } from './generated/ReleaseStatus';
+import type { ReleaseSummary } from './generated/ReleaseSummary';
+import type { Review } from './generated/Review';
+import type { SimProgress } from './generated/SimProgress';
+import type { SimulateResult } from './generated/SimulateResult';
+import type { SubmitResult } from './generated/SubmitResult';
 
 // ---- shapes ----
 
-export type ReleaseStatus =
-  | 'pending_review'
-  | 'approved'
-  | 'rejected'
-  | 'deployed'
-  | 'superseded'
-  | 'rolled_back';
-
-export interface ReleaseSummary {
-  release: string;
-  version: number;
-  status: ReleaseStatus | string;
-  author: string;
-  created_at: string;
-  journeys: string[];
-}
-
-export interface Review {
-  reviewer: string;
-  decision: 'approve' | 'reject' | string;
-  comment: string;
-  at: string;
-}
-
-export interface Deployment {
-  journey?: string;
-  rollout_percent: number;
-  mode: DeployMode;
-  at: string;
-  by?: string;
-}
-
-export interface ReleaseDetail extends ReleaseSummary {
-  workspace: Workspace;
-  reviews: Review[];
-  diagnostics?: Diagnostic[];
-  deployments?: Deployment[];
-}
-
-export type DeployMode = 'live' | 'shadow';
-
-export interface LiveJourney {
-  id: string;
-  version: number;
-  release: string;
-  rollout_percent: number;
-  mode: DeployMode;
-  deployed_at?: string;
-  /** The version a rollback would return to, if any. */
-  previous_version?: number | null;
-}
-
-export interface SubmitResult {
-  release: string;
-  version: number;
-  status: string;
-  diagnostics: Diagnostic[];
-}
+// The answers' shapes are generated from the Rust types that write them (trellis_api::wire, with
+// ts-rs; see ui/README.md). The requests below stay hand-written: Rust reads them field by field
+// (with an error path per field), so there is no Rust type to generate them from.
+export type {
+  ApiErrorBody,
+  DataKind,
+  DatasetFile,
+  DatasetInfo,
+  DeployMode,
+  Deployment,
+  DraftSummary,
+  DraftText,
+  DraftVersion,
+  EngineInfo,
+  EngineMode,
+  ErrorCode,
+  FileFormat,
+  ImportPreview,
+  ImportProgress,
+  LiveJourney,
+  ReleaseDetail,
+  ReleaseStatus,
+  ReleaseSummary,
+  Review,
+  SimProgress,
+  SimulateResult,
+  SubmitResult,
+};
 
 export interface SimulateRequest {
   workspace: Workspace;
@@ -83,51 +76,12 @@ export interface ColumnMapping {
   type: 'auto' | 'string' | 'number' | 'boolean' | 'json';
 }
 
-export type DataKind = 'profiles' | 'events';
-
 /** One file to import into the sandbox's dataset. */
 export interface ImportFile {
   path: string;
   kind: DataKind;
   /** CSV only; without it the header names the field paths. */
   mapping?: ColumnMapping[];
-}
-
-/** The first rows of a file (`preview_import`). */
-export interface ImportPreview {
-  path: string;
-  format: 'csv' | 'jsonl';
-  header: string[];
-  rows: string[][];
-  kind: DataKind;
-}
-
-/** The imported dataset (`dataset_info`, and the answer of an import or a pull). */
-export interface DatasetInfo {
-  source: 'files' | 'engine' | string;
-  profiles: number;
-  events: number;
-  files: { name: string; kind: DataKind; records: number }[];
-  imported_at?: string;
-}
-
-export interface ImportProgress {
-  /** Bytes read of `total` (0: not known yet). */
-  done: number;
-  total: number;
-  rows: number;
-}
-
-export interface SimProgress {
-  /** Events replayed so far, out of `total` (0 when unknown). */
-  done: number;
-  total: number;
-  phase?: 'generate' | 'write' | 'read' | 'simulate' | string;
-}
-
-export interface SimulateResult {
-  report: Report;
-  log: DecisionRecord[];
 }
 
 export interface DecisionQuery {
@@ -137,38 +91,8 @@ export interface DecisionQuery {
   limit?: number;
 }
 
+/** The engine's view of a user (`GET /v1/users/{id}`), as the engine writes it. */
 export type UserState = Record<string, unknown>;
-
-export interface EngineInfo {
-  mode: 'bundled' | 'remote';
-  url: string;
-}
-
-/** A draft kept in the desktop app's local.db (`list_drafts`). */
-export interface DraftSummary {
-  name: string;
-  updated_at: string;
-  versions: number;
-  latest: number;
-}
-
-/** One version in a draft's history (`draft_history`), newest first. */
-export interface DraftVersion {
-  version: number;
-  saved_at: string;
-  size: number;
-  journeys: number;
-  nodes: number;
-}
-
-/** A draft's text at one version (`load_draft`); `saved_text` is the text last exported. */
-export interface DraftText {
-  name: string;
-  version: number;
-  saved_at: string;
-  text: string;
-  saved_text: string | null;
-}
 
 export interface Backend {
   readonly kind: 'http' | 'tauri';

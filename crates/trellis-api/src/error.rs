@@ -3,22 +3,59 @@
 
 use serde_json::{json, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The closed set of error codes; the UI matches on these, never on messages.
+// Serialized as `Code::as_str` (a unit test holds the two together); `ErrorCode` in the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "ErrorCode", export_to = "generated/")]
 pub enum Code {
+    #[serde(rename = "E_BAD_REQUEST")]
     BadRequest,
+    #[serde(rename = "E_SCHEMA")]
     Schema,
+    #[serde(rename = "E_VALIDATION")]
     Validation,
+    #[serde(rename = "E_UNAUTHORIZED")]
     Unauthorized,
+    #[serde(rename = "E_FORBIDDEN")]
     Forbidden,
+    #[serde(rename = "E_NOT_FOUND")]
     NotFound,
+    #[serde(rename = "E_CONFLICT")]
     Conflict,
+    #[serde(rename = "E_SELF_APPROVAL")]
     SelfApproval,
+    #[serde(rename = "E_NOT_APPROVED")]
     NotApproved,
+    #[serde(rename = "E_NO_PREVIOUS")]
     NoPrevious,
+    #[serde(rename = "E_TOO_LARGE")]
     TooLarge,
+    #[serde(rename = "E_CANCELLED")]
     Cancelled,
+    #[serde(rename = "E_UNAVAILABLE")]
     Unavailable,
+    #[serde(rename = "E_INTERNAL")]
     Internal,
+}
+
+impl Code {
+    /// Every code, for the test that holds `as_str` and serde together.
+    pub const ALL: [Code; 14] = [
+        Code::BadRequest,
+        Code::Schema,
+        Code::Validation,
+        Code::Unauthorized,
+        Code::Forbidden,
+        Code::NotFound,
+        Code::Conflict,
+        Code::SelfApproval,
+        Code::NotApproved,
+        Code::NoPrevious,
+        Code::TooLarge,
+        Code::Cancelled,
+        Code::Unavailable,
+        Code::Internal,
+    ];
 }
 
 impl Code {
@@ -87,7 +124,12 @@ impl ApiError {
     }
 
     pub fn body(&self) -> Value {
-        let mut v = json!({ "error": { "code": self.code.as_str(), "message": self.message, "path": self.path } });
+        let error = crate::wire::ApiErrorBody {
+            code: self.code,
+            message: self.message.clone(),
+            path: self.path.clone(),
+        };
+        let mut v = json!({ "error": error });
         if let Some(d) = &self.diagnostics {
             v["diagnostics"] = (**d).clone();
         }
@@ -111,5 +153,17 @@ impl From<trellis_store::Error> for ApiError {
     fn from(e: trellis_store::Error) -> ApiError {
         eprintln!("trellis: store error: {e}");
         ApiError::new(Code::Internal, "the store failed; see the service log")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Code;
+
+    #[test]
+    fn codes_serialize_as_their_strings() {
+        for c in Code::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str(), "{c:?}");
+        }
     }
 }

@@ -4,10 +4,12 @@
 pub mod error;
 pub mod metrics;
 pub mod runtime;
+pub mod wire;
 
 pub use error::{ApiError, Code, Result};
 pub use runtime::{ClockMode, Runtime};
 pub use trellis_store::OutboxItem;
+pub use wire::SimProgress;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -126,17 +128,6 @@ pub fn random_token() -> std::io::Result<String> {
         "trl_{}",
         b.iter().map(|x| format!("{x:02x}")).collect::<String>()
     ))
-}
-
-/// Progress of a sandbox simulation: `phase` is `generate` (making the sample users and their
-/// activity: `done` of `total` users), `write` (writing the generated events: `done` of
-/// `total`), `read` (reading the data, `total` 0) or `simulate` (`done` of `total` events
-/// replayed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct SimProgress {
-    pub done: u64,
-    pub total: u64,
-    pub phase: &'static str,
 }
 
 /// Runs `work` on a thread of its own at a lower CPU priority (nice +10 on Unix; the threads it
@@ -268,6 +259,12 @@ async fn appender(store: Store, mut rx: tokio::sync::mpsc::Receiver<AppendJob>) 
     }
 }
 
+/// An answer of one of the [`wire`] types, as JSON.
+fn answer(v: &impl serde::Serialize) -> Result<Value> {
+    serde_json::to_value(v)
+        .map_err(|e| ApiError::new(Code::Internal, format!("cannot write the answer: {e}")))
+}
+
 fn parse_json(body: &[u8]) -> Result<Value> {
     serde_json::from_slice(body).map_err(|e| {
         ApiError::new(Code::BadRequest, format!("the body is not JSON: {e}")).at(format!(
@@ -275,6 +272,19 @@ fn parse_json(body: &[u8]) -> Result<Value> {
             e.line(),
             e.column()
         ))
+    })
+}
+
+/// A deployment row's mode.
+fn deploy_mode(d: &trellis_store::DeploymentRow) -> Result<wire::DeployMode> {
+    wire::DeployMode::parse(&d.mode).ok_or_else(|| {
+        ApiError::new(
+            Code::Internal,
+            format!(
+                "a deployment of {} has an unknown mode {:?}",
+                d.journey, d.mode
+            ),
+        )
     })
 }
 
@@ -572,7 +582,10 @@ impl Service {
                 .take(SIM_LOG_RECORDS)
                 .filter_map(|l| serde_json::from_slice(l).ok())
                 .collect();
-            Ok(json!({ "report": report, "log": records }))
+            answer(&wire::SimulateResult {
+                report,
+                log: records,
+            })
         })
         .await?
     }
@@ -615,64 +628,83 @@ impl Service {
                 at: &ts_string(now_utc()),
             })
             .await?;
-        Ok(
-            json!({ "release": id, "version": version, "status": "pending_review", "diagnostics": diag_json }),
-        )
+        answer(&wire::SubmitResult {
+            release: id,
+            version,
+            status: wire::ReleaseStatus::PendingReview,
+            diagnostics: diags,
+        })
     }
 
-    fn release_json(
+    fn release_summary(
         r: &trellis_store::ReleaseRow,
         states: &std::collections::HashMap<String, &'static str>,
-        full: bool,
-    ) -> Value {
+    ) -> Result<wire::ReleaseSummary> {
         // An approved release shows what became of it once deployed live.
         let status = match states.get(&r.id) {
             Some(s) if r.status == "approved" => s,
             _ => r.status.as_str(),
         };
-        let mut v = json!({
-            "release": r.id, "version": r.version, "status": status, "author": r.author,
-            "created_at": r.created_at,
-            "journeys": serde_json::from_str::<Value>(&r.journeys).unwrap_or(Value::Null),
-        });
-        if full {
-            v["workspace"] = serde_json::from_str(&r.workspace).unwrap_or(Value::Null);
-            v["diagnostics"] = serde_json::from_str(&r.diagnostics).unwrap_or(Value::Null);
-            v["summary"] = r
-                .summary
-                .as_deref()
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or(Value::Null);
-        }
-        v
+        Ok(wire::ReleaseSummary {
+            release: r.id.clone(),
+            version: r.version,
+            status: wire::ReleaseStatus::parse(status).ok_or_else(|| {
+                ApiError::new(
+                    Code::Internal,
+                    format!("release {} has an unknown status {status:?}", r.id),
+                )
+            })?,
+            author: r.author.clone(),
+            created_at: r.created_at.clone(),
+            journeys: serde_json::from_str(&r.journeys).unwrap_or_default(),
+        })
     }
 
     pub async fn release(&self, id: &str) -> Result<Value> {
         let Some(r) = self.store.release(id).await? else {
             return Err(ApiError::new(Code::NotFound, format!("no release {id:?}")).at("id"));
         };
-        let reviews: Vec<Value> = self
+        let reviews: Vec<wire::Review> = self
             .store
             .reviews(id)
             .await?
             .into_iter()
-            .map(|r| {
-                json!({
-                    "reviewer": r.reviewer, "decision": r.verdict, "comment": r.comment, "at": r.at,
-                })
+            .map(|r| wire::Review {
+                reviewer: r.reviewer,
+                decision: r.verdict,
+                comment: r.comment,
+                at: r.at,
             })
             .collect();
         let deps = self.store.deployments().await?;
         let states = deployment_states(&deps);
-        let deployments: Vec<Value> = deps.into_iter().filter(|d| d.release_id == id).map(|d| json!({
-            "journey": d.journey, "version": d.version, "rollout_percent": d.rollout_percent, "mode": d.mode,
-            "action": d.action, "by": d.actor, "at": d.at,
-        })).collect();
-        let mut v = Self::release_json(&r, &states, true);
-        v["reviews"] = json!(reviews);
-        v["deployments"] = json!(deployments);
-        v["note"] = json!("Versions are immutable. Users already inside a journey finish on the version they entered; new entrants follow the rollout.");
-        Ok(v)
+        let deployments = deps
+            .into_iter()
+            .filter(|d| d.release_id == id)
+            .map(|d| {
+                Ok(wire::Deployment {
+                    mode: deploy_mode(&d)?,
+                    journey: d.journey,
+                    version: d.version,
+                    rollout_percent: d.rollout_percent,
+                    action: d.action,
+                    by: d.actor,
+                    at: d.at,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        answer(&wire::ReleaseDetail {
+            head: Self::release_summary(&r, &states)?,
+            workspace: serde_json::from_str(&r.workspace).unwrap_or(Value::Null),
+            diagnostics: serde_json::from_str(&r.diagnostics).unwrap_or(Value::Null),
+            summary: r
+                .summary
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok()),
+            reviews,
+            deployments,
+            note: "Versions are immutable. Users already inside a journey finish on the version they entered; new entrants follow the rollout.".to_owned(),
+        })
     }
 
     /// The releases, newest first; `status` filters on the status shown (`deployed`,
@@ -680,12 +712,14 @@ impl Service {
     pub async fn releases(&self, status: Option<&str>) -> Result<Value> {
         let rows = self.store.releases(None).await?;
         let states = deployment_states(&self.store.deployments().await?);
-        let list: Vec<Value> = rows
-            .iter()
-            .map(|r| Self::release_json(r, &states, false))
-            .filter(|v| status.is_none_or(|s| v["status"] == s))
-            .collect();
-        Ok(json!({ "releases": list }))
+        let mut list = Vec::new();
+        for r in &rows {
+            let r = Self::release_summary(r, &states)?;
+            if status.is_none_or(|s| r.status.as_str() == s) {
+                list.push(r);
+            }
+        }
+        Ok(json!({ "releases": answer(&list)? }))
     }
 
     pub async fn review(
@@ -900,12 +934,18 @@ impl Service {
                 .rev()
                 .map(|d| d.version)
                 .find(|v| *v != last.version);
-            out.push(json!({
-                "id": j, "version": last.version, "release": release, "rollout_percent": last.rollout_percent,
-                "mode": last.mode, "deployed_at": last.at, "previous_version": previous, "last_action": last.action,
-            }));
+            out.push(wire::LiveJourney {
+                id: j,
+                version: last.version,
+                release,
+                rollout_percent: last.rollout_percent,
+                mode: deploy_mode(last)?,
+                deployed_at: last.at.clone(),
+                previous_version: previous,
+                last_action: last.action.clone(),
+            });
         }
-        Ok(json!({ "journeys": out }))
+        Ok(json!({ "journeys": answer(&out)? }))
     }
 
     // ---- ingest

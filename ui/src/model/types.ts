@@ -1,4 +1,5 @@
 // The workspace document of shared/spec/journey.md, as the canvas reads and writes it.
+// Hand-written, unlike src/generated/: each object carries an index signature so unknown fields survive a save, which no Rust type describes.
 //
 // Every object keeps the fields it does not know (the index signatures): a save must not lose
 // them, and the order of keys is kept because the editor only ever updates objects by spreading

@@ -93,8 +93,8 @@ describe('simulation', () => {
     const backend = fakeBackend({
       simulate: async (req, opts) => {
         seen = req;
-        opts?.onProgress?.({ done: 5, total: 10 });
-        expect(session.getState().sim.progress).toEqual({ done: 5, total: 10 });
+        opts?.onProgress?.({ done: 5, total: 10, phase: 'simulate' });
+        expect(session.getState().sim.progress).toEqual({ done: 5, total: 10, phase: 'simulate' });
         return { report: { journeys: {}, offers: {}, campaigns: {}, touches: { sent: {}, suppressed: {}, deferred: 0 }, conversions: { count: 0, revenue: '0', attributed: 0, attributed_revenue: '0' }, cost: '0', roi: null }, log: [] };
       },
     });

@@ -19,8 +19,8 @@ describe('TauriBackend over mocked IPC', () => {
       calls.push([cmd, p]);
       if (cmd === 'simulate') {
         const ch = p.onProgress as Channel<SimProgress>;
-        ch.onmessage({ done: 1, total: 3 });
-        ch.onmessage({ done: 3, total: 3 });
+        ch.onmessage({ done: 1, total: 3, phase: 'simulate' });
+        ch.onmessage({ done: 3, total: 3, phase: 'simulate' });
         return { report: { cost: '0' }, log: [] };
       }
       return null;

@@ -42,10 +42,12 @@ function Monitor({ backend }: { backend: Backend }) {
   const current = live.find((l) => l.id === selected);
 
   useEffect(() => {
-    if (!current) return;
+    // `release` is null when no deployment names the live version's release.
+    const release = current?.release;
+    if (!release) return;
     let alive = true;
     backend
-      .getRelease(current.release)
+      .getRelease(release)
       .then((r) => alive && setWorkspace(r.workspace))
       .catch((e: unknown) => alive && setError(e));
     return () => {

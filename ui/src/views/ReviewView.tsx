@@ -109,7 +109,7 @@ function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmitted: (
 /** The live workspace for the journeys of a release: each journey from its live release. */
 async function liveWorkspaceFor(backend: Backend, release: ReleaseDetail, live: LiveJourney[]): Promise<Workspace | undefined> {
   const ids = new Set((release.workspace.journeys ?? []).map((j) => j.id));
-  const mine = live.filter((l) => ids.has(l.id));
+  const mine = live.filter((l): l is LiveJourney & { release: string } => ids.has(l.id) && l.release !== null);
   if (mine.length === 0) return undefined;
   const releases = new Map<string, ReleaseDetail>();
   for (const l of mine) if (!releases.has(l.release)) releases.set(l.release, await backend.getRelease(l.release));

@@ -1,0 +1,349 @@
+//! The JSON shapes at the boundary: what the operations answer (and the desktop shell's own
+//! commands answer), as serde types. The UI's TypeScript for them, `ui/src/generated/*.ts`, is
+//! generated from these with ts-rs and checked in; `tests/ts_bindings.rs` fails when it drifts
+//! (`TRELLIS_WRITE_TS=1 cargo test -p trellis-api --test ts_bindings` rewrites it).
+//!
+//! The workspace document, diagnostics, the report and decision records stay hand-written in
+//! `ui/src/model/types.ts` (they keep unknown fields); fields holding them name those types
+//! through the markers in [`ui`].
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Stand-ins for types the UI declares by hand in `ui/src/model/types.ts`: a field
+/// `#[ts(as = "ui::Workspace")]` becomes `Workspace`, imported from there.
+pub mod ui {
+    use std::path::PathBuf;
+    use ts_rs::{Config, TS};
+
+    macro_rules! hand_written {
+        ($($name:ident),*) => {$(
+            #[doc = concat!("`", stringify!($name), "` of `ui/src/model/types.ts`.")]
+            pub struct $name;
+            impl TS for $name {
+                type WithoutGenerics = Self;
+                type OptionInnerType = Self;
+                fn name(_: &Config) -> String {
+                    stringify!($name).to_owned()
+                }
+                fn inline(cfg: &Config) -> String {
+                    Self::name(cfg)
+                }
+                fn output_path() -> Option<PathBuf> {
+                    Some(PathBuf::from("model/types.ts"))
+                }
+            }
+        )*};
+    }
+    hand_written!(Workspace, Diagnostic, Report, DecisionRecord);
+}
+
+/// The inside of every error answer, `{ "error": ApiErrorBody }` (a refused workspace adds
+/// `diagnostics` beside `error`). The desktop shell's import adds the code `E_IMPORT`, with
+/// `file`, `line` and `field`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct ApiErrorBody {
+    pub code: crate::Code,
+    pub message: String,
+    /// A JSON pointer (or parameter name) saying where the input is wrong; empty: nowhere.
+    pub path: String,
+}
+
+/// What a release is: `pending_review`, `approved` or `rejected` as stored, and for an approved
+/// release what became of it once deployed live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "generated/")]
+pub enum ReleaseStatus {
+    PendingReview,
+    Approved,
+    Rejected,
+    Deployed,
+    Superseded,
+    RolledBack,
+}
+
+impl ReleaseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseStatus::PendingReview => "pending_review",
+            ReleaseStatus::Approved => "approved",
+            ReleaseStatus::Rejected => "rejected",
+            ReleaseStatus::Deployed => "deployed",
+            ReleaseStatus::Superseded => "superseded",
+            ReleaseStatus::RolledBack => "rolled_back",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReleaseStatus> {
+        [
+            ReleaseStatus::PendingReview,
+            ReleaseStatus::Approved,
+            ReleaseStatus::Rejected,
+            ReleaseStatus::Deployed,
+            ReleaseStatus::Superseded,
+            ReleaseStatus::RolledBack,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "generated/")]
+pub enum DeployMode {
+    Live,
+    Shadow,
+}
+
+impl DeployMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeployMode::Live => "live",
+            DeployMode::Shadow => "shadow",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeployMode> {
+        match s {
+            "live" => Some(DeployMode::Live),
+            "shadow" => Some(DeployMode::Shadow),
+            _ => None,
+        }
+    }
+}
+
+/// A release in a list (`GET /v1/releases`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct ReleaseSummary {
+    pub release: String,
+    pub version: i64,
+    pub status: ReleaseStatus,
+    pub author: String,
+    /// RFC 3339.
+    pub created_at: String,
+    pub journeys: Vec<String>,
+}
+
+/// An approval or a rejection of a release.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct Review {
+    pub reviewer: String,
+    /// `approve` or `reject`.
+    pub decision: String,
+    pub comment: String,
+    pub at: String,
+}
+
+/// One deployment row of a release: a deploy (or a rollout change) or a rollback.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct Deployment {
+    pub journey: String,
+    pub version: i64,
+    pub rollout_percent: i64,
+    pub mode: DeployMode,
+    /// `deploy` or `rollback`.
+    pub action: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// One release in full (`GET /v1/releases/{id}`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct ReleaseDetail {
+    #[serde(flatten)]
+    pub head: ReleaseSummary,
+    /// The workspace as submitted.
+    #[ts(as = "ui::Workspace")]
+    pub workspace: serde_json::Value,
+    #[ts(as = "Vec<ui::Diagnostic>")]
+    pub diagnostics: serde_json::Value,
+    /// The simulation summary submitted with it, if any.
+    #[ts(type = "unknown")]
+    pub summary: Option<serde_json::Value>,
+    pub reviews: Vec<Review>,
+    pub deployments: Vec<Deployment>,
+    pub note: String,
+}
+
+/// The answer of a submitted release (`POST /v1/releases`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct SubmitResult {
+    pub release: String,
+    pub version: i64,
+    pub status: ReleaseStatus,
+    #[ts(as = "Vec<ui::Diagnostic>")]
+    pub diagnostics: Vec<trellis_model::Diagnostic>,
+}
+
+/// A journey deployed at least once (`GET /v1/journeys`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct LiveJourney {
+    pub id: String,
+    pub version: i64,
+    /// The release of the live version (none when only rollbacks are left of it).
+    pub release: Option<String>,
+    pub rollout_percent: i64,
+    pub mode: DeployMode,
+    pub deployed_at: String,
+    /// The version a rollback would return to, if any.
+    pub previous_version: Option<i64>,
+    /// `deploy` or `rollback`.
+    pub last_action: String,
+}
+
+/// The answer of a sandbox simulation: the report and the first decision records.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct SimulateResult {
+    #[ts(as = "ui::Report")]
+    pub report: trellis_engine::Report,
+    #[ts(as = "Vec<ui::DecisionRecord>")]
+    pub log: Vec<serde_json::Value>,
+}
+
+/// Progress of a sandbox simulation: `phase` is `generate` (making the sample users and their
+/// activity: `done` of `total` users), `write` (writing the generated events: `done` of
+/// `total`), `read` (reading the data, `total` 0) or `simulate` (`done` of `total` events
+/// replayed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct SimProgress {
+    pub done: u64,
+    pub total: u64,
+    #[ts(type = "\"generate\" | \"write\" | \"read\" | \"simulate\"")]
+    pub phase: &'static str,
+}
+
+// ---- the desktop shell's own commands (src-tauri)
+
+/// Which engine the desktop app talks to (`engine_info`, `set_engine`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct EngineInfo {
+    pub mode: EngineMode,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "generated/")]
+pub enum EngineMode {
+    Bundled,
+    Remote,
+}
+
+/// What a data file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "generated/")]
+pub enum DataKind {
+    Profiles,
+    Events,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "generated/")]
+pub enum FileFormat {
+    Csv,
+    Jsonl,
+}
+
+/// The first rows of a file (`preview_import`), for the import form's column mapping.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct ImportPreview {
+    pub path: String,
+    pub format: FileFormat,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// A guess at what the file holds.
+    pub kind: DataKind,
+}
+
+/// One file of the imported dataset.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct DatasetFile {
+    pub name: String,
+    pub kind: DataKind,
+    pub records: u64,
+}
+
+/// The imported dataset (`dataset_info`, and the answer of an import or a pull).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export_to = "generated/")]
+pub struct DatasetInfo {
+    /// `files`, or the engine a sample was pulled from.
+    pub source: String,
+    pub profiles: u64,
+    pub events: u64,
+    pub files: Vec<DatasetFile>,
+    /// RFC 3339; absent for a dataset described by an older build.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub imported_at: Option<String>,
+}
+
+impl Default for DatasetInfo {
+    fn default() -> Self {
+        DatasetInfo {
+            source: "files".to_owned(),
+            profiles: 0,
+            events: 0,
+            files: Vec::new(),
+            imported_at: None,
+        }
+    }
+}
+
+/// Progress of an import: `done` of `total` bytes (0: not known yet), `rows` records so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct ImportProgress {
+    pub done: u64,
+    pub total: u64,
+    pub rows: u64,
+}
+
+/// A draft kept in the desktop app's local.db (`list_drafts`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct DraftSummary {
+    pub name: String,
+    pub updated_at: String,
+    pub versions: i64,
+    pub latest: i64,
+}
+
+/// One version in a draft's history (`draft_history`), newest first.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct DraftVersion {
+    pub version: i64,
+    pub saved_at: String,
+    pub size: i64,
+    pub journeys: i64,
+    pub nodes: i64,
+}
+
+/// A draft's text at one version (`load_draft`); `saved_text` is the text last exported.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "generated/")]
+pub struct DraftText {
+    pub name: String,
+    pub version: i64,
+    pub saved_at: String,
+    pub text: String,
+    pub saved_text: Option<String>,
+}
