@@ -1157,6 +1157,10 @@ async fn big_canvas_stays_smooth(c: &Client) {
     step("load a 300-node journey into the design canvas");
     let ws = trellis_graph::synthetic::chain_workspace(300);
     let text = serde_json::to_string_pretty(&ws).expect("JSON") + "\n";
+    // The nodes go onto the canvas in batches (MOUNT_BATCH a frame), so the window keeps
+    // drawing while they come. (The document is saved here, so no confirm dialog holds the page.)
+    heartbeat_start(c, "").await;
+    let start = Instant::now();
     c.execute(
         "const input = document.querySelector('[data-testid=import-input]');
          const dt = new DataTransfer();
@@ -1167,12 +1171,7 @@ async fn big_canvas_stays_smooth(c: &Client) {
     )
     .await
     .expect("the file input takes the journey");
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = c.accept_alert().await;
-    // The nodes go onto the canvas in batches (MOUNT_BATCH a frame), so the window keeps
-    // drawing while they come.
-    heartbeat_start(c, "").await;
-    let start = Instant::now();
     while count(c, "[data-testid=design-canvas] .react-flow__node").await != 300 {
         if start.elapsed() > Duration::from_secs(60) {
             let n = count(c, "[data-testid=design-canvas] .react-flow__node").await;
