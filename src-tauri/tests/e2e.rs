@@ -1063,8 +1063,8 @@ async fn heartbeat_start(c: &Client, watch: &str) {
          const tick = (t) => {
            const gap = t - h.last;
            h.gaps.push(gap); h.last = t;
-           if (h.gaps.length > 1 && gap > h.max) { h.max = gap; h.maxAt = t - h.t0; }
-           if (h.gaps.length > 1 && gap > 100) h.long.push([t - h.t0, gap]);
+           if (gap > h.max) { h.max = gap; h.maxAt = t - h.t0; }
+           if (gap > 100) h.long.push([t - h.t0, gap]);
            if (h.sel) {
              const el = document.querySelector(h.sel);
              const s = el ? el.textContent : null;
@@ -1111,7 +1111,14 @@ async fn heartbeat_stop(c: &Client) -> Frames {
     let v = c
         .execute(
             "const h = window.__trellisHeartbeat; h.run = false;
-             const g = h.gaps.slice(1).sort((a, b) => a - b);
+             // The gap still open counts too: a window that stopped drawing before the end
+             // must not pass for a smooth one.
+             const now = performance.now();
+             const open = now - h.last;
+             if (open > h.max) { h.max = open; h.maxAt = now - h.t0; }
+             if (open > 100) h.long.push([now - h.t0, open]);
+             h.gaps.push(open);
+             const g = h.gaps.slice().sort((a, b) => a - b);
              const q = (x) => g.length ? g[Math.min(g.length - 1, Math.floor(x * g.length))] : 0;
              return { frames: g.length, max: g.length ? g[g.length - 1] : 0, p95: q(0.95), p50: q(0.5), texts: h.texts,
                       times: h.times, maxAt: h.maxAt, long: h.long };",
