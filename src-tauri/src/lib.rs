@@ -412,16 +412,28 @@ async fn get_release(st: State<'_, AppState>, args: IdArgs) -> Res {
 }
 
 #[tauri::command]
-async fn submit_release(st: State<'_, AppState>, args: WorkspaceArgs) -> Res {
-    let b = bytes(&args.workspace);
+async fn submit_release(st: State<'_, AppState>, args: SubmitArgs) -> Res {
+    // The workspace alone, or with the summary of its simulation (runtime.md's submit body).
+    let body = match args.summary {
+        Some(summary) => json!({ "workspace": args.workspace, "summary": summary }),
+        None => args.workspace,
+    };
+    let b = bytes(&body);
     let b2 = &st.bundled;
     st.route(
         b2.svc.submit_release(&b2.admin, &b),
         "POST",
         "/v1/releases",
-        Some(args.workspace),
+        Some(body),
     )
     .await
+}
+
+#[derive(Deserialize)]
+struct SubmitArgs {
+    workspace: Value,
+    #[serde(default)]
+    summary: Option<Value>,
 }
 
 #[derive(Deserialize)]

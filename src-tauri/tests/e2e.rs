@@ -511,6 +511,30 @@ async fn flow(c: &Client, data: &Path) {
     let stored = local_draft_versions(data, "workspace.json");
     assert!(stored >= 1, "local.db holds {stored} versions of the draft");
 
+    step("a bigger simulation streams its progress from Rust, and Cancel stops it");
+    click(c, "[data-testid=view-simulate]").await;
+    set_value(c, "[data-testid=sim-users]", "20000").await;
+    set_value(c, "[data-testid=sim-days]", "30").await;
+    click(c, "[data-testid=sim-run]").await;
+    let progress = wait_text(
+        c,
+        "[data-testid=sim-progress] .progress-text",
+        |t| t.contains(" / ") && t.contains("events"),
+        Duration::from_secs(240),
+    )
+    .await;
+    step(&format!("progress: {progress}"));
+    click(c, "[data-testid=sim-cancel]").await;
+    wait_gone(c, "[data-testid=sim-progress]", WAIT).await;
+    wait_text(
+        c,
+        "[data-testid=simulate-view]",
+        |t| t.contains("Cancelled."),
+        WAIT,
+    )
+    .await;
+    wait_for(c, "[data-testid=sim-run]", WAIT).await;
+
     step("simulate on generated sample data and read the trigger's count on the canvas");
     click(c, "[data-testid=view-simulate]").await;
     set_value(c, "[data-testid=sim-users]", "300").await;
@@ -538,31 +562,15 @@ async fn flow(c: &Client, data: &Path) {
         "the trigger {trigger} was entered {entered} times"
     ));
 
-    step("a bigger simulation streams its progress from Rust, and Cancel stops it");
-    set_value(c, "[data-testid=sim-users]", "20000").await;
-    set_value(c, "[data-testid=sim-days]", "30").await;
-    click(c, "[data-testid=sim-run]").await;
-    let progress = wait_text(
-        c,
-        "[data-testid=sim-progress] .progress-text",
-        |t| t.contains(" / ") && t.contains("events"),
-        Duration::from_secs(240),
-    )
-    .await;
-    step(&format!("progress: {progress}"));
-    click(c, "[data-testid=sim-cancel]").await;
-    wait_gone(c, "[data-testid=sim-progress]", WAIT).await;
+    step("submit the draft as a release, with the summary of its simulation");
+    click(c, "[data-testid=view-review]").await;
     wait_text(
         c,
-        "[data-testid=simulate-view]",
-        |t| t.contains("Cancelled."),
+        "[data-testid=submit-sim]",
+        |t| t.contains("Its summary goes with the release"),
         WAIT,
     )
     .await;
-    wait_for(c, "[data-testid=sim-run]", WAIT).await;
-
-    step("submit the draft as a release");
-    click(c, "[data-testid=view-review]").await;
     click(c, "[data-testid=submit-release]").await;
     wait_for(c, "[data-testid=submit-result]", WAIT).await;
     let row = wait_for(c, "[data-testid=inbox] [data-testid^='release-']", WAIT).await;
@@ -576,6 +584,18 @@ async fn flow(c: &Client, data: &Path) {
     let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
     assert_eq!(detail["status"], "pending_review");
     let version = detail["version"].as_u64().expect("a version");
+    // The engine keeps the summary of the run above: 300 generated users over 7 days.
+    let summary = &detail["summary"];
+    assert_eq!(summary["data"]["users"], 300, "{summary}");
+    assert_eq!(summary["data"]["days"], 7, "{summary}");
+    let summary_entered: u64 = summary["journeys"]
+        .as_object()
+        .map(|m| m.values().filter_map(|j| j["entered"].as_u64()).sum())
+        .unwrap_or(0);
+    assert!(
+        summary_entered >= entered,
+        "the summary's entries ({summary_entered}) miss the trigger's {entered}"
+    );
 
     step("the author's own approval is refused");
     click(
@@ -608,6 +628,15 @@ async fn flow(c: &Client, data: &Path) {
         &format!("[data-testid=inbox] [data-testid='release-{release}'] td"),
     )
     .await;
+    // The approver sees the simulation summary beside the diff.
+    let shown = wait_for(c, "[data-testid=release-sim-summary]", WAIT)
+        .await
+        .attr("data-entered")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    assert_eq!(shown, summary_entered.to_string(), "the approver's summary");
     set_value(c, "[data-testid=review-comment]", "checked on sample data").await;
     click(c, "[data-testid=approve]").await;
     wait_for(c, "[data-testid=deploy]", WAIT).await;

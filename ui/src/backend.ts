@@ -4,6 +4,7 @@
 // `BackendError` whose `code` the UI matches on (never the message).
 
 import { Channel, invoke } from '@tauri-apps/api/core';
+import type { SimSummary } from './model/simSummary';
 import type { DecisionRecord, Diagnostic, Report, Workspace } from './model/types';
 import type { ApiErrorBody } from './generated/ApiErrorBody';
 import type { DataKind } from './generated/DataKind';
@@ -106,7 +107,8 @@ export interface Backend {
   ): Promise<SimulateResult>;
   listReleases(status?: ReleaseStatus): Promise<ReleaseSummary[]>;
   getRelease(id: string): Promise<ReleaseDetail>;
-  submitRelease(workspace: Workspace): Promise<SubmitResult>;
+  /** Submits the workspace as a release, with the summary of its simulation when there is one. */
+  submitRelease(workspace: Workspace, summary?: SimSummary): Promise<SubmitResult>;
   approveRelease(id: string, comment: string): Promise<void>;
   rejectRelease(id: string, comment: string): Promise<void>;
   deployRelease(id: string, req: { rollout_percent: number; mode: DeployMode }): Promise<void>;
@@ -298,8 +300,8 @@ export class HttpBackend implements Backend {
     return (await this.json('GET', `/v1/releases/${encodeURIComponent(id)}`)) as ReleaseDetail;
   }
 
-  async submitRelease(workspace: Workspace): Promise<SubmitResult> {
-    return (await this.json('POST', '/v1/releases', workspace)) as SubmitResult;
+  async submitRelease(workspace: Workspace, summary?: SimSummary): Promise<SubmitResult> {
+    return (await this.json('POST', '/v1/releases', summary ? { workspace, summary } : workspace)) as SubmitResult;
   }
 
   async approveRelease(id: string, comment: string): Promise<void> {
@@ -479,8 +481,8 @@ export class TauriBackend implements Backend {
     return this.call('get_release', { id });
   }
 
-  submitRelease(workspace: Workspace): Promise<SubmitResult> {
-    return this.call('submit_release', { workspace });
+  submitRelease(workspace: Workspace, summary?: SimSummary): Promise<SubmitResult> {
+    return this.call('submit_release', summary ? { workspace, summary } : { workspace });
   }
 
   async approveRelease(id: string, comment: string): Promise<void> {

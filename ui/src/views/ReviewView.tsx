@@ -12,6 +12,7 @@ import { useSession } from '../store/session';
 import { ErrorBanner, Field, NumberInput, Section, formatTime } from '../common/ui';
 import { NeedsEngine } from './EngineSettings';
 import { DiffView } from './DiffView';
+import { buildSimSummary, readSimSummary } from '../model/simSummary';
 
 function useAsync<T>(load: (() => Promise<T>) | null, deps: unknown[]) {
   const [data, setData] = useState<T | null>(null);
@@ -44,7 +45,7 @@ function StatusBadge({ status }: { status: string }) {
   return <span className={`badge status-${status}`}>{t(`review.statuses.${status}`, { defaultValue: status })}</span>;
 }
 
-function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmitted: () => void }) {
+export function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmitted: () => void }) {
   const { t } = useTranslation();
   const doc = useEditor((s) => s.doc);
   const diagnostics = useSession((s) => s.diagnostics);
@@ -56,13 +57,19 @@ function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmitted: (
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const report = sim.status === 'done' ? sim.result?.report : undefined;
   const entered = report ? Object.values(report.journeys).reduce((a, j) => a + j.entered, 0) : 0;
+  // The summary goes with the release only if it is of this very document.
+  const current = !!report && sim.doc === doc;
+  const summary = current && report ? buildSimSummary(report, sim.params, sim.finishedAt || Date.now()) : undefined;
   return (
     <Section title={t('review.submitTitle')}>
       <p className="muted">{t('review.submitBody')}</p>
       {report ? (
-        <p>{t('review.lastSim', { entered, conv: report.conversions.attributed, cost: report.cost, roi: report.roi === null ? '—' : `${(report.roi * 100).toFixed(1)}%` })}</p>
+        <p data-testid="submit-sim">
+          {t('review.lastSim', { entered, conv: report.conversions.attributed, cost: report.cost, roi: report.roi === null ? '—' : `${(report.roi * 100).toFixed(1)}%` })}{' '}
+          {current ? t('review.simAttached') : <span className="warn-text">{t('review.simStale')}</span>}
+        </p>
       ) : (
-        <p className="muted">{t('review.noSim')}</p>
+        <p className="muted" data-testid="submit-sim">{t('review.noSim')}</p>
       )}
       {errors > 0 ? <div className="banner banner-warning">{t('review.blocked', { count: errors })}</div> : null}
       <button
@@ -75,7 +82,7 @@ function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmitted: (
           setError(null);
           setRefused([]);
           try {
-            setResult(await backend.submitRelease(doc));
+            setResult(await backend.submitRelease(doc, summary));
             onSubmitted();
           } catch (e) {
             setError(e);
@@ -122,6 +129,65 @@ async function liveWorkspaceFor(backend: Backend, release: ReleaseDetail, live: 
   return { schema: WORKSPACE_SCHEMA, offers: first?.offers ?? [], policy: first?.policy ?? {}, journeys };
 }
 
+/** The simulation summary a release carries, for the approver: or a plain warning that it has none. */
+export function SimSummaryCard({ summary }: { summary: unknown }) {
+  const { t } = useTranslation();
+  const v = readSimSummary(summary);
+  if (!v) {
+    return (
+      <div className="banner banner-warning" data-testid="release-sim-summary" data-entered="">
+        {t('review.simNone')}
+      </div>
+    );
+  }
+  const n = (x: number) => x.toLocaleString();
+  const data =
+    v.data?.source === 'generated'
+      ? t('review.simGenerated', { users: n(v.data.users ?? 0), days: v.data.days ?? 0, seed: v.data.seed ?? 0 })
+      : v.data?.source === 'imported'
+        ? t('review.simImported')
+        : '';
+  const cards: [string, string][] = [
+    [t('sim.summary.entered'), n(v.entered)],
+    [t('review.simOffers'), v.rejected ? `${n(v.issued)} / ${t('review.simRejected', { count: v.rejected })}` : n(v.issued)],
+    [t('review.simTouches'), v.suppressed ? `${n(v.sent)} / ${t('review.simSuppressed', { count: v.suppressed })}` : n(v.sent)],
+    [t('sim.summary.conversions'), `${n(v.attributed)} / ${n(v.conversions)}`],
+    [t('sim.summary.cost'), v.cost],
+    [t('sim.summary.roi'), v.roi === null ? t('common.none') : `${(v.roi * 100).toFixed(1)}%`],
+  ];
+  return (
+    <div className="sim-summary" data-testid="release-sim-summary" data-entered={v.entered}>
+      <div className="muted">
+        {t('review.simOn', { users: n(v.users), events: n(v.events) })}
+        {data ? ` · ${data}` : ''}
+        {v.simulatedAt ? ` · ${formatTime(v.simulatedAt)}` : ''}
+      </div>
+      <div className="cards">
+        {cards.map(([label, value]) => (
+          <div key={label} className="card">
+            <div className="card-label">{label}</div>
+            <div className="card-value">{value}</div>
+          </div>
+        ))}
+      </div>
+      {v.journeys.length > 1 ? (
+        <div className="muted">{v.journeys.map(([id, e]) => `${id}: ${n(e)}`).join(' · ')}</div>
+      ) : null}
+      {v.rejectedBy.length ? (
+        <div className="muted" data-testid="release-sim-rejections">
+          {t('review.simRejectedBy')}: {v.rejectedBy.map(([reason, c]) => `${reason} ${n(c)}`).join(' · ')}
+        </div>
+      ) : null}
+      {v.budgets.map(([id, b]) => (
+        <div key={id} className={b.exhausted_at ? 'warn-text' : 'muted'}>
+          {t('review.simBudget', { id, spent: b.spent, budget: b.budget })}
+          {b.exhausted_at ? ` · ${t('sim.charts.exhausted', { at: b.exhausted_at })}` : ''}
+        </div>
+      ))}
+    </div>
+  );
+}
+
 function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: string; live: LiveJourney[]; onChanged: () => void }) {
   const { t } = useTranslation();
   const { data, error, loading, reload } = useAsync(async () => {
@@ -166,6 +232,8 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
           {t('review.author')}: {r.author} · {formatTime(r.created_at)} · {t('review.journeys')}: {(r.journeys ?? []).join(', ')}
         </div>
       </div>
+      <h4>{t('review.simTitle')}</h4>
+      <SimSummaryCard summary={r.summary} />
       <h4>{t('review.diff')}</h4>
       <DiffView before={data.before} after={r.workspace} />
       <div className="release-actions">
