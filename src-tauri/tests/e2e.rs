@@ -642,6 +642,24 @@ async fn flow(c: &Client, data: &Path) {
     wait_for(c, "[data-testid=deploy]", WAIT).await;
     let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
     assert_eq!(detail["status"], "approved");
+    // The release view says what a new version means for users already inside, and shows the
+    // engine's validation of it.
+    wait_text(
+        c,
+        "[data-testid=version-note]",
+        |t| t.contains("finish on the version they entered"),
+        WAIT,
+    )
+    .await;
+    let shown_diags = wait_for(c, "[data-testid=release-diagnostics]", WAIT)
+        .await
+        .attr("data-count")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let diags = detail["diagnostics"].as_array().map_or(0, Vec::len);
+    assert_eq!(shown_diags, diags.to_string(), "the release's diagnostics");
     let reviewers: Vec<&str> = detail["reviews"]
         .as_array()
         .map(|a| a.iter().filter_map(|r| r["reviewer"].as_str()).collect())

@@ -395,6 +395,9 @@ export const en = {
     journey: 'Journey',
   },
   review: {
+    validationTitle: 'Validation',
+    validationClean: 'No errors or warnings: the engine validated it on submit.',
+    versionNote: 'Version {{version}} is immutable. Users already inside a journey finish on the version they entered; new entrants follow this rollout.',
     simAttached: 'Its summary goes with the release.',
     simStale: 'It was of an earlier state of this draft: simulate again to send a summary with the release.',
     simTitle: 'Simulation',

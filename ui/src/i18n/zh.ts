@@ -396,6 +396,9 @@ export const zh: Messages = {
     journey: '旅程',
   },
   review: {
+    validationTitle: '校验',
+    validationClean: '没有错误或警告：引擎在提交时已校验。',
+    versionNote: '版本 {{version}} 不可修改。已在旅程中的用户按其进入时的版本走完；新进入的用户按本次灰度比例分配。',
     simAttached: '该模拟摘要会随发布一起提交。',
     simStale: '该模拟针对的是此草稿的较早状态：请重新模拟，才能随发布提交摘要。',
     simTitle: '模拟',

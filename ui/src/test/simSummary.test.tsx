@@ -6,7 +6,8 @@ import { editorStore } from '../store/editor';
 import { sessionStore } from '../store/session';
 import { SIM_SUMMARY_SCHEMA, buildSimSummary, readSimSummary } from '../model/simSummary';
 import type { Report, Workspace } from '../model/types';
-import { SimSummaryCard, SubmitCard } from '../views/ReviewView';
+import { Review, SimSummaryCard, SubmitCard } from '../views/ReviewView';
+import type { ReleaseDetail } from '../backend';
 import type { SimSummary } from '../model/simSummary';
 
 beforeAll(() => {
@@ -124,5 +125,37 @@ describe('submitting a draft', () => {
     expect(sent).toHaveLength(2);
     expect(sent[1]).toBeUndefined();
     sessionStore.setState({ sim });
+  });
+});
+
+describe('the release an approver opens', () => {
+  it('shows its validation, its simulation summary and what a new version means for users inside', async () => {
+    editorStore.getState().loadTemplate('welcome');
+    const workspace = editorStore.getState().doc;
+    const head = { release: 'r9', version: 4, status: 'approved' as const, author: 'olga', created_at: '2026-12-01T10:00:00Z', journeys: ['welcome'] };
+    const detail: ReleaseDetail = {
+      ...head,
+      workspace,
+      diagnostics: [{ severity: 'warning', code: 'W_UNREACHABLE_NODE', journey: 'welcome', node: 'n7', message: 'nothing leads here' }],
+      summary: buildSimSummary(report, { users: 300, days: 7, seed: 1 }, 0),
+      reviews: [],
+      deployments: [],
+      note: '',
+    };
+    const backend = {
+      listReleases: async () => [head],
+      getRelease: async () => detail,
+      listJourneys: async () => [],
+    } as unknown as Backend;
+    render(<Review backend={backend} />);
+    // in the history (and the inbox, were it pending)
+    const row = (await screen.findAllByTestId('release-r9'))[0]!;
+    await act(async () => fireEvent.click(row.querySelector('td')!));
+    const diags = await screen.findByTestId('release-diagnostics');
+    expect(diags.getAttribute('data-count')).toBe('1');
+    expect(diags.textContent).toContain('W_UNREACHABLE_NODE');
+    expect(screen.getByTestId('release-sim-summary').getAttribute('data-entered')).toBe('127');
+    expect(screen.getByTestId('version-note').textContent).toContain('Users already inside a journey finish on the version they entered');
+    expect(screen.getByTestId('version-note').textContent).toContain('Version 4');
   });
 });

@@ -232,6 +232,20 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
           {t('review.author')}: {r.author} · {formatTime(r.created_at)} · {t('review.journeys')}: {(r.journeys ?? []).join(', ')}
         </div>
       </div>
+      <h4>{t('review.validationTitle')}</h4>
+      {(r.diagnostics ?? []).length === 0 ? (
+        <div className="muted" data-testid="release-diagnostics" data-count="0">
+          {t('review.validationClean')}
+        </div>
+      ) : (
+        <ul className="diag-list" data-testid="release-diagnostics" data-count={r.diagnostics.length}>
+          {r.diagnostics.map((d, i) => (
+            <li key={i} className={`diag diag-${d.severity}`}>
+              <b>{d.code}</b> {d.journey} {d.node} {d.message}
+            </li>
+          ))}
+        </ul>
+      )}
       <h4>{t('review.simTitle')}</h4>
       <SimSummaryCard summary={r.summary} />
       <h4>{t('review.diff')}</h4>
@@ -253,6 +267,9 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
         {r.status === 'approved' || r.status === 'deployed' ? (
           <div className="deploy-form">
             <h4>{t('review.deployTitle')}</h4>
+            <p className="muted" data-testid="version-note">
+              {t('review.versionNote', { version: r.version })}
+            </p>
             <Field label={t('review.rollout')}>
               <NumberInput value={rollout} integer min={1} max={100} onChange={(v) => setRollout(Math.max(1, Math.min(100, v ?? 100)))} testId="rollout" />
             </Field>
@@ -375,7 +392,7 @@ function LiveTable({ backend, live, onChanged }: { backend: Backend; live: LiveJ
   );
 }
 
-function Review({ backend }: { backend: Backend }) {
+export function Review({ backend }: { backend: Backend }) {
   const { t } = useTranslation();
   const [selected, setSelected] = useState<string | null>(null);
   const pending = useAsync(() => backend.listReleases('pending_review'), [backend]);
