@@ -135,7 +135,7 @@ function nodeData(
  * 300-node journey at once (an import, or the sandbox switching to a bigger document on Run)
  * held the window for 0.75 s in WebKit; in batches each frame does a slice of it.
  */
-export const MOUNT_BATCH = 40;
+export const MOUNT_BATCH = 20;
 
 /**
  * The nodes to hand xyflow now: every measured node, and at most `budget` unmeasured ones (in
