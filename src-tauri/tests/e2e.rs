@@ -86,6 +86,11 @@ async fn fail(c: &Client, msg: String) -> ! {
 }
 
 /// Waits for an element matching `css`.
+/// An attribute of the first element `css` finds (waiting for it up to WAIT).
+async fn attr_of(c: &Client, css: &str, name: &str) -> Option<String> {
+    wait_for(c, css, WAIT).await.attr(name).await.ok().flatten()
+}
+
 async fn wait_for(c: &Client, css: &str, within: Duration) -> Element {
     let start = Instant::now();
     loop {
@@ -437,13 +442,13 @@ async fn flow(c: &Client, data: &Path) {
         1
     );
     wait_gone(c, "[data-testid='diag-E_NO_TRIGGER']", WAIT).await;
-    let trigger = wait_for(c, "[data-testid=design-canvas] [data-node-id]", WAIT)
-        .await
-        .attr("data-node-id")
-        .await
-        .ok()
-        .flatten()
-        .expect("the trigger node's id");
+    let trigger = attr_of(
+        c,
+        "[data-testid=design-canvas] [data-node-id]",
+        "data-node-id",
+    )
+    .await
+    .expect("the trigger node's id");
 
     step("a message from the palette: two nodes, and an error: no trigger leads to it");
     click(c, "[data-testid='palette-action.touch']").await;
@@ -482,19 +487,14 @@ async fn flow(c: &Client, data: &Path) {
 
     step("the draft is autosaved to local.db: the Drafts panel lists it with its history");
     click(c, "[data-testid=drafts]").await;
-    let row = wait_for(
+    let versions = attr_of(
         c,
         "[data-testid=drafts-list] [data-testid='draft-workspace.json']",
-        WAIT,
+        "data-versions",
     )
-    .await;
-    let versions = row
-        .attr("data-versions")
-        .await
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse::<u32>().ok())
-        .unwrap_or(0);
+    .await
+    .and_then(|v| v.parse::<u32>().ok())
+    .unwrap_or(0);
     if versions < 1 {
         fail(c, format!("the draft has {versions} versions")).await;
     }
@@ -573,14 +573,14 @@ async fn flow(c: &Client, data: &Path) {
     .await;
     click(c, "[data-testid=submit-release]").await;
     wait_for(c, "[data-testid=submit-result]", WAIT).await;
-    let row = wait_for(c, "[data-testid=inbox] [data-testid^='release-']", WAIT).await;
-    let release = row
-        .attr("data-testid")
-        .await
-        .ok()
-        .flatten()
-        .and_then(|t| t.strip_prefix("release-").map(str::to_owned))
-        .expect("the release id");
+    let release = attr_of(
+        c,
+        "[data-testid=inbox] [data-testid^='release-']",
+        "data-testid",
+    )
+    .await
+    .and_then(|t| t.strip_prefix("release-").map(str::to_owned))
+    .expect("the release id");
     let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
     assert_eq!(detail["status"], "pending_review");
     let version = detail["version"].as_u64().expect("a version");
@@ -629,12 +629,8 @@ async fn flow(c: &Client, data: &Path) {
     )
     .await;
     // The approver sees the simulation summary beside the diff.
-    let shown = wait_for(c, "[data-testid=release-sim-summary]", WAIT)
+    let shown = attr_of(c, "[data-testid=release-sim-summary]", "data-entered")
         .await
-        .attr("data-entered")
-        .await
-        .ok()
-        .flatten()
         .unwrap_or_default();
     assert_eq!(shown, summary_entered.to_string(), "the approver's summary");
     set_value(c, "[data-testid=review-comment]", "checked on sample data").await;
@@ -651,12 +647,8 @@ async fn flow(c: &Client, data: &Path) {
         WAIT,
     )
     .await;
-    let shown_diags = wait_for(c, "[data-testid=release-diagnostics]", WAIT)
+    let shown_diags = attr_of(c, "[data-testid=release-diagnostics]", "data-count")
         .await
-        .attr("data-count")
-        .await
-        .ok()
-        .flatten()
         .unwrap_or_default();
     let diags = detail["diagnostics"].as_array().map_or(0, Vec::len);
     assert_eq!(shown_diags, diags.to_string(), "the release's diagnostics");

@@ -137,14 +137,14 @@ function nodeData(
  */
 export const MOUNT_BATCH = 20;
 
+const unmeasuredIn = (nodes: { measured?: unknown }[]) => nodes.reduce((k, n) => (n.measured ? k : k + 1), 0);
+
 /**
  * The nodes to hand xyflow now: every measured node, and at most `budget` unmeasured ones (in
  * document order). A small addition (a drop, a paste) goes on at once.
  */
 export function mountSlice<N extends { measured?: unknown }>(nodes: N[], budget: number): N[] {
-  let unmeasured = 0;
-  for (const n of nodes) if (!n.measured) unmeasured += 1;
-  if (unmeasured <= budget) return nodes;
+  if (unmeasuredIn(nodes) <= budget) return nodes;
   let left = budget;
   return nodes.filter((n) => {
     if (n.measured) return true;
@@ -297,9 +297,7 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
     if (!holding) {
       // Back to one batch as the shown nodes get measured (never below what is shown: a node
       // that is never measured must not be taken off again).
-      let unmeasured = 0;
-      for (const n of nodes) if (!n.measured) unmeasured += 1;
-      const next = Math.max(MOUNT_BATCH, unmeasured);
+      const next = Math.max(MOUNT_BATCH, unmeasuredIn(nodes));
       if (budget !== next) setBudget(next);
       return;
     }

@@ -266,3 +266,23 @@ export function formatTime(ts: string | undefined): string {
   const d = new Date(ts);
   return Number.isNaN(d.getTime()) ? ts : d.toLocaleString();
 }
+
+/** ROI as a percentage with one decimal, or the "none" mark when there is no cost to divide by. */
+export function roiText(t: TFunction, roi: number | null | undefined): string {
+  return roi === null || roi === undefined ? t('common.none') : `${(roi * 100).toFixed(1)}%`;
+}
+
+/** A row of labelled figures (the simulation's summary, a release's summary). */
+export function Cards(props: { cards: [string, ReactNode][]; testId?: string }) {
+  return (
+    <div className="cards" data-testid={props.testId}>
+      {props.cards.map(([k, v]) => (
+        <div key={k} className="card">
+          <div className="card-label">{k}</div>
+          <div className="card-value">{v}</div>
+        </div>
+      ))}
+    </div>
+  );
+}
+

@@ -41,7 +41,8 @@ describe('the simulation summary sent with a release', () => {
     expect(s.simulated_at).toBe('2026-12-01T12:00:00.000Z');
     // it survives the trip through JSON (the engine stores it as text)
     const v = readSimSummary(JSON.parse(JSON.stringify(s)));
-    expect(v).not.toBeNull();
+    expect(v?.simulatedAt).toBe('2026-12-01T12:00:00.000Z');
+    expect(v?.data).toEqual({ source: 'generated', users: 300, days: 7, seed: 1 });
     expect(v?.entered).toBe(127);
     expect(v?.issued).toBe(43);
     expect(v?.rejected).toBe(8);

@@ -7,6 +7,7 @@ import { BarChart, LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { Report } from '../model/types';
+import { Cards, roiText } from '../common/ui';
 
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
 
@@ -148,7 +149,7 @@ export function ReportCharts({ report }: { report: Report }) {
       <div className="chart-card chart-wide">
         <h4>
           {t('sim.charts.conversions')}: {(report.conversions?.attributed ?? 0).toLocaleString()} / {(report.conversions?.count ?? 0).toLocaleString()} · ROI{' '}
-          {report.roi === null || report.roi === undefined ? t('common.none') : `${(report.roi * 100).toFixed(1)}%`}
+          {roiText(t, report.roi)}
         </h4>
         {conversion ? <EChart option={conversion} height={120} testId="chart-conversions" /> : none}
       </div>
@@ -163,7 +164,6 @@ export function ReportCharts({ report }: { report: Report }) {
 export function SummaryCards({ report }: { report: Report }) {
   const { t } = useTranslation();
   const entered = Object.values(report.journeys ?? {}).reduce((a, j) => a + (j.entered ?? 0), 0);
-  const roi = report.roi === null || report.roi === undefined ? t('common.none') : `${(report.roi * 100).toFixed(1)}%`;
   const cards: [string, string][] = [
     [t('sim.summary.users'), (report.input?.users ?? 0).toLocaleString()],
     [t('sim.summary.events'), (report.input?.events ?? 0).toLocaleString()],
@@ -171,19 +171,10 @@ export function SummaryCards({ report }: { report: Report }) {
     [t('sim.summary.conversions'), `${(report.conversions?.attributed ?? 0).toLocaleString()} / ${(report.conversions?.count ?? 0).toLocaleString()}`],
     [t('sim.summary.revenue'), report.conversions?.attributed_revenue ?? '0'],
     [t('sim.summary.cost'), report.cost ?? '0'],
-    [t('sim.summary.roi'), roi],
+    [t('sim.summary.roi'), roiText(t, report.roi)],
   ];
   if (report.subsidised_conversions?.redemptions) {
     cards.push([t('sim.summary.subsidised'), `${report.subsidised_conversions.by_prior_converters} / ${report.subsidised_conversions.redemptions}`]);
   }
-  return (
-    <div className="cards" data-testid="summary-cards">
-      {cards.map(([k, v]) => (
-        <div key={k} className="card">
-          <div className="card-label">{k}</div>
-          <div className="card-value">{v}</div>
-        </div>
-      ))}
-    </div>
-  );
+  return <Cards cards={cards} testId="summary-cards" />;
 }

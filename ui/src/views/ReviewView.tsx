@@ -9,7 +9,7 @@ import { BackendError } from '../backend';
 import { WORKSPACE_SCHEMA, type Diagnostic, type Journey, type Workspace } from '../model/types';
 import { useEditor } from '../store/editor';
 import { useSession } from '../store/session';
-import { ErrorBanner, Field, NumberInput, Section, formatTime } from '../common/ui';
+import { Cards, ErrorBanner, Field, NumberInput, Section, formatTime, roiText } from '../common/ui';
 import { NeedsEngine } from './EngineSettings';
 import { DiffView } from './DiffView';
 import { buildSimSummary, readSimSummary } from '../model/simSummary';
@@ -65,7 +65,7 @@ export function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmi
       <p className="muted">{t('review.submitBody')}</p>
       {report ? (
         <p data-testid="submit-sim">
-          {t('review.lastSim', { entered, conv: report.conversions.attributed, cost: report.cost, roi: report.roi === null ? '—' : `${(report.roi * 100).toFixed(1)}%` })}{' '}
+          {t('review.lastSim', { entered, conv: report.conversions.attributed, cost: report.cost, roi: roiText(t, report.roi) })}{' '}
           {current ? t('review.simAttached') : <span className="warn-text">{t('review.simStale')}</span>}
         </p>
       ) : (
@@ -153,7 +153,7 @@ export function SimSummaryCard({ summary }: { summary: unknown }) {
     [t('review.simTouches'), v.suppressed ? `${n(v.sent)} / ${t('review.simSuppressed', { count: v.suppressed })}` : n(v.sent)],
     [t('sim.summary.conversions'), `${n(v.attributed)} / ${n(v.conversions)}`],
     [t('sim.summary.cost'), v.cost],
-    [t('sim.summary.roi'), v.roi === null ? t('common.none') : `${(v.roi * 100).toFixed(1)}%`],
+    [t('sim.summary.roi'), roiText(t, v.roi)],
   ];
   return (
     <div className="sim-summary" data-testid="release-sim-summary" data-entered={v.entered}>
@@ -162,14 +162,7 @@ export function SimSummaryCard({ summary }: { summary: unknown }) {
         {data ? ` · ${data}` : ''}
         {v.simulatedAt ? ` · ${formatTime(v.simulatedAt)}` : ''}
       </div>
-      <div className="cards">
-        {cards.map(([label, value]) => (
-          <div key={label} className="card">
-            <div className="card-label">{label}</div>
-            <div className="card-value">{value}</div>
-          </div>
-        ))}
-      </div>
+      <Cards cards={cards} />
       {v.journeys.length > 1 ? (
         <div className="muted">{v.journeys.map(([id, e]) => `${id}: ${n(e)}`).join(' · ')}</div>
       ) : null}
