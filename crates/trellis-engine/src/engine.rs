@@ -1347,11 +1347,17 @@ impl Engine {
             if self.gate(u, j) == Gate::Elsewhere {
                 continue;
             }
+            // Every pattern trigger sees the event, even once another trigger has fired on it:
+            // its count and its `unless` must not depend on the order of the triggers. The
+            // user enters by the first trigger that fires.
+            let mut fired = None;
             for ti in 0..self.journeys[j].triggers.len() {
                 let t = self.journeys[j].triggers[ti];
                 let fires = match &*self.journeys[j].nodes[t].kind {
                     NodeKind::TriggerEvent { event, .. } => {
-                        *event == ev.kind && self.cond_ok(u, j, t, Some(ev), now)
+                        fired.is_none()
+                            && *event == ev.kind
+                            && self.cond_ok(u, j, t, Some(ev), now)
                     }
                     NodeKind::TriggerPattern {
                         event,
@@ -1392,11 +1398,13 @@ impl Engine {
                     }
                     _ => false,
                 };
-                if fires {
-                    let event = self.journeys[j].keeps_event.then(shared);
-                    self.try_enter(u, j, t, event, now, &mut entered_groups);
-                    break;
+                if fires && fired.is_none() {
+                    fired = Some(t);
                 }
+            }
+            if let Some(t) = fired {
+                let event = self.journeys[j].keeps_event.then(shared);
+                self.try_enter(u, j, t, event, now, &mut entered_groups);
             }
         }
     }
