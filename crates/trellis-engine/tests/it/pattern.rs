@@ -140,8 +140,7 @@ fn workspace(journeys: &[J]) -> Value {
 /// order, journeys by priority (ties by document order), as the engine visits them.
 fn model(journeys: &[J], events: &[(Ev, DateTime<Utc>)]) -> Vec<(usize, usize, usize)> {
     // Last firing (event index) per (user, journey, trigger).
-    let mut last_fire: std::collections::HashMap<(usize, usize, usize), usize> =
-        Default::default();
+    let mut last_fire: std::collections::HashMap<(usize, usize, usize), usize> = Default::default();
     let mut order: Vec<usize> = (0..journeys.len()).collect();
     order.sort_by_key(|&j| -journeys[j].priority);
     let mut out = Vec::new();
@@ -167,9 +166,7 @@ fn model(journeys: &[J], events: &[(Ev, DateTime<Utc>)]) -> Vec<(usize, usize, u
                         } else {
                             let from = *ts - Duration::minutes(*within_min);
                             // Where counting starts: after the last unless and the last firing.
-                            let mut start = last_fire
-                                .get(&(ev.user, ji, ti))
-                                .map_or(0, |&f| f + 1);
+                            let mut start = last_fire.get(&(ev.user, ji, ti)).map_or(0, |&f| f + 1);
                             if let Some(u) = unless {
                                 for (k, (e, _)) in events[..=i].iter().enumerate() {
                                     if e.user == ev.user && e.kind == *u {
@@ -260,19 +257,26 @@ fn journey() -> impl Strategy<Value = J> {
         any::<bool>(),
         0..3i64,
     )
-        .prop_map(|(triggers, window, re_entry, stay_min, mutex, priority)| J {
-            triggers,
-            window: window.map(|(s, len)| (s, s + len)),
-            re_entry,
-            stay_min,
-            mutex,
-            priority,
-        })
+        .prop_map(
+            |(triggers, window, re_entry, stay_min, mutex, priority)| J {
+                triggers,
+                window: window.map(|(s, len)| (s, s + len)),
+                re_entry,
+                stay_min,
+                mutex,
+                priority,
+            },
+        )
 }
 
 fn stream() -> impl Strategy<Value = Vec<Ev>> {
     prop::collection::vec(
-        (0..3usize, 0..3usize, prop_oneof![Just(0i64), 1..25i64], 0..3i64)
+        (
+            0..3usize,
+            0..3usize,
+            prop_oneof![Just(0i64), 1..25i64],
+            0..3i64,
+        )
             .prop_map(|(user, kind, gap_min, x)| Ev {
                 user,
                 kind,
@@ -336,8 +340,10 @@ fn an_unless_event_that_is_also_another_trigger_still_clears_the_pattern() {
         .iter()
         .enumerate()
         {
-            let e = parse_event(&json!({"event_id": format!("e{i}"), "user_id": "u", "type": kind, "ts": ts}))
-                .unwrap();
+            let e = parse_event(
+                &json!({"event_id": format!("e{i}"), "user_id": "u", "type": kind, "ts": ts}),
+            )
+            .unwrap();
             engine.handle(&e);
             for d in engine.drain() {
                 let d = Value::Object(d.to_map());

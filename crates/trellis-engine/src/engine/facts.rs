@@ -1,0 +1,155 @@
+//! The facts a condition reads (`user.*`, `event.*`, `now.*`, `journey.*`), made lazily for
+//! one evaluation.
+
+use super::*;
+
+/// The facts of one evaluation. Derived facts (`now.*`, `journey.entered_at`) are computed on
+/// first use only: most conditions never read them.
+pub(crate) struct Ctx<'a> {
+    pub(crate) event: Option<&'a Event>,
+    /// `event.type` and `event.ts` as JSON values, made on first use.
+    pub(crate) event_head: std::cell::OnceCell<(Value, Value)>,
+    pub(crate) attrs: &'a Attrs,
+    pub(crate) keys: &'a Keys,
+    pub(crate) tz: Tz,
+    pub(crate) now: Time,
+    /// The user's journey states and the journey: where `journey.entered_at` comes from.
+    pub(crate) states: (&'a JStates, usize),
+    pub(crate) now_local: std::cell::OnceCell<(Value, Value)>,
+    /// The engine's cache of the last instant's local hour and weekday (a schedule tick asks the
+    /// same for every user).
+    pub(crate) cache: &'a std::cell::RefCell<Option<(Time, (Value, Value))>>,
+    pub(crate) entered_at: std::cell::OnceCell<Option<Value>>,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn local(&self) -> &(Value, Value) {
+        self.now_local.get_or_init(|| {
+            if let Some((t, v)) = &*self.cache.borrow() {
+                if *t == self.now {
+                    return v.clone();
+                }
+            }
+            let l = self.now.with_timezone(&self.tz);
+            let v = (
+                Value::from(l.hour()),
+                Value::from(l.weekday().num_days_from_sunday()),
+            );
+            *self.cache.borrow_mut() = Some((self.now, v.clone()));
+            v
+        })
+    }
+}
+
+impl Facts for Ctx<'_> {
+    fn get(&self, field: &FieldPath) -> Option<&Value> {
+        let segs = &field.segments;
+        let first = segs.first()?;
+        match first.key.as_str() {
+            "event" => {
+                let ev = self.event?;
+                let head = || {
+                    self.event_head.get_or_init(|| {
+                        (
+                            Value::String(ev.kind.clone()),
+                            Value::String(ts_string(ev.ts)),
+                        )
+                    })
+                };
+                match segs.get(1).map(|s| s.key.as_str()) {
+                    Some("type") if segs.len() == 2 => Some(&head().0),
+                    Some("ts") if segs.len() == 2 => Some(&head().1),
+                    Some(_) => {
+                        let v = ev.props.get(&segs[1].key)?;
+                        trellis_rules::facts::lookup_segments(v, &segs[2..])
+                    }
+                    None => None,
+                }
+            }
+            "user" => {
+                let s = segs.get(1)?;
+                let v = self.attrs.get(self.keys, s.hash, &s.key)?;
+                if segs.len() == 2 {
+                    (!v.is_null()).then_some(v)
+                } else {
+                    trellis_rules::facts::lookup_segments(v, &segs[2..])
+                }
+            }
+            "now" if segs.len() == 2 => match segs[1].key.as_str() {
+                "hour" => Some(&self.local().0),
+                "weekday" => Some(&self.local().1),
+                _ => None,
+            },
+            "journey" if segs.len() == 2 && segs[1].key == "entered_at" => self
+                .entered_at
+                .get_or_init(|| {
+                    let (states, j) = self.states;
+                    let inst = states.get(&j).and_then(|s| s.inside.as_ref());
+                    inst.map(|i| Value::String(ts_string(i.entered_at)))
+                })
+                .as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// The facts of one user in journey `j`. A free function over the user's record, so that an
+/// audience pass can read users from two threads (each with its own `cache`).
+pub(crate) fn user_facts<'a>(
+    user: &'a User,
+    keys: &'a Keys,
+    tz: Tz,
+    j: usize,
+    event: Option<&'a Event>,
+    now: Time,
+    cache: &'a std::cell::RefCell<Option<(Time, (Value, Value))>>,
+) -> Ctx<'a> {
+    Ctx {
+        event,
+        event_head: std::cell::OnceCell::new(),
+        attrs: &user.attrs,
+        keys,
+        tz,
+        now,
+        states: (&user.journeys, j),
+        now_local: std::cell::OnceCell::new(),
+        cache,
+        entered_at: std::cell::OnceCell::new(),
+    }
+}
+
+impl Engine {
+    /// The facts of user `u` in journey `j` (the instance's `entered_at` is looked up only if a
+    /// condition reads it: a schedule tick asks every user).
+    pub(crate) fn facts<'a>(
+        &'a self,
+        u: usize,
+        j: usize,
+        event: Option<&'a Event>,
+        now: Time,
+    ) -> Ctx<'a> {
+        user_facts(
+            &self.users[u],
+            &self.keys,
+            self.tz,
+            j,
+            event,
+            now,
+            &self.local_cache,
+        )
+    }
+
+    pub(crate) fn cond_ok(
+        &self,
+        u: usize,
+        j: usize,
+        node: usize,
+        event: Option<&Event>,
+        now: Time,
+    ) -> bool {
+        match &self.journeys[j].nodes[node].cond {
+            None => true,
+            Some(c) => c.eval(&self.facts(u, j, event, now)),
+        }
+    }
+}

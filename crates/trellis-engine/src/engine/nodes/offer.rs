@@ -1,0 +1,138 @@
+//! `action.offer`: issue under stock, per-user limits, budget and hourly quota (`offer.issued`
+//! or `offer.rejected` with its reason).
+
+use super::*;
+
+impl Engine {
+    pub(crate) fn issue(
+        &mut self,
+        u: usize,
+        j: usize,
+        n: usize,
+        offer_id: &str,
+        now: Time,
+    ) -> &'static str {
+        let Some(oi) = self.ws.offers.iter().position(|o| o.id == offer_id) else {
+            return "rejected";
+        };
+        let cj = &self.journeys[j];
+        let offer = cj
+            .offers
+            .iter()
+            .find(|o| o.id == offer_id)
+            .unwrap_or(&self.ws.offers[oi])
+            .clone();
+        let camp = cj.campaign.clone().unwrap_or_default();
+        let face = offer.face_value.value;
+        let local_hour = {
+            let l = now.with_timezone(&self.tz);
+            // Hours of the policy zone, counted from the epoch in UTC seconds of their start, so an
+            // hour repeated by a DST change is two hours.
+            (now.timestamp() - i64::from(l.minute()) * 60 - i64::from(l.second())) / 3600
+        };
+        let reason = if !cj.campaign_active(now) {
+            Some("campaign_inactive")
+        } else if issued_count(&self.users[u].issued, oi) >= offer.per_user_limit() {
+            Some("per_user_limit")
+        } else if self.stock[oi] == Some(0) {
+            Some("stock")
+        } else if self
+            .ledgers
+            .get(&camp)
+            .is_some_and(|l| l.reserved + l.spent + face > l.total)
+        {
+            Some("budget")
+        } else if let Some(q) = self.ws.journeys[cj.idx]
+            .campaign
+            .as_ref()
+            .and_then(|c| c.hourly_quota)
+        {
+            let used = self
+                .hourly
+                .get(&(camp.clone(), local_hour))
+                .copied()
+                .unwrap_or_default();
+            (used + face > q.value).then_some("hourly_quota")
+        } else {
+            None
+        };
+        if let Some(r) = reason {
+            self.emit(
+                now,
+                Some(u),
+                Some(j),
+                Some(n),
+                "offer.rejected",
+                vec![("offer", offer_id.into()), ("reason", r.into())],
+            );
+            crate::report::bump(&mut self.report.offer(offer_id).rejected, r);
+            return "rejected";
+        }
+        if let Some(s) = self.stock[oi].as_mut() {
+            *s -= 1;
+        }
+        let issued = &mut self.users[u].issued;
+        match issued.iter_mut().find(|(o, _)| *o == oi) {
+            Some((_, c)) => *c += 1,
+            None => push_tight(issued, (oi, 1)),
+        }
+        *self.hourly.entry((camp.clone(), local_hour)).or_default() += face;
+        let coupon = offer.kind == OfferKind::Coupon;
+        if let Some(l) = self.ledgers.get_mut(&camp) {
+            if coupon {
+                l.reserved += face;
+            } else {
+                l.spent += face;
+            }
+        }
+        let ci = self.coupons.len();
+        let id = format!("{offer_id}-{:06}", ci + 1);
+        let expires_at = now + ChronoDuration::seconds(offer.valid_for_secs() as i64);
+        let from = back(now, self.ws.policy().attribution_window_secs() as i64);
+        let prior = self.users[u].conversions.iter().any(|t| *t > from);
+        self.coupons.push(Coupon {
+            id: id.clone(),
+            offer: oi,
+            user: u,
+            journey: j,
+            node: n,
+            face,
+            min_spend: offer.min_spend.map(|m| m.value),
+            expires_at,
+            active: coupon,
+            prior_conversion: prior,
+            redeemed_by: None,
+        });
+        self.coupon_index.insert(id.clone().into_boxed_str(), ci);
+        let seq = self.emit(
+            now,
+            Some(u),
+            Some(j),
+            Some(n),
+            "offer.issued",
+            vec![
+                ("offer", offer_id.into()),
+                ("instance", id.into()),
+                ("amount", decimal_string(face).into()),
+                (
+                    "expires_at",
+                    if coupon {
+                        ts_string(expires_at).into()
+                    } else {
+                        Value::Null
+                    },
+                ),
+            ],
+        );
+        if coupon {
+            push_tight(&mut self.users[u].coupons, ci);
+            self.schedule_timer(expires_at, Timer::Expiry { coupon: ci as u32 });
+        } else {
+            self.report.cost += face;
+        }
+        self.candidate(u, (seq, now, j as u32, n as u32, true));
+        self.report.offer(offer_id).issued += 1;
+        self.note_burn(&camp, now);
+        "issued"
+    }
+}

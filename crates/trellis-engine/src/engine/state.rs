@@ -1,0 +1,192 @@
+//! Per-user state: interned attribute keys and values, journey instances and their waiting,
+//! pattern counts, sends, issued offers, coupons.
+
+use super::*;
+
+#[derive(Clone)]
+pub(crate) struct Inst {
+    pub(crate) id: u64,
+    pub(crate) entered_at: Time,
+    pub(crate) node: usize,
+    /// The event that started the instance (its conditions may read `event.*`), shared.
+    pub(crate) event: Option<Arc<Event>>,
+    pub(crate) waiting: Waiting,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Waiting {
+    Running,
+    Delay,
+    Event,
+    Deferral,
+}
+
+/// Attribute names, interned once for every user: a profile holds ids, not strings.
+#[derive(Default)]
+pub(crate) struct Keys {
+    pub(crate) names: Vec<Box<str>>,
+    pub(crate) index: FastMap<Box<str>, u32>,
+    /// The id of each name by its [`key_hash`](trellis_rules::facts::key_hash), the hash
+    /// compiled field paths carry. Two names of one hash (never seen, but possible) share a
+    /// slot; the lookup then falls back to the name.
+    pub(crate) by_hash: FastMap<u64, u32>,
+}
+
+impl Keys {
+    pub(crate) fn id(&mut self, key: &str) -> u32 {
+        if let Some(&i) = self.index.get(key) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(key.into());
+        self.index.insert(key.into(), i);
+        self.by_hash
+            .entry(trellis_rules::facts::key_hash(key))
+            .or_insert(i);
+        i
+    }
+    pub(crate) fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+    /// The id of a name, found by its precomputed hash; None when no profile has it.
+    pub(crate) fn find(&self, hash: u64, key: &str) -> Option<u32> {
+        match self.by_hash.get(&hash) {
+            Some(&i) if self.name(i) == key => Some(i),
+            Some(_) => self.index.get(key).copied(),
+            None => None,
+        }
+    }
+}
+
+/// A profile's attributes, compact: the key ids inline in the user's record and the values in a
+/// list beside them, so finding a key reads the record a schedule tick walks through anyway (it
+/// reads the attributes of every user, in order) and then the one value.
+#[derive(Default)]
+pub(crate) struct Attrs {
+    pub(crate) ids: smallvec::SmallVec<[u32; 16]>,
+    pub(crate) vals: Vec<Value>,
+}
+
+impl Attrs {
+    pub(crate) fn from_map(keys: &mut Keys, m: Map<String, Value>) -> Attrs {
+        let mut a = Attrs {
+            ids: smallvec::SmallVec::with_capacity(m.len()),
+            vals: Vec::with_capacity(m.len()),
+        };
+        for (k, v) in m {
+            a.set(keys, &k, v);
+        }
+        a
+    }
+    pub(crate) fn get<'a>(&'a self, keys: &Keys, hash: u64, key: &str) -> Option<&'a Value> {
+        let id = keys.find(hash, key)?;
+        let at = self.ids.iter().position(|&i| i == id)?;
+        self.vals.get(at)
+    }
+    pub(crate) fn set(&mut self, keys: &mut Keys, key: &str, v: Value) {
+        let id = keys.id(key);
+        match self.ids.iter().position(|&i| i == id) {
+            Some(at) => self.vals[at] = v,
+            None => {
+                self.ids.push(id);
+                // Profiles gain a key now and then: one more slot, not twice the room.
+                self.vals.reserve_exact(1);
+                self.vals.push(v);
+            }
+        }
+    }
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, &Value)> {
+        self.ids.iter().copied().zip(&self.vals)
+    }
+}
+
+/// A user's state per journey: a short list (users touch few journeys), scanned instead of
+/// hashed. The journey numbers sit inline in the user's record, so asking about a journey the
+/// user has no state in reads nothing more.
+#[derive(Default)]
+pub(crate) struct JStates {
+    pub(crate) keys: smallvec::SmallVec<[u32; 6]>,
+    pub(crate) states: Vec<JState>,
+}
+
+impl JStates {
+    pub(crate) fn get(&self, j: &usize) -> Option<&JState> {
+        let i = self.keys.iter().position(|&k| k as usize == *j)?;
+        self.states.get(i)
+    }
+    pub(crate) fn entry(&mut self, j: usize) -> &mut JState {
+        let i = match self.keys.iter().position(|&k| k as usize == j) {
+            Some(i) => i,
+            None => {
+                // Users are in few journeys: grow one state at a time.
+                self.states.reserve_exact(1);
+                self.states.push(JState::default());
+                self.keys.push(j as u32);
+                self.states.len() - 1
+            }
+        };
+        &mut self.states[i]
+    }
+    /// (journey, state) pairs, in the order the states were made.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &JState)> {
+        self.keys.iter().map(|&k| k as usize).zip(&self.states)
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct JState {
+    pub(crate) inside: Option<Inst>,
+    pub(crate) ever_entered: bool,
+    pub(crate) last_exit: Option<Time>,
+    /// Matching event times per pattern trigger node.
+    pub(crate) pattern: Vec<(usize, VecDeque<Time>)>,
+}
+
+/// An attribution candidate: (seq, ts, journey, node, whether an offer (else a touch)); 32
+/// bytes.
+pub(crate) type Candidate = (u64, Time, u32, u32, bool);
+
+/// Pushes onto a per-user list, growing it by half instead of doubling: such lists stay short
+/// and there are many of them, so the spare room doubling leaves would be most of their memory.
+pub(crate) fn push_tight<T>(v: &mut Vec<T>, x: T) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 2).max(1));
+    }
+    v.push(x);
+}
+
+#[derive(Default)]
+pub(crate) struct User {
+    pub(crate) id: Arc<str>,
+    /// The profile's contacts, for delivery (None when it has none; consent and contacts are
+    /// summed up in `reach`).
+    pub(crate) contact: Option<Box<Map<String, Value>>>,
+    /// The channels the profile can be reached on ([`reach_of`]), one bit each.
+    pub(crate) reach: u8,
+    pub(crate) attrs: Attrs,
+    pub(crate) points: i64,
+    pub(crate) journeys: JStates,
+    pub(crate) sends: Vec<(Time, Channel)>,
+    /// Instances issued per offer index (a short list).
+    pub(crate) issued: Vec<(usize, u32)>,
+    pub(crate) coupons: Vec<usize>,
+    /// (seq, ts, journey, node, kind) of touch.sent / offer.issued records, for attribution.
+    pub(crate) touches: Vec<Candidate>,
+    pub(crate) conversions: Vec<Time>,
+}
+
+pub(crate) struct Coupon {
+    pub(crate) id: String,
+    pub(crate) offer: usize,
+    pub(crate) user: usize,
+    /// The issuing journey and node (indexes; their ids and version come from there).
+    pub(crate) journey: usize,
+    pub(crate) node: usize,
+    pub(crate) face: Decimal,
+    pub(crate) min_spend: Option<Decimal>,
+    pub(crate) expires_at: Time,
+    pub(crate) active: bool,
+    pub(crate) prior_conversion: bool,
+    /// The order that redeemed it.
+    pub(crate) redeemed_by: Option<Box<str>>,
+}
