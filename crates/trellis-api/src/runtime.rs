@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet};
 use trellis_engine::TimerChange;
 use trellis_engine::{
-    parse_event, parse_profile, ts_string, Channels, Decision, DeliveryFailure, Engine, Message,
-    Options, PPM,
+    parse_event, parse_profile, ts_string, Channels, Decision, DecisionKind, DeliveryFailure,
+    Engine, Message, Options, PPM,
 };
 use trellis_model::Channel;
 use trellis_store::{
@@ -482,7 +482,6 @@ impl Runtime {
         if shadow {
             record.insert("shadow".into(), Value::Bool(true));
         }
-        let get = |k: &str| record.get(k).cloned().unwrap_or(Value::Null);
         let user = d.user_id.as_deref().map(str::to_owned);
         if !shadow {
             let campaign = d.journey.as_deref().and_then(|j| {
@@ -490,72 +489,81 @@ impl Runtime {
                     .get(&(j.to_owned(), d.version.unwrap_or(1)))
                     .cloned()
             });
-            let amount = get("amount")
-                .as_str()
-                .and_then(|s| s.parse::<Decimal>().ok())
-                .map(units)
-                .unwrap_or(0);
-            let instance = get("instance").as_str().map(str::to_owned);
-            let mut legs = |from: &'static str, to: &'static str, memo: &'static str| {
+            let mut legs = |instance: &str,
+                            amount: Decimal,
+                            from: &'static str,
+                            to: &'static str,
+                            memo: &'static str| {
                 if let Some(c) = &campaign {
+                    let amount = units(amount);
                     for (acct, amt) in [(from, -amount), (to, amount)] {
                         b.ledger.push(LedgerLeg {
                             proc_seq,
                             campaign: c.clone(),
                             account: acct,
                             amount: amt,
-                            instance: instance.clone(),
+                            instance: Some(instance.to_owned()),
                             memo,
                         });
                     }
                 }
             };
-            match d.kind {
-                "offer.issued" => {
-                    let coupon = !get("expires_at").is_null();
+            match &d.kind {
+                DecisionKind::OfferIssued {
+                    offer,
+                    instance,
+                    amount,
+                    expires_at,
+                } => {
+                    // A coupon (it expires) is reserved until redeemed; cash and points are spent.
+                    let coupon = expires_at.is_some();
                     if coupon {
-                        legs("available", "reserved", "issued");
+                        legs(instance, *amount, "available", "reserved", "issued");
                     } else {
-                        legs("available", "spent", "issued");
+                        legs(instance, *amount, "available", "spent", "issued");
                     }
-                    let offer = get("offer").as_str().unwrap_or_default().to_owned();
-                    if self.engine.stock_left(&offer).is_some() {
+                    if self.engine.stock_left(offer).is_some() {
                         b.stock.push(StockOp::Take {
-                            offer,
-                            instance: instance.clone().unwrap_or_default(),
+                            offer: offer.to_string(),
+                            instance: instance.to_string(),
                         });
                     }
                     b.instances.push(InstanceRow {
-                        instance: instance.clone().unwrap_or_default(),
-                        offer: get("offer").as_str().unwrap_or_default().to_owned(),
+                        instance: instance.to_string(),
+                        offer: offer.to_string(),
                         user_id: user.clone().unwrap_or_default(),
                         campaign: campaign.clone(),
-                        amount,
+                        amount: units(*amount),
                         status: if coupon { "active" } else { "granted" }.into(),
-                        expires_at: get("expires_at").as_str().map(str::to_owned),
+                        expires_at: expires_at.map(ts_string),
                         proc_seq,
                     });
                 }
-                "offer.redeemed" | "offer.expired" => {
-                    let redeemed = d.kind == "offer.redeemed";
+                DecisionKind::OfferRedeemed {
+                    instance, amount, ..
+                }
+                | DecisionKind::OfferExpired { instance, amount } => {
+                    let redeemed = matches!(d.kind, DecisionKind::OfferRedeemed { .. });
                     if redeemed {
-                        legs("reserved", "spent", "redeemed");
+                        legs(instance, *amount, "reserved", "spent", "redeemed");
                     } else {
-                        legs("reserved", "available", "expired");
+                        legs(instance, *amount, "reserved", "available", "expired");
                     }
                     b.instances.push(InstanceRow {
-                        instance: instance.clone().unwrap_or_default(),
+                        instance: instance.to_string(),
                         offer: String::new(),
                         user_id: user.clone().unwrap_or_default(),
                         campaign: campaign.clone(),
-                        amount,
+                        amount: units(*amount),
                         status: if redeemed { "redeemed" } else { "expired" }.into(),
                         expires_at: None,
                         proc_seq,
                     });
                 }
-                "touch.sent" => {
-                    let channel = get("channel").as_str().unwrap_or_default().to_owned();
+                DecisionKind::TouchSent {
+                    channel, template, ..
+                } => {
+                    let channel = channel.as_str().to_owned();
                     let sent = self.sent.lock().ok().and_then(|mut q| q.pop_front());
                     // The message the engine sent for this decision (they come in one order).
                     let sent = sent.filter(|m| {
@@ -567,15 +575,15 @@ impl Runtime {
                     b.outbox.push(OutboxRow {
                         dedup: format!("touch-{}", d.seq),
                         user_id: user.clone().unwrap_or_default(),
-                        template: get("template").as_str().unwrap_or_default().to_owned(),
+                        template: template.to_string(),
                         payload: json!({
                             "user_id": user,
                             "channel": channel,
-                            "template": get("template"),
-                            "journey": get("journey"),
-                            "version": get("version"),
-                            "node": get("node"),
-                            "ts": get("ts"),
+                            "template": template,
+                            "journey": d.journey.as_deref(),
+                            "version": d.version,
+                            "node": d.node.as_deref(),
+                            "ts": ts_string(d.ts),
                             "to": sent.as_ref().and_then(|m| m.to.clone()),
                             "content": sent.and_then(|m| m.content),
                         })
@@ -592,7 +600,7 @@ impl Runtime {
             ts: ts_string(d.ts),
             user_id: user,
             journey: d.journey.as_deref().map(str::to_owned),
-            kind: d.kind.to_owned(),
+            kind: d.kind.name().to_owned(),
             shadow,
             record: Value::Object(record).to_string(),
         });

@@ -10,8 +10,9 @@ pub mod input;
 pub mod report;
 
 pub use engine::{
-    Channels, Decision, DeliveryFailure, Engine, Message, Options, Recorded, RedeemError, Sink,
-    TimerChange, PPM,
+    Attributed, Channels, Decision, DecisionKind, DeliveryFailure, Engine, ExitReason, Message,
+    Options, Recorded, RedeemError, RejectReason, Sink, SkipReason, SuppressReason, TimerChange,
+    PPM,
 };
 pub use input::{
     event_line_ts, parse_event, parse_event_line, parse_event_owned, parse_profile, ts_string,

@@ -51,8 +51,11 @@ impl Engine {
         };
         let attributed = cand.map(|t| {
             let cj = &self.journeys[t.2 as usize];
-            let kind = if t.4 { "offer" } else { "touch" };
-            json!({ "journey": &*cj.id, "node": &*cj.nodes[t.3 as usize].id, "kind": kind })
+            Attributed {
+                journey: cj.id.clone(),
+                node: cj.nodes[t.3 as usize].id.clone(),
+                offer: t.4,
+            }
         });
         user.conversions.retain(|t| *t > from);
         push_tight(&mut user.conversions, now);
@@ -67,12 +70,11 @@ impl Engine {
             Some(u),
             None,
             None,
-            "conversion",
-            vec![
-                ("event_id", order),
-                ("revenue", decimal_string(revenue).into()),
-                ("attributed_to", attributed.unwrap_or(Value::Null)),
-            ],
+            DecisionKind::Conversion {
+                event_id: Cow::Owned(order),
+                revenue,
+                attributed_to: attributed,
+            },
         );
     }
 }

@@ -68,7 +68,7 @@ impl Engine {
             if self.journeys[j].goal.as_deref() == Some(ev.kind.as_str()) {
                 if let Some(inst) = self.inside(u, j) {
                     let node = inst.node;
-                    self.exit(u, j, node, "goal", now);
+                    self.exit(u, j, node, ExitReason::Goal, now);
                 }
             }
             // A waiting wait.event.
@@ -168,9 +168,9 @@ impl Engine {
         let cj = &self.journeys[j];
         let lin = cj.lineage;
         let reason = if gate == Gate::Rollout {
-            Some("rollout")
+            Some(SkipReason::Rollout)
         } else if !cj.campaign_active(now) {
-            Some("campaign_inactive")
+            Some(SkipReason::CampaignInactive)
         } else {
             // Re-entry counts every version of the journey: one id, one user, one instance.
             let (mut inside, mut ever, mut last_exit) = (false, false, None::<Time>);
@@ -189,7 +189,7 @@ impl Engine {
                         .is_some_and(|x| now < x + ChronoDuration::seconds(d.seconds as i64)),
                 };
             if blocked {
-                Some("re_entry")
+                Some(SkipReason::ReEntry)
             } else if let Some(g) = &cj.mutex {
                 let busy = entered_groups.contains(g)
                     || self.users[u].journeys.iter().any(|(oj, s)| {
@@ -197,21 +197,20 @@ impl Engine {
                             && s.inside.is_some()
                             && self.journeys[oj].mutex.as_ref() == Some(g)
                     });
-                busy.then_some("mutex")
+                busy.then_some(SkipReason::Mutex)
             } else {
                 None
             }
         };
         if let Some(r) = reason {
-            self.emit_ex(
+            self.emit(
                 now,
                 Some(u),
                 Some(j),
                 Some(trigger),
-                "journey.skipped",
-                [("reason", Extra::Str(r))],
+                DecisionKind::JourneySkipped { reason: r },
             );
-            count(&mut self.journeys[j].counts.skipped, r);
+            count(&mut self.journeys[j].counts.skipped, r.as_str());
             return;
         }
         if let Some(g) = &self.journeys[j].mutex {
@@ -234,8 +233,7 @@ impl Engine {
             Some(u),
             Some(j),
             Some(trigger),
-            "journey.entered",
-            vec![],
+            DecisionKind::JourneyEntered,
         );
         self.journeys[j].counts.entered += 1;
         // The maximum duration's timer takes its place in the timer order now, but goes into

@@ -94,12 +94,11 @@ impl Engine {
             Some(u),
             Some(j),
             Some(n),
-            "offer.redeemed",
-            vec![
-                ("instance", id.into()),
-                ("order", order.clone()),
-                ("amount", decimal_string(face).into()),
-            ],
+            DecisionKind::OfferRedeemed {
+                instance: id.into(),
+                order: Cow::Borrowed(&order),
+                amount: face,
+            },
         );
         let oid = self.ws.offers[offer].id.clone();
         self.report.offer(&oid).redeemed += 1;

@@ -3,8 +3,8 @@
 
 use super::*;
 
-/// One decision record (`runtime.md`, the decision log). Serialises in the log's field order;
-/// ids are shared, so making a record allocates little.
+/// One decision record (`runtime.md`, the decision log): the fields every record has, and what
+/// was decided ([`DecisionKind`], typed). Ids are shared, so making a record allocates little.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     pub seq: u64,
@@ -13,23 +13,451 @@ pub struct Decision {
     pub journey: Option<Arc<str>>,
     pub version: Option<u64>,
     pub node: Option<Arc<str>>,
-    pub kind: &'static str,
-    pub extra: Vec<(&'static str, Value)>,
+    pub kind: DecisionKind<'static>,
 }
 
-impl Decision {
-    /// The record as a JSON object.
-    pub fn to_map(&self) -> Map<String, Value> {
-        match serde_json::to_value(self) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
+/// Defines a reason enum with its log names, and `ALL` (every reason, for the UI's
+/// translations and the tests that check them).
+macro_rules! reasons {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vm])* $v),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v),*];
+            /// The name the decision log writes.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$v => $s),* }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+reasons!(
+    /// Why a trigger that fired did not enter the user (`journey.skipped`).
+    SkipReason {
+        /// The user is outside the only version's rollout.
+        Rollout = "rollout",
+        CampaignInactive = "campaign_inactive",
+        ReEntry = "re_entry",
+        Mutex = "mutex",
+    }
+);
+
+reasons!(
+    /// Why a user left a journey (`journey.exited`).
+    ExitReason {
+        Completed = "completed",
+        Goal = "goal",
+        MaxDuration = "max_duration",
+    }
+);
+
+reasons!(
+    /// Why an offer was not issued (`offer.rejected`).
+    RejectReason {
+        CampaignInactive = "campaign_inactive",
+        PerUserLimit = "per_user_limit",
+        Stock = "stock",
+        Budget = "budget",
+        HourlyQuota = "hourly_quota",
+    }
+);
+
+reasons!(
+    /// Why a touch was not sent (`touch.suppressed`).
+    SuppressReason {
+        NoChannel = "no_channel",
+        FreqCap = "freq_cap",
+        QuietHours = "quiet_hours",
+    }
+);
+
+/// What a conversion is attributed to: the touch or offer of a journey's node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attributed {
+    pub journey: Arc<str>,
+    pub node: Arc<str>,
+    /// An offer (else a touch).
+    pub offer: bool,
+}
+
+/// What was decided, with its typed fields, in the order the log writes them. Strings borrow
+/// where the engine has them (a record written straight into the log copies nothing); a
+/// [`Decision`] keeps them owned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecisionKind<'a> {
+    JourneyEntered,
+    JourneySkipped {
+        reason: SkipReason,
+    },
+    JourneyExited {
+        reason: ExitReason,
+    },
+    ExperimentAssigned {
+        experiment: Cow<'a, str>,
+        variant: Cow<'a, str>,
+    },
+    OfferIssued {
+        offer: Cow<'a, str>,
+        instance: Cow<'a, str>,
+        amount: Decimal,
+        /// A coupon's expiry; cash and points have none.
+        expires_at: Option<Time>,
+    },
+    OfferRejected {
+        offer: Cow<'a, str>,
+        reason: RejectReason,
+    },
+    OfferRedeemed {
+        instance: Cow<'a, str>,
+        /// The redeeming order's id as it came (a string, or whatever JSON the caller sent).
+        order: Cow<'a, Value>,
+        amount: Decimal,
+    },
+    OfferExpired {
+        instance: Cow<'a, str>,
+        amount: Decimal,
+    },
+    TouchSent {
+        channel: Channel,
+        template: Cow<'a, str>,
+        /// Channels tried before this one (their delivery failed).
+        tried: Cow<'a, [Channel]>,
+        /// The channel this touch falls back from, after an asynchronous delivery failure.
+        fallback_from: Option<Channel>,
+    },
+    TouchSuppressed {
+        reason: SuppressReason,
+    },
+    TouchDeferred {
+        until: Time,
+    },
+    TouchFailed {
+        channel: Channel,
+        template: Cow<'a, str>,
+        reason: Cow<'a, str>,
+    },
+    PointsAwarded {
+        amount: i64,
+        balance: i64,
+    },
+    ProfileUpdated {
+        set: Cow<'a, Map<String, Value>>,
+    },
+    Conversion {
+        event_id: Cow<'a, Value>,
+        revenue: Decimal,
+        attributed_to: Option<Attributed>,
+    },
+}
+
+impl DecisionKind<'_> {
+    /// Every kind's log name, for the UI's translations and the tests that check them.
+    pub const NAMES: &'static [&'static str] = &[
+        "journey.entered",
+        "journey.skipped",
+        "journey.exited",
+        "experiment.assigned",
+        "offer.issued",
+        "offer.rejected",
+        "offer.redeemed",
+        "offer.expired",
+        "touch.sent",
+        "touch.suppressed",
+        "touch.deferred",
+        "touch.failed",
+        "points.awarded",
+        "profile.updated",
+        "conversion",
+    ];
+
+    /// The record's `kind` as the log writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DecisionKind::JourneyEntered => "journey.entered",
+            DecisionKind::JourneySkipped { .. } => "journey.skipped",
+            DecisionKind::JourneyExited { .. } => "journey.exited",
+            DecisionKind::ExperimentAssigned { .. } => "experiment.assigned",
+            DecisionKind::OfferIssued { .. } => "offer.issued",
+            DecisionKind::OfferRejected { .. } => "offer.rejected",
+            DecisionKind::OfferRedeemed { .. } => "offer.redeemed",
+            DecisionKind::OfferExpired { .. } => "offer.expired",
+            DecisionKind::TouchSent { .. } => "touch.sent",
+            DecisionKind::TouchSuppressed { .. } => "touch.suppressed",
+            DecisionKind::TouchDeferred { .. } => "touch.deferred",
+            DecisionKind::TouchFailed { .. } => "touch.failed",
+            DecisionKind::PointsAwarded { .. } => "points.awarded",
+            DecisionKind::ProfileUpdated { .. } => "profile.updated",
+            DecisionKind::Conversion { .. } => "conversion",
+        }
+    }
+
+    /// The same decision with its strings owned, to keep.
+    pub fn into_owned(self) -> DecisionKind<'static> {
+        fn own<T: ToOwned + ?Sized>(c: Cow<'_, T>) -> Cow<'static, T> {
+            Cow::Owned(c.into_owned())
+        }
+        use DecisionKind as K;
+        match self {
+            K::JourneyEntered => K::JourneyEntered,
+            K::JourneySkipped { reason } => K::JourneySkipped { reason },
+            K::JourneyExited { reason } => K::JourneyExited { reason },
+            K::ExperimentAssigned {
+                experiment,
+                variant,
+            } => K::ExperimentAssigned {
+                experiment: own(experiment),
+                variant: own(variant),
+            },
+            K::OfferIssued {
+                offer,
+                instance,
+                amount,
+                expires_at,
+            } => K::OfferIssued {
+                offer: own(offer),
+                instance: own(instance),
+                amount,
+                expires_at,
+            },
+            K::OfferRejected { offer, reason } => K::OfferRejected {
+                offer: own(offer),
+                reason,
+            },
+            K::OfferRedeemed {
+                instance,
+                order,
+                amount,
+            } => K::OfferRedeemed {
+                instance: own(instance),
+                order: own(order),
+                amount,
+            },
+            K::OfferExpired { instance, amount } => K::OfferExpired {
+                instance: own(instance),
+                amount,
+            },
+            K::TouchSent {
+                channel,
+                template,
+                tried,
+                fallback_from,
+            } => K::TouchSent {
+                channel,
+                template: own(template),
+                tried: own(tried),
+                fallback_from,
+            },
+            K::TouchSuppressed { reason } => K::TouchSuppressed { reason },
+            K::TouchDeferred { until } => K::TouchDeferred { until },
+            K::TouchFailed {
+                channel,
+                template,
+                reason,
+            } => K::TouchFailed {
+                channel,
+                template: own(template),
+                reason: own(reason),
+            },
+            K::PointsAwarded { amount, balance } => K::PointsAwarded { amount, balance },
+            K::ProfileUpdated { set } => K::ProfileUpdated { set: own(set) },
+            K::Conversion {
+                event_id,
+                revenue,
+                attributed_to,
+            } => K::Conversion {
+                event_id: own(event_id),
+                revenue,
+                attributed_to,
+            },
+        }
+    }
+
+    /// The fields after `kind`, each as `,"name":value` (the one place they are written).
+    fn write_fields(&self, out: &mut Vec<u8>) {
+        fn key(out: &mut Vec<u8>, k: &str) {
+            out.push(b',');
+            raw_str(out, k);
+            out.push(b':');
+        }
+        fn dec(out: &mut Vec<u8>, d: Decimal) {
+            json_str(out, &decimal_string(d));
+        }
+        fn ts(out: &mut Vec<u8>, t: Time) {
+            out.push(b'"');
+            crate::input::write_ts(out, t);
+            out.push(b'"');
+        }
+        fn int(out: &mut Vec<u8>, v: i64) {
+            if v < 0 {
+                out.push(b'-');
+            }
+            json_u64(out, v.unsigned_abs());
+        }
+        use DecisionKind as K;
+        match self {
+            K::JourneyEntered => {}
+            K::JourneySkipped { reason } => {
+                key(out, "reason");
+                raw_str(out, reason.as_str());
+            }
+            K::JourneyExited { reason } => {
+                key(out, "reason");
+                raw_str(out, reason.as_str());
+            }
+            K::ExperimentAssigned {
+                experiment,
+                variant,
+            } => {
+                key(out, "experiment");
+                json_str(out, experiment);
+                key(out, "variant");
+                json_str(out, variant);
+            }
+            K::OfferIssued {
+                offer,
+                instance,
+                amount,
+                expires_at,
+            } => {
+                key(out, "offer");
+                json_str(out, offer);
+                key(out, "instance");
+                json_str(out, instance);
+                key(out, "amount");
+                dec(out, *amount);
+                key(out, "expires_at");
+                match expires_at {
+                    Some(t) => ts(out, *t),
+                    None => out.extend_from_slice(b"null"),
+                }
+            }
+            K::OfferRejected { offer, reason } => {
+                key(out, "offer");
+                json_str(out, offer);
+                key(out, "reason");
+                raw_str(out, reason.as_str());
+            }
+            K::OfferRedeemed {
+                instance,
+                order,
+                amount,
+            } => {
+                key(out, "instance");
+                json_str(out, instance);
+                key(out, "order");
+                json_value(out, order);
+                key(out, "amount");
+                dec(out, *amount);
+            }
+            K::OfferExpired { instance, amount } => {
+                key(out, "instance");
+                json_str(out, instance);
+                key(out, "amount");
+                dec(out, *amount);
+            }
+            K::TouchSent {
+                channel,
+                template,
+                tried,
+                fallback_from,
+            } => {
+                key(out, "channel");
+                raw_str(out, channel.as_str());
+                key(out, "template");
+                json_str(out, template);
+                key(out, "tried");
+                out.push(b'[');
+                for (i, c) in tried.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    raw_str(out, c.as_str());
+                }
+                out.push(b']');
+                if let Some(c) = fallback_from {
+                    key(out, "fallback_from");
+                    raw_str(out, c.as_str());
+                }
+            }
+            K::TouchSuppressed { reason } => {
+                key(out, "reason");
+                raw_str(out, reason.as_str());
+            }
+            K::TouchDeferred { until } => {
+                key(out, "until");
+                ts(out, *until);
+            }
+            K::TouchFailed {
+                channel,
+                template,
+                reason,
+            } => {
+                key(out, "channel");
+                raw_str(out, channel.as_str());
+                key(out, "template");
+                json_str(out, template);
+                key(out, "reason");
+                json_str(out, reason);
+            }
+            K::PointsAwarded { amount, balance } => {
+                key(out, "amount");
+                int(out, *amount);
+                key(out, "balance");
+                int(out, *balance);
+            }
+            K::ProfileUpdated { set } => {
+                key(out, "set");
+                let _ = serde_json::to_writer(&mut *out, &**set);
+            }
+            K::Conversion {
+                event_id,
+                revenue,
+                attributed_to,
+            } => {
+                key(out, "event_id");
+                json_value(out, event_id);
+                key(out, "revenue");
+                dec(out, *revenue);
+                key(out, "attributed_to");
+                match attributed_to {
+                    None => out.extend_from_slice(b"null"),
+                    Some(a) => {
+                        out.extend_from_slice(b"{\"journey\":");
+                        json_str(out, &a.journey);
+                        out.extend_from_slice(b",\"node\":");
+                        json_str(out, &a.node);
+                        out.extend_from_slice(b",\"kind\":");
+                        raw_str(out, if a.offer { "offer" } else { "touch" });
+                        out.push(b'}');
+                    }
+                }
+            }
         }
     }
 }
 
 impl Decision {
-    /// Appends the record as one line of JSON, byte for byte what `serde_json` writes for it
-    /// (without the newline): the decision log's hot path, written by hand.
+    /// The record's `kind` as the log writes it.
+    pub fn kind_name(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    /// The record as a JSON object (read back from its log line: one writer).
+    pub fn to_map(&self) -> Map<String, Value> {
+        let mut line = Vec::new();
+        self.write_json(&mut line);
+        serde_json::from_slice(&line).unwrap_or_default()
+    }
+
+    /// Appends the record as one line of JSON (without the newline): the decision log's one
+    /// writer, by hand.
     pub fn write_json(&self, out: &mut Vec<u8>) {
         write_record(
             out,
@@ -40,11 +468,16 @@ impl Decision {
                 journey: self.journey.as_deref(),
                 version: self.version,
                 node: self.node.as_deref(),
-                kind: self.kind,
             },
-            &self.extra,
+            &self.kind,
             &mut TsText::default(),
         );
+    }
+}
+
+impl serde::Serialize for Decision {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_map().serialize(s)
     }
 }
 
@@ -81,15 +514,14 @@ pub(crate) struct Head<'a> {
     pub(crate) journey: Option<&'a str>,
     pub(crate) version: Option<u64>,
     pub(crate) node: Option<&'a str>,
-    pub(crate) kind: &'static str,
 }
 
 /// A decision record as one line of JSON (without the newline), byte for byte what
 /// `serde_json` writes for a [`Decision`].
-pub(crate) fn write_record<X: ExtraValue>(
+pub(crate) fn write_record(
     out: &mut Vec<u8>,
     h: Head<'_>,
-    extra: &[(&'static str, X)],
+    kind: &DecisionKind<'_>,
     ts: &mut TsText,
 ) {
     out.extend_from_slice(b"{\"seq\":");
@@ -109,25 +541,9 @@ pub(crate) fn write_record<X: ExtraValue>(
     json_opt_str(out, h.node);
     out.extend_from_slice(b",\"kind\":");
     // Kinds and field names are the engine's own identifiers: nothing to escape.
-    raw_str(out, h.kind);
-    for (k, v) in extra {
-        out.push(b',');
-        raw_str(out, k);
-        out.push(b':');
-        v.write(out);
-    }
+    raw_str(out, kind.name());
+    kind.write_fields(out);
     out.push(b'}');
-}
-
-/// The value of an extra field of a decision, as JSON.
-pub(crate) trait ExtraValue {
-    fn write(&self, out: &mut Vec<u8>);
-}
-
-impl ExtraValue for Value {
-    fn write(&self, out: &mut Vec<u8>) {
-        json_value(out, self);
-    }
 }
 
 /// A JSON value as `serde_json` writes it.
@@ -138,40 +554,6 @@ pub(crate) fn json_value(out: &mut Vec<u8>, v: &Value) {
         v => {
             // Writing to a vector cannot fail.
             let _ = serde_json::to_writer(&mut *out, v);
-        }
-    }
-}
-
-/// An extra field of a decision, borrowed where it can be: with a sink it is written as is,
-/// without a JSON value made for it.
-pub(crate) enum Extra<'a> {
-    Str(&'a str),
-    Strs(&'a [&'a str]),
-}
-
-impl ExtraValue for Extra<'_> {
-    fn write(&self, out: &mut Vec<u8>) {
-        match self {
-            Extra::Str(s) => json_str(out, s),
-            Extra::Strs(list) => {
-                out.push(b'[');
-                for (i, s) in list.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    json_str(out, s);
-                }
-                out.push(b']');
-            }
-        }
-    }
-}
-
-impl Extra<'_> {
-    pub(crate) fn into_value(self) -> Value {
-        match self {
-            Extra::Str(s) => Value::from(s),
-            Extra::Strs(list) => Value::Array(list.iter().map(|&s| Value::from(s)).collect()),
         }
     }
 }
@@ -242,24 +624,6 @@ pub(crate) fn json_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
-impl serde::Serialize for Decision {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(7 + self.extra.len()))?;
-        m.serialize_entry("seq", &self.seq)?;
-        m.serialize_entry("ts", &ts_string(self.ts))?;
-        m.serialize_entry("user_id", &self.user_id.as_deref())?;
-        m.serialize_entry("journey", &self.journey.as_deref())?;
-        m.serialize_entry("version", &self.version)?;
-        m.serialize_entry("node", &self.node.as_deref())?;
-        m.serialize_entry("kind", self.kind)?;
-        for (k, v) in &self.extra {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
-
 pub(crate) struct LineSink {
     pub(crate) lines: Vec<u8>,
     pub(crate) ts: TsText,
@@ -268,20 +632,34 @@ pub(crate) struct LineSink {
 }
 
 impl Engine {
+    /// Logs a decision: straight into the sink's lines when there is a sink (nothing kept),
+    /// else as a [`Decision`] for [`drain`](Self::drain). Returns its sequence number.
     pub(crate) fn emit(
         &mut self,
         now: Time,
         u: Option<usize>,
         journey: Option<usize>,
         node: Option<usize>,
-        kind: &'static str,
-        extra: Vec<(&'static str, Value)>,
+        kind: DecisionKind<'_>,
     ) -> u64 {
-        if self.sink.is_some() {
-            return self.write_line(now, u, journey, node, kind, &extra);
-        }
         self.seq += 1;
         let cj = journey.map(|j| &self.journeys[j]);
+        if let Some(sink) = &mut self.sink {
+            let head = Head {
+                seq: self.seq,
+                ts: now,
+                user_id: u.map(|u| &*self.users[u].id),
+                journey: cj.map(|c| &*c.id),
+                version: cj.map(|c| c.version),
+                node: cj.and_then(|c| node.map(|n| &*c.nodes[n].id)),
+            };
+            write_record(&mut sink.lines, head, &kind, &mut sink.ts);
+            sink.lines.push(b'\n');
+            if sink.lines.len() >= sink.limit {
+                self.flush();
+            }
+            return self.seq;
+        }
         self.out.push(Decision {
             seq: self.seq,
             ts: now,
@@ -289,63 +667,8 @@ impl Engine {
             journey: cj.map(|c| c.id.clone()),
             version: cj.map(|c| c.version),
             node: cj.and_then(|c| node.map(|n| c.nodes[n].id.clone())),
-            kind,
-            extra,
+            kind: kind.into_owned(),
         });
-        self.seq
-    }
-
-    /// [`emit`](Self::emit) for extras that may be borrowed: with a sink they go straight into
-    /// the line (no value, no list made); without, they become the record's values.
-    pub(crate) fn emit_ex<const N: usize>(
-        &mut self,
-        now: Time,
-        u: Option<usize>,
-        journey: Option<usize>,
-        node: Option<usize>,
-        kind: &'static str,
-        extra: [(&'static str, Extra<'_>); N],
-    ) -> u64 {
-        if self.sink.is_none() {
-            let extra = extra
-                .into_iter()
-                .map(|(k, x)| (k, x.into_value()))
-                .collect();
-            return self.emit(now, u, journey, node, kind, extra);
-        }
-        self.write_line(now, u, journey, node, kind, &extra)
-    }
-
-    /// Writes a decision straight into the sink's lines (no record, no shared ids to count),
-    /// handing them on when they are full. Only with a sink.
-    pub(crate) fn write_line<X: ExtraValue>(
-        &mut self,
-        now: Time,
-        u: Option<usize>,
-        journey: Option<usize>,
-        node: Option<usize>,
-        kind: &'static str,
-        extra: &[(&'static str, X)],
-    ) -> u64 {
-        self.seq += 1;
-        let Some(sink) = &mut self.sink else {
-            return self.seq;
-        };
-        let cj = journey.map(|j| &self.journeys[j]);
-        let head = Head {
-            seq: self.seq,
-            ts: now,
-            user_id: u.map(|u| &*self.users[u].id),
-            journey: cj.map(|c| &*c.id),
-            version: cj.map(|c| c.version),
-            node: cj.and_then(|c| node.map(|n| &*c.nodes[n].id)),
-            kind,
-        };
-        write_record(&mut sink.lines, head, extra, &mut sink.ts);
-        sink.lines.push(b'\n');
-        if sink.lines.len() >= sink.limit {
-            self.flush();
-        }
         self.seq
     }
 }
@@ -373,51 +696,196 @@ mod tests {
         }
     }
 
+    /// Every kind, written by the one writer, is byte for byte what `serde_json` writes for
+    /// the record as a JSON object in the log's field order (the format before the kinds were
+    /// typed, with `preserve_order`).
     #[test]
     fn write_json_writes_what_serde_json_writes() {
         let t = Utc.with_ymd_and_hms(2026, 11, 1, 2, 3, 4).unwrap();
+        let t2 = t + ChronoDuration::nanoseconds(1_500);
         let odd = "tab\there \"quoted\" back\\slash \u{1} 成都 \u{7f}";
-        let records = [
-            Decision {
-                seq: 1,
-                ts: t,
-                user_id: Some(Arc::from("u1")),
-                journey: Some(Arc::from("j")),
-                version: Some(3),
-                node: Some(Arc::from("n")),
-                kind: "touch.sent",
-                extra: vec![
-                    ("channel", "push".into()),
-                    ("tried", json!(["sms", odd])),
-                    ("amount", json!("10.50")),
-                ],
-            },
-            Decision {
-                seq: u64::MAX,
-                ts: t + ChronoDuration::nanoseconds(1_500),
-                user_id: Some(Arc::from(odd)),
-                journey: None,
-                version: None,
-                node: None,
-                kind: "conversion",
-                extra: vec![
-                    ("event_id", Value::Null),
-                    ("revenue", odd.into()),
-                    (
-                        "attributed_to",
-                        json!({"journey": "j", "n": 1.5, "deep": {"x": [true, null]}}),
-                    ),
-                    ("set", json!({})),
-                ],
-            },
+        let set: Map<String, Value> =
+            serde_json::from_value(json!({"tier": "gold", "n": 1.5, "deep": {"x": [true, null]}}))
+                .unwrap();
+        let order = json!(odd);
+        let dec = |s: &str| s.parse::<Decimal>().unwrap();
+        use DecisionKind as K;
+        let cases: Vec<(K<'_>, Value)> = vec![
+            (K::JourneyEntered, json!({})),
+            (
+                K::JourneySkipped {
+                    reason: SkipReason::ReEntry,
+                },
+                json!({"reason": "re_entry"}),
+            ),
+            (
+                K::JourneyExited {
+                    reason: ExitReason::MaxDuration,
+                },
+                json!({"reason": "max_duration"}),
+            ),
+            (
+                K::ExperimentAssigned {
+                    experiment: odd.into(),
+                    variant: "b".into(),
+                },
+                json!({"experiment": odd, "variant": "b"}),
+            ),
+            (
+                K::OfferIssued {
+                    offer: "c".into(),
+                    instance: odd.into(),
+                    amount: dec("10.50"),
+                    expires_at: Some(t2),
+                },
+                json!({"offer": "c", "instance": odd, "amount": "10.5", "expires_at": ts_string(t2)}),
+            ),
+            (
+                K::OfferIssued {
+                    offer: "p".into(),
+                    instance: "i".into(),
+                    amount: dec("-3"),
+                    expires_at: None,
+                },
+                json!({"offer": "p", "instance": "i", "amount": "-3", "expires_at": null}),
+            ),
+            (
+                K::OfferRejected {
+                    offer: "c".into(),
+                    reason: RejectReason::HourlyQuota,
+                },
+                json!({"offer": "c", "reason": "hourly_quota"}),
+            ),
+            (
+                K::OfferRedeemed {
+                    instance: "i".into(),
+                    order: Cow::Borrowed(&order),
+                    amount: dec("5"),
+                },
+                json!({"instance": "i", "order": odd, "amount": "5"}),
+            ),
+            (
+                K::OfferRedeemed {
+                    instance: "i".into(),
+                    order: Cow::Owned(json!(42)),
+                    amount: dec("0.01"),
+                },
+                json!({"instance": "i", "order": 42, "amount": "0.01"}),
+            ),
+            (
+                K::OfferExpired {
+                    instance: "i".into(),
+                    amount: dec("7"),
+                },
+                json!({"instance": "i", "amount": "7"}),
+            ),
+            (
+                K::TouchSent {
+                    channel: Channel::Sms,
+                    template: odd.into(),
+                    tried: Cow::Owned(vec![Channel::Push, Channel::Email]),
+                    fallback_from: None,
+                },
+                json!({"channel": "sms", "template": odd, "tried": ["push", "email"]}),
+            ),
+            (
+                K::TouchSent {
+                    channel: Channel::Inbox,
+                    template: "t".into(),
+                    tried: Cow::Owned(vec![]),
+                    fallback_from: Some(Channel::Webhook),
+                },
+                json!({"channel": "inbox", "template": "t", "tried": [], "fallback_from": "webhook"}),
+            ),
+            (
+                K::TouchSuppressed {
+                    reason: SuppressReason::NoChannel,
+                },
+                json!({"reason": "no_channel"}),
+            ),
+            (
+                K::TouchDeferred { until: t },
+                json!({"until": ts_string(t)}),
+            ),
+            (
+                K::TouchFailed {
+                    channel: Channel::Push,
+                    template: "t".into(),
+                    reason: odd.into(),
+                },
+                json!({"channel": "push", "template": "t", "reason": odd}),
+            ),
+            (
+                K::PointsAwarded {
+                    amount: -20,
+                    balance: i64::MIN,
+                },
+                json!({"amount": -20, "balance": i64::MIN}),
+            ),
+            (
+                K::PointsAwarded {
+                    amount: 0,
+                    balance: i64::MAX,
+                },
+                json!({"amount": 0, "balance": i64::MAX}),
+            ),
+            (
+                K::ProfileUpdated {
+                    set: Cow::Borrowed(&set),
+                },
+                json!({"set": set}),
+            ),
+            (
+                K::Conversion {
+                    event_id: Cow::Owned(Value::Null),
+                    revenue: dec("129.9"),
+                    attributed_to: Some(Attributed {
+                        journey: "j".into(),
+                        node: odd.into(),
+                        offer: true,
+                    }),
+                },
+                json!({"event_id": null, "revenue": "129.9", "attributed_to": {"journey": "j", "node": odd, "kind": "offer"}}),
+            ),
+            (
+                K::Conversion {
+                    event_id: Cow::Owned(json!("o1")),
+                    revenue: dec("0"),
+                    attributed_to: None,
+                },
+                json!({"event_id": "o1", "revenue": "0", "attributed_to": null}),
+            ),
         ];
-        for d in &records {
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, (kind, fields)) in cases.into_iter().enumerate() {
+            seen.insert(kind.name());
+            let d = Decision {
+                seq: if i % 2 == 0 { 1 } else { u64::MAX },
+                ts: if i % 2 == 0 { t } else { t2 },
+                user_id: (i % 3 != 0).then(|| Arc::from(odd)),
+                journey: (i % 3 != 1).then(|| Arc::from("j")),
+                version: (i % 3 != 1).then_some(3),
+                node: (i % 3 != 1).then(|| Arc::from("n")),
+                kind: kind.into_owned(),
+            };
+            let mut want = json!({
+                "seq": d.seq, "ts": ts_string(d.ts), "user_id": d.user_id.as_deref(),
+                "journey": d.journey.as_deref(), "version": d.version, "node": d.node.as_deref(),
+                "kind": d.kind.name(),
+            });
+            want.as_object_mut()
+                .unwrap()
+                .extend(fields.as_object().unwrap().clone());
             let mut ours = Vec::new();
             d.write_json(&mut ours);
             assert_eq!(
                 String::from_utf8(ours).unwrap(),
-                serde_json::to_string(d).unwrap()
+                want.to_string(),
+                "case {i}"
             );
+            assert_eq!(Value::Object(d.to_map()), want, "case {i}");
         }
+        let names: std::collections::BTreeSet<_> = DecisionKind::NAMES.iter().copied().collect();
+        assert_eq!(seen, names, "every kind is checked");
     }
 }

@@ -36,7 +36,9 @@ mod view;
 mod walk;
 
 pub use self::ledger::RedeemError;
-pub use self::log::Decision;
+pub use self::log::{
+    Attributed, Decision, DecisionKind, ExitReason, RejectReason, SkipReason, SuppressReason,
+};
 pub use self::nodes::touch::{Channels, DeliveryFailure, Message, Recorded};
 pub use self::timers::TimerChange;
 use self::{compile::*, facts::*, ledger::*, log::*, nodes::*, schedule::*, state::*, timers::*};

@@ -170,7 +170,7 @@ impl Engine {
                 if let Some(i) = self.inside(user, journey) {
                     if i.id == inst {
                         let node = i.node;
-                        self.exit(user, journey, node, "max_duration", now);
+                        self.exit(user, journey, node, ExitReason::MaxDuration, now);
                     }
                 }
             }
@@ -191,11 +191,10 @@ impl Engine {
                     Some(user),
                     Some(j),
                     Some(n),
-                    "offer.expired",
-                    vec![
-                        ("instance", id.into()),
-                        ("amount", decimal_string(face).into()),
-                    ],
+                    DecisionKind::OfferExpired {
+                        instance: id.into(),
+                        amount: face,
+                    },
                 );
                 let oid = self.ws.offers[offer].id.clone();
                 self.report.offer(&oid).expired += 1;

@@ -15,7 +15,7 @@ impl Engine {
         for _ in 0..100_000 {
             self.journeys[j].nodes[node].count_port(&port);
             let Some(next) = self.journeys[j].nodes[node].next(&port) else {
-                self.exit(u, j, node, "completed", now);
+                self.exit(u, j, node, ExitReason::Completed, now);
                 return;
             };
             if let Some(i) = self.jstate(u, j).inside.as_mut() {
@@ -33,27 +33,19 @@ impl Engine {
         }
     }
 
-    pub(crate) fn exit(
-        &mut self,
-        u: usize,
-        j: usize,
-        node: usize,
-        reason: &'static str,
-        now: Time,
-    ) {
+    pub(crate) fn exit(&mut self, u: usize, j: usize, node: usize, reason: ExitReason, now: Time) {
         let st = self.jstate(u, j);
         if st.inside.take().is_none() {
             return;
         }
         st.last_exit = Some(now);
-        self.emit_ex(
+        self.emit(
             now,
             Some(u),
             Some(j),
             Some(node),
-            "journey.exited",
-            [("reason", Extra::Str(reason))],
+            DecisionKind::JourneyExited { reason },
         );
-        count(&mut self.journeys[j].counts.exited, reason);
+        count(&mut self.journeys[j].counts.exited, reason.as_str());
     }
 }

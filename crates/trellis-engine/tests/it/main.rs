@@ -400,7 +400,7 @@ fn a_large_audience_enters_exactly_its_users_in_order() {
     engine.advance_to(t0 + chrono::Duration::hours(25));
     let entered: Vec<String> = engine
         .drain()
-        .filter(|d| d.kind == "journey.entered")
+        .filter(|d| d.kind.name() == "journey.entered")
         .map(|d| d.user_id.as_deref().unwrap().to_owned())
         .collect();
     assert!(expected.len() > 5_000);
@@ -459,7 +459,7 @@ fn audience_follows_profile_changes(users: usize) {
         engine.advance_to(at(until));
         engine
             .drain()
-            .filter(|d| d.kind == "journey.entered" && d.journey.as_deref() == Some("daily"))
+            .filter(|d| d.kind.name() == "journey.entered" && d.journey.as_deref() == Some("daily"))
             .map(|d| d.user_id.as_deref().unwrap().to_owned())
             .collect()
     };
@@ -601,7 +601,7 @@ fn each_journey_reacts_to_its_own_event_type_among_many() {
     }
     let entered: Vec<String> = engine
         .drain()
-        .filter(|d| d.kind == "journey.entered")
+        .filter(|d| d.kind.name() == "journey.entered")
         .map(|d| d.journey.as_deref().unwrap().to_owned())
         .collect();
     assert_eq!(entered, ["j3", "j63", "j64", "j69", "j3"]);

@@ -53,14 +53,14 @@ impl Engine {
             NodeKind::ActionPoints { amount, .. } => Some(self.points(u, j, n, *amount, now)),
             NodeKind::ActionUpdate { set } => Some(self.update(u, j, n, set, now)),
             NodeKind::Exit => {
-                self.exit(u, j, n, "completed", now);
+                self.exit(u, j, n, ExitReason::Completed, now);
                 None
             }
             NodeKind::TriggerEvent { .. }
             | NodeKind::TriggerSchedule { .. }
             | NodeKind::TriggerPattern { .. } => Some("out".into()),
             NodeKind::Unknown { .. } | NodeKind::Invalid { .. } => {
-                self.exit(u, j, n, "completed", now);
+                self.exit(u, j, n, ExitReason::Completed, now);
                 None
             }
         }

@@ -31,17 +31,17 @@ impl Engine {
             (now.timestamp() - i64::from(l.minute()) * 60 - i64::from(l.second())) / 3600
         };
         let reason = if !cj.campaign_active(now) {
-            Some("campaign_inactive")
+            Some(RejectReason::CampaignInactive)
         } else if issued_count(&self.users[u].issued, oi) >= offer.per_user_limit() {
-            Some("per_user_limit")
+            Some(RejectReason::PerUserLimit)
         } else if self.stock[oi] == Some(0) {
-            Some("stock")
+            Some(RejectReason::Stock)
         } else if self
             .ledgers
             .get(&camp)
             .is_some_and(|l| l.reserved + l.spent + face > l.total)
         {
-            Some("budget")
+            Some(RejectReason::Budget)
         } else if let Some(q) = self.ws.journeys[cj.idx]
             .campaign
             .as_ref()
@@ -52,7 +52,7 @@ impl Engine {
                 .get(&(camp.clone(), local_hour))
                 .copied()
                 .unwrap_or_default();
-            (used + face > q.value).then_some("hourly_quota")
+            (used + face > q.value).then_some(RejectReason::HourlyQuota)
         } else {
             None
         };
@@ -62,10 +62,12 @@ impl Engine {
                 Some(u),
                 Some(j),
                 Some(n),
-                "offer.rejected",
-                vec![("offer", offer_id.into()), ("reason", r.into())],
+                DecisionKind::OfferRejected {
+                    offer: offer_id.into(),
+                    reason: r,
+                },
             );
-            crate::report::bump(&mut self.report.offer(offer_id).rejected, r);
+            crate::report::bump(&mut self.report.offer(offer_id).rejected, r.as_str());
             return "rejected";
         }
         if let Some(s) = self.stock[oi].as_mut() {
@@ -109,20 +111,12 @@ impl Engine {
             Some(u),
             Some(j),
             Some(n),
-            "offer.issued",
-            vec![
-                ("offer", offer_id.into()),
-                ("instance", id.into()),
-                ("amount", decimal_string(face).into()),
-                (
-                    "expires_at",
-                    if coupon {
-                        ts_string(expires_at).into()
-                    } else {
-                        Value::Null
-                    },
-                ),
-            ],
+            DecisionKind::OfferIssued {
+                offer: offer_id.into(),
+                instance: id.into(),
+                amount: face,
+                expires_at: coupon.then_some(expires_at),
+            },
         );
         if coupon {
             push_tight(&mut self.users[u].coupons, ci);

@@ -11,8 +11,7 @@ impl Engine {
             Some(u),
             Some(j),
             Some(n),
-            "points.awarded",
-            vec![("amount", amount.into()), ("balance", balance.into())],
+            DecisionKind::PointsAwarded { amount, balance },
         );
         "out".into()
     }

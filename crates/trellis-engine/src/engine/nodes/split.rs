@@ -46,11 +46,10 @@ impl Engine {
             Some(u),
             Some(j),
             Some(n),
-            "experiment.assigned",
-            vec![
-                ("experiment", experiment.to_owned().into()),
-                ("variant", port.clone().into()),
-            ],
+            DecisionKind::ExperimentAssigned {
+                experiment: experiment.into(),
+                variant: Cow::Borrowed(&port),
+            },
         );
         port.into()
     }

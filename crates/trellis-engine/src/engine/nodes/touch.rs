@@ -144,7 +144,10 @@ impl Engine {
             };
             if inside {
                 if q.mode == QuietMode::Suppress {
-                    return Some(self.suppress(u, j, n, "quiet_hours", now).into());
+                    return Some(
+                        self.suppress(u, j, n, SuppressReason::QuietHours, now)
+                            .into(),
+                    );
                 }
                 let mut date = local.date_naive();
                 if m >= e {
@@ -163,8 +166,7 @@ impl Engine {
                     Some(u),
                     Some(j),
                     Some(n),
-                    "touch.deferred",
-                    vec![("until", ts_string(until).into())],
+                    DecisionKind::TouchDeferred { until },
                 );
                 self.report.touches.deferred += 1;
                 if start == 0 {
@@ -207,14 +209,14 @@ impl Engine {
             }
             let Some((i, ch)) = chosen else {
                 let r = if capped_reachable {
-                    "freq_cap"
+                    SuppressReason::FreqCap
                 } else {
-                    "no_channel"
+                    SuppressReason::NoChannel
                 };
                 return Some(self.suppress(u, j, n, r, now).into());
             };
             if all_cap_full {
-                return Some(self.suppress(u, j, n, "freq_cap", now).into());
+                return Some(self.suppress(u, j, n, SuppressReason::FreqCap, now).into());
             }
             let msg = Message {
                 user_id: &self.users[u].id,
@@ -235,8 +237,6 @@ impl Engine {
                 }
             }
         };
-        let mut tried: smallvec::SmallVec<[&str; 5]> = smallvec::SmallVec::new();
-        tried.extend(channels[..i].iter().map(|c| c.as_str()));
         // Keep only what the longest cap window can still count.
         let longest = caps
             .iter()
@@ -247,19 +247,13 @@ impl Engine {
         let user = &mut self.users[u];
         user.sends.retain(|(t, _)| *t > from);
         push_tight(&mut user.sends, (now, ch));
-        let (channel, template, tried) = (
-            ("channel", Extra::Str(ch.as_str())),
-            ("template", Extra::Str(template.as_str())),
-            ("tried", Extra::Strs(&tried)),
-        );
-        let seq = if start > 0 {
-            let from = ("fallback_from", Extra::Str(channels[start - 1].as_str()));
-            let extra = [channel, template, tried, from];
-            self.emit_ex(now, Some(u), Some(j), Some(n), "touch.sent", extra)
-        } else {
-            let extra = [channel, template, tried];
-            self.emit_ex(now, Some(u), Some(j), Some(n), "touch.sent", extra)
+        let sent = DecisionKind::TouchSent {
+            channel: ch,
+            template: Cow::Borrowed(template.as_str()),
+            tried: Cow::Borrowed(&channels[..i]),
+            fallback_from: start.checked_sub(1).map(|k| channels[k]),
         };
+        let seq = self.emit(now, Some(u), Some(j), Some(n), sent);
         self.candidate(u, (seq, now, j as u32, n as u32, false));
         crate::report::bump(&mut self.report.touches.sent, ch.as_str());
         Some("sent".into())
@@ -270,7 +264,7 @@ impl Engine {
         u: usize,
         j: usize,
         n: usize,
-        reason: &str,
+        reason: SuppressReason,
         now: Time,
     ) -> &'static str {
         self.emit(
@@ -278,10 +272,9 @@ impl Engine {
             Some(u),
             Some(j),
             Some(n),
-            "touch.suppressed",
-            vec![("reason", reason.into())],
+            DecisionKind::TouchSuppressed { reason },
         );
-        crate::report::bump(&mut self.report.touches.suppressed, reason);
+        crate::report::bump(&mut self.report.touches.suppressed, reason.as_str());
         "suppressed"
     }
 
@@ -333,12 +326,11 @@ impl Engine {
             Some(u),
             Some(j),
             Some(n),
-            "touch.failed",
-            vec![
-                ("channel", ch.into()),
-                ("template", template.as_str().into()),
-                ("reason", f.reason.into()),
-            ],
+            DecisionKind::TouchFailed {
+                channel: f.channel,
+                template: Cow::Borrowed(template.as_str()),
+                reason: Cow::Borrowed(f.reason),
+            },
         );
         self.touch_from(u, j, n, at + 1, now);
         true

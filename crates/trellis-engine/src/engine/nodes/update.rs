@@ -20,8 +20,9 @@ impl Engine {
             Some(u),
             Some(j),
             Some(n),
-            "profile.updated",
-            vec![("set", Value::Object(set.clone()))],
+            DecisionKind::ProfileUpdated {
+                set: Cow::Borrowed(set),
+            },
         );
         "out".into()
     }
