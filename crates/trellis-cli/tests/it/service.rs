@@ -27,9 +27,20 @@ pub(crate) fn sqlite(name: &str) -> String {
     format!("sqlite://{}/t.db", scratch(name).display())
 }
 
-/// A fresh PostgreSQL database, or None (said loudly) when TRELLIS_TEST_POSTGRES is not set.
+/// Whether a test whose service (PostgreSQL, RabbitMQ) is not configured must fail instead of
+/// skipping: `TRELLIS_TEST_REQUIRED=1`, which CI sets.
+pub(crate) fn required() -> bool {
+    std::env::var("TRELLIS_TEST_REQUIRED").is_ok_and(|v| v == "1")
+}
+
+/// A fresh PostgreSQL database, or None (said loudly) when TRELLIS_TEST_POSTGRES is not set
+/// (a failure instead under `TRELLIS_TEST_REQUIRED=1`).
 pub(crate) fn postgres(name: &str) -> Option<String> {
     let Ok(base) = std::env::var("TRELLIS_TEST_POSTGRES") else {
+        assert!(
+            !required(),
+            "TRELLIS_TEST_REQUIRED=1 but TRELLIS_TEST_POSTGRES is not set: {name} must run on PostgreSQL"
+        );
         eprintln!(
             "SKIPPED on PostgreSQL: set TRELLIS_TEST_POSTGRES=postgres://… to run {name} there"
         );
@@ -1015,6 +1026,10 @@ fn events_from_rabbitmq_are_applied_and_bad_messages_are_dead_lettered_with_the_
     use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicPublishOptions};
     use lapin::types::FieldTable;
     let Ok(url) = std::env::var("TRELLIS_TEST_AMQP") else {
+        assert!(
+            !required(),
+            "TRELLIS_TEST_REQUIRED=1 but TRELLIS_TEST_AMQP is not set: the RabbitMQ test must run"
+        );
         eprintln!("SKIPPED: set TRELLIS_TEST_AMQP=amqp://guest:guest@127.0.0.1:5672/%2f to run the RabbitMQ test");
         return;
     };

@@ -104,9 +104,15 @@ fn databases(name: &str) -> Vec<String> {
             let (head, _) = base.rsplit_once('/').expect("a URL with a database");
             out.push(format!("{head}/{db}"));
         }
-        Err(_) => eprintln!(
-            "SKIPPED on PostgreSQL: set TRELLIS_TEST_POSTGRES=postgres://… to run {name} there"
-        ),
+        Err(_) => {
+            assert!(
+                !std::env::var("TRELLIS_TEST_REQUIRED").is_ok_and(|v| v == "1"),
+                "TRELLIS_TEST_REQUIRED=1 but TRELLIS_TEST_POSTGRES is not set: {name} must run on PostgreSQL"
+            );
+            eprintln!(
+                "SKIPPED on PostgreSQL: set TRELLIS_TEST_POSTGRES=postgres://… to run {name} there"
+            )
+        }
     }
     out
 }
