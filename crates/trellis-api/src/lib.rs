@@ -794,13 +794,10 @@ impl Service {
                     .and_then(|s| serde_json::from_str(s).ok())
                     .unwrap_or(Value::Null);
                 if let Some(e) = v.get("error") {
-                    let code = match e["code"].as_str() {
-                        Some("E_NOT_FOUND") => Code::NotFound,
-                        Some("E_BAD_REQUEST") => Code::BadRequest,
-                        Some("E_NO_PREVIOUS") => Code::NoPrevious,
-                        Some("E_SCHEMA") => Code::Schema,
-                        _ => Code::Conflict,
-                    };
+                    // The engine's answer names its code (`Outcome::to_json`); one this release
+                    // does not know is an internal error, not a guess.
+                    let code =
+                        serde_json::from_value::<Code>(e["code"].clone()).unwrap_or(Code::Internal);
                     return Err(
                         ApiError::new(code, e["message"].as_str().unwrap_or_default())
                             .at(e["path"].as_str().unwrap_or_default()),
@@ -1595,7 +1592,8 @@ impl Service {
             if rows.is_empty() {
                 return Ok(());
             }
-            rt.apply_journal(&rows);
+            rt.apply_journal(&rows)
+                .map_err(trellis_store::Error::Conflict)?;
         }
     }
 }

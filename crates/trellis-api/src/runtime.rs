@@ -3,15 +3,14 @@
 //! whoever takes the lease first replays the journal, so a restart or a second process resumes
 //! exactly where the last commit left off: nothing applied twice, nothing lost.
 
-use crate::now_utc;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use trellis_engine::TimerChange;
 use trellis_engine::{
-    parse_event, parse_profile, ts_string, Channels, Decision, DecisionKind, DeliveryFailure,
-    Engine, Message, Options, PPM,
+    ts_string, Channels, Decision, DecisionKind, Deploy, DeployMode, Engine, Input, Message,
+    Options, Outcome,
 };
 use trellis_model::Channel;
 use trellis_store::{
@@ -253,20 +252,13 @@ impl Runtime {
         }
     }
 
-    /// The time an input applies at.
-    pub fn time_for(&self, kind: &str, body: &Value, wall: Time) -> Time {
+    /// The time an input applies at: the wall's on the wall clock; on the event clock an
+    /// event's own time (a tick's `until`), never before the engine's clock.
+    pub fn time_for(&self, input: &Input, wall: Time) -> Time {
         let now = self.engine.now();
         let t = match self.clock {
             ClockMode::Wall => wall,
-            ClockMode::Event => match kind {
-                "event" | "tick" => body
-                    .get(if kind == "tick" { "until" } else { "ts" })
-                    .and_then(Value::as_str)
-                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or_else(|| now.unwrap_or(wall)),
-                _ => now.unwrap_or(wall),
-            },
+            ClockMode::Event => input.own_time().or(now).unwrap_or(wall),
         };
         now.map_or(t, |n| n.max(t))
     }
@@ -284,179 +276,50 @@ impl Runtime {
 
     /// Applies one input at `at` to the engine (and the mirror). Decisions go to `out` with their
     /// shadow flag; `at` must come from [`Runtime::time_for`] or the journal.
-    pub fn apply(
-        &mut self,
-        kind: &str,
-        body: &Value,
-        at: Time,
-        out: &mut Vec<(Decision, bool)>,
-    ) -> Applied {
-        let result = match kind {
-            "event" => {
-                if let Ok(mut ev) = parse_event(body) {
-                    ev.ts = at;
-                    self.engine.handle(&ev);
-                    if let Some(m) = self.mirror.as_mut() {
-                        m.handle(&ev);
-                    }
-                }
-                None
-            }
-            "profile" => {
-                if let Ok(p) = parse_profile(body) {
-                    self.settle(at);
-                    if let Some(m) = self.mirror.as_mut() {
-                        m.add_profile(p.clone());
-                    }
-                    self.engine.add_profile(p);
-                }
-                None
-            }
-            "tick" => {
-                self.engine.advance_to(at);
+    pub fn apply(&mut self, input: &Input, at: Time, out: &mut Vec<(Decision, bool)>) -> Applied {
+        let outcome = match input {
+            Input::Event(_) | Input::Tick(_) => {
                 if let Some(m) = self.mirror.as_mut() {
-                    m.advance_to(at);
+                    m.apply(input, at);
                 }
-                None
+                self.engine.apply(input, at)
             }
-            "redeem" => {
-                let instance = body["instance"].as_str().unwrap_or_default();
-                let order = body["order"].as_str().unwrap_or_default();
-                let amount = body["amount"]
-                    .as_str()
-                    .and_then(|s| s.parse::<Decimal>().ok())
-                    .unwrap_or_default();
-                let r = self.engine.redeem(instance, order, amount, at);
-                if let Some(m) = self.mirror.as_mut() {
-                    let _ = m.redeem(instance, order, amount, at);
-                }
-                Some(match r {
-                    Ok(fresh) => json!({ "redeemed": true, "duplicate": !fresh }),
-                    Err(e) => {
-                        let code = match e {
-                            trellis_engine::RedeemError::Unknown(_) => "E_NOT_FOUND",
-                            trellis_engine::RedeemError::MinSpend { .. } => "E_BAD_REQUEST",
-                            _ => "E_CONFLICT",
-                        };
-                        json!({ "error": { "code": code, "message": e.to_string(), "path": "/instance" } })
-                    }
-                })
-            }
-            "deploy" => {
-                let ws = trellis_model::Workspace::from_json(&body["workspace"]).ok();
-                let version = body["version"].as_u64().unwrap_or(1);
-                let percent = body["rollout_percent"]
-                    .as_u64()
-                    .unwrap_or(100)
-                    .clamp(1, 100);
-                let ppm = (percent as u32) * (PPM / 100);
-                let shadow = body["mode"] == "shadow";
-                match ws {
-                    Some(ws) => {
-                        self.settle(at);
-                        for j in &ws.journeys {
-                            if let Some(c) = &j.campaign {
-                                self.campaigns.insert((j.id.clone(), version), c.id.clone());
-                            }
-                        }
-                        if shadow {
-                            let m = self.mirror.get_or_insert_with(|| new_engine(None));
-                            m.deploy(&ws, version, ppm);
-                            for j in &ws.journeys {
-                                self.shadowed.insert(j.id.clone());
-                            }
-                        } else {
-                            // Funding: the ledger's budget account pays in the change of total.
-                            for j in &ws.journeys {
-                                if let Some(c) = &j.campaign {
-                                    let total = units(c.budget.total.value);
-                                    let had = self.funded.get(&c.id).copied().unwrap_or(0);
-                                    if total != had {
-                                        self.funded.insert(c.id.clone(), total);
-                                        self.pending_legs.push((c.id.clone(), total - had));
-                                    }
-                                }
-                            }
-                            self.engine.deploy(&ws, version, ppm);
-                            if let Some(m) = self.mirror.as_mut() {
-                                m.deploy(&ws, version, ppm);
-                            }
-                            for o in &ws.offers {
-                                self.pending_stock.push(StockOp::Set {
-                                    offer: o.id.clone(),
-                                    left: self
-                                        .engine
-                                        .stock_left(&o.id)
-                                        .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
-                                });
-                            }
-                            for j in &ws.journeys {
-                                self.shadowed.remove(&j.id);
-                            }
-                        }
-                        for j in &ws.journeys {
-                            self.pending_deploys.push(trellis_store::DeploymentRow {
-                                id: 0,
-                                journey: j.id.clone(),
-                                release_id: body["release"].as_str().unwrap_or_default().into(),
-                                version: version as i64,
-                                rollout_percent: percent as i64,
-                                mode: if shadow { "shadow" } else { "live" }.into(),
-                                action: "deploy".into(),
-                                actor: body["actor"].as_str().unwrap_or_default().into(),
-                                at: ts_string(at),
-                            });
-                        }
-                        Some(json!({ "deployed": version }))
-                    }
-                    None => Some(
-                        json!({ "error": { "code": "E_SCHEMA", "message": "the release's workspace does not read", "path": "/workspace" } }),
-                    ),
-                }
-            }
-            "delivery_failed" => {
-                // The outbox gave up on a touch: the engine falls back to its next channel.
-                let (ok, found) = match delivery_failure(body) {
-                    Some(f) => {
-                        let found = self.engine.delivery_failed(&f, at);
-                        if let Some(m) = self.mirror.as_mut() {
-                            let _ = m.delivery_failed(&f, at);
-                        }
-                        (true, found)
-                    }
-                    None => (false, false),
-                };
-                Some(json!({ "read": ok, "applied": found }))
-            }
-            "rollback" => {
-                let journey = body["journey"].as_str().unwrap_or_default();
+            Input::Profile(p) => {
                 self.settle(at);
-                let r = self.engine.rollback(journey);
                 if let Some(m) = self.mirror.as_mut() {
-                    let _ = m.rollback(journey);
+                    m.add_profile(p.clone());
                 }
-                self.shadowed.remove(journey);
-                if let Ok(v) = &r {
+                self.engine.apply(input, at)
+            }
+            Input::Redeem(_) | Input::DeliveryFailed(_) => {
+                if let Some(m) = self.mirror.as_mut() {
+                    m.apply(input, at);
+                }
+                self.engine.apply(input, at)
+            }
+            Input::Deploy(d) => self.deploy(d, at),
+            Input::Rollback(r) => {
+                self.settle(at);
+                let outcome = self.engine.apply(input, at);
+                if let Some(m) = self.mirror.as_mut() {
+                    m.apply(input, at);
+                }
+                self.shadowed.remove(&r.journey);
+                if let Outcome::RolledBack(Ok(v)) = &outcome {
                     self.pending_deploys.push(trellis_store::DeploymentRow {
                         id: 0,
-                        journey: journey.to_owned(),
-                        release_id: body["release"].as_str().unwrap_or_default().into(),
+                        journey: r.journey.clone(),
+                        release_id: r.release.clone().unwrap_or_default(),
                         version: *v as i64,
                         rollout_percent: 100,
                         mode: "live".into(),
                         action: "rollback".into(),
-                        actor: body["actor"].as_str().unwrap_or_default().into(),
+                        actor: r.actor.clone(),
                         at: ts_string(at),
                     });
                 }
-                Some(match r {
-                    Ok(v) => json!({ "version": v }),
-                    Err(e) => {
-                        json!({ "error": { "code": "E_NO_PREVIOUS", "message": e, "path": "/journey" } })
-                    }
-                })
+                outcome
             }
-            _ => None,
         };
         for d in self.engine.drain() {
             out.push((d, false));
@@ -471,7 +334,75 @@ impl Runtime {
                 }
             }
         }
-        Applied { result }
+        Applied {
+            result: outcome.to_json(),
+        }
+    }
+
+    /// A deploy: live (funding the campaigns' ledgers with the change of their totals, setting
+    /// stock rows) or into the shadow mirror.
+    fn deploy(&mut self, d: &Deploy, at: Time) -> Outcome {
+        let ws = match trellis_model::Workspace::from_json(&d.workspace) {
+            Ok(ws) => ws,
+            Err(_) => return Outcome::NotDeployed("the release's workspace does not read".into()),
+        };
+        let (version, ppm) = (d.version, d.rollout_ppm());
+        let shadow = d.mode == DeployMode::Shadow;
+        self.settle(at);
+        for j in &ws.journeys {
+            if let Some(c) = &j.campaign {
+                self.campaigns.insert((j.id.clone(), version), c.id.clone());
+            }
+        }
+        if shadow {
+            let m = self.mirror.get_or_insert_with(|| new_engine(None));
+            m.deploy(&ws, version, ppm);
+            for j in &ws.journeys {
+                self.shadowed.insert(j.id.clone());
+            }
+        } else {
+            // Funding: the ledger's budget account pays in the change of total.
+            for j in &ws.journeys {
+                if let Some(c) = &j.campaign {
+                    let total = units(c.budget.total.value);
+                    let had = self.funded.get(&c.id).copied().unwrap_or(0);
+                    if total != had {
+                        self.funded.insert(c.id.clone(), total);
+                        self.pending_legs.push((c.id.clone(), total - had));
+                    }
+                }
+            }
+            self.engine.deploy(&ws, version, ppm);
+            if let Some(m) = self.mirror.as_mut() {
+                m.deploy(&ws, version, ppm);
+            }
+            for o in &ws.offers {
+                self.pending_stock.push(StockOp::Set {
+                    offer: o.id.clone(),
+                    left: self
+                        .engine
+                        .stock_left(&o.id)
+                        .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+                });
+            }
+            for j in &ws.journeys {
+                self.shadowed.remove(&j.id);
+            }
+        }
+        for j in &ws.journeys {
+            self.pending_deploys.push(trellis_store::DeploymentRow {
+                id: 0,
+                journey: j.id.clone(),
+                release_id: d.release.clone(),
+                version: version as i64,
+                rollout_percent: d.rollout_percent.clamp(1, 100) as i64,
+                mode: if shadow { "shadow" } else { "live" }.into(),
+                action: "deploy".into(),
+                actor: d.actor.clone(),
+                at: ts_string(at),
+            });
+        }
+        Outcome::Deployed(version)
     }
 }
 
@@ -623,18 +554,23 @@ impl Runtime {
     }
 
     /// Applies journal rows written by the engine's holder (outputs are already stored).
-    pub fn apply_journal(&mut self, rows: &[trellis_store::JournalRow]) {
+    /// A row whose time does not read stops the replay with an error naming it: the fold never
+    /// takes a time from anywhere but the journal. A row whose input does not read applies
+    /// nothing, as it did when it was first applied (see [`Runtime::step`]).
+    pub fn apply_journal(&mut self, rows: &[trellis_store::JournalRow]) -> Result<(), String> {
         let mut sink = Vec::new();
         for r in rows {
-            let body: Value = r
-                .body
-                .as_deref()
-                .and_then(|b| serde_json::from_str(b).ok())
-                .unwrap_or_else(|| Value::Object(Map::new()));
             let at = DateTime::parse_from_rfc3339(&r.at)
                 .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_else(|_| now_utc());
-            self.apply(&r.kind, &body, at, &mut sink);
+                .map_err(|e| {
+                    format!(
+                        "journal entry {} ({}) has a time {:?} that does not read: {e}",
+                        r.proc_seq, r.kind, r.at
+                    )
+                })?;
+            if let Ok(input) = Input::from_parts(&r.kind, r.body.as_deref().unwrap_or("null")) {
+                self.apply(&input, at, &mut sink);
+            }
             sink.clear();
             self.forget_sent();
             self.pending_legs.clear();
@@ -647,6 +583,7 @@ impl Runtime {
             }
             self.proc_seq = r.proc_seq;
         }
+        Ok(())
     }
 
     /// Replays the journal from the store into a fresh runtime.
@@ -657,7 +594,8 @@ impl Runtime {
             if rows.is_empty() {
                 break;
             }
-            rt.apply_journal(&rows);
+            rt.apply_journal(&rows)
+                .map_err(trellis_store::Error::Conflict)?;
         }
         Ok(rt)
     }
@@ -673,11 +611,25 @@ impl Runtime {
         let mut answers = Vec::new();
         let mut out = Vec::new();
         for i in inputs {
-            let body: Value = serde_json::from_str(&i.body).unwrap_or(Value::Null);
-            let at = self.time_for(&i.kind, &body, wall);
+            let input = Input::from_parts(&i.kind, &i.body);
+            let at = match &input {
+                Ok(input) => self.time_for(input, wall),
+                Err(_) => self.engine.now().unwrap_or(wall),
+            };
             self.proc_seq += 1;
             let p = self.proc_seq;
-            let applied = self.apply(&i.kind, &body, at, &mut out);
+            let result = match &input {
+                Ok(input) => self.apply(input, at, &mut out).result,
+                // Checked at ingest, so only a damaged row or a kind from a later release: it
+                // applies nothing, and its journal entry says why.
+                Err(e) => {
+                    eprintln!("trellis: input {} not applied: {e}", i.seq);
+                    Some(
+                        json!({ "error": { "code": "E_BAD_REQUEST", "message": e.to_string(), "path": "" } }),
+                    )
+                }
+            };
+            let applied = Applied { result };
             let result = applied.result.as_ref().map(|v| v.to_string());
             b.journal.push(JournalEntry {
                 proc_seq: p,
@@ -692,11 +644,9 @@ impl Runtime {
             for (d, shadow) in out.drain(..) {
                 self.project(&d, shadow, p, b);
             }
-            if i.kind == "profile" {
-                if let Some(u) = body["user_id"].as_str() {
-                    b.profiles
-                        .push((u.to_owned(), i.body.clone(), ts_string(at)));
-                }
+            if let Ok(Input::Profile(prof)) = &input {
+                b.profiles
+                    .push((prof.user_id.clone(), i.body.clone(), ts_string(at)));
             }
             self.forget_sent();
             answers.push((i.seq, applied.result));
@@ -713,20 +663,4 @@ impl Runtime {
             q.clear();
         }
     }
-}
-
-/// The body of a `delivery_failed` input: `{outbox, user_id, journey, version, node, channel,
-/// sent_at, reason}` (written by the outbox deliverer from the failed row's payload).
-fn delivery_failure(body: &Value) -> Option<DeliveryFailure<'_>> {
-    Some(DeliveryFailure {
-        user_id: body["user_id"].as_str()?,
-        journey: body["journey"].as_str()?,
-        version: body["version"].as_u64()?,
-        node: body["node"].as_str()?,
-        channel: Channel::parse(body["channel"].as_str()?)?,
-        sent_at: DateTime::parse_from_rfc3339(body["sent_at"].as_str()?)
-            .ok()?
-            .with_timezone(&Utc),
-        reason: body["reason"].as_str().unwrap_or_default(),
-    })
 }

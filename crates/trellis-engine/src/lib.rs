@@ -3,12 +3,16 @@
 //! It never reads the wall clock: the simulator drives it with event time, the service (later)
 //! with the wall clock, and both get the same decisions for the same inputs.
 
+pub mod apply;
 pub mod engine;
 pub mod fast;
 pub mod hash;
 pub mod input;
 pub mod report;
 
+pub use apply::{
+    DeliveryFailed, Deploy, DeployMode, Input, InputError, Outcome, Redeem, Rollback, Tick,
+};
 pub use engine::{
     Attributed, Channels, Decision, DecisionKind, DeliveryFailure, Engine, ExitReason, Message,
     Options, Recorded, RedeemError, RejectReason, Sink, SkipReason, SuppressReason, TimerChange,
