@@ -1199,3 +1199,52 @@ fn the_sample_route_answers_recent_events_and_the_latest_profiles_read_only() {
         "{v}"
     );
 }
+
+/// A stored value of another type than the store reads is E_INTERNAL naming the column, and the
+/// service goes on answering (a positional `Row::get` would have panicked in the handler).
+fn a_mistyped_column_is_an_internal_error_naming_it(db: &str) {
+    let t = tokens(db);
+    let s = Server::start(db, "wall");
+    let (c, r) = s.json("POST", "/v1/releases", &t.op, &hot_ws("1h"));
+    assert_eq!(c, 201, "{r}");
+    let (c, v) = s.call("GET", "/v1/releases", Some(&t.op), b"");
+    assert_eq!(c, 200, "{v}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(db).await.unwrap();
+        if db.starts_with("postgres") {
+            sqlx::query("ALTER TABLE releases ALTER COLUMN version TYPE TEXT")
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        sqlx::query("UPDATE releases SET version = 'one'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let (c, v) = s.call("GET", "/v1/releases", Some(&t.op), b"");
+    assert_eq!(c, 500, "{v}");
+    assert_eq!(v["error"]["code"], "E_INTERNAL", "{v}");
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains("\"version\""), "{message}");
+    let (c, v) = s.call("GET", "/healthz", None, b"");
+    assert_eq!(c, 200, "the service still answers: {v}");
+}
+
+#[test]
+fn a_mistyped_column_is_an_internal_error_naming_it_on_sqlite() {
+    a_mistyped_column_is_an_internal_error_naming_it(&sqlite("mistyped"));
+}
+
+#[test]
+fn a_mistyped_column_is_an_internal_error_naming_it_on_postgres() {
+    if let Some(db) = postgres("mistyped") {
+        a_mistyped_column_is_an_internal_error_naming_it(&db);
+    }
+}
