@@ -90,6 +90,8 @@ export interface DecisionQuery {
   journey?: string;
   since?: string;
   limit?: number;
+  /** The cursor: the `next` of the page before (records after that seq). */
+  after?: number;
 }
 
 /** The engine's view of a user (`GET /v1/users/{id}`), as the engine writes it. */

@@ -152,7 +152,14 @@ impl std::error::Error for ApiError {}
 impl From<trellis_store::Error> for ApiError {
     fn from(e: trellis_store::Error) -> ApiError {
         eprintln!("trellis: store error: {e}");
-        ApiError::new(Code::Internal, "the store failed; see the service log")
+        match e.column() {
+            // The column is the schema's, not the caller's data: naming it says where to look.
+            Some(column) => ApiError::new(
+                Code::Internal,
+                format!("the store could not read column {column:?}; see the service log"),
+            ),
+            None => ApiError::new(Code::Internal, "the store failed; see the service log"),
+        }
     }
 }
 

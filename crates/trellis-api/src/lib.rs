@@ -1121,6 +1121,10 @@ impl Service {
         Ok(v)
     }
 
+    /// `GET /v1/decisions`: one page of decision records in the order they were written, and
+    /// `next`, the cursor to pass as `after` for the page that follows (`null` on the last
+    /// page). One row more than `limit` is read, so `next` is `null` exactly when nothing
+    /// follows; pages are cut by seq, not time, so any number of records of one instant page.
     pub async fn decisions(&self, q: &Map<String, Value>) -> Result<Value> {
         let s = |k: &str| q.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
         if let Some(since) = s("since") {
@@ -1136,16 +1140,39 @@ impl Service {
                     ApiError::new(Code::BadRequest, "limit must be 1..10000").at("limit")
                 })?,
         };
-        let shadow = s("shadow") == Some("true");
-        let rows = self
+        let after = match s("after") {
+            None => None,
+            Some(a) => Some(a.parse::<i64>().ok().filter(|a| *a >= 0).ok_or_else(|| {
+                ApiError::new(
+                    Code::BadRequest,
+                    "after must be a decision seq (a non-negative integer): the `next` of the page before",
+                )
+                .at("after")
+            })?),
+        };
+        let mut rows = self
             .store
-            .decisions(s("user_id"), s("journey"), s("since"), shadow, limit)
+            .decisions(&trellis_store::DecisionQuery {
+                user: s("user_id"),
+                journey: s("journey"),
+                since: s("since"),
+                shadow: s("shadow") == Some("true"),
+                after,
+                limit: limit + 1,
+            })
             .await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next = if more {
+            rows.last().map(|(seq, _)| *seq)
+        } else {
+            None
+        };
         let list: Vec<Value> = rows
             .iter()
-            .filter_map(|r| serde_json::from_str(r).ok())
+            .filter_map(|(_, r)| serde_json::from_str(r).ok())
             .collect();
-        Ok(json!({ "decisions": list }))
+        Ok(json!({ "decisions": list, "next": next }))
     }
 
     pub async fn stats(&self, journey: &str) -> Result<Value> {

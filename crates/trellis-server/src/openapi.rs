@@ -17,7 +17,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, bool, u16)] = &[
     ("put", "/v1/profiles/{user_id}", "ingest", "Create or replace a profile", true, 202),
     ("post", "/v1/offers/redeem", "ingest", "Redeem an offer instance for an order; the same instance and order twice redeem once", true, 200),
     ("get", "/v1/users/{user_id}", "any", "Journeys the user is in, offer instances, recent touches, inbox, points", false, 200),
-    ("get", "/v1/decisions", "any", "Decision records, oldest first (?user_id=&journey=&since=&limit=&shadow=true)", false, 200),
+    ("get", "/v1/decisions", "any", "Decision records in the order they were written, one page: { decisions, next } (?user_id=&journey=&since=&shadow=true&limit=1..10000, default 100; after=SEQ, exclusive: pass the page's next, null on the last page)", false, 200),
     ("get", "/v1/stats/journeys/{id}", "any", "The simulator's report for a journey, from live data (with the shadow version's when one runs)", false, 200),
     ("post", "/v1/validate", "any", "Validate a workspace: { diagnostics }", true, 200),
     ("post", "/v1/simulate", "any", "A sandbox simulation on generated sample data: { workspace, users, days, seed } -> { report, log }", true, 200),

@@ -7,16 +7,27 @@
 //! writes each processed batch (journal, decisions, ledger legs, outbox rows) in one transaction,
 //! fenced by the engine lease so two processes never both apply an input.
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::any::AnyPoolOptions;
+use sqlx::query_builder::Separated;
+use sqlx::{Any, AnyPool, QueryBuilder, Row};
 
-pub mod sql;
-pub use sql::Val;
+mod sql;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
+    /// A row's value could not be read as the type the store reads it as, or the row has no such
+    /// column (a schema that drifted, a value written by hand): never a panic, always the column.
+    #[error("cannot read column {column:?}: {source}")]
+    Column {
+        column: String,
+        #[source]
+        source: sqlx::error::BoxDynError,
+    },
+    /// A statement built at run time did not come out right (see `sql::build`).
+    #[error("building a statement: {0}")]
+    Build(sqlx::error::BoxDynError),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://…")]
@@ -33,6 +44,33 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Error {
+        match e {
+            // sqlx names the column as `try_get` was given it: by name, in quotes.
+            sqlx::Error::ColumnDecode { index, source } => Error::Column {
+                column: index.trim_matches('"').to_owned(),
+                source,
+            },
+            sqlx::Error::ColumnNotFound(column) => Error::Column {
+                column,
+                source: "no such column in the row".into(),
+            },
+            e => Error::Db(e),
+        }
+    }
+}
+
+impl Error {
+    /// The column a row could not be read from, when that is what went wrong.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            Error::Column { column, .. } => Some(column),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbKind {
     Sqlite,
@@ -45,14 +83,14 @@ pub struct Store {
     kind: DbKind,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenRow {
     pub name: String,
     pub role: String,
     pub expires_at: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReleaseRow {
     pub id: String,
     pub version: i64,
@@ -77,7 +115,7 @@ pub struct NewRelease<'a> {
     pub at: &'a str,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReviewRow {
     pub reviewer: String,
     pub verdict: String,
@@ -85,7 +123,7 @@ pub struct ReviewRow {
     pub at: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DeploymentRow {
     pub id: i64,
     pub journey: String,
@@ -106,7 +144,7 @@ pub struct NewInput {
     pub body: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InputRow {
     pub seq: i64,
     pub kind: String,
@@ -114,7 +152,7 @@ pub struct InputRow {
 }
 
 /// One applied step of the engine, for replay.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JournalRow {
     pub proc_seq: i64,
     pub input_seq: Option<i64>,
@@ -144,6 +182,21 @@ pub struct Batch {
     pub timers_done: Vec<String>,
 }
 
+/// Which decision records to read ([`Store::decisions`]); `None` (or an empty text) leaves a
+/// filter out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DecisionQuery<'a> {
+    pub user: Option<&'a str>,
+    pub journey: Option<&'a str>,
+    /// Records of this time or later (RFC 3339 texts compare in time order).
+    pub since: Option<&'a str>,
+    /// Shadow records instead of live ones.
+    pub shadow: bool,
+    /// Records after this seq (exclusive): the cursor of the page before.
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
 /// A change to an offer's stock rows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StockOp {
@@ -155,8 +208,9 @@ pub enum StockOp {
 }
 
 /// A timer as a row with a due time (`timers`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TimerRow {
+    #[sqlx(rename = "tkey")]
     pub key: String,
     pub due_ms: i64,
     pub due_at: String,
@@ -199,17 +253,18 @@ async fn take_stock_in(
             return Ok(true);
         }
     }
-    let rows: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM stock WHERE offer = $1")
+    let rows: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM stock WHERE offer = $1")
         .bind(offer)
         .fetch_one(&mut *conn)
         .await?
-        .get(0);
+        .try_get("n")?;
     Ok(rows == 0)
 }
 
 /// Sets an offer's stock rows to `left` units split over the shards (`None`: no rows).
 async fn set_stock_in(
     conn: &mut sqlx::AnyConnection,
+    kind: DbKind,
     offer: &str,
     left: Option<i64>,
 ) -> Result<()> {
@@ -219,14 +274,45 @@ async fn set_stock_in(
         .await?;
     if let Some(left) = left {
         let left = left.max(0);
-        let mut q = sql::Insert::new("INSERT INTO stock (offer, shard, remaining) VALUES ", 3);
-        for shard in 0..STOCK_SHARDS {
+        let mut qb = QueryBuilder::new("INSERT INTO stock (offer, shard, remaining) ");
+        qb.push_values(0..STOCK_SHARDS, |mut row, shard| {
             let share = left / STOCK_SHARDS + i64::from(shard < left % STOCK_SHARDS);
-            q.row(vec![Val::S(offer.to_owned()), Val::I(shard), Val::I(share)]);
-        }
-        q.query().execute(&mut *conn).await?;
+            row.push_bind(offer.to_owned())
+                .push_bind(shard)
+                .push_bind(share);
+        });
+        sql::build(kind, qb)?.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Inserts `rows` with multi-row statements, each binding as many values as one statement may.
+/// `head` names the table and its columns, `push` binds one row's `width` values, and `tail`
+/// follows each `VALUES` list (an `ON CONFLICT` clause).
+async fn insert_rows<T>(
+    conn: &mut sqlx::AnyConnection,
+    kind: DbKind,
+    head: &str,
+    width: usize,
+    rows: &[T],
+    tail: &str,
+    mut push: impl FnMut(Separated<'_, Any, &'static str>, &T),
+) -> Result<()> {
+    for chunk in rows.chunks(sql::rows_per_statement(kind, width)) {
+        let mut qb = QueryBuilder::new(head);
+        qb.push_values(chunk, &mut push);
+        qb.push(tail);
+        sql::build(kind, qb)?.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The last row of each key, in the order of those last rows.
+fn last_of<'a, T>(rows: &'a [T], key: impl Fn(&'a T) -> &'a str) -> Vec<&'a T> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<&T> = rows.iter().rev().filter(|r| seen.insert(key(r))).collect();
+    out.reverse();
+    out
 }
 
 #[derive(Debug, Clone)]
@@ -260,7 +346,7 @@ pub struct LedgerLeg {
     pub memo: &'static str,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InstanceRow {
     pub instance: String,
     pub offer: String,
@@ -269,6 +355,7 @@ pub struct InstanceRow {
     pub amount: i64,
     pub status: String,
     pub expires_at: Option<String>,
+    #[sqlx(rename = "issued_proc_seq")]
     pub proc_seq: i64,
 }
 
@@ -282,7 +369,7 @@ pub struct OutboxRow {
     pub at: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxItem {
     pub id: i64,
     pub dedup: String,
@@ -435,15 +522,12 @@ impl Store {
     }
 
     pub async fn token(&self, token: &str) -> Result<Option<TokenRow>> {
-        let row = sqlx::query("SELECT name, role, expires_at FROM tokens WHERE token_hash = $1")
-            .bind(sha256_hex(token))
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| TokenRow {
-            name: r.get(0),
-            role: r.get(1),
-            expires_at: r.get(2),
-        }))
+        Ok(
+            sqlx::query_as("SELECT name, role, expires_at FROM tokens WHERE token_hash = $1")
+                .bind(sha256_hex(token))
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     // ---- releases, reviews, deployments
@@ -453,11 +537,12 @@ impl Store {
         // Two processes may race for the same version: the UNIQUE constraint refuses one, which
         // then takes the next.
         for _ in 0..20 {
-            let next: i64 =
-                sqlx::query("SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM releases")
-                    .fetch_one(&self.pool)
-                    .await?
-                    .get(0);
+            let next: i64 = sqlx::query(
+                "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) AS next FROM releases",
+            )
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("next")?;
             let res = sqlx::query("INSERT INTO releases (id, version, author, status, workspace, journeys, diagnostics, summary, created_at) VALUES ($1, $2, $3, 'pending_review', $4, $5, $6, $7, $8)")
                 .bind(r.id)
                 .bind(next)
@@ -478,52 +563,27 @@ impl Store {
         Err(Error::Conflict("could not number the release".into()))
     }
 
-    fn release_row(r: &AnyRow) -> ReleaseRow {
-        ReleaseRow {
-            id: r.get(0),
-            version: r.get(1),
-            author: r.get(2),
-            status: r.get(3),
-            workspace: r.get(4),
-            journeys: r.get(5),
-            diagnostics: r.get(6),
-            summary: r.get(7),
-            created_at: r.get(8),
-        }
-    }
-
     pub async fn release(&self, id: &str) -> Result<Option<ReleaseRow>> {
-        let row = sqlx::query("SELECT id, version, author, status, workspace, journeys, diagnostics, summary, created_at FROM releases WHERE id = $1")
+        Ok(sqlx::query_as("SELECT id, version, author, status, workspace, journeys, diagnostics, summary, created_at FROM releases WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(Self::release_row))
+            .await?)
     }
 
     pub async fn releases(&self, status: Option<&str>) -> Result<Vec<ReleaseRow>> {
-        let rows = sqlx::query("SELECT id, version, author, status, workspace, journeys, diagnostics, summary, created_at FROM releases WHERE ($1 = '' OR status = $1) ORDER BY version DESC")
+        Ok(sqlx::query_as("SELECT id, version, author, status, workspace, journeys, diagnostics, summary, created_at FROM releases WHERE ($1 = '' OR status = $1) ORDER BY version DESC")
             .bind(status.unwrap_or(""))
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(Self::release_row).collect())
+            .await?)
     }
 
     pub async fn reviews(&self, release: &str) -> Result<Vec<ReviewRow>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT reviewer, verdict, comment, at FROM reviews WHERE release_id = $1 ORDER BY id",
         )
         .bind(release)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| ReviewRow {
-                reviewer: r.get(0),
-                verdict: r.get(1),
-                comment: r.get(2),
-                at: r.get(3),
-            })
-            .collect())
+        .await?)
     }
 
     /// Records a verdict on a pending release; false when it was no longer pending (someone else
@@ -567,23 +627,9 @@ impl Store {
 
     /// Every deployment row, oldest first.
     pub async fn deployments(&self) -> Result<Vec<DeploymentRow>> {
-        let rows = sqlx::query("SELECT id, journey, release_id, version, rollout_percent, mode, action, actor, at FROM deployments ORDER BY id")
+        Ok(sqlx::query_as("SELECT id, journey, release_id, version, rollout_percent, mode, action, actor, at FROM deployments ORDER BY id")
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| DeploymentRow {
-                id: r.get(0),
-                journey: r.get(1),
-                release_id: r.get(2),
-                version: r.get(3),
-                rollout_percent: r.get(4),
-                mode: r.get(5),
-                action: r.get(6),
-                actor: r.get(7),
-                at: r.get(8),
-            })
-            .collect())
+            .await?)
     }
 
     // ---- inputs and the journal
@@ -593,34 +639,26 @@ impl Store {
     pub async fn add_inputs(&self, inputs: &[NewInput], at: &str) -> Result<Vec<Option<i64>>> {
         let mut out = Vec::with_capacity(inputs.len());
         let mut tx = self.pool.begin().await?;
-        for chunk in inputs.chunks(400) {
-            let mut q = sql::Insert::new(
-                "INSERT INTO inputs (kind, ikey, body, received_at) VALUES ",
-                4,
-            );
-            for i in chunk {
-                q.row(vec![
-                    Val::S(i.kind.clone()),
-                    Val::N(i.ikey.clone()),
-                    Val::S(i.body.clone()),
-                    Val::S(at.to_owned()),
-                ]);
-            }
-            let rows = q
-                .finish(" ON CONFLICT (ikey) DO NOTHING RETURNING seq, ikey, body")
-                .query()
-                .fetch_all(&mut *tx)
-                .await?;
+        for chunk in inputs.chunks(sql::rows_per_statement(self.kind, 4)) {
+            let mut qb = QueryBuilder::new("INSERT INTO inputs (kind, ikey, body, received_at) ");
+            qb.push_values(chunk, |mut row, i| {
+                row.push_bind(i.kind.clone())
+                    .push_bind(i.ikey.clone())
+                    .push_bind(i.body.clone())
+                    .push_bind(at.to_owned());
+            });
+            qb.push(" ON CONFLICT (ikey) DO NOTHING RETURNING seq, ikey, body");
+            let rows = sql::build(self.kind, qb)?.fetch_all(&mut *tx).await?;
             // Rows come back for the inputs inserted; match them by key (or body for keyless).
             let mut by_key: std::collections::HashMap<String, i64> = Default::default();
             let mut keyless: std::collections::VecDeque<(i64, String)> = Default::default();
             for r in &rows {
-                let seq: i64 = r.get(0);
-                match r.get::<Option<String>, _>(1) {
+                let seq: i64 = r.try_get("seq")?;
+                match r.try_get::<Option<String>, _>("ikey")? {
                     Some(k) => {
                         by_key.insert(k, seq);
                     }
-                    None => keyless.push_back((seq, r.get(2))),
+                    None => keyless.push_back((seq, r.try_get("body")?)),
                 }
             }
             keyless.make_contiguous().sort();
@@ -637,39 +675,20 @@ impl Store {
 
     /// Inputs not yet in the journal, oldest first, from `from_seq` on.
     pub async fn pending_inputs(&self, from_seq: i64, limit: i64) -> Result<Vec<InputRow>> {
-        let rows = sqlx::query("SELECT i.seq, i.kind, i.body FROM inputs i WHERE i.seq >= $1 AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.input_seq = i.seq) ORDER BY i.seq LIMIT $2")
+        Ok(sqlx::query_as("SELECT i.seq, i.kind, i.body FROM inputs i WHERE i.seq >= $1 AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.input_seq = i.seq) ORDER BY i.seq LIMIT $2")
             .bind(from_seq)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| InputRow {
-                seq: r.get(0),
-                kind: r.get(1),
-                body: r.get(2),
-            })
-            .collect())
+            .await?)
     }
 
     /// The journal from `after` on (exclusive), with each input's body, in applied order.
     pub async fn journal(&self, after: i64, limit: i64) -> Result<Vec<JournalRow>> {
-        let rows = sqlx::query("SELECT j.proc_seq, j.input_seq, j.kind, j.at, i.body, j.result FROM journal j LEFT JOIN inputs i ON i.seq = j.input_seq WHERE j.proc_seq > $1 ORDER BY j.proc_seq LIMIT $2")
+        Ok(sqlx::query_as("SELECT j.proc_seq AS proc_seq, j.input_seq AS input_seq, j.kind AS kind, j.at AS at, i.body AS body, j.result AS result FROM journal j LEFT JOIN inputs i ON i.seq = j.input_seq WHERE j.proc_seq > $1 ORDER BY j.proc_seq LIMIT $2")
             .bind(after)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| JournalRow {
-                proc_seq: r.get(0),
-                input_seq: r.get(1),
-                kind: r.get(2),
-                at: r.get(3),
-                body: r.get(4),
-                result: r.get(5),
-            })
-            .collect())
+            .await?)
     }
 
     /// The bodies of the newest `limit` inputs of `kind` (`event`, `profile`), newest first.
@@ -680,7 +699,10 @@ impl Store {
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get("body"))
+            .collect::<Result<_, _>>()?)
     }
 
     /// The answer of an applied input: `None` while it waits, `Some(result)` once applied.
@@ -689,7 +711,7 @@ impl Store {
             .bind(input_seq)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(row.map(|r| r.try_get("result")).transpose()?)
     }
 
     pub async fn input_seq_by_key(&self, ikey: &str) -> Result<Option<i64>> {
@@ -697,22 +719,23 @@ impl Store {
             .bind(ikey)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(row.map(|r| r.try_get("seq")).transpose()?)
     }
 
     /// The lowest input seq not yet applied (everything below it is in the journal).
     pub async fn first_pending_seq(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT CAST(COALESCE(MIN(i.seq), 0) AS BIGINT) FROM inputs i WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.input_seq = i.seq)")
+        let row = sqlx::query("SELECT CAST(COALESCE(MIN(i.seq), 0) AS BIGINT) AS seq FROM inputs i WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.input_seq = i.seq)")
             .fetch_one(&self.pool)
             .await?;
-        Ok(row.get(0))
+        Ok(row.try_get("seq")?)
     }
 
     pub async fn last_proc_seq(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT CAST(COALESCE(MAX(proc_seq), 0) AS BIGINT) FROM journal")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.get(0))
+        let row =
+            sqlx::query("SELECT CAST(COALESCE(MAX(proc_seq), 0) AS BIGINT) AS seq FROM journal")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.try_get("seq")?)
     }
 
     /// Takes or renews the engine lease for `holder` until `now_ms + ttl_ms`. True when held.
@@ -749,102 +772,155 @@ impl Store {
         if n != 1 {
             return Err(Error::LeaseLost);
         }
-        for chunk in b.journal.chunks(400) {
-            let mut q = sql::Insert::new(
-                "INSERT INTO journal (proc_seq, input_seq, kind, at, result) VALUES ",
-                5,
-            );
-            for j in chunk {
-                q.row(vec![
-                    Val::I(j.proc_seq),
-                    Val::NI(j.input_seq),
-                    Val::S(j.kind.clone()),
-                    Val::S(j.at.clone()),
-                    Val::N(j.result.clone()),
-                ]);
-            }
-            q.query().execute(&mut *tx).await?;
-        }
-        for chunk in b.decisions.chunks(300) {
-            let mut q = sql::Insert::new(
-                "INSERT INTO decisions (proc_seq, ts, user_id, journey, kind, shadow, record) VALUES ",
-                7,
-            );
-            for d in chunk {
-                q.row(vec![
-                    Val::I(d.proc_seq),
-                    Val::S(d.ts.clone()),
-                    Val::N(d.user_id.clone()),
-                    Val::N(d.journey.clone()),
-                    Val::S(d.kind.clone()),
-                    Val::I(i64::from(d.shadow)),
-                    Val::S(d.record.clone()),
-                ]);
-            }
-            q.query().execute(&mut *tx).await?;
-        }
-        for chunk in b.ledger.chunks(300) {
-            let mut q = sql::Insert::new(
-                "INSERT INTO ledger (proc_seq, campaign, account, amount, instance, memo) VALUES ",
-                6,
-            );
-            for l in chunk {
-                q.row(vec![
-                    Val::I(l.proc_seq),
-                    Val::S(l.campaign.clone()),
-                    Val::S(l.account.to_owned()),
-                    Val::I(l.amount),
-                    Val::N(l.instance.clone()),
-                    Val::S(l.memo.to_owned()),
-                ]);
-            }
-            q.query().execute(&mut *tx).await?;
-        }
+        let kind = self.kind;
+        let conn: &mut sqlx::AnyConnection = &mut tx;
+        insert_rows(
+            conn,
+            kind,
+            "INSERT INTO journal (proc_seq, input_seq, kind, at, result) ",
+            5,
+            &b.journal,
+            "",
+            |mut row, j| {
+                row.push_bind(j.proc_seq)
+                    .push_bind(j.input_seq)
+                    .push_bind(j.kind.clone())
+                    .push_bind(j.at.clone())
+                    .push_bind(j.result.clone());
+            },
+        )
+        .await?;
+        insert_rows(
+            conn,
+            kind,
+            "INSERT INTO decisions (proc_seq, ts, user_id, journey, kind, shadow, record) ",
+            7,
+            &b.decisions,
+            "",
+            |mut row, d| {
+                row.push_bind(d.proc_seq)
+                    .push_bind(d.ts.clone())
+                    .push_bind(d.user_id.clone())
+                    .push_bind(d.journey.clone())
+                    .push_bind(d.kind.clone())
+                    .push_bind(i64::from(d.shadow))
+                    .push_bind(d.record.clone());
+            },
+        )
+        .await?;
+        insert_rows(
+            conn,
+            kind,
+            "INSERT INTO ledger (proc_seq, campaign, account, amount, instance, memo) ",
+            6,
+            &b.ledger,
+            "",
+            |mut row, l| {
+                row.push_bind(l.proc_seq)
+                    .push_bind(l.campaign.clone())
+                    .push_bind(l.account)
+                    .push_bind(l.amount)
+                    .push_bind(l.instance.clone())
+                    .push_bind(l.memo);
+            },
+        )
+        .await?;
+        // One statement may not touch a row twice (PostgreSQL refuses `DO UPDATE` on a row it
+        // already inserted), so each upsert's rows are folded first into what writing them one
+        // by one in order would leave: an instance keeps the columns it was first written with
+        // and takes its last status.
+        let mut instances: Vec<(&InstanceRow, &str)> = Vec::with_capacity(b.instances.len());
+        let mut seen: std::collections::HashMap<&str, usize> = Default::default();
         for i in &b.instances {
-            sqlx::query("INSERT INTO offer_instances (instance, offer, user_id, campaign, amount, status, expires_at, issued_proc_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (instance) DO UPDATE SET status = excluded.status")
-                .bind(&i.instance)
-                .bind(&i.offer)
-                .bind(&i.user_id)
-                .bind(&i.campaign)
-                .bind(i.amount)
-                .bind(&i.status)
-                .bind(&i.expires_at)
-                .bind(i.proc_seq)
-                .execute(&mut *tx)
-                .await?;
+            match seen.get(i.instance.as_str()) {
+                Some(&k) => instances[k].1 = i.status.as_str(),
+                None => {
+                    seen.insert(i.instance.as_str(), instances.len());
+                    instances.push((i, i.status.as_str()));
+                }
+            }
         }
-        for o in &b.outbox {
-            sqlx::query("INSERT INTO outbox (dedup, user_id, channel, template, payload, status, attempts, next_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) ON CONFLICT (dedup) DO NOTHING")
-                .bind(&o.dedup)
-                .bind(&o.user_id)
-                .bind(&o.channel)
-                .bind(&o.template)
-                .bind(&o.payload)
-                .bind(&o.at)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for d in &b.deployments {
-            sqlx::query("INSERT INTO deployments (journey, release_id, version, rollout_percent, mode, action, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(&d.journey)
-                .bind(&d.release_id)
-                .bind(d.version)
-                .bind(d.rollout_percent)
-                .bind(&d.mode)
-                .bind(&d.action)
-                .bind(&d.actor)
-                .bind(&d.at)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (user, body, at) in &b.profiles {
-            sqlx::query("INSERT INTO profiles (user_id, body, updated_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at")
-                .bind(user)
-                .bind(body)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_rows(
+            conn,
+            kind,
+            "INSERT INTO offer_instances (instance, offer, user_id, campaign, amount, status, expires_at, issued_proc_seq) ",
+            8,
+            &instances,
+            " ON CONFLICT (instance) DO UPDATE SET status = excluded.status",
+            |mut row, (i, status)| {
+                row.push_bind(i.instance.clone())
+                    .push_bind(i.offer.clone())
+                    .push_bind(i.user_id.clone())
+                    .push_bind(i.campaign.clone())
+                    .push_bind(i.amount)
+                    .push_bind(status.to_string())
+                    .push_bind(i.expires_at.clone())
+                    .push_bind(i.proc_seq);
+            },
+        )
+        .await?;
+        // The first row of a dedup key is the one kept (`DO NOTHING` for the others).
+        let mut seen = std::collections::HashSet::new();
+        let outbox: Vec<&OutboxRow> = b
+            .outbox
+            .iter()
+            .filter(|o| seen.insert(o.dedup.as_str()))
+            .collect();
+        insert_rows(
+            conn,
+            kind,
+            "INSERT INTO outbox (dedup, user_id, channel, template, payload, status, attempts, next_at, created_at) ",
+            7,
+            &outbox,
+            " ON CONFLICT (dedup) DO NOTHING",
+            |mut row, o| {
+                row.push_bind(o.dedup.clone())
+                    .push_bind(o.user_id.clone())
+                    .push_bind(o.channel.clone())
+                    .push_bind(o.template.clone())
+                    .push_bind(o.payload.clone())
+                    .push("'pending'")
+                    .push("0")
+                    .push_bind(o.at.clone())
+                    .push_bind(o.at.clone());
+            },
+        )
+        .await?;
+        insert_rows(
+            conn,
+            kind,
+            "INSERT INTO deployments (journey, release_id, version, rollout_percent, mode, action, actor, at) ",
+            8,
+            &b.deployments,
+            "",
+            |mut row, d| {
+                row.push_bind(d.journey.clone())
+                    .push_bind(d.release_id.clone())
+                    .push_bind(d.version)
+                    .push_bind(d.rollout_percent)
+                    .push_bind(d.mode.clone())
+                    .push_bind(d.action.clone())
+                    .push_bind(d.actor.clone())
+                    .push_bind(d.at.clone());
+            },
+        )
+        .await?;
+        // The last body of a user is the one kept.
+        let profiles = last_of(&b.profiles, |(user, _, _)| user.as_str());
+        insert_rows(
+            conn,
+            kind,
+            "INSERT INTO profiles (user_id, body, updated_at) ",
+            3,
+            &profiles,
+            " ON CONFLICT (user_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            |mut row, (user, body, at)| {
+                row.push_bind(user.clone())
+                    .push_bind(body.clone())
+                    .push_bind(at.clone());
+            },
+        )
+        .await?;
         // The hard limits, held here too: each account moves by the batch's net amount with a
         // conditional update, and stock is taken unit by unit from its shards. Any refusal
         // returns before the commit, so nothing of the batch is applied.
@@ -852,20 +928,28 @@ impl Store {
         for l in &b.ledger {
             *net.entry((l.campaign.as_str(), l.account)).or_default() += l.amount;
         }
+        net.retain(|_, amount| *amount != 0);
+        let accounts: Vec<(&str, &str)> = net.keys().copied().collect();
+        insert_rows(
+            conn,
+            kind,
+            "INSERT INTO balances (campaign, account, amount) ",
+            2,
+            &accounts,
+            " ON CONFLICT (campaign, account) DO NOTHING",
+            |mut row, (campaign, account)| {
+                row.push_bind(campaign.to_string())
+                    .push_bind(account.to_string())
+                    .push("0");
+            },
+        )
+        .await?;
         for ((campaign, account), amount) in net {
-            if amount == 0 {
-                continue;
-            }
-            sqlx::query("INSERT INTO balances (campaign, account, amount) VALUES ($1, $2, 0) ON CONFLICT (campaign, account) DO NOTHING")
-                .bind(campaign)
-                .bind(account)
-                .execute(&mut *tx)
-                .await?;
             let n = sqlx::query("UPDATE balances SET amount = amount + $3 WHERE campaign = $1 AND account = $2 AND (account = 'budget' OR amount + $3 >= 0)")
                 .bind(campaign)
                 .bind(account)
                 .bind(amount)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?
                 .rows_affected();
             if n != 1 {
@@ -876,9 +960,9 @@ impl Store {
         }
         for op in &b.stock {
             match op {
-                StockOp::Set { offer, left } => set_stock_in(&mut tx, offer, *left).await?,
+                StockOp::Set { offer, left } => set_stock_in(conn, kind, offer, *left).await?,
                 StockOp::Take { offer, instance } => {
-                    if !take_stock_in(&mut tx, offer, instance).await? {
+                    if !take_stock_in(conn, offer, instance).await? {
                         return Err(Error::LimitBreached(format!(
                             "offer {offer:?}: no stock left for instance {instance:?}"
                         )));
@@ -887,38 +971,37 @@ impl Store {
             }
         }
         if b.timers_reset {
-            sqlx::query("DELETE FROM timers").execute(&mut *tx).await?;
-        }
-        for chunk in b.timers_set.chunks(150) {
-            let mut q = sql::Insert::new(
-                "INSERT INTO timers (tkey, due_ms, due_at, kind, user_id, journey) VALUES ",
-                6,
-            );
-            for t in chunk {
-                q.row(vec![
-                    Val::S(t.key.clone()),
-                    Val::I(t.due_ms),
-                    Val::S(t.due_at.clone()),
-                    Val::S(t.kind.clone()),
-                    Val::N(t.user_id.clone()),
-                    Val::N(t.journey.clone()),
-                ]);
-            }
-            q.finish(" ON CONFLICT (tkey) DO UPDATE SET due_ms = excluded.due_ms, due_at = excluded.due_at, kind = excluded.kind, user_id = excluded.user_id, journey = excluded.journey, claimed_until = 0")
-                .query()
-                .execute(&mut *tx)
+            sqlx::query("DELETE FROM timers")
+                .execute(&mut *conn)
                 .await?;
         }
-        for chunk in b.timers_done.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM timers WHERE tkey IN ({})",
-                marks.join(", ")
-            )));
+        // The last due time set for a key is the one kept.
+        let timers = last_of(&b.timers_set, |t| t.key.as_str());
+        insert_rows(
+            conn,
+            kind,
+            "INSERT INTO timers (tkey, due_ms, due_at, kind, user_id, journey) ",
+            6,
+            &timers,
+            " ON CONFLICT (tkey) DO UPDATE SET due_ms = excluded.due_ms, due_at = excluded.due_at, kind = excluded.kind, user_id = excluded.user_id, journey = excluded.journey, claimed_until = 0",
+            |mut row, t| {
+                row.push_bind(t.key.clone())
+                    .push_bind(t.due_ms)
+                    .push_bind(t.due_at.clone())
+                    .push_bind(t.kind.clone())
+                    .push_bind(t.user_id.clone())
+                    .push_bind(t.journey.clone());
+            },
+        )
+        .await?;
+        for chunk in b.timers_done.chunks(sql::rows_per_statement(kind, 1)) {
+            let mut qb = QueryBuilder::new("DELETE FROM timers WHERE tkey IN (");
+            let mut keys = qb.separated(", ");
             for k in chunk {
-                q = q.bind(k.clone());
+                keys.push_bind(k.clone());
             }
-            q.execute(&mut *tx).await?;
+            qb.push(")");
+            sql::build(kind, qb)?.execute(&mut *conn).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -937,7 +1020,7 @@ impl Store {
     /// Sets an offer's stock rows (see [`StockOp::Set`]).
     pub async fn set_stock(&self, offer: &str, left: Option<i64>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        set_stock_in(&mut tx, offer, left).await?;
+        set_stock_in(&mut tx, self.kind, offer, left).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -949,7 +1032,9 @@ impl Store {
                 .bind(offer)
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        rows.iter()
+            .map(|r| Ok((r.try_get("shard")?, r.try_get("remaining")?)))
+            .collect()
     }
 
     /// The running balances the database holds per campaign account: `(campaign, account,
@@ -958,51 +1043,50 @@ impl Store {
         let rows = sqlx::query("SELECT campaign, account, amount FROM balances WHERE amount <> 0 ORDER BY campaign, account")
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect())
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("campaign")?,
+                    r.try_get("account")?,
+                    r.try_get("amount")?,
+                ))
+            })
+            .collect()
     }
 
     /// Every offer's stock left as the database holds it: `(offer, remaining, shards)`.
     pub async fn stock_left(&self) -> Result<Vec<(String, i64, i64)>> {
-        let rows = sqlx::query("SELECT offer, CAST(SUM(remaining) AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM stock GROUP BY offer ORDER BY offer")
+        let rows = sqlx::query("SELECT offer, CAST(SUM(remaining) AS BIGINT) AS remaining, CAST(COUNT(*) AS BIGINT) AS shards FROM stock GROUP BY offer ORDER BY offer")
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect())
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("offer")?,
+                    r.try_get("remaining")?,
+                    r.try_get("shards")?,
+                ))
+            })
+            .collect()
     }
 
     /// How many timer rows wait, and how many of them are due at `now_ms` (overdue: not yet
     /// fired).
     pub async fn timer_counts(&self, now_ms: i64) -> Result<(i64, i64)> {
-        let r = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN due_ms <= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) FROM timers")
+        let r = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS waiting, CAST(COALESCE(SUM(CASE WHEN due_ms <= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS due FROM timers")
             .bind(now_ms)
             .fetch_one(&self.pool)
             .await?;
-        Ok((r.get(0), r.get(1)))
+        Ok((r.try_get("waiting")?, r.try_get("due")?))
     }
 
     /// Timer rows, soonest first.
     pub async fn timer_rows(&self) -> Result<Vec<TimerRow>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT tkey, due_ms, due_at, kind, user_id, journey FROM timers ORDER BY due_ms, tkey",
         )
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| TimerRow {
-                key: r.get(0),
-                due_ms: r.get(1),
-                due_at: r.get(2),
-                kind: r.get(3),
-                user_id: r.get(4),
-                journey: r.get(5),
-            })
-            .collect())
+        .await?)
     }
 
     /// The scheduler's claim: up to `limit` timer rows due at `now_ms` and not claimed by anyone
@@ -1030,10 +1114,20 @@ impl Store {
             .bind(limit)
             .fetch_all(&mut *tx)
             .await?;
-        let Some(last) = rows.iter().max_by_key(|r| r.get::<i64, _>(1)) else {
+        // (due_ms, due_at, tkey) of each row claimed.
+        let claimed = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<i64, _>("due_ms")?,
+                    r.try_get::<String, _>("due_at")?,
+                    r.try_get::<String, _>("tkey")?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let Some((due_ms, due_at, _)) = claimed.iter().max_by_key(|c| c.0).cloned() else {
             return Ok(Vec::new());
         };
-        let (due_ms, due_at): (i64, String) = (last.get(1), last.get(2));
         sqlx::query("INSERT INTO inputs (kind, ikey, body, received_at) VALUES ('tick', $1, $2, $3) ON CONFLICT (ikey) DO NOTHING")
             .bind(format!("tick:{due_ms}"))
             .bind(serde_json::json!({ "until": due_at, "timers": rows.len() }).to_string())
@@ -1041,41 +1135,57 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        Ok(claimed.into_iter().map(|(_, _, key)| key).collect())
     }
 
     // ---- reads
 
-    /// Decision records, oldest first.
-    pub async fn decisions(
-        &self,
-        user: Option<&str>,
-        journey: Option<&str>,
-        since: Option<&str>,
-        shadow: bool,
-        limit: i64,
-    ) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT record FROM decisions WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR journey = $2) AND ($3 = '' OR ts >= $3) AND shadow = $4 ORDER BY id LIMIT $5")
-            .bind(user.unwrap_or(""))
-            .bind(journey.unwrap_or(""))
-            .bind(since.unwrap_or(""))
-            .bind(i64::from(shadow))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+    /// Decision records in the order they were written, as `(seq, record)`: `seq` is the row's
+    /// id, the cursor [`DecisionQuery::after`] takes. Only the filters given are in the
+    /// statement, so each is one range of an index in id order (`decisions_paging` migration):
+    /// `decisions_user` with a user, `decisions_journey` with a journey, `decisions_shadow`
+    /// otherwise.
+    pub async fn decisions(&self, q: &DecisionQuery<'_>) -> Result<Vec<(i64, String)>> {
+        let mut qb = QueryBuilder::new("SELECT id, record FROM decisions WHERE shadow = ");
+        qb.push_bind(i64::from(q.shadow));
+        let given = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
+        if let Some(user) = given(q.user) {
+            qb.push(" AND user_id = ").push_bind(user);
+        }
+        if let Some(journey) = given(q.journey) {
+            // With a user as well, the journey is compared through COALESCE (the same answer for
+            // a non-empty journey) so that neither database walks the journey's index instead
+            // of the user's, the narrower one: SQLite without statistics takes either.
+            qb.push(if q.user.is_some_and(|u| !u.is_empty()) {
+                " AND COALESCE(journey, '') = "
+            } else {
+                " AND journey = "
+            })
+            .push_bind(journey);
+        }
+        if let Some(since) = given(q.since) {
+            qb.push(" AND ts >= ").push_bind(since);
+        }
+        if let Some(after) = q.after {
+            qb.push(" AND id > ").push_bind(after);
+        }
+        qb.push(" ORDER BY id LIMIT ").push_bind(q.limit);
+        let rows = sql::build(self.kind, qb)?.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("record")?)))
+            .collect()
     }
 
     /// The reconciliation query: each campaign's accounts from the double-entry ledger.
     pub async fn reconcile(&self) -> Result<Vec<Balance>> {
-        let rows = sqlx::query("SELECT campaign, account, CAST(SUM(amount) AS BIGINT) FROM ledger GROUP BY campaign, account ORDER BY campaign, account")
+        let rows = sqlx::query("SELECT campaign, account, CAST(SUM(amount) AS BIGINT) AS amount FROM ledger GROUP BY campaign, account ORDER BY campaign, account")
             .fetch_all(&self.pool)
             .await?;
         let mut out: Vec<Balance> = Vec::new();
         for r in &rows {
-            let c: String = r.get(0);
-            let a: String = r.get(1);
-            let v: i64 = r.get(2);
+            let c: String = r.try_get("campaign")?;
+            let a: String = r.try_get("account")?;
+            let v: i64 = r.try_get("amount")?;
             if out.last().is_none_or(|b| b.campaign != c) {
                 out.push(Balance {
                     campaign: c,
@@ -1100,10 +1210,10 @@ impl Store {
 
     /// Sum of every ledger leg (zero in a double-entry ledger).
     pub async fn ledger_sum(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger")
+        let row = sqlx::query("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS sum FROM ledger")
             .fetch_one(&self.pool)
             .await?;
-        Ok(row.get(0))
+        Ok(row.try_get("sum")?)
     }
 
     pub async fn count(&self, table: &str) -> Result<i64> {
@@ -1122,32 +1232,19 @@ impl Store {
             return Err(Error::Conflict(format!("no table {table}")));
         }
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}"
         )))
         .fetch_one(&self.pool)
         .await?;
-        Ok(row.get(0))
+        Ok(row.try_get("n")?)
     }
 
     /// Offer instances of one user, newest first.
     pub async fn instances_of(&self, user: &str) -> Result<Vec<InstanceRow>> {
-        let rows = sqlx::query("SELECT instance, offer, user_id, campaign, amount, status, expires_at, issued_proc_seq FROM offer_instances WHERE user_id = $1 ORDER BY issued_proc_seq DESC")
+        Ok(sqlx::query_as("SELECT instance, offer, user_id, campaign, amount, status, expires_at, issued_proc_seq FROM offer_instances WHERE user_id = $1 ORDER BY issued_proc_seq DESC")
             .bind(user)
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| InstanceRow {
-                instance: r.get(0),
-                offer: r.get(1),
-                user_id: r.get(2),
-                campaign: r.get(3),
-                amount: r.get(4),
-                status: r.get(5),
-                expires_at: r.get(6),
-                proc_seq: r.get(7),
-            })
-            .collect())
+            .await?)
     }
 
     /// A user's messages (the inbox channel and every other send), newest first.
@@ -1161,10 +1258,17 @@ impl Store {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
-            .collect())
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("channel")?,
+                    r.try_get("template")?,
+                    r.try_get("payload")?,
+                    r.try_get("status")?,
+                    r.try_get("created_at")?,
+                ))
+            })
+            .collect()
     }
 
     // ---- the outbox
@@ -1172,23 +1276,11 @@ impl Store {
     /// Pending deliveries due at `now`, oldest first. Delivery is at-least-once towards the
     /// provider, with the row's `dedup` key as the idempotency header.
     pub async fn outbox_due(&self, now: &str, limit: i64) -> Result<Vec<OutboxItem>> {
-        let rows = sqlx::query("SELECT id, dedup, user_id, channel, template, payload, attempts FROM outbox WHERE status = 'pending' AND next_at <= $1 ORDER BY id LIMIT $2")
+        Ok(sqlx::query_as("SELECT id, dedup, user_id, channel, template, payload, attempts FROM outbox WHERE status = 'pending' AND next_at <= $1 ORDER BY id LIMIT $2")
             .bind(now)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| OutboxItem {
-                id: r.get(0),
-                dedup: r.get(1),
-                user_id: r.get(2),
-                channel: r.get(3),
-                template: r.get(4),
-                payload: r.get(5),
-                attempts: r.get(6),
-            })
-            .collect())
+            .await?)
     }
 
     /// Records one delivery attempt: `status` becomes `delivered`, `failed`, or stays `pending`
@@ -1242,11 +1334,11 @@ impl Store {
 
     /// Whether an input with this idempotency key was recorded.
     pub async fn input_exists(&self, ikey: &str) -> Result<bool> {
-        let row = sqlx::query("SELECT COUNT(*) FROM inputs WHERE ikey = $1")
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM inputs WHERE ikey = $1")
             .bind(ikey)
             .fetch_one(&self.pool)
             .await?;
-        Ok(row.get::<i64, _>(0) > 0)
+        Ok(row.try_get::<i64, _>("n")? > 0)
     }
 
     /// SQLite: copies the inputs file's WAL into it without waiting for (or holding up) any

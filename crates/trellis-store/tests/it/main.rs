@@ -354,3 +354,252 @@ async fn concurrent_schedulers_claim_each_due_timer_once() {
         assert!(store.timer_rows().await.unwrap().is_empty());
     }
 }
+
+/// A value of another type than the store reads (a schema that drifted, a row written by hand)
+/// is an error naming its column, never a panic, and the store goes on answering.
+#[tokio::test]
+async fn a_value_of_the_wrong_type_is_an_error_naming_its_column() {
+    for url in databases("column") {
+        let store = Store::open(&url).await.unwrap();
+        let release = trellis_store::NewRelease {
+            id: "rel_1",
+            author: "olga",
+            workspace: "{}",
+            journeys: "[]",
+            diagnostics: "[]",
+            summary: None,
+            at: "2026-11-01T00:00:00Z",
+        };
+        assert_eq!(store.insert_release(&release).await.unwrap(), 1);
+        if url.starts_with("postgres") {
+            // PostgreSQL keeps its types: the schema itself drifts.
+            sqlx::query("ALTER TABLE releases ALTER COLUMN version TYPE TEXT")
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+        // SQLite keeps the text as it is in a BIGINT column.
+        sqlx::query("UPDATE releases SET version = 'seven' WHERE id = 'rel_1'")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let e = store.releases(None).await.unwrap_err();
+        assert_eq!(e.column(), Some("version"), "{url}: {e}");
+        assert!(
+            matches!(&e, Error::Column { column, .. } if column == "version"),
+            "{url}: {e:?}"
+        );
+        let text = e.to_string();
+        assert!(text.contains("\"version\""), "{url}: {text}");
+        assert!(
+            text.contains("TEXT"),
+            "{url}: the type found is said: {text}"
+        );
+        let e = store.release("rel_1").await.unwrap_err();
+        assert_eq!(e.column(), Some("version"), "{url}: {e}");
+        // Other reads are not affected.
+        assert_eq!(store.count("releases").await.unwrap(), 1, "{url}");
+        assert!(store.reviews("rel_1").await.unwrap().is_empty(), "{url}");
+    }
+}
+
+fn decision(i: usize) -> trellis_store::DecisionRow {
+    trellis_store::DecisionRow {
+        proc_seq: 1,
+        // One instant for every record, as a schedule tick makes them.
+        ts: "2026-11-01T09:00:00Z".into(),
+        user_id: Some(format!("u{}", i % 7)),
+        journey: Some(if i % 3 == 0 { "a" } else { "b" }.into()),
+        kind: "journey.entered".into(),
+        shadow: i % 10 == 9,
+        record: format!("{{\"n\":{i}}}"),
+    }
+}
+
+/// One batch with more rows than one statement may bind (decisions, ledger legs, timers, outbox
+/// rows, instances, profiles) is written whole, each row once, in order; a key twice in a batch
+/// ends as writing the rows one by one would leave it; and the decision log pages by seq through
+/// records of one instant, every record exactly once, with each filter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_larger_than_one_statement_is_written_whole_and_pages_by_seq() {
+    const N: usize = 12_000;
+    for url in databases("bulk") {
+        let store = Store::open(&url).await.unwrap();
+        assert!(store.acquire_lease("me", 1, 60_000).await.unwrap());
+        let instance = |i: usize, status: &str| trellis_store::InstanceRow {
+            instance: format!("inst{}", i % 5_000),
+            offer: "o".into(),
+            user_id: format!("u{i}"),
+            campaign: Some("c".into()),
+            amount: 100,
+            status: status.into(),
+            expires_at: None,
+            proc_seq: i as i64,
+        };
+        let outbox = |i: usize| trellis_store::OutboxRow {
+            dedup: format!("d{}", i % 6_000),
+            user_id: format!("u{i}"),
+            channel: "inbox".into(),
+            template: "t".into(),
+            payload: "{}".into(),
+            at: "2026-11-01T09:00:00Z".into(),
+        };
+        let b = Batch {
+            journal: vec![entry(1)],
+            decisions: (0..N).map(decision).collect(),
+            ledger: (0..N)
+                .flat_map(|_| [leg("c", "budget", -1), leg("c", "available", 1)])
+                .collect(),
+            // inst0..inst4999 twice: first issued, then redeemed.
+            instances: (0..10_000)
+                .map(|i| instance(i, if i < 5_000 { "issued" } else { "redeemed" }))
+                .collect(),
+            outbox: (0..N).map(outbox).collect(),
+            profiles: (0..8_000)
+                .map(|i| {
+                    (
+                        format!("p{}", i % 4_000),
+                        format!("{{\"v\":{i}}}"),
+                        "t".into(),
+                    )
+                })
+                .collect(),
+            timers_set: (0..N)
+                .map(|i| TimerRow {
+                    key: format!("k{}", i % 9_000),
+                    due_ms: i as i64,
+                    due_at: format!("t{i}"),
+                    kind: "resume".into(),
+                    user_id: None,
+                    journey: None,
+                })
+                .collect(),
+            ..Batch::default()
+        };
+        store.commit_batch("me", 60_000, &b).await.unwrap();
+        assert_eq!(store.count("decisions").await.unwrap(), N as i64, "{url}");
+        assert_eq!(store.count("ledger").await.unwrap(), 2 * N as i64, "{url}");
+        assert_eq!(store.ledger_sum().await.unwrap(), 0, "{url}");
+        assert_eq!(
+            store.balance_rows().await.unwrap(),
+            [
+                ("c".to_owned(), "available".to_owned(), N as i64),
+                ("c".to_owned(), "budget".to_owned(), -(N as i64)),
+            ],
+            "{url}"
+        );
+        assert_eq!(store.count("outbox").await.unwrap(), 6_000, "{url}");
+        assert_eq!(
+            store.count("offer_instances").await.unwrap(),
+            5_000,
+            "{url}"
+        );
+        // The first write's columns, the last write's status.
+        let got = store.instances_of("u7").await.unwrap();
+        assert_eq!(got.len(), 1, "{url}: {got:?}");
+        assert_eq!(
+            (
+                got[0].instance.as_str(),
+                got[0].status.as_str(),
+                got[0].proc_seq
+            ),
+            ("inst7", "redeemed", 7),
+            "{url}"
+        );
+        assert!(
+            store.instances_of("u5007").await.unwrap().is_empty(),
+            "{url}"
+        );
+        // The first row of a dedup key is kept.
+        assert_eq!(store.messages_of("u5", 10).await.unwrap().len(), 1, "{url}");
+        assert!(
+            store.messages_of("u6005", 10).await.unwrap().is_empty(),
+            "{url}"
+        );
+        let timers = store.timer_rows().await.unwrap();
+        assert_eq!(timers.len(), 9_000, "{url}");
+        // k0 was set at 0 and again at 9000: the last one holds.
+        let k0 = timers.iter().find(|t| t.key == "k0").unwrap();
+        assert_eq!((k0.due_ms, k0.due_at.as_str()), (9_000, "t9000"), "{url}");
+        let done = Batch {
+            journal: vec![entry(2)],
+            timers_done: (0..9_000).map(|i| format!("k{i}")).collect(),
+            ..Batch::default()
+        };
+        store.commit_batch("me", 60_000, &done).await.unwrap();
+        assert!(store.timer_rows().await.unwrap().is_empty(), "{url}");
+
+        // Paging by seq: every record once, in order, with and without filters.
+        for (user, journey, shadow, limit) in [
+            (None, None, false, 1_000),
+            (None, None, true, 250),
+            (Some("u3"), None, false, 333),
+            (None, Some("a"), false, 1_000),
+            (Some("u5"), Some("b"), true, 7),
+        ] {
+            let want: Vec<String> = (0..N)
+                .filter(|i| {
+                    let d = decision(*i);
+                    user.is_none_or(|u| d.user_id.as_deref() == Some(u))
+                        && journey.is_none_or(|j| d.journey.as_deref() == Some(j))
+                        && d.shadow == shadow
+                })
+                .map(|i| decision(i).record)
+                .collect();
+            let mut got = Vec::new();
+            let mut after = None;
+            let mut last_seq = 0;
+            loop {
+                let page = store
+                    .decisions(&trellis_store::DecisionQuery {
+                        user,
+                        journey,
+                        since: Some("2026-11-01T09:00:00Z"),
+                        shadow,
+                        after,
+                        limit,
+                    })
+                    .await
+                    .unwrap();
+                for (seq, record) in &page {
+                    assert!(*seq > last_seq, "{url}: seqs rise");
+                    last_seq = *seq;
+                    got.push(record.clone());
+                }
+                if page.len() < limit as usize {
+                    break;
+                }
+                after = page.last().map(|p| p.0);
+            }
+            assert_eq!(
+                got.len(),
+                want.len(),
+                "{url}: {user:?} {journey:?} {shadow}"
+            );
+            assert!(
+                got == want,
+                "{url}: {user:?} {journey:?} {shadow}: the same records in order"
+            );
+        }
+        // Nothing at or after a later time; nothing after the last seq.
+        let q = trellis_store::DecisionQuery {
+            since: Some("2026-11-01T09:00:01Z"),
+            limit: 10,
+            ..Default::default()
+        };
+        assert!(store.decisions(&q).await.unwrap().is_empty(), "{url}");
+        let last = store
+            .decisions(&trellis_store::DecisionQuery {
+                limit: 100_000,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let q = trellis_store::DecisionQuery {
+            after: last.last().map(|l| l.0),
+            limit: 10,
+            ..Default::default()
+        };
+        assert!(store.decisions(&q).await.unwrap().is_empty(), "{url}");
+    }
+}
