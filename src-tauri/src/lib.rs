@@ -517,6 +517,8 @@ struct DecisionArgs {
     journey: Option<Value>,
     since: Option<Value>,
     limit: Option<Value>,
+    /// One trace's records (docs/tracing.md).
+    trace_id: Option<Value>,
 }
 
 #[tauri::command]
@@ -528,6 +530,7 @@ async fn list_decisions(st: State<'_, AppState>, args: DecisionArgs) -> Res {
         ("journey", args.journey),
         ("since", args.since),
         ("limit", args.limit),
+        ("trace_id", args.trace_id),
     ] {
         let s = match v {
             Some(Value::String(s)) => s,

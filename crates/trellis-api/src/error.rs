@@ -151,7 +151,7 @@ impl std::error::Error for ApiError {}
 
 impl From<trellis_store::Error> for ApiError {
     fn from(e: trellis_store::Error) -> ApiError {
-        eprintln!("trellis: store error: {e}");
+        tracing::error!(error = %e, "store error");
         ApiError::new(Code::Internal, "the store failed; see the service log")
     }
 }

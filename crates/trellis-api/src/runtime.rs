@@ -476,11 +476,23 @@ impl Runtime {
 }
 
 impl Runtime {
-    /// Ledger legs, instance rows and outbox rows for a decision, added to the batch.
-    pub fn project(&mut self, d: &Decision, shadow: bool, proc_seq: i64, b: &mut Batch) {
+    /// Ledger legs, instance rows and outbox rows for a decision, added to the batch. `trace_id`
+    /// is the trace of the input that caused it: the record carries it (the simulator's log has
+    /// no such field), and so does an outbox row's payload, for the delivery's `traceparent`.
+    pub fn project(
+        &mut self,
+        d: &Decision,
+        shadow: bool,
+        proc_seq: i64,
+        trace_id: Option<&str>,
+        b: &mut Batch,
+    ) {
         let mut record = d.to_map();
         if shadow {
             record.insert("shadow".into(), Value::Bool(true));
+        }
+        if let Some(t) = trace_id {
+            record.insert("trace_id".into(), Value::from(t));
         }
         let get = |k: &str| record.get(k).cloned().unwrap_or(Value::Null);
         let user = d.user_id.as_deref().map(str::to_owned);
@@ -578,6 +590,7 @@ impl Runtime {
                             "ts": get("ts"),
                             "to": sent.as_ref().and_then(|m| m.to.clone()),
                             "content": sent.and_then(|m| m.content),
+                            "trace_id": trace_id,
                         })
                         .to_string(),
                         channel,
@@ -595,6 +608,7 @@ impl Runtime {
             kind: d.kind.to_owned(),
             shadow,
             record: Value::Object(record).to_string(),
+            trace_id: trace_id.map(str::to_owned),
         });
     }
 
@@ -669,7 +683,19 @@ impl Runtime {
             let at = self.time_for(&i.kind, &body, wall);
             self.proc_seq += 1;
             let p = self.proc_seq;
+            let trace_id = i
+                .trace_id
+                .clone()
+                .unwrap_or_else(|| crate::trace::derived_trace_id(i.seq, &i.body));
             let applied = self.apply(&i.kind, &body, at, &mut out);
+            tracing::debug!(
+                seq = i.seq,
+                proc_seq = p,
+                kind = %i.kind,
+                trace_id = %trace_id,
+                decisions = out.len(),
+                "input applied"
+            );
             let result = applied.result.as_ref().map(|v| v.to_string());
             b.journal.push(JournalEntry {
                 proc_seq: p,
@@ -682,7 +708,7 @@ impl Runtime {
             b.deployments.append(&mut self.pending_deploys);
             b.stock.append(&mut self.pending_stock);
             for (d, shadow) in out.drain(..) {
-                self.project(&d, shadow, p, b);
+                self.project(&d, shadow, p, Some(&trace_id), b);
             }
             if i.kind == "profile" {
                 if let Some(u) = body["user_id"].as_str() {

@@ -104,6 +104,8 @@ pub struct NewInput {
     pub kind: String,
     pub ikey: Option<String>,
     pub body: String,
+    /// The trace it arrived in (32 lowercase hex digits).
+    pub trace_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +113,8 @@ pub struct InputRow {
     pub seq: i64,
     pub kind: String,
     pub body: String,
+    /// `None` for inputs stored before trace ids, and for the scheduler's ticks.
+    pub trace_id: Option<String>,
 }
 
 /// One applied step of the engine, for replay.
@@ -247,6 +251,7 @@ pub struct DecisionRow {
     pub kind: String,
     pub shadow: bool,
     pub record: String,
+    pub trace_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -595,8 +600,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         for chunk in inputs.chunks(400) {
             let mut q = sql::Insert::new(
-                "INSERT INTO inputs (kind, ikey, body, received_at) VALUES ",
-                4,
+                "INSERT INTO inputs (kind, ikey, body, received_at, trace_id) VALUES ",
+                5,
             );
             for i in chunk {
                 q.row(vec![
@@ -604,6 +609,7 @@ impl Store {
                     Val::N(i.ikey.clone()),
                     Val::S(i.body.clone()),
                     Val::S(at.to_owned()),
+                    Val::N(i.trace_id.clone()),
                 ]);
             }
             let rows = q
@@ -637,7 +643,7 @@ impl Store {
 
     /// Inputs not yet in the journal, oldest first, from `from_seq` on.
     pub async fn pending_inputs(&self, from_seq: i64, limit: i64) -> Result<Vec<InputRow>> {
-        let rows = sqlx::query("SELECT i.seq, i.kind, i.body FROM inputs i WHERE i.seq >= $1 AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.input_seq = i.seq) ORDER BY i.seq LIMIT $2")
+        let rows = sqlx::query("SELECT i.seq, i.kind, i.body, i.trace_id FROM inputs i WHERE i.seq >= $1 AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.input_seq = i.seq) ORDER BY i.seq LIMIT $2")
             .bind(from_seq)
             .bind(limit)
             .fetch_all(&self.pool)
@@ -648,6 +654,7 @@ impl Store {
                 seq: r.get(0),
                 kind: r.get(1),
                 body: r.get(2),
+                trace_id: r.get(3),
             })
             .collect())
     }
@@ -767,8 +774,8 @@ impl Store {
         }
         for chunk in b.decisions.chunks(300) {
             let mut q = sql::Insert::new(
-                "INSERT INTO decisions (proc_seq, ts, user_id, journey, kind, shadow, record) VALUES ",
-                7,
+                "INSERT INTO decisions (proc_seq, ts, user_id, journey, kind, shadow, record, trace_id) VALUES ",
+                8,
             );
             for d in chunk {
                 q.row(vec![
@@ -779,6 +786,7 @@ impl Store {
                     Val::S(d.kind.clone()),
                     Val::I(i64::from(d.shadow)),
                     Val::S(d.record.clone()),
+                    Val::N(d.trace_id.clone()),
                 ]);
             }
             q.query().execute(&mut *tx).await?;
@@ -1066,6 +1074,29 @@ impl Store {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
+    /// The decision records of one trace, oldest first, narrowed like [`Store::decisions`]. Its
+    /// own query so that the `decisions_trace` index serves it.
+    pub async fn decisions_of_trace(
+        &self,
+        trace_id: &str,
+        user: Option<&str>,
+        journey: Option<&str>,
+        since: Option<&str>,
+        shadow: bool,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT record FROM decisions WHERE trace_id = $1 AND ($2 = '' OR user_id = $2) AND ($3 = '' OR journey = $3) AND ($4 = '' OR ts >= $4) AND shadow = $5 ORDER BY id LIMIT $6")
+            .bind(trace_id)
+            .bind(user.unwrap_or(""))
+            .bind(journey.unwrap_or(""))
+            .bind(since.unwrap_or(""))
+            .bind(i64::from(shadow))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     /// The reconciliation query: each campaign's accounts from the double-entry ledger.
     pub async fn reconcile(&self) -> Result<Vec<Balance>> {
         let rows = sqlx::query("SELECT campaign, account, CAST(SUM(amount) AS BIGINT) FROM ledger GROUP BY campaign, account ORDER BY campaign, account")
@@ -1211,11 +1242,12 @@ impl Store {
         then: Option<&NewInput>,
     ) -> Result<()> {
         if let Some(i) = then {
-            sqlx::query("INSERT INTO inputs (kind, ikey, body, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (ikey) DO NOTHING")
+            sqlx::query("INSERT INTO inputs (kind, ikey, body, received_at, trace_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ikey) DO NOTHING")
                 .bind(&i.kind)
                 .bind(&i.ikey)
                 .bind(&i.body)
                 .bind(at)
+                .bind(&i.trace_id)
                 .execute(&self.pool)
                 .await?;
         }

@@ -61,6 +61,7 @@ async fn a_database_from_before_the_inputs_file_keeps_its_inputs_and_journal() {
         kind: "event".into(),
         ikey: Some(k.into()),
         body: "{}".into(),
+        trace_id: None,
     };
     let seqs = store
         .add_inputs(
