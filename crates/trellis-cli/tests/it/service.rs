@@ -133,6 +133,18 @@ pub fn http(
     token: Option<&str>,
     body: &[u8],
 ) -> (u16, Value) {
+    http_with(addr, method, path, token, &[], body)
+}
+
+/// [`http`] with more request headers.
+pub fn http_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Value) {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let mut req = format!(
@@ -141,6 +153,9 @@ pub fn http(
     );
     if let Some(t) = token {
         req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
     if s.write_all(req.as_bytes())
