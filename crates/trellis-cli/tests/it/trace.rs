@@ -145,3 +145,102 @@ fn an_event_keeps_its_trace_id_into_its_decisions_and_its_webhook_on_postgres() 
         one_event_is_followed_by_its_trace_id(&db);
     }
 }
+
+/// `trellis serve --log-format json`: one JSON object a line on stderr, with a span per request
+/// (method, route, trace_id, status, latency) and one per engine batch (size, first and last
+/// input seq); every response names its trace in a `traceresponse` header.
+#[test]
+fn the_json_log_has_a_span_per_request_and_per_engine_batch() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let db = sqlite("trace-log");
+    let t = tokens(&db);
+    let log = std::path::PathBuf::from(db.trim_start_matches("sqlite://")).with_extension("log");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .args(["serve", "--db", &db, "--listen", "127.0.0.1:0"])
+        .args(["--clock", "wall", "--log-format", "json"])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    // Killed however the test ends.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _child = Kill(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+
+    // A raw request, to read the answer's headers.
+    let parent = format!("00-{TRACE}-00f067aa0ba902b7-01");
+    let body =
+        json!({"event_id": "e1", "user_id": "a", "type": "visit", "ts": "2026-11-01T10:00:00Z"})
+            .to_string();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        conn,
+        "POST /v1/events HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {}\r\ntraceparent: {parent}\r\nContent-Length: {}\r\n\r\n{body}",
+        t.ingest,
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    let head = answer
+        .split("\r\n\r\n")
+        .next()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 202"), "{answer}");
+    assert!(
+        head.contains(&format!("traceresponse: 00-{TRACE}-")),
+        "{answer}"
+    );
+
+    let lines = || -> Vec<Value> {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+            .collect()
+    };
+    let span_of = |l: &Value, name: &str| -> Option<Value> {
+        l["spans"]
+            .as_array()?
+            .iter()
+            .find(|s| s["name"] == name)
+            .cloned()
+    };
+    wait_for("the request's and the batch's log lines", 30, || {
+        let ls = lines();
+        ls.iter()
+            .any(|l| span_of(l, "http.request").is_some_and(|s| s["route"] == "/v1/events"))
+            && ls.iter().any(|l| span_of(l, "engine.batch").is_some())
+    });
+    let ls = lines();
+    let req = ls
+        .iter()
+        .find_map(|l| span_of(l, "http.request").filter(|s| s["route"] == "/v1/events"))
+        .unwrap();
+    assert_eq!(req["method"], "POST");
+    assert_eq!(req["trace_id"], TRACE);
+    assert_eq!(req["status"], 202);
+    assert!(req["latency_ms"].as_f64().is_some(), "{req}");
+    let batch = ls.iter().find_map(|l| span_of(l, "engine.batch")).unwrap();
+    assert_eq!(batch["size"], 1, "{batch}");
+    assert_eq!(batch["first_seq"], batch["last_seq"], "{batch}");
+    assert!(batch["first_seq"].as_i64().is_some(), "{batch}");
+    assert!(ls
+        .iter()
+        .all(|l| l["level"].is_string() && l["timestamp"].is_string()));
+}
