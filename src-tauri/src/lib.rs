@@ -519,6 +519,8 @@ struct DecisionArgs {
     limit: Option<Value>,
     /// The cursor: the `next` of the page before.
     after: Option<Value>,
+    /// One trace's records (docs/tracing.md).
+    trace_id: Option<Value>,
 }
 
 #[tauri::command]
@@ -531,6 +533,7 @@ async fn list_decisions(st: State<'_, AppState>, args: DecisionArgs) -> Res {
         ("since", args.since),
         ("limit", args.limit),
         ("after", args.after),
+        ("trace_id", args.trace_id),
     ] {
         let s = match v {
             Some(Value::String(s)) => s,

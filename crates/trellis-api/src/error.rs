@@ -151,7 +151,7 @@ impl std::error::Error for ApiError {}
 
 impl From<trellis_store::Error> for ApiError {
     fn from(e: trellis_store::Error) -> ApiError {
-        eprintln!("trellis: store error: {e}");
+        tracing::error!(error = %e, "store error");
         match e.column() {
             // The column is the schema's, not the caller's data: naming it says where to look.
             Some(column) => ApiError::new(

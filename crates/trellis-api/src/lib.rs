@@ -4,6 +4,7 @@
 pub mod error;
 pub mod metrics;
 pub mod runtime;
+pub mod trace;
 pub mod wire;
 
 pub use error::{ApiError, Code, Result};
@@ -17,6 +18,7 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Mutex, Notify};
+use tracing::Instrument;
 use trellis_engine::ts_string;
 use trellis_store::{NewInput, Store};
 
@@ -93,14 +95,22 @@ impl Role {
     }
 }
 
-/// Who is calling.
+/// Who is calling, and in which trace.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub name: String,
     pub role: Role,
+    /// The caller's trace id (a transport sets it, e.g. from a `traceparent` header; see
+    /// [`trace`]). Inputs the call appends carry it; without one each call gets a fresh id.
+    pub trace: Option<String>,
 }
 
 impl Principal {
+    /// The trace id of inputs this call appends: the caller's, else a fresh one.
+    pub fn trace_id(&self) -> String {
+        self.trace.clone().unwrap_or_else(trace::new_trace_id)
+    }
+
     /// Requires `role` (admin may do everything).
     pub fn require(&self, role: Role) -> Result<()> {
         if self.role == role || self.role == Role::Admin {
@@ -323,7 +333,7 @@ impl Service {
                 loop {
                     tokio::time::sleep(Duration::from_millis(500)).await;
                     if let Err(e) = s.checkpoint_inputs().await {
-                        eprintln!("trellis: checkpointing the inputs file: {e}");
+                        tracing::warn!(error = %e, "checkpointing the inputs file failed");
                     }
                 }
             });
@@ -422,6 +432,7 @@ impl Service {
                 let p = Principal {
                     name: row.name,
                     role,
+                    trace: None,
                 };
                 if let Ok(mut m) = self.tokens.lock() {
                     if m.len() > 10_000 {
@@ -863,6 +874,7 @@ impl Service {
             kind: "deploy".into(),
             ikey: None,
             body: json!({ "release": id, "version": r.version, "rollout_percent": percent, "mode": mode, "actor": who.name, "workspace": ws }).to_string(),
+            trace_id: Some(who.trace_id()),
         })
         .await?;
         Ok(json!({ "release": id, "version": r.version, "rollout_percent": percent, "mode": mode }))
@@ -905,6 +917,7 @@ impl Service {
                 ikey: None,
                 body: json!({ "journey": journey, "actor": who.name, "release": release })
                     .to_string(),
+                trace_id: Some(who.trace_id()),
             })
             .await?;
         Ok(json!({ "journey": journey, "version": v["version"] }))
@@ -950,11 +963,13 @@ impl Service {
     /// One event or an array of up to 10,000. All or nothing: one bad event refuses the batch.
     pub async fn ingest(&self, who: &Principal, body: &[u8]) -> Result<Value> {
         who.require(Role::Ingest)?;
-        self.ingest_json(parse_json(body)?).await
+        self.ingest_json(parse_json(body)?, who.trace.clone()).await
     }
 
-    /// Events already parsed as JSON (the RabbitMQ intake comes in here).
-    pub async fn ingest_json(&self, v: Value) -> Result<Value> {
+    /// Events already parsed as JSON (the RabbitMQ intake comes in here). They all belong to
+    /// `trace` (one request, one trace), else to one fresh trace id; the answer says which.
+    pub async fn ingest_json(&self, v: Value, trace: Option<String>) -> Result<Value> {
+        let trace = trace.unwrap_or_else(trace::new_trace_id);
         let (items, array) = match v {
             Value::Array(a) => (a, true),
             o @ Value::Object(_) => (vec![o], false),
@@ -993,6 +1008,7 @@ impl Service {
                 kind: "event".into(),
                 ikey,
                 body: item.to_string(),
+                trace_id: Some(trace.clone()),
             });
         }
         let seqs = self.append(inputs).await?;
@@ -1000,7 +1016,8 @@ impl Service {
         let duplicates = seqs.len() - accepted;
         self.metrics.events(accepted as u64, duplicates as u64);
         self.wake.notify_one();
-        Ok(json!({ "accepted": accepted, "duplicates": duplicates }))
+        tracing::debug!(accepted, duplicates, trace_id = %trace, "events stored");
+        Ok(json!({ "accepted": accepted, "duplicates": duplicates, "trace_id": trace }))
     }
 
     pub async fn put_profile(&self, who: &Principal, user_id: &str, body: &[u8]) -> Result<Value> {
@@ -1031,14 +1048,16 @@ impl Service {
             }
         }
         trellis_engine::parse_profile(&v).map_err(|e| ApiError::new(Code::BadRequest, e).at(""))?;
+        let trace = who.trace_id();
         self.append(vec![NewInput {
             kind: "profile".into(),
             ikey: None,
             body: v.to_string(),
+            trace_id: Some(trace.clone()),
         }])
         .await?;
         self.wake.notify_one();
-        Ok(json!({ "user_id": user_id, "accepted": true }))
+        Ok(json!({ "user_id": user_id, "accepted": true, "trace_id": trace }))
     }
 
     pub async fn redeem(&self, who: &Principal, body: &[u8]) -> Result<Value> {
@@ -1072,6 +1091,7 @@ impl Service {
                 ikey: Some(format!("redeem:{instance}:{order}")),
                 body: json!({ "instance": instance, "order": order, "amount": amount.to_string() })
                     .to_string(),
+                trace_id: Some(who.trace_id()),
             })
             .await?;
         Ok(
@@ -1091,6 +1111,7 @@ impl Service {
             kind: "tick".into(),
             ikey: None,
             body: json!({ "until": until }).to_string(),
+            trace_id: Some(who.trace_id()),
         })
         .await?;
         Ok(json!({ "until": until }))
@@ -1150,6 +1171,16 @@ impl Service {
                 .at("after")
             })?),
         };
+        let trace_id = match s("trace_id") {
+            Some(t) if !trace::is_trace_id(t) => {
+                return Err(ApiError::new(
+                    Code::BadRequest,
+                    "trace_id must be 32 lowercase hex digits (a W3C trace-id)",
+                )
+                .at("trace_id"))
+            }
+            t => t,
+        };
         let mut rows = self
             .store
             .decisions(&trellis_store::DecisionQuery {
@@ -1158,6 +1189,7 @@ impl Service {
                 since: s("since"),
                 shadow: s("shadow") == Some("true"),
                 after,
+                trace_id,
                 limit: limit + 1,
             })
             .await?;
@@ -1445,6 +1477,11 @@ impl Service {
                             "reason": format!("{detail} (after {attempts} attempts)"),
                         })
                         .to_string(),
+                        // The fallback belongs to the trace of the touch that failed.
+                        trace_id: p["trace_id"]
+                            .as_str()
+                            .filter(|t| trace::is_trace_id(t))
+                            .map(str::to_owned),
                     };
                     let now = stamp(at);
                     self.store
@@ -1476,19 +1513,19 @@ impl Service {
             if !self.is_leader() {
                 // Follow the journal; try to take the lease.
                 if let Err(e) = self.follow().await {
-                    eprintln!("trellis: following the journal failed: {e}");
+                    tracing::error!(error = %e, "following the journal failed");
                 }
                 match self.store.acquire_lease(&self.holder, now_ms, TTL_MS).await {
                     Ok(true) => {
                         if let Err(e) = self.follow().await {
-                            eprintln!("trellis: catching up failed: {e}");
+                            tracing::error!(error = %e, "catching up with the journal failed");
                             let _ = self.store.release_lease(&self.holder).await;
                             continue;
                         }
                         watermark = self.store.first_pending_seq().await.unwrap_or(0);
                         self.leader.store(true, std::sync::atomic::Ordering::SeqCst);
                         last_renew = std::time::Instant::now();
-                        eprintln!("trellis: {} runs the engine", self.holder);
+                        tracing::info!(holder = %self.holder, from_seq = watermark, "this process runs the engine");
                     }
                     Ok(false) => {
                         let _ =
@@ -1496,7 +1533,7 @@ impl Service {
                                 .await;
                     }
                     Err(e) => {
-                        eprintln!("trellis: lease: {e}");
+                        tracing::error!(error = %e, "taking the engine lease failed");
                         tokio::time::sleep(Duration::from_millis(500)).await;
                     }
                 }
@@ -1509,7 +1546,7 @@ impl Service {
             {
                 Ok(p) => p,
                 Err(e) => {
-                    eprintln!("trellis: reading inputs: {e}");
+                    tracing::error!(error = %e, "reading inputs failed");
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     continue;
                 }
@@ -1523,7 +1560,16 @@ impl Service {
                 continue;
             };
             let wall = now_utc();
-            rt.step(&pending, wall, &mut batch);
+            // One span per batch of inputs (a batch of timer rows only has no seqs).
+            let span = tracing::info_span!(
+                "engine.batch",
+                size = pending.len(),
+                first_seq = pending.first().map(|p| p.seq),
+                last_seq = pending.last().map(|p| p.seq),
+                decisions = tracing::field::Empty,
+                latency_ms = tracing::field::Empty,
+            );
+            span.in_scope(|| rt.step(&pending, wall, &mut batch));
             let timers_only =
                 batch.timers_reset || !batch.timers_set.is_empty() || !batch.timers_done.is_empty();
             if batch.journal.is_empty() && !timers_only {
@@ -1537,12 +1583,21 @@ impl Service {
                 let _ = tokio::time::timeout(Duration::from_millis(50), self.wake.notified()).await;
                 continue;
             }
-            match self
+            let committed = self
                 .store
                 .commit_batch(&self.holder, now_ms + TTL_MS, &batch)
-                .await
-            {
+                .instrument(span.clone())
+                .await;
+            span.record("decisions", batch.decisions.len());
+            span.record(
+                "latency_ms",
+                (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+            );
+            match committed {
                 Ok(()) => {
+                    if !pending.is_empty() {
+                        span.in_scope(|| tracing::info!("batch committed"));
+                    }
                     last_renew = std::time::Instant::now();
                     if margin == 0 {
                         if let Some(m) = pending.iter().map(|p| p.seq).max() {
@@ -1557,7 +1612,9 @@ impl Service {
                 }
                 Err(e) => {
                     // The runtime is ahead of the database: throw it away and replay.
-                    eprintln!("trellis: committing a batch failed ({e}); replaying the journal");
+                    span.in_scope(|| {
+                        tracing::error!(error = %e, "committing a batch failed; replaying the journal")
+                    });
                     *guard = None;
                     drop(guard);
                     self.lose_lease().await;
@@ -1594,7 +1651,7 @@ impl Service {
                     self.wake.notify_one();
                 }
                 Ok(_) => {}
-                Err(e) => eprintln!("trellis: claiming due timers: {e}"),
+                Err(e) => tracing::error!(error = %e, "claiming due timers failed"),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

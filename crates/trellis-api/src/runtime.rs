@@ -407,11 +407,23 @@ impl Runtime {
 }
 
 impl Runtime {
-    /// Ledger legs, instance rows and outbox rows for a decision, added to the batch.
-    pub fn project(&mut self, d: &Decision, shadow: bool, proc_seq: i64, b: &mut Batch) {
+    /// Ledger legs, instance rows and outbox rows for a decision, added to the batch. `trace_id`
+    /// is the trace of the input that caused it: the record carries it (the simulator's log has
+    /// no such field), and so does an outbox row's payload, for the delivery's `traceparent`.
+    pub fn project(
+        &mut self,
+        d: &Decision,
+        shadow: bool,
+        proc_seq: i64,
+        trace_id: Option<&str>,
+        b: &mut Batch,
+    ) {
         let mut record = d.to_map();
         if shadow {
             record.insert("shadow".into(), Value::Bool(true));
+        }
+        if let Some(t) = trace_id {
+            record.insert("trace_id".into(), Value::from(t));
         }
         let user = d.user_id.as_deref().map(str::to_owned);
         if !shadow {
@@ -517,6 +529,7 @@ impl Runtime {
                             "ts": ts_string(d.ts),
                             "to": sent.as_ref().and_then(|m| m.to.clone()),
                             "content": sent.and_then(|m| m.content),
+                            "trace_id": trace_id,
                         })
                         .to_string(),
                         channel,
@@ -534,6 +547,7 @@ impl Runtime {
             kind: d.kind.name().to_owned(),
             shadow,
             record: Value::Object(record).to_string(),
+            trace_id: trace_id.map(str::to_owned),
         });
     }
 
@@ -618,17 +632,29 @@ impl Runtime {
             };
             self.proc_seq += 1;
             let p = self.proc_seq;
+            let trace_id = i
+                .trace_id
+                .clone()
+                .unwrap_or_else(|| crate::trace::derived_trace_id(i.seq, &i.body));
             let result = match &input {
                 Ok(input) => self.apply(input, at, &mut out).result,
                 // Checked at ingest, so only a damaged row or a kind from a later release: it
                 // applies nothing, and its journal entry says why.
                 Err(e) => {
-                    eprintln!("trellis: input {} not applied: {e}", i.seq);
+                    tracing::warn!(seq = i.seq, trace_id = %trace_id, error = %e, "input not applied");
                     Some(
                         json!({ "error": { "code": "E_BAD_REQUEST", "message": e.to_string(), "path": "" } }),
                     )
                 }
             };
+            tracing::debug!(
+                seq = i.seq,
+                proc_seq = p,
+                kind = %i.kind,
+                trace_id = %trace_id,
+                decisions = out.len(),
+                "input applied"
+            );
             let applied = Applied { result };
             let result = applied.result.as_ref().map(|v| v.to_string());
             b.journal.push(JournalEntry {
@@ -642,7 +668,7 @@ impl Runtime {
             b.deployments.append(&mut self.pending_deploys);
             b.stock.append(&mut self.pending_stock);
             for (d, shadow) in out.drain(..) {
-                self.project(&d, shadow, p, b);
+                self.project(&d, shadow, p, Some(&trace_id), b);
             }
             if let Ok(Input::Profile(prof)) = &input {
                 b.profiles

@@ -64,7 +64,7 @@ fn a_journal_written_by_the_previous_release_replays_to_the_same_decisions() {
         );
         rt.take_legs(seq, &mut batch);
         for (d, shadow) in out.drain(..) {
-            rt.project(&d, shadow, seq, &mut batch);
+            rt.project(&d, shadow, seq, None, &mut batch);
         }
     }
     let got: Vec<(i64, bool, String)> = batch

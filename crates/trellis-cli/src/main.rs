@@ -91,6 +91,10 @@ enum Command {
         /// marketing.events (marketing.*.events); bad messages go to marketing.events.dead.
         #[arg(long)]
         amqp: Option<String>,
+        /// The log on stderr: `text` (default) or `json` (one object a line, with the spans'
+        /// fields such as `trace_id`). Filter with RUST_LOG (default `info`).
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// Service tokens.
     Token {
@@ -119,6 +123,12 @@ enum TokenCommand {
         #[arg(long)]
         ttl_hours: Option<i64>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -190,12 +200,22 @@ fn main() -> ExitCode {
             smtp,
             smtp_from,
             amqp,
+            log_format,
         } => {
+            // The service logs through `tracing`; only this subcommand installs a subscriber
+            // (the others print their diagnostics and results themselves).
+            trellis_server::logging::init(match log_format {
+                LogFormat::Text => trellis_server::logging::LogFormat::Text,
+                LogFormat::Json => trellis_server::logging::LogFormat::Json,
+            });
             let smtp = smtp.map(|url| trellis_server::deliver::Smtp {
                 url,
                 from: smtp_from,
             });
-            serve(db, listen, clock, providers, smtp, amqp)
+            serve(db, listen, clock, providers, smtp, amqp).or_else(|e| {
+                tracing::error!(error = format!("{e:#}"), "the service stopped");
+                Ok(ExitCode::from(2))
+            })
         }
         Command::Token {
             command:

@@ -76,12 +76,17 @@ pub async fn consume(svc: Arc<Service>, url: &str) -> Result<(), lapin::Error> {
             FieldTable::default(),
         )
         .await?;
-    eprintln!("trellis: consuming {QUEUE} ({EXCHANGE} {PATTERN})");
+    tracing::info!(
+        queue = QUEUE,
+        exchange = EXCHANGE,
+        pattern = PATTERN,
+        "consuming"
+    );
     while let Some(d) = consumer.next().await {
         let d = d?;
         let outcome = match serde_json::from_slice::<serde_json::Value>(&d.data) {
             Err(e) => Err(format!("not JSON: {e}")),
-            Ok(v) => match svc.ingest_json(v).await {
+            Ok(v) => match svc.ingest_json(v, traceparent(&d.properties)).await {
                 Ok(_) => Ok(()),
                 // The store is down: leave the message for later.
                 Err(e) if matches!(e.code, Code::Internal | Code::Unavailable) => {
@@ -117,7 +122,7 @@ pub async fn consume(svc: Arc<Service>, url: &str) -> Result<(), lapin::Error> {
             )
             .await?
             .await?;
-            eprintln!("trellis: dead-lettered a message: {reason}");
+            tracing::warn!(%reason, "dead-lettered a message");
         }
         d.ack(BasicAckOptions::default()).await?;
     }
@@ -128,8 +133,19 @@ pub async fn consume(svc: Arc<Service>, url: &str) -> Result<(), lapin::Error> {
 pub async fn run(svc: Arc<Service>, url: String) {
     loop {
         if let Err(e) = consume(svc.clone(), &url).await {
-            eprintln!("trellis: RabbitMQ {url}: {e}; reconnecting");
+            tracing::error!(%url, error = %e, "RabbitMQ failed; reconnecting");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// The trace-id of a message's `traceparent` header (a string), when it is valid.
+fn traceparent(p: &BasicProperties) -> Option<String> {
+    match p.headers().as_ref()?.inner().get("traceparent")? {
+        AMQPValue::LongString(s) => {
+            trellis_api::trace::parse_traceparent(std::str::from_utf8(s.as_bytes()).ok()?)
+        }
+        AMQPValue::ShortString(s) => trellis_api::trace::parse_traceparent(s.as_str()),
+        _ => None,
     }
 }

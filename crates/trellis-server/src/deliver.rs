@@ -13,6 +13,7 @@ use lettre::{AsyncTransport, Tokio1Executor};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 use trellis_api::Service;
 
 /// Attempts before a delivery is marked failed.
@@ -112,7 +113,7 @@ pub async fn run(svc: Arc<Service>, providers: Vec<(String, String)>, smtp: Opti
     let mailer = match smtp.as_ref().map(Mailer::new) {
         Some(Ok(m)) => Some(Arc::new(m)),
         Some(Err(e)) => {
-            eprintln!("trellis: {e}; email goes to an HTTP provider, if any");
+            tracing::error!(error = %e, "SMTP is not usable; email goes to an HTTP provider, if any");
             None
         }
         None => None,
@@ -126,7 +127,7 @@ pub async fn run(svc: Arc<Service>, providers: Vec<(String, String)>, smtp: Opti
         let due = match svc.store.outbox_due(&ts(now), 200).await {
             Ok(d) => d,
             Err(e) => {
-                eprintln!("trellis: outbox: {e}");
+                tracing::error!(error = %e, "reading the outbox failed");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
@@ -144,9 +145,19 @@ pub async fn run(svc: Arc<Service>, providers: Vec<(String, String)>, smtp: Opti
             }
             let (svc, client) = (svc.clone(), client.clone());
             let (mailer, providers) = (mailer.clone(), providers.clone());
-            tasks.spawn(async move {
-                deliver(&svc, &client, mailer.as_deref(), &providers, item).await;
-            });
+            let span = tracing::info_span!(
+                "outbox.deliver",
+                outbox = item.id,
+                channel = %item.channel,
+                attempt = item.attempts + 1,
+                trace_id = tracing::field::Empty,
+            );
+            tasks.spawn(
+                async move {
+                    deliver(&svc, &client, mailer.as_deref(), &providers, item).await;
+                }
+                .instrument(span),
+            );
         }
         while tasks.join_next().await.is_some() {}
     }
@@ -167,10 +178,17 @@ async fn deliver(
             Ok(true) => return,
             Ok(false) => {}
             Err(e) => {
-                eprintln!("trellis: outbox: {e}");
+                tracing::error!(error = %e, "checking a delivery's failure failed");
                 return;
             }
         }
+    }
+    let trace_id = serde_json::from_str::<Value>(&item.payload)
+        .ok()
+        .and_then(|p| p["trace_id"].as_str().map(str::to_owned))
+        .filter(|t| trellis_api::trace::is_trace_id(t));
+    if let Some(t) = &trace_id {
+        tracing::Span::current().record("trace_id", t.as_str());
     }
     let url = providers
         .iter()
@@ -181,14 +199,15 @@ async fn deliver(
     } else if let (Some(m), "email") = (mailer, item.channel.as_str()) {
         m.send(&item).await
     } else if let Some(url) = url {
-        match client
+        let mut req = client
             .post(&url)
             .header("content-type", "application/json")
-            .header("idempotency-key", &item.dedup)
-            .body(item.payload.clone())
-            .send()
-            .await
-        {
+            .header("idempotency-key", &item.dedup);
+        // The provider's request continues the trace of the input that decided the touch.
+        if let Some(t) = &trace_id {
+            req = req.header("traceparent", trellis_api::trace::traceparent(t));
+        }
+        match req.body(item.payload.clone()).send().await {
             Ok(r) if r.status().is_success() => Ok(format!("HTTP {}", r.status().as_u16())),
             Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
             Err(e) => Err(chain(&e)),
@@ -199,8 +218,12 @@ async fn deliver(
             item.channel
         ))
     };
+    match &outcome {
+        Ok(detail) => tracing::debug!(%detail, "delivered"),
+        Err(detail) => tracing::warn!(%detail, "delivery failed"),
+    }
     if let Err(e) = svc.delivery_attempt(&item, outcome, MAX_ATTEMPTS).await {
-        eprintln!("trellis: outbox receipt: {e}");
+        tracing::error!(error = %e, "recording a delivery attempt failed");
     }
 }
 

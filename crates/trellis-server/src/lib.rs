@@ -1,19 +1,22 @@
 //! The engine service over HTTP: every route of `runtime.md`, bearer tokens with roles, the
-//! spec's error shape, request metrics, `/openapi.json`, and the outbox deliverer.
+//! spec's error shape, request metrics and spans, trace ids (W3C `traceparent`),
+//! `/openapi.json`, and the outbox deliverer.
 
 pub mod amqp;
 pub mod deliver;
+pub mod logging;
 pub mod openapi;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{MatchedPath, Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Extension, MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 use serde_json::{Map, Value};
 use std::sync::Arc;
+use tracing::Instrument;
 use trellis_api::{ApiError, Code, Principal, Service};
 
 /// The largest request body: a batch of 10,000 events fits with room.
@@ -55,10 +58,25 @@ async fn who(svc: &Service, h: &HeaderMap) -> Result<Principal, ApiError> {
         .await
 }
 
+/// The trace of a request: the caller's `traceparent` trace-id when valid, else a fresh one
+/// (set by [`observe`] on every request).
+#[derive(Debug, Clone)]
+pub struct Trace(pub String);
+
 macro_rules! authed {
     ($svc:expr, $h:expr, $ok:expr, |$p:ident| $call:expr) => {{
         match who(&$svc, &$h).await {
             Ok($p) => reply($call.await, $ok),
+            Err(e) => error(e),
+        }
+    }};
+    // A route that appends inputs: they carry the request's trace.
+    ($svc:expr, $h:expr, $trace:expr, $ok:expr, |$p:ident| $call:expr) => {{
+        match who(&$svc, &$h).await {
+            Ok(mut $p) => {
+                $p.trace = Some($trace.0.clone());
+                reply($call.await, $ok)
+            }
             Err(e) => error(e),
         }
     }};
@@ -97,44 +115,62 @@ async fn reject(State(s): S, h: HeaderMap, Path(id): Path<String>, b: Body) -> R
     authed!(s, h, StatusCode::OK, |p| s.review(&p, &id, false, &b))
 }
 
-async fn deploy(State(s): S, h: HeaderMap, Path(id): Path<String>, b: Body) -> Response {
+async fn deploy(
+    State(s): S,
+    Extension(tr): Extension<Trace>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    b: Body,
+) -> Response {
     let b = match body(b).await {
         Ok(b) => b,
         Err(e) => return error(e),
     };
-    authed!(s, h, StatusCode::OK, |p| s.deploy(&p, &id, &b))
+    authed!(s, h, tr, StatusCode::OK, |p| s.deploy(&p, &id, &b))
 }
 
-async fn rollback(State(s): S, h: HeaderMap, Path(id): Path<String>) -> Response {
-    authed!(s, h, StatusCode::OK, |p| s.rollback(&p, &id))
+async fn rollback(
+    State(s): S,
+    Extension(tr): Extension<Trace>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    authed!(s, h, tr, StatusCode::OK, |p| s.rollback(&p, &id))
 }
 
 async fn journeys(State(s): S, h: HeaderMap) -> Response {
     authed!(s, h, StatusCode::OK, |_p| s.journeys())
 }
 
-async fn events(State(s): S, h: HeaderMap, b: Body) -> Response {
+async fn events(State(s): S, Extension(tr): Extension<Trace>, h: HeaderMap, b: Body) -> Response {
     let b = match body(b).await {
         Ok(b) => b,
         Err(e) => return error(e),
     };
-    authed!(s, h, StatusCode::ACCEPTED, |p| s.ingest(&p, &b))
+    authed!(s, h, tr, StatusCode::ACCEPTED, |p| s.ingest(&p, &b))
 }
 
-async fn profile(State(s): S, h: HeaderMap, Path(id): Path<String>, b: Body) -> Response {
+async fn profile(
+    State(s): S,
+    Extension(tr): Extension<Trace>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    b: Body,
+) -> Response {
     let b = match body(b).await {
         Ok(b) => b,
         Err(e) => return error(e),
     };
-    authed!(s, h, StatusCode::ACCEPTED, |p| s.put_profile(&p, &id, &b))
+    authed!(s, h, tr, StatusCode::ACCEPTED, |p| s
+        .put_profile(&p, &id, &b))
 }
 
-async fn redeem(State(s): S, h: HeaderMap, b: Body) -> Response {
+async fn redeem(State(s): S, Extension(tr): Extension<Trace>, h: HeaderMap, b: Body) -> Response {
     let b = match body(b).await {
         Ok(b) => b,
         Err(e) => return error(e),
     };
-    authed!(s, h, StatusCode::OK, |p| s.redeem(&p, &b))
+    authed!(s, h, tr, StatusCode::OK, |p| s.redeem(&p, &b))
 }
 
 async fn user(State(s): S, h: HeaderMap, Path(id): Path<String>) -> Response {
@@ -169,12 +205,12 @@ async fn simulate(State(s): S, h: HeaderMap, b: Body) -> Response {
     authed!(s, h, StatusCode::OK, |_p| s.simulate(&b))
 }
 
-async fn tick(State(s): S, h: HeaderMap, b: Body) -> Response {
+async fn tick(State(s): S, Extension(tr): Extension<Trace>, h: HeaderMap, b: Body) -> Response {
     let b = match body(b).await {
         Ok(b) => b,
         Err(e) => return error(e),
     };
-    authed!(s, h, StatusCode::OK, |p| s.tick(&p, &b))
+    authed!(s, h, tr, StatusCode::OK, |p| s.tick(&p, &b))
 }
 
 async fn reconcile(State(s): S, h: HeaderMap) -> Response {
@@ -208,19 +244,51 @@ async fn not_found() -> Response {
     ))
 }
 
-async fn observe(State(s): S, req: Request, next: Next) -> Response {
+/// Metrics, a span and a log line per request, and its trace: the caller's `traceparent`
+/// trace-id when the header is valid (a malformed one is ignored), else a fresh UUIDv7. Inputs
+/// the request appends carry that id; the answer names it in a `traceresponse` header.
+async fn observe(State(s): S, mut req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let method = req.method().as_str().to_owned();
-    let started = std::time::Instant::now();
-    let res = next.run(req).await;
-    s.metrics.request(
-        &format!("{method} {route}"),
-        res.status().as_u16(),
-        started.elapsed(),
+    let trace = req
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(trellis_api::trace::parse_traceparent)
+        .unwrap_or_else(trellis_api::trace::new_trace_id);
+    req.extensions_mut().insert(Trace(trace.clone()));
+    let span = tracing::info_span!(
+        "http.request",
+        method = %method,
+        route = %route,
+        trace_id = %trace,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
     );
+    let started = std::time::Instant::now();
+    let mut res = next.run(req).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = res.status().as_u16();
+    s.metrics
+        .request(&format!("{method} {route}"), status, elapsed);
+    span.record("status", status);
+    span.record("latency_ms", (elapsed.as_secs_f64() * 1e6).round() / 1e3);
+    span.in_scope(|| {
+        // Probes and scrapes come every few seconds: below the default level.
+        if route == "/healthz" || route == "/metrics" {
+            tracing::debug!("request");
+        } else if status >= 500 {
+            tracing::error!("request");
+        } else {
+            tracing::info!("request");
+        }
+    });
+    if let Ok(v) = HeaderValue::from_str(&trellis_api::trace::traceparent(&trace)) {
+        res.headers_mut().insert("traceresponse", v);
+    }
     res
 }
 

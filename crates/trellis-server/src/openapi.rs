@@ -3,6 +3,17 @@
 
 use serde_json::{json, Map, Value};
 
+/// Routes that append inputs: the inputs carry the request's trace id (its `traceparent`
+/// header's trace-id when valid, else a fresh UUIDv7), and so does every decision they cause.
+pub const TRACED: &[&str] = &[
+    "/v1/events",
+    "/v1/profiles/{user_id}",
+    "/v1/offers/redeem",
+    "/v1/releases/{id}/deploy",
+    "/v1/journeys/{id}/rollback",
+    "/v1/clock/tick",
+];
+
 /// (method, path, role, summary, request body, success status).
 pub const ROUTES: &[(&str, &str, &str, &str, bool, u16)] = &[
     ("post", "/v1/releases", "operator", "Submit a workspace as a release (422 with diagnostics when it has errors)", true, 201),
@@ -13,11 +24,11 @@ pub const ROUTES: &[(&str, &str, &str, &str, bool, u16)] = &[
     ("post", "/v1/releases/{id}/deploy", "approver", "Deploy an approved release: rollout_percent 1..100, mode live|shadow", true, 200),
     ("get", "/v1/journeys", "any", "Each journey's live version, rollout and mode", false, 200),
     ("post", "/v1/journeys/{id}/rollback", "approver", "Back to the previously deployed version", false, 200),
-    ("post", "/v1/events", "ingest", "One event or an array of up to 10,000; idempotent by event_id", true, 202),
+    ("post", "/v1/events", "ingest", "One event or an array of up to 10,000; idempotent by event_id; all in the request's trace, answered as trace_id", true, 202),
     ("put", "/v1/profiles/{user_id}", "ingest", "Create or replace a profile", true, 202),
     ("post", "/v1/offers/redeem", "ingest", "Redeem an offer instance for an order; the same instance and order twice redeem once", true, 200),
     ("get", "/v1/users/{user_id}", "any", "Journeys the user is in, offer instances, recent touches, inbox, points", false, 200),
-    ("get", "/v1/decisions", "any", "Decision records in the order they were written, one page: { decisions, next } (?user_id=&journey=&since=&shadow=true&limit=1..10000, default 100; after=SEQ, exclusive: pass the page's next, null on the last page)", false, 200),
+    ("get", "/v1/decisions", "any", "Decision records in the order they were written, one page: { decisions, next } (?user_id=&journey=&since=&shadow=true&trace_id=&limit=1..10000, default 100; after=SEQ, exclusive: pass the page's next, null on the last page); each carries the trace_id of the input that caused it", false, 200),
     ("get", "/v1/stats/journeys/{id}", "any", "The simulator's report for a journey, from live data (with the shadow version's when one runs)", false, 200),
     ("post", "/v1/validate", "any", "Validate a workspace: { diagnostics }", true, 200),
     ("post", "/v1/simulate", "any", "A sandbox simulation on generated sample data: { workspace, users, days, seed } -> { report, log }", true, 200),
@@ -32,11 +43,16 @@ pub const ROUTES: &[(&str, &str, &str, &str, bool, u16)] = &[
 pub fn document() -> Value {
     let mut paths = Map::new();
     for (method, path, role, summary, has_body, ok) in ROUTES {
-        let params: Vec<Value> = path
+        let mut params: Vec<Value> = path
             .split('/')
             .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|p| json!({ "name": p, "in": "path", "required": true, "schema": { "type": "string" } }))
             .collect();
+        if TRACED.contains(path) && *method != "get" {
+            params.push(json!({ "name": "traceparent", "in": "header", "required": false,
+                "description": "W3C Trace Context: the inputs (and their decisions) take its trace-id; a malformed one is ignored and a fresh UUIDv7 used",
+                "schema": { "type": "string" } }));
+        }
         let mut op = json!({
             "summary": summary,
             "x-role": role,
@@ -60,7 +76,8 @@ pub fn document() -> Value {
     }
     json!({
         "openapi": "3.1.0",
-        "info": { "title": "Trellis engine service", "version": "1" },
+        "info": { "title": "Trellis engine service", "version": "1",
+            "description": "Every response has a traceresponse header (00-<trace_id>-<span_id>-01) naming the request's trace: its traceparent's trace-id when valid, else a fresh UUIDv7 as 32 lowercase hex. Inputs keep it; decision records carry it as trace_id." },
         "paths": paths,
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },

@@ -142,6 +142,8 @@ pub struct NewInput {
     pub kind: String,
     pub ikey: Option<String>,
     pub body: String,
+    /// The trace it arrived in (32 lowercase hex digits).
+    pub trace_id: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -149,6 +151,8 @@ pub struct InputRow {
     pub seq: i64,
     pub kind: String,
     pub body: String,
+    /// `None` for inputs stored before trace ids, and for the scheduler's ticks.
+    pub trace_id: Option<String>,
 }
 
 /// One applied step of the engine, for replay.
@@ -194,6 +198,8 @@ pub struct DecisionQuery<'a> {
     pub shadow: bool,
     /// Records after this seq (exclusive): the cursor of the page before.
     pub after: Option<i64>,
+    /// One trace's records (the `decisions_trace` index serves it).
+    pub trace_id: Option<&'a str>,
     pub limit: i64,
 }
 
@@ -333,6 +339,7 @@ pub struct DecisionRow {
     pub kind: String,
     pub shadow: bool,
     pub record: String,
+    pub trace_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -639,13 +646,15 @@ impl Store {
     pub async fn add_inputs(&self, inputs: &[NewInput], at: &str) -> Result<Vec<Option<i64>>> {
         let mut out = Vec::with_capacity(inputs.len());
         let mut tx = self.pool.begin().await?;
-        for chunk in inputs.chunks(sql::rows_per_statement(self.kind, 4)) {
-            let mut qb = QueryBuilder::new("INSERT INTO inputs (kind, ikey, body, received_at) ");
+        for chunk in inputs.chunks(sql::rows_per_statement(self.kind, 5)) {
+            let mut qb =
+                QueryBuilder::new("INSERT INTO inputs (kind, ikey, body, received_at, trace_id) ");
             qb.push_values(chunk, |mut row, i| {
                 row.push_bind(i.kind.clone())
                     .push_bind(i.ikey.clone())
                     .push_bind(i.body.clone())
-                    .push_bind(at.to_owned());
+                    .push_bind(at.to_owned())
+                    .push_bind(i.trace_id.clone());
             });
             qb.push(" ON CONFLICT (ikey) DO NOTHING RETURNING seq, ikey, body");
             let rows = sql::build(self.kind, qb)?.fetch_all(&mut *tx).await?;
@@ -675,7 +684,7 @@ impl Store {
 
     /// Inputs not yet in the journal, oldest first, from `from_seq` on.
     pub async fn pending_inputs(&self, from_seq: i64, limit: i64) -> Result<Vec<InputRow>> {
-        Ok(sqlx::query_as("SELECT i.seq, i.kind, i.body FROM inputs i WHERE i.seq >= $1 AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.input_seq = i.seq) ORDER BY i.seq LIMIT $2")
+        Ok(sqlx::query_as("SELECT i.seq, i.kind, i.body, i.trace_id FROM inputs i WHERE i.seq >= $1 AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.input_seq = i.seq) ORDER BY i.seq LIMIT $2")
             .bind(from_seq)
             .bind(limit)
             .fetch_all(&self.pool)
@@ -793,8 +802,8 @@ impl Store {
         insert_rows(
             conn,
             kind,
-            "INSERT INTO decisions (proc_seq, ts, user_id, journey, kind, shadow, record) ",
-            7,
+            "INSERT INTO decisions (proc_seq, ts, user_id, journey, kind, shadow, record, trace_id) ",
+            8,
             &b.decisions,
             "",
             |mut row, d| {
@@ -804,7 +813,8 @@ impl Store {
                     .push_bind(d.journey.clone())
                     .push_bind(d.kind.clone())
                     .push_bind(i64::from(d.shadow))
-                    .push_bind(d.record.clone());
+                    .push_bind(d.record.clone())
+                    .push_bind(d.trace_id.clone());
             },
         )
         .await?;
@@ -1166,6 +1176,9 @@ impl Store {
         if let Some(since) = given(q.since) {
             qb.push(" AND ts >= ").push_bind(since);
         }
+        if let Some(trace) = given(q.trace_id) {
+            qb.push(" AND trace_id = ").push_bind(trace);
+        }
         if let Some(after) = q.after {
             qb.push(" AND id > ").push_bind(after);
         }
@@ -1303,11 +1316,12 @@ impl Store {
         then: Option<&NewInput>,
     ) -> Result<()> {
         if let Some(i) = then {
-            sqlx::query("INSERT INTO inputs (kind, ikey, body, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (ikey) DO NOTHING")
+            sqlx::query("INSERT INTO inputs (kind, ikey, body, received_at, trace_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ikey) DO NOTHING")
                 .bind(&i.kind)
                 .bind(&i.ikey)
                 .bind(&i.body)
                 .bind(at)
+                .bind(&i.trace_id)
                 .execute(&self.pool)
                 .await?;
         }

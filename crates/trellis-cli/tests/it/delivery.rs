@@ -9,12 +9,12 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// One request a provider received: (path, idempotency key, body).
-type Hit = (String, String, Value);
+/// One request a provider received: (path, idempotency key, body, traceparent header).
+pub(crate) type Hit = (String, String, Value, String);
 
 /// An HTTP provider: paths under `/fail/` answer 503, under `/slow/` 200 after 400 ms, others
 /// 200 at once. Records every request, and how many it held at once at most.
-struct Provider {
+pub(crate) struct Provider {
     addr: String,
     /// Served over TLS (`https://`).
     tls: bool,
@@ -24,7 +24,7 @@ struct Provider {
 }
 
 impl Provider {
-    fn start() -> Provider {
+    pub(crate) fn start() -> Provider {
         Provider::start_tls(None)
     }
 
@@ -67,7 +67,7 @@ impl Provider {
         self.busy.lock().unwrap().1
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         if self.tls {
             let port = self.addr.rsplit(':').next().unwrap_or_default();
             format!("https://localhost:{port}{path}")
@@ -76,7 +76,7 @@ impl Provider {
         }
     }
 
-    fn hits(&self, path: &str) -> Vec<Hit> {
+    pub(crate) fn hits(&self, path: &str) -> Vec<Hit> {
         let hits = self.hits.lock().unwrap();
         hits.iter().filter(|h| h.0 == path).cloned().collect()
     }
@@ -89,7 +89,7 @@ fn serve_http(conn: impl Read + Write, hits: &Mutex<Vec<Hit>>, busy: &Mutex<(usi
         return;
     }
     let path = line.split(' ').nth(1).unwrap_or_default().to_owned();
-    let (mut len, mut key) = (0usize, String::new());
+    let (mut len, mut key, mut traceparent) = (0usize, String::new(), String::new());
     loop {
         let mut h = String::new();
         if r.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
@@ -99,13 +99,16 @@ fn serve_http(conn: impl Read + Write, hits: &Mutex<Vec<Hit>>, busy: &Mutex<(usi
         match name.to_ascii_lowercase().as_str() {
             "content-length" => len = value.trim().parse().unwrap_or(0),
             "idempotency-key" => key = value.trim().to_owned(),
+            "traceparent" => traceparent = value.trim().to_owned(),
             _ => {}
         }
     }
     let mut body = vec![0; len];
     let _ = r.read_exact(&mut body);
     let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    hits.lock().unwrap().push((path.clone(), key, body));
+    hits.lock()
+        .unwrap()
+        .push((path.clone(), key, body, traceparent));
     if path.starts_with("/slow/") {
         {
             let mut b = busy.lock().unwrap();
@@ -241,7 +244,7 @@ fn smtp_session(conn: TcpStream, failing: bool, mails: &Mutex<Vec<Mail>>, refuse
 }
 
 /// One journey: on `visit`, touch the user on `channels` with a titled message.
-fn touch_ws(channels: &[&str]) -> Value {
+pub(crate) fn touch_ws(channels: &[&str]) -> Value {
     json!({"schema": "trellis/workspace@1", "offers": [],
         "journeys": [{"id": "hello", "nodes": [
             {"id": "t", "type": "trigger.event", "params": {"event": "visit"}},

@@ -194,3 +194,4 @@ fn rules_explain_says_why_a_rule_missed() {
 }
 mod delivery;
 mod service;
+mod trace;

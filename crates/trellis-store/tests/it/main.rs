@@ -61,6 +61,7 @@ async fn a_database_from_before_the_inputs_file_keeps_its_inputs_and_journal() {
         kind: "event".into(),
         ikey: Some(k.into()),
         body: "{}".into(),
+        trace_id: None,
     };
     let seqs = store
         .add_inputs(
@@ -413,6 +414,7 @@ fn decision(i: usize) -> trellis_store::DecisionRow {
         kind: "journey.entered".into(),
         shadow: i % 10 == 9,
         record: format!("{{\"n\":{i}}}"),
+        trace_id: None,
     }
 }
 
@@ -557,6 +559,7 @@ async fn a_batch_larger_than_one_statement_is_written_whole_and_pages_by_seq() {
                         since: Some("2026-11-01T09:00:00Z"),
                         shadow,
                         after,
+                        trace_id: None,
                         limit,
                     })
                     .await
