@@ -64,8 +64,43 @@ fn free_port() -> u16 {
         .expect("a free port on 127.0.0.1")
 }
 
+/// The step the flow is in: set by [`step`], named by every failure ([`fail`], and the panic
+/// hook for any other panic: an `expect`, an `assert!` or a helper's own panic).
+static STEP: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// Starts a step of the flow: printed, and remembered for the failure message.
 fn step(s: &str) {
     println!("e2e: {s}");
+    if let Ok(mut cur) = STEP.lock() {
+        *cur = s.to_owned();
+    }
+}
+
+/// Something seen along the way (not a step of its own).
+fn note(s: &str) {
+    println!("e2e: {s}");
+}
+
+fn current_step() -> String {
+    match STEP.lock() {
+        Ok(cur) if !cur.is_empty() => cur.clone(),
+        Ok(_) => "(before the first step)".into(),
+        // A panic while the lock was held: the text is still there.
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+/// Any panic of the test names the step it happened in, on stderr before the panic's own
+/// message (cargo test shows both), so a failure inside a helper is placed too.
+fn name_the_step_on_panic() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            eprintln!("e2e: FAILED in step: {}", current_step());
+            previous(info);
+        }));
+    });
 }
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -80,17 +115,18 @@ async fn fail(c: &Client, msg: String) -> ! {
         let _ = std::fs::write(dir.join("trellis-e2e-failure.html"), src);
     }
     panic!(
-        "{msg} (screenshot and page: {}/trellis-e2e-failure.{{png,html}})",
+        "in step {:?}: {msg} (screenshot and page: {}/trellis-e2e-failure.{{png,html}})",
+        current_step(),
         dir.display()
     );
 }
 
-/// Waits for an element matching `css`.
 /// An attribute of the first element `css` finds (waiting for it up to WAIT).
 async fn attr_of(c: &Client, css: &str, name: &str) -> Option<String> {
     wait_for(c, css, WAIT).await.attr(name).await.ok().flatten()
 }
 
+/// Waits for an element matching `css`.
 async fn wait_for(c: &Client, css: &str, within: Duration) -> Element {
     let start = Instant::now();
     loop {
@@ -237,9 +273,9 @@ async fn drag_between_ports(c: &Client, from: &str, to: &str) {
                     }
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
-                step(&format!("drag attempt {attempt}: no edge yet"));
+                note(&format!("drag attempt {attempt}: no edge yet"));
             }
-            Err(e) if attempt < 3 => step(&format!("drag attempt {attempt} refused: {e:?}")),
+            Err(e) if attempt < 3 => note(&format!("drag attempt {attempt} refused: {e:?}")),
             Err(e) => fail(c, format!("the drag between the ports failed: {e:?}")).await,
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -283,7 +319,7 @@ async fn shot(c: &Client, name: &str) {
     std::fs::create_dir_all(&dir).expect("the screenshot folder");
     let file = dir.join(format!("{name}.png"));
     std::fs::write(&file, png).expect("writing a screenshot");
-    step(&format!("screenshot {}", file.display()));
+    note(&format!("screenshot {}", file.display()));
 }
 
 /// The bundled engine's URL and tokens, as the app wrote them.
@@ -343,6 +379,7 @@ impl Drop for Driver {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn desktop_app_design_simulate_review_deploy() {
+    name_the_step_on_panic();
     let s = match setup() {
         Ok(s) => s,
         Err(why) => {
@@ -405,8 +442,12 @@ async fn desktop_app_design_simulate_review_deploy() {
     let r = tokio::time::timeout(Duration::from_secs(1800), flow(&c, &data)).await;
     let _ = c.close().await;
     let _ = std::fs::remove_dir_all(&data);
-    assert!(r.is_ok(), "the e2e flow took over 30 minutes");
-    step(&format!("passed in {:?}", started.elapsed()));
+    assert!(
+        r.is_ok(),
+        "the e2e flow took over 30 minutes; it was in step {:?}",
+        current_step()
+    );
+    note(&format!("passed in {:?}", started.elapsed()));
 }
 
 async fn flow(c: &Client, data: &Path) {
@@ -523,7 +564,7 @@ async fn flow(c: &Client, data: &Path) {
         Duration::from_secs(240),
     )
     .await;
-    step(&format!("progress: {progress}"));
+    note(&format!("progress: {progress}"));
     click(c, "[data-testid=sim-cancel]").await;
     wait_gone(c, "[data-testid=sim-progress]", WAIT).await;
     wait_text(
@@ -539,15 +580,11 @@ async fn flow(c: &Client, data: &Path) {
     click(c, "[data-testid=view-simulate]").await;
     set_value(c, "[data-testid=sim-users]", "300").await;
     set_value(c, "[data-testid=sim-days]", "7").await;
-    click(c, "[data-testid=sim-run]").await;
+    // The run cancelled above may end after this one (the shell stops it only when its thread
+    // sees the cancel): this run, and no other, must be the one finished.
+    run_simulation(c, Duration::from_secs(180)).await;
     let badge = format!("[data-testid=sim-canvas] [data-testid='count-{trigger}']");
-    let text = wait_text(
-        c,
-        &badge,
-        |t| t.chars().any(|ch| ch.is_ascii_digit()),
-        Duration::from_secs(180),
-    )
-    .await;
+    let text = wait_text(c, &badge, |t| t.chars().any(|ch| ch.is_ascii_digit()), WAIT).await;
     let entered: u64 = text
         .chars()
         .filter(char::is_ascii_digit)
@@ -558,7 +595,7 @@ async fn flow(c: &Client, data: &Path) {
         entered > 0,
         "no sample user entered the add_to_cart trigger ({text:?})"
     );
-    step(&format!(
+    note(&format!(
         "the trigger {trigger} was entered {entered} times"
     ));
 
@@ -676,7 +713,7 @@ async fn flow(c: &Client, data: &Path) {
         WAIT,
     )
     .await;
-    step(&format!("the live table shows: {live}"));
+    note(&format!("the live table shows: {live}"));
 
     step("the engine reports the deployed version");
     let journeys = engine_get(&local, "/v1/journeys").await;
@@ -758,7 +795,7 @@ async fn monitor_and_rollback(
         WAIT,
     )
     .await;
-    step(&format!(
+    note(&format!(
         "the monitor shows {shown} entries; u000002's log: {}",
         log.chars().take(120).collect::<String>()
     ));
@@ -807,7 +844,7 @@ async fn monitor_and_rollback(
         .cloned()
         .unwrap_or(Value::Null);
     assert_eq!(j["version"].as_u64(), Some(version), "{journeys}");
-    step(&format!("rolled back: the live table shows {live}"));
+    note(&format!("rolled back: the live table shows {live}"));
 }
 
 /// The named top-level windows of the X display (`xwininfo -root -tree`), one line each.
@@ -860,7 +897,7 @@ async fn native_open_dialog_appears(c: &Client) {
         .args(["-window", "root"])
         .arg(&png)
         .status();
-    step(&format!(
+    note(&format!(
         "a new window: {new:?}; the screen is in {} ({})",
         png.display(),
         if shot.is_ok_and(|s| s.success()) {
@@ -907,6 +944,60 @@ async fn wait_attr(c: &Client, css: &str, attr: &str, want: &str, within: Durati
             fail(
                 c,
                 format!("{css} [{attr}] is {last:?}, not {want:?}, after {within:?}"),
+            )
+            .await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Clicks Run and waits until that run (not an earlier one, nor a cancelled run ending late)
+/// has finished: `sim-controls` names the run it shows (`data-started`) and its status. Only
+/// then are the canvas counts, the charts and the Review card's summary this run's.
+async fn run_simulation(c: &Client, within: Duration) {
+    let controls = "[data-testid=sim-controls]";
+    let before = attr_of(c, controls, "data-started")
+        .await
+        .unwrap_or_default();
+    click(c, "[data-testid=sim-run]").await;
+    let start = Instant::now();
+    let mut last = (String::new(), String::new());
+    loop {
+        if let Ok(e) = c.find(Locator::Css(controls)).await {
+            let started = e
+                .attr("data-started")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let status = e
+                .attr("data-status")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            if started != before {
+                match status.as_str() {
+                    "done" => return,
+                    "error" | "cancelled" => {
+                        let why = match c.find(Locator::Css("[data-testid=sim-error]")).await {
+                            Ok(e) => e.text().await.unwrap_or_default(),
+                            Err(_) => String::new(),
+                        };
+                        fail(c, format!("the simulation ended {status}: {why}")).await;
+                    }
+                    _ => {}
+                }
+            }
+            last = (started, status);
+        }
+        if start.elapsed() > within {
+            fail(
+                c,
+                format!(
+                    "the simulation did not finish within {within:?}; data-started {:?} (before the click {before:?}), data-status {:?}",
+                    last.0, last.1
+                ),
             )
             .await;
         }
@@ -1004,15 +1095,10 @@ async fn sample_data(c: &Client, data: &Path, local: &Value, trigger: &str) {
     )
     .await;
     shot(c, "import").await;
-    click(c, "[data-testid=sim-run]").await;
+    // Not the count of the generated run before: this run's, once it has finished.
+    run_simulation(c, Duration::from_secs(120)).await;
     let badge = format!("[data-testid=sim-canvas] [data-testid='count-{trigger}']");
-    let text = wait_text(
-        c,
-        &badge,
-        |t| t.chars().any(|ch| ch.is_ascii_digit()),
-        Duration::from_secs(120),
-    )
-    .await;
+    let text = wait_text(c, &badge, |t| t.chars().any(|ch| ch.is_ascii_digit()), WAIT).await;
     let entered: u64 = text
         .chars()
         .filter(char::is_ascii_digit)
@@ -1023,7 +1109,7 @@ async fn sample_data(c: &Client, data: &Path, local: &Value, trigger: &str) {
         (1..=40).contains(&entered),
         "{entered} entries from 40 imported add_to_cart events"
     );
-    step(&format!(
+    note(&format!(
         "the imported data entered the trigger {entered} times"
     ));
 
@@ -1227,7 +1313,7 @@ async fn big_canvas_stays_smooth(c: &Client) {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let load = heartbeat_stop(c).await;
-    step(&format!(
+    note(&format!(
         "300 nodes onto the canvas ({:.1?}): {load}",
         start.elapsed()
     ));
@@ -1240,7 +1326,7 @@ async fn big_canvas_stays_smooth(c: &Client) {
     heartbeat_start(c, "").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = heartbeat_stop(c).await;
-    step(&format!("300 nodes at rest (2 s): {idle}"));
+    note(&format!("300 nodes at rest (2 s): {idle}"));
     let t0 = Instant::now();
     heartbeat_start(c, "").await;
     // Zoom in towards the nodes, then pan the pane by dragging it, as a hand would.
@@ -1304,7 +1390,7 @@ async fn big_canvas_stays_smooth(c: &Client) {
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
     let pan = heartbeat_stop(c).await;
-    step(&format!(
+    note(&format!(
         "300 nodes, zoom and pan ({:.1?}): {pan}",
         t0.elapsed()
     ));
@@ -1360,13 +1446,13 @@ async fn big_canvas_stays_smooth(c: &Client) {
         WAIT,
     )
     .await;
-    step(&format!(
+    note(&format!(
         "300 nodes, one keystroke in a node's label: median {:.1} ms, longest {:.1} ms of synchronous work",
         costs[costs.len() / 2],
         costs[costs.len() - 1]
     ));
     let edit = heartbeat_stop(c).await;
-    step(&format!(
+    note(&format!(
         "300 nodes, select and edit ({:.1?}): {edit}",
         t1.elapsed()
     ));
@@ -1432,7 +1518,7 @@ async fn million_events_never_freeze_the_window(c: &Client) {
     let last = f.times.last().copied().unwrap_or(0.0);
     let preparing = f.texts.iter().filter(|t| t.contains("Preparing")).count();
     let generating = f.texts.iter().filter(|t| t.contains("Generating")).count();
-    step(&format!(
+    note(&format!(
         "1M events: {total} events in {took:.1?} (first replay progress at {:.1} s, last at {:.1} s), {generating} user generation, {preparing} writing and {} replay progress updates shown; {f}",
         first / 1000.0, last / 1000.0, events.len()
     ));
@@ -1448,7 +1534,7 @@ async fn million_events_never_freeze_the_window(c: &Client) {
         .take(6)
         .map(|(t, at)| format!("{:.2} s {t:?}", at / 1000.0))
         .collect();
-    step(&format!(
+    note(&format!(
         "1M events: gaps over 100 ms: {long:?}; the first progress texts: {shown:?}"
     ));
     if c.find(Locator::Css("[data-testid=sim-error]"))
@@ -1501,8 +1587,8 @@ async fn screenshots(c: &Client) {
     click(c, "[data-testid=view-simulate]").await;
     set_value(c, "[data-testid=sim-users]", "2000").await;
     set_value(c, "[data-testid=sim-days]", "14").await;
-    click(c, "[data-testid=sim-run]").await;
-    wait_for(c, "[data-testid=summary-cards]", Duration::from_secs(300)).await;
+    run_simulation(c, Duration::from_secs(300)).await;
+    wait_for(c, "[data-testid=summary-cards]", WAIT).await;
     click(c, "[data-testid=sim-canvas] .react-flow__controls-fitview").await;
     shot(c, "simulate").await;
     click(c, "[data-testid=view-review]").await;

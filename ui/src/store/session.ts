@@ -91,11 +91,18 @@ function saveSettings(cfg: HttpConfig | null) {
 }
 
 let validationSeq = 0;
-let simAbort: AbortController | null = null;
 
 export function createSessionStore(initial?: { backend?: Backend | null; http?: HttpConfig | null }): StoreApi<SessionState> {
   const http = initial?.http !== undefined ? initial.http : loadSettings();
   const backend = initial?.backend !== undefined ? initial.backend : createBackend(http);
+  // The simulation `sim` belongs to: each run takes the next number, and a cancel moves past the
+  // cancelled one. A run whose number is no longer current (cancelled, or followed by another)
+  // changes nothing when it ends or reports progress. The UI lets the user run again as soon as
+  // they cancel, but the cancelled run ends only when the shell's sandbox thread sees its cancel
+  // flag: that late "cancelled" must not land on the newer run (it used to overwrite a finished
+  // run's status, so the canvas showed its counts while Review said "No simulation yet").
+  let simRun = 0;
+  let simAbort: AbortController | null = null;
   return createStore<SessionState>()((set, get) => ({
     view: 'design',
     http,
@@ -179,8 +186,11 @@ export function createSessionStore(initial?: { backend?: Backend | null; http?: 
     async runSimulation(doc, params) {
       const b = get().backend;
       if (!b || get().sim.status === 'running') return;
-      simAbort = new AbortController();
-      const signal = simAbort.signal;
+      const run = ++simRun;
+      const current = () => run === simRun;
+      const abort = new AbortController();
+      simAbort = abort;
+      const signal = abort.signal;
       set({
         sim: { status: 'running', progress: null, result: null, error: null, doc, params, startedAt: Date.now(), finishedAt: 0 },
       });
@@ -190,27 +200,34 @@ export function createSessionStore(initial?: { backend?: Backend | null; http?: 
           {
             signal,
             onProgress: (progress) => {
-              if (get().sim.status === 'running') set({ sim: { ...get().sim, progress } });
+              if (current() && get().sim.status === 'running') set({ sim: { ...get().sim, progress } });
             },
           },
         );
-        if (signal.aborted) return;
+        if (!current() || signal.aborted) return;
+        // The result and its status in one update: `sim.result` is only ever a finished run's.
         set({ sim: { ...get().sim, status: 'done', result, finishedAt: Date.now() } });
       } catch (e) {
+        if (!current()) return;
         const err = e instanceof BackendError ? e : new BackendError('E_INTERNAL', String(e));
         const cancelled = signal.aborted || err.code === CLIENT_CODES.cancelled;
         set({ sim: { ...get().sim, status: cancelled ? 'cancelled' : 'error', error: cancelled ? null : err, finishedAt: Date.now() } });
       } finally {
-        simAbort = null;
+        if (simAbort === abort) simAbort = null;
       }
     },
 
     cancelSimulation() {
       simAbort?.abort();
+      simAbort = null;
+      simRun += 1;
       if (get().sim.status === 'running') set({ sim: { ...get().sim, status: 'cancelled', finishedAt: Date.now() } });
     },
 
     clearSimulation() {
+      simAbort?.abort();
+      simAbort = null;
+      simRun += 1;
       set({ sim: { ...get().sim, status: 'idle', result: null, error: null, progress: null, doc: null } });
     },
   }));

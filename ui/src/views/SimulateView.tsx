@@ -33,8 +33,10 @@ function Controls() {
   const pct = p && p.total > 0 ? Math.min(100, (p.done / p.total) * 100) : null;
   const desktop = backend instanceof TauriBackend ? backend : null;
   const source = desktop ? (params.source ?? 'generated') : 'generated';
+  // data-status and data-started say which run the view shows and whether it has finished (the
+  // e2e test waits on them instead of on whatever count happens to be drawn).
   return (
-    <div className="sim-controls" data-testid="sim-controls">
+    <div className="sim-controls" data-testid="sim-controls" data-status={sim.status} data-started={sim.startedAt}>
       {desktop ? (
         <div className="segmented" role="radiogroup" aria-label={t('sim.data.source')}>
           <button type="button" role="radio" aria-checked={source === 'generated'} className={source === 'generated' ? 'tab active' : 'tab'} onClick={() => setParams({ ...params, source: 'generated' })} data-testid="sim-source-generated">
