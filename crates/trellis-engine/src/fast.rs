@@ -50,6 +50,13 @@ impl IdSet {
         self.arena.reserve(n.saturating_mul(16));
     }
 
+    /// The ids, in the order they were first inserted.
+    pub fn ids_in_order(&self) -> Vec<&str> {
+        let mut spans: Vec<(usize, usize)> = self.table.iter().copied().collect();
+        spans.sort_unstable();
+        spans.into_iter().map(|(s, e)| &self.arena[s..e]).collect()
+    }
+
     pub fn contains(&self, id: &str) -> bool {
         let hash = self.hasher.hash_one(id);
         self.table

@@ -212,6 +212,20 @@ pub fn write_ts(out: &mut Vec<u8>, t: DateTime<Utc>) {
     out.extend_from_slice(&b[..=len]);
 }
 
+/// An event serialises as its input line (`to_json`) and reads back through [`parse_event`].
+impl serde::Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&self.to_json(), s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Event, D::Error> {
+        parse_event_owned(<Value as serde::Deserialize>::deserialize(d)?)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 impl Event {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();

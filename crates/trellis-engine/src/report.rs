@@ -1,7 +1,7 @@
 //! The report (`semantics.md`, "The report"), accumulated from the decisions as they are made.
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use trellis_model::decimal_string;
 
@@ -9,7 +9,8 @@ fn money<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&decimal_string(*d))
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct InputCounts {
     pub users: u64,
     pub events: u64,
@@ -17,13 +18,15 @@ pub struct InputCounts {
     pub duplicates: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct NodeCounts {
     pub entered: u64,
     pub ports: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct JourneyCounts {
     pub entered: u64,
     pub skipped: BTreeMap<String, u64>,
@@ -45,7 +48,8 @@ impl Default for JourneyCounts {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct OfferCounts {
     pub issued: u64,
     pub rejected: BTreeMap<String, u64>,
@@ -53,15 +57,28 @@ pub struct OfferCounts {
     pub expired: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct CampaignMoney {
-    #[serde(serialize_with = "money")]
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
     pub budget: Decimal,
-    #[serde(serialize_with = "money")]
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
     pub reserved: Decimal,
-    #[serde(serialize_with = "money")]
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
     pub spent: Decimal,
-    #[serde(serialize_with = "money")]
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
     pub remaining: Decimal,
     /// Budget burn: reserved + spent at the end of each day (UTC) that saw issuance, so a marketer
     /// sees when the money runs out. Keys are dates.
@@ -71,7 +88,8 @@ pub struct CampaignMoney {
     pub exhausted_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct TouchCounts {
     pub sent: BTreeMap<String, u64>,
     pub suppressed: BTreeMap<String, u64>,
@@ -81,29 +99,41 @@ pub struct TouchCounts {
     pub failed: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct ConversionCounts {
     pub count: u64,
-    #[serde(serialize_with = "money")]
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
     pub revenue: Decimal,
     pub attributed: u64,
-    #[serde(serialize_with = "money")]
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
     pub attributed_revenue: Decimal,
 }
 
 /// Redemptions by users who had already converted in the attribution window before the coupon
 /// was issued: money that may subsidise purchases that would have happened anyway (自然转化型).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Subsidy {
     pub redemptions: u64,
     pub by_prior_converters: u64,
-    #[serde(serialize_with = "money")]
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
     pub cost_to_prior_converters: Decimal,
     /// by_prior_converters / redemptions, or null.
     pub share: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Report {
     pub input: InputCounts,
     pub journeys: BTreeMap<String, JourneyCounts>,
@@ -111,7 +141,10 @@ pub struct Report {
     pub campaigns: BTreeMap<String, CampaignMoney>,
     pub touches: TouchCounts,
     pub conversions: ConversionCounts,
-    #[serde(serialize_with = "money")]
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
     pub cost: Decimal,
     pub roi: Option<f64>,
     pub subsidised_conversions: Subsidy,

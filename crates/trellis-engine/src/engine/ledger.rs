@@ -18,7 +18,7 @@ pub enum RedeemError {
     NotACoupon(String),
 }
 
-#[derive(Default, Clone)]
+#[derive(Default, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Ledger {
     pub(crate) total: Decimal,
     pub(crate) reserved: Decimal,

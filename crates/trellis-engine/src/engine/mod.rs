@@ -30,6 +30,7 @@ mod ledger;
 mod log;
 mod nodes;
 mod schedule;
+mod snapshot;
 mod state;
 mod timers;
 mod view;
@@ -40,6 +41,7 @@ pub use self::log::{
     Attributed, Decision, DecisionKind, ExitReason, RejectReason, SkipReason, SuppressReason,
 };
 pub use self::nodes::touch::{Channels, DeliveryFailure, Message, Recorded};
+pub use self::snapshot::{RestoreError, SNAPSHOT_FORMAT};
 pub use self::timers::TimerChange;
 use self::{compile::*, facts::*, ledger::*, log::*, nodes::*, schedule::*, state::*, timers::*};
 
@@ -52,7 +54,7 @@ type Port = Cow<'static, str>;
 pub const PPM: u32 = 1_000_000;
 
 /// Options of a run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Options {
     /// Keep per-day budget burn in the report.
     pub burn_by_day: bool,
@@ -64,6 +66,10 @@ pub type Sink = Box<dyn FnMut(&mut Vec<u8>) -> bool + Send>;
 
 pub struct Engine {
     ws: Workspace,
+    /// The workspace the engine was made with, and the deployments given since, in order: what
+    /// a snapshot restores the compiled journeys from.
+    base: Workspace,
+    deploys: Vec<snapshot::Deployed>,
     channels: Box<dyn Channels>,
     policy: std::sync::Arc<trellis_model::Policy>,
     /// Event types any journey reacts to (triggers, patterns, waits, goals); others skip the
@@ -154,6 +160,8 @@ impl Engine {
             keys: Keys::default(),
             local_cache: std::cell::RefCell::new(None),
             policy: std::sync::Arc::new(ws.policy().clone()),
+            base: ws.clone(),
+            deploys: Vec::new(),
             ws,
             tz,
             journeys,
@@ -210,6 +218,11 @@ impl Engine {
     /// issued), campaign budgets take the new totals, and the policy becomes the workspace's.
     /// Deploying the version that is already current only changes its rollout.
     pub fn deploy(&mut self, ws: &Workspace, version: u64, rollout_ppm: u32) {
+        self.deploys.push(snapshot::Deployed {
+            ws: ws.clone(),
+            version,
+            rollout_ppm,
+        });
         self.ws.policy = ws.policy.clone();
         self.policy = Arc::new(self.ws.policy().clone());
         self.tz = self.ws.policy().tz();

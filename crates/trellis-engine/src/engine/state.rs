@@ -2,8 +2,9 @@
 //! pattern counts, sends, issued offers, coupons.
 
 use super::*;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct Inst {
     pub(crate) id: u64,
     pub(crate) entered_at: Time,
@@ -13,7 +14,7 @@ pub(crate) struct Inst {
     pub(crate) waiting: Waiting,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Waiting {
     Running,
     Delay,
@@ -61,7 +62,7 @@ impl Keys {
 /// A profile's attributes, compact: the key ids inline in the user's record and the values in a
 /// list beside them, so finding a key reads the record a schedule tick walks through anyway (it
 /// reads the attributes of every user, in order) and then the one value.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 pub(crate) struct Attrs {
     pub(crate) ids: smallvec::SmallVec<[u32; 16]>,
     pub(crate) vals: Vec<Value>,
@@ -103,7 +104,7 @@ impl Attrs {
 /// A user's state per journey: a short list (users touch few journeys), scanned instead of
 /// hashed. The journey numbers sit inline in the user's record, so asking about a journey the
 /// user has no state in reads nothing more.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 pub(crate) struct JStates {
     pub(crate) keys: smallvec::SmallVec<[u32; 6]>,
     pub(crate) states: Vec<JState>,
@@ -133,7 +134,7 @@ impl JStates {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 pub(crate) struct JState {
     pub(crate) inside: Option<Inst>,
     pub(crate) ever_entered: bool,
@@ -155,7 +156,7 @@ pub(crate) fn push_tight<T>(v: &mut Vec<T>, x: T) {
     v.push(x);
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 pub(crate) struct User {
     pub(crate) id: Arc<str>,
     /// The profile's contacts, for delivery (None when it has none; consent and contacts are
@@ -175,6 +176,7 @@ pub(crate) struct User {
     pub(crate) conversions: Vec<Time>,
 }
 
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Coupon {
     pub(crate) id: String,
     pub(crate) offer: usize,

@@ -5,7 +5,7 @@ use super::*;
 
 /// A timer's work. Indexes are kept in 32 bits, so that a heap entry (due time, order and
 /// timer) takes 48 bytes: there is one for every instance's maximum duration and every wait.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Timer {
     /// A wait, timeout or deferral is over: resume the instance at the node.
     Resume {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 mod props;
 mod random_ws;
 mod samples;
+mod snapshot;
 
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sim")

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use trellis_engine::{parse_event, parse_profile, Engine, Options};
 
-struct Gene<'a>(&'a [u32], usize);
+pub(crate) struct Gene<'a>(pub(crate) &'a [u32], pub(crate) usize);
 impl Gene<'_> {
     fn next(&mut self, n: u32) -> u32 {
         let v = self.0[self.1 % self.0.len()];
@@ -73,7 +73,7 @@ fn node_tree(
     }
 }
 
-fn workspace(g: &mut Gene) -> Value {
+pub(crate) fn workspace(g: &mut Gene) -> Value {
     let offers = json!([
         {"id": "o1", "kind": "coupon", "face_value": 1 + g.next(20), "stock": g.next(12), "per_user_limit": 1 + g.next(2), "valid_for": format!("{}m", 30 + g.next(120)), "min_spend": g.next(150)},
         {"id": "o2", "kind": "cash", "face_value": format!("{}.5", g.next(5))},
