@@ -214,6 +214,9 @@ impl std::io::Write for CancellableLog {
 /// Tokens seen, with their principal and expiry.
 type TokenCache = std::collections::HashMap<String, (Principal, Option<DateTime<Utc>>)>;
 
+/// Journal entries between snapshots of the runtime, unless set otherwise.
+pub const DEFAULT_SNAPSHOT_EVERY: i64 = 100_000;
+
 pub struct Service {
     pub store: Store,
     pub holder: String,
@@ -226,6 +229,8 @@ pub struct Service {
     tokens: std::sync::Mutex<TokenCache>,
     stop: std::sync::atomic::AtomicBool,
     appender: tokio::sync::mpsc::Sender<AppendJob>,
+    /// Journal entries between snapshots of the runtime (0: none); see [`Service::set_snapshot_every`].
+    snapshot_every: std::sync::atomic::AtomicI64,
 }
 
 /// Inputs of one request and where to send their sequence numbers.
@@ -350,6 +355,7 @@ impl Service {
             tokens: Default::default(),
             stop: false.into(),
             appender: appender_tx,
+            snapshot_every: std::sync::atomic::AtomicI64::new(DEFAULT_SNAPSHOT_EVERY),
         }))
     }
 
@@ -1496,6 +1502,32 @@ impl Service {
 
     // ---- the engine loop
 
+    /// Writes a snapshot of the runtime every `n` journal entries (and when the engine loop
+    /// stops), so a restart or takeover replays only the entries after it; 0 turns it off.
+    pub fn set_snapshot_every(&self, n: i64) {
+        self.snapshot_every
+            .store(n.max(0), std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Saves a snapshot taken under the runtime's lock; a failure is logged (the journal still
+    /// holds everything, a restart just replays more of it).
+    async fn save_snapshot(&self, snap: trellis_store::SnapshotRow) {
+        let span = tracing::info_span!(
+            "engine.snapshot",
+            proc_seq = snap.proc_seq,
+            bytes = snap.engine.len()
+        );
+        match self
+            .store
+            .save_snapshot(&snap)
+            .instrument(span.clone())
+            .await
+        {
+            Ok(()) => span.in_scope(|| tracing::info!("snapshot saved")),
+            Err(e) => span.in_scope(|| tracing::error!(error = %e, "saving a snapshot failed")),
+        }
+    }
+
     /// Runs the engine loop until [`Service::stop`]: takes the lease when free, replays the
     /// journal, then applies new inputs in batches. Without the lease it follows the journal, so
     /// reads stay fresh and a takeover is immediate.
@@ -1607,8 +1639,18 @@ impl Service {
                         watermark = watermark.max(m);
                     }
                     self.metrics.batch(&batch, started.elapsed());
+                    let every = self
+                        .snapshot_every
+                        .load(std::sync::atomic::Ordering::SeqCst);
+                    let snap = (every > 0 && rt.proc_seq - rt.snapshot_seq >= every).then(|| {
+                        rt.snapshot_seq = rt.proc_seq;
+                        rt.snapshot(now_utc())
+                    });
                     drop(guard);
                     self.applied_tx.send_modify(|v| *v += 1);
+                    if let Some(snap) = snap {
+                        self.save_snapshot(snap).await;
+                    }
                 }
                 Err(e) => {
                     // The runtime is ahead of the database: throw it away and replay.
@@ -1619,6 +1661,24 @@ impl Service {
                     drop(guard);
                     self.lose_lease().await;
                 }
+            }
+        }
+        // A clean stop leaves a snapshot of where it stopped, for a quick start next time.
+        if self.is_leader()
+            && self
+                .snapshot_every
+                .load(std::sync::atomic::Ordering::SeqCst)
+                > 0
+        {
+            let snap = match self.runtime.lock().await.as_mut() {
+                Some(rt) if rt.proc_seq > rt.snapshot_seq => {
+                    rt.snapshot_seq = rt.proc_seq;
+                    Some(rt.snapshot(now_utc()))
+                }
+                _ => None,
+            };
+            if let Some(snap) = snap {
+                self.save_snapshot(snap).await;
             }
         }
         let _ = self.store.release_lease(&self.holder).await;

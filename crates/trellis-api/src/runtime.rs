@@ -91,6 +91,8 @@ pub struct Runtime {
     pub shadowed: HashSet<String>,
     pub clock: ClockMode,
     pub proc_seq: i64,
+    /// The journal entry of the newest snapshot this runtime wrote or was restored from.
+    pub snapshot_seq: i64,
     /// (journey, version) → campaign, for ledger legs.
     campaigns: HashMap<(String, u64), String>,
     funded: HashMap<String, i64>,
@@ -153,6 +155,7 @@ impl Runtime {
             shadowed: HashSet::new(),
             clock,
             proc_seq: 0,
+            snapshot_seq: 0,
             campaigns: HashMap::new(),
             funded: HashMap::new(),
             pending_legs: Vec::new(),
@@ -600,9 +603,108 @@ impl Runtime {
         Ok(())
     }
 
-    /// Replays the journal from the store into a fresh runtime.
-    pub async fn replay(store: &Store, clock: ClockMode) -> trellis_store::Result<Runtime> {
+    /// The runtime's state after its last journal entry, as a snapshot row: the engine's and
+    /// the mirror's snapshots and the runtime's own maps. Taken between batches.
+    pub fn snapshot(&self, at: Time) -> trellis_store::SnapshotRow {
+        let text = |e: &Engine| {
+            let mut out = Vec::new();
+            e.write_snapshot(&mut out);
+            // serde_json writes UTF-8.
+            String::from_utf8(out).unwrap_or_default()
+        };
+        let mut shadowed: Vec<&String> = self.shadowed.iter().collect();
+        shadowed.sort();
+        let mut campaigns: Vec<(&str, u64, &str)> = self
+            .campaigns
+            .iter()
+            .map(|((j, v), c)| (j.as_str(), *v, c.as_str()))
+            .collect();
+        campaigns.sort();
+        let state = json!({
+            "format": 1,
+            "proc_seq": self.proc_seq,
+            "shadowed": shadowed,
+            "campaigns": campaigns,
+            "funded": self.funded.iter().collect::<std::collections::BTreeMap<_, _>>(),
+            "schedule_rows": self.schedule_rows.iter().map(|(k, v)| (k, v.map(ts_string))).collect::<std::collections::BTreeMap<_, _>>(),
+        });
+        trellis_store::SnapshotRow {
+            proc_seq: self.proc_seq,
+            runtime: state.to_string(),
+            engine: text(&self.engine),
+            mirror: self.mirror.as_ref().map(text),
+            created_at: ts_string(at),
+        }
+    }
+
+    /// A runtime restored from a snapshot row, at its journal entry.
+    pub fn from_snapshot(
+        clock: ClockMode,
+        s: &trellis_store::SnapshotRow,
+    ) -> Result<Runtime, String> {
+        #[derive(serde::Deserialize)]
+        struct State {
+            format: u32,
+            proc_seq: i64,
+            shadowed: Vec<String>,
+            campaigns: Vec<(String, u64, String)>,
+            funded: HashMap<String, i64>,
+            schedule_rows: HashMap<String, Option<Time>>,
+        }
+        let st: State = serde_json::from_str(&s.runtime)
+            .map_err(|e| format!("snapshot {}: the runtime's state: {e}", s.proc_seq))?;
+        if st.format != 1 || st.proc_seq != s.proc_seq {
+            return Err(format!(
+                "snapshot {}: format {} at entry {}",
+                s.proc_seq, st.format, st.proc_seq
+            ));
+        }
         let mut rt = Runtime::new(clock);
+        let mut engine = Engine::restore_snapshot(s.engine.as_bytes())
+            .map_err(|e| format!("snapshot {}: the engine: {e}", s.proc_seq))?;
+        engine.set_channels(Box::new(Outboxed(Some(rt.sent.clone()))));
+        rt.engine = engine;
+        rt.mirror = match &s.mirror {
+            Some(m) => {
+                let mut m = Engine::restore_snapshot(m.as_bytes())
+                    .map_err(|e| format!("snapshot {}: the mirror: {e}", s.proc_seq))?;
+                m.set_channels(Box::new(Outboxed(None)));
+                Some(m)
+            }
+            None => None,
+        };
+        rt.shadowed = st.shadowed.into_iter().collect();
+        rt.campaigns = st
+            .campaigns
+            .into_iter()
+            .map(|(j, v, c)| ((j, v), c))
+            .collect();
+        rt.funded = st.funded;
+        rt.schedule_rows = st.schedule_rows;
+        rt.proc_seq = st.proc_seq;
+        rt.snapshot_seq = st.proc_seq;
+        Ok(rt)
+    }
+
+    /// Builds the runtime from the store: the newest snapshot (if there is one and it
+    /// restores), then the journal after it.
+    pub async fn replay(store: &Store, clock: ClockMode) -> trellis_store::Result<Runtime> {
+        let mut rt = match store.latest_snapshot().await? {
+            Some(s) => match Runtime::from_snapshot(clock, &s) {
+                Ok(rt) => {
+                    tracing::info!(
+                        proc_seq = s.proc_seq,
+                        "restored the runtime from its snapshot"
+                    );
+                    rt
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the snapshot does not restore: replaying the whole journal");
+                    Runtime::new(clock)
+                }
+            },
+            None => Runtime::new(clock),
+        };
         loop {
             let rows = store.journal(rt.proc_seq, 5_000).await?;
             if rows.is_empty() {

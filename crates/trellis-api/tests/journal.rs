@@ -18,6 +18,91 @@ fn lines(name: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Replays the fixture's journal in process, restoring the runtime from its own snapshot before
+/// entry `cut` when given; returns the decision rows as (proc_seq, shadow, record).
+fn replay(journal: &[serde_json::Value], cut: Option<usize>) -> Vec<(i64, bool, String)> {
+    let mut rt = Runtime::new(ClockMode::Event);
+    let mut batch = trellis_store::Batch::default();
+    let mut out = Vec::new();
+    for (i, r) in journal.iter().enumerate() {
+        let seq = r["proc_seq"].as_i64().unwrap();
+        if cut == Some(i) {
+            let snap = rt.snapshot(chrono::Utc::now());
+            assert_eq!(snap.proc_seq, rt.proc_seq);
+            rt = Runtime::from_snapshot(ClockMode::Event, &snap)
+                .unwrap_or_else(|e| panic!("before entry {seq}: {e}"));
+        }
+        let kind = r["kind"].as_str().unwrap();
+        let body = r["body"].as_str().unwrap();
+        let input =
+            Input::from_parts(kind, body).unwrap_or_else(|e| panic!("journal entry {seq}: {e}"));
+        assert_eq!(input.kind(), kind);
+        let at: chrono::DateTime<chrono::Utc> = r["at"].as_str().unwrap().parse().unwrap();
+        let applied = rt.apply(&input, at, &mut out);
+        let answer = applied.result.map(|v| v.to_string());
+        let then: Option<serde_json::Value> = r["result"]
+            .as_str()
+            .map(|s| serde_json::from_str(s).unwrap());
+        assert_eq!(
+            answer.map(|s| serde_json::from_str::<serde_json::Value>(&s).unwrap()),
+            then,
+            "journal entry {seq} ({kind}) answers as it did (cut {cut:?})"
+        );
+        rt.take_legs(seq, &mut batch);
+        for (d, shadow) in out.drain(..) {
+            rt.project(&d, shadow, seq, None, &mut batch);
+        }
+        rt.proc_seq = seq;
+    }
+    // The ledger legs and outbox rows the projection made, as decisions-like rows after them
+    // (compared whole by the restore test; the fixture has only the decisions).
+    let mut rows: Vec<(i64, bool, String)> = batch
+        .decisions
+        .iter()
+        .map(|d| (d.proc_seq, d.shadow, d.record.clone()))
+        .collect();
+    if cut.is_some() {
+        rows.extend(batch.ledger.iter().map(|l| {
+            (
+                l.proc_seq,
+                false,
+                format!(
+                    "ledger {} {} {} {:?} {}",
+                    l.campaign, l.account, l.amount, l.instance, l.memo
+                ),
+            )
+        }));
+        rows.extend(batch.outbox.iter().map(|o| {
+            (
+                0,
+                false,
+                format!(
+                    "outbox {} {} {} {}",
+                    o.dedup, o.channel, o.template, o.payload
+                ),
+            )
+        }));
+        rows.extend(batch.instances.iter().map(|i| {
+            (
+                i.proc_seq,
+                false,
+                format!(
+                    "instance {} {} {} {}",
+                    i.instance, i.status, i.amount, i.user_id
+                ),
+            )
+        }));
+    }
+    rows
+}
+
+fn assert_same(got: &[(i64, bool, String)], want: &[(i64, bool, String)], what: &str) {
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(g, w, "{what}: decision {i}");
+    }
+    assert_eq!(got.len(), want.len(), "{what}");
+}
+
 #[test]
 fn a_journal_written_by_the_previous_release_replays_to_the_same_decisions() {
     let journal = lines("journal.jsonl");
@@ -41,37 +126,6 @@ fn a_journal_written_by_the_previous_release_replays_to_the_same_decisions() {
         ],
         "the fixture covers every kind of input"
     );
-    let mut rt = Runtime::new(ClockMode::Event);
-    let mut batch = trellis_store::Batch::default();
-    let mut out = Vec::new();
-    for r in &journal {
-        let seq = r["proc_seq"].as_i64().unwrap();
-        let kind = r["kind"].as_str().unwrap();
-        let body = r["body"].as_str().unwrap();
-        let input =
-            Input::from_parts(kind, body).unwrap_or_else(|e| panic!("journal entry {seq}: {e}"));
-        assert_eq!(input.kind(), kind);
-        let at: chrono::DateTime<chrono::Utc> = r["at"].as_str().unwrap().parse().unwrap();
-        let applied = rt.apply(&input, at, &mut out);
-        let answer = applied.result.map(|v| v.to_string());
-        let then: Option<serde_json::Value> = r["result"]
-            .as_str()
-            .map(|s| serde_json::from_str(s).unwrap());
-        assert_eq!(
-            answer.map(|s| serde_json::from_str::<serde_json::Value>(&s).unwrap()),
-            then,
-            "journal entry {seq} ({kind}) answers as it did"
-        );
-        rt.take_legs(seq, &mut batch);
-        for (d, shadow) in out.drain(..) {
-            rt.project(&d, shadow, seq, None, &mut batch);
-        }
-    }
-    let got: Vec<(i64, bool, String)> = batch
-        .decisions
-        .iter()
-        .map(|d| (d.proc_seq, d.shadow, d.record.clone()))
-        .collect();
     let want: Vec<(i64, bool, String)> = want
         .iter()
         .map(|d| {
@@ -83,10 +137,25 @@ fn a_journal_written_by_the_previous_release_replays_to_the_same_decisions() {
         })
         .collect();
     assert!(want.len() > 50, "a fixture of some size: {}", want.len());
-    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        assert_eq!(g, w, "decision {i}");
+    assert_same(&replay(&journal, None), &want, "a whole replay");
+}
+
+/// The runtime restored from its snapshot before any entry of the journal (the shadow mirror,
+/// deployments, ledgers, timers and the runtime's own maps with it) goes on to the same answers
+/// and the same decisions as the runtime that never stopped.
+#[test]
+fn a_runtime_restored_from_its_snapshot_before_any_entry_goes_on_to_the_same_decisions() {
+    let journal = lines("journal.jsonl");
+    let whole = replay(&journal, Some(usize::MAX));
+    assert!(whole.iter().any(|r| r.2.starts_with("ledger")));
+    assert!(whole.iter().any(|r| r.2.starts_with("outbox")));
+    for cut in 0..journal.len() {
+        assert_same(
+            &replay(&journal, Some(cut)),
+            &whole,
+            &format!("cut before entry {cut}"),
+        );
     }
-    assert_eq!(got.len(), want.len());
 }
 
 #[test]

@@ -95,6 +95,10 @@ enum Command {
         /// fields such as `trace_id`). Filter with RUST_LOG (default `info`).
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
+        /// Snapshot the engine's state every N journal entries (and on a clean stop), so a
+        /// restart replays only the entries after the newest snapshot; 0: never.
+        #[arg(long, default_value_t = trellis_api::DEFAULT_SNAPSHOT_EVERY)]
+        snapshot_every: i64,
     },
     /// Service tokens.
     Token {
@@ -201,6 +205,7 @@ fn main() -> ExitCode {
             smtp_from,
             amqp,
             log_format,
+            snapshot_every,
         } => {
             // The service logs through `tracing`; only this subcommand installs a subscriber
             // (the others print their diagnostics and results themselves).
@@ -212,7 +217,7 @@ fn main() -> ExitCode {
                 url,
                 from: smtp_from,
             });
-            serve(db, listen, clock, providers, smtp, amqp).or_else(|e| {
+            serve(db, listen, clock, providers, smtp, amqp, snapshot_every).or_else(|e| {
                 tracing::error!(error = format!("{e:#}"), "the service stopped");
                 Ok(ExitCode::from(2))
             })
@@ -533,6 +538,7 @@ fn serve(
     providers: Vec<String>,
     smtp: Option<trellis_server::deliver::Smtp>,
     amqp: Option<String>,
+    snapshot_every: i64,
 ) -> anyhow::Result<ExitCode> {
     let mut ps = Vec::new();
     for p in providers {
@@ -552,6 +558,7 @@ fn serve(
         smtp,
         amqp,
         announce: true,
+        snapshot_every,
     }))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -335,6 +335,8 @@ pub struct ServeOptions {
     pub amqp: Option<String>,
     /// Print the bound address on stdout (`listening on ADDR`) once ready.
     pub announce: bool,
+    /// Journal entries between snapshots of the engine's state (0: never).
+    pub snapshot_every: i64,
 }
 
 /// Runs the service until Ctrl-C or SIGTERM.
@@ -342,6 +344,7 @@ pub async fn serve(o: ServeOptions) -> anyhow::Result<()> {
     let svc = Service::open(&o.db, o.clock)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    svc.set_snapshot_every(o.snapshot_every);
     let listener = tokio::net::TcpListener::bind(&o.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", o.listen))?;

@@ -146,6 +146,16 @@ pub struct NewInput {
     pub trace_id: Option<String>,
 }
 
+/// A snapshot of the runtime after journal entry `proc_seq` (JSON texts).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SnapshotRow {
+    pub proc_seq: i64,
+    pub runtime: String,
+    pub engine: String,
+    pub mirror: Option<String>,
+    pub created_at: String,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InputRow {
     pub seq: i64,
@@ -1187,6 +1197,42 @@ impl Store {
         rows.iter()
             .map(|r| Ok((r.try_get("id")?, r.try_get("record")?)))
             .collect()
+    }
+
+    /// Keeps a snapshot of the runtime after journal entry `proc_seq`, and drops older ones.
+    /// Any process may write one: the state after an entry is the same whoever computed it.
+    pub async fn save_snapshot(&self, s: &SnapshotRow) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO snapshots (proc_seq, runtime, engine, mirror, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (proc_seq) DO NOTHING")
+            .bind(s.proc_seq)
+            .bind(&s.runtime)
+            .bind(&s.engine)
+            .bind(&s.mirror)
+            .bind(&s.created_at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM snapshots WHERE proc_seq < $1")
+            .bind(s.proc_seq)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The newest snapshot, if any.
+    pub async fn latest_snapshot(&self) -> Result<Option<SnapshotRow>> {
+        Ok(sqlx::query_as("SELECT proc_seq, runtime, engine, mirror, created_at FROM snapshots ORDER BY proc_seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// The journal entry the newest snapshot covers (0: none).
+    pub async fn snapshot_seq(&self) -> Result<i64> {
+        let row =
+            sqlx::query("SELECT CAST(COALESCE(MAX(proc_seq), 0) AS BIGINT) AS n FROM snapshots")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.try_get("n")?)
     }
 
     /// The reconciliation query: each campaign's accounts from the double-entry ledger.
