@@ -1523,7 +1523,10 @@ impl Service {
             .instrument(span.clone())
             .await
         {
-            Ok(()) => span.in_scope(|| tracing::info!("snapshot saved")),
+            Ok(()) => {
+                self.metrics.snapshot_written();
+                span.in_scope(|| tracing::info!("snapshot saved"))
+            }
             Err(e) => span.in_scope(|| tracing::error!(error = %e, "saving a snapshot failed")),
         }
     }
@@ -1727,7 +1730,9 @@ impl Service {
     async fn follow(&self) -> trellis_store::Result<()> {
         let mut guard = self.runtime.lock().await;
         if guard.is_none() {
-            *guard = Some(Runtime::replay(&self.store, self.clock).await?);
+            let rt = Runtime::replay(&self.store, self.clock).await?;
+            self.metrics.rebuilt(rt.snapshot_seq, rt.replayed);
+            *guard = Some(rt);
             return Ok(());
         }
         let rt = guard.as_mut().expect("set above");

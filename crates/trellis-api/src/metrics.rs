@@ -57,12 +57,29 @@ pub struct Metrics {
     http: Mutex<BTreeMap<(String, u16), Histogram>>,
     batches: Mutex<Histogram>,
     timers_claimed: AtomicU64,
+    /// The journal entry of the snapshot the runtime was last built from (0: none).
+    restored_from: AtomicU64,
+    /// Journal entries replayed when the runtime was last built.
+    replayed: AtomicU64,
+    snapshots: AtomicU64,
 }
 
 impl Metrics {
     pub fn events(&self, accepted: u64, duplicates: u64) {
         self.events_in.fetch_add(accepted, Ordering::Relaxed);
         self.duplicates.fetch_add(duplicates, Ordering::Relaxed);
+    }
+
+    /// The runtime was built: from the snapshot of entry `from` (0: none), replaying `replayed`
+    /// journal entries after it.
+    pub fn rebuilt(&self, from: i64, replayed: u64) {
+        self.restored_from
+            .store(from.max(0) as u64, Ordering::Relaxed);
+        self.replayed.store(replayed, Ordering::Relaxed);
+    }
+
+    pub fn snapshot_written(&self) {
+        self.snapshots.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn timers_claimed(&self, n: usize) {
@@ -142,6 +159,24 @@ impl Metrics {
             out,
             "trellis_timers_claimed_total {}",
             self.timers_claimed.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(out, "# HELP trellis_engine_restored_from The journal entry of the snapshot the engine was last built from (0: a whole replay).\n# TYPE trellis_engine_restored_from gauge");
+        let _ = writeln!(
+            out,
+            "trellis_engine_restored_from {}",
+            self.restored_from.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(out, "# HELP trellis_engine_replayed_entries Journal entries replayed when the engine was last built.\n# TYPE trellis_engine_replayed_entries gauge");
+        let _ = writeln!(
+            out,
+            "trellis_engine_replayed_entries {}",
+            self.replayed.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(out, "# HELP trellis_snapshots_written_total Snapshots of the engine's state this process wrote.\n# TYPE trellis_snapshots_written_total counter");
+        let _ = writeln!(
+            out,
+            "trellis_snapshots_written_total {}",
+            self.snapshots.load(Ordering::Relaxed)
         );
         let _ = writeln!(out, "# HELP trellis_engine_leader 1 when this process runs the engine.\n# TYPE trellis_engine_leader gauge");
         let _ = writeln!(out, "trellis_engine_leader {}", u8::from(leader));

@@ -93,6 +93,8 @@ pub struct Runtime {
     pub proc_seq: i64,
     /// The journal entry of the newest snapshot this runtime wrote or was restored from.
     pub snapshot_seq: i64,
+    /// Journal entries replayed when this runtime was built ([`Runtime::replay`]).
+    pub replayed: u64,
     /// (journey, version) → campaign, for ledger legs.
     campaigns: HashMap<(String, u64), String>,
     funded: HashMap<String, i64>,
@@ -156,6 +158,7 @@ impl Runtime {
             clock,
             proc_seq: 0,
             snapshot_seq: 0,
+            replayed: 0,
             campaigns: HashMap::new(),
             funded: HashMap::new(),
             pending_legs: Vec::new(),
@@ -710,6 +713,7 @@ impl Runtime {
             if rows.is_empty() {
                 break;
             }
+            rt.replayed += rows.len() as u64;
             rt.apply_journal(&rows)
                 .map_err(trellis_store::Error::Conflict)?;
         }

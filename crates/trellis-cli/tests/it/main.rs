@@ -194,4 +194,5 @@ fn rules_explain_says_why_a_rule_missed() {
 }
 mod delivery;
 mod service;
+mod snapshot;
 mod trace;
