@@ -9,10 +9,8 @@ use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use trellis_engine::TimerChange;
 use trellis_engine::{
-    ts_string, Channels, Decision, DecisionKind, Deploy, DeployMode, Engine, Input, Message,
-    Options, Outcome,
+    ts_string, Decision, DecisionKind, Deploy, DeployMode, Engine, Input, Options, Outcome,
 };
-use trellis_model::Channel;
 use trellis_store::{
     Batch, DecisionRow, InstanceRow, JournalEntry, LedgerLeg, OutboxRow, StockOp, Store, TimerRow,
 };
@@ -28,52 +26,6 @@ pub enum ClockMode {
     /// engine's clock), and time moves on only with events or an explicit tick. For replaying
     /// history and for tests that compare the service with the simulator.
     Event,
-}
-
-/// What the outbox needs of a sent message beyond its decision: the address and the content.
-#[derive(Debug, Clone)]
-struct Sent {
-    user_id: String,
-    journey: String,
-    node: String,
-    channel: &'static str,
-    to: Option<String>,
-    content: Option<Value>,
-}
-
-type SentQueue = std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<Sent>>>;
-
-/// Touches accepted for delivery by the outbox (written with their decision). The live engine's
-/// messages are kept, in order, until their `touch.sent` decision is projected to an outbox row;
-/// each successful `send` is followed by exactly one `touch.sent`.
-struct Outboxed(Option<SentQueue>);
-
-impl Channels for Outboxed {
-    fn send(&mut self, msg: &Message<'_>) -> Result<(), String> {
-        if let Some(q) = &self.0 {
-            let key = match msg.channel {
-                Channel::Push => Some("push"),
-                Channel::Sms => Some("phone"),
-                Channel::Email => Some("email"),
-                Channel::Inbox | Channel::Webhook => None,
-            };
-            let to = key
-                .and_then(|k| msg.contact.get(k))
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            if let Ok(mut q) = q.lock() {
-                q.push_back(Sent {
-                    user_id: msg.user_id.to_owned(),
-                    journey: msg.journey.to_owned(),
-                    node: msg.node.to_owned(),
-                    channel: msg.channel.as_str(),
-                    to,
-                    content: msg.content.cloned(),
-                });
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Money in 1/10,000 units, as the ledger keeps it.
@@ -102,8 +54,6 @@ pub struct Runtime {
     pending_legs: Vec<(String, i64)>,
     /// Deployment rows of the deploy or rollback being applied.
     pub pending_deploys: Vec<trellis_store::DeploymentRow>,
-    /// The live engine's sent messages, waiting for their outbox rows.
-    sent: SentQueue,
     /// Stock rows to set, from the deploy being applied.
     pending_stock: Vec<StockOp>,
     /// The schedule rows as last written: `journey/node` → next tick.
@@ -118,9 +68,10 @@ pub struct Applied {
     pub result: Option<Value>,
 }
 
-fn new_engine(sent: Option<SentQueue>) -> Engine {
+/// An engine for the service: touches are recorded as sent (the outbox delivers them, from the
+/// `touch.sent` decision, which carries the address and the content).
+fn new_engine() -> Engine {
     let mut e = Engine::new(trellis_model::Workspace::default(), Options::default());
-    e.set_channels(Box::new(Outboxed(sent)));
     e.track_timers();
     e
 }
@@ -148,12 +99,10 @@ fn timer_row(prefix: &str, c: TimerChange) -> Result<TimerRow, String> {
 
 impl Runtime {
     pub fn new(clock: ClockMode) -> Runtime {
-        let sent = SentQueue::default();
         Runtime {
-            engine: new_engine(Some(sent.clone())),
-            sent,
+            engine: new_engine(),
             // Always on, so a shadow version sees the same history as the live one.
-            mirror: Some(new_engine(None)),
+            mirror: Some(new_engine()),
             shadowed: HashSet::new(),
             clock,
             proc_seq: 0,
@@ -361,7 +310,7 @@ impl Runtime {
             }
         }
         if shadow {
-            let m = self.mirror.get_or_insert_with(|| new_engine(None));
+            let m = self.mirror.get_or_insert_with(new_engine);
             m.deploy(&ws, version, ppm);
             for j in &ws.journeys {
                 self.shadowed.insert(j.id.clone());
@@ -510,17 +459,13 @@ impl Runtime {
                     });
                 }
                 DecisionKind::TouchSent {
-                    channel, template, ..
+                    channel,
+                    template,
+                    to,
+                    content,
+                    ..
                 } => {
                     let channel = channel.as_str().to_owned();
-                    let sent = self.sent.lock().ok().and_then(|mut q| q.pop_front());
-                    // The message the engine sent for this decision (they come in one order).
-                    let sent = sent.filter(|m| {
-                        user.as_deref() == Some(m.user_id.as_str())
-                            && d.journey.as_deref() == Some(m.journey.as_str())
-                            && d.node.as_deref() == Some(m.node.as_str())
-                            && m.channel == channel
-                    });
                     b.outbox.push(OutboxRow {
                         dedup: format!("touch-{}", d.seq),
                         user_id: user.clone().unwrap_or_default(),
@@ -533,8 +478,8 @@ impl Runtime {
                             "version": d.version,
                             "node": d.node.as_deref(),
                             "ts": ts_string(d.ts),
-                            "to": sent.as_ref().and_then(|m| m.to.clone()),
-                            "content": sent.and_then(|m| m.content),
+                            "to": to,
+                            "content": content,
                             "trace_id": trace_id,
                         })
                         .to_string(),
@@ -592,7 +537,6 @@ impl Runtime {
                 self.apply(&input, at, &mut sink);
             }
             sink.clear();
-            self.forget_sent();
             self.pending_legs.clear();
             self.pending_deploys.clear();
             self.pending_stock.clear();
@@ -663,15 +607,13 @@ impl Runtime {
             ));
         }
         let mut rt = Runtime::new(clock);
-        let mut engine = Engine::restore_snapshot(s.engine.as_bytes())
+        let engine = Engine::restore_snapshot(s.engine.as_bytes())
             .map_err(|e| format!("snapshot {}: the engine: {e}", s.proc_seq))?;
-        engine.set_channels(Box::new(Outboxed(Some(rt.sent.clone()))));
         rt.engine = engine;
         rt.mirror = match &s.mirror {
             Some(m) => {
-                let mut m = Engine::restore_snapshot(m.as_bytes())
+                let m = Engine::restore_snapshot(m.as_bytes())
                     .map_err(|e| format!("snapshot {}: the mirror: {e}", s.proc_seq))?;
-                m.set_channels(Box::new(Outboxed(None)));
                 Some(m)
             }
             None => None,
@@ -780,19 +722,11 @@ impl Runtime {
                 b.profiles
                     .push((prof.user_id.clone(), i.body.clone(), ts_string(at)));
             }
-            self.forget_sent();
             answers.push((i.seq, applied.result));
         }
         // Timers fire through `tick` inputs, which the scheduler appends when it claims due
         // timer rows (`Store::claim_due_timers`); the rows change here, with the batch.
         self.take_timers(b);
         answers
-    }
-
-    /// Drops sent messages whose decisions are not projected here (replay; stored already).
-    fn forget_sent(&self) {
-        if let Ok(mut q) = self.sent.lock() {
-            q.clear();
-        }
     }
 }

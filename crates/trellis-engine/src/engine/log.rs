@@ -131,6 +131,10 @@ pub enum DecisionKind<'a> {
         tried: Cow<'a, [Channel]>,
         /// The channel this touch falls back from, after an asynchronous delivery failure.
         fallback_from: Option<Channel>,
+        /// Not in the log: the address the outbox delivers to (kept decisions only), and the
+        /// node's content.
+        to: Option<Cow<'a, str>>,
+        content: Option<Cow<'a, Value>>,
     },
     TouchSuppressed {
         reason: SuppressReason,
@@ -248,11 +252,15 @@ impl DecisionKind<'_> {
                 template,
                 tried,
                 fallback_from,
+                to,
+                content,
             } => K::TouchSent {
                 channel,
                 template: own(template),
                 tried: own(tried),
                 fallback_from,
+                to: to.map(own),
+                content: content.map(own),
             },
             K::TouchSuppressed { reason } => K::TouchSuppressed { reason },
             K::TouchDeferred { until } => K::TouchDeferred { until },
@@ -367,6 +375,7 @@ impl DecisionKind<'_> {
                 template,
                 tried,
                 fallback_from,
+                ..
             } => {
                 key(out, "channel");
                 raw_str(out, channel.as_str());
@@ -785,6 +794,8 @@ mod tests {
                     template: odd.into(),
                     tried: Cow::Owned(vec![Channel::Push, Channel::Email]),
                     fallback_from: None,
+                    to: Some("138".into()),
+                    content: None,
                 },
                 json!({"channel": "sms", "template": odd, "tried": ["push", "email"]}),
             ),
@@ -794,6 +805,8 @@ mod tests {
                     template: "t".into(),
                     tried: Cow::Owned(vec![]),
                     fallback_from: Some(Channel::Webhook),
+                    to: None,
+                    content: Some(Cow::Owned(json!({"title": "hi"}))),
                 },
                 json!({"channel": "inbox", "template": "t", "tried": [], "fallback_from": "webhook"}),
             ),

@@ -247,11 +247,23 @@ impl Engine {
         let user = &mut self.users[u];
         user.sends.retain(|(t, _)| *t > from);
         push_tight(&mut user.sends, (now, ch));
+        // What the outbox needs goes with the decision when decisions are kept (the service);
+        // a log sink writes only the record.
+        let to = match self.sink {
+            Some(_) => None,
+            None => self.users[u]
+                .contact
+                .as_deref()
+                .and_then(|c| address(c, ch))
+                .map(|a| Cow::Owned(a.to_owned())),
+        };
         let sent = DecisionKind::TouchSent {
             channel: ch,
             template: Cow::Borrowed(template.as_str()),
             tried: Cow::Borrowed(&channels[..i]),
             fallback_from: start.checked_sub(1).map(|k| channels[k]),
+            to,
+            content: content.as_ref().map(Cow::Borrowed),
         };
         let seq = self.emit(now, Some(u), Some(j), Some(n), sent);
         self.candidate(u, (seq, now, j as u32, n as u32, false));
@@ -335,4 +347,16 @@ impl Engine {
         self.touch_from(u, j, n, at + 1, now);
         true
     }
+}
+
+/// The address a channel delivers to: the profile's `contact.push` token, `contact.phone` or
+/// `contact.email`; the inbox and the webhook need none.
+pub fn address(contact: &Map<String, Value>, ch: Channel) -> Option<&str> {
+    let key = match ch {
+        Channel::Push => "push",
+        Channel::Sms => "phone",
+        Channel::Email => "email",
+        Channel::Inbox | Channel::Webhook => return None,
+    };
+    contact.get(key).and_then(Value::as_str)
 }
