@@ -158,33 +158,54 @@ fn a_runtime_restored_from_its_snapshot_before_any_entry_goes_on_to_the_same_dec
     }
 }
 
+/// An input that does not read is an error naming its kind and saying what is wrong.
+fn does_not_read(kind: &str, body: &str, says: &str) {
+    let e = Input::from_parts(kind, body).unwrap_err();
+    assert_eq!(e.kind, kind);
+    let text = e.to_string();
+    assert!(text.contains(says), "{kind}: {text}");
+}
+
 #[test]
-fn an_input_that_does_not_read_names_its_kind_and_what_is_wrong() {
-    for (kind, body, says) in [
-        (
-            "event",
-            r#"{"user_id": "u", "ts": "2026-11-01T00:00:00Z"}"#,
-            "type",
-        ),
-        ("tick", r#"{"until": "yesterday"}"#, "yesterday"),
-        (
-            "redeem",
-            r#"{"instance": "i", "order": "o", "amount": "ten"}"#,
-            "amount",
-        ),
-        (
-            "delivery_failed",
-            r#"{"user_id": "u", "journey": "j", "version": 1, "node": "n", "channel": "pigeon", "sent_at": "2026-11-01T00:00:00Z"}"#,
-            "pigeon",
-        ),
-        ("teleport", "{}", "teleport"),
-        ("profile", "not json", "expected"),
-    ] {
-        let e = Input::from_parts(kind, body).unwrap_err();
-        assert_eq!(e.kind, kind);
-        let text = e.to_string();
-        assert!(text.contains(says), "{kind}: {text}");
-    }
+fn an_event_without_a_type_does_not_read() {
+    does_not_read(
+        "event",
+        r#"{"user_id": "u", "ts": "2026-11-01T00:00:00Z"}"#,
+        "type",
+    );
+}
+
+#[test]
+fn a_tick_until_a_time_that_does_not_read_does_not_read() {
+    does_not_read("tick", r#"{"until": "yesterday"}"#, "yesterday");
+}
+
+#[test]
+fn a_redemption_of_an_amount_that_is_not_a_number_does_not_read() {
+    does_not_read(
+        "redeem",
+        r#"{"instance": "i", "order": "o", "amount": "ten"}"#,
+        "amount",
+    );
+}
+
+#[test]
+fn a_delivery_failure_on_an_unknown_channel_does_not_read() {
+    does_not_read(
+        "delivery_failed",
+        r#"{"user_id": "u", "journey": "j", "version": 1, "node": "n", "channel": "pigeon", "sent_at": "2026-11-01T00:00:00Z"}"#,
+        "pigeon",
+    );
+}
+
+#[test]
+fn an_unknown_kind_does_not_read() {
+    does_not_read("teleport", "{}", "teleport");
+}
+
+#[test]
+fn a_body_that_is_not_json_does_not_read() {
+    does_not_read("profile", "not json", "expected");
 }
 
 #[test]

@@ -302,6 +302,31 @@ fn user_view(s: &Server, t: &Tokens, user: &str) -> Value {
     v
 }
 
+/// Waits until no outbox row of `users` is pending (each has one at least): the deliverer has
+/// nothing left to send them, and will send them nothing more. A row waiting for a retry is
+/// pending, so a test that then counts a provider's requests has seen them all.
+fn outbox_settled(s: &Server, t: &Tokens, users: &[&str]) {
+    wait_for(&format!("no pending outbox row for {users:?}"), 60, || {
+        users.iter().all(|u| {
+            user_view(s, t, u)["recent_touches"]
+                .as_array()
+                .is_some_and(|m| !m.is_empty() && m.iter().all(|m| m["status"] != "pending"))
+        })
+    });
+}
+
+/// Waits until this process runs the engine and has applied every input stored before the call:
+/// a tick (admin) is applied in input order and answers once applied, so after it nothing stored
+/// earlier is still to be decided. On the wall clock it fires only what is due anyway.
+fn applied_so_far(s: &Server, t: &Tokens) {
+    wait_for("the engine lease", 30, || {
+        s.call("GET", "/healthz", None, b"").1["leader"] == true
+    });
+    let now = trellis_engine::ts_string(chrono::Utc::now());
+    let (c, v) = s.json("POST", "/v1/clock/tick", &t.admin, &json!({ "until": now }));
+    assert_eq!(c, 200, "{v}");
+}
+
 fn falls_back(db: &str) {
     let t = tokens(db);
     let p = Provider::start();
@@ -396,7 +421,10 @@ fn falls_back(db: &str) {
     let before = decisions(&s, &t.op, "");
     s.kill9();
     let s = Server::start_with(db, "wall", &args);
-    std::thread::sleep(Duration::from_millis(1500));
+    // Replayed and caught up, with every outbox row final: whatever the restart would decide or
+    // send again, it has.
+    applied_so_far(&s, &t);
+    outbox_settled(&s, &t, &["a", "b"]);
     assert_eq!(decisions(&s, &t.op, ""), before);
     assert_eq!(user_view(&s, &t, "a")["recent_sends"], sends);
     assert_eq!(p.hits("/ok/sms").len(), 1);
@@ -412,15 +440,20 @@ fn falls_back(db: &str) {
         "UPDATE outbox SET status = 'pending', attempts = 4, next_at = '2000-01-01T00:00:00.000Z' WHERE channel = 'push'",
     );
     let s = Server::start_with(db, "wall", &args);
-    wait_for("the push rows failed again", 30, || {
-        user_view(&s, &t, "a")["recent_touches"]
-            .as_array()
-            .is_some_and(|m| {
-                m.iter()
-                    .any(|m| m["channel"] == "push" && m["status"] == "failed")
-            })
-    });
-    std::thread::sleep(Duration::from_millis(1500));
+    // Both push rows (a's and b's) marked again, then every input applied.
+    outbox_settled(&s, &t, &["a", "b"]);
+    applied_so_far(&s, &t);
+    for u in ["a", "b"] {
+        let touches = user_view(&s, &t, u)["recent_touches"].clone();
+        assert!(
+            touches
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["channel"] == "push" && m["status"] == "failed"),
+            "{u}: {touches}"
+        );
+    }
     assert_eq!(p.hits("/fail/push").len(), 10, "push was attempted again");
     assert_eq!(decisions(&s, &t.op, ""), before);
 }
@@ -468,8 +501,9 @@ fn a_slow_provider_gets_several_deliveries_at_once() {
         visit(&s, &t, u);
     }
     wait_for("twelve pushes", 60, || p.hits("/slow/push").len() >= 12);
-    // Settle: no retries follow (each was answered 200), so nothing more arrives.
-    std::thread::sleep(Duration::from_millis(1500));
+    // Settled: every row is final (each was answered 200), so no retry can follow.
+    let names: Vec<&str> = users.iter().map(String::as_str).collect();
+    outbox_settled(&s, &t, &names);
     let hits = p.hits("/slow/push");
     let mut keys: Vec<&str> = hits.iter().map(|h| h.1.as_str()).collect();
     keys.sort_unstable();
@@ -493,9 +527,8 @@ fn a_slow_provider_gets_several_deliveries_at_once() {
 /// Providers are https in real life: a push provider behind TLS (a self-signed certificate
 /// made with the `openssl` command, trusted through OpenSSL's `SSL_CERT_FILE`) gets the touch
 /// once; the same provider untrusted fails the delivery, and the touch falls back to the inbox.
-#[test]
-fn a_provider_over_https_gets_the_touch_and_an_untrusted_one_falls_back() {
-    let dir = std::env::temp_dir().join(format!("trellis-tls-{}", std::process::id()));
+fn over_https(trusted: bool) {
+    let dir = std::env::temp_dir().join(format!("trellis-tls-{trusted}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
@@ -519,49 +552,61 @@ fn a_provider_over_https_gets_the_touch_and_an_untrusted_one_falls_back() {
         )
         .unwrap()
     };
-    for trusted in [true, false] {
-        let db = sqlite(if trusted { "tls" } else { "untrusted" });
-        let t = tokens(&db);
-        let p = Provider::start_tls(Some(identity()));
-        let hook = p.url("/hook");
-        assert!(hook.starts_with("https://"));
-        let cert_file = cert.display().to_string();
-        let env: &[(&str, &str)] = if trusted {
-            &[("SSL_CERT_FILE", &cert_file)]
-        } else {
-            &[]
-        };
-        let s = Server::start_env(&db, "wall", &["--provider", &format!("push={hook}")], env);
-        publish(&s, &t, &touch_ws(&["push", "inbox"]), 100, "live");
-        put_profile(&s, &t, "u1", json!({"push": "tok-u1"}));
-        visit(&s, &t, "u1");
-        if trusted {
-            wait_for("the webhook over https", 30, || !p.hits("/hook").is_empty());
-            std::thread::sleep(Duration::from_millis(1500));
-            assert_eq!(p.hits("/hook").len(), 1, "delivered once");
-            let log = touch_log(&s, &t, "u1");
-            assert_eq!(kinds(&log), ["touch.sent push"], "{log:?}");
-        } else {
-            let t0 = std::time::Instant::now();
-            while touch_log(&s, &t, "u1").len() < 3 {
-                assert!(
-                    t0.elapsed() < Duration::from_secs(60),
-                    "no fallback to the inbox: {:?}",
-                    touch_log(&s, &t, "u1")
-                );
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            let log = touch_log(&s, &t, "u1");
-            assert_eq!(
-                kinds(&log),
-                ["touch.sent push", "touch.failed push", "touch.sent inbox"]
+    let db = sqlite(if trusted { "tls" } else { "untrusted" });
+    let t = tokens(&db);
+    let p = Provider::start_tls(Some(identity()));
+    let hook = p.url("/hook");
+    assert!(hook.starts_with("https://"));
+    let cert_file = cert.display().to_string();
+    let env: &[(&str, &str)] = if trusted {
+        &[("SSL_CERT_FILE", &cert_file)]
+    } else {
+        &[]
+    };
+    let s = Server::start_env(&db, "wall", &["--provider", &format!("push={hook}")], env);
+    publish(&s, &t, &touch_ws(&["push", "inbox"]), 100, "live");
+    put_profile(&s, &t, "u1", json!({"push": "tok-u1"}));
+    visit(&s, &t, "u1");
+    if trusted {
+        wait_for("the webhook over https", 30, || !p.hits("/hook").is_empty());
+        outbox_settled(&s, &t, &["u1"]);
+        assert_eq!(
+            user_view(&s, &t, "u1")["recent_touches"][0]["status"],
+            "delivered"
+        );
+        assert_eq!(p.hits("/hook").len(), 1, "delivered once");
+        let log = touch_log(&s, &t, "u1");
+        assert_eq!(kinds(&log), ["touch.sent push"], "{log:?}");
+    } else {
+        let t0 = std::time::Instant::now();
+        while touch_log(&s, &t, "u1").len() < 3 {
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "no fallback to the inbox: {:?}",
+                touch_log(&s, &t, "u1")
             );
-            // The log says why: the certificate, not just "error sending request".
-            let reason = log[1]["reason"].as_str().unwrap_or_default().to_lowercase();
-            assert!(reason.contains("certificate"), "{reason}");
-            assert!(p.hits("/hook").is_empty(), "no request got through TLS");
+            std::thread::sleep(Duration::from_millis(200));
         }
+        let log = touch_log(&s, &t, "u1");
+        assert_eq!(
+            kinds(&log),
+            ["touch.sent push", "touch.failed push", "touch.sent inbox"]
+        );
+        // The log says why: the certificate, not just "error sending request".
+        let reason = log[1]["reason"].as_str().unwrap_or_default().to_lowercase();
+        assert!(reason.contains("certificate"), "{reason}");
+        assert!(p.hits("/hook").is_empty(), "no request got through TLS");
     }
+}
+
+#[test]
+fn a_provider_over_https_gets_the_touch_once() {
+    over_https(true);
+}
+
+#[test]
+fn an_untrusted_provider_over_https_fails_and_the_touch_falls_back_to_the_inbox() {
+    over_https(false);
 }
 
 #[test]
@@ -577,10 +622,10 @@ fn email_goes_over_smtp_once_and_a_failing_smtp_server_falls_back_to_the_inbox()
     put_profile(&s, &t, "a", json!({"email": "a@example.com"}));
     visit(&s, &t, "a");
     wait_for("the mail", 30, || sink.mails().len() == 1);
+    // Delivered is final: no retry can follow, so the sink has every mail it will get.
     wait_for("the receipt", 30, || {
         user_view(&s, &t, "a")["recent_touches"][0]["status"] == "delivered"
     });
-    std::thread::sleep(Duration::from_millis(500));
     let mails = sink.mails();
     assert_eq!(mails.len(), 1, "{mails:?}");
     let m = &mails[0];

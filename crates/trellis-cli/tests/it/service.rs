@@ -830,109 +830,157 @@ fn kill_9_mid_load_loses_and_doubles_nothing_on_postgres() {
     }
 }
 
-/// Every simulator scenario through the service (event clock): the same decisions.
-fn scenarios_through_the_service(db_for: &dyn Fn(&str) -> Option<String>) {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sim");
-    let mut names: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
-    for name in names {
-        let Some(db) = db_for(&name) else { return };
-        let dir = root.join(&name);
-        let t = tokens(&db);
-        let s = Server::start(&db, "event");
-        let ws: Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("workspace.json")).unwrap())
-                .unwrap();
-        publish(&s, &t, &ws, 100, "live");
-        let input = trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl"))
+fn scenario_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sim")
+}
+
+/// A simulator scenario (`tests/data/sim/NAME`) through the service on `db` (event clock): the
+/// same decisions as the simulator's expected log.
+fn scenario_through_the_service(name: &str, db: &str) {
+    let dir = scenario_root().join(name);
+    let t = tokens(db);
+    let s = Server::start(db, "event");
+    let ws: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("workspace.json")).unwrap())
             .unwrap();
-        for p in &input.profiles {
-            let body = json!({"user_id": p.user_id, "attrs": p.attrs, "contact": p.contact, "consent": p.consent});
-            let (c, v) = s.json(
-                "PUT",
-                &format!("/v1/profiles/{}", p.user_id),
-                &t.ingest,
-                &body,
-            );
-            assert_eq!(c, 202, "{v}");
-        }
-        let file = std::fs::File::open(dir.join("events.jsonl")).unwrap();
-        let mut events: Vec<trellis_engine::Event> =
-            trellis_sim::read_events(&name, std::io::BufReader::new(file), &mut Vec::new())
-                .unwrap()
-                .iter()
-                .filter_map(|p| p.parse())
-                .collect();
-        events.sort_by_key(|e| e.ts);
-        let until = std::fs::read_to_string(dir.join("until"))
-            .ok()
-            .map(|u| u.trim().to_owned())
-            .filter(|u| !u.is_empty())
-            .or_else(|| events.last().map(|e| trellis_engine::ts_string(e.ts)));
-        if let Some(u) = &until {
-            let u: chrono::DateTime<chrono::Utc> = u.parse().unwrap();
-            events.retain(|e| e.ts <= u);
-        }
-        let evs: Vec<Value> = events.iter().map(|e| {
-            let mut v = json!({"user_id": e.user_id, "type": e.kind, "ts": trellis_engine::ts_string(e.ts), "props": e.props});
-            if let Some(id) = &e.event_id { v["event_id"] = json!(id); }
-            v
-        }).collect();
-        if !evs.is_empty() {
-            let (c, v) = s.json("POST", "/v1/events", &t.ingest, &json!(evs));
-            assert_eq!(c, 202, "{name}: {v}");
-        }
-        if let Some(u) = until {
-            let (c, v) = s.json("POST", "/v1/clock/tick", &t.admin, &json!({"until": u}));
-            assert_eq!(c, 200, "{v}");
-        }
-        let strip = |mut v: Value| {
-            if let Some(m) = v.as_object_mut() {
-                m.remove("version");
-            }
-            v
-        };
-        // The service's records carry the trace id of the input that caused them; the
-        // simulator's log has none. Checked here, then left out of the comparison.
-        let got: Vec<Value> = decisions(&s, &t.op, "")
-            .into_iter()
-            .map(|mut d| {
-                let id = d
-                    .as_object_mut()
-                    .and_then(|m| m.remove("trace_id"))
-                    .unwrap_or_default();
-                let id = id.as_str().unwrap_or_default();
-                assert!(
-                    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
-                    "{name}: trace_id {id:?} in {d}"
-                );
-                strip(d)
-            })
-            .collect();
-        let want: Vec<Value> = std::fs::read_to_string(dir.join("expect.log.jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| strip(serde_json::from_str(l).unwrap()))
-            .collect();
-        assert_eq!(got.len(), want.len(), "{name}: decision count");
-        for (g, w) in got.iter().zip(&want) {
-            assert_eq!(g, w, "{name}");
-        }
-        assert_reconciles(&s, &t);
+    publish(&s, &t, &ws, 100, "live");
+    let input =
+        trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl")).unwrap();
+    for p in &input.profiles {
+        let body = json!({"user_id": p.user_id, "attrs": p.attrs, "contact": p.contact, "consent": p.consent});
+        let (c, v) = s.json(
+            "PUT",
+            &format!("/v1/profiles/{}", p.user_id),
+            &t.ingest,
+            &body,
+        );
+        assert_eq!(c, 202, "{v}");
     }
+    let file = std::fs::File::open(dir.join("events.jsonl")).unwrap();
+    let mut events: Vec<trellis_engine::Event> =
+        trellis_sim::read_events(name, std::io::BufReader::new(file), &mut Vec::new())
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.parse())
+            .collect();
+    events.sort_by_key(|e| e.ts);
+    let until = std::fs::read_to_string(dir.join("until"))
+        .ok()
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty())
+        .or_else(|| events.last().map(|e| trellis_engine::ts_string(e.ts)));
+    if let Some(u) = &until {
+        let u: chrono::DateTime<chrono::Utc> = u.parse().unwrap();
+        events.retain(|e| e.ts <= u);
+    }
+    let evs: Vec<Value> = events.iter().map(|e| {
+        let mut v = json!({"user_id": e.user_id, "type": e.kind, "ts": trellis_engine::ts_string(e.ts), "props": e.props});
+        if let Some(id) = &e.event_id { v["event_id"] = json!(id); }
+        v
+    }).collect();
+    if !evs.is_empty() {
+        let (c, v) = s.json("POST", "/v1/events", &t.ingest, &json!(evs));
+        assert_eq!(c, 202, "{name}: {v}");
+    }
+    if let Some(u) = until {
+        let (c, v) = s.json("POST", "/v1/clock/tick", &t.admin, &json!({"until": u}));
+        assert_eq!(c, 200, "{v}");
+    }
+    let strip = |mut v: Value| {
+        if let Some(m) = v.as_object_mut() {
+            m.remove("version");
+        }
+        v
+    };
+    // The service's records carry the trace id of the input that caused them; the
+    // simulator's log has none. Checked here, then left out of the comparison.
+    let got: Vec<Value> = decisions(&s, &t.op, "")
+        .into_iter()
+        .map(|mut d| {
+            let id = d
+                .as_object_mut()
+                .and_then(|m| m.remove("trace_id"))
+                .unwrap_or_default();
+            let id = id.as_str().unwrap_or_default();
+            assert!(
+                id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+                "{name}: trace_id {id:?} in {d}"
+            );
+            strip(d)
+        })
+        .collect();
+    let want: Vec<Value> = std::fs::read_to_string(dir.join("expect.log.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| strip(serde_json::from_str(l).unwrap()))
+        .collect();
+    assert_eq!(got.len(), want.len(), "{name}: decision count");
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w, "{name}");
+    }
+    assert_reconciles(&s, &t);
+}
+
+/// Each simulator scenario through the service, on SQLite and on PostgreSQL: one module per
+/// scenario folder, named after it; [`every_scenario_goes_through_the_service`] fails when the
+/// folder and this list part.
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        const SCENARIOS: &[&str] = &[$(stringify!($name)),*];
+        mod scenario {
+            $(
+                mod $name {
+                    use crate::service::{postgres, scenario_through_the_service, sqlite};
+
+                    #[test]
+                    fn gives_the_simulators_decisions_on_sqlite() {
+                        scenario_through_the_service(stringify!($name), &sqlite(stringify!($name)));
+                    }
+
+                    #[test]
+                    fn gives_the_simulators_decisions_on_postgres() {
+                        if let Some(db) = postgres(stringify!($name)) {
+                            scenario_through_the_service(stringify!($name), &db);
+                        }
+                    }
+                }
+            )*
+        }
+    };
+}
+
+scenarios! {
+    cart_wait_timeout,
+    expiry_releases_budget,
+    flow_and_triggers,
+    freq_caps_edges,
+    mutex_priority,
+    offer_refusals,
+    quiet_hours_defer_midnight,
+    schedule_dst,
+    touch_suppress_and_first_touch,
 }
 
 #[test]
-fn the_simulator_scenarios_give_the_same_decisions_through_the_service_on_sqlite() {
-    scenarios_through_the_service(&|n| Some(sqlite(n)));
-}
-
-#[test]
-fn the_simulator_scenarios_give_the_same_decisions_through_the_service_on_postgres() {
-    scenarios_through_the_service(&|n| postgres(&n.replace('-', "_")));
+fn every_scenario_goes_through_the_service() {
+    let on_disk: Vec<String> = std::fs::read_dir(scenario_root())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    let unlisted: Vec<&String> = on_disk
+        .iter()
+        .filter(|n| !SCENARIOS.contains(&n.as_str()))
+        .collect();
+    let gone: Vec<&&str> = SCENARIOS
+        .iter()
+        .filter(|n| !on_disk.iter().any(|d| d == *n))
+        .collect();
+    assert!(
+        unlisted.is_empty() && gone.is_empty(),
+        "tests/data/sim and `scenarios!` in service.rs differ: add {unlisted:?}, remove {gone:?}"
+    );
 }
 
 /// Two `trellis serve` processes on one PostgreSQL database, both taking traffic; the one running

@@ -75,13 +75,119 @@ fn cases() -> Vec<PathBuf> {
     v
 }
 
-#[test]
-fn validation_cases_match_their_expectations() {
-    let failures: Vec<String> = cases()
+/// The names of these files without `.json`, in their order.
+fn stems(paths: &[PathBuf]) -> Vec<String> {
+    paths
         .iter()
-        .filter_map(|p| check(p, &p.with_extension("expect.json")).err())
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Fails naming the files a list of tests leaves out, and the names it lists that are gone.
+fn assert_listed(what: &str, on_disk: &[String], listed: &[&str]) {
+    let unlisted: Vec<&String> = on_disk
+        .iter()
+        .filter(|n| !listed.contains(&n.as_str()))
         .collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let gone: Vec<&&str> = listed
+        .iter()
+        .filter(|n| !on_disk.iter().any(|d| d == *n))
+        .collect();
+    assert!(
+        unlisted.is_empty() && gone.is_empty(),
+        "{what}: add {unlisted:?} to the list, remove {gone:?}"
+    );
+}
+
+fn case_file(name: &str) -> PathBuf {
+    root()
+        .join("tests/data/validate")
+        .join(format!("{name}.json"))
+}
+
+/// A document, read back from the JSON a save writes, is the same document; a file that is not
+/// a workspace (not JSON, or refused by the reader) has nothing to keep and passes.
+fn round_trips(p: &Path) {
+    let Ok(original) = serde_json::from_slice::<Value>(&std::fs::read(p).unwrap()) else {
+        return;
+    };
+    let Ok(ws) = Workspace::from_json(&original) else {
+        return;
+    };
+    let saved = ws.to_json();
+    assert_eq!(saved, original, "{} changed on a round trip", p.display());
+    // And reading the saved form gives the same workspace.
+    assert_eq!(Workspace::from_json(&saved).unwrap(), ws);
+}
+
+/// One module of tests per validation case (`tests/data/validate/NAME.json`), named after it;
+/// [`every_validation_case_is_listed`] fails when the folder and this list part.
+macro_rules! validation_cases {
+    ($($name:ident),* $(,)?) => {
+        const CASES: &[&str] = &[$(stringify!($name)),*];
+        mod case {
+            $(
+                mod $name {
+                    #[test]
+                    fn matches_its_expectation() {
+                        let p = super::super::case_file(stringify!($name));
+                        if let Err(e) = super::super::check(&p, &p.with_extension("expect.json")) {
+                            panic!("{e}");
+                        }
+                    }
+
+                    #[test]
+                    fn round_trips_losslessly() {
+                        super::super::round_trips(&super::super::case_file(stringify!($name)));
+                    }
+                }
+            )*
+        }
+    };
+}
+
+validation_cases! {
+    e_bad_param_audience_field,
+    e_bad_param_condition,
+    e_bad_param_condition_in_not_array,
+    e_bad_param_cron,
+    e_bad_param_duration,
+    e_bad_param_missing,
+    e_bad_param_offer_no_campaign,
+    e_bad_param_percents,
+    e_dangling_edge_node,
+    e_dangling_edge_port,
+    e_duplicate_id_journeys,
+    e_duplicate_id_nodes,
+    e_duplicate_id_offers,
+    e_instant_cycle,
+    e_no_trigger,
+    e_port_reused,
+    e_schema_campaign_mismatch,
+    e_schema_missing_budget_total,
+    e_schema_not_json,
+    e_schema_params_not_object,
+    e_schema_unknown_schema,
+    e_schema_wrong_type,
+    e_trigger_input,
+    e_unknown_node_type,
+    e_unknown_offer,
+    e_unreachable,
+    single_journey_ok,
+    w_always_true,
+    w_budget_short,
+    w_dead_branch,
+    w_never_true,
+    w_unconnected_port,
+}
+
+#[test]
+fn every_validation_case_is_listed() {
+    assert_listed(
+        "tests/data/validate and `validation_cases!`",
+        &stems(&cases()),
+        CASES,
+    );
 }
 
 #[test]
@@ -156,40 +262,61 @@ fn samples() -> Vec<PathBuf> {
     v
 }
 
+fn sample_file(name: &str) -> PathBuf {
+    root().join("samples").join(format!("{name}.json"))
+}
+
+/// One module of tests per bundled sample (`samples/NAME.json`); [`every_sample_is_listed`]
+/// fails when the folder and this list part.
+macro_rules! samples {
+    ($($name:ident),* $(,)?) => {
+        const SAMPLES: &[&str] = &[$(stringify!($name)),*];
+        mod sample {
+            $(
+                mod $name {
+                    #[test]
+                    fn is_valid_and_clean() {
+                        super::super::valid_and_clean(&super::super::sample_file(stringify!($name)));
+                    }
+
+                    #[test]
+                    fn round_trips_losslessly() {
+                        super::super::round_trips(&super::super::sample_file(stringify!($name)));
+                    }
+                }
+            )*
+        }
+    };
+}
+
+samples! {
+    activation,
+    cart_recovery,
+    vip_upgrade,
+    welcome,
+    winback,
+}
+
+fn valid_and_clean(p: &Path) {
+    let (ws, diags) = validate_bytes(&std::fs::read(p).unwrap());
+    assert!(
+        diags.is_empty(),
+        "{}: {:#?}",
+        p.display(),
+        diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+    );
+    assert!(!ws.unwrap().journeys.is_empty());
+}
+
 #[test]
-fn samples_are_valid_and_clean() {
+fn every_sample_is_listed() {
     let s = samples();
     assert!(
         s.len() >= 5,
         "expected at least five samples, found {}",
         s.len()
     );
-    for p in s {
-        let (ws, diags) = validate_bytes(&std::fs::read(&p).unwrap());
-        assert!(
-            diags.is_empty(),
-            "{}: {:#?}",
-            p.display(),
-            diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()
-        );
-        assert!(!ws.unwrap().journeys.is_empty());
-    }
-}
-
-#[test]
-fn samples_and_cases_round_trip_losslessly() {
-    for p in samples().into_iter().chain(cases()) {
-        let Ok(original) = serde_json::from_slice::<Value>(&std::fs::read(&p).unwrap()) else {
-            continue;
-        };
-        let Ok(ws) = Workspace::from_json(&original) else {
-            continue;
-        };
-        let saved = ws.to_json();
-        assert_eq!(saved, original, "{} changed on a round trip", p.display());
-        // And reading the saved form gives the same workspace.
-        assert_eq!(Workspace::from_json(&saved).unwrap(), ws);
-    }
+    assert_listed("samples/ and `samples!`", &stems(&s), SAMPLES);
 }
 
 #[test]

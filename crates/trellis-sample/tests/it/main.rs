@@ -137,24 +137,32 @@ fn generation_reports_users_then_events_and_gives_the_same_bytes() {
     }
 }
 
-#[test]
-fn generation_stops_when_asked() {
+/// Told to stop in `stop_in`, generation stops with `Interrupted` and asks nothing more.
+fn stops_when_asked_in(stop_in: Stage, dir: &str) {
     let s = spec(800, 10, 5);
-    for stop_in in [Stage::Users, Stage::Write] {
-        let dir = TempDir::new("steps-stop");
-        let mut after_stop = 0;
-        let mut stopped = false;
-        let err = generate_to_dir_steps(&s, &dir.0, |stage, done, _| {
-            if stopped {
-                after_stop += 1;
-            }
-            stopped |= stage == stop_in && done > 0;
-            !stopped
-        })
-        .unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::Interrupted);
-        assert_eq!(after_stop, 0, "asked again after it was told to stop");
-    }
+    let dir = TempDir::new(dir);
+    let mut after_stop = 0;
+    let mut stopped = false;
+    let err = generate_to_dir_steps(&s, &dir.0, |stage, done, _| {
+        if stopped {
+            after_stop += 1;
+        }
+        stopped |= stage == stop_in && done > 0;
+        !stopped
+    })
+    .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::Interrupted);
+    assert_eq!(after_stop, 0, "asked again after it was told to stop");
+}
+
+#[test]
+fn generation_stops_when_asked_while_making_users() {
+    stops_when_asked_in(Stage::Users, "steps-stop-users");
+}
+
+#[test]
+fn generation_stops_when_asked_while_writing() {
+    stops_when_asked_in(Stage::Write, "steps-stop-write");
 }
 
 #[test]

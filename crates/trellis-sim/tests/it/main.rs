@@ -45,51 +45,137 @@ fn cases() -> Vec<PathBuf> {
     v
 }
 
-#[test]
-fn scenarios_match_their_expected_logs() {
+/// The scenario's log and report equal its `expect.log.jsonl` and `expect.report.json` (with
+/// `BLESS=1`, they are written instead).
+fn matches_its_expectations(dir: &Path) {
+    let (log, report) = run(dir);
+    let (lp, rp) = (dir.join("expect.log.jsonl"), dir.join("expect.report.json"));
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&lp, &log).unwrap();
+        std::fs::write(&rp, serde_json::to_string_pretty(&report).unwrap() + "\n").unwrap();
+        return;
+    }
     let mut failures = Vec::new();
-    for dir in cases() {
-        let (log, report) = run(&dir);
-        let (lp, rp) = (dir.join("expect.log.jsonl"), dir.join("expect.report.json"));
-        if std::env::var_os("BLESS").is_some() {
-            std::fs::write(&lp, &log).unwrap();
-            std::fs::write(&rp, serde_json::to_string_pretty(&report).unwrap() + "\n").unwrap();
-            continue;
-        }
-        let want_log = std::fs::read_to_string(&lp).unwrap_or_default();
-        let got_log = String::from_utf8(log).unwrap();
-        if want_log != got_log {
-            let first = want_log
-                .lines()
-                .zip(got_log.lines())
-                .position(|(a, b)| a != b)
-                .unwrap_or(want_log.lines().count().min(got_log.lines().count()));
-            failures.push(format!(
-                "{}: log differs at line {}\n  want {}\n  got  {}",
-                dir.display(),
-                first + 1,
-                want_log.lines().nth(first).unwrap_or("<end>"),
-                got_log.lines().nth(first).unwrap_or("<end>")
-            ));
-        }
-        let want_report: Value =
-            serde_json::from_str(&std::fs::read_to_string(&rp).unwrap_or_else(|_| "null".into()))
-                .unwrap();
-        if want_report != report {
-            failures.push(format!(
-                "{}: report differs\n  want {want_report}\n  got  {report}",
-                dir.display()
-            ));
-        }
+    let want_log = std::fs::read_to_string(&lp).unwrap_or_default();
+    let got_log = String::from_utf8(log).unwrap();
+    if want_log != got_log {
+        let first = want_log
+            .lines()
+            .zip(got_log.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(want_log.lines().count().min(got_log.lines().count()));
+        failures.push(format!(
+            "{}: log differs at line {}\n  want {}\n  got  {}",
+            dir.display(),
+            first + 1,
+            want_log.lines().nth(first).unwrap_or("<end>"),
+            got_log.lines().nth(first).unwrap_or("<end>")
+        ));
+    }
+    let want_report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&rp).unwrap_or_else(|_| "null".into()))
+            .unwrap();
+    if want_report != report {
+        failures.push(format!(
+            "{}: report differs\n  want {want_report}\n  got  {report}",
+            dir.display()
+        ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-#[test]
-fn the_same_inputs_give_byte_identical_logs() {
-    for dir in cases() {
-        assert_eq!(run(&dir).0, run(&dir).0, "{}", dir.display());
+fn gives_byte_identical_logs(dir: &Path) {
+    assert_eq!(run(dir).0, run(dir).0, "{}", dir.display());
+}
+
+/// A file in timestamp order is streamed; one out of order is loaded and sorted. Putting first
+/// an event stamped after `until` (read, never processed) forces the second path on the same
+/// data, which must give the same log.
+fn streamed_and_loaded_replays_agree(dir: &Path) {
+    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    let tmp = std::env::temp_dir().join(format!(
+        "trellis-stream-{}-{}",
+        std::process::id(),
+        dir.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::create_dir_all(&tmp).unwrap();
+    for f in ["workspace.json", "profiles.jsonl", "until"] {
+        std::fs::copy(dir.join(f), tmp.join(f)).unwrap();
     }
+    let late = "{\"user_id\": \"late\", \"type\": \"inert\", \"ts\": \"2099-01-01T00:00:00Z\"}";
+    std::fs::write(tmp.join("events.jsonl"), format!("{late}\n{events}")).unwrap();
+    let input =
+        trellis_sim::read_input(&tmp.join("profiles.jsonl"), &tmp.join("events.jsonl")).unwrap();
+    assert!(
+        matches!(input.events, trellis_sim::Events::Loaded(_)),
+        "{}",
+        dir.display()
+    );
+    assert_eq!(run(&tmp).0, run(dir).0, "{}", dir.display());
+}
+
+/// One module of tests per scenario folder under `tests/data/sim/`, named after it;
+/// [`every_scenario_is_listed`] fails when the folder and this list part.
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        const SCENARIOS: &[&str] = &[$(stringify!($name)),*];
+        mod scenario {
+            $(
+                mod $name {
+                    fn dir() -> std::path::PathBuf {
+                        crate::root().join(stringify!($name))
+                    }
+
+                    #[test]
+                    fn matches_its_expected_log_and_report() {
+                        crate::matches_its_expectations(&dir());
+                    }
+
+                    #[test]
+                    fn gives_byte_identical_logs() {
+                        crate::gives_byte_identical_logs(&dir());
+                    }
+
+                    #[test]
+                    fn streamed_and_loaded_replays_agree() {
+                        crate::streamed_and_loaded_replays_agree(&dir());
+                    }
+                }
+            )*
+        }
+    };
+}
+
+scenarios! {
+    cart_wait_timeout,
+    expiry_releases_budget,
+    flow_and_triggers,
+    freq_caps_edges,
+    mutex_priority,
+    offer_refusals,
+    quiet_hours_defer_midnight,
+    schedule_dst,
+    touch_suppress_and_first_touch,
+}
+
+#[test]
+fn every_scenario_is_listed() {
+    let on_disk: Vec<String> = cases()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let unlisted: Vec<&String> = on_disk
+        .iter()
+        .filter(|n| !SCENARIOS.contains(&n.as_str()))
+        .collect();
+    let gone: Vec<&&str> = SCENARIOS
+        .iter()
+        .filter(|n| !on_disk.iter().any(|d| d == *n))
+        .collect();
+    assert!(
+        unlisted.is_empty() && gone.is_empty(),
+        "tests/data/sim and `scenarios!` differ: add {unlisted:?}, remove {gone:?}"
+    );
 }
 
 #[test]
@@ -155,40 +241,16 @@ fn the_scenarios_exercise_every_decision_kind_and_reason() {
 }
 
 #[test]
-fn streamed_and_loaded_replays_agree() {
-    // A file in timestamp order is streamed; one out of order is loaded and sorted. Putting first
-    // an event stamped after `until` (read, never processed) forces the second path on the same
-    // data.
-    let mut streamed = 0;
-    for dir in cases() {
-        let original =
-            trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl"))
-                .unwrap();
-        streamed += usize::from(matches!(
-            original.events,
-            trellis_sim::Events::Sorted { .. }
-        ));
-        let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
-        let tmp = std::env::temp_dir().join(format!(
-            "trellis-stream-{}-{}",
-            std::process::id(),
-            dir.file_name().unwrap().to_string_lossy()
-        ));
-        std::fs::create_dir_all(&tmp).unwrap();
-        for f in ["workspace.json", "profiles.jsonl", "until"] {
-            std::fs::copy(dir.join(f), tmp.join(f)).unwrap();
-        }
-        let late = "{\"user_id\": \"late\", \"type\": \"inert\", \"ts\": \"2099-01-01T00:00:00Z\"}";
-        std::fs::write(tmp.join("events.jsonl"), format!("{late}\n{events}")).unwrap();
-        let input = trellis_sim::read_input(&tmp.join("profiles.jsonl"), &tmp.join("events.jsonl"))
-            .unwrap();
-        assert!(
-            matches!(input.events, trellis_sim::Events::Loaded(_)),
-            "{}",
-            dir.display()
-        );
-        assert_eq!(run(&tmp).0, run(&dir).0, "{}", dir.display());
-    }
+fn the_scenario_files_in_timestamp_order_stream() {
+    let streamed = cases()
+        .iter()
+        .filter(|dir| {
+            let input =
+                trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl"))
+                    .unwrap();
+            matches!(input.events, trellis_sim::Events::Sorted { .. })
+        })
+        .count();
     assert!(
         streamed >= 4,
         "the scenario files in timestamp order should stream"

@@ -58,30 +58,78 @@ pub fn combined() -> Value {
     all.unwrap()
 }
 
-#[test]
-fn every_sample_simulates_and_does_something() {
-    let (dir, w) = data("each");
+/// A bundled sample simulates on generated sample data: somebody enters a journey, the log is
+/// not empty, and every campaign stays within its budget and balances.
+fn simulates_and_does_something(name: &str) {
+    let p = crate::root()
+        .join("../../../samples")
+        .join(format!("{name}.json"));
+    let (dir, w) = data(name);
     assert!(w.events > 10_000);
-    for p in samples() {
-        let ws = trellis_model::Workspace::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-        let (log, report) = simulate(ws, &dir);
-        let entered: u64 = report.journeys.values().map(|j| j.entered).sum();
-        assert!(entered > 0, "{}: nobody entered any journey", p.display());
-        assert!(!log.is_empty());
-        for (id, c) in &report.campaigns {
-            assert!(
-                c.reserved + c.spent <= c.budget,
-                "{}: campaign {id} over budget",
-                p.display()
-            );
-            assert_eq!(
-                c.budget,
-                c.remaining + c.reserved + c.spent,
-                "{}: campaign {id} does not balance",
-                p.display()
-            );
-        }
+    let ws = trellis_model::Workspace::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    let (log, report) = simulate(ws, &dir);
+    let entered: u64 = report.journeys.values().map(|j| j.entered).sum();
+    assert!(entered > 0, "{}: nobody entered any journey", p.display());
+    assert!(!log.is_empty());
+    for (id, c) in &report.campaigns {
+        assert!(
+            c.reserved + c.spent <= c.budget,
+            "{}: campaign {id} over budget",
+            p.display()
+        );
+        assert_eq!(
+            c.budget,
+            c.remaining + c.reserved + c.spent,
+            "{}: campaign {id} does not balance",
+            p.display()
+        );
     }
+}
+
+/// One test per bundled sample (`samples/NAME.json`), named after it;
+/// [`every_sample_is_listed`] fails when the folder and this list part.
+macro_rules! samples {
+    ($($name:ident),* $(,)?) => {
+        const SAMPLES: &[&str] = &[$(stringify!($name)),*];
+        mod sample {
+            $(
+                mod $name {
+                    #[test]
+                    fn simulates_and_does_something() {
+                        super::super::simulates_and_does_something(stringify!($name));
+                    }
+                }
+            )*
+        }
+    };
+}
+
+samples! {
+    activation,
+    cart_recovery,
+    vip_upgrade,
+    welcome,
+    winback,
+}
+
+#[test]
+fn every_sample_is_listed() {
+    let on_disk: Vec<String> = samples()
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let unlisted: Vec<&String> = on_disk
+        .iter()
+        .filter(|n| !SAMPLES.contains(&n.as_str()))
+        .collect();
+    let gone: Vec<&&str> = SAMPLES
+        .iter()
+        .filter(|n| !on_disk.iter().any(|d| d == *n))
+        .collect();
+    assert!(
+        unlisted.is_empty() && gone.is_empty(),
+        "samples/ and `samples!` differ: add {unlisted:?}, remove {gone:?}"
+    );
 }
 
 #[test]
