@@ -181,7 +181,8 @@ fn p_value(p: Option<f64>) -> String {
     match p {
         None => "none (no arm varies)".into(),
         Some(p) if p < 1e-3 => format!("{p:.3e}"),
-        Some(p) => format!("{p:.4}"),
+        // Four significant digits.
+        Some(p) => format!("{p:.*}", (3.0 - p.log10().floor()).max(0.0) as usize),
     }
 }
 
@@ -243,8 +244,8 @@ fn proportions_table(o: &mut dyn Write, t: &ProportionTest, s: &Settings) -> std
     )?;
     writeln!(
         o,
-        "minimum detectable effect (mde)           {} absolute at these sizes, α = {a}, power {power}%",
-        pp(t.mde)
+        "minimum detectable effect (mde)           {:.4} pp absolute at these sizes, α = {a}, power {power}%",
+        100.0 * t.mde
     )?;
     let aim = match s.mde {
         Some(m) => format!("a relative effect of {}", pct(m.get())),
@@ -255,7 +256,10 @@ fn proportions_table(o: &mut dyn Write, t: &ProportionTest, s: &Settings) -> std
             o,
             "users per arm needed (n_per_arm)          {n} to detect {aim} at α = {a}, power {power}% (Fleiss)"
         ),
-        None => writeln!(o, "users per arm needed (n_per_arm)          none: {aim} is 0"),
+        None => writeln!(
+            o,
+            "users per arm needed (n_per_arm)          none: {aim} is no change from the control rate"
+        ),
     }
 }
 
