@@ -112,6 +112,28 @@ def welch(name, control, variant, alpha=0.05):
     }},""")
 
 
+def welch_from_stats(name, control, variant, alpha=0.05):
+    """Welch's t from (mean, sd, n) per arm, for sizes too large to draw: scipy's p-value; df and
+    the interval by the Welch-Satterthwaite formula with scipy's t quantile."""
+    (mc, sc, nc), (mv, sv, nv) = control, variant
+    r = stats.ttest_ind_from_stats(mv, sv, nv, mc, sc, nc, equal_var=False)
+    vc, vv = sc * sc / nc, sv * sv / nv
+    se = math.sqrt(vc + vv)
+    df = (vc + vv) ** 2 / (vc * vc / (nc - 1) + vv * vv / (nv - 1))
+    q = stats.t.isf(alpha / 2, df)
+    d = mv - mc
+    print(f"""    WelchVector {{
+        name: "{name}",
+        control: ({mc!r}, {sc!r}, {nc}),
+        variant: ({mv!r}, {sv!r}, {nv}),
+        alpha: {alpha!r},
+        diff: {d!r},
+        ci_diff: ({float(d - q * se)!r}, {float(d + q * se)!r}),
+        p_value: {float(r.pvalue)!r},
+        df: {float(df)!r},
+    }},""")
+
+
 def srm(observed, split):
     total = sum(observed)
     expected = [total * w / sum(split) for w in split]
@@ -134,6 +156,7 @@ two_proportions("unequal sizes with an mde", 5000, 100000, 560, 10000, mde=0.1)
 two_proportions("equal rates", 50, 100, 50, 100)
 two_proportions("every control user converts", 10, 10, 9, 10, alpha=0.01)
 two_proportions("nobody converts", 0, 10, 0, 10)
+two_proportions("a tiny alpha", 120, 1000, 190, 1000, alpha=1e-9, power=0.99)
 two_proportions("a negative effect, alpha 0.01, power 0.95", 480, 4000, 410, 4100, alpha=0.01, power=0.95, mde=-0.05)
 
 print("// --- planning ---")
@@ -150,6 +173,13 @@ welch("normal, different spreads", rng.normal(10, 2, 30), rng.normal(11, 5, 45))
 welch("alpha 0.1, large n", rng.normal(0, 1, 2000), rng.normal(0.05, 1.3, 1500), alpha=0.1)
 welch("revenue-like: mostly zero", np.where(rng.random(400) < 0.05, rng.gamma(2, 40, 400), 0.0),
       np.where(rng.random(380) < 0.08, rng.gamma(2, 40, 380), 0.0))
+
+welch_from_stats("df near a million", (1.30, 9.5, 600_000), (1.34, 11.0, 550_000))
+welch_from_stats("df near ten million", (1.30, 9.5, 5_000_000), (1.31, 9.8, 5_000_000))
+welch_from_stats("df near two hundred million", (1.300, 9.5, 100_000_000), (1.302, 9.6, 300_000_000))
+welch_from_stats("df near two trillion", (1.30000, 9.5, 1_000_000_000_000), (1.30002, 9.5, 1_000_000_000_000))
+welch_from_stats("a tiny alpha, small n", (10.0, 2.0, 30), (12.5, 3.0, 25), alpha=1e-9)
+welch_from_stats("alpha near 1, df in the thousands", (10.0, 2.0, 3000), (10.1, 3.0, 2500), alpha=0.999)
 
 print("// --- SRM ---")
 srm([5000, 5000], [50, 50])

@@ -4,7 +4,7 @@
 //! df = se⁴ / ((s_c²/n_c)²/(n_c − 1) + (s_v²/n_v)²/(n_v − 1)); `p_value` = 2·P(T_df > |t|);
 //! `ci_diff` = (m_v − m_c) ± t_{1−α/2, df}·se. As scipy's `ttest_ind(equal_var=False)`.
 
-use crate::dist::{t_quantile, t_sf};
+use crate::dist::{t_sf, t_upper};
 use crate::{Alpha, Error, Field, Interval, Result};
 use serde::Serialize;
 
@@ -46,7 +46,8 @@ impl MeanSummary {
 pub struct WelchTest {
     /// mean_variant − mean_control.
     pub diff: f64,
-    /// Interval of `diff` at 1 − α; `None` when both standard deviations are 0.
+    /// Interval of `diff` at 1 − α; `None` when both standard deviations are 0 (or so near 0,
+    /// or so large, that the degrees of freedom are not a number).
     pub ci_diff: Option<Interval>,
     /// Two-sided p-value; `None` when both standard deviations are 0.
     pub p_value: Option<f64>,
@@ -71,9 +72,19 @@ pub fn welch(control: MeanSummary, variant: MeanSummary, alpha: Alpha) -> Result
     }
     let se = var.sqrt();
     let df = var * var / (vc * vc / (control.n - 1) as f64 + vv * vv / (variant.n - 1) as f64);
+    // Variances near the ends of f64 can make df 0/0 or overflow: no test then, rather than a
+    // figure that is not one.
+    if !(df.is_finite() && df > 0.0 && se.is_finite()) {
+        return Ok(WelchTest {
+            diff,
+            ci_diff: None,
+            p_value: None,
+            df: None,
+        });
+    }
     let t = diff / se;
     let p_value = t_sf(t.abs(), df).map(|p| 2.0 * p);
-    let ci_diff = t_quantile(1.0 - alpha.get() / 2.0, df).map(|q| Interval {
+    let ci_diff = t_upper(alpha.get() / 2.0, df).map(|q| Interval {
         lo: diff - q * se,
         hi: diff + q * se,
     });

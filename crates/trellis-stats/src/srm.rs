@@ -43,6 +43,9 @@ pub fn srm(observed: &[u64], split: &[f64]) -> Result<Srm> {
         return Err(Error::new(Field::Observed, "no users in any arm"));
     }
     let weights: f64 = split.iter().sum();
+    if !weights.is_finite() {
+        return Err(Error::new(Field::Split, "the weights' sum is not finite"));
+    }
     let chi2: f64 = observed
         .iter()
         .zip(split)
@@ -54,7 +57,8 @@ pub fn srm(observed: &[u64], split: &[f64]) -> Result<Srm> {
         .sum();
     let df = observed.len() as u64 - 1;
     let p_value = chi2_sf(chi2, df as f64)
-        .ok_or_else(|| Error::new(Field::Observed, "the statistic is not finite"))?;
+        .filter(|_| !chi2.is_nan())
+        .ok_or_else(|| Error::new(Field::Split, "the expected counts are not numbers"))?;
     Ok(Srm {
         chi2,
         df,

@@ -25,7 +25,7 @@ impl Alpha {
 
     /// z₁₋α/₂: the two-sided critical value of the standard normal.
     pub(crate) fn z_two_sided(self) -> f64 {
-        crate::dist::normal_quantile(1.0 - self.0 / 2.0)
+        crate::dist::normal_upper(self.0 / 2.0)
     }
 }
 

@@ -157,3 +157,37 @@ fn nothing_panics_at_the_edges() {
     .unwrap();
     assert!(huge.p_value.is_some());
 }
+
+#[test]
+fn welch_and_srm_at_the_ends_of_f64() {
+    // Means, spreads and sizes from tiny to huge: a result or an error, never a panic or a hang,
+    // and any figure given is a number.
+    let values = [0.0, 1e-300, 1e-160, 1.0, 1e160, 1e300, f64::MAX];
+    let sizes = [2, 3, 1_000_000, u64::MAX];
+    for &mean in &values {
+        for &sd_c in &values {
+            for &sd_v in &values {
+                for &n in &sizes {
+                    let c = MeanSummary { mean, sd: sd_c, n };
+                    let v = MeanSummary {
+                        mean: -mean,
+                        sd: sd_v,
+                        n: 3,
+                    };
+                    let t = welch(c, v, Alpha::default()).unwrap();
+                    assert!(
+                        t.p_value.is_none_or(|p| (0.0..=1.0).contains(&p)),
+                        "{c:?} {v:?}: {t:?}"
+                    );
+                    assert!(
+                        t.df.is_none_or(|d| d.is_finite() && d > 0.0),
+                        "{c:?} {v:?}: {t:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(field(srm(&[10, 10], &[f64::MAX, f64::MAX])), Field::Split);
+    let s = srm(&[u64::MAX / 2, u64::MAX / 2], &[1e-300, 1e-300]).unwrap();
+    assert!(!s.mismatch);
+}

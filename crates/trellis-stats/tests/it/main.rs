@@ -153,7 +153,7 @@ pub fn check_welch(v: &WelchVector) {
     close(&format!("{name}: diff"), t.diff, v.diff);
     close_interval(
         &format!("{name}: ci_diff"),
-        t.ci_diff.expect("an interval"),
+        t.ci_diff.unwrap_or_else(|| panic!("{name}: no interval")),
         v.ci_diff,
     );
     close_opt(&format!("{name}: p_value"), t.p_value, Some(v.p_value));

@@ -13,6 +13,23 @@
 //! welch("alpha 0.1, large n", rng.normal(0, 1, 2000), rng.normal(0.05, 1.3, 1500), alpha=0.1)
 //! welch("revenue-like: mostly zero", np.where(rng.random(400) < 0.05, rng.gamma(2, 40, 400), 0.0),
 //!       np.where(rng.random(380) < 0.08, rng.gamma(2, 40, 380), 0.0))
+//!
+//! # Sizes too large to draw: scipy's p-value; df and the interval by formula, scipy's quantile.
+//! def welch_from_stats(name, control, variant, alpha=0.05):
+//!     (mc, sc, nc), (mv, sv, nv) = control, variant
+//!     r = stats.ttest_ind_from_stats(mv, sv, nv, mc, sc, nc, equal_var=False)
+//!     vc, vv = sc * sc / nc, sv * sv / nv
+//!     se = math.sqrt(vc + vv)
+//!     df = (vc + vv) ** 2 / (vc * vc / (nc - 1) + vv * vv / (nv - 1))
+//!     q = stats.t.isf(alpha / 2, df)
+//!     # printed: mv - mc, (d - q * se, d + q * se), r.pvalue, df
+//!
+//! welch_from_stats("df near a million", (1.30, 9.5, 600_000), (1.34, 11.0, 550_000))
+//! welch_from_stats("df near ten million", (1.30, 9.5, 5_000_000), (1.31, 9.8, 5_000_000))
+//! welch_from_stats("df near two hundred million", (1.300, 9.5, 100_000_000), (1.302, 9.6, 300_000_000))
+//! welch_from_stats("df near two trillion", (1.30000, 9.5, 1_000_000_000_000), (1.30002, 9.5, 1_000_000_000_000))
+//! welch_from_stats("a tiny alpha, small n", (10.0, 2.0, 30), (12.5, 3.0, 25), alpha=1e-9)
+//! welch_from_stats("alpha near 1, df in the thousands", (10.0, 2.0, 3000), (10.1, 3.0, 2500), alpha=0.999)
 //! ```
 
 // numpy printed sd = √2 for [1, 3]: a reference figure, not a constant to name.
@@ -60,6 +77,66 @@ const VECTORS: &[WelchVector] = &[
         ci_diff: (2.0936177825086633, 9.755724187147205),
         p_value: 0.002497538869952689,
         df: 542.3466612578651,
+    },
+    WelchVector {
+        name: "df near a million",
+        control: (1.3, 9.5, 600000),
+        variant: (1.34, 11.0, 550000),
+        alpha: 0.05,
+        diff: 0.040000000000000036,
+        ci_diff: (0.0022780763035061477, 0.07772192369649392),
+        p_value: 0.03767910903919456,
+        df: 1091478.5380644852,
+    },
+    WelchVector {
+        name: "df near ten million",
+        control: (1.3, 9.5, 5000000),
+        variant: (1.31, 9.8, 5000000),
+        alpha: 0.05,
+        diff: 0.010000000000000009,
+        ci_diff: (-0.0019634906035659507, 0.02196349060356597),
+        p_value: 0.10136167647029923,
+        df: 9990347.304157466,
+    },
+    WelchVector {
+        name: "df near two hundred million",
+        control: (1.3, 9.5, 100000000),
+        variant: (1.302, 9.6, 300000000),
+        alpha: 0.05,
+        diff: 0.0020000000000000018,
+        ci_diff: (-0.00015569311369315096, 0.004155693113693154),
+        p_value: 0.06900191212097546,
+        df: 172983116.15502277,
+    },
+    WelchVector {
+        name: "df near two trillion",
+        control: (1.3, 9.5, 1000000000000),
+        variant: (1.30002, 9.5, 1000000000000),
+        alpha: 0.05,
+        diff: 1.999999999990898e-05,
+        ci_diff: (-6.33217266275084e-06, 4.63321726625688e-05),
+        p_value: 0.13658064986937188,
+        df: 1999999999997.9998,
+    },
+    WelchVector {
+        name: "a tiny alpha, small n",
+        control: (10.0, 2.0, 30),
+        variant: (12.5, 3.0, 25),
+        alpha: 1e-09,
+        diff: 2.5,
+        ci_diff: (-3.0478903830089346, 8.047890383008934),
+        p_value: 0.0009669006181822352,
+        df: 40.47508602013509,
+    },
+    WelchVector {
+        name: "alpha near 1, df in the thousands",
+        control: (10.0, 2.0, 3000),
+        variant: (10.1, 3.0, 2500),
+        alpha: 0.999,
+        diff: 0.09999999999999964,
+        ci_diff: (0.09991196485927954, 0.10008803514071975),
+        p_value: 0.1545967005312874,
+        df: 4211.51547613037,
     },
 ];
 

@@ -33,6 +33,7 @@
 //! two_proportions("equal rates", 50, 100, 50, 100)
 //! two_proportions("every control user converts", 10, 10, 9, 10, alpha=0.01)
 //! two_proportions("nobody converts", 0, 10, 0, 10)
+//! two_proportions("a tiny alpha", 120, 1000, 190, 1000, alpha=1e-9, power=0.99)
 //! two_proportions("a negative effect, alpha 0.01, power 0.95", 480, 4000, 410, 4100, alpha=0.01, power=0.95, mde=-0.05)
 //!
 //! plan(0.1, 0.1)
@@ -197,6 +198,25 @@ const VECTORS: &[ProportionVector] = &[
         power_achieved: 0.049999999999999954,
         mde_abs: 0.0,
         n_per_arm: None,
+    },
+    ProportionVector {
+        name: "a tiny alpha",
+        control: (120, 1000),
+        variant: (190, 1000),
+        alpha: 1e-09,
+        power: 0.99,
+        mde: None,
+        p_control: 0.12,
+        p_variant: 0.19,
+        diff: 0.07,
+        lift: Some(0.5833333333333335),
+        z: Some(4.325027155628841),
+        p_value: Some(1.5251307352046046e-05),
+        ci_diff: (-0.02841651155587932, 0.16841651155587933),
+        ci_lift: Some((-0.17993507339257042, 2.05700727235776)),
+        power_achieved: 0.03931563796269059,
+        mde_abs: 0.12259452448652813,
+        n_per_arm: Some(3794.434248264755),
     },
     ProportionVector {
         name: "a negative effect, alpha 0.01, power 0.95",
