@@ -10,6 +10,8 @@ use std::time::Instant;
 use trellis_model::{Diagnostic, Severity};
 use trellis_rules::{read_rules, RuleSet, Scratch};
 
+mod ab;
+
 /// mimalloc: the simulator and the service allocate many small, short-lived objects (events,
 /// decision records), where glibc's allocator spent about a fifth of a simulation's time.
 #[global_allocator]
@@ -105,6 +107,9 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The statistics of an A/B test: two conversion counts (--control/--variant), a sample-size
+    /// plan (--baseline/--mde) or two means (Welch's t). Exit 2 on an impossible argument.
+    Ab(ab::AbArgs),
     /// Rule sets of the condition DSL.
     Rules {
         #[command(subcommand)]
@@ -231,6 +236,7 @@ fn main() -> ExitCode {
                     ttl_hours,
                 },
         } => token_create(&db, &role, &name, ttl_hours),
+        Command::Ab(args) => ab::run(args),
         Command::Rules {
             command: RulesCommand::Eval { rules, facts, out },
         } => rules_eval(&rules, &facts, out.as_deref()),

@@ -192,6 +192,7 @@ fn rules_explain_says_why_a_rule_missed() {
     );
     assert_eq!(v[0]["condition"]["children"][1]["result"], true);
 }
+mod ab;
 mod delivery;
 mod service;
 mod snapshot;
