@@ -147,7 +147,8 @@ async fn seed(svc: &Service, admin: &Principal) -> Result<(), ApiError> {
         let Some(id) = p.get("user_id").and_then(Value::as_str) else {
             continue;
         };
-        svc.put_profile(admin, id, p.to_string().as_bytes()).await?;
+        svc.put_profile(admin, id, trellis_api::params::from_value(p.clone())?)
+            .await?;
     }
     Ok(())
 }

@@ -2,10 +2,8 @@
 //! appended durably by a group-committing appender; the operations that need the engine's
 //! answer wait for it.
 
-use crate::{
-    now_utc, parse_json, parse_time, trace, ApiError, Code, Principal, Result, Role, Service,
-};
-use rust_decimal::Decimal;
+use crate::params::{Events, ProfileParams, RedeemParams, TickParams};
+use crate::{now_utc, trace, wire, ApiError, Code, Principal, Result, Role, Service};
 use serde_json::{json, Value};
 use std::time::Duration;
 use trellis_engine::ts_string;
@@ -121,26 +119,23 @@ impl Service {
 }
 impl Service {
     /// One event or an array of up to 10,000. All or nothing: one bad event refuses the batch.
-    pub async fn ingest(&self, who: &Principal, body: &[u8]) -> Result<Value> {
+    pub async fn ingest(&self, who: &Principal, events: Events) -> Result<wire::IngestResult> {
         who.require(Role::Ingest)?;
-        self.ingest_json(parse_json(body)?, who.trace.clone()).await
+        self.ingest_events(events, who.trace.clone()).await
     }
 
     /// Events already parsed as JSON (the RabbitMQ intake comes in here). They all belong to
     /// `trace` (one request, one trace), else to one fresh trace id; the answer says which.
-    pub async fn ingest_json(&self, v: Value, trace: Option<String>) -> Result<Value> {
+    pub async fn ingest_events(
+        &self,
+        events: Events,
+        trace: Option<String>,
+    ) -> Result<wire::IngestResult> {
         let trace = trace.unwrap_or_else(trace::new_trace_id);
-        let (items, array) = match v {
-            Value::Array(a) => (a, true),
-            o @ Value::Object(_) => (vec![o], false),
-            _ => {
-                return Err(ApiError::new(
-                    Code::BadRequest,
-                    "send one event object or an array of events",
-                )
-                .at(""))
-            }
-        };
+        let Events {
+            events: items,
+            array,
+        } = events;
         if items.len() > MAX_BATCH {
             return Err(ApiError::new(
                 Code::TooLarge,
@@ -177,15 +172,21 @@ impl Service {
         self.metrics.events(accepted as u64, duplicates as u64);
         self.wake.notify_one();
         tracing::debug!(accepted, duplicates, trace_id = %trace, "events stored");
-        Ok(json!({ "accepted": accepted, "duplicates": duplicates, "trace_id": trace }))
+        Ok(wire::IngestResult {
+            accepted: accepted as u64,
+            duplicates: duplicates as u64,
+            trace_id: trace,
+        })
     }
 
-    pub async fn put_profile(&self, who: &Principal, user_id: &str, body: &[u8]) -> Result<Value> {
+    pub async fn put_profile(
+        &self,
+        who: &Principal,
+        user_id: &str,
+        p: ProfileParams,
+    ) -> Result<wire::ProfileResult> {
         who.require(Role::Ingest)?;
-        let mut v = parse_json(body)?;
-        let Value::Object(m) = &mut v else {
-            return Err(ApiError::new(Code::BadRequest, "a profile must be a JSON object").at(""));
-        };
+        let mut m = p.fields;
         match m.get("user_id") {
             None => {
                 m.insert("user_id".into(), Value::from(user_id));
@@ -207,6 +208,7 @@ impl Service {
                 );
             }
         }
+        let v = Value::Object(m);
         trellis_engine::parse_profile(&v).map_err(|e| ApiError::new(Code::BadRequest, e).at(""))?;
         let trace = who.trace_id();
         self.append(vec![NewInput {
@@ -217,34 +219,20 @@ impl Service {
         }])
         .await?;
         self.wake.notify_one();
-        Ok(json!({ "user_id": user_id, "accepted": true, "trace_id": trace }))
+        Ok(wire::ProfileResult {
+            user_id: user_id.to_owned(),
+            accepted: true,
+            trace_id: trace,
+        })
     }
 
-    pub async fn redeem(&self, who: &Principal, body: &[u8]) -> Result<Value> {
+    pub async fn redeem(&self, who: &Principal, p: RedeemParams) -> Result<wire::RedeemResult> {
         who.require(Role::Ingest)?;
-        let v = parse_json(body)?;
-        let text = |k: &str| -> Result<String> {
-            match v.get(k) {
-                Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-                _ => Err(ApiError::new(
-                    Code::BadRequest,
-                    format!("{k} must be a non-empty string"),
-                )
-                .at(format!("/{k}"))),
-            }
-        };
-        let instance = text("instance")?;
-        let order = text("order")?;
-        let amount = match v.get("amount") {
-            Some(a @ (Value::Number(_) | Value::String(_))) => {
-                trellis_model::Money::from_json(a).map(|m| m.value).ok()
-            }
-            _ => None,
-        }
-        .filter(|a: &Decimal| !a.is_sign_negative())
-        .ok_or_else(|| {
-            ApiError::new(Code::BadRequest, "amount must be a non-negative decimal").at("/amount")
-        })?;
+        let RedeemParams {
+            instance,
+            order,
+            amount,
+        } = p;
         let r = self
             .apply_and_wait(NewInput {
                 kind: "redeem".into(),
@@ -254,19 +242,18 @@ impl Service {
                 trace_id: Some(who.trace_id()),
             })
             .await?;
-        Ok(
-            json!({ "instance": instance, "order": order, "redeemed": true, "duplicate": r["duplicate"] }),
-        )
+        Ok(wire::RedeemResult {
+            instance,
+            order,
+            redeemed: true,
+            duplicate: r["duplicate"].as_bool(),
+        })
     }
 
     /// Moves the clock on to `until` (event clock), or fires what is due (wall clock).
-    pub async fn tick(&self, who: &Principal, body: &[u8]) -> Result<Value> {
+    pub async fn tick(&self, who: &Principal, p: TickParams) -> Result<wire::TickResult> {
         who.require(Role::Admin)?;
-        let v = parse_json(body)?;
-        let until = v.get("until").and_then(Value::as_str).ok_or_else(|| {
-            ApiError::new(Code::BadRequest, "until must be an RFC 3339 time").at("/until")
-        })?;
-        parse_time(until, "/until")?;
+        let until = p.until;
         self.apply_and_wait(NewInput {
             kind: "tick".into(),
             ikey: None,
@@ -274,6 +261,6 @@ impl Service {
             trace_id: Some(who.trace_id()),
         })
         .await?;
-        Ok(json!({ "until": until }))
+        Ok(wire::TickResult { until })
     }
 }

@@ -13,6 +13,7 @@ pub mod engine_loop;
 pub mod error;
 pub mod ingest;
 pub mod metrics;
+pub mod params;
 pub mod queries;
 pub mod releases;
 pub mod runtime;
@@ -30,7 +31,6 @@ pub use trellis_store::OutboxItem;
 pub use wire::SimProgress;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Mutex, Notify};
@@ -52,34 +52,6 @@ pub struct Service {
     tokens: std::sync::Mutex<auth::TokenCache>,
     stop: std::sync::atomic::AtomicBool,
     appender: tokio::sync::mpsc::Sender<ingest::AppendJob>,
-}
-
-/// An answer of one of the [`wire`] types, as JSON.
-fn answer(v: &impl serde::Serialize) -> Result<Value> {
-    serde_json::to_value(v)
-        .map_err(|e| ApiError::new(Code::Internal, format!("cannot write the answer: {e}")))
-}
-
-fn parse_json(body: &[u8]) -> Result<Value> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(Code::BadRequest, format!("the body is not JSON: {e}")).at(format!(
-            "line {}, column {}",
-            e.line(),
-            e.column()
-        ))
-    })
-}
-
-fn parse_time(s: &str, path: &str) -> Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            ApiError::new(
-                Code::BadRequest,
-                format!("{s:?} is not an RFC 3339 time: {e}"),
-            )
-            .at(path)
-        })
 }
 
 impl Service {

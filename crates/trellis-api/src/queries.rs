@@ -1,82 +1,69 @@
 //! Reads: a user, the decision log, a journey's stats, a sample of recent live data, the ledger's
 //! reconciliation, health and metrics.
 
-use crate::{now_utc, parse_time, trace, ApiError, Code, Principal, Result, Role, Service};
+use crate::params::{DecisionsQuery, SampleQuery};
+use crate::{now_utc, wire, ApiError, Code, Principal, Result, Role, Service};
 use rust_decimal::Decimal;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 impl Service {
-    pub async fn user(&self, user_id: &str) -> Result<Value> {
+    pub async fn user(&self, user_id: &str) -> Result<wire::UserAnswer> {
         let view = {
             let rt = self.runtime.lock().await;
             rt.as_ref().and_then(|r| r.engine.user_view(user_id))
         };
-        let messages: Vec<Value> = self.store.messages_of(user_id, 50).await?.into_iter().map(|(c, t, p, s, at)| json!({
-            "channel": c, "template": t, "payload": serde_json::from_str::<Value>(&p).unwrap_or(Value::Null), "status": s, "at": at,
-        })).collect();
+        let messages: Vec<wire::Message> = self
+            .store
+            .messages_of(user_id, 50)
+            .await?
+            .into_iter()
+            .map(|(channel, template, p, status, at)| wire::Message {
+                channel,
+                template,
+                payload: serde_json::from_str::<Value>(&p).unwrap_or(Value::Null),
+                status,
+                at,
+            })
+            .collect();
         let instances = self.store.instances_of(user_id).await?;
         if view.is_none() && messages.is_empty() && instances.is_empty() {
             return Err(
                 ApiError::new(Code::NotFound, format!("no user {user_id:?}")).at("user_id"),
             );
         }
-        let mut v = view.unwrap_or_else(|| json!({ "user_id": user_id }));
-        v["inbox"] = json!(messages
-            .iter()
-            .filter(|m| m["channel"] == "inbox")
-            .collect::<Vec<_>>());
-        v["recent_touches"] = json!(messages);
-        Ok(v)
+        let mut view = match view {
+            Some(Value::Object(m)) => m,
+            _ => Map::from_iter([("user_id".to_owned(), Value::from(user_id))]),
+        };
+        // The two lists follow the engine's view (they are not the engine's to write).
+        view.remove("inbox");
+        view.remove("recent_touches");
+        Ok(wire::UserAnswer {
+            view,
+            inbox: messages
+                .iter()
+                .filter(|m| m.channel == "inbox")
+                .cloned()
+                .collect(),
+            recent_touches: messages,
+        })
     }
 
     /// `GET /v1/decisions`: one page of decision records in the order they were written, and
     /// `next`, the cursor to pass as `after` for the page that follows (`null` on the last
     /// page). One row more than `limit` is read, so `next` is `null` exactly when nothing
     /// follows; pages are cut by seq, not time, so any number of records of one instant page.
-    pub async fn decisions(&self, q: &Map<String, Value>) -> Result<Value> {
-        let s = |k: &str| q.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
-        if let Some(since) = s("since") {
-            parse_time(since, "since")?;
-        }
-        let limit = match s("limit") {
-            None => 100,
-            Some(l) => l
-                .parse::<i64>()
-                .ok()
-                .filter(|l| (1..=10_000).contains(l))
-                .ok_or_else(|| {
-                    ApiError::new(Code::BadRequest, "limit must be 1..10000").at("limit")
-                })?,
-        };
-        let after = match s("after") {
-            None => None,
-            Some(a) => Some(a.parse::<i64>().ok().filter(|a| *a >= 0).ok_or_else(|| {
-                ApiError::new(
-                    Code::BadRequest,
-                    "after must be a decision seq (a non-negative integer): the `next` of the page before",
-                )
-                .at("after")
-            })?),
-        };
-        let trace_id = match s("trace_id") {
-            Some(t) if !trace::is_trace_id(t) => {
-                return Err(ApiError::new(
-                    Code::BadRequest,
-                    "trace_id must be 32 lowercase hex digits (a W3C trace-id)",
-                )
-                .at("trace_id"))
-            }
-            t => t,
-        };
+    pub async fn decisions(&self, q: DecisionsQuery) -> Result<wire::DecisionPage> {
+        let limit = q.limit.unwrap_or(100);
         let mut rows = self
             .store
             .decisions(&trellis_store::DecisionQuery {
-                user: s("user_id"),
-                journey: s("journey"),
-                since: s("since"),
-                shadow: s("shadow") == Some("true"),
-                after,
-                trace_id,
+                user: q.user_id.as_deref(),
+                journey: q.journey.as_deref(),
+                since: q.since.as_deref(),
+                shadow: q.shadow,
+                after: q.after,
+                trace_id: q.trace_id.as_deref(),
                 limit: limit + 1,
             })
             .await?;
@@ -91,10 +78,13 @@ impl Service {
             .iter()
             .filter_map(|(_, r)| serde_json::from_str(r).ok())
             .collect();
-        Ok(json!({ "decisions": list, "next": next }))
+        Ok(wire::DecisionPage {
+            decisions: list,
+            next,
+        })
     }
 
-    pub async fn stats(&self, journey: &str) -> Result<Value> {
+    pub async fn stats(&self, journey: &str) -> Result<wire::JourneyStats> {
         let mut rt = self.runtime.lock().await;
         let Some(rt) = rt.as_mut() else {
             return Err(ApiError::new(
@@ -110,23 +100,41 @@ impl Service {
             .at("id"));
         }
         let report = rt.engine.report_now();
-        let mut v = serde_json::to_value(&report).unwrap_or(Value::Null);
-        if let Some(js) = v.get_mut("journeys").and_then(Value::as_object_mut) {
+        let mut report = match serde_json::to_value(&report) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        if let Some(js) = report.get_mut("journeys").and_then(Value::as_object_mut) {
             js.retain(|k, _| k == journey);
         }
-        v["versions"] = json!(rt
+        report.remove("versions");
+        report.remove("shadow");
+        let versions = rt
             .engine
             .deployments(journey)
             .iter()
-            .map(|(v, r)| json!({ "version": v, "rollout_percent": r / 10_000 }))
-            .collect::<Vec<_>>());
+            .map(|&(version, r)| wire::VersionShare {
+                version,
+                rollout_percent: r / 10_000,
+            })
+            .collect();
+        let mut shadow = None;
         if rt.shadowed.contains(journey) {
             if let Some(m) = rt.mirror.as_mut() {
                 let sr = m.report_now();
-                v["shadow"] = json!({ "journey": sr.journeys.get(journey), "offers": sr.offers, "touches": sr.touches });
+                let json = |v: serde_json::Result<Value>| v.unwrap_or(Value::Null);
+                shadow = Some(wire::ShadowStats {
+                    journey: json(serde_json::to_value(sr.journeys.get(journey))),
+                    offers: json(serde_json::to_value(&sr.offers)),
+                    touches: json(serde_json::to_value(&sr.touches)),
+                });
             }
         }
-        Ok(v)
+        Ok(wire::JourneyStats {
+            report,
+            versions,
+            shadow,
+        })
     }
 
     /// A sample of recent live data for a sandbox run (admin: it holds people's data):
@@ -134,28 +142,9 @@ impl Service {
     /// `events` events ingested (default 10,000, at most 100,000), oldest first, and the latest
     /// profile of up to `profiles` users (default 10,000, at most 100,000): first the users of
     /// those events, then the users whose profiles changed most recently. Read-only.
-    pub async fn recent_sample(&self, who: &Principal, q: &Map<String, Value>) -> Result<Value> {
+    pub async fn recent_sample(&self, who: &Principal, q: SampleQuery) -> Result<wire::Sample> {
         who.require(Role::Admin)?;
-        let limit = |k: &str| -> Result<i64> {
-            match q.get(k) {
-                None | Some(Value::Null) => Ok(10_000),
-                Some(v) => v
-                    .as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| v.to_string())
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| (0..=100_000).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::new(
-                            Code::BadRequest,
-                            format!("{k} must be an integer from 0 to 100000"),
-                        )
-                        .at(format!("/{k}"))
-                    }),
-            }
-        };
-        let (n_events, n_profiles) = (limit("events")?, limit("profiles")?);
+        let (n_events, n_profiles) = (q.events.unwrap_or(10_000), q.profiles.unwrap_or(10_000));
         let mut events: Vec<Value> = self
             .store
             .recent_inputs("event", n_events)
@@ -201,13 +190,13 @@ impl Service {
                 }
             }
         }
-        Ok(json!({ "profiles": profiles, "events": events }))
+        Ok(wire::Sample { profiles, events })
     }
 
     /// The reconciliation query over the double-entry ledger, per campaign:
     /// `budget = available + reserved + spent`, each account non-negative, and all legs summing
     /// to zero; beside it, the engine's own figures.
-    pub async fn reconcile(&self, who: &Principal) -> Result<Value> {
+    pub async fn reconcile(&self, who: &Principal) -> Result<wire::Reconciliation> {
         who.require(Role::Admin)?;
         let balances = self.store.reconcile().await?;
         let sum = self.store.ledger_sum().await?;
@@ -239,32 +228,54 @@ impl Service {
             }
         }
         let held_matches = held == summed;
-        let list: Vec<Value> = balances.iter().map(|b| json!({
-            "campaign": b.campaign, "budget": money(b.budget), "available": money(b.available),
-            "reserved": money(b.reserved), "spent": money(b.spent), "balances": b.balances(),
-        })).collect();
-        let stock: Vec<Value> = self
+        let campaigns: Vec<wire::CampaignBalance> = balances
+            .iter()
+            .map(|b| wire::CampaignBalance {
+                campaign: b.campaign.clone(),
+                budget: money(b.budget),
+                available: money(b.available),
+                reserved: money(b.reserved),
+                spent: money(b.spent),
+                balances: b.balances(),
+            })
+            .collect();
+        let stock: Vec<wire::StockLeft> = self
             .store
             .stock_left()
             .await?
             .into_iter()
-            .map(|(offer, left, shards)| json!({ "offer": offer, "left": left, "shards": shards }))
+            .map(|(offer, left, shards)| wire::StockLeft {
+                offer,
+                left,
+                shards,
+            })
             .collect();
         let (timers, overdue) = self
             .store
             .timer_counts(now_utc().timestamp_millis())
             .await?;
         let ok = sum == 0 && held_matches && balances.iter().all(|b| b.balances());
-        Ok(json!({
-            "balanced": ok, "ledger_sum": sum, "campaigns": list, "engine": engine,
-            "held_balances_match": held_matches, "stock": stock,
-            "timers": { "waiting": timers, "due": overdue },
-        }))
+        Ok(wire::Reconciliation {
+            balanced: ok,
+            ledger_sum: sum,
+            campaigns,
+            engine,
+            held_balances_match: held_matches,
+            stock,
+            timers: wire::TimerCounts {
+                waiting: timers,
+                due: overdue,
+            },
+        })
     }
 
-    pub async fn health(&self) -> Result<Value> {
+    pub async fn health(&self) -> Result<wire::Health> {
         self.store.ping().await?;
-        Ok(json!({ "ok": true, "leader": self.is_leader(), "holder": self.holder }))
+        Ok(wire::Health {
+            ok: true,
+            leader: self.is_leader(),
+            holder: self.holder.clone(),
+        })
     }
 
     pub async fn metrics_text(&self) -> String {

@@ -1,10 +1,8 @@
 //! Releases and their lifecycle: submit, list and read, review (approve or reject), deploy,
 //! rollback, and the live journeys.
 
-use crate::{
-    answer, now_utc, parse_json, random_token, wire, ApiError, Code, Principal, Result, Role,
-    Service,
-};
+use crate::params::{DeployParams, ReleasesQuery, ReviewParams, SubmitParams};
+use crate::{now_utc, random_token, wire, ApiError, Code, Principal, Result, Role, Service};
 use serde_json::{json, Value};
 use trellis_engine::ts_string;
 use trellis_store::NewInput;
@@ -60,14 +58,16 @@ fn deploy_mode(d: &trellis_store::DeploymentRow) -> Result<wire::DeployMode> {
     })
 }
 impl Service {
-    pub async fn submit_release(&self, who: &Principal, body: &[u8]) -> Result<Value> {
+    pub async fn submit_release(
+        &self,
+        who: &Principal,
+        p: SubmitParams,
+    ) -> Result<wire::SubmitResult> {
         who.require(Role::Operator)?;
-        let v = parse_json(body)?;
-        // The workspace itself, or { "workspace": …, "summary": … } with a simulation summary.
-        let (ws_value, summary) = match v.get("workspace") {
-            Some(w) if v.get("schema").is_none() => (w.clone(), v.get("summary").cloned()),
-            _ => (v, None),
-        };
+        let SubmitParams {
+            workspace: ws_value,
+            summary,
+        } = p;
         let (ws, diags) = trellis_graph::validate_value(&ws_value);
         let diag_json = serde_json::to_value(&diags).unwrap_or(Value::Null);
         let errors = diags.iter().filter(|d| d.is_error()).count();
@@ -98,7 +98,7 @@ impl Service {
                 at: &ts_string(now_utc()),
             })
             .await?;
-        answer(&wire::SubmitResult {
+        Ok(wire::SubmitResult {
             release: id,
             version,
             status: wire::ReleaseStatus::PendingReview,
@@ -130,7 +130,7 @@ impl Service {
         })
     }
 
-    pub async fn release(&self, id: &str) -> Result<Value> {
+    pub async fn release(&self, id: &str) -> Result<wire::ReleaseDetail> {
         let Some(r) = self.store.release(id).await? else {
             return Err(ApiError::new(Code::NotFound, format!("no release {id:?}")).at("id"));
         };
@@ -163,7 +163,7 @@ impl Service {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        answer(&wire::ReleaseDetail {
+        Ok(wire::ReleaseDetail {
             head: Self::release_summary(&r, &states)?,
             workspace: serde_json::from_str(&r.workspace).unwrap_or(Value::Null),
             diagnostics: serde_json::from_str(&r.diagnostics).unwrap_or(Value::Null),
@@ -179,7 +179,8 @@ impl Service {
 
     /// The releases, newest first; `status` filters on the status shown (`deployed`,
     /// `superseded` and `rolled_back` are what became of an approved release).
-    pub async fn releases(&self, status: Option<&str>) -> Result<Value> {
+    pub async fn releases(&self, q: ReleasesQuery) -> Result<wire::ReleaseList> {
+        let status = q.status.as_deref();
         let rows = self.store.releases(None).await?;
         let states = deployment_states(&self.store.deployments().await?);
         let mut list = Vec::new();
@@ -189,7 +190,7 @@ impl Service {
                 list.push(r);
             }
         }
-        Ok(json!({ "releases": answer(&list)? }))
+        Ok(wire::ReleaseList { releases: list })
     }
 
     pub async fn review(
@@ -197,23 +198,10 @@ impl Service {
         who: &Principal,
         id: &str,
         approve: bool,
-        body: &[u8],
-    ) -> Result<Value> {
+        p: ReviewParams,
+    ) -> Result<wire::ReviewResult> {
         who.require(Role::Approver)?;
-        let v = if body.is_empty() {
-            json!({})
-        } else {
-            parse_json(body)?
-        };
-        let comment = match v.get("comment") {
-            None | Some(Value::Null) => "",
-            Some(Value::String(s)) => s.as_str(),
-            Some(_) => {
-                return Err(
-                    ApiError::new(Code::BadRequest, "comment must be a string").at("/comment")
-                )
-            }
-        };
+        let comment = p.comment.as_deref().unwrap_or("");
         let Some(r) = self.store.release(id).await? else {
             return Err(ApiError::new(Code::NotFound, format!("no release {id:?}")).at("id"));
         };
@@ -237,36 +225,25 @@ impl Service {
                 format!("release {id} is {}, not pending review", r.status),
             ));
         }
-        Ok(json!({ "release": id, "status": if approve { "approved" } else { "rejected" } }))
+        Ok(wire::ReviewResult {
+            release: id.to_owned(),
+            status: if approve {
+                wire::ReleaseStatus::Approved
+            } else {
+                wire::ReleaseStatus::Rejected
+            },
+        })
     }
 }
 impl Service {
-    pub async fn deploy(&self, who: &Principal, id: &str, body: &[u8]) -> Result<Value> {
+    pub async fn deploy(
+        &self,
+        who: &Principal,
+        id: &str,
+        p: DeployParams,
+    ) -> Result<wire::DeployResult> {
         who.require(Role::Approver)?;
-        let v = parse_json(body)?;
-        let percent = match v.get("rollout_percent") {
-            None => 100,
-            Some(p) => match p.as_u64() {
-                Some(p @ 1..=100) => p,
-                _ => {
-                    return Err(ApiError::new(
-                        Code::BadRequest,
-                        "rollout_percent must be an integer from 1 to 100",
-                    )
-                    .at("/rollout_percent"))
-                }
-            },
-        };
-        let mode = match v.get("mode").map(|m| m.as_str()) {
-            None => "live",
-            Some(Some(m @ ("live" | "shadow"))) => m,
-            Some(_) => {
-                return Err(
-                    ApiError::new(Code::BadRequest, "mode must be \"live\" or \"shadow\"")
-                        .at("/mode"),
-                )
-            }
-        };
+        let (percent, mode) = (p.rollout_percent, p.mode.as_str());
         let Some(r) = self.store.release(id).await? else {
             return Err(ApiError::new(Code::NotFound, format!("no release {id:?}")).at("id"));
         };
@@ -287,10 +264,15 @@ impl Service {
             trace_id: Some(who.trace_id()),
         })
         .await?;
-        Ok(json!({ "release": id, "version": r.version, "rollout_percent": percent, "mode": mode }))
+        Ok(wire::DeployResult {
+            release: id.to_owned(),
+            version: r.version,
+            rollout_percent: percent,
+            mode: p.mode,
+        })
     }
 
-    pub async fn rollback(&self, who: &Principal, journey: &str) -> Result<Value> {
+    pub async fn rollback(&self, who: &Principal, journey: &str) -> Result<wire::RollbackResult> {
         who.require(Role::Approver)?;
         let deps = self.store.deployments().await?;
         if !deps.iter().any(|d| d.journey == journey) {
@@ -330,10 +312,13 @@ impl Service {
                 trace_id: Some(who.trace_id()),
             })
             .await?;
-        Ok(json!({ "journey": journey, "version": v["version"] }))
+        Ok(wire::RollbackResult {
+            journey: journey.to_owned(),
+            version: v["version"].as_i64(),
+        })
     }
 
-    pub async fn journeys(&self) -> Result<Value> {
+    pub async fn journeys(&self) -> Result<wire::JourneyList> {
         let deps = self.store.deployments().await?;
         let mut by: std::collections::BTreeMap<String, Vec<&trellis_store::DeploymentRow>> =
             Default::default();
@@ -365,6 +350,6 @@ impl Service {
                 last_action: last.action.clone(),
             });
         }
-        Ok(json!({ "journeys": answer(&out)? }))
+        Ok(wire::JourneyList { journeys: out })
     }
 }

@@ -1,8 +1,9 @@
 //! The sandbox: validation of a workspace and simulations on generated or imported data, run
 //! off the async threads at a lower CPU priority.
 
-use crate::{answer, parse_json, random_token, wire, ApiError, Code, Result, Service, SimProgress};
-use serde_json::{json, Value};
+use crate::params::SimulateParams;
+use crate::{random_token, wire, ApiError, Code, Result, Service, SimProgress};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// Runs `work` on a thread of its own at a lower CPU priority (nice +10 on Unix; the threads it
@@ -76,26 +77,29 @@ impl std::io::Write for CancellableLog {
     }
 }
 impl Service {
-    pub fn validate(&self, body: &[u8]) -> Value {
-        let (_, diags) = trellis_graph::validate_bytes(body);
-        json!({ "diagnostics": diags })
+    /// Every problem of a workspace document at once. The body is the document's bytes, not a
+    /// parameter struct: a document that does not read is a diagnostic (with its line), not a
+    /// refused request.
+    pub fn validate(&self, body: &[u8]) -> wire::ValidateResult {
+        let (_, diagnostics) = trellis_graph::validate_bytes(body);
+        wire::ValidateResult { diagnostics }
     }
 
     /// A sandbox simulation on generated sample data (`{workspace, users, days, seed}` →
     /// `{report, log}`), off the async threads. The log is cut at 20,000 records.
-    pub async fn simulate(&self, body: &[u8]) -> Result<Value> {
-        self.simulate_with(body, |_| {}, Arc::default()).await
+    pub async fn simulate(&self, p: SimulateParams) -> Result<wire::SimulateResult> {
+        self.simulate_with(p, |_| {}, Arc::default()).await
     }
 
     /// [`Service::simulate`] that reports progress (at most about 200 times per run) and stops
     /// with `E_CANCELLED` soon after `cancel` is set.
     pub async fn simulate_with(
         &self,
-        body: &[u8],
+        p: SimulateParams,
         progress: impl FnMut(SimProgress) + Send + 'static,
         cancel: Arc<std::sync::atomic::AtomicBool>,
-    ) -> Result<Value> {
-        self.simulate_data(body, None, progress, cancel).await
+    ) -> Result<wire::SimulateResult> {
+        self.simulate_data(p, None, progress, cancel).await
     }
 
     /// [`Service::simulate_with`] on the dataset in `data` (`profiles.jsonl` and `events.jsonl`,
@@ -104,28 +108,15 @@ impl Service {
     /// no route takes a path.
     pub async fn simulate_data(
         &self,
-        body: &[u8],
+        p: SimulateParams,
         data: Option<std::path::PathBuf>,
         mut progress: impl FnMut(SimProgress) + Send + 'static,
         cancel: Arc<std::sync::atomic::AtomicBool>,
-    ) -> Result<Value> {
-        let v = parse_json(body)?;
-        let num = |k: &str, d: u64, max: u64| -> Result<u64> {
-            match v.get(k) {
-                None | Some(Value::Null) => Ok(d),
-                Some(x) => x.as_u64().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
-                    ApiError::new(
-                        Code::BadRequest,
-                        format!("{k} must be an integer from 1 to {max}"),
-                    )
-                    .at(format!("/{k}"))
-                }),
-            }
-        };
-        let users = num("users", 1_000, 200_000)? as usize;
-        let days = num("days", 7, 90)? as u32;
-        let seed = num("seed", 1, u64::MAX)?;
-        let (ws, diags) = trellis_graph::validate_value(v.get("workspace").unwrap_or(&Value::Null));
+    ) -> Result<wire::SimulateResult> {
+        let users = p.users.unwrap_or(1_000) as usize;
+        let days = p.days.unwrap_or(7) as u32;
+        let seed = p.seed.unwrap_or(1);
+        let (ws, diags) = trellis_graph::validate_value(&p.workspace);
         let Some(ws) = ws.filter(|_| !diags.iter().any(|d| d.is_error())) else {
             let mut e = ApiError::new(Code::Validation, "the workspace has validation errors")
                 .at("/workspace");
@@ -134,7 +125,7 @@ impl Service {
             ));
             return Err(e);
         };
-        background(move || -> Result<Value> {
+        background(move || -> Result<wire::SimulateResult> {
             let internal = |e: String| ApiError::new(Code::Internal, e);
             let dir = std::env::temp_dir().join(format!(
                 "trellis-sim-{}",
@@ -218,7 +209,7 @@ impl Service {
                 .take(SIM_LOG_RECORDS)
                 .filter_map(|l| serde_json::from_slice(l).ok())
                 .collect();
-            answer(&wire::SimulateResult {
+            Ok(wire::SimulateResult {
                 report,
                 log: records,
             })
