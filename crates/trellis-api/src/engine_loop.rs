@@ -94,6 +94,12 @@ impl Service {
                 let _ = tokio::time::timeout(Duration::from_millis(50), self.wake.notified()).await;
                 continue;
             }
+            // The in-memory step is done: reads (users, stats, reconcile, metrics) need not wait
+            // for the database. Nothing else steps the runtime meanwhile (this loop is its one
+            // writer, and it waits for the commit before the next batch); the commit is fenced
+            // by the lease as before. A read may see the batch while it commits; if the commit
+            // fails, the runtime is thrown away below and rebuilt from the journal.
+            drop(guard);
             let committed = self
                 .store
                 .commit_batch(&self.holder, now_ms + TTL_MS, &batch)
@@ -118,7 +124,6 @@ impl Service {
                         watermark = watermark.max(m);
                     }
                     self.metrics.batch(&batch, started.elapsed());
-                    drop(guard);
                     self.applied_tx.send_modify(|v| *v += 1);
                 }
                 Err(e) => {
@@ -126,8 +131,6 @@ impl Service {
                     span.in_scope(|| {
                         tracing::error!(error = %e, "committing a batch failed; replaying the journal")
                     });
-                    *guard = None;
-                    drop(guard);
                     self.lose_lease().await;
                 }
             }
@@ -175,20 +178,28 @@ impl Service {
     }
 
     /// Applies journal entries written since the runtime's last one (building it on first use).
+    /// The runtime's lock is held only to apply what was read, never across a database read.
     async fn follow(&self) -> trellis_store::Result<()> {
-        let mut guard = self.runtime.lock().await;
-        if guard.is_none() {
-            *guard = Some(Runtime::replay(&self.store, self.clock).await?);
+        let from = self.runtime.lock().await.as_ref().map(|rt| rt.proc_seq);
+        let Some(mut from) = from else {
+            let rt = Runtime::replay(&self.store, self.clock).await?;
+            *self.runtime.lock().await = Some(rt);
             return Ok(());
-        }
-        let rt = guard.as_mut().expect("set above");
+        };
         loop {
-            let rows = self.store.journal(rt.proc_seq, 5_000).await?;
+            let rows = self.store.journal(from, 5_000).await?;
             if rows.is_empty() {
                 return Ok(());
             }
+            let mut guard = self.runtime.lock().await;
+            // This loop is the runtime's one writer; a runtime dropped meanwhile is rebuilt on
+            // the next call.
+            let Some(rt) = guard.as_mut().filter(|rt| rt.proc_seq == from) else {
+                return Ok(());
+            };
             rt.apply_journal(&rows)
                 .map_err(trellis_store::Error::Conflict)?;
+            from = rt.proc_seq;
         }
     }
 }

@@ -193,5 +193,6 @@ fn rules_explain_says_why_a_rule_missed() {
     assert_eq!(v[0]["condition"]["children"][1]["result"], true);
 }
 mod delivery;
+mod reads;
 mod service;
 mod trace;
