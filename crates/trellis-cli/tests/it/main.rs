@@ -193,6 +193,7 @@ fn rules_explain_says_why_a_rule_missed() {
     assert_eq!(v[0]["condition"]["children"][1]["result"], true);
 }
 mod delivery;
+mod openapi_props;
 mod reads;
 mod service;
 mod trace;
