@@ -6,6 +6,10 @@
 //! (users, decisions, stats, reconciliation, samples, health, metrics), [`sandbox`] (validate,
 //! simulate), [`delivery`] (the outbox side), [`engine_loop`] (the lease and the batch loop),
 //! and [`runtime`] (the fold of the journal and its projection). Here: the [`Service`] itself.
+//!
+//! Every operation takes a parameter struct of [`params`] (read from JSON by the transports,
+//! refused with the operation's own error) and answers a [`wire`] type; JSON exists only at
+//! the edges.
 
 pub mod auth;
 pub mod delivery;
@@ -40,10 +44,13 @@ pub fn now_utc() -> DateTime<Utc> {
     Utc::now()
 }
 
+/// The engine service: the store, the engine's runtime and what the operations share.
 pub struct Service {
     pub store: Store,
     pub holder: String,
     clock: ClockMode,
+    /// The engine's state. The batch loop holds it for the in-memory step only (never across a
+    /// database commit), so reads do not wait for the database.
     runtime: Mutex<Option<Runtime>>,
     leader: std::sync::atomic::AtomicBool,
     wake: Notify,

@@ -53,7 +53,7 @@ pub fn table() -> OpenApiRouter<Arc<Service>> {
 
 /// Submit a workspace as a release (422 with diagnostics when it has errors)
 #[utoipa::path(post, path = "/v1/releases", request_body = SubmitParams,
-    responses((status = 201, body = wire::SubmitResult), (status = "4XX", body = ErrorResponse)),
+    responses((status = 201, description = "success", body = wire::SubmitResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("operator"))))]
 async fn submit(
     State(s): S,
@@ -65,7 +65,7 @@ async fn submit(
 
 /// List releases, newest first (?status=pending_review)
 #[utoipa::path(get, path = "/v1/releases", params(ReleasesQuery),
-    responses((status = 200, body = wire::ReleaseList), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::ReleaseList), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
 async fn list_releases(
     State(s): S,
@@ -77,7 +77,7 @@ async fn list_releases(
 
 /// A release, its workspace, reviews and deployments
 #[utoipa::path(get, path = "/v1/releases/{id}", params(("id" = String, Path)),
-    responses((status = 200, body = wire::ReleaseDetail), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::ReleaseDetail), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
 async fn get_release(State(s): S, _: Caller, Path(id): Path<String>) -> Reply<wire::ReleaseDetail> {
     ok(s.release(&id).await?)
@@ -86,7 +86,7 @@ async fn get_release(State(s): S, _: Caller, Path(id): Path<String>) -> Reply<wi
 /// Approve a release (never its author)
 #[utoipa::path(post, path = "/v1/releases/{id}/approve", params(("id" = String, Path)),
     request_body = ReviewParams,
-    responses((status = 200, body = wire::ReviewResult), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::ReviewResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
 async fn approve(
     State(s): S,
@@ -100,7 +100,7 @@ async fn approve(
 /// Reject a release
 #[utoipa::path(post, path = "/v1/releases/{id}/reject", params(("id" = String, Path)),
     request_body = ReviewParams,
-    responses((status = 200, body = wire::ReviewResult), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::ReviewResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
 async fn reject(
     State(s): S,
@@ -115,7 +115,7 @@ async fn reject(
 #[utoipa::path(post, path = "/v1/releases/{id}/deploy",
     params(("id" = String, Path), crate::openapi::Traceparent),
     request_body = DeployParams,
-    responses((status = 200, body = wire::DeployResult), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::DeployResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
 async fn deploy(
     State(s): S,
@@ -128,7 +128,7 @@ async fn deploy(
 
 /// Each journey's live version, rollout and mode
 #[utoipa::path(get, path = "/v1/journeys",
-    responses((status = 200, body = wire::JourneyList), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::JourneyList), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
 async fn journeys(State(s): S, _: Caller) -> Reply<wire::JourneyList> {
     ok(s.journeys().await?)
@@ -137,7 +137,7 @@ async fn journeys(State(s): S, _: Caller) -> Reply<wire::JourneyList> {
 /// Back to the previously deployed version
 #[utoipa::path(post, path = "/v1/journeys/{id}/rollback",
     params(("id" = String, Path), crate::openapi::Traceparent),
-    responses((status = 200, body = wire::RollbackResult), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::RollbackResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
 async fn rollback(
     State(s): S,
@@ -150,7 +150,7 @@ async fn rollback(
 /// One event or an array of up to 10,000; idempotent by event_id; all in the request's trace, answered as trace_id
 #[utoipa::path(post, path = "/v1/events", params(crate::openapi::Traceparent),
     request_body = Events,
-    responses((status = 202, body = wire::IngestResult), (status = "4XX", body = ErrorResponse)),
+    responses((status = 202, description = "success", body = wire::IngestResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("ingest"))))]
 async fn events(
     State(s): S,
@@ -164,7 +164,7 @@ async fn events(
 #[utoipa::path(put, path = "/v1/profiles/{user_id}",
     params(("user_id" = String, Path), crate::openapi::Traceparent),
     request_body = ProfileParams,
-    responses((status = 202, body = wire::ProfileResult), (status = "4XX", body = ErrorResponse)),
+    responses((status = 202, description = "success", body = wire::ProfileResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("ingest"))))]
 async fn profile(
     State(s): S,
@@ -181,7 +181,7 @@ async fn profile(
 /// Redeem an offer instance for an order; the same instance and order twice redeem once
 #[utoipa::path(post, path = "/v1/offers/redeem", params(crate::openapi::Traceparent),
     request_body = RedeemParams,
-    responses((status = 200, body = wire::RedeemResult), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::RedeemResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("ingest"))))]
 async fn redeem(
     State(s): S,
@@ -193,7 +193,7 @@ async fn redeem(
 
 /// Journeys the user is in, offer instances, recent touches, inbox, points
 #[utoipa::path(get, path = "/v1/users/{user_id}", params(("user_id" = String, Path)),
-    responses((status = 200, body = wire::UserAnswer), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::UserAnswer), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
 async fn user(State(s): S, _: Caller, Path(id): Path<String>) -> Reply<wire::UserAnswer> {
     ok(s.user(&id).await?)
@@ -201,7 +201,7 @@ async fn user(State(s): S, _: Caller, Path(id): Path<String>) -> Reply<wire::Use
 
 /// Decision records in the order they were written, one page: { decisions, next } (?user_id=&journey=&since=&shadow=true&trace_id=&limit=1..10000, default 100; after=SEQ, exclusive: pass the page's next, null on the last page); each carries the trace_id of the input that caused it
 #[utoipa::path(get, path = "/v1/decisions", params(DecisionsQuery),
-    responses((status = 200, body = wire::DecisionPage), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::DecisionPage), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
 async fn decisions(
     State(s): S,
@@ -213,7 +213,7 @@ async fn decisions(
 
 /// The simulator's report for a journey, from live data (with the shadow version's when one runs)
 #[utoipa::path(get, path = "/v1/stats/journeys/{id}", params(("id" = String, Path)),
-    responses((status = 200, body = wire::JourneyStats), (status = "4XX", body = ErrorResponse),
+    responses((status = 200, description = "success", body = wire::JourneyStats), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse),
         (status = 503, body = ErrorResponse, description = "this process is not running the engine yet")),
     security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
 async fn stats(State(s): S, _: Caller, Path(id): Path<String>) -> Reply<wire::JourneyStats> {
@@ -223,7 +223,7 @@ async fn stats(State(s): S, _: Caller, Path(id): Path<String>) -> Reply<wire::Jo
 /// Validate a workspace: { diagnostics }
 #[utoipa::path(post, path = "/v1/validate",
     request_body(content = Object, description = "A workspace document (shared/spec/journey.md); a body that is not JSON is a diagnostic, not an error"),
-    responses((status = 200, body = wire::ValidateResult), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::ValidateResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
 async fn validate(State(s): S, _: Caller, RawBody(b): RawBody) -> Reply<wire::ValidateResult> {
     ok(s.validate(&b))
@@ -231,7 +231,7 @@ async fn validate(State(s): S, _: Caller, RawBody(b): RawBody) -> Reply<wire::Va
 
 /// A sandbox simulation on generated sample data: { workspace, users, days, seed } -> { report, log }
 #[utoipa::path(post, path = "/v1/simulate", request_body = SimulateParams,
-    responses((status = 200, body = wire::SimulateResult), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::SimulateResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
 async fn simulate(
     State(s): S,
@@ -244,7 +244,7 @@ async fn simulate(
 /// Move the event clock on to { until } (event-clock mode)
 #[utoipa::path(post, path = "/v1/clock/tick", params(crate::openapi::Traceparent),
     request_body = TickParams,
-    responses((status = 200, body = wire::TickResult), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::TickResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("admin"))))]
 async fn tick(
     State(s): S,
@@ -256,7 +256,7 @@ async fn tick(
 
 /// The reconciliation query: budget = available + reserved + spent per campaign, from the double-entry ledger
 #[utoipa::path(get, path = "/v1/ledger/reconcile",
-    responses((status = 200, body = wire::Reconciliation), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::Reconciliation), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("admin"))))]
 async fn reconcile(State(s): S, Caller(p, ..): Caller<Admin>) -> Reply<wire::Reconciliation> {
     ok(s.reconcile(&p).await?)
@@ -264,7 +264,7 @@ async fn reconcile(State(s): S, Caller(p, ..): Caller<Admin>) -> Reply<wire::Rec
 
 /// Recent live data for a sandbox run, read-only: the newest events (?events=, default 10000) oldest first, and the latest profile of up to ?profiles= users, those events' users first: { profiles, events }
 #[utoipa::path(get, path = "/v1/sample", params(SampleQuery),
-    responses((status = 200, body = wire::Sample), (status = "4XX", body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::Sample), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("admin"))))]
 async fn sample(
     State(s): S,
@@ -276,7 +276,7 @@ async fn sample(
 
 /// Liveness and whether this process runs the engine
 #[utoipa::path(get, path = "/healthz",
-    responses((status = 200, body = wire::Health), (status = 503, body = ErrorResponse)),
+    responses((status = 200, description = "success", body = wire::Health), (status = 503, description = "the database does not answer", body = ErrorResponse)),
     extensions(("x-role" = json!("none"))))]
 async fn healthz(State(s): S) -> Reply<wire::Health> {
     match s.health().await {
@@ -287,7 +287,7 @@ async fn healthz(State(s): S) -> Reply<wire::Health> {
 
 /// Prometheus metrics
 #[utoipa::path(get, path = "/metrics",
-    responses((status = 200, content_type = "text/plain; version=0.0.4", body = String)),
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain; version=0.0.4", body = String)),
     extensions(("x-role" = json!("none"))))]
 async fn metrics(State(s): S) -> Response {
     (
@@ -300,7 +300,7 @@ async fn metrics(State(s): S) -> Response {
 
 /// This document
 #[utoipa::path(get, path = "/openapi.json",
-    responses((status = 200, body = Object, description = "OpenAPI 3.1")),
+    responses((status = 200, description = "success", body = Object, description = "OpenAPI 3.1")),
     extensions(("x-role" = json!("none"))))]
 async fn openapi() -> Response {
     match crate::openapi::DOCUMENT.as_ref() {

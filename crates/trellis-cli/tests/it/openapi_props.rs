@@ -322,39 +322,51 @@ fn every_route_answers_what_its_openapi_schema_says_and_never_a_5xx() {
                 failure_persistence: None,
                 ..Config::default()
             });
-            let r = runner.run(&requests(&doc, path, op, &ids), |(url, body)| {
-                let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-                let (code, answer) = http_with(
-                    &s.addr,
-                    &method.to_uppercase(),
-                    &url,
-                    Some(&t.admin),
-                    &[("content-type", "application/json")],
-                    &bytes,
-                );
-                *seen.borrow_mut().entry(code).or_default() += 1;
-                let what = format!("{method} {url} {}", String::from_utf8_lossy(&bytes));
-                prop_assert!(
-                    (200..500).contains(&code),
-                    "{what} answered {code}: {answer}"
-                );
-                let documented = &op["responses"][code.to_string()];
-                let response = if documented.is_object() {
-                    documented
-                } else {
-                    &op["responses"][format!("{}XX", code / 100)]
-                };
-                prop_assert!(response.is_object(), "{what}: {code} is not documented");
-                if let Some(schema) = response["content"]["application/json"]["schema"].as_object()
-                {
-                    check(&doc, &Value::Object(schema.clone()), &answer, "").map_err(|e| {
-                        TestCaseError::fail(format!("{what} → {code}: {e}; {answer}"))
-                    })?;
-                } else {
-                    prop_assert!(answer.is_string(), "{what}: a text answer");
-                }
-                Ok(())
-            });
+            // Mostly the admin (every role), sometimes an operator or no token at all.
+            let who = proptest::sample::select(vec![
+                Some(t.admin.clone()),
+                Some(t.admin.clone()),
+                Some(t.admin.clone()),
+                Some(t.op.clone()),
+                None,
+            ]);
+            let r = runner.run(
+                &(requests(&doc, path, op, &ids), who),
+                |((url, body), who)| {
+                    let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+                    let (code, answer) = http_with(
+                        &s.addr,
+                        &method.to_uppercase(),
+                        &url,
+                        who.as_deref(),
+                        &[("content-type", "application/json")],
+                        &bytes,
+                    );
+                    *seen.borrow_mut().entry(code).or_default() += 1;
+                    let what = format!("{method} {url} {}", String::from_utf8_lossy(&bytes));
+                    prop_assert!(
+                        (200..500).contains(&code),
+                        "{what} answered {code}: {answer}"
+                    );
+                    let documented = &op["responses"][code.to_string()];
+                    let response = if documented.is_object() {
+                        documented
+                    } else {
+                        &op["responses"][format!("{}XX", code / 100)]
+                    };
+                    prop_assert!(response.is_object(), "{what}: {code} is not documented");
+                    if let Some(schema) =
+                        response["content"]["application/json"]["schema"].as_object()
+                    {
+                        check(&doc, &Value::Object(schema.clone()), &answer, "").map_err(|e| {
+                            TestCaseError::fail(format!("{what} → {code}: {e}; {answer}"))
+                        })?;
+                    } else {
+                        prop_assert!(answer.is_string(), "{what}: a text answer");
+                    }
+                    Ok(())
+                },
+            );
             if let Err(e) = r {
                 panic!("{method} {path}: {e}");
             }
@@ -370,5 +382,9 @@ fn every_route_answers_what_its_openapi_schema_says_and_never_a_5xx() {
             .sum::<usize>()
     };
     assert!(count(200..300) >= 100 && count(400..500) >= 100, "{seen:?}");
+    assert!(
+        seen.contains_key(&401) && seen.contains_key(&403),
+        "{seen:?}"
+    );
     eprintln!("answers by status: {seen:?}");
 }
