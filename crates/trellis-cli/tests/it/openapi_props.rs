@@ -373,6 +373,39 @@ fn every_route_answers_what_its_openapi_schema_says_and_never_a_5xx() {
         }
     }
     assert_eq!(routes, trellis_server::openapi::ROUTES.len());
+    // Each operation's x-role is the role its handler asks for: a token of another role is
+    // refused with 403 before anything else, no token with 401; a route for no role needs none.
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let url = path.replace("{id}", "x").replace("{user_id}", "x");
+        for (method, op) in ops.as_object().unwrap() {
+            let m = method.to_uppercase();
+            let call = |tok: Option<&str>| http_with(&s.addr, &m, &url, tok, &[], b"{}").0;
+            let other = match op["x-role"].as_str().unwrap_or_default() {
+                "none" => {
+                    assert_ne!(call(None), 401, "{method} {path} needs no token");
+                    continue;
+                }
+                "any" => None,
+                "operator" => Some(&t.ingest),
+                "approver" | "ingest" | "admin" => Some(&t.op),
+                r => panic!("{method} {path}: unknown x-role {r}"),
+            };
+            assert_eq!(call(None), 401, "{method} {path} without a token");
+            if let Some(tok) = other {
+                assert_eq!(
+                    call(Some(tok)),
+                    403,
+                    "{method} {path} with another role's token"
+                );
+            } else {
+                assert_ne!(
+                    call(Some(&t.ingest)),
+                    403,
+                    "{method} {path} is for any role"
+                );
+            }
+        }
+    }
     // Both the operations and their refusals were reached.
     let seen = seen.into_inner();
     let count = |r: std::ops::Range<u16>| {
