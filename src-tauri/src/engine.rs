@@ -147,7 +147,8 @@ async fn seed(svc: &Service, admin: &Principal) -> Result<(), ApiError> {
         let Some(id) = p.get("user_id").and_then(Value::as_str) else {
             continue;
         };
-        svc.put_profile(admin, id, p.to_string().as_bytes()).await?;
+        svc.put_profile(admin, id, trellis_api::params::from_value(p.clone())?)
+            .await?;
     }
     Ok(())
 }
@@ -456,7 +457,10 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let ws: Value =
             serde_json::from_str(include_str!("../../samples/welcome.json")).unwrap_or(Value::Null);
-        let body = json!({ "workspace": ws, "users": 300, "days": 7, "seed": 1 }).to_string();
+        let body: trellis_api::params::SimulateParams = trellis_api::params::from_value(
+            json!({ "workspace": ws, "users": 300, "days": 7, "seed": 1 }),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
         // A whole run first: progress ends at done == total > 0.
@@ -464,7 +468,7 @@ mod tests {
         let s2 = seen.clone();
         let full = svc
             .simulate_with(
-                body.as_bytes(),
+                body.clone(),
                 move |p| s2.lock().map(|mut v| v.push(p)).unwrap_or(()),
                 cancel.clone(),
             )
@@ -499,7 +503,7 @@ mod tests {
         let a2 = after.clone();
         let r = svc
             .simulate_with(
-                body.as_bytes(),
+                body.clone(),
                 move |p| {
                     if flag.load(std::sync::atomic::Ordering::SeqCst) {
                         a2.lock().map(|mut v| v.push(p)).unwrap_or(());
@@ -519,7 +523,7 @@ mod tests {
         let flag = cancel.clone();
         let r = svc
             .simulate_with(
-                body.as_bytes(),
+                body.clone(),
                 move |p| {
                     if p.phase == "simulate" {
                         flag.store(true, std::sync::atomic::Ordering::SeqCst);

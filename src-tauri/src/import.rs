@@ -325,22 +325,26 @@ mod tests {
         };
         let ws: Value = serde_json::from_str(include_str!("../../samples/cart_recovery.json"))
             .unwrap_or(Value::Null);
-        let body = json!({ "workspace": ws, "users": 2000, "days": 14, "seed": 1 }).to_string();
+        let body: trellis_api::params::SimulateParams = trellis_api::params::from_value(
+            json!({ "workspace": ws, "users": 2000, "days": 14, "seed": 1 }),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let phases = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let seen = phases.clone();
         let imported = svc
             .simulate_data(
-                body.as_bytes(),
+                body.clone(),
                 Some(dataset_dir(&d)),
                 move |p| seen.lock().map(|mut v| v.push(p.phase)).unwrap_or(()),
                 Default::default(),
             )
             .await
             .map_err(|e| e.to_string());
-        let generated = svc
-            .simulate(body.as_bytes())
-            .await
-            .map_err(|e| e.to_string());
+        let generated = svc.simulate(body).await.map_err(|e| e.to_string());
+        // Compared as the JSON they answer.
+        let json =
+            |r: trellis_api::wire::SimulateResult| serde_json::to_value(r).unwrap_or_default();
+        let (imported, generated) = (imported.map(json), generated.map(json));
         let (Ok(imported), Ok(generated)) = (imported, generated) else {
             panic!("both runs succeed")
         };

@@ -19,6 +19,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
+use trellis_api::params::{
+    self, DecisionsQuery, DeployParams, Params, ReleasesQuery, ReviewParams, SampleQuery,
+    SimulateParams, SubmitParams,
+};
 use trellis_api::wire::{EngineInfo, EngineMode, ImportProgress};
 use trellis_api::{ApiError, Code, SimProgress};
 
@@ -41,16 +45,16 @@ impl AppState {
     }
 
     /// The bundled engine's call, or the same route on the remote engine when one is set.
-    async fn route(
+    async fn route<T: serde::Serialize>(
         &self,
-        local: impl Future<Output = trellis_api::Result<Value>>,
+        local: impl Future<Output = trellis_api::Result<T>>,
         method: &str,
         path: &str,
         body: Option<Value>,
     ) -> Res {
         match self.remote().await {
             Some(r) => r.call(method, path, body).await,
-            None => local.await.map_err(|e| e.body()),
+            None => answer(&local.await.map_err(|e| e.body())?),
         }
     }
 }
@@ -68,8 +72,10 @@ fn engine_info_of(mode: EngineMode, url: &str) -> Res {
     })
 }
 
-fn bytes(v: &Value) -> Vec<u8> {
-    v.to_string().into_bytes()
+/// A command's arguments read into an operation's parameter struct, refused as the route
+/// would refuse the same body.
+fn read<P: Params>(v: Value) -> Result<P, Value> {
+    params::from_value(v).map_err(|e| e.body())
 }
 
 // ---- the engine connection
@@ -127,7 +133,7 @@ struct WorkspaceArgs {
 
 #[tauri::command]
 async fn validate(st: State<'_, AppState>, args: WorkspaceArgs) -> Res {
-    let b = bytes(&args.workspace);
+    let b = args.workspace.to_string().into_bytes();
     let svc = &st.bundled.svc;
     st.route(
         async { Ok(svc.validate(&b)) },
@@ -174,6 +180,7 @@ async fn simulate(
         "days": args.days,
         "seed": args.seed,
     });
+    let p: SimulateParams = read(body.clone())?;
     let flag = Arc::new(AtomicBool::new(false));
     if let Ok(mut runs) = st.runs.lock() {
         runs.insert(args.run_id.clone(), flag.clone());
@@ -185,7 +192,7 @@ async fn simulate(
             .bundled
             .svc
             .simulate_data(
-                &bytes(&body),
+                p,
                 Some(import::dataset_dir(&st.data)),
                 move |p| {
                     let _ = on_progress.send(p);
@@ -193,7 +200,8 @@ async fn simulate(
                 flag,
             )
             .await
-            .map_err(|e| e.body()),
+            .map_err(|e| e.body())
+            .and_then(|v| answer(&v)),
         Some(r) => {
             tokio::select! {
                 r = r.call("POST", "/v1/simulate", Some(body)) => r,
@@ -204,7 +212,7 @@ async fn simulate(
             .bundled
             .svc
             .simulate_with(
-                &bytes(&body),
+                p,
                 move |p| {
                     // The window may have gone; the run goes on to its end or its cancel.
                     let _ = on_progress.send(p);
@@ -212,7 +220,8 @@ async fn simulate(
                 flag,
             )
             .await
-            .map_err(|e| e.body()),
+            .map_err(|e| e.body())
+            .and_then(|v| answer(&v)),
     };
     if let Ok(mut runs) = st.runs.lock() {
         runs.remove(&args.run_id);
@@ -347,8 +356,9 @@ async fn pull_sample(
         total: 0,
         rows: 0,
     });
+    let sq: SampleQuery = read(Value::Object(q))?;
     let sample = st
-        .route(b.svc.recent_sample(&b.admin, &q), "GET", &path, None)
+        .route(b.svc.recent_sample(&b.admin, sq), "GET", &path, None)
         .await?;
     let data = st.data.clone();
     cancellable(&st, &args.run_id, move |flag| {
@@ -395,7 +405,7 @@ async fn list_releases(st: State<'_, AppState>, args: StatusArgs) -> Res {
         None => "/v1/releases".to_owned(),
     };
     let svc = &st.bundled.svc;
-    st.route(svc.releases(status.as_deref()), "GET", &path, None)
+    st.route(svc.releases(ReleasesQuery { status }), "GET", &path, None)
         .await
 }
 
@@ -418,10 +428,10 @@ async fn submit_release(st: State<'_, AppState>, args: SubmitArgs) -> Res {
         Some(summary) => json!({ "workspace": args.workspace, "summary": summary }),
         None => args.workspace,
     };
-    let b = bytes(&body);
+    let p: SubmitParams = read(body.clone())?;
     let b2 = &st.bundled;
     st.route(
-        b2.svc.submit_release(&b2.admin, &b),
+        b2.svc.submit_release(&b2.admin, p),
         "POST",
         "/v1/releases",
         Some(body),
@@ -447,9 +457,10 @@ async fn review(st: &AppState, args: ReviewArgs, approve: bool) -> Res {
     let body = json!({ "comment": args.comment });
     let verb = if approve { "approve" } else { "reject" };
     let path = format!("/v1/releases/{}/{verb}", enc(&args.id));
+    let p: ReviewParams = read(body.clone())?;
     let b = &st.bundled;
     st.route(
-        b.svc.review(&b.admin, &args.id, approve, &bytes(&body)),
+        b.svc.review(&b.admin, &args.id, approve, p),
         "POST",
         &path,
         Some(body),
@@ -480,9 +491,10 @@ struct DeployArgs {
 async fn deploy_release(st: State<'_, AppState>, args: DeployArgs) -> Res {
     let body = json!({ "rollout_percent": args.rollout_percent, "mode": args.mode });
     let path = format!("/v1/releases/{}/deploy", enc(&args.id));
+    let p: DeployParams = read(body.clone())?;
     let b = &st.bundled;
     st.route(
-        b.svc.deploy(&b.admin, &args.id, &bytes(&body)),
+        b.svc.deploy(&b.admin, &args.id, p),
         "POST",
         &path,
         Some(body),
@@ -549,7 +561,8 @@ async fn list_decisions(st: State<'_, AppState>, args: DecisionArgs) -> Res {
         .map(|(k, v)| format!("{k}={}", enc(v.as_str().unwrap_or_default())))
         .collect();
     let path = format!("/v1/decisions?{}", query.join("&"));
-    st.route(st.bundled.svc.decisions(&q), "GET", &path, None)
+    let dq: DecisionsQuery = read(Value::Object(q))?;
+    st.route(st.bundled.svc.decisions(dq), "GET", &path, None)
         .await
 }
 

@@ -5,7 +5,17 @@ use serde_json::{json, Value};
 
 /// The closed set of error codes; the UI matches on these, never on messages.
 // Serialized as `Code::as_str` (a unit test holds the two together); `ErrorCode` in the UI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
+    utoipa::ToSchema,
+)]
 #[ts(rename = "ErrorCode", export_to = "generated/")]
 pub enum Code {
     #[serde(rename = "E_BAD_REQUEST")]

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+use utoipa::ToSchema;
 
 /// Stand-ins for types the UI declares by hand in `ui/src/model/types.ts`: a field
 /// `#[ts(as = "ui::Workspace")]` becomes `Workspace`, imported from there.
@@ -41,7 +42,7 @@ pub mod ui {
 /// The inside of every error answer, `{ "error": ApiErrorBody }` (a refused workspace adds
 /// `diagnostics` beside `error`). The desktop shell's import adds the code `E_IMPORT`, with
 /// `file`, `line` and `field`.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]
 pub struct ApiErrorBody {
     pub code: crate::Code,
@@ -52,7 +53,7 @@ pub struct ApiErrorBody {
 
 /// What a release is: `pending_review`, `approved` or `rejected` as stored, and for an approved
 /// release what became of it once deployed live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "generated/")]
 pub enum ReleaseStatus {
@@ -90,10 +91,11 @@ impl ReleaseStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "generated/")]
 pub enum DeployMode {
+    #[default]
     Live,
     Shadow,
 }
@@ -116,7 +118,7 @@ impl DeployMode {
 }
 
 /// A release in a list (`GET /v1/releases`).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]
 pub struct ReleaseSummary {
     pub release: String,
@@ -129,7 +131,7 @@ pub struct ReleaseSummary {
 }
 
 /// An approval or a rejection of a release.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]
 pub struct Review {
     pub reviewer: String,
@@ -140,7 +142,7 @@ pub struct Review {
 }
 
 /// One deployment row of a release: a deploy (or a rollout change) or a rollback.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]
 pub struct Deployment {
     pub journey: String,
@@ -154,15 +156,17 @@ pub struct Deployment {
 }
 
 /// One release in full (`GET /v1/releases/{id}`).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]
 pub struct ReleaseDetail {
     #[serde(flatten)]
     pub head: ReleaseSummary,
     /// The workspace as submitted.
     #[ts(as = "ui::Workspace")]
+    #[schema(value_type = Object)]
     pub workspace: serde_json::Value,
     #[ts(as = "Vec<ui::Diagnostic>")]
+    #[schema(value_type = Vec<Object>)]
     pub diagnostics: serde_json::Value,
     /// The simulation summary submitted with it, if any.
     #[ts(type = "unknown")]
@@ -173,18 +177,19 @@ pub struct ReleaseDetail {
 }
 
 /// The answer of a submitted release (`POST /v1/releases`).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]
 pub struct SubmitResult {
     pub release: String,
     pub version: i64,
     pub status: ReleaseStatus,
     #[ts(as = "Vec<ui::Diagnostic>")]
+    #[schema(value_type = Vec<Object>)]
     pub diagnostics: Vec<trellis_model::Diagnostic>,
 }
 
 /// A journey deployed at least once (`GET /v1/journeys`).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]
 pub struct LiveJourney {
     pub id: String,
@@ -201,12 +206,14 @@ pub struct LiveJourney {
 }
 
 /// The answer of a sandbox simulation: the report and the first decision records.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]
 pub struct SimulateResult {
     #[ts(as = "ui::Report")]
+    #[schema(value_type = Object)]
     pub report: trellis_engine::Report,
     #[ts(as = "Vec<ui::DecisionRecord>")]
+    #[schema(value_type = Vec<Object>)]
     pub log: Vec<serde_json::Value>,
 }
 
@@ -221,6 +228,231 @@ pub struct SimProgress {
     pub total: u64,
     #[ts(type = "\"generate\" | \"write\" | \"read\" | \"simulate\"")]
     pub phase: &'static str,
+}
+
+/// The answer of `POST /v1/validate`: every problem at once.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct ValidateResult {
+    #[ts(as = "Vec<ui::Diagnostic>")]
+    #[schema(value_type = Vec<Object>)]
+    pub diagnostics: Vec<trellis_model::Diagnostic>,
+}
+
+/// `GET /v1/releases`: newest first.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct ReleaseList {
+    pub releases: Vec<ReleaseSummary>,
+}
+
+/// The answer of an approval or a rejection: the release's new status (`approved` or
+/// `rejected`).
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct ReviewResult {
+    pub release: String,
+    pub status: ReleaseStatus,
+}
+
+/// The answer of a deploy, once the engine has applied it.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct DeployResult {
+    pub release: String,
+    pub version: i64,
+    pub rollout_percent: u8,
+    pub mode: DeployMode,
+}
+
+/// The answer of a rollback: the version now live.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct RollbackResult {
+    pub journey: String,
+    pub version: Option<i64>,
+}
+
+/// `GET /v1/journeys`.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct JourneyList {
+    pub journeys: Vec<LiveJourney>,
+}
+
+/// The answer of `POST /v1/events`: events stored, events already stored (same `event_id`),
+/// and the trace they belong to.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct IngestResult {
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub trace_id: String,
+}
+
+/// The answer of `PUT /v1/profiles/{user_id}`.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct ProfileResult {
+    pub user_id: String,
+    pub accepted: bool,
+    pub trace_id: String,
+}
+
+/// The answer of a redemption; `duplicate`: this instance and order were redeemed before.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct RedeemResult {
+    pub instance: String,
+    pub order: String,
+    pub redeemed: bool,
+    pub duplicate: Option<bool>,
+}
+
+/// The answer of a clock tick: the time the clock moved on to, as written.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct TickResult {
+    pub until: String,
+}
+
+/// A message sent to a user (newest first).
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct Message {
+    pub channel: String,
+    pub template: String,
+    #[ts(type = "unknown")]
+    pub payload: serde_json::Value,
+    pub status: String,
+    pub at: String,
+}
+
+/// `GET /v1/users/{user_id}`: the engine's view of the user (`user_id`, `journeys`, `offers`,
+/// `points`, … as the engine writes it; only `user_id` when the engine holds no state of theirs)
+/// with the inbox and the recent touches.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct UserAnswer {
+    #[serde(flatten)]
+    #[ts(skip)]
+    #[schema(value_type = Object)]
+    pub view: serde_json::Map<String, serde_json::Value>,
+    pub inbox: Vec<Message>,
+    pub recent_touches: Vec<Message>,
+}
+
+/// `GET /v1/decisions`: one page of decision records and the cursor of the next (`null` on
+/// the last page).
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct DecisionPage {
+    #[ts(as = "Vec<ui::DecisionRecord>")]
+    #[schema(value_type = Vec<Object>)]
+    pub decisions: Vec<serde_json::Value>,
+    pub next: Option<i64>,
+}
+
+/// A version of a journey live now, and its share of new entrants.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct VersionShare {
+    pub version: u64,
+    pub rollout_percent: u32,
+}
+
+/// The shadow version's figures beside the live ones.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct ShadowStats {
+    #[ts(type = "unknown")]
+    pub journey: serde_json::Value,
+    #[ts(type = "unknown")]
+    pub offers: serde_json::Value,
+    #[ts(type = "unknown")]
+    pub touches: serde_json::Value,
+}
+
+/// `GET /v1/stats/journeys/{id}`: the simulator's report from live data, its `journeys` cut to
+/// this journey, with the versions live and, while one runs, the shadow version's figures.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct JourneyStats {
+    #[serde(flatten)]
+    #[ts(skip)]
+    #[schema(value_type = Object)]
+    pub report: serde_json::Map<String, serde_json::Value>,
+    pub versions: Vec<VersionShare>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub shadow: Option<ShadowStats>,
+}
+
+/// `GET /v1/sample`: recent live data in the formats of `runtime.md`.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct Sample {
+    #[ts(type = "Array<Record<string, unknown>>")]
+    #[schema(value_type = Vec<Object>)]
+    pub profiles: Vec<serde_json::Value>,
+    #[ts(type = "Array<Record<string, unknown>>")]
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<serde_json::Value>,
+}
+
+/// One campaign of the ledger: amounts as decimal text.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct CampaignBalance {
+    pub campaign: String,
+    pub budget: String,
+    pub available: String,
+    pub reserved: String,
+    pub spent: String,
+    /// `budget = available + reserved + spent`, each account non-negative.
+    pub balances: bool,
+}
+
+/// An offer's stock left, over its shards.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct StockLeft {
+    pub offer: String,
+    pub left: i64,
+    pub shards: i64,
+}
+
+/// Timer rows waiting, and how many of them are due.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct TimerCounts {
+    pub waiting: i64,
+    pub due: i64,
+}
+
+/// `GET /v1/ledger/reconcile`: the reconciliation query, and the engine's own figures beside it.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct Reconciliation {
+    pub balanced: bool,
+    pub ledger_sum: i64,
+    pub campaigns: Vec<CampaignBalance>,
+    /// The engine's campaigns (`null` when this process does not run it yet).
+    #[ts(type = "unknown")]
+    pub engine: serde_json::Value,
+    pub held_balances_match: bool,
+    pub stock: Vec<StockLeft>,
+    pub timers: TimerCounts,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct Health {
+    pub ok: bool,
+    /// Whether this process runs the engine.
+    pub leader: bool,
+    pub holder: String,
 }
 
 // ---- the desktop shell's own commands (src-tauri)

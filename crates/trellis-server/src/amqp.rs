@@ -86,7 +86,12 @@ pub async fn consume(svc: Arc<Service>, url: &str) -> Result<(), lapin::Error> {
         let d = d?;
         let outcome = match serde_json::from_slice::<serde_json::Value>(&d.data) {
             Err(e) => Err(format!("not JSON: {e}")),
-            Ok(v) => match svc.ingest_json(v, traceparent(&d.properties)).await {
+            Ok(v) => match async {
+                let events = trellis_api::params::from_value(v)?;
+                svc.ingest_events(events, traceparent(&d.properties)).await
+            }
+            .await
+            {
                 Ok(_) => Ok(()),
                 // The store is down: leave the message for later.
                 Err(e) if matches!(e.code, Code::Internal | Code::Unavailable) => {

@@ -1,248 +1,30 @@
 //! The engine service over HTTP: every route of `runtime.md`, bearer tokens with roles, the
 //! spec's error shape, request metrics and spans, trace ids (W3C `traceparent`),
 //! `/openapi.json`, and the outbox deliverer.
+//!
+//! `routes`: the route table (handlers with their OpenAPI operations; the router and the
+//! document are built from it). `extract`: typed extractors (`Caller`, `Json`, `Query`) and the
+//! error response. `openapi`: the document's base and the contract table the tests read.
 
 pub mod amqp;
 pub mod deliver;
+pub mod extract;
 pub mod logging;
 pub mod openapi;
+pub mod routes;
 
-use axum::body::{to_bytes, Body};
-use axum::extract::{Extension, MatchedPath, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::response::Response;
 use axum::Router;
-use serde_json::{Map, Value};
 use std::sync::Arc;
 use tracing::Instrument;
-use trellis_api::{ApiError, Code, Principal, Service};
+use trellis_api::Service;
 
-/// The largest request body: a batch of 10,000 events fits with room.
-pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
+pub use extract::{Trace, BODY_LIMIT};
 
 type S = State<Arc<Service>>;
-
-fn reply(r: Result<Value, ApiError>, ok: StatusCode) -> Response {
-    match r {
-        Ok(v) => (ok, [("content-type", "application/json")], v.to_string()).into_response(),
-        Err(e) => error(e),
-    }
-}
-
-fn error(e: ApiError) -> Response {
-    let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        [("content-type", "application/json")],
-        e.body().to_string(),
-    )
-        .into_response()
-}
-
-async fn body(b: Body) -> Result<Vec<u8>, ApiError> {
-    to_bytes(b, BODY_LIMIT)
-        .await
-        .map(|b| b.to_vec())
-        .map_err(|_| {
-            ApiError::new(
-                Code::TooLarge,
-                format!("the body is over {BODY_LIMIT} bytes (or was cut off)"),
-            )
-        })
-}
-
-async fn who(svc: &Service, h: &HeaderMap) -> Result<Principal, ApiError> {
-    svc.authenticate(h.get("authorization").and_then(|v| v.to_str().ok()))
-        .await
-}
-
-/// The trace of a request: the caller's `traceparent` trace-id when valid, else a fresh one
-/// (set by [`observe`] on every request).
-#[derive(Debug, Clone)]
-pub struct Trace(pub String);
-
-macro_rules! authed {
-    ($svc:expr, $h:expr, $ok:expr, |$p:ident| $call:expr) => {{
-        match who(&$svc, &$h).await {
-            Ok($p) => reply($call.await, $ok),
-            Err(e) => error(e),
-        }
-    }};
-    // A route that appends inputs: they carry the request's trace.
-    ($svc:expr, $h:expr, $trace:expr, $ok:expr, |$p:ident| $call:expr) => {{
-        match who(&$svc, &$h).await {
-            Ok(mut $p) => {
-                $p.trace = Some($trace.0.clone());
-                reply($call.await, $ok)
-            }
-            Err(e) => error(e),
-        }
-    }};
-}
-
-async fn submit(State(s): S, h: HeaderMap, b: Body) -> Response {
-    let b = match body(b).await {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
-    authed!(s, h, StatusCode::CREATED, |p| s.submit_release(&p, &b))
-}
-
-async fn list_releases(State(s): S, h: HeaderMap, Query(q): Query<Map<String, Value>>) -> Response {
-    let status = q.get("status").and_then(Value::as_str).map(str::to_owned);
-    authed!(s, h, StatusCode::OK, |_p| s.releases(status.as_deref()))
-}
-
-async fn get_release(State(s): S, h: HeaderMap, Path(id): Path<String>) -> Response {
-    authed!(s, h, StatusCode::OK, |_p| s.release(&id))
-}
-
-async fn approve(State(s): S, h: HeaderMap, Path(id): Path<String>, b: Body) -> Response {
-    let b = match body(b).await {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
-    authed!(s, h, StatusCode::OK, |p| s.review(&p, &id, true, &b))
-}
-
-async fn reject(State(s): S, h: HeaderMap, Path(id): Path<String>, b: Body) -> Response {
-    let b = match body(b).await {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
-    authed!(s, h, StatusCode::OK, |p| s.review(&p, &id, false, &b))
-}
-
-async fn deploy(
-    State(s): S,
-    Extension(tr): Extension<Trace>,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    b: Body,
-) -> Response {
-    let b = match body(b).await {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
-    authed!(s, h, tr, StatusCode::OK, |p| s.deploy(&p, &id, &b))
-}
-
-async fn rollback(
-    State(s): S,
-    Extension(tr): Extension<Trace>,
-    h: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    authed!(s, h, tr, StatusCode::OK, |p| s.rollback(&p, &id))
-}
-
-async fn journeys(State(s): S, h: HeaderMap) -> Response {
-    authed!(s, h, StatusCode::OK, |_p| s.journeys())
-}
-
-async fn events(State(s): S, Extension(tr): Extension<Trace>, h: HeaderMap, b: Body) -> Response {
-    let b = match body(b).await {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
-    authed!(s, h, tr, StatusCode::ACCEPTED, |p| s.ingest(&p, &b))
-}
-
-async fn profile(
-    State(s): S,
-    Extension(tr): Extension<Trace>,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    b: Body,
-) -> Response {
-    let b = match body(b).await {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
-    authed!(s, h, tr, StatusCode::ACCEPTED, |p| s
-        .put_profile(&p, &id, &b))
-}
-
-async fn redeem(State(s): S, Extension(tr): Extension<Trace>, h: HeaderMap, b: Body) -> Response {
-    let b = match body(b).await {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
-    authed!(s, h, tr, StatusCode::OK, |p| s.redeem(&p, &b))
-}
-
-async fn user(State(s): S, h: HeaderMap, Path(id): Path<String>) -> Response {
-    authed!(s, h, StatusCode::OK, |_p| s.user(&id))
-}
-
-async fn decisions(State(s): S, h: HeaderMap, Query(q): Query<Map<String, Value>>) -> Response {
-    authed!(s, h, StatusCode::OK, |_p| s.decisions(&q))
-}
-
-async fn sample(State(s): S, h: HeaderMap, Query(q): Query<Map<String, Value>>) -> Response {
-    authed!(s, h, StatusCode::OK, |p| s.recent_sample(&p, &q))
-}
-
-async fn stats(State(s): S, h: HeaderMap, Path(id): Path<String>) -> Response {
-    authed!(s, h, StatusCode::OK, |_p| s.stats(&id))
-}
-
-async fn validate(State(s): S, h: HeaderMap, b: Body) -> Response {
-    let b = match body(b).await {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
-    authed!(s, h, StatusCode::OK, |_p| async { Ok(s.validate(&b)) })
-}
-
-async fn simulate(State(s): S, h: HeaderMap, b: Body) -> Response {
-    let b = match body(b).await {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
-    authed!(s, h, StatusCode::OK, |_p| s.simulate(&b))
-}
-
-async fn tick(State(s): S, Extension(tr): Extension<Trace>, h: HeaderMap, b: Body) -> Response {
-    let b = match body(b).await {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
-    authed!(s, h, tr, StatusCode::OK, |p| s.tick(&p, &b))
-}
-
-async fn reconcile(State(s): S, h: HeaderMap) -> Response {
-    authed!(s, h, StatusCode::OK, |p| s.reconcile(&p))
-}
-
-async fn healthz(State(s): S) -> Response {
-    match s.health().await {
-        Ok(v) => reply(Ok(v), StatusCode::OK),
-        Err(e) => error(ApiError::new(Code::Unavailable, e.message)),
-    }
-}
-
-async fn metrics(State(s): S) -> Response {
-    (
-        StatusCode::OK,
-        [("content-type", "text/plain; version=0.0.4")],
-        s.metrics_text().await,
-    )
-        .into_response()
-}
-
-async fn openapi() -> Response {
-    reply(Ok(openapi::document()), StatusCode::OK)
-}
-
-async fn not_found() -> Response {
-    error(ApiError::new(
-        Code::NotFound,
-        "no such route; see /openapi.json",
-    ))
-}
 
 /// Metrics, a span and a log line per request, and its trace: the caller's `traceparent`
 /// trace-id when the header is valid (a malformed one is ignored), else a fresh UUIDv7. Inputs
@@ -292,31 +74,11 @@ async fn observe(State(s): S, mut req: Request, next: Next) -> Response {
     res
 }
 
-/// The router over a service.
+/// The router over a service, from the route table ([`routes::table`]).
 pub fn app(svc: Arc<Service>) -> Router {
-    Router::new()
-        .route("/v1/releases", post(submit).get(list_releases))
-        .route("/v1/releases/{id}", get(get_release))
-        .route("/v1/releases/{id}/approve", post(approve))
-        .route("/v1/releases/{id}/reject", post(reject))
-        .route("/v1/releases/{id}/deploy", post(deploy))
-        .route("/v1/journeys", get(journeys))
-        .route("/v1/journeys/{id}/rollback", post(rollback))
-        .route("/v1/events", post(events))
-        .route("/v1/profiles/{user_id}", put(profile))
-        .route("/v1/offers/redeem", post(redeem))
-        .route("/v1/users/{user_id}", get(user))
-        .route("/v1/decisions", get(decisions))
-        .route("/v1/stats/journeys/{id}", get(stats))
-        .route("/v1/validate", post(validate))
-        .route("/v1/simulate", post(simulate))
-        .route("/v1/clock/tick", post(tick))
-        .route("/v1/ledger/reconcile", get(reconcile))
-        .route("/v1/sample", get(sample))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi))
-        .fallback(not_found)
+    let (router, _) = routes::table().split_for_parts();
+    router
+        .fallback(routes::not_found)
         .layer(axum::middleware::from_fn_with_state(svc.clone(), observe))
         .with_state(svc)
 }

@@ -1,7 +1,13 @@
-//! `/openapi.json`, generated from the route table below (the same table the tests check against
-//! the router), so the document cannot name a route the service does not have.
+//! `/openapi.json`: an OpenAPI 3.1 document built by utoipa from the route table
+//! ([`crate::routes::table`], the same list the router is built from), with the request and
+//! response schemas of trellis-api's parameter and answer types.
+//!
+//! [`ROUTES`] and [`TRACED`] are the contract as a plain table (method, path, role, summary,
+//! body, success status), for tests and readers; a test holds it equal to the document.
 
-use serde_json::{json, Map, Value};
+use std::sync::LazyLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder};
 
 /// Routes that append inputs: the inputs carry the request's trace id (its `traceparent`
 /// header's trace-id when valid, else a fresh UUIDv7), and so does every decision they cause.
@@ -40,50 +46,137 @@ pub const ROUTES: &[(&str, &str, &str, &str, bool, u16)] = &[
     ("get", "/openapi.json", "none", "This document", false, 200),
 ];
 
-pub fn document() -> Value {
-    let mut paths = Map::new();
-    for (method, path, role, summary, has_body, ok) in ROUTES {
-        let mut params: Vec<Value> = path
-            .split('/')
-            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|p| json!({ "name": p, "in": "path", "required": true, "schema": { "type": "string" } }))
-            .collect();
-        if TRACED.contains(path) && *method != "get" {
-            params.push(json!({ "name": "traceparent", "in": "header", "required": false,
-                "description": "W3C Trace Context: the inputs (and their decisions) take its trace-id; a malformed one is ignored and a fresh UUIDv7 used",
-                "schema": { "type": "string" } }));
-        }
-        let mut op = json!({
-            "summary": summary,
-            "x-role": role,
-            "parameters": params,
-            "responses": {
-                ok.to_string(): { "description": "success", "content": { "application/json": { "schema": { "type": "object" } } } },
-                "4XX": { "description": "bad input, auth or state", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
-            },
-        });
-        if *role != "none" {
-            op["security"] = json!([{ "bearer": [] }]);
-        }
-        if *has_body {
-            op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "type": ["object", "array"] } } } });
-        }
-        paths
-            .entry(path.to_string())
-            .or_insert_with(|| json!({}))
-            .as_object_mut()
-            .map(|m| m.insert(method.to_string(), op));
+/// Every error answer: `{ "error": { code, message, path } }`, and the diagnostics of a refused
+/// workspace (`E_VALIDATION`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorResponse {
+    error: trellis_api::wire::ApiErrorBody,
+    #[schema(value_type = Option<Vec<Object>>)]
+    diagnostics: Option<Vec<serde_json::Value>>,
+}
+
+/// The W3C trace header of a route that appends inputs.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct Traceparent {
+    /// W3C Trace Context: the inputs (and their decisions) take its trace-id; a malformed one is ignored and a fresh UUIDv7 used
+    traceparent: Option<String>,
+}
+
+/// The document before the routes are added: info, the bearer scheme.
+pub fn base() -> OpenApi {
+    let mut doc = OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Trellis engine service")
+                .version("1")
+                .description(Some("Every response has a traceresponse header (00-<trace_id>-<span_id>-01) naming the request's trace: its traceparent's trace-id when valid, else a fresh UUIDv7 as 32 lowercase hex. Inputs keep it; decision records carry it as trace_id. Errors are { error: { code, message, path } } with the codes of ErrorCode.")),
+        )
+        .components(Some(
+            ComponentsBuilder::new()
+                .security_scheme(
+                    "bearer",
+                    SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+                )
+                .build(),
+        ))
+        .build();
+    doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
+    doc
+}
+
+/// The document, built once from the route table.
+pub fn document() -> OpenApi {
+    crate::routes::table().split_for_parts().1
+}
+
+/// The document as served.
+pub static DOCUMENT: LazyLock<Result<String, String>> =
+    LazyLock::new(|| document().to_json().map_err(|e| e.to_string()));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn doc() -> Value {
+        serde_json::from_str(DOCUMENT.as_ref().expect("the document writes")).expect("JSON")
     }
-    json!({
-        "openapi": "3.1.0",
-        "info": { "title": "Trellis engine service", "version": "1",
-            "description": "Every response has a traceresponse header (00-<trace_id>-<span_id>-01) naming the request's trace: its traceparent's trace-id when valid, else a fresh UUIDv7 as 32 lowercase hex. Inputs keep it; decision records carry it as trace_id." },
-        "paths": paths,
-        "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
-            "schemas": { "Error": { "type": "object", "required": ["error"], "properties": { "error": {
-                "type": "object", "required": ["code", "message", "path"],
-                "properties": { "code": { "type": "string" }, "message": { "type": "string" }, "path": { "type": "string" } } } } } },
-        },
-    })
+
+    #[test]
+    fn the_document_and_the_route_table_name_the_same_routes() {
+        let d = doc();
+        assert_eq!(d["openapi"], "3.1.0");
+        let mut seen = 0;
+        for (method, path, ops) in d["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(p, ops)| ops.as_object().unwrap().iter().map(move |(m, o)| (m, p, o)))
+        {
+            seen += 1;
+            let row = ROUTES
+                .iter()
+                .find(|r| r.0 == method && r.1 == path)
+                .unwrap_or_else(|| panic!("{method} {path} is not in ROUTES"));
+            assert_eq!(ops["x-role"], row.2, "{method} {path}");
+            assert_eq!(ops["summary"], row.3, "{method} {path}");
+            assert_eq!(ops["requestBody"].is_object(), row.4, "{method} {path}");
+            assert!(
+                ops["responses"][row.5.to_string()].is_object(),
+                "{method} {path}"
+            );
+            assert_eq!(
+                ops["security"].is_array(),
+                row.2 != "none",
+                "{method} {path}"
+            );
+            let traced = ops["parameters"].as_array().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| p["name"] == "traceparent" && p["in"] == "header")
+            });
+            assert_eq!(traced, TRACED.contains(&path.as_str()), "{method} {path}");
+        }
+        assert_eq!(seen, ROUTES.len());
+    }
+
+    #[test]
+    fn every_schema_a_route_names_is_in_the_document() {
+        let d = doc();
+        let text = d.to_string();
+        let schemas = d["components"]["schemas"].as_object().unwrap();
+        for r in text.split("\"#/components/schemas/").skip(1) {
+            let name = r.split('"').next().unwrap();
+            assert!(
+                schemas.contains_key(name),
+                "{name} is referenced but missing"
+            );
+        }
+        // Answers are typed, not "object".
+        assert_eq!(
+            d["paths"]["/v1/events"]["post"]["responses"]["202"]["content"]["application/json"]
+                ["schema"]["$ref"],
+            "#/components/schemas/IngestResult"
+        );
+        let params = d["paths"]["/v1/decisions"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        for name in [
+            "user_id", "journey", "since", "shadow", "limit", "after", "trace_id",
+        ] {
+            assert!(
+                params
+                    .iter()
+                    .any(|p| p["name"] == name && p["in"] == "query"),
+                "{name}"
+            );
+        }
+        std::fs::write(
+            std::env::temp_dir().join("trellis-openapi.json"),
+            serde_json::to_string_pretty(&d).unwrap(),
+        )
+        .unwrap();
+    }
 }

@@ -194,6 +194,8 @@ fn rules_explain_says_why_a_rule_missed() {
 }
 mod ab;
 mod delivery;
+mod openapi_props;
+mod reads;
 mod service;
 mod snapshot;
 mod trace;

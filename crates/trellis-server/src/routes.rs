@@ -1,0 +1,323 @@
+//! The route table: every route's handler, each annotated with its OpenAPI operation (method,
+//! path, parameters, request and response schemas, role). [`table`] registers them with
+//! utoipa-axum, which builds the router and the OpenAPI document from the same list, so the
+//! document cannot name a route the router does not have, nor miss one.
+//!
+//! A handler only reads its request (typed extractors: [`Caller`] for the bearer token and the
+//! role, [`Json`]/[`Query`] for parameters) and calls one typed `Service` operation.
+
+use crate::extract::{
+    ok, Admin, Answer, Approver, Caller, HttpError, Ingest, Json, JsonOrEmpty, Operator, Query,
+    RawBody, Reply,
+};
+use crate::openapi::ErrorResponse;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use trellis_api::params::{
+    DecisionsQuery, DeployParams, Events, ProfileParams, RedeemParams, ReleasesQuery, ReviewParams,
+    SampleQuery, SimulateParams, SubmitParams, TickParams,
+};
+use trellis_api::{wire, ApiError, Code, Service};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+type S = State<Arc<Service>>;
+
+/// Every route, in one list: the router and the OpenAPI document are both built from it.
+pub fn table() -> OpenApiRouter<Arc<Service>> {
+    OpenApiRouter::with_openapi(crate::openapi::base())
+        .routes(routes!(submit, list_releases))
+        .routes(routes!(get_release))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(deploy))
+        .routes(routes!(journeys))
+        .routes(routes!(rollback))
+        .routes(routes!(events))
+        .routes(routes!(profile))
+        .routes(routes!(redeem))
+        .routes(routes!(user))
+        .routes(routes!(decisions))
+        .routes(routes!(stats))
+        .routes(routes!(validate))
+        .routes(routes!(simulate))
+        .routes(routes!(tick))
+        .routes(routes!(reconcile))
+        .routes(routes!(sample))
+        .routes(routes!(healthz))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi))
+}
+
+/// Submit a workspace as a release (422 with diagnostics when it has errors)
+#[utoipa::path(post, path = "/v1/releases", request_body = SubmitParams,
+    responses((status = 201, description = "success", body = wire::SubmitResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("operator"))))]
+async fn submit(
+    State(s): S,
+    Caller(p, ..): Caller<Operator>,
+    Json(b): Json<SubmitParams>,
+) -> Reply<wire::SubmitResult> {
+    Ok(Answer(StatusCode::CREATED, s.submit_release(&p, b).await?))
+}
+
+/// List releases, newest first (?status=pending_review)
+#[utoipa::path(get, path = "/v1/releases", params(ReleasesQuery),
+    responses((status = 200, description = "success", body = wire::ReleaseList), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn list_releases(
+    State(s): S,
+    _: Caller,
+    Query(q): Query<ReleasesQuery>,
+) -> Reply<wire::ReleaseList> {
+    ok(s.releases(q).await?)
+}
+
+/// A release, its workspace, reviews and deployments
+#[utoipa::path(get, path = "/v1/releases/{id}", params(("id" = String, Path)),
+    responses((status = 200, description = "success", body = wire::ReleaseDetail), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn get_release(State(s): S, _: Caller, Path(id): Path<String>) -> Reply<wire::ReleaseDetail> {
+    ok(s.release(&id).await?)
+}
+
+/// Approve a release (never its author)
+#[utoipa::path(post, path = "/v1/releases/{id}/approve", params(("id" = String, Path)),
+    request_body = ReviewParams,
+    responses((status = 200, description = "success", body = wire::ReviewResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
+async fn approve(
+    State(s): S,
+    Caller(p, ..): Caller<Approver>,
+    Path(id): Path<String>,
+    JsonOrEmpty(b): JsonOrEmpty<ReviewParams>,
+) -> Reply<wire::ReviewResult> {
+    ok(s.review(&p, &id, true, b).await?)
+}
+
+/// Reject a release
+#[utoipa::path(post, path = "/v1/releases/{id}/reject", params(("id" = String, Path)),
+    request_body = ReviewParams,
+    responses((status = 200, description = "success", body = wire::ReviewResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
+async fn reject(
+    State(s): S,
+    Caller(p, ..): Caller<Approver>,
+    Path(id): Path<String>,
+    JsonOrEmpty(b): JsonOrEmpty<ReviewParams>,
+) -> Reply<wire::ReviewResult> {
+    ok(s.review(&p, &id, false, b).await?)
+}
+
+/// Deploy an approved release: rollout_percent 1..100, mode live|shadow
+#[utoipa::path(post, path = "/v1/releases/{id}/deploy",
+    params(("id" = String, Path), crate::openapi::Traceparent),
+    request_body = DeployParams,
+    responses((status = 200, description = "success", body = wire::DeployResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
+async fn deploy(
+    State(s): S,
+    Caller(p, ..): Caller<Approver>,
+    Path(id): Path<String>,
+    Json(b): Json<DeployParams>,
+) -> Reply<wire::DeployResult> {
+    ok(s.deploy(&p, &id, b).await?)
+}
+
+/// Each journey's live version, rollout and mode
+#[utoipa::path(get, path = "/v1/journeys",
+    responses((status = 200, description = "success", body = wire::JourneyList), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn journeys(State(s): S, _: Caller) -> Reply<wire::JourneyList> {
+    ok(s.journeys().await?)
+}
+
+/// Back to the previously deployed version
+#[utoipa::path(post, path = "/v1/journeys/{id}/rollback",
+    params(("id" = String, Path), crate::openapi::Traceparent),
+    responses((status = 200, description = "success", body = wire::RollbackResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
+async fn rollback(
+    State(s): S,
+    Caller(p, ..): Caller<Approver>,
+    Path(id): Path<String>,
+) -> Reply<wire::RollbackResult> {
+    ok(s.rollback(&p, &id).await?)
+}
+
+/// One event or an array of up to 10,000; idempotent by event_id; all in the request's trace, answered as trace_id
+#[utoipa::path(post, path = "/v1/events", params(crate::openapi::Traceparent),
+    request_body = Events,
+    responses((status = 202, description = "success", body = wire::IngestResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("ingest"))))]
+async fn events(
+    State(s): S,
+    Caller(p, ..): Caller<Ingest>,
+    Json(b): Json<Events>,
+) -> Reply<wire::IngestResult> {
+    Ok(Answer(StatusCode::ACCEPTED, s.ingest(&p, b).await?))
+}
+
+/// Create or replace a profile
+#[utoipa::path(put, path = "/v1/profiles/{user_id}",
+    params(("user_id" = String, Path), crate::openapi::Traceparent),
+    request_body = ProfileParams,
+    responses((status = 202, description = "success", body = wire::ProfileResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("ingest"))))]
+async fn profile(
+    State(s): S,
+    Caller(p, ..): Caller<Ingest>,
+    Path(id): Path<String>,
+    Json(b): Json<ProfileParams>,
+) -> Reply<wire::ProfileResult> {
+    Ok(Answer(
+        StatusCode::ACCEPTED,
+        s.put_profile(&p, &id, b).await?,
+    ))
+}
+
+/// Redeem an offer instance for an order; the same instance and order twice redeem once
+#[utoipa::path(post, path = "/v1/offers/redeem", params(crate::openapi::Traceparent),
+    request_body = RedeemParams,
+    responses((status = 200, description = "success", body = wire::RedeemResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("ingest"))))]
+async fn redeem(
+    State(s): S,
+    Caller(p, ..): Caller<Ingest>,
+    Json(b): Json<RedeemParams>,
+) -> Reply<wire::RedeemResult> {
+    ok(s.redeem(&p, b).await?)
+}
+
+/// Journeys the user is in, offer instances, recent touches, inbox, points
+#[utoipa::path(get, path = "/v1/users/{user_id}", params(("user_id" = String, Path)),
+    responses((status = 200, description = "success", body = wire::UserAnswer), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn user(State(s): S, _: Caller, Path(id): Path<String>) -> Reply<wire::UserAnswer> {
+    ok(s.user(&id).await?)
+}
+
+/// Decision records in the order they were written, one page: { decisions, next } (?user_id=&journey=&since=&shadow=true&trace_id=&limit=1..10000, default 100; after=SEQ, exclusive: pass the page's next, null on the last page); each carries the trace_id of the input that caused it
+#[utoipa::path(get, path = "/v1/decisions", params(DecisionsQuery),
+    responses((status = 200, description = "success", body = wire::DecisionPage), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn decisions(
+    State(s): S,
+    _: Caller,
+    Query(q): Query<DecisionsQuery>,
+) -> Reply<wire::DecisionPage> {
+    ok(s.decisions(q).await?)
+}
+
+/// The simulator's report for a journey, from live data (with the shadow version's when one runs)
+#[utoipa::path(get, path = "/v1/stats/journeys/{id}", params(("id" = String, Path)),
+    responses((status = 200, description = "success", body = wire::JourneyStats), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse),
+        (status = 503, body = ErrorResponse, description = "this process is not running the engine yet")),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn stats(State(s): S, _: Caller, Path(id): Path<String>) -> Reply<wire::JourneyStats> {
+    ok(s.stats(&id).await?)
+}
+
+/// Validate a workspace: { diagnostics }
+#[utoipa::path(post, path = "/v1/validate",
+    request_body(content = Object, description = "A workspace document (shared/spec/journey.md); a body that is not JSON is a diagnostic, not an error"),
+    responses((status = 200, description = "success", body = wire::ValidateResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn validate(State(s): S, _: Caller, RawBody(b): RawBody) -> Reply<wire::ValidateResult> {
+    ok(s.validate(&b))
+}
+
+/// A sandbox simulation on generated sample data: { workspace, users, days, seed } -> { report, log }
+#[utoipa::path(post, path = "/v1/simulate", request_body = SimulateParams,
+    responses((status = 200, description = "success", body = wire::SimulateResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn simulate(
+    State(s): S,
+    _: Caller,
+    Json(b): Json<SimulateParams>,
+) -> Reply<wire::SimulateResult> {
+    ok(s.simulate(b).await?)
+}
+
+/// Move the event clock on to { until } (event-clock mode)
+#[utoipa::path(post, path = "/v1/clock/tick", params(crate::openapi::Traceparent),
+    request_body = TickParams,
+    responses((status = 200, description = "success", body = wire::TickResult), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("admin"))))]
+async fn tick(
+    State(s): S,
+    Caller(p, ..): Caller<Admin>,
+    Json(b): Json<TickParams>,
+) -> Reply<wire::TickResult> {
+    ok(s.tick(&p, b).await?)
+}
+
+/// The reconciliation query: budget = available + reserved + spent per campaign, from the double-entry ledger
+#[utoipa::path(get, path = "/v1/ledger/reconcile",
+    responses((status = 200, description = "success", body = wire::Reconciliation), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("admin"))))]
+async fn reconcile(State(s): S, Caller(p, ..): Caller<Admin>) -> Reply<wire::Reconciliation> {
+    ok(s.reconcile(&p).await?)
+}
+
+/// Recent live data for a sandbox run, read-only: the newest events (?events=, default 10000) oldest first, and the latest profile of up to ?profiles= users, those events' users first: { profiles, events }
+#[utoipa::path(get, path = "/v1/sample", params(SampleQuery),
+    responses((status = 200, description = "success", body = wire::Sample), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("admin"))))]
+async fn sample(
+    State(s): S,
+    Caller(p, ..): Caller<Admin>,
+    Query(q): Query<SampleQuery>,
+) -> Reply<wire::Sample> {
+    ok(s.recent_sample(&p, q).await?)
+}
+
+/// Liveness and whether this process runs the engine
+#[utoipa::path(get, path = "/healthz",
+    responses((status = 200, description = "success", body = wire::Health), (status = 503, description = "the database does not answer", body = ErrorResponse)),
+    extensions(("x-role" = json!("none"))))]
+async fn healthz(State(s): S) -> Reply<wire::Health> {
+    match s.health().await {
+        Ok(v) => ok(v),
+        Err(e) => Err(HttpError(ApiError::new(Code::Unavailable, e.message))),
+    }
+}
+
+/// Prometheus metrics
+#[utoipa::path(get, path = "/metrics",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain; version=0.0.4", body = String)),
+    extensions(("x-role" = json!("none"))))]
+async fn metrics(State(s): S) -> Response {
+    (
+        StatusCode::OK,
+        [("content-type", "text/plain; version=0.0.4")],
+        s.metrics_text().await,
+    )
+        .into_response()
+}
+
+/// This document
+#[utoipa::path(get, path = "/openapi.json",
+    responses((status = 200, description = "success", body = Object, description = "OpenAPI 3.1")),
+    extensions(("x-role" = json!("none"))))]
+async fn openapi() -> Response {
+    match crate::openapi::DOCUMENT.as_ref() {
+        Ok(text) => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            text.clone(),
+        )
+            .into_response(),
+        Err(e) => HttpError(ApiError::new(Code::Internal, e.clone())).into_response(),
+    }
+}
+
+/// Any other path.
+pub async fn not_found() -> HttpError {
+    HttpError(ApiError::new(
+        Code::NotFound,
+        "no such route; see /openapi.json",
+    ))
+}
