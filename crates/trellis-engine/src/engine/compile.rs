@@ -15,6 +15,40 @@ pub(crate) struct CNode {
     /// folded into the report when it is read (`sync_report`).
     pub(crate) entered: u64,
     pub(crate) ports: Vec<(Box<str>, u64)>,
+    /// An `action.offer` node's offer, resolved when the journey is deployed
+    /// ([`CJourney::resolve_offers`]).
+    pub(crate) offer: Option<OfferRef>,
+}
+
+/// What issuing an offer needs of its definition, copied out once.
+#[derive(Clone, Copy)]
+pub(crate) struct OfferTerms {
+    pub(crate) face: Decimal,
+    pub(crate) per_user_limit: u32,
+    pub(crate) coupon: bool,
+    pub(crate) valid_for_secs: u64,
+    pub(crate) min_spend: Option<Decimal>,
+}
+
+impl OfferTerms {
+    pub(crate) fn of(o: &trellis_model::Offer) -> OfferTerms {
+        OfferTerms {
+            face: o.face_value.value,
+            per_user_limit: o.per_user_limit(),
+            coupon: o.kind == OfferKind::Coupon,
+            valid_for_secs: o.valid_for_secs(),
+            min_spend: o.min_spend.map(|m| m.value),
+        }
+    }
+}
+
+/// An offer node's offer: its index among the engine's offers (stock, per-user counts and
+/// reports are shared by id), and the terms of the release the version came with (`None`: the
+/// engine's own workspace, whose current terms apply).
+#[derive(Clone, Copy)]
+pub(crate) struct OfferRef {
+    pub(crate) index: usize,
+    pub(crate) terms: Option<OfferTerms>,
 }
 
 impl CNode {
@@ -33,7 +67,6 @@ impl CNode {
 }
 
 pub(crate) struct CJourney {
-    pub(crate) idx: usize,
     /// The deployment lineage: every version of one journey id shares it.
     pub(crate) lineage: usize,
     /// The offer definitions of the release this version came with (versions are immutable);
@@ -44,6 +77,8 @@ pub(crate) struct CJourney {
     pub(crate) priority: i64,
     pub(crate) mutex: Option<String>,
     pub(crate) campaign: Option<String>,
+    /// The campaign's hourly quota, if it has one.
+    pub(crate) hourly_quota: Option<Decimal>,
     pub(crate) window: (Option<Time>, Option<Time>),
     pub(crate) re_entry: ReEntry,
     pub(crate) goal: Option<String>,
@@ -102,6 +137,23 @@ pub(crate) fn priority_order(journeys: &[CJourney]) -> Vec<usize> {
 }
 
 impl CJourney {
+    /// Resolves every offer node to its offer among the engine's `offers` (after a deployment
+    /// merged its offers in) and to the terms of this version's release.
+    pub(crate) fn resolve_offers(&mut self, offers: &[trellis_model::Offer]) {
+        let own = self.offers.clone();
+        for n in &mut self.nodes {
+            if let NodeKind::ActionOffer { offer } = &*n.kind {
+                n.offer = offers
+                    .iter()
+                    .position(|o| o.id == *offer)
+                    .map(|index| OfferRef {
+                        index,
+                        terms: own.iter().find(|o| o.id == *offer).map(OfferTerms::of),
+                    });
+            }
+        }
+    }
+
     /// Adds the event types this journey reacts to (triggers, patterns, waits, its goal) to
     /// `set`, which numbers them, and notes their numbers in [`kinds`](Self::kinds).
     pub(crate) fn add_interesting(&mut self, set: &mut FastMap<String, u32>) {
@@ -137,7 +189,7 @@ impl CJourney {
     }
 }
 
-pub(crate) fn compile_journey(idx: usize, j: &Journey) -> CJourney {
+pub(crate) fn compile_journey(j: &Journey) -> CJourney {
     let index: HashMap<&str, usize> = j
         .nodes
         .iter()
@@ -171,6 +223,7 @@ pub(crate) fn compile_journey(idx: usize, j: &Journey) -> CJourney {
                 next: Vec::new(),
                 entered: 0,
                 ports: Vec::new(),
+                offer: None,
             }
         })
         .collect();
@@ -193,7 +246,6 @@ pub(crate) fn compile_journey(idx: usize, j: &Journey) -> CJourney {
         })
     });
     CJourney {
-        idx,
         lineage: usize::MAX,
         offers: Arc::new(Vec::new()),
         id: Arc::from(j.id.as_str()),
@@ -201,6 +253,11 @@ pub(crate) fn compile_journey(idx: usize, j: &Journey) -> CJourney {
         priority: j.priority(),
         mutex: j.mutex_group.clone(),
         campaign: j.campaign.as_ref().map(|c| c.id.clone()),
+        hourly_quota: j
+            .campaign
+            .as_ref()
+            .and_then(|c| c.hourly_quota)
+            .map(|q| q.value),
         window: (
             j.campaign.as_ref().and_then(|c| parse_time(&c.starts_at)),
             j.campaign.as_ref().and_then(|c| parse_time(&c.ends_at)),

@@ -114,8 +114,10 @@ impl Engine {
     pub fn new(ws: Workspace, options: Options) -> Engine {
         let tz = ws.policy().tz();
         let mut journeys = Vec::new();
-        for (idx, j) in ws.journeys.iter().enumerate() {
-            journeys.push(compile_journey(idx, j));
+        for j in &ws.journeys {
+            let mut cj = compile_journey(j);
+            cj.resolve_offers(&ws.offers);
+            journeys.push(cj);
         }
         let order = priority_order(&journeys);
         let mut ledgers = FastMap::new();
@@ -260,9 +262,9 @@ impl Engine {
             }
             let mut doc = j.clone();
             doc.version = Some(version);
-            let idx = self.ws.journeys.len();
-            let mut cj = compile_journey(idx, &doc);
+            let mut cj = compile_journey(&doc);
             cj.offers = release_offers.clone();
+            cj.resolve_offers(&self.ws.offers);
             self.ws.journeys.push(doc);
             cj.add_interesting(&mut self.interesting);
             let ji = self.journeys.len();

@@ -12,18 +12,16 @@ impl Engine {
         offer_id: &str,
         now: Time,
     ) -> &'static str {
-        let Some(oi) = self.ws.offers.iter().position(|o| o.id == offer_id) else {
+        let Some(r) = self.journeys[j].nodes[n].offer else {
             return "rejected";
         };
+        let oi = r.index;
+        let offer = r
+            .terms
+            .unwrap_or_else(|| OfferTerms::of(&self.ws.offers[oi]));
         let cj = &self.journeys[j];
-        let offer = cj
-            .offers
-            .iter()
-            .find(|o| o.id == offer_id)
-            .unwrap_or(&self.ws.offers[oi])
-            .clone();
         let camp = cj.campaign.clone().unwrap_or_default();
-        let face = offer.face_value.value;
+        let face = offer.face;
         let local_hour = {
             let l = now.with_timezone(&self.tz);
             // Hours of the policy zone, counted from the epoch in UTC seconds of their start, so an
@@ -32,7 +30,7 @@ impl Engine {
         };
         let reason = if !cj.campaign_active(now) {
             Some(RejectReason::CampaignInactive)
-        } else if issued_count(&self.users[u].issued, oi) >= offer.per_user_limit() {
+        } else if issued_count(&self.users[u].issued, oi) >= offer.per_user_limit {
             Some(RejectReason::PerUserLimit)
         } else if self.stock[oi] == Some(0) {
             Some(RejectReason::Stock)
@@ -42,17 +40,13 @@ impl Engine {
             .is_some_and(|l| l.reserved + l.spent + face > l.total)
         {
             Some(RejectReason::Budget)
-        } else if let Some(q) = self.ws.journeys[cj.idx]
-            .campaign
-            .as_ref()
-            .and_then(|c| c.hourly_quota)
-        {
+        } else if let Some(q) = cj.hourly_quota {
             let used = self
                 .hourly
                 .get(&(camp.clone(), local_hour))
                 .copied()
                 .unwrap_or_default();
-            (used + face > q.value).then_some(RejectReason::HourlyQuota)
+            (used + face > q).then_some(RejectReason::HourlyQuota)
         } else {
             None
         };
@@ -79,7 +73,7 @@ impl Engine {
             None => push_tight(issued, (oi, 1)),
         }
         *self.hourly.entry((camp.clone(), local_hour)).or_default() += face;
-        let coupon = offer.kind == OfferKind::Coupon;
+        let coupon = offer.coupon;
         if let Some(l) = self.ledgers.get_mut(&camp) {
             if coupon {
                 l.reserved += face;
@@ -89,7 +83,7 @@ impl Engine {
         }
         let ci = self.coupons.len();
         let id = format!("{offer_id}-{:06}", ci + 1);
-        let expires_at = now + ChronoDuration::seconds(offer.valid_for_secs() as i64);
+        let expires_at = now + ChronoDuration::seconds(offer.valid_for_secs as i64);
         let from = back(now, self.ws.policy().attribution_window_secs() as i64);
         let prior = self.users[u].conversions.iter().any(|t| *t > from);
         self.coupons.push(Coupon {
@@ -99,7 +93,7 @@ impl Engine {
             journey: j,
             node: n,
             face,
-            min_spend: offer.min_spend.map(|m| m.value),
+            min_spend: offer.min_spend,
             expires_at,
             active: coupon,
             prior_conversion: prior,
