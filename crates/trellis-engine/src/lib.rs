@@ -14,9 +14,9 @@ pub use apply::{
     DeliveryFailed, Deploy, DeployMode, Input, InputError, Outcome, Redeem, Rollback, Tick,
 };
 pub use engine::{
-    Attributed, Channels, Decision, DecisionKind, DeliveryFailure, Engine, ExitReason, Message,
-    Options, Recorded, RedeemError, RejectReason, Sink, SkipReason, SuppressReason, TimerChange,
-    PPM,
+    Attributed, Channels, Decision, DecisionKind, DeliveryFailure, Engine, ExitReason, Holdout,
+    Message, Options, Recorded, RedeemError, RejectReason, Sink, SkipReason, SuppressReason,
+    TimerChange, PPM,
 };
 pub use input::{
     event_line_ts, parse_event, parse_event_line, parse_event_owned, parse_profile, ts_string,

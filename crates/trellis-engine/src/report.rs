@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use trellis_model::decimal_string;
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 fn money<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&decimal_string(*d))
 }
@@ -29,6 +33,9 @@ pub struct NodeCounts {
 #[serde(default)]
 pub struct JourneyCounts {
     pub entered: u64,
+    /// Entries that would have happened but went to a control group (`journey.held_out`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub held_out: u64,
     pub skipped: BTreeMap<String, u64>,
     pub exited: BTreeMap<String, u64>,
     pub nodes: BTreeMap<String, NodeCounts>,
@@ -38,6 +45,7 @@ impl Default for JourneyCounts {
     fn default() -> Self {
         JourneyCounts {
             entered: 0,
+            held_out: 0,
             skipped: BTreeMap::new(),
             exited: ["completed", "goal", "max_duration"]
                 .into_iter()

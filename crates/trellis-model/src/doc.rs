@@ -151,6 +151,10 @@ pub struct Policy {
     pub conversion: Option<Conversion>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribution: Option<Attribution>,
+    /// The workspace's global control group: users whose `"global-holdout"` bucket falls under
+    /// it enter no journey (`journey.held_out`, `holdout: "global"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub global_holdout_percent: Option<Percent>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -373,6 +377,10 @@ impl Serialize for ReEntry {
 pub struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub re_entry: Option<ReEntry>,
+    /// The journey's control group: users whose `"holdout:<journey id>"` bucket falls under it
+    /// do not enter (`journey.held_out`, `holdout: "journey"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holdout_percent: Option<Percent>,
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -538,6 +538,7 @@ impl R {
             quiet_hours,
             conversion,
             attribution,
+            global_holdout_percent: self.opt(m, path, "global_holdout_percent", DOC, holdout),
             extra: rest(
                 m,
                 &[
@@ -546,6 +547,7 @@ impl R {
                     "quiet_hours",
                     "conversion",
                     "attribution",
+                    "global_holdout_percent",
                 ],
             ),
         }
@@ -590,7 +592,8 @@ impl R {
                     }
                     _ => Err(format!("{} is not a re-entry rule: use \"never\", \"after_exit\" or {{ \"cooldown\": \"7d\" }}", short(v))),
                 }),
-                extra: rest(em, &["re_entry"]),
+                holdout_percent: self.opt(em, &p, "holdout_percent", DOC, holdout),
+                extra: rest(em, &["re_entry", "holdout_percent"]),
             })
         });
         let exit = m.get("exit").filter(|v| !v.is_null()).and_then(|e| {
@@ -1082,4 +1085,13 @@ fn same_campaign(a: &Campaign, b: &Campaign) -> bool {
         && a.starts_at.as_ref().map(|t| t.at) == b.starts_at.as_ref().map(|t| t.at)
         && a.ends_at.as_ref().map(|t| t.at) == b.ends_at.as_ref().map(|t| t.at)
         && a.hourly_quota.map(|m| m.value) == b.hourly_quota.map(|m| m.value)
+}
+
+/// A holdout: a percentage below 100 (a holdout of everyone would measure nothing).
+fn holdout(v: &Value) -> Result<Percent, String> {
+    let h = Percent::from_json(v)?;
+    if h.ppm >= 1_000_000 {
+        return Err("a holdout of 100% leaves no one to treat".into());
+    }
+    Ok(h)
 }

@@ -79,6 +79,8 @@ pub(crate) struct CJourney {
     pub(crate) campaign: Option<String>,
     /// The campaign's hourly quota, if it has one.
     pub(crate) hourly_quota: Option<Decimal>,
+    /// The journey's holdout (`entry.holdout_percent`), in parts per million.
+    pub(crate) holdout_ppm: u32,
     pub(crate) window: (Option<Time>, Option<Time>),
     pub(crate) re_entry: ReEntry,
     pub(crate) goal: Option<String>,
@@ -98,6 +100,7 @@ pub(crate) struct CJourney {
 #[derive(Default)]
 pub(crate) struct JCounts {
     pub(crate) entered: u64,
+    pub(crate) held_out: u64,
     pub(crate) skipped: Vec<(&'static str, u64)>,
     pub(crate) exited: Vec<(&'static str, u64)>,
 }
@@ -253,6 +256,11 @@ pub(crate) fn compile_journey(j: &Journey) -> CJourney {
         priority: j.priority(),
         mutex: j.mutex_group.clone(),
         campaign: j.campaign.as_ref().map(|c| c.id.clone()),
+        holdout_ppm: j
+            .entry
+            .as_ref()
+            .and_then(|e| e.holdout_percent)
+            .map_or(0, |p| p.ppm),
         hourly_quota: j
             .campaign
             .as_ref()

@@ -216,6 +216,32 @@ impl Engine {
         if let Some(g) = &self.journeys[j].mutex {
             entered_groups.insert(g.clone());
         }
+        // The control groups: decided once the entry would happen, the global one first. A
+        // held-out user counts as entered and left at once (re-entry, cooldown and the mutex
+        // group see them as they would see a treated user), and gets nothing from the journey.
+        let user_id = self.users[u].id.clone();
+        let global = self.policy.global_holdout_percent.map_or(0, |p| p.ppm);
+        let held = if global > 0 && bucket_ppm("global-holdout", &user_id) < global {
+            Some(Holdout::Global)
+        } else {
+            let ppm = self.journeys[j].holdout_ppm;
+            (ppm > 0 && bucket_ppm(&format!("holdout:{}", self.journeys[j].id), &user_id) < ppm)
+                .then_some(Holdout::Journey)
+        };
+        if let Some(holdout) = held {
+            let st = self.jstate(u, j);
+            st.ever_entered = true;
+            st.last_exit = Some(now);
+            self.emit(
+                now,
+                Some(u),
+                Some(j),
+                Some(trigger),
+                DecisionKind::JourneyHeldOut { holdout },
+            );
+            self.journeys[j].counts.held_out += 1;
+            return;
+        }
         self.inst_seq += 1;
         let inst = Inst {
             id: self.inst_seq,

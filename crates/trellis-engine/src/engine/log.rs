@@ -50,6 +50,16 @@ reasons!(
 );
 
 reasons!(
+    /// Which control group held a user out of a journey (`journey.held_out`).
+    Holdout {
+        /// The workspace's global control group (`policy.global_holdout_percent`).
+        Global = "global",
+        /// The journey's own (`entry.holdout_percent`).
+        Journey = "journey",
+    }
+);
+
+reasons!(
     /// Why a user left a journey (`journey.exited`).
     ExitReason {
         Completed = "completed",
@@ -95,6 +105,10 @@ pub enum DecisionKind<'a> {
     JourneyEntered,
     JourneySkipped {
         reason: SkipReason,
+    },
+    /// The entry would have happened, but the user is in a control group.
+    JourneyHeldOut {
+        holdout: Holdout,
     },
     JourneyExited {
         reason: ExitReason,
@@ -166,6 +180,7 @@ impl DecisionKind<'_> {
     pub const NAMES: &'static [&'static str] = &[
         "journey.entered",
         "journey.skipped",
+        "journey.held_out",
         "journey.exited",
         "experiment.assigned",
         "offer.issued",
@@ -186,6 +201,7 @@ impl DecisionKind<'_> {
         match self {
             DecisionKind::JourneyEntered => "journey.entered",
             DecisionKind::JourneySkipped { .. } => "journey.skipped",
+            DecisionKind::JourneyHeldOut { .. } => "journey.held_out",
             DecisionKind::JourneyExited { .. } => "journey.exited",
             DecisionKind::ExperimentAssigned { .. } => "experiment.assigned",
             DecisionKind::OfferIssued { .. } => "offer.issued",
@@ -211,6 +227,7 @@ impl DecisionKind<'_> {
         match self {
             K::JourneyEntered => K::JourneyEntered,
             K::JourneySkipped { reason } => K::JourneySkipped { reason },
+            K::JourneyHeldOut { holdout } => K::JourneyHeldOut { holdout },
             K::JourneyExited { reason } => K::JourneyExited { reason },
             K::ExperimentAssigned {
                 experiment,
@@ -314,6 +331,10 @@ impl DecisionKind<'_> {
             K::JourneySkipped { reason } => {
                 key(out, "reason");
                 raw_str(out, reason.as_str());
+            }
+            K::JourneyHeldOut { holdout } => {
+                key(out, "holdout");
+                raw_str(out, holdout.as_str());
             }
             K::JourneyExited { reason } => {
                 key(out, "reason");
@@ -721,6 +742,12 @@ mod tests {
         use DecisionKind as K;
         let cases: Vec<(K<'_>, Value)> = vec![
             (K::JourneyEntered, json!({})),
+            (
+                K::JourneyHeldOut {
+                    holdout: Holdout::Global,
+                },
+                json!({"holdout": "global"}),
+            ),
             (
                 K::JourneySkipped {
                     reason: SkipReason::ReEntry,

@@ -38,7 +38,8 @@ mod walk;
 
 pub use self::ledger::RedeemError;
 pub use self::log::{
-    Attributed, Decision, DecisionKind, ExitReason, RejectReason, SkipReason, SuppressReason,
+    Attributed, Decision, DecisionKind, ExitReason, Holdout, RejectReason, SkipReason,
+    SuppressReason,
 };
 pub use self::nodes::touch::{Channels, DeliveryFailure, Message, Recorded};
 pub use self::snapshot::{RestoreError, SNAPSHOT_FORMAT};

@@ -31,6 +31,8 @@ struct DeployedDoc {
 #[derive(Serialize, Deserialize)]
 struct Counts {
     entered: u64,
+    #[serde(default)]
+    held_out: u64,
     skipped: Vec<(String, u64)>,
     exited: Vec<(String, u64)>,
     /// Per node: users who entered it, and who left by each port.
@@ -147,6 +149,7 @@ impl Engine {
                 .iter()
                 .map(|cj| Counts {
                     entered: cj.counts.entered,
+                    held_out: cj.counts.held_out,
                     skipped: cj
                         .counts
                         .skipped
@@ -252,6 +255,7 @@ impl Engine {
                 return Err(bad("a journey's nodes"));
             }
             cj.counts.entered = c.entered;
+            cj.counts.held_out = c.held_out;
             let names =
                 |list: Vec<(String, u64)>| -> Result<Vec<(&'static str, u64)>, RestoreError> {
                     list.into_iter()

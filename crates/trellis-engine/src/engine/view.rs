@@ -88,6 +88,7 @@ impl Engine {
         for cj in &self.journeys {
             let rj = crate::report::slot(&mut self.report.journeys, &cj.id);
             rj.entered = 0;
+            rj.held_out = 0;
             rj.skipped.clear();
             rj.exited.values_mut().for_each(|c| *c = 0);
             for n in &cj.nodes {
@@ -98,6 +99,7 @@ impl Engine {
         for cj in &self.journeys {
             let rj = crate::report::slot(&mut self.report.journeys, &cj.id);
             rj.entered += cj.counts.entered;
+            rj.held_out += cj.counts.held_out;
             for (k, c) in &cj.counts.skipped {
                 *crate::report::slot(&mut rj.skipped, k) += c;
             }

@@ -606,3 +606,145 @@ fn each_journey_reacts_to_its_own_event_type_among_many() {
         .collect();
     assert_eq!(entered, ["j3", "j63", "j64", "j69", "j3"]);
 }
+
+/// Holdouts (issue 16): at an entry that would happen, the global control group is decided
+/// first (bucket with salt `global-holdout`), then the journey's (salt `holdout:<journey id>`);
+/// a held-out user is logged `journey.held_out` and gets nothing from the journey, counts as
+/// entered and left for re-entry, and takes the mutex group's place (a lower-priority journey of
+/// the group does not get them instead).
+#[test]
+fn holdout_membership_is_exactly_the_bucket_and_held_out_users_get_nothing() {
+    let ws = trellis_model::Workspace::from_json(&json!({"schema": "trellis/workspace@1",
+        "policy": {"global_holdout_percent": 20},
+        "offers": [{"id": "c", "kind": "coupon", "face_value": 5, "stock": 10000}],
+        "journeys": [
+            {"id": "j", "priority": 10, "mutex_group": "g", "entry": {"re_entry": "never", "holdout_percent": 30},
+             "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": "visit"}},
+                       {"id": "o", "type": "action.offer", "params": {"offer": "c"}}],
+             "edges": [{"from": "t", "port": "out", "to": "o"}]},
+            {"id": "low", "priority": 1, "mutex_group": "g",
+             "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": "visit"}},
+                       {"id": "p", "type": "action.points", "params": {"amount": 1}}],
+             "edges": [{"from": "t", "port": "out", "to": "p"}]}]}))
+    .unwrap();
+    let mut engine = Engine::new(ws, Options::default());
+    let (mut global, mut journey) = (0, 0);
+    for i in 0..400 {
+        let u = format!("user-{i}");
+        let mut log = Vec::new();
+        let mut first = 0;
+        for (k, ts) in ["2026-11-01T00:00:00Z", "2026-11-01T01:00:00Z"]
+            .iter()
+            .enumerate()
+        {
+            let ev = parse_event(
+                &json!({"event_id": format!("{u}-{k}"), "user_id": u, "type": "visit", "ts": ts}),
+            )
+            .unwrap();
+            engine.handle(&ev);
+            log.extend(engine.drain().map(|d| Value::Object(d.to_map())));
+            if k == 0 {
+                first = log.len();
+            }
+        }
+        let want = if trellis_engine::hash::bucket_ppm("global-holdout", &u) < 200_000 {
+            Some("global")
+        } else if trellis_engine::hash::bucket_ppm("holdout:j", &u) < 300_000 {
+            Some("journey")
+        } else {
+            None
+        };
+        let kinds: Vec<(String, String)> = log
+            .iter()
+            .map(|d| {
+                (
+                    d["journey"].as_str().unwrap_or("").to_owned(),
+                    d["kind"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        match want {
+            Some(h) => {
+                global += usize::from(h == "global");
+                journey += usize::from(h == "journey");
+                let held: Vec<&Value> = log
+                    .iter()
+                    .filter(|d| d["kind"] == "journey.held_out" && d["journey"] == "j")
+                    .collect();
+                assert_eq!(held.len(), 1, "{u}: {kinds:?}");
+                assert_eq!(held[0]["holdout"], h, "{u}");
+                assert_eq!(held[0]["node"], "t", "{u}");
+                // Nothing from the journey, ever; on that visit nothing from the lower journey
+                // of its mutex group either (it is skipped: mutex).
+                assert!(
+                    !log.iter().any(|d| d["journey"] == "j"
+                        && ["offer.issued", "offer.rejected", "journey.entered"]
+                            .contains(&d["kind"].as_str().unwrap())),
+                    "{u}: {kinds:?}"
+                );
+                assert!(
+                    log[..first].iter().any(|d| d["journey"] == "low"
+                        && d["kind"] == "journey.skipped"
+                        && d["reason"] == "mutex"),
+                    "{u}: {kinds:?}"
+                );
+                // The global group is held out of every journey: the second visit reaches the
+                // lower journey, which holds them out too (it has no holdout of its own).
+                if h == "global" {
+                    assert!(
+                        !log.iter().any(|d| d["kind"] == "points.awarded"),
+                        "{u}: {kinds:?}"
+                    );
+                }
+                // The second visit is refused by re-entry, as for a treated user.
+                assert!(
+                    log.iter().any(|d| d["kind"] == "journey.skipped"
+                        && d["reason"] == "re_entry"
+                        && d["journey"] == "j"),
+                    "{u}: {kinds:?}"
+                );
+            }
+            None => {
+                assert!(
+                    !log.iter().any(|d| d["kind"] == "journey.held_out"),
+                    "{u}: {kinds:?}"
+                );
+                assert!(
+                    log.iter().any(|d| d["kind"] == "offer.issued"),
+                    "{u}: {kinds:?}"
+                );
+            }
+        }
+    }
+    // Both groups are there, near their shares (20% of all; 30% of the other 80%).
+    assert!(
+        (50..110).contains(&global),
+        "{global} held out globally of 400"
+    );
+    assert!(
+        (60..135).contains(&journey),
+        "{journey} held out by the journey of 400"
+    );
+    let report = engine.report_now();
+    let r = &report.journeys["j"];
+    assert_eq!(r.held_out as usize, global + journey);
+}
+
+#[test]
+fn a_holdout_of_a_hundred_percent_or_out_of_range_is_refused_with_its_pointer() {
+    for (doc, pointer) in [
+        (
+            json!({"schema": "trellis/workspace@1", "policy": {"global_holdout_percent": 100}, "offers": [], "journeys": []}),
+            "/policy/global_holdout_percent",
+        ),
+        (
+            json!({"schema": "trellis/workspace@1", "offers": [], "journeys": [{"id": "j", "entry": {"holdout_percent": -1},
+            "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": "e"}}], "edges": []}]}),
+            "/journeys/0/entry/holdout_percent",
+        ),
+    ] {
+        let e = trellis_model::Workspace::from_json(&doc).unwrap_err();
+        let text = format!("{e:?}");
+        assert!(text.contains(pointer), "{text}");
+    }
+}

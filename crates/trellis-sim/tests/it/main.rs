@@ -151,6 +151,7 @@ scenarios! {
     expiry_releases_budget,
     flow_and_triggers,
     freq_caps_edges,
+    holdouts,
     mutex_priority,
     offer_refusals,
     quiet_hours_defer_midnight,
