@@ -297,9 +297,9 @@ impl Runtime {
     /// A deploy: live (funding the campaigns' ledgers with the change of their totals, setting
     /// stock rows) or into the shadow mirror.
     fn deploy(&mut self, d: &Deploy, at: Time) -> Outcome {
-        let ws = match trellis_model::Workspace::from_json(&d.workspace) {
+        let ws = match d.read_workspace() {
             Ok(ws) => ws,
-            Err(_) => return Outcome::NotDeployed("the release's workspace does not read".into()),
+            Err(why) => return Outcome::NotDeployed(why),
         };
         let (version, ppm) = (d.version, d.rollout_ppm());
         let shadow = d.mode == DeployMode::Shadow;
@@ -350,7 +350,7 @@ impl Runtime {
                 journey: j.id.clone(),
                 release_id: d.release.clone(),
                 version: version as i64,
-                rollout_percent: d.rollout_percent.clamp(1, 100) as i64,
+                rollout_percent: i64::from(d.percent()),
                 mode: if shadow { "shadow" } else { "live" }.into(),
                 action: "deploy".into(),
                 actor: d.actor.clone(),
@@ -373,13 +373,19 @@ impl Runtime {
         trace_id: Option<&str>,
         b: &mut Batch,
     ) {
-        let mut record = d.to_map();
+        // The log's line, with the service's fields after the engine's.
+        let mut record = Vec::with_capacity(256);
+        d.write_json(&mut record);
+        record.pop(); // the closing brace
         if shadow {
-            record.insert("shadow".into(), Value::Bool(true));
+            record.extend_from_slice(b",\"shadow\":true");
         }
         if let Some(t) = trace_id {
-            record.insert("trace_id".into(), Value::from(t));
+            record.extend_from_slice(b",\"trace_id\":");
+            // Writing to a vector cannot fail.
+            let _ = serde_json::to_writer(&mut record, t);
         }
+        record.push(b'}');
         let user = d.user_id.as_deref().map(str::to_owned);
         if !shadow {
             let campaign = d.journey.as_deref().and_then(|j| {
@@ -497,7 +503,8 @@ impl Runtime {
             journey: d.journey.as_deref().map(str::to_owned),
             kind: d.kind.name().to_owned(),
             shadow,
-            record: Value::Object(record).to_string(),
+            // The engine writes UTF-8 JSON.
+            record: String::from_utf8(record).unwrap_or_default(),
             trace_id: trace_id.map(str::to_owned),
         });
     }

@@ -84,9 +84,20 @@ fn hundred() -> u64 {
 }
 
 impl Deploy {
+    /// The release's workspace, read; why not, as the deploy's answer says it.
+    pub fn read_workspace(&self) -> Result<trellis_model::Workspace, String> {
+        trellis_model::Workspace::from_json(&self.workspace)
+            .map_err(|_| "the release's workspace does not read".to_owned())
+    }
+
+    /// The rollout in percent, brought inside 1 to 100.
+    pub fn percent(&self) -> u32 {
+        self.rollout_percent.clamp(1, 100) as u32
+    }
+
     /// The rollout in parts per million.
     pub fn rollout_ppm(&self) -> u32 {
-        (self.rollout_percent.clamp(1, 100) as u32) * (PPM / 100)
+        self.percent() * (PPM / 100)
     }
 }
 
@@ -322,12 +333,12 @@ impl Engine {
                 Outcome::Done
             }
             Input::Redeem(r) => Outcome::Redeemed(self.redeem(&r.instance, &r.order, r.amount, at)),
-            Input::Deploy(d) => match trellis_model::Workspace::from_json(&d.workspace) {
+            Input::Deploy(d) => match d.read_workspace() {
                 Ok(ws) => {
                     self.deploy(&ws, d.version, d.rollout_ppm());
                     Outcome::Deployed(d.version)
                 }
-                Err(_) => Outcome::NotDeployed("the release's workspace does not read".into()),
+                Err(why) => Outcome::NotDeployed(why),
             },
             Input::Rollback(r) => Outcome::RolledBack(self.rollback(&r.journey)),
             Input::DeliveryFailed(f) => {

@@ -1226,15 +1226,6 @@ impl Store {
             .await?)
     }
 
-    /// The journal entry the newest snapshot covers (0: none).
-    pub async fn snapshot_seq(&self) -> Result<i64> {
-        let row =
-            sqlx::query("SELECT CAST(COALESCE(MAX(proc_seq), 0) AS BIGINT) AS n FROM snapshots")
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(row.try_get("n")?)
-    }
-
     /// The reconciliation query: each campaign's accounts from the double-entry ledger.
     pub async fn reconcile(&self) -> Result<Vec<Balance>> {
         let rows = sqlx::query("SELECT campaign, account, CAST(SUM(amount) AS BIGINT) AS amount FROM ledger GROUP BY campaign, account ORDER BY campaign, account")

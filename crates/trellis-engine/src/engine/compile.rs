@@ -69,9 +69,6 @@ impl CNode {
 pub(crate) struct CJourney {
     /// The deployment lineage: every version of one journey id shares it.
     pub(crate) lineage: usize,
-    /// The offer definitions of the release this version came with (versions are immutable);
-    /// empty when the workspace's own apply. Stock, limits and budgets are shared by offer id.
-    pub(crate) offers: Arc<Vec<trellis_model::Offer>>,
     pub(crate) id: Arc<str>,
     pub(crate) version: u64,
     pub(crate) priority: i64,
@@ -141,9 +138,14 @@ pub(crate) fn priority_order(journeys: &[CJourney]) -> Vec<usize> {
 
 impl CJourney {
     /// Resolves every offer node to its offer among the engine's `offers` (after a deployment
-    /// merged its offers in) and to the terms of this version's release.
-    pub(crate) fn resolve_offers(&mut self, offers: &[trellis_model::Offer]) {
-        let own = self.offers.clone();
+    /// merged its offers in) and to the terms of `release`, the offers this version came with
+    /// (versions are immutable; empty for the engine's own workspace, whose current terms
+    /// apply). Stock, limits and budgets are shared by offer id.
+    pub(crate) fn resolve_offers(
+        &mut self,
+        offers: &[trellis_model::Offer],
+        release: &[trellis_model::Offer],
+    ) {
         for n in &mut self.nodes {
             if let NodeKind::ActionOffer { offer } = &*n.kind {
                 n.offer = offers
@@ -151,7 +153,7 @@ impl CJourney {
                     .position(|o| o.id == *offer)
                     .map(|index| OfferRef {
                         index,
-                        terms: own.iter().find(|o| o.id == *offer).map(OfferTerms::of),
+                        terms: release.iter().find(|o| o.id == *offer).map(OfferTerms::of),
                     });
             }
         }
@@ -250,7 +252,6 @@ pub(crate) fn compile_journey(j: &Journey) -> CJourney {
     });
     CJourney {
         lineage: usize::MAX,
-        offers: Arc::new(Vec::new()),
         id: Arc::from(j.id.as_str()),
         version: j.version(),
         priority: j.priority(),

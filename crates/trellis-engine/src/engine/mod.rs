@@ -117,7 +117,7 @@ impl Engine {
         let mut journeys = Vec::new();
         for j in &ws.journeys {
             let mut cj = compile_journey(j);
-            cj.resolve_offers(&ws.offers);
+            cj.resolve_offers(&ws.offers, &[]);
             journeys.push(cj);
         }
         let order = priority_order(&journeys);
@@ -244,7 +244,6 @@ impl Engine {
                 }
             }
         }
-        let release_offers = Arc::new(ws.offers.clone());
         for j in &ws.journeys {
             if let Some(c) = &j.campaign {
                 self.ledgers.entry(c.id.clone()).or_default().total = c.budget.total.value;
@@ -264,8 +263,7 @@ impl Engine {
             let mut doc = j.clone();
             doc.version = Some(version);
             let mut cj = compile_journey(&doc);
-            cj.offers = release_offers.clone();
-            cj.resolve_offers(&self.ws.offers);
+            cj.resolve_offers(&self.ws.offers, &ws.offers);
             self.ws.journeys.push(doc);
             cj.add_interesting(&mut self.interesting);
             let ji = self.journeys.len();

@@ -20,9 +20,18 @@ pub(crate) struct Deployed {
     pub(crate) rollout_ppm: u32,
 }
 
-#[derive(Serialize, Deserialize)]
+/// A deployment as a snapshot keeps it: its workspace document, version and rollout.
+#[derive(Deserialize)]
 struct DeployedDoc {
     workspace: Value,
+    version: u64,
+    rollout_ppm: u32,
+}
+
+/// [`DeployedDoc`], written straight from the engine's copy of the workspace.
+#[derive(Serialize)]
+struct DeployedOut<'a> {
+    workspace: &'a Workspace,
     version: u64,
     rollout_ppm: u32,
 }
@@ -79,8 +88,8 @@ struct Snapshot {
 struct SnapshotOut<'a> {
     format: u32,
     options: &'a Options,
-    base: Value,
-    deploys: Vec<DeployedDoc>,
+    base: &'a Workspace,
+    deploys: Vec<DeployedOut<'a>>,
     lineages: Vec<(&'a str, &'a [(usize, u32)])>,
     counts: Vec<Counts>,
     keys: &'a [Box<str>],
@@ -129,12 +138,12 @@ impl Engine {
         let s = SnapshotOut {
             format: SNAPSHOT_FORMAT,
             options: &self.options,
-            base: serde_json::to_value(&self.base).unwrap_or_default(),
+            base: &self.base,
             deploys: self
                 .deploys
                 .iter()
-                .map(|d| DeployedDoc {
-                    workspace: serde_json::to_value(&d.ws).unwrap_or_default(),
+                .map(|d| DeployedOut {
+                    workspace: &d.ws,
                     version: d.version,
                     rollout_ppm: d.rollout_ppm,
                 })
