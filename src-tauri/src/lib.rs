@@ -573,6 +573,13 @@ async fn journey_stats(st: State<'_, AppState>, args: IdArgs) -> Res {
         .await
 }
 
+#[tauri::command]
+async fn experiment_stats(st: State<'_, AppState>, args: IdArgs) -> Res {
+    let path = format!("/v1/experiments/{}", enc(&args.id));
+    st.route(st.bundled.svc.experiment(&args.id), "GET", &path, None)
+        .await
+}
+
 #[derive(Deserialize)]
 struct UserArgs {
     user_id: String,
@@ -829,6 +836,7 @@ pub fn run() -> Result<(), String> {
             list_journeys,
             list_decisions,
             journey_stats,
+            experiment_stats,
             get_user,
             save_file,
             pick_files,

@@ -107,6 +107,14 @@ impl Service {
         if let Some(js) = report.get_mut("journeys").and_then(Value::as_object_mut) {
             js.retain(|k, _| k == journey);
         }
+        // Measurement: this journey's, and the experiments its splits assign to.
+        if let Some(m) = report.get_mut("incremental").and_then(Value::as_object_mut) {
+            m.retain(|k, _| k == journey);
+        }
+        let experiments = rt.engine.experiments_of(journey);
+        if let Some(m) = report.get_mut("experiments").and_then(Value::as_object_mut) {
+            m.retain(|k, _| experiments.contains(k));
+        }
         report.remove("versions");
         report.remove("shadow");
         let versions = rt
@@ -134,6 +142,34 @@ impl Service {
             report,
             versions,
             shadow,
+        })
+    }
+
+    /// `GET /v1/experiments/{id}`: an experiment's arms against its control, from live data.
+    pub async fn experiment(&self, id: &str) -> Result<wire::ExperimentReport> {
+        let mut rt = self.runtime.lock().await;
+        let Some(rt) = rt.as_mut() else {
+            return Err(ApiError::new(
+                Code::Unavailable,
+                "this process is not running the engine yet",
+            ));
+        };
+        let mut report = rt.engine.report_now();
+        let Some(m) = report.experiments.remove(id) else {
+            return Err(ApiError::new(
+                Code::NotFound,
+                format!(
+                    "experiment {id:?} has assigned no user yet (or no deployed journey has it)"
+                ),
+            )
+            .at("id"));
+        };
+        Ok(wire::ExperimentReport {
+            experiment: id.to_owned(),
+            measured: match serde_json::to_value(&m) {
+                Ok(Value::Object(m)) => m,
+                _ => Map::new(),
+            },
         })
     }
 

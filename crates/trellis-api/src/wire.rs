@@ -388,6 +388,18 @@ pub struct JourneyStats {
     pub shadow: Option<ShadowStats>,
 }
 
+/// `GET /v1/experiments/{id}`: the experiment's measurement (`docs/measurement.md`): `window`,
+/// `control`, `arms`, `srm`, `vs_control`, `daily`, beside its id.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct ExperimentReport {
+    pub experiment: String,
+    #[serde(flatten)]
+    #[ts(skip)]
+    #[schema(value_type = Object)]
+    pub measured: serde_json::Map<String, serde_json::Value>,
+}
+
 /// `GET /v1/sample`: recent live data in the formats of `runtime.md`.
 #[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]

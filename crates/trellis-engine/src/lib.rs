@@ -8,6 +8,7 @@ pub mod engine;
 pub mod fast;
 pub mod hash;
 pub mod input;
+pub mod measurement;
 pub mod report;
 
 pub use apply::{

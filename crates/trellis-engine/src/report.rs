@@ -156,6 +156,12 @@ pub struct Report {
     pub cost: Decimal,
     pub roi: Option<f64>,
     pub subsidised_conversions: Subsidy,
+    /// What each journey adds against its control group (`docs/measurement.md`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub incremental: BTreeMap<String, crate::measurement::Measured>,
+    /// Each experiment's arms against its control.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub experiments: BTreeMap<String, crate::measurement::Measured>,
 }
 
 impl Report {

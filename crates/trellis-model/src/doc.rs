@@ -155,6 +155,9 @@ pub struct Policy {
     /// it enter no journey (`journey.held_out`, `holdout: "global"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub global_holdout_percent: Option<Percent>,
+    /// How outcomes are measured against control groups (`docs/measurement.md`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measurement: Option<Measurement>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -183,6 +186,43 @@ impl Policy {
             .as_ref()
             .and_then(|a| a.window.as_ref())
             .map_or(7 * 86_400, |d| d.seconds)
+    }
+    /// The analysis window of outcome measurement: `measurement.window`, else the attribution
+    /// window.
+    pub fn analysis_window_secs(&self) -> u64 {
+        self.measurement
+            .as_ref()
+            .and_then(|m| m.window.as_ref())
+            .map_or_else(|| self.attribution_window_secs(), |d| d.seconds)
+    }
+    /// The analysis window as written (`"7d"`), for reports.
+    pub fn analysis_window_text(&self) -> String {
+        match self.measurement.as_ref().and_then(|m| m.window.as_ref()) {
+            Some(d) => d.text.clone(),
+            None => self
+                .attribution
+                .as_ref()
+                .and_then(|a| a.window.as_ref())
+                .map_or_else(|| "7d".to_owned(), |d| d.text.clone()),
+        }
+    }
+    /// The relative minimum detectable effect (default 0.1).
+    pub fn measurement_mde(&self) -> f64 {
+        self.measurement.as_ref().and_then(|m| m.mde).unwrap_or(0.1)
+    }
+    /// The significance level of measurement tests (default 0.05).
+    pub fn measurement_alpha(&self) -> f64 {
+        self.measurement
+            .as_ref()
+            .and_then(|m| m.alpha)
+            .unwrap_or(0.05)
+    }
+    /// The power measurement plans aim for (default 0.8).
+    pub fn measurement_power(&self) -> f64 {
+        self.measurement
+            .as_ref()
+            .and_then(|m| m.power)
+            .unwrap_or(0.8)
     }
     pub fn attribution_model(&self) -> AttributionModel {
         self.attribution
@@ -274,6 +314,24 @@ pub struct Conversion {
 pub enum AttributionModel {
     LastTouch,
     FirstTouch,
+}
+
+/// `policy.measurement` (`docs/measurement.md`): the analysis window and the test settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measurement {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<Duration>,
+    /// Relative minimum detectable effect, finite, not 0, above −1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mde: Option<f64>,
+    /// In (0, 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// In (0, 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power: Option<f64>,
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

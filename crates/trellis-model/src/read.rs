@@ -532,6 +532,23 @@ impl R {
                 extra: rest(am, &["window", "model"]),
             })
         });
+        let measurement = m.get("measurement").filter(|v| !v.is_null()).and_then(|a| {
+            let p = format!("{path}/measurement");
+            let mm = self.object(a, &p, DOC, "measurement")?;
+            Some(Measurement {
+                window: self.opt(mm, &p, "window", DOC, positive_duration),
+                mde: self.opt(mm, &p, "mde", DOC, |v| match v.as_f64() {
+                    Some(x) if x.is_finite() && x != 0.0 && x > -1.0 => Ok(x),
+                    _ => Err(format!(
+                        "{} is not a relative effect: a number, not 0, above -1 (0.1 is a 10% lift)",
+                        short(v)
+                    )),
+                }),
+                alpha: self.opt(mm, &p, "alpha", DOC, open_unit("alpha")),
+                power: self.opt(mm, &p, "power", DOC, open_unit("power")),
+                extra: rest(mm, &["window", "mde", "alpha", "power"]),
+            })
+        });
         Policy {
             tz: self.opt(m, path, "tz", DOC, timezone),
             freq_caps,
@@ -539,6 +556,7 @@ impl R {
             conversion,
             attribution,
             global_holdout_percent: self.opt(m, path, "global_holdout_percent", DOC, holdout),
+            measurement,
             extra: rest(
                 m,
                 &[
@@ -548,6 +566,7 @@ impl R {
                     "conversion",
                     "attribution",
                     "global_holdout_percent",
+                    "measurement",
                 ],
             ),
         }
@@ -1085,6 +1104,17 @@ fn same_campaign(a: &Campaign, b: &Campaign) -> bool {
         && a.starts_at.as_ref().map(|t| t.at) == b.starts_at.as_ref().map(|t| t.at)
         && a.ends_at.as_ref().map(|t| t.at) == b.ends_at.as_ref().map(|t| t.at)
         && a.hourly_quota.map(|m| m.value) == b.hourly_quota.map(|m| m.value)
+}
+
+/// A number strictly between 0 and 1 (a significance level, a power).
+fn open_unit(what: &'static str) -> impl Fn(&Value) -> Result<f64, String> {
+    move |v| match v.as_f64() {
+        Some(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!(
+            "{} is not a {what}: a number above 0 and below 1",
+            short(v)
+        )),
+    }
 }
 
 /// A holdout: a percentage below 100 (a holdout of everyone would measure nothing).

@@ -41,6 +41,7 @@ pub fn table() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(user))
         .routes(routes!(decisions))
         .routes(routes!(stats))
+        .routes(routes!(experiment))
         .routes(routes!(validate))
         .routes(routes!(simulate))
         .routes(routes!(tick))
@@ -218,6 +219,19 @@ async fn decisions(
     security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
 async fn stats(State(s): S, _: Caller, Path(id): Path<String>) -> Reply<wire::JourneyStats> {
     ok(s.stats(&id).await?)
+}
+
+/// An experiment's arms against its control, from live data (docs/measurement.md)
+#[utoipa::path(get, path = "/v1/experiments/{id}", params(("id" = String, Path)),
+    responses((status = 200, description = "success", body = wire::ExperimentReport), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse),
+        (status = 503, body = ErrorResponse, description = "this process is not running the engine yet")),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn experiment(
+    State(s): S,
+    _: Caller,
+    Path(id): Path<String>,
+) -> Reply<wire::ExperimentReport> {
+    ok(s.experiment(&id).await?)
 }
 
 /// Validate a workspace: { diagnostics }

@@ -7,6 +7,8 @@
 //!   sample size ([`plan`]);
 //! * [`means`]: Welch's t for means such as revenue per user ([`welch`]);
 //! * [`srm`]: the sample-ratio-mismatch check ([`srm()`]);
+//! * [`power`]: power and sample size with unequal arms (holdouts), on Cohen's h;
+//! * [`roi`]: per-user moments and incremental ROI with its delta-method interval;
 //! * [`holm`]: Holm's correction of p-values across arms ([`holm()`]);
 //! * `dist`: the few distribution functions used (statrs), in one place.
 //!
@@ -18,15 +20,19 @@ mod dist;
 mod error;
 pub mod holm;
 pub mod means;
+pub mod power;
 pub mod proportions;
+pub mod roi;
 pub mod srm;
 pub mod value;
 
 pub use error::{Error, Field, Result};
 pub use holm::holm;
 pub use means::{welch, MeanSummary, WelchTest};
+pub use power::{cohens_h, nobs1_for_power, power_for, total_users_for};
 pub use proportions::{
     compare_proportions, fleiss_n_per_arm, plan, Counts, Plan, ProportionTest, Settings,
 };
+pub use roi::{covariance, incremental_roi, IncrementalRoi, Moments};
 pub use srm::{srm, Srm, SRM_ALPHA};
 pub use value::{Alpha, Interval, Power, Rate, RelativeMde};

@@ -919,6 +919,59 @@ fn scenario_through_the_service(name: &str, db: &str) {
         assert_eq!(g, w, "{name}");
     }
     assert_reconciles(&s, &t);
+    // The measurement: each journey's `incremental` in its stats and each experiment's report
+    // are the simulator's, to the last bit.
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expect.report.json")).unwrap())
+            .unwrap();
+    let empty = serde_json::Map::new();
+    let incremental = report["incremental"].as_object().unwrap_or(&empty);
+    assert!(
+        !incremental.is_empty(),
+        "{name}: every scenario enters someone"
+    );
+    for (journey, want) in incremental {
+        let (c, v) = s.json(
+            "GET",
+            &format!("/v1/stats/journeys/{journey}"),
+            &t.op,
+            &Value::Null,
+        );
+        assert_eq!(c, 200, "{v}");
+        assert_eq!(
+            &v["incremental"][journey], want,
+            "{name}: incremental.{journey}"
+        );
+        let own: Vec<&String> = v["incremental"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            own,
+            [journey],
+            "{name}: a journey's stats carry only its measurement"
+        );
+    }
+    for (experiment, want) in report["experiments"].as_object().unwrap_or(&empty) {
+        let (c, mut v) = s.json(
+            "GET",
+            &format!("/v1/experiments/{experiment}"),
+            &t.op,
+            &Value::Null,
+        );
+        assert_eq!(c, 200, "{v}");
+        assert_eq!(v["experiment"], *experiment);
+        v.as_object_mut().unwrap().remove("experiment");
+        assert_eq!(&v, want, "{name}: experiments.{experiment}");
+    }
+    let (c, v) = s.json(
+        "GET",
+        "/v1/experiments/no-such-experiment",
+        &t.op,
+        &Value::Null,
+    );
+    assert_eq!(
+        (c, &v["error"]["code"], &v["error"]["path"]),
+        (404, &json!("E_NOT_FOUND"), &json!("id")),
+        "{v}"
+    );
 }
 
 /// Each simulator scenario through the service, on SQLite and on PostgreSQL: one module per

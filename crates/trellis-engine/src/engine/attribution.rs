@@ -59,6 +59,7 @@ impl Engine {
         });
         user.conversions.retain(|t| *t > from);
         push_tight(&mut user.conversions, now);
+        self.measure_conversion(u, revenue, now);
         self.report.conversions.count += 1;
         self.report.conversions.revenue += revenue;
         if attributed.is_some() {

@@ -240,6 +240,7 @@ impl Engine {
                 DecisionKind::JourneyHeldOut { holdout },
             );
             self.journeys[j].counts.held_out += 1;
+            self.assign_journey(u, j, false, now);
             return;
         }
         self.inst_seq += 1;
@@ -262,6 +263,7 @@ impl Engine {
             DecisionKind::JourneyEntered,
         );
         self.journeys[j].counts.entered += 1;
+        self.assign_journey(u, j, true, now);
         // The maximum duration's timer takes its place in the timer order now, but goes into
         // the queue only if the instance is still inside after its first steps (most go
         // straight through, and their timer would only wait in the queue to do nothing). The

@@ -89,6 +89,7 @@ impl Engine {
             l.spent += face;
         }
         self.report.cost += face;
+        self.measure_cost(u, j, face, now);
         self.emit(
             now,
             Some(u),

@@ -28,6 +28,7 @@ mod entry;
 mod facts;
 mod ledger;
 mod log;
+mod measure;
 mod nodes;
 mod schedule;
 mod snapshot;
@@ -107,6 +108,8 @@ pub struct Engine {
     /// service's `timers` table; see [`track_timers`](Self::track_timers)).
     timer_changes: Option<Vec<TimerChange>>,
     pub report: Report,
+    /// What outcome measurement knows of its journeys and experiments.
+    measures: measure::Measures,
     options: Options,
 }
 
@@ -189,6 +192,7 @@ impl Engine {
             sink_stopped: false,
             timer_changes: None,
             report,
+            measures: measure::Measures::default(),
             options,
         };
         for j in 0..e.journeys.len() {
@@ -313,6 +317,22 @@ impl Engine {
     }
 
     /// The deployed versions of a journey, oldest first, as (version, rollout ppm).
+    /// The experiments the `split.experiment` nodes of any version of a journey assign to, in
+    /// node order, each once.
+    pub fn experiments_of(&self, journey_id: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for cj in self.journeys.iter().filter(|cj| &*cj.id == journey_id) {
+            for n in &cj.nodes {
+                if let NodeKind::SplitExperiment { experiment, .. } = &*n.kind {
+                    if !out.iter().any(|e| e == experiment) {
+                        out.push(experiment.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
     pub fn deployments(&self, journey_id: &str) -> Vec<(u64, u32)> {
         self.lineages
             .iter()
@@ -534,6 +554,7 @@ impl Engine {
         self.advance_to(until);
         self.sync_report();
         self.report.finish();
+        (self.report.incremental, self.report.experiments) = self.measurement();
     }
 
     fn inside(&self, u: usize, j: usize) -> Option<&Inst> {

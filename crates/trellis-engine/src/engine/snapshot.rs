@@ -81,6 +81,8 @@ struct Snapshot {
     inst_seq: u64,
     report: Report,
     tracks_timers: bool,
+    #[serde(default)]
+    measures: super::measure::Measures,
 }
 
 /// The same fields as [`Snapshot`], borrowed from the engine where they are big, for writing.
@@ -107,6 +109,7 @@ struct SnapshotOut<'a> {
     inst_seq: u64,
     report: &'a Report,
     tracks_timers: bool,
+    measures: &'a super::measure::Measures,
 }
 
 /// Why a snapshot could not be restored.
@@ -206,6 +209,7 @@ impl Engine {
             inst_seq: self.inst_seq,
             report: &self.report,
             tracks_timers: self.timer_changes.is_some(),
+            measures: &self.measures,
         };
         // Writing to a vector cannot fail, and every field serialises.
         let _ = serde_json::to_writer(&mut *out, &s);
@@ -323,6 +327,7 @@ impl Engine {
         e.inst_seq = s.inst_seq;
         e.report = s.report;
         e.timer_changes = s.tracks_timers.then(Vec::new);
+        e.measures = s.measures;
         *e.local_cache.borrow_mut() = None;
         Ok(e)
     }

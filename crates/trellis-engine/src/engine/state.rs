@@ -174,6 +174,9 @@ pub(crate) struct User {
     /// (seq, ts, journey, node, kind) of touch.sent / offer.issued records, for attribution.
     pub(crate) touches: Vec<Candidate>,
     pub(crate) conversions: Vec<Time>,
+    /// Outcome measurement: the journeys and experiments the user was assigned to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) assigned: Vec<super::measure::Assignment>,
 }
 
 #[derive(Serialize, Deserialize)]

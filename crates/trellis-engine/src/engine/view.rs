@@ -9,6 +9,7 @@ impl Engine {
         self.sync_report();
         let mut r = self.report.clone();
         r.finish();
+        (r.incremental, r.experiments) = self.measurement();
         r
     }
 

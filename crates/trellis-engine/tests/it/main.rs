@@ -1,5 +1,6 @@
 //! Engine-level tests that need more than the simulator's recorded channels.
 
+mod measure;
 mod pattern;
 use serde_json::{json, Value};
 use trellis_engine::{parse_event, parse_profile, Channels, Engine, Message, Options};

@@ -1,5 +1,5 @@
 //! trellis-stats against statsmodels/scipy. Every figure below was printed by
-//! `scripts/stats_reference.py` (statsmodels 0.15.0, scipy 1.17.1, numpy 2.4.6), whose code is
+//! `scripts/stats_reference.py` and `scripts/measure_reference.py` (statsmodels 0.15.0, scipy 1.17.1, numpy 2.4.6), whose code is
 //! quoted in each module; the tests run without Python. Each figure must agree to 1e-6 relative
 //! (an expected 0 to 1e-15 absolute).
 
@@ -7,7 +7,9 @@ mod correction;
 mod errors;
 mod hillstrom;
 mod means;
+mod power;
 mod proportions;
+mod roi;
 mod sample_ratio;
 
 use trellis_stats::{

@@ -117,6 +117,7 @@ impl Engine {
             self.schedule_timer(expires_at, Timer::Expiry { coupon: ci as u32 });
         } else {
             self.report.cost += face;
+            self.measure_cost(u, j, face, now);
         }
         self.candidate(u, (seq, now, j as u32, n as u32, true));
         self.report.offer(offer_id).issued += 1;

@@ -51,6 +51,7 @@ impl Engine {
                 variant: Cow::Borrowed(&port),
             },
         );
+        self.assign_experiment(u, j, experiment, variants, holdout_ppm, &port, now);
         port.into()
     }
 }
