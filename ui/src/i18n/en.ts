@@ -620,9 +620,9 @@ export const en = {
     },
     srm: {
       warningTitle: 'Sample ratio mismatch (SRM):',
-      warning: 'the arms’ user counts do not match the configured split (χ² = {{chi2}}, p = {{p}}, flagged below 0.001). Assignment is broken somewhere: do not trust this comparison until it is explained.',
+      warning: 'the arms’ user counts do not match the configured split (χ² = {{chi2}}, p {{p}}, flagged below 0.001). Assignment is broken somewhere: do not trust this comparison until it is explained.',
       observed: 'observed / expected share',
-      ok: 'Split check (SRM): the user counts match the configured split (χ² = {{chi2}}, p = {{p}}).',
+      ok: 'Split check (SRM): the user counts match the configured split (χ² = {{chi2}}, p {{p}}).',
     },
     none: {
       lift: 'the control converted nobody: no relative lift',

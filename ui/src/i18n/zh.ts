@@ -574,7 +574,7 @@ export const zh: Messages = {
       cost: '窗口内成本',
       perDay: '每日新进入用户',
     },
-    arms: { entered: '进入旅程（处理组）', held_out: '留出（对照组）', holdout: '对照组' },
+    arms: { entered: '进入旅程（处理组）', held_out: '留出组', holdout: '留出组' },
     control: '对照组',
     arm: '分组',
     users: '用户数',
@@ -620,9 +620,9 @@ export const zh: Messages = {
     },
     srm: {
       warningTitle: '样本比例失衡（SRM）：',
-      warning: '各组用户数与配置的分流比例不符（χ² = {{chi2}}，p = {{p}}，低于 0.001 即告警）。分组环节某处出了问题：查明原因之前，请勿采信本次比较。',
+      warning: '各组用户数与配置的分流比例不符（χ² = {{chi2}}，p {{p}}，低于 0.001 即告警）。分组环节某处出了问题：查明原因之前，请勿采信本次比较。',
       observed: '实际占比 / 预期占比',
-      ok: '分流检查（SRM）：各组用户数与配置的比例一致（χ² = {{chi2}}，p = {{p}}）。',
+      ok: '分流检查（SRM）：各组用户数与配置的比例一致（χ² = {{chi2}}，p {{p}}）。',
     },
     none: {
       lift: '对照组无人转化：无法计算相对提升',

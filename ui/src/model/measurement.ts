@@ -169,6 +169,11 @@ export function pValue(p: number): string {
   return p < 0.001 ? '< 0.001' : p.toFixed(3);
 }
 
+/** A p-value after "p" in a sentence: "= 0.750" or "< 0.001". */
+export function pIs(p: number): string {
+  return p < 0.001 ? '< 0.001' : `= ${p.toFixed(3)}`;
+}
+
 export function int(x: number): string {
   return Math.round(x).toLocaleString();
 }

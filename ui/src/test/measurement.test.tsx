@@ -149,7 +149,7 @@ describe('the sandbox’s measurement panel', () => {
     const warnings = screen.getAllByTestId('srm-warning');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.textContent).toContain('Sample ratio mismatch (SRM)');
-    expect(warnings[0]!.textContent).toContain('χ² = 40.20, p = < 0.001');
+    expect(warnings[0]!.textContent).toContain('χ² = 40.20, p < 0.001');
     expect(warnings[0]!.textContent).toContain('Entered (treated) 90.0% / 90.0%');
   });
 
@@ -213,7 +213,7 @@ describe('the sandbox’s measurement panel', () => {
     expect(text('lift-ci', journey)).toContain('+25.0% (95% 置信区间 −20.0% 至 +90.0%)');
     expect(text('srm-warning', journey)).toContain('样本比例失衡（SRM）');
     expect(text('power', journey)).toContain('统计功效');
-    expect(journey.textContent).toContain('留出（对照组）');
+    expect(journey.textContent).toContain('留出组');
   });
 });
 

@@ -200,6 +200,13 @@ export function RoiNote() {
 
 // ---- measurement (docs/measurement.md) ----
 
+/** A round axis step (1, 2 or 5 × 10ⁿ) at least `x`. */
+function niceStep(x: number): number {
+  const e = 10 ** Math.floor(Math.log10(Math.max(x, 1e-9)));
+  const f = x / e;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * e;
+}
+
 type T = (k: string, o?: Record<string, unknown>) => string;
 
 const ACCENT = '#3d63b8';
@@ -232,8 +239,8 @@ export function holdoutPlanOption(plan: MeasurementPlan, own: number | null, t: 
         ].join('<br/>');
       },
     },
-    grid: { left: 16, right: 24, top: 30, bottom: 8, containLabel: true },
-    xAxis: { type: 'category', name: t('measure.plan.axisHoldout'), nameLocation: 'middle', nameGap: 26, data: rows.map((r) => `${r.percent}%`) },
+    grid: { left: 16, right: 24, top: 30, bottom: 28, containLabel: true },
+    xAxis: { type: 'category', name: t('measure.plan.axisHoldout'), nameLocation: 'middle', nameGap: 28, data: rows.map((r) => `${r.percent}%`) },
     yAxis: { type: 'value', name: t('measure.plan.axisDays'), nameTextStyle: { align: 'left' }, min: 0 },
     series: [
       {
@@ -282,6 +289,7 @@ export function armRatesOption(m: ArmsMeasurement, alpha: number, t: T): Option 
         name: t('measure.rate'),
         type: 'bar',
         barMaxWidth: 56,
+        itemStyle: { color: ARM_COLORS[0] },
         data: rates.map((r, i) => ({ value: +(r * 100).toFixed(4), itemStyle: { color: arms[i] === m.control ? CONTROL : ARM_COLORS[(i - 1 + ARM_COLORS.length) % ARM_COLORS.length] } })),
         label: { show: true, position: 'insideBottom', color: '#fff', formatter: (p: { dataIndex: number }) => pct(rates[p.dataIndex] ?? 0) },
       },
@@ -341,15 +349,16 @@ export function cumulativeLiftOption(m: ArmsMeasurement, alpha: number, breakEve
   const hiData = Math.max(0, ...lifts, ...late);
   const loData = Math.min(0, ...lifts, ...late);
   const span = Math.max(1, hiData - loData);
-  const yMax = Math.ceil((hiData + span * 0.1) / 5) * 5;
-  const yMin = Math.max(-100, Math.floor((loData - span * 0.1) / 5) * 5);
+  const step = niceStep((span * 1.2) / 5);
+  const yMax = Math.ceil((hiData + span * 0.1) / step) * step;
+  const yMin = Math.max(-100, Math.floor((loData - span * 0.1) / step) * step);
   const series = arms.flatMap((a, k) => {
     const color = ARM_COLORS[k % ARM_COLORS.length]!;
     const stack = `ci-${a}`;
     const band = daily.map((d) => d.vs_control?.[a]?.ci_lift ?? null);
     const name = arms.length > 1 ? `${armLabel(t, a)} · ` : '';
     return [
-      { id: `lo-${a}`, name: `${name}${ci}`, type: 'line', stack, stackStrategy: 'all', symbol: 'none', lineStyle: { opacity: 0 }, data: band.map((b) => (b ? v(b[0]) : '-')), silent: true },
+      { id: `lo-${a}`, name: `${name}${ci}`, type: 'line', stack, stackStrategy: 'all', symbol: 'none', lineStyle: { opacity: 0 }, itemStyle: { color }, data: band.map((b) => (b ? v(b[0]) : '-')), silent: true },
       { id: `band-${a}`, name: `${name}${ci}`, type: 'line', stack, stackStrategy: 'all', symbol: 'none', lineStyle: { opacity: 0 }, areaStyle: { color, opacity: 0.18 }, itemStyle: { color }, data: band.map((b) => (b ? v(b[1] - b[0]) : '-')), silent: true },
       {
         id: `lift-${a}`,
@@ -396,7 +405,7 @@ export function cumulativeLiftOption(m: ArmsMeasurement, alpha: number, breakEve
     legend: { bottom: 0, data: arms.flatMap((a) => { const name = arms.length > 1 ? `${armLabel(t, a)} · ` : ''; return [`${name}${t('measure.liftLine')}`, `${name}${ci}`]; }) },
     grid: { left: 16, right: 24, top: 24, bottom: 36, containLabel: true },
     xAxis: { type: 'category', data: x, boundaryGap: false },
-    yAxis: { type: 'value', min: yMin, max: yMax, axisLabel: { formatter: '{value}%' } },
+    yAxis: { type: 'value', min: yMin, max: yMax, interval: step, axisLabel: { formatter: '{value}%' } },
     series,
   } as Option;
 }

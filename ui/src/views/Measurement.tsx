@@ -17,6 +17,7 @@ import {
   int,
   journeyHoldout,
   levelOf,
+  pIs,
   pValue,
   pct,
   pp,
@@ -159,14 +160,14 @@ function SrmCheck({ m }: { m: ArmsMeasurement }) {
   if (srm.mismatch) {
     return (
       <div className="banner banner-error" role="alert" data-testid="srm-warning">
-        <b>{t('measure.srm.warningTitle')}</b> {t('measure.srm.warning', { chi2: srm.chi2.toFixed(2), p: pValue(srm.p_value) })}
+        <b>{t('measure.srm.warningTitle')}</b> {t('measure.srm.warning', { chi2: srm.chi2.toFixed(2), p: pIs(srm.p_value) })}
         <div>{t('measure.srm.observed')}: {observed.join(' · ')}</div>
       </div>
     );
   }
   return (
     <div className="muted" data-testid="srm-ok" title={observed.join(' · ')}>
-      {t('measure.srm.ok', { chi2: srm.chi2.toFixed(2), p: pValue(srm.p_value) })}
+      {t('measure.srm.ok', { chi2: srm.chi2.toFixed(2), p: pIs(srm.p_value) })}
     </div>
   );
 }
