@@ -5,7 +5,7 @@
 
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type { SimSummary } from './model/simSummary';
-import type { DecisionRecord, Diagnostic, Report, Workspace } from './model/types';
+import type { DecisionRecord, Diagnostic, ExperimentStats, Report, Workspace } from './model/types';
 import type { ApiErrorBody } from './generated/ApiErrorBody';
 import type { DataKind } from './generated/DataKind';
 import type { DatasetFile } from './generated/DatasetFile';
@@ -118,6 +118,8 @@ export interface Backend {
   listJourneys(): Promise<LiveJourney[]>;
   decisions(q: DecisionQuery): Promise<DecisionRecord[]>;
   journeyStats(journeyId: string): Promise<Report>;
+  /** `GET /v1/experiments/{id}`: one experiment's arms against its control (docs/measurement.md). */
+  experimentStats(experimentId: string): Promise<ExperimentStats>;
   getUser(userId: string): Promise<UserState>;
 }
 
@@ -337,6 +339,10 @@ export class HttpBackend implements Backend {
     return (await this.json('GET', `/v1/stats/journeys/${encodeURIComponent(journeyId)}`)) as Report;
   }
 
+  async experimentStats(experimentId: string): Promise<ExperimentStats> {
+    return (await this.json('GET', `/v1/experiments/${encodeURIComponent(experimentId)}`)) as ExperimentStats;
+  }
+
   async getUser(userId: string): Promise<UserState> {
     return (await this.json('GET', `/v1/users/${encodeURIComponent(userId)}`)) as UserState;
   }
@@ -513,6 +519,11 @@ export class TauriBackend implements Backend {
 
   journeyStats(journeyId: string): Promise<Report> {
     return this.call('journey_stats', { id: journeyId });
+  }
+
+  /** The shell's `experiment_stats` command: `GET /v1/experiments/{id}` of the engine it talks to. */
+  experimentStats(experimentId: string): Promise<ExperimentStats> {
+    return this.call('experiment_stats', { id: experimentId });
   }
 
   getUser(userId: string): Promise<UserState> {

@@ -2,7 +2,8 @@
 // what the sandbox run of exactly this document gave, so an approver sees its outcome next to the
 // diff. Built from the report; read back defensively (a release may carry any JSON, or none).
 
-import type { Json, Report } from './types';
+import type { Json, MeasurementPlan, Report } from './types';
+import { readPlan } from './measurement';
 
 export const SIM_SUMMARY_SCHEMA = 'trellis/sim-summary@1';
 
@@ -20,6 +21,11 @@ export interface SimSummary {
   conversions: { count: number; attributed: number; attributed_revenue: string };
   cost: string;
   roi: number | null;
+  /**
+   * Per journey, what the replay can say before launch (docs/measurement.md: the break-even lift
+   * and the holdout plan). Absent when the engine sent no `incremental` section.
+   */
+  measurement?: Record<string, { window: string; plan: MeasurementPlan }>;
 }
 
 export function buildSimSummary(
@@ -36,6 +42,11 @@ export function buildSimSummary(
   for (const [id, c] of Object.entries(report.campaigns ?? {})) {
     campaigns[id] = { budget: c.budget, spent: c.spent, reserved: c.reserved, remaining: c.remaining, exhausted_at: c.exhausted_at ?? null };
   }
+  let measurement: SimSummary['measurement'];
+  if (report.incremental) {
+    measurement = {};
+    for (const [id, m] of Object.entries(report.incremental)) if (m.plan) measurement[id] = { window: m.window, plan: m.plan };
+  }
   return {
     schema: SIM_SUMMARY_SCHEMA,
     simulated_at: new Date(finishedAt).toISOString(),
@@ -48,6 +59,7 @@ export function buildSimSummary(
     conversions: { count: report.conversions.count, attributed: report.conversions.attributed, attributed_revenue: report.conversions.attributed_revenue },
     cost: report.cost,
     roi: report.roi,
+    ...(measurement ? { measurement } : {}),
   };
 }
 
@@ -80,6 +92,8 @@ export interface SummaryView {
   revenue: string;
   cost: string;
   roi: number | null;
+  /** Each journey's plan, or null when the summary carries no measurement (an older engine or app). */
+  plans: Record<string, MeasurementPlan> | null;
 }
 
 export function readSimSummary(v: Json | unknown): SummaryView | null {
@@ -122,5 +136,16 @@ export function readSimSummary(v: Json | unknown): SummaryView | null {
     revenue: str(conv.attributed_revenue),
     cost: str(v.cost),
     roi: typeof v.roi === 'number' && Number.isFinite(v.roi) ? v.roi : null,
+    plans: readPlans(v.measurement),
   };
+}
+
+function readPlans(v: unknown): Record<string, MeasurementPlan> | null {
+  if (!isObj(v)) return null;
+  const out: Record<string, MeasurementPlan> = {};
+  for (const [id, m] of Object.entries(v)) {
+    const plan = readPlan(isObj(m) ? m.plan : undefined);
+    if (plan) out[id] = plan;
+  }
+  return out;
 }

@@ -212,6 +212,10 @@ export interface Policy {
     model?: 'last_touch' | 'first_touch';
     [extra: string]: unknown;
   };
+  /** A workspace-wide control group, 0 ≤ p < 100 (docs/holdouts.md). */
+  global_holdout_percent?: number;
+  /** How outcomes are measured against control groups (docs/measurement.md). */
+  measurement?: { window?: string; mde?: number; alpha?: number; power?: number; [extra: string]: unknown };
   [extra: string]: unknown;
 }
 
@@ -246,6 +250,8 @@ export interface NodeCounts {
 
 export interface JourneyReport {
   entered: number;
+  /** Users a holdout kept out (docs/holdouts.md); written only when not zero. */
+  held_out?: number;
   skipped: Record<string, number>;
   exited: Record<string, number>;
   nodes: Record<string, NodeCounts>;
@@ -287,8 +293,123 @@ export interface Report {
     cost_to_prior_converters: string;
     share: number | null;
   };
+  /** What each journey adds against its control group (docs/measurement.md); absent from older engines. */
+  incremental?: Record<string, JourneyIncremental>;
+  /** Each `split.experiment`'s arms against its control (docs/measurement.md); absent from older engines. */
+  experiments?: Record<string, ExperimentMeasurement>;
   [extra: string]: unknown;
 }
+
+// ---- measurement (docs/measurement.md, issue 16) ----
+// A figure that does not exist is `null` (a per-user figure of an arm with no users, a lift when
+// the control converted nobody, …); totals are decimal strings, everything else JSON numbers.
+
+/** `[lo, hi]`: a 1 − α interval (α = policy.measurement.alpha, 0.05 by default). */
+export type Interval = [number, number];
+
+/** One arm's outcomes over the analysis window after each user's first assignment. */
+export interface ArmStats {
+  users: number;
+  converters: number;
+  conversion_rate: number | null;
+  revenue: string;
+  revenue_per_user: number | null;
+  cost: string;
+  cost_per_user: number | null;
+  net_revenue_per_user: number | null;
+  [extra: string]: unknown;
+}
+
+/** Sample-ratio-mismatch check: chi-squared of the arms' users against the configured split. */
+export interface Srm {
+  expected: Record<string, number>;
+  chi2: number;
+  p_value: number;
+  /** p < 0.001: the split is not what was configured, so the comparison cannot be trusted. */
+  mismatch: boolean;
+  [extra: string]: unknown;
+}
+
+export interface ConversionComparison {
+  diff: number;
+  ci_diff: Interval;
+  lift: number | null;
+  ci_lift: Interval | null;
+  p_value: number | null;
+  p_value_holm: number | null;
+  power: number | null;
+  /** Absolute minimum detectable effect at these sizes. */
+  mde: number | null;
+  /** More users (both arms, current ratio) needed to detect policy.measurement.mde; 0 when there are enough. */
+  users_needed: number | null;
+  [extra: string]: unknown;
+}
+
+export interface ValueWithInterval {
+  value: number | null;
+  ci: Interval | null;
+  [extra: string]: unknown;
+}
+
+/** One arm against the control. */
+export interface ArmComparison {
+  conversion: ConversionComparison;
+  revenue_per_user?: { diff: number | null; ci_diff: Interval | null; p_value: number | null; df: number | null; [extra: string]: unknown };
+  incremental_conversions?: ValueWithInterval;
+  incremental_revenue?: ValueWithInterval;
+  incremental_roi?: (ValueWithInterval & { method?: string }) | null;
+  [extra: string]: unknown;
+}
+
+/** Cumulative figures by the end of one day (UTC). */
+export interface DailyMeasurement {
+  day: string;
+  arms: Record<string, { users: number; converters: number; [extra: string]: unknown }>;
+  vs_control: Record<string, { lift: number | null; ci_lift: Interval | null; [extra: string]: unknown }>;
+  [extra: string]: unknown;
+}
+
+/** Users entering the journey (both arms) and days of traffic a holdout of `percent` needs to detect the break-even lift. */
+export interface HoldoutPlanRow {
+  percent: number;
+  users: number | null;
+  days: number | null;
+  [extra: string]: unknown;
+}
+
+/** What a replay can say about a journey before launch. */
+export interface MeasurementPlan {
+  treated_users: number;
+  baseline_rate: number | null;
+  revenue: string;
+  cost: string;
+  /** cost / revenue: the relative lift in conversion at which incremental revenue covers the cost; null when the revenue is 0. */
+  break_even_lift: number | null;
+  users_per_day: number | null;
+  holdouts: HoldoutPlanRow[];
+  [extra: string]: unknown;
+}
+
+/** Arms against a control: the shape shared by a journey's and an experiment's measurement. */
+export interface ArmsMeasurement {
+  window: string;
+  /** The control arm's name (`held_out` for a journey; `holdout` or the first variant for an experiment). */
+  control: string;
+  arms: Record<string, ArmStats>;
+  srm: Srm | null;
+  vs_control: Record<string, ArmComparison>;
+  daily: DailyMeasurement[];
+  [extra: string]: unknown;
+}
+
+export interface JourneyIncremental extends ArmsMeasurement {
+  plan?: MeasurementPlan;
+}
+
+export type ExperimentMeasurement = ArmsMeasurement;
+
+/** `GET /v1/experiments/{id}`. */
+export type ExperimentStats = ExperimentMeasurement & { experiment: string };
 
 export interface DecisionRecord {
   seq: number;

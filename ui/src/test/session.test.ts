@@ -27,6 +27,7 @@ function fakeBackend(overrides: Partial<Backend> = {}): Backend & { validated: W
     listJourneys: notUsed,
     decisions: notUsed,
     journeyStats: notUsed,
+    experimentStats: notUsed,
     getUser: notUsed,
     ...overrides,
   };

@@ -65,6 +65,7 @@ function slowBackend(): { backend: Backend; calls: Call[] } {
     listJourneys: notUsed,
     decisions: notUsed,
     journeyStats: notUsed,
+    experimentStats: notUsed,
     getUser: notUsed,
   };
   return { backend, calls };

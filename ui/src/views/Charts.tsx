@@ -1,15 +1,16 @@
 // Charts of a simulation (or live) report, drawn with ECharts (tree-shaken core).
 
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import * as echarts from 'echarts/core';
-import { BarChart, LineChart } from 'echarts/charts';
+import { BarChart, CustomChart, LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
-import type { Report } from '../model/types';
+import type { ArmsMeasurement, MeasurementPlan, Report } from '../model/types';
 import { Cards, roiText } from '../common/ui';
+import { armOrder, days as fmtDays, int, levelOf, pct, signedPct, wilson } from '../model/measurement';
 
-echarts.use([BarChart, LineChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([BarChart, CustomChart, LineChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
 
 type Option = Parameters<echarts.ECharts['setOption']>[0];
 
@@ -148,9 +149,12 @@ export function ReportCharts({ report }: { report: Report }) {
       </div>
       <div className="chart-card chart-wide">
         <h4>
-          {t('sim.charts.conversions')}: {(report.conversions?.attributed ?? 0).toLocaleString()} / {(report.conversions?.count ?? 0).toLocaleString()} · ROI{' '}
-          {roiText(t, report.roi)}
+          {t('sim.charts.conversions')}: {(report.conversions?.attributed ?? 0).toLocaleString()} / {(report.conversions?.count ?? 0).toLocaleString()} ·{' '}
+          <span title={t('measure.roi.tooltip')}>
+            {t('measure.roi.label')} {roiText(t, report.roi)}
+          </span>
         </h4>
+        <RoiNote />
         {conversion ? <EChart option={conversion} height={120} testId="chart-conversions" /> : none}
       </div>
       <div className="chart-card chart-wide">
@@ -164,17 +168,244 @@ export function ReportCharts({ report }: { report: Report }) {
 export function SummaryCards({ report }: { report: Report }) {
   const { t } = useTranslation();
   const entered = Object.values(report.journeys ?? {}).reduce((a, j) => a + (j.entered ?? 0), 0);
-  const cards: [string, string][] = [
+  const cards: [string, ReactNode][] = [
     [t('sim.summary.users'), (report.input?.users ?? 0).toLocaleString()],
     [t('sim.summary.events'), (report.input?.events ?? 0).toLocaleString()],
     [t('sim.summary.entered'), entered.toLocaleString()],
     [t('sim.summary.conversions'), `${(report.conversions?.attributed ?? 0).toLocaleString()} / ${(report.conversions?.count ?? 0).toLocaleString()}`],
     [t('sim.summary.revenue'), report.conversions?.attributed_revenue ?? '0'],
     [t('sim.summary.cost'), report.cost ?? '0'],
-    [t('sim.summary.roi'), roiText(t, report.roi)],
+    [t('measure.roi.label'), <span title={t('measure.roi.tooltip')} data-testid="roi-value">{roiText(t, report.roi)}</span>],
   ];
   if (report.subsidised_conversions?.redemptions) {
     cards.push([t('sim.summary.subsidised'), `${report.subsidised_conversions.by_prior_converters} / ${report.subsidised_conversions.redemptions}`]);
   }
-  return <Cards cards={cards} testId="summary-cards" />;
+  return (
+    <>
+      <Cards cards={cards} testId="summary-cards" />
+      <RoiNote />
+    </>
+  );
+}
+
+/** What attributed ROI is, wherever it is shown: an upper bound (docs/measurement.md). */
+export function RoiNote() {
+  const { t } = useTranslation();
+  return (
+    <div className="muted roi-note" title={t('measure.roi.tooltip')} data-testid="roi-upper-bound">
+      ⓘ {t('measure.roi.label')}: {t('measure.roi.upperBound')}
+    </div>
+  );
+}
+
+// ---- measurement (docs/measurement.md) ----
+
+/** A round axis step (1, 2 or 5 × 10ⁿ) at least `x`. */
+function niceStep(x: number): number {
+  const e = 10 ** Math.floor(Math.log10(Math.max(x, 1e-9)));
+  const f = x / e;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * e;
+}
+
+type T = (k: string, o?: Record<string, unknown>) => string;
+
+const ACCENT = '#3d63b8';
+const CONTROL = '#8a94a6';
+const ARM_COLORS = ['#2f7d4f', '#3d63b8', '#b8603d', '#7a3db8', '#b8a13d', '#3da7b8'];
+
+/** An arm's name for people: the journey's and experiments' arms have words, variants keep theirs. */
+export function armLabel(t: T, arm: string): string {
+  return t(`measure.arms.${arm}`, { defaultValue: arm });
+}
+
+/**
+ * The holdout plan: days of traffic a holdout of each size needs to detect the break-even lift
+ * (bars), the journey's own holdout highlighted. Null when no size can be planned.
+ */
+export function holdoutPlanOption(plan: MeasurementPlan, own: number | null, t: T): Option | null {
+  const rows = plan.holdouts ?? [];
+  if (!rows.some((r) => r.days !== null)) return null;
+  return {
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      formatter: (ps: { dataIndex: number }[]) => {
+        const r = rows[ps[0]?.dataIndex ?? 0];
+        if (!r) return '';
+        return [
+          t('measure.plan.holdoutOf', { pct: r.percent }),
+          `${t('measure.plan.days')}: ${r.days === null ? t('common.none') : fmtDays(r.days)}`,
+          `${t('measure.plan.users')}: ${r.users === null ? t('common.none') : int(r.users)}`,
+        ].join('<br/>');
+      },
+    },
+    grid: { left: 16, right: 24, top: 30, bottom: 28, containLabel: true },
+    xAxis: { type: 'category', name: t('measure.plan.axisHoldout'), nameLocation: 'middle', nameGap: 28, data: rows.map((r) => `${r.percent}%`) },
+    yAxis: { type: 'value', name: t('measure.plan.axisDays'), nameTextStyle: { align: 'left' }, min: 0 },
+    series: [
+      {
+        type: 'bar',
+        barMaxWidth: 48,
+        data: rows.map((r) => ({ value: r.days ?? '-', itemStyle: { color: own !== null && r.percent === own ? '#d98c00' : ACCENT } })),
+        label: { show: true, position: 'top', formatter: (p: { dataIndex: number }) => { const d = rows[p.dataIndex]?.days; return d === null || d === undefined ? t('common.none') : t('measure.plan.daysShort', { days: fmtDays(d) }); } },
+      },
+    ],
+  } as Option;
+}
+
+/**
+ * Conversion rate per arm (bars) with its 1 − alpha Wilson interval (whiskers), the control
+ * first and in grey. Null when no arm has users.
+ */
+export function armRatesOption(m: ArmsMeasurement, alpha: number, t: T): Option | null {
+  const arms = armOrder(m).filter((a) => (m.arms[a]?.users ?? 0) > 0);
+  if (arms.length === 0) return null;
+  const rates = arms.map((a) => { const s = m.arms[a]!; return s.converters / s.users; });
+  const cis = arms.map((a) => { const s = m.arms[a]!; return wilson(s.converters, s.users, alpha); });
+  const top = Math.max(...cis.map((c) => c?.[1] ?? 0), ...rates) * 100;
+  const ci = t('measure.ciLabel', { level: levelOf(alpha) });
+  return {
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      formatter: (ps: { dataIndex: number }[]) => {
+        const i = ps[0]?.dataIndex ?? 0;
+        const a = arms[i]!;
+        const s = m.arms[a]!;
+        const c = cis[i];
+        return [
+          `<b>${armLabel(t, a)}</b>${a === m.control ? ` (${t('measure.control')})` : ''}`,
+          `${t('measure.rate')}: ${pct(rates[i]!)} (${int(s.converters)} / ${int(s.users)})`,
+          c ? `${ci}: ${pct(c[0])} – ${pct(c[1])}` : '',
+        ].join('<br/>');
+      },
+    },
+    legend: { bottom: 0, data: [t('measure.rate'), ci] },
+    grid: { left: 16, right: 24, top: 24, bottom: 32, containLabel: true },
+    xAxis: { type: 'category', data: arms.map((a) => (a === m.control ? `${armLabel(t, a)}\n(${t('measure.control')})` : armLabel(t, a))) },
+    yAxis: { type: 'value', min: 0, max: Math.max(0.5, Math.ceil(top * 1.15 * 2) / 2), axisLabel: { formatter: '{value}%' } },
+    series: [
+      {
+        name: t('measure.rate'),
+        type: 'bar',
+        barMaxWidth: 56,
+        itemStyle: { color: ARM_COLORS[0] },
+        data: rates.map((r, i) => ({ value: +(r * 100).toFixed(4), itemStyle: { color: arms[i] === m.control ? CONTROL : ARM_COLORS[(i - 1 + ARM_COLORS.length) % ARM_COLORS.length] } })),
+        label: { show: true, position: 'insideBottom', color: '#fff', formatter: (p: { dataIndex: number }) => pct(rates[p.dataIndex] ?? 0) },
+      },
+      {
+        name: ci,
+        type: 'custom',
+        itemStyle: { color: '#222' },
+        renderItem: (_params: unknown, api: { value: (i: number) => number; coord: (v: number[]) => number[]; size: (v: number[]) => number[] }) => {
+          const x = api.value(0);
+          const lo = api.coord([x, api.value(1)]);
+          const hi = api.coord([x, api.value(2)]);
+          const w = (api.size([1, 0])[0] ?? 40) * 0.12;
+          const style = { stroke: '#222', lineWidth: 1.5 };
+          const [lx = 0, ly = 0] = lo;
+          const [hx = 0, hy = 0] = hi;
+          return {
+            type: 'group',
+            children: [
+              { type: 'line', shape: { x1: lx, y1: ly, x2: hx, y2: hy }, style },
+              { type: 'line', shape: { x1: lx - w, y1: ly, x2: lx + w, y2: ly }, style },
+              { type: 'line', shape: { x1: hx - w, y1: hy, x2: hx + w, y2: hy }, style },
+            ],
+          };
+        },
+        encode: { x: 0, y: [1, 2] },
+        data: cis.map((c, i) => (c ? [i, +(c[0] * 100).toFixed(4), +(c[1] * 100).toFixed(4)] : [i, '-', '-'])),
+        z: 10,
+      },
+    ],
+  } as Option;
+}
+
+/**
+ * Cumulative lift over time: for each compared arm its relative lift in conversion by the end of
+ * each day, with its interval as a band; zero (no effect) and, for a journey, the break-even
+ * lift as lines. Null while no day has a lift.
+ */
+export function cumulativeLiftOption(m: ArmsMeasurement, alpha: number, breakEven: number | null, t: T): Option | null {
+  const daily = m.daily ?? [];
+  const arms = armOrder(m).filter((a) => a !== m.control && daily.some((d) => typeof d.vs_control?.[a]?.lift === 'number'));
+  if (arms.length === 0) return null;
+  const x = daily.map((d) => d.day);
+  const ci = t('measure.ciLabel', { level: levelOf(alpha) });
+  const v = (n: number) => +(n * 100).toFixed(4);
+  // The axis fits the lift lines and the later intervals: the first days' intervals are very
+  // wide and would flatten everything (the tooltip still gives them in full).
+  const lifts: number[] = [];
+  const late: number[] = [];
+  arms.forEach((a) =>
+    daily.forEach((d, i) => {
+      const c = d.vs_control?.[a];
+      if (typeof c?.lift === 'number') lifts.push(c.lift * 100);
+      if (c?.ci_lift && i >= Math.floor(daily.length / 2)) late.push(c.ci_lift[0] * 100, c.ci_lift[1] * 100);
+    }),
+  );
+  if (breakEven !== null) lifts.push(breakEven * 100);
+  const hiData = Math.max(0, ...lifts, ...late);
+  const loData = Math.min(0, ...lifts, ...late);
+  const span = Math.max(1, hiData - loData);
+  const step = niceStep((span * 1.2) / 5);
+  const yMax = Math.ceil((hiData + span * 0.1) / step) * step;
+  const yMin = Math.max(-100, Math.floor((loData - span * 0.1) / step) * step);
+  const series = arms.flatMap((a, k) => {
+    const color = ARM_COLORS[k % ARM_COLORS.length]!;
+    const stack = `ci-${a}`;
+    const band = daily.map((d) => d.vs_control?.[a]?.ci_lift ?? null);
+    const name = arms.length > 1 ? `${armLabel(t, a)} · ` : '';
+    return [
+      { id: `lo-${a}`, name: `${name}${ci}`, type: 'line', stack, stackStrategy: 'all', symbol: 'none', lineStyle: { opacity: 0 }, itemStyle: { color }, data: band.map((b) => (b ? v(b[0]) : '-')), silent: true },
+      { id: `band-${a}`, name: `${name}${ci}`, type: 'line', stack, stackStrategy: 'all', symbol: 'none', lineStyle: { opacity: 0 }, areaStyle: { color, opacity: 0.18 }, itemStyle: { color }, data: band.map((b) => (b ? v(b[1] - b[0]) : '-')), silent: true },
+      {
+        id: `lift-${a}`,
+        name: `${name}${t('measure.liftLine')}`,
+        type: 'line',
+        symbolSize: 5,
+        itemStyle: { color },
+        lineStyle: { width: 2 },
+        data: daily.map((d) => { const l = d.vs_control?.[a]?.lift; return typeof l === 'number' ? v(l) : '-'; }),
+        ...(k === 0
+          ? {
+              markLine: {
+                symbol: 'none',
+                silent: true,
+                data: [
+                  { yAxis: 0, lineStyle: { color: '#666', type: 'solid' }, label: { formatter: t('measure.noEffect'), position: 'insideStartTop' } },
+                  ...(breakEven !== null ? [{ yAxis: v(breakEven), lineStyle: { color: '#d98c00', type: 'dashed' }, label: { formatter: `${t('measure.breakEven.title')} ${signedPct(breakEven)}`, position: 'insideEndTop' } }] : []),
+                ],
+              },
+            }
+          : {}),
+      },
+    ];
+  });
+  return {
+    tooltip: {
+      trigger: 'axis',
+      formatter: (ps: { dataIndex: number }[]) => {
+        const i = ps[0]?.dataIndex ?? 0;
+        const d = daily[i];
+        if (!d) return '';
+        return [
+          `<b>${d.day}</b>`,
+          ...arms.map((a) => {
+            const c = d.vs_control?.[a];
+            const lift = typeof c?.lift === 'number' ? signedPct(c.lift) : t('common.none');
+            const band = c?.ci_lift ? `${signedPct(c.ci_lift[0])} – ${signedPct(c.ci_lift[1])}` : t('common.none');
+            const users = Object.entries(d.arms ?? {}).map(([n, s]) => `${armLabel(t, n)} ${int(s.converters)}/${int(s.users)}`).join(', ');
+            return `${armLabel(t, a)}: ${t('measure.liftLine')} ${lift} (${ci} ${band})<br/><span style="color:#888">${users}</span>`;
+          }),
+        ].join('<br/>');
+      },
+    },
+    legend: { bottom: 0, data: arms.flatMap((a) => { const name = arms.length > 1 ? `${armLabel(t, a)} · ` : ''; return [`${name}${t('measure.liftLine')}`, `${name}${ci}`]; }) },
+    grid: { left: 16, right: 24, top: 24, bottom: 36, containLabel: true },
+    xAxis: { type: 'category', data: x, boundaryGap: false },
+    yAxis: { type: 'value', min: yMin, max: yMax, interval: step, axisLabel: { formatter: '{value}%' } },
+    series,
+  } as Option;
 }

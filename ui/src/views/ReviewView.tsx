@@ -13,6 +13,8 @@ import { Cards, ErrorBanner, Field, NumberInput, Section, formatTime, roiText } 
 import { NeedsEngine } from './EngineSettings';
 import { DiffView } from './DiffView';
 import { buildSimSummary, readSimSummary } from '../model/simSummary';
+import { ReleaseMeasurement } from './ReleaseMeasurement';
+import { RoiNote } from './Charts';
 
 function useAsync<T>(load: (() => Promise<T>) | null, deps: unknown[]) {
   const [data, setData] = useState<T | null>(null);
@@ -65,7 +67,7 @@ export function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmi
       <p className="muted">{t('review.submitBody')}</p>
       {report ? (
         <p data-testid="submit-sim">
-          {t('review.lastSim', { entered, conv: report.conversions.attributed, cost: report.cost, roi: roiText(t, report.roi) })}{' '}
+          {t('review.lastSim', { entered, conv: report.conversions.attributed, cost: report.cost, roi: `${roiText(t, report.roi)} (${t('measure.roi.short')})` })}{' '}
           {current ? t('review.simAttached') : <span className="warn-text">{t('review.simStale')}</span>}
         </p>
       ) : (
@@ -153,7 +155,7 @@ export function SimSummaryCard({ summary }: { summary: unknown }) {
     [t('review.simTouches'), v.suppressed ? `${n(v.sent)} / ${t('review.simSuppressed', { count: v.suppressed })}` : n(v.sent)],
     [t('sim.summary.conversions'), `${n(v.attributed)} / ${n(v.conversions)}`],
     [t('sim.summary.cost'), v.cost],
-    [t('sim.summary.roi'), roiText(t, v.roi)],
+    [t('measure.roi.label'), roiText(t, v.roi)],
   ];
   return (
     <div className="sim-summary" data-testid="release-sim-summary" data-entered={v.entered}>
@@ -163,6 +165,7 @@ export function SimSummaryCard({ summary }: { summary: unknown }) {
         {v.simulatedAt ? ` · ${formatTime(v.simulatedAt)}` : ''}
       </div>
       <Cards cards={cards} />
+      <RoiNote />
       {v.journeys.length > 1 ? (
         <div className="muted">{v.journeys.map(([id, e]) => `${id}: ${n(e)}`).join(' · ')}</div>
       ) : null}
@@ -241,6 +244,8 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
       )}
       <h4>{t('review.simTitle')}</h4>
       <SimSummaryCard summary={r.summary} />
+      <h4>{t('measure.review.title')}</h4>
+      <ReleaseMeasurement backend={backend} release={r} before={data.before} live={live} />
       <h4>{t('review.diff')}</h4>
       <DiffView before={data.before} after={r.workspace} />
       <div className="release-actions">

@@ -16,6 +16,8 @@ import { TauriBackend } from '../backend';
 import { DatasetSummary, SampleData } from './SampleData';
 import { useSample } from '../store/sample';
 import { DecisionTable } from './DecisionLog';
+import { JourneyMeasurement, ReplayNote } from './Measurement';
+import { settingsOf } from '../model/measurement';
 
 function Controls() {
   const { t } = useTranslation();
@@ -200,6 +202,13 @@ export function SimulateView() {
               </ReactFlowProvider>
             ) : null}
           </div>
+          {report && journey ? (
+            <div className="chart-card measure-card" data-testid="sim-measurement">
+              <h3>{t('measure.title', { journey: journey.name || journey.id })}</h3>
+              <ReplayNote />
+              <JourneyMeasurement report={report} journey={journey} settings={settingsOf(shown)} showPlan />
+            </div>
+          ) : null}
           {report ? <ReportCharts report={report} /> : <div className="empty-state">{t('sim.empty')}</div>}
         </div>
       </div>
