@@ -95,3 +95,18 @@ cost_t = np.where(conv_t & (rng.random(n_t) < 0.5), 20.0, 0.0) + np.where(rng.ra
 roi("synthetic: 40 treated, 25 control", rev_t, cost_t, rev_c)
 roi("cost constant, revenue equal means", [10.0, 0.0, 20.0, 10.0], [2.0, 2.0, 2.0, 2.0], [10.0, 10.0, 0.0, 20.0])
 roi("loss: revenue below control", [0.0, 5.0, 0.0, 1.0, 0.0], [3.0, 0.0, 3.0, 3.0, 1.0], [10.0, 0.0, 7.0], alpha=0.1)
+
+print("// --- Hillstrom through the engine (trellis sample --hillstrom) ---")
+# The workspace's split: holdout 33.3333%, then Womens 50% / Mens 50% of the rest.
+h = 0.333333
+split = [h, (1 - h) * 0.5, (1 - h) * 0.5]
+obs = [21306, 21387, 21307]
+r = stats.chisquare(obs, f_exp=np.array(split) / sum(split) * sum(obs))
+print(f"// SRM against the configured split {split}: chi2 = {float(r.statistic)!r}, p = {float(r.pvalue)!r}")
+# users_needed for Womens vs No E-Mail visits at the default mde 0.1, alpha 0.05, power 0.8.
+pc = 2262 / 21306
+ratio = 21387 / 21306
+hh = proportion_effectsize(pc * 1.1, pc)
+n1 = NormalIndPower().solve_power(effect_size=hh, nobs1=None, alpha=0.05, power=0.8, ratio=ratio)
+total = float(n1) * (1 + ratio)
+print(f"// users needed (both arms) for +10% at these sizes: nobs1 = {float(n1)!r}, total = {total!r}, ceil - (21306 + 21387) = {math.ceil(total) - (21306 + 21387)}")

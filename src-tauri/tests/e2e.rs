@@ -744,9 +744,8 @@ async fn flow(c: &Client, data: &Path) {
     big_canvas_stays_smooth(c).await;
     million_events_never_freeze_the_window(c).await;
 
-    if std::env::var_os("TRELLIS_SCREENSHOTS").is_some() {
-        screenshots(c).await;
-    }
+    // The welcome template measured (and, with TRELLIS_SCREENSHOTS, photographed).
+    welcome_measured(c).await;
     // Last: the dialog stays open until the app is stopped.
     native_open_dialog_appears(c).await;
 }
@@ -1574,9 +1573,31 @@ async fn million_events_never_freeze_the_window(c: &Client) {
     );
 }
 
-/// The main screens on a sample journey, for the README.
-async fn screenshots(c: &Client) {
-    step("screenshots: the welcome template");
+/// Scrolls an element into the middle of the view (for a screenshot).
+async fn scroll_to(c: &Client, css: &str) {
+    let _ = c
+        .execute(
+            "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView({block: 'center'});",
+            vec![Value::from(css)],
+        )
+        .await;
+}
+
+/// The number in attribute `attr` of the first element `css` matches, waiting for one.
+async fn number_attr(c: &Client, css: &str, attr: &str) -> f64 {
+    wait_for(c, css, WAIT).await;
+    let raw = attr_of(c, css, attr).await.unwrap_or_default();
+    match raw.parse::<f64>() {
+        Ok(x) => x,
+        Err(_) => fail(c, format!("{css} [{attr}] is {raw:?}, not a number")).await,
+    }
+}
+
+/// The welcome template on sample data: the sandbox says what a replay can know (the break-even
+/// lift and the holdout plan, read from the screen), and the approver sees the same figures from
+/// the release's summary. Also the main screens for the README (with TRELLIS_SCREENSHOTS).
+async fn welcome_measured(c: &Client) {
+    step("the welcome template: design");
     click(c, "[data-testid=view-design]").await;
     click(c, "[data-testid=menu-new]").await;
     click_confirming(c, "[data-testid=template-welcome]").await;
@@ -1584,17 +1605,95 @@ async fn screenshots(c: &Client) {
     click(c, "[data-testid=layout]").await;
     click(c, "[data-testid=fit]").await;
     shot(c, "design").await;
+
+    step("the welcome template simulated: attributed ROI is an upper bound; break-even lift and holdout plan");
     click(c, "[data-testid=view-simulate]").await;
     set_value(c, "[data-testid=sim-users]", "2000").await;
     set_value(c, "[data-testid=sim-days]", "14").await;
     run_simulation(c, Duration::from_secs(300)).await;
     wait_for(c, "[data-testid=summary-cards]", WAIT).await;
+    wait_for(c, "[data-testid=roi-upper-bound]", WAIT).await;
     click(c, "[data-testid=sim-canvas] .react-flow__controls-fitview").await;
     shot(c, "simulate").await;
+    let panel = "[data-testid=sim-measurement] [data-testid=journey-measurement]";
+    wait_for(c, panel, WAIT).await;
+    let journey = attr_of(c, panel, "data-journey")
+        .await
+        .expect("the measured journey's id");
+    let panel = format!("{panel}[data-journey='{journey}']");
+    // The welcome journey spends on offers: it needs a lift above 0 to pay for itself.
+    let break_even = number_attr(
+        c,
+        &format!("{panel} [data-testid=break-even-lift]"),
+        "data-value",
+    )
+    .await;
+    assert!(
+        break_even > 0.0 && break_even.is_finite(),
+        "break-even lift {break_even}"
+    );
+    let rows = number_attr(
+        c,
+        &format!("{panel} [data-testid=holdout-plan]"),
+        "data-rows",
+    )
+    .await;
+    assert!(rows >= 4.0, "the holdout plan has {rows} rows");
+    let users10 = number_attr(
+        c,
+        &format!("{panel} [data-testid=holdout-plan-row-10]"),
+        "data-users",
+    )
+    .await;
+    let days10 = number_attr(
+        c,
+        &format!("{panel} [data-testid=holdout-plan-row-10]"),
+        "data-days",
+    )
+    .await;
+    let users50 = number_attr(
+        c,
+        &format!("{panel} [data-testid=holdout-plan-row-50]"),
+        "data-users",
+    )
+    .await;
+    assert!(
+        users10 > users50 && users50 > 0.0 && days10 > 0.0,
+        "a 10% holdout needs more users ({users10}) than a 50% one ({users50}); days {days10}"
+    );
+    note(&format!(
+        "{journey}: break-even lift {break_even}, 10% holdout: {users10} users, {days10} days"
+    ));
+    scroll_to(c, &format!("{panel} [data-testid=holdout-plan]")).await;
+    shot(c, "simulate-measurement").await;
+
+    step("the approver's view of the release shows the same break-even lift and plan");
     click(c, "[data-testid=view-review]").await;
     click(c, "[data-testid=submit-release]").await;
     wait_for(c, "[data-testid=submit-result]", WAIT).await;
     click(c, "[data-testid=inbox] [data-testid^='release-'] td").await;
     wait_for(c, "[data-testid=diff-view]", WAIT).await;
     shot(c, "review").await;
+    let rpanel = format!(
+        "[data-testid=release-measurement] [data-testid=journey-measurement][data-journey='{journey}']"
+    );
+    let shown = number_attr(
+        c,
+        &format!("{rpanel} [data-testid=break-even-lift]"),
+        "data-value",
+    )
+    .await;
+    assert!(
+        (shown - break_even).abs() <= 1e-9 * break_even,
+        "the approver sees break-even lift {shown}, the sandbox {break_even}"
+    );
+    let rusers10 = number_attr(
+        c,
+        &format!("{rpanel} [data-testid=holdout-plan-row-10]"),
+        "data-users",
+    )
+    .await;
+    assert_eq!(rusers10, users10, "the approver's holdout plan");
+    scroll_to(c, &format!("{rpanel} [data-testid=holdout-plan]")).await;
+    shot(c, "review-measurement").await;
 }

@@ -11,6 +11,7 @@ use trellis_model::{Diagnostic, Severity};
 use trellis_rules::{read_rules, RuleSet, Scratch};
 
 mod ab;
+mod hillstrom;
 
 /// mimalloc: the simulator and the service allocate many small, short-lived objects (events,
 /// decision records), where glibc's allocator spent about a fifth of a simulation's time.
@@ -66,6 +67,11 @@ enum Command {
         /// First day of the sample (RFC 3339); default 2026-11-01T00:00:00Z.
         #[arg(long)]
         start: Option<String>,
+        /// Instead of generated users: Hillstrom's e-mail experiment (its .csv.gz, e.g.
+        /// tests/data/hillstrom/hillstrom.csv.gz) as DIR/{workspace.json, profiles.jsonl,
+        /// events.jsonl, until}, each customer in the arm the real experiment gave them.
+        #[arg(long, conflicts_with_all = ["users", "days", "seed", "start"])]
+        hillstrom: Option<PathBuf>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -184,6 +190,29 @@ fn main() -> ExitCode {
             days,
             seed,
             start,
+            hillstrom: Some(csv),
+            out,
+        } => {
+            let _ = (users, days, seed, start);
+            let w = hillstrom::write(&csv, &out)?;
+            eprintln!(
+                "wrote {} customers (No E-Mail {}, Womens {}, Mens {}) and {} visits to {}; simulate with --until $(cat {}/until)",
+                w.customers.iter().sum::<u64>(),
+                w.customers[0],
+                w.customers[1],
+                w.customers[2],
+                w.visits,
+                out.display(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sample {
+            users,
+            days,
+            seed,
+            start,
+            hillstrom: None,
             out,
         } => sample(users, days, seed, start.as_deref(), &out),
         Command::Simulate {

@@ -355,7 +355,11 @@ fn compare(control: &Arm, arm: &Arm, s: &Settings) -> Option<Comparison> {
 }
 
 fn srm_figures(arms: &[Arm]) -> Option<SrmFigures> {
-    if arms.len() < 2 || arms.iter().any(|a| a.expected.is_nan() || a.expected <= 0.0) {
+    if arms.len() < 2
+        || arms
+            .iter()
+            .any(|a| a.expected.is_nan() || a.expected <= 0.0)
+    {
         return None;
     }
     let observed: Vec<u64> = arms.iter().map(|a| a.outcomes.len() as u64).collect();
