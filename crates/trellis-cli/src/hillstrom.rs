@@ -15,7 +15,7 @@
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 use trellis_engine::hash::{bucket_ppm, pick_experiment};
 
@@ -90,9 +90,11 @@ pub fn write(csv_gz: &Path, out: &Path) -> Result<Written> {
     std::fs::create_dir_all(out)?;
     let mut profiles = BufWriter::new(std::fs::File::create(out.join("profiles.jsonl"))?);
     let mut events = BufWriter::new(std::fs::File::create(out.join("events.jsonl"))?);
-    let mut lines = reader.lines();
-    let header: Vec<String> = match lines.next() {
-        Some(h) => h?.split(',').map(str::to_owned).collect(),
+    let mut csv = trellis_sim::import::CsvReader::new(reader);
+    let bad =
+        |(line, why): (usize, String)| anyhow::anyhow!("{} line {line}: {why}", csv_gz.display());
+    let header: Vec<String> = match csv.record().map_err(bad)? {
+        Some((_, h)) => h,
         None => bail!("{}: empty", csv_gz.display()),
     };
     let col = |name: &str| {
@@ -106,14 +108,19 @@ pub fn write(csv_gz: &Path, out: &Path) -> Result<Written> {
         customers: [0; 3],
         visits: 0,
     };
-    for (row, line) in lines.enumerate() {
-        let line = line?;
-        let cells: Vec<&str> = line.split(',').collect();
-        let at = || format!("{} line {}", csv_gz.display(), row + 2);
+    let mut row = 0;
+    while let Some((line, cells)) = csv.record().map_err(bad)? {
+        let at = || format!("{} line {line}", csv_gz.display());
         if cells.len() != header.len() {
-            bail!("{}: {} cells, the header has {}", at(), cells.len(), header.len());
+            bail!(
+                "{}: {} cells, the header has {}",
+                at(),
+                cells.len(),
+                header.len()
+            );
         }
-        let a = arm(cells[segment]).with_context(|| format!("{}: segment {:?}", at(), cells[segment]))?;
+        let a = arm(&cells[segment])
+            .with_context(|| format!("{}: segment {:?}", at(), cells[segment]))?;
         let id = user_id(row, a);
         let mut attrs = Map::new();
         for (i, h) in header.iter().enumerate() {
@@ -124,7 +131,7 @@ pub fn write(csv_gz: &Path, out: &Path) -> Result<Written> {
                 .parse::<f64>()
                 .ok()
                 .and_then(|x| serde_json::Number::from_f64(x).map(Value::Number))
-                .unwrap_or_else(|| Value::from(cells[i]));
+                .unwrap_or_else(|| Value::from(cells[i].as_str()));
             attrs.insert(h.clone(), v);
         }
         let profile = json!({"user_id": id, "attrs": attrs,
@@ -133,15 +140,18 @@ pub fn write(csv_gz: &Path, out: &Path) -> Result<Written> {
         let sent = json!({"event_id": format!("{id}-sent"), "user_id": id, "type": "campaign_day", "ts": SENT, "props": {}});
         writeln!(events, "{sent}")?;
         if cells[visit] == "1" {
-            let amount: f64 = cells[spend].parse().with_context(|| format!("{}: spend", at()))?;
+            let amount: f64 = cells[spend]
+                .parse()
+                .with_context(|| format!("{}: spend", at()))?;
             // The spend as written in the file, an exact decimal.
-            let spend_text = if amount == 0.0 { "0" } else { cells[spend] };
+            let spend_text = if amount == 0.0 { "0" } else { cells[spend].as_str() };
             let ev = json!({"event_id": format!("{id}-visit"), "user_id": id, "type": "site_visit", "ts": VISIT,
                 "props": {"spend": spend_text}});
             writeln!(events, "{ev}")?;
             written.visits += 1;
         }
         written.customers[a] += 1;
+        row += 1;
     }
     profiles.flush()?;
     events.flush()?;

@@ -194,18 +194,7 @@ fn main() -> ExitCode {
             out,
         } => {
             let _ = (users, days, seed, start);
-            let w = hillstrom::write(&csv, &out)?;
-            eprintln!(
-                "wrote {} customers (No E-Mail {}, Womens {}, Mens {}) and {} visits to {}; simulate with --until $(cat {}/until)",
-                w.customers.iter().sum::<u64>(),
-                w.customers[0],
-                w.customers[1],
-                w.customers[2],
-                w.visits,
-                out.display(),
-                out.display()
-            );
-            Ok(ExitCode::SUCCESS)
+            hillstrom_sample(&csv, &out)
         }
         Command::Sample {
             users,
@@ -524,6 +513,21 @@ fn simulate(
         result.input.users,
         elapsed.as_secs_f64(),
         n as f64 / elapsed.as_secs_f64().max(1e-9)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hillstrom_sample(csv: &std::path::Path, out: &std::path::Path) -> Result<ExitCode> {
+    let w = hillstrom::write(csv, out)?;
+    eprintln!(
+        "wrote {} customers (No E-Mail {}, Womens {}, Mens {}) and {} visits to {}; simulate with --until $(cat {}/until)",
+        w.customers.iter().sum::<u64>(),
+        w.customers[0],
+        w.customers[1],
+        w.customers[2],
+        w.visits,
+        out.display(),
+        out.display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -483,18 +483,18 @@ fn set_path(rec: &mut Map<String, Value>, field: &str, v: Value) {
 }
 
 /// A CSV record: the line it starts on, and its cells.
-type Row = (usize, Vec<String>);
+pub type Row = (usize, Vec<String>);
 
 /// An RFC 4180 reader that tracks the line each record starts on (quoted cells may hold line
 /// breaks, `""` is a quote, CRLF or LF).
-struct CsvReader<R> {
+pub struct CsvReader<R> {
     r: R,
     line: usize,
     buf: String,
 }
 
 impl<R: BufRead> CsvReader<R> {
-    fn new(r: R) -> Self {
+    pub fn new(r: R) -> Self {
         CsvReader {
             r,
             line: 0,
@@ -503,7 +503,7 @@ impl<R: BufRead> CsvReader<R> {
     }
 
     /// The next record and the line it starts on, or None at the end.
-    fn record(&mut self) -> Result<Option<Row>, (usize, String)> {
+    pub fn record(&mut self) -> Result<Option<Row>, (usize, String)> {
         let start = self.line + 1;
         let mut cells = Vec::new();
         let mut cell = String::new();
