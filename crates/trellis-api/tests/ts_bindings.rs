@@ -60,6 +60,7 @@ fn rendered(cfg: &Config) -> BTreeMap<PathBuf, String> {
         VersionShare,
         ShadowStats,
         JourneyStats,
+        ExperimentReport,
         Sample,
         CampaignBalance,
         StockLeft,
