@@ -28,10 +28,17 @@ pub(crate) struct Subject {
     pub(crate) own_percent: Option<f64>,
 }
 
+/// The report's `incremental` and `experiments` sections.
+pub(crate) type Sections = (BTreeMap<String, Measured>, BTreeMap<String, Measured>);
+
 /// Every subject measured so far, in the order first seen.
 #[derive(Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Measures {
     pub(crate) subjects: Vec<Subject>,
+    /// The sections last computed, and the (decision seq, clock, deployments) they are of.
+    #[serde(skip)]
+    #[allow(clippy::type_complexity)]
+    pub(crate) cache: std::cell::RefCell<Option<((u64, Option<Time>, usize), Sections)>>,
 }
 
 /// A user's assignment to one arm of one subject, and their outcome since.
@@ -174,8 +181,23 @@ impl Engine {
         }
     }
 
-    /// The report's `incremental` (journeys) and `experiments` sections, as of now.
-    pub(crate) fn measurement(&self) -> (BTreeMap<String, Measured>, BTreeMap<String, Measured>) {
+    /// The report's `incremental` (journeys) and `experiments` sections, as of now. Kept until
+    /// the engine decides something, its clock moves or a deployment comes (every change to an
+    /// assignment or an outcome comes with a decision), so reading the service's stats again
+    /// costs a copy, not a pass over every user.
+    pub(crate) fn measurement(&self) -> Sections {
+        let key = (self.seq, self.now, self.deploys.len());
+        if let Some((k, v)) = &*self.measures.cache.borrow() {
+            if *k == key {
+                return v.clone();
+            }
+        }
+        let v = self.measure_now();
+        *self.measures.cache.borrow_mut() = Some((key, v.clone()));
+        v
+    }
+
+    fn measure_now(&self) -> Sections {
         let subjects = &self.measures.subjects;
         let mut outcomes: Vec<Vec<Vec<Outcome>>> = subjects
             .iter()
