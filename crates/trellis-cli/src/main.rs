@@ -194,7 +194,7 @@ fn main() -> ExitCode {
             out,
         } => {
             let _ = (users, days, seed, start);
-            let w = hillstrom::write(&csv, &out)?;
+            hillstrom::write(&csv, &out).map(|w| {
             eprintln!(
                 "wrote {} customers (No E-Mail {}, Womens {}, Mens {}) and {} visits to {}; simulate with --until $(cat {}/until)",
                 w.customers.iter().sum::<u64>(),
@@ -205,7 +205,8 @@ fn main() -> ExitCode {
                 out.display(),
                 out.display()
             );
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
+            })
         }
         Command::Sample {
             users,
