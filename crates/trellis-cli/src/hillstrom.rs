@@ -111,9 +111,15 @@ pub fn write(csv_gz: &Path, out: &Path) -> Result<Written> {
         let cells: Vec<&str> = line.split(',').collect();
         let at = || format!("{} line {}", csv_gz.display(), row + 2);
         if cells.len() != header.len() {
-            bail!("{}: {} cells, the header has {}", at(), cells.len(), header.len());
+            bail!(
+                "{}: {} cells, the header has {}",
+                at(),
+                cells.len(),
+                header.len()
+            );
         }
-        let a = arm(cells[segment]).with_context(|| format!("{}: segment {:?}", at(), cells[segment]))?;
+        let a = arm(cells[segment])
+            .with_context(|| format!("{}: segment {:?}", at(), cells[segment]))?;
         let id = user_id(row, a);
         let mut attrs = Map::new();
         for (i, h) in header.iter().enumerate() {
@@ -133,7 +139,9 @@ pub fn write(csv_gz: &Path, out: &Path) -> Result<Written> {
         let sent = json!({"event_id": format!("{id}-sent"), "user_id": id, "type": "campaign_day", "ts": SENT, "props": {}});
         writeln!(events, "{sent}")?;
         if cells[visit] == "1" {
-            let amount: f64 = cells[spend].parse().with_context(|| format!("{}: spend", at()))?;
+            let amount: f64 = cells[spend]
+                .parse()
+                .with_context(|| format!("{}: spend", at()))?;
             // The spend as written in the file, an exact decimal.
             let spend_text = if amount == 0.0 { "0" } else { cells[spend] };
             let ev = json!({"event_id": format!("{id}-visit"), "user_id": id, "type": "site_visit", "ts": VISIT,

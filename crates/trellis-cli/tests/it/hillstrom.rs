@@ -28,22 +28,48 @@ fn close(what: &str, actual: &Value, expected: f64) {
 fn the_experiment_report_reproduces_hillstroms_lift() {
     let dir = std::env::temp_dir().join(format!("trellis-hillstrom-{}", std::process::id()));
     let csv = root().join("tests/data/hillstrom/hillstrom.csv.gz");
-    let out = trellis(&["sample", "--hillstrom", csv.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = trellis(&[
+        "sample",
+        "--hillstrom",
+        csv.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let until = std::fs::read_to_string(dir.join("until")).unwrap();
     let report = dir.join("report.json");
     let p = |f: &str| dir.join(f).to_str().unwrap().to_owned();
     let out = trellis(&[
-        "simulate", &p("workspace.json"), "--profiles", &p("profiles.jsonl"), "--events", &p("events.jsonl"),
-        "--until", until.trim(), "--report", report.to_str().unwrap(),
+        "simulate",
+        &p("workspace.json"),
+        "--profiles",
+        &p("profiles.jsonl"),
+        "--events",
+        &p("events.jsonl"),
+        "--until",
+        until.trim(),
+        "--report",
+        report.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let x = &r["experiments"]["hillstrom_email"];
     assert_eq!(x["control"], "holdout");
     assert_eq!(x["window"], "14d");
     // The arms are Hillstrom's, customer for customer: No E-Mail, Womens, Mens.
-    for (arm, users, visits) in [("holdout", 21306, 2262), ("womens", 21387, 3238), ("mens", 21307, 3894)] {
+    for (arm, users, visits) in [
+        ("holdout", 21306, 2262),
+        ("womens", 21387, 3238),
+        ("mens", 21307, 3894),
+    ] {
         assert_eq!(x["arms"][arm]["users"], users, "{arm}");
         assert_eq!(x["arms"][arm]["converters"], visits, "{arm}");
     }
@@ -74,13 +100,23 @@ fn the_experiment_report_reproduces_hillstroms_lift() {
     close("spend ci.hi", &s["ci_diff"][1], 0.6798676419894147);
     close("spend p", &s["p_value"], 0.0011293971023632495);
     close("spend df", &s["df"], 40064.88440653067);
-    close("incremental revenue", &x["vs_control"]["womens"]["incremental_revenue"]["value"], 0.4244122159365967 * 21387.0);
-    assert!(x["vs_control"]["womens"]["incremental_roi"].is_null(), "an e-mail costs nothing here");
+    close(
+        "incremental revenue",
+        &x["vs_control"]["womens"]["incremental_revenue"]["value"],
+        0.4244122159365967 * 21387.0,
+    );
+    assert!(
+        x["vs_control"]["womens"]["incremental_roi"].is_null(),
+        "an e-mail costs nothing here"
+    );
     // The split as configured.
     close("srm chi2", &x["srm"]["chi2"], 0.20244923322471045);
     close("srm p", &x["srm"]["p_value"], 0.9037300173114101);
     assert_eq!(x["srm"]["mismatch"], false);
     // The journey's own measurement: everyone entered, no holdout of the journey itself.
-    assert_eq!(r["incremental"]["hillstrom"]["arms"]["entered"]["users"], 64000);
+    assert_eq!(
+        r["incremental"]["hillstrom"]["arms"]["entered"]["users"],
+        64000
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
