@@ -146,9 +146,11 @@ fn agg_uses(ws: &Workspace) -> Vec<(String, usize, usize, String)> {
 /// its error is already reported.
 fn aggregate_refs(ws: &Workspace, reader: &[Diagnostic], out: &mut Vec<Diagnostic>) {
     let uses = agg_uses(ws);
-    let refused = reader
-        .iter()
-        .any(|d| d.path.as_deref().is_some_and(|p| p.starts_with("/aggregates")));
+    let refused = reader.iter().any(|d| {
+        d.path
+            .as_deref()
+            .is_some_and(|p| p.starts_with("/aggregates"))
+    });
     if !refused {
         for (id, ji, ni, path) in &uses {
             if ws.aggregate(id).is_none() {

@@ -205,10 +205,14 @@ fn number(d: Decimal) -> Value {
 }
 
 impl AggState {
-    /// Takes one matching event at `t` (`x`: its field's value, when the aggregate has one).
-    /// `from`: the window's open edge at `t` (entries at or before it leave).
+    /// Takes one matching event at `t` (`x`: its field's value, when the aggregate has one);
+    /// entries at or before the window's open edge at `t` leave first.
     fn add(&mut self, agg: &CAgg, t: Time, x: Option<&Value>) {
         let from = agg.window.map(|w| back(t, w));
+        // What left the window leaves first, whether or not this event brings a value.
+        if let Some(from) = from {
+            self.evict(from);
+        }
         let max = agg.def.func == AggFn::Max;
         match self {
             AggState::Unset => {}
@@ -283,9 +287,6 @@ impl AggState {
                 };
                 seen.insert(k, t);
             }
-        }
-        if let Some(from) = from {
-            self.evict(from);
         }
     }
 
@@ -496,22 +497,191 @@ impl Engine {
 
     /// Entries user `u`'s aggregates hold (what their memory grows with).
     pub fn agg_entries(&self, user_id: &str) -> usize {
-        self.user_index
-            .get(user_id)
-            .map_or(0, |&u| self.users[u].aggs.iter().map(AggState::entries).sum())
+        self.user_index.get(user_id).map_or(0, |&u| {
+            self.users[u].aggs.iter().map(AggState::entries).sum()
+        })
     }
 
     /// User `user_id`'s aggregate `id` at `now`, as a condition reads it (None: missing, or no
     /// such user or aggregate).
     pub fn aggregate_value(&self, user_id: &str, id: &str, now: Time) -> Option<Value> {
         let &u = self.user_index.get(user_id)?;
-        let i = self
-            .aggs
-            .find(trellis_rules::facts::key_hash(id), id)?;
+        let i = self.aggs.find(trellis_rules::facts::key_hash(id), id)?;
         self.users[u]
             .aggs
             .get(i)
             .unwrap_or(&AggState::Unset)
             .value(&self.aggs.defs[i], now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// The value at `now` recomputed from the whole history (`(ts, field value)` of every
+    /// matching event up to `now`), the way `docs/aggregates.md` defines it.
+    fn naive(agg: &CAgg, history: &[(Time, Option<Value>)], now: Time) -> Option<Value> {
+        let inside: Vec<&(Time, Option<Value>)> = history
+            .iter()
+            .filter(|(t, _)| agg.window.is_none_or(|w| *t > back(now, w)))
+            .collect();
+        let ts = agg.def.field == Some(AggField::Ts);
+        let nums: Vec<Decimal> = inside
+            .iter()
+            .filter_map(|(_, v)| v.as_ref().and_then(decimal_of).filter(in_range))
+            .collect();
+        let present: Vec<(Time, Value)> = inside
+            .iter()
+            .filter_map(|(t, v)| {
+                if ts {
+                    Some((*t, Value::String(ts_string(*t))))
+                } else {
+                    v.clone().map(|v| (*t, v))
+                }
+            })
+            .collect();
+        match agg.def.func {
+            AggFn::Count => Some(Value::from(inside.len() as u64)),
+            AggFn::Sum => (!nums.is_empty()).then(|| number(nums.iter().sum())),
+            AggFn::Avg => (!nums.is_empty())
+                .then(|| number(nums.iter().sum::<Decimal>() / Decimal::from(nums.len()))),
+            AggFn::Min => nums.iter().min().map(|d| number(*d)),
+            AggFn::Max => nums.iter().max().map(|d| number(*d)),
+            AggFn::First => present.first().map(|(_, v)| v.clone()),
+            AggFn::Last => present.last().map(|(_, v)| v.clone()),
+            AggFn::Distinct => {
+                let keys: std::collections::BTreeSet<Box<str>> = inside
+                    .iter()
+                    .filter_map(|(_, v)| v.as_ref().and_then(distinct_key))
+                    .collect();
+                Some(Value::from(keys.len() as u64))
+            }
+        }
+    }
+
+    fn values() -> Vec<Option<Value>> {
+        vec![
+            None,
+            Some(json!(1)),
+            Some(json!(2.5)),
+            Some(json!("3.25")),
+            Some(json!("abc")),
+            Some(json!(-4)),
+            Some(json!(0.1)),
+            Some(json!(1.0)),
+            Some(json!("1")),
+            Some(json!(true)),
+            Some(json!([1])),
+            Some(json!("1e30")),
+        ]
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// An event `gap` seconds after the clock, with value number `v`.
+        Event(i64, usize),
+        /// A read `gap` seconds after the clock.
+        Read(i64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // Gaps around the 60 s window's edge, and zero (several events at one instant).
+        let gap = prop::sample::select(vec![0i64, 0, 1, 30, 59, 60, 61, 120]);
+        prop_oneof![
+            3 => (gap.clone(), 0..12usize).prop_map(|(g, v)| Op::Event(g, v)),
+            1 => gap.prop_map(Op::Read),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn incremental_equals_a_recomputation_over_the_history(
+            func in prop::sample::select(AggFn::ALL.to_vec()),
+            windowed in any::<bool>(),
+            on_ts in any::<bool>(),
+            ops in prop::collection::vec(op(), 0..60),
+        ) {
+            let field = match func {
+                AggFn::Count => None,
+                AggFn::First | AggFn::Last if on_ts => Some("ts"),
+                _ => Some("event.v"),
+            };
+            let mut def = json!({"id": "a", "event": "e", "fn": func.as_str()});
+            if let Some(f) = field {
+                def["field"] = json!(f);
+            }
+            if windowed {
+                def["window"] = json!("60s");
+            }
+            let ws = trellis_model::Workspace::from_json(
+                &json!({"schema": "trellis/workspace@1", "aggregates": [def], "journeys": []}),
+            )
+            .unwrap();
+            let agg = CAgg::new(&ws.aggregates[0]);
+            let vals = values();
+            let mut st = agg.empty();
+            let mut history: Vec<(Time, Option<Value>)> = Vec::new();
+            let mut now: Time = "2026-11-01T00:00:00Z".parse().unwrap();
+            for op in ops {
+                let event = matches!(op, Op::Event(..));
+                match op {
+                    Op::Event(gap, v) => {
+                        now += ChronoDuration::seconds(gap);
+                        let x = vals[v].clone();
+                        let x = if field == Some("ts") { None } else { x };
+                        st.add(&agg, now, x.as_ref());
+                        history.push((now, x));
+                    }
+                    Op::Read(gap) => now += ChronoDuration::seconds(gap),
+                }
+                prop_assert_eq!(st.value(&agg, now), naive(&agg, &history, now), "at {}", now);
+                // The memory bound: after an event, a windowed state holds no more entries than
+                // the window holds events; min, max, first and last over the whole history one.
+                let in_window = history
+                    .iter()
+                    .filter(|(t, _)| agg.window.is_none_or(|w| *t > back(now, w)))
+                    .count();
+                if event && windowed {
+                    prop_assert!(st.entries() <= in_window, "{} > {}", st.entries(), in_window);
+                }
+                if !windowed && matches!(func, AggFn::Min | AggFn::Max | AggFn::First | AggFn::Last) {
+                    prop_assert!(st.entries() <= 1);
+                }
+            }
+            // What a snapshot keeps reads back equal.
+            let back_again: AggState =
+                serde_json::from_str(&serde_json::to_string(&st).unwrap()).unwrap();
+            prop_assert_eq!(back_again, st);
+        }
+    }
+
+    #[test]
+    fn windowed_state_holds_only_the_windows_events_after_an_update() {
+        let ws = trellis_model::Workspace::from_json(&json!({"schema": "trellis/workspace@1",
+            "aggregates": [{"id": "s", "event": "e", "fn": "sum", "field": "event.v", "window": "1h"}],
+            "journeys": []}))
+        .unwrap();
+        let agg = CAgg::new(&ws.aggregates[0]);
+        let mut st = agg.empty();
+        let t0: Time = "2026-11-01T00:00:00Z".parse().unwrap();
+        for i in 0..1000 {
+            st.add(&agg, t0 + ChronoDuration::minutes(i), Some(&json!(1)));
+        }
+        // 60 minutes of events inside (t − 1h, t]: 60 entries, whatever came before.
+        assert_eq!(st.entries(), 60);
+        assert_eq!(
+            st.value(&agg, t0 + ChronoDuration::minutes(999)),
+            Some(json!(60))
+        );
+        // Read later, with no event since: the entries that left are skipped.
+        assert_eq!(
+            st.value(&agg, t0 + ChronoDuration::minutes(1029)),
+            Some(json!(30))
+        );
+        assert_eq!(st.value(&agg, t0 + ChronoDuration::minutes(1059)), None);
     }
 }
