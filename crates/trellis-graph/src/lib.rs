@@ -15,7 +15,8 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use trellis_model::{
-    read_bytes, read_value, Code, Condition, Diagnostic, Journey, NodeKind, ReadOutcome, Workspace,
+    aggregate_ref, read_bytes, read_value, Code, Condition, Diagnostic, Journey, NodeKind, Operand,
+    ReadOutcome, Workspace,
 };
 use trellis_rules::analysis::{satisfiability, Sat};
 
@@ -95,7 +96,106 @@ pub fn validate_with(ws: &Workspace, reader: &[Diagnostic]) -> Vec<Diagnostic> {
         }
         .run();
     }
+    aggregate_refs(ws, reader, &mut out);
     out
+}
+
+/// Every `agg.<id>` a condition of a journey names: (aggregate id, journey index, node index,
+/// pointer from the document root).
+fn agg_uses(ws: &Workspace) -> Vec<(String, usize, usize, String)> {
+    fn walk(c: &Condition, at: &str, out: &mut Vec<(String, String)>) {
+        match c {
+            Condition::Group { children, .. } => {
+                for (i, ch) in children.iter().enumerate() {
+                    walk(ch, &format!("{at}/children/{i}"), out);
+                }
+            }
+            Condition::Leaf { field, value, .. } => {
+                if let Some(id) = aggregate_ref(field) {
+                    out.push((id.to_owned(), format!("{at}/field")));
+                }
+                if let Operand::Field(f) = value {
+                    if let Some(id) = aggregate_ref(f) {
+                        out.push((id.to_owned(), format!("{at}/value/field")));
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (ji, j) in ws.journeys.iter().enumerate() {
+        let base = if ws.single_journey {
+            String::new()
+        } else {
+            format!("/journeys/{ji}")
+        };
+        for (ni, n) in j.nodes.iter().enumerate() {
+            for (cond, at) in n.kind.conditions() {
+                let mut found = Vec::new();
+                walk(cond, &format!("{base}/nodes/{ni}{at}"), &mut found);
+                out.extend(found.into_iter().map(|(id, p)| (id, ji, ni, p)));
+            }
+        }
+    }
+    out
+}
+
+/// `agg.<id>` naming no aggregate of the workspace (`E_BAD_PARAM` at the leaf), and aggregates
+/// no condition reads (`W_UNUSED_AGGREGATE`). When the reader refused an aggregate (it is then
+/// left out of the workspace), references are not checked: they may name the refused one, and
+/// its error is already reported.
+fn aggregate_refs(ws: &Workspace, reader: &[Diagnostic], out: &mut Vec<Diagnostic>) {
+    let uses = agg_uses(ws);
+    let refused = reader.iter().any(|d| {
+        d.path
+            .as_deref()
+            .is_some_and(|p| p.starts_with("/aggregates"))
+    });
+    if !refused {
+        for (id, ji, ni, path) in &uses {
+            if ws.aggregate(id).is_none() {
+                let j = &ws.journeys[*ji];
+                let mut d = Diagnostic::new(
+                    Code::BadParam,
+                    format!(
+                        "agg.{id} names no aggregate: define {id:?} in the workspace's \"aggregates\"{}",
+                        if ws.aggregates.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " (defined: {})",
+                                ws.aggregates
+                                    .iter()
+                                    .map(|a| a.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    ),
+                )
+                .journey((!j.id.is_empty()).then_some(j.id.as_str()))
+                .at(path.clone());
+                if !j.nodes[*ni].id.is_empty() {
+                    d = d.node(&j.nodes[*ni].id);
+                }
+                out.push(d);
+            }
+        }
+    }
+    for (i, a) in ws.aggregates.iter().enumerate() {
+        if !uses.iter().any(|(id, ..)| *id == a.id) {
+            out.push(
+                Diagnostic::new(
+                    Code::UnusedAggregate,
+                    format!(
+                        "aggregate {:?} is read by no condition: it costs memory per user and decides nothing",
+                        a.id
+                    ),
+                )
+                .at(format!("/aggregates/{i}")),
+            );
+        }
+    }
 }
 
 struct JourneyCheck<'a> {

@@ -75,11 +75,15 @@ impl LeafOp {
     }
 }
 
-/// The right-hand side of a leaf: a literal or another fact.
+/// The right-hand side of a leaf: a literal, another fact, or an instant relative to the
+/// evaluation's clock.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
     Value(Value),
     Field(String),
+    /// `{ "ago": "30d" }`: the instant `now − duration`. The fact must be an RFC 3339 time; the
+    /// two are compared as instants (`docs/aggregates.md`).
+    Ago(crate::scalar::Duration),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -160,6 +164,9 @@ impl Serialize for Condition {
                     Operand::Field(f) => {
                         m.serialize_entry("value", &serde_json::json!({ "field": f }))?
                     }
+                    Operand::Ago(d) => {
+                        m.serialize_entry("value", &serde_json::json!({ "ago": d.text }))?
+                    }
                 }
                 for (k, v) in extra {
                     m.serialize_entry(k, v)?;
@@ -175,10 +182,18 @@ impl Serialize for Condition {
 pub enum FieldScope {
     /// Any dot path (`trellis rules eval`).
     Any,
-    /// `event.*`, `user.*`, `now.hour`, `now.weekday`, `journey.entered_at`.
+    /// `event.*`, `user.*`, `agg.<id>`, `now.hour`, `now.weekday`, `journey.entered_at`.
     Journey,
-    /// A schedule's audience: `user.*`, `now.*` only.
+    /// A schedule's audience: `user.*`, `agg.<id>`, `now.*` only.
     Audience,
+    /// An aggregate's `where`: `event.*` only.
+    Event,
+}
+
+/// `agg.<id>` with an id of the aggregate slug's shape: the aggregate's id, else None.
+pub fn aggregate_ref(field: &str) -> Option<&str> {
+    let id = field.strip_prefix("agg.")?;
+    crate::scalar::is_slug(id).then_some(id)
 }
 
 impl FieldScope {
@@ -193,22 +208,28 @@ impl FieldScope {
             FieldScope::Journey => {
                 field.starts_with("event.") && field.len() > 6
                     || field.starts_with("user.") && field.len() > 5
+                    || aggregate_ref(field).is_some()
                     || matches!(field, "now.hour" | "now.weekday" | "journey.entered_at")
             }
             FieldScope::Audience => {
                 field.starts_with("user.") && field.len() > 5
+                    || aggregate_ref(field).is_some()
                     || matches!(field, "now.hour" | "now.weekday")
             }
+            FieldScope::Event => field.starts_with("event.") && field.len() > 6,
         };
         if ok {
             None
         } else {
             Some(match self {
                 FieldScope::Audience => format!(
-                    "{field:?} cannot be used in an audience: use user.<attr>, now.hour or now.weekday"
+                    "{field:?} cannot be used in an audience: use user.<attr>, agg.<id>, now.hour or now.weekday"
+                ),
+                FieldScope::Event => format!(
+                    "{field:?} cannot be used in an aggregate's where: use event.type, event.ts or event.<prop>"
                 ),
                 _ => format!(
-                    "unknown field {field:?}: use event.type, event.ts, event.<prop>, user.<attr>, now.hour, now.weekday or journey.entered_at"
+                    "unknown field {field:?}: use event.type, event.ts, event.<prop>, user.<attr>, agg.<id>, now.hour, now.weekday or journey.entered_at"
                 ),
             })
         }
@@ -373,8 +394,26 @@ fn read_at(
             message: m,
         });
     };
-    // `{ "field": "other.path" }` compares two facts.
+    // `{ "field": "other.path" }` compares two facts; `{ "ago": "30d" }` is now − 30 days.
     let value = match raw {
+        Value::Object(o) if o.len() == 1 && o.contains_key("ago") => {
+            if !matches!(leaf_op, LeafOp::Gt | LeafOp::Gte | LeafOp::Lt | LeafOp::Lte) {
+                verr(format!(
+                    "{op} cannot take {{ \"ago\": … }}: compare a time with gt, gte, lt or lte"
+                ));
+                bad = true;
+                Operand::Value(Value::Null)
+            } else {
+                match crate::scalar::Duration::from_json(&o["ago"]) {
+                    Ok(d) => Operand::Ago(d),
+                    Err(e) => {
+                        verr(format!("ago: {e}"));
+                        bad = true;
+                        Operand::Value(Value::Null)
+                    }
+                }
+            }
+        }
         Value::Object(o) if o.len() == 1 && o.contains_key("field") => {
             if leaf_op == LeafOp::Exists {
                 verr("exists takes true or false, not a field".into());

@@ -50,10 +50,13 @@ pub enum Code {
     /// A connected output port that no user can ever leave by (0 % branch, shadowed case, ...).
     #[serde(rename = "W_DEAD_BRANCH")]
     DeadBranch,
+    /// An aggregate no condition of the workspace reads (`docs/aggregates.md`).
+    #[serde(rename = "W_UNUSED_AGGREGATE")]
+    UnusedAggregate,
 }
 
 impl Code {
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 17] = [
         Code::Schema,
         Code::DuplicateId,
         Code::UnknownNodeType,
@@ -70,6 +73,7 @@ impl Code {
         Code::NeverTrue,
         Code::AlwaysTrue,
         Code::DeadBranch,
+        Code::UnusedAggregate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +94,7 @@ impl Code {
             Code::NeverTrue => "W_NEVER_TRUE",
             Code::AlwaysTrue => "W_ALWAYS_TRUE",
             Code::DeadBranch => "W_DEAD_BRANCH",
+            Code::UnusedAggregate => "W_UNUSED_AGGREGATE",
         }
     }
 

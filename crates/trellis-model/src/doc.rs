@@ -18,6 +18,9 @@ pub type Extra = Map<String, Value>;
 pub struct Workspace {
     pub offers: Vec<Offer>,
     pub policy: Option<Policy>,
+    /// Windowed aggregates over each user's events, read by conditions as `agg.<id>`
+    /// (`docs/aggregates.md`).
+    pub aggregates: Vec<Aggregate>,
     pub journeys: Vec<Journey>,
     pub extra: Extra,
     /// The document was a single journey (`trellis/journey@1`); a save writes it back so.
@@ -36,6 +39,9 @@ impl Workspace {
     }
     pub fn journey(&self, id: &str) -> Option<&Journey> {
         self.journeys.iter().find(|j| j.id == id)
+    }
+    pub fn aggregate(&self, id: &str) -> Option<&Aggregate> {
+        self.aggregates.iter().find(|a| a.id == id)
     }
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
@@ -56,7 +62,131 @@ impl Serialize for Workspace {
         if let Some(p) = &self.policy {
             m.serialize_entry("policy", p)?;
         }
+        if !self.aggregates.is_empty() {
+            m.serialize_entry("aggregates", &self.aggregates)?;
+        }
         m.serialize_entry("journeys", &self.journeys)?;
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// What an aggregate computes over the matching events of its window (`docs/aggregates.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AggFn {
+    Count,
+    Sum,
+    Min,
+    Max,
+    Avg,
+    First,
+    Last,
+    Distinct,
+}
+
+impl AggFn {
+    pub const ALL: [AggFn; 8] = [
+        AggFn::Count,
+        AggFn::Sum,
+        AggFn::Min,
+        AggFn::Max,
+        AggFn::Avg,
+        AggFn::First,
+        AggFn::Last,
+        AggFn::Distinct,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AggFn::Count => "count",
+            AggFn::Sum => "sum",
+            AggFn::Min => "min",
+            AggFn::Max => "max",
+            AggFn::Avg => "avg",
+            AggFn::First => "first",
+            AggFn::Last => "last",
+            AggFn::Distinct => "distinct",
+        }
+    }
+    pub fn parse(s: &str) -> Option<AggFn> {
+        AggFn::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+    /// Whether its values are numbers read from the field (`sum`, `min`, `max`, `avg`).
+    pub fn numeric(self) -> bool {
+        matches!(self, AggFn::Sum | AggFn::Min | AggFn::Max | AggFn::Avg)
+    }
+}
+
+/// The field an aggregate reads from each matching event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AggField {
+    /// The event's time (`"ts"`, also written `"event.ts"`).
+    Ts,
+    /// `event.<prop>[.<more>]`: the path inside the event's props, split on dots.
+    Prop(Vec<String>),
+}
+
+impl AggField {
+    /// Reads `"ts"`, `"event.ts"` or `"event.<prop>…"`.
+    pub fn parse(s: &str) -> Result<AggField, String> {
+        if s == "ts" || s == "event.ts" {
+            return Ok(AggField::Ts);
+        }
+        let bad = || {
+            format!("{s:?} is not an aggregate field: use \"ts\" or \"event.<prop>\" (e.g. \"event.amount\")")
+        };
+        let rest = s.strip_prefix("event.").ok_or_else(bad)?;
+        let segs: Vec<String> = rest.split('.').map(str::to_owned).collect();
+        if segs.iter().any(String::is_empty) {
+            return Err(bad());
+        }
+        if segs.len() == 1 && segs[0] == "type" {
+            return Err("event.type is the aggregate's own event: aggregate a prop or ts".into());
+        }
+        Ok(AggField::Prop(segs))
+    }
+    pub fn text(&self) -> String {
+        match self {
+            AggField::Ts => "ts".into(),
+            AggField::Prop(p) => format!("event.{}", p.join(".")),
+        }
+    }
+}
+
+/// One entry of the workspace's `aggregates`: a value per user over their events of one type
+/// (`docs/aggregates.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    pub id: String,
+    pub event: String,
+    /// A condition on `event.*` an event must meet to count.
+    pub where_: Option<Condition>,
+    pub func: AggFn,
+    pub field: Option<AggField>,
+    /// None: the user's whole history.
+    pub window: Option<Duration>,
+    /// The field as written (`"event.ts"` stays so).
+    pub field_text: Option<String>,
+    pub extra: Extra,
+}
+
+impl Serialize for Aggregate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("event", &self.event)?;
+        if let Some(w) = &self.where_ {
+            m.serialize_entry("where", w)?;
+        }
+        m.serialize_entry("fn", self.func.as_str())?;
+        if let Some(f) = &self.field_text {
+            m.serialize_entry("field", f)?;
+        }
+        if let Some(w) = &self.window {
+            m.serialize_entry("window", w)?;
+        }
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

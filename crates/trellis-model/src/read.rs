@@ -346,6 +346,7 @@ impl R {
                 Some(Workspace {
                     offers: vec![],
                     policy: None,
+                    aggregates: vec![],
                     journeys: vec![j],
                     extra: Map::new(),
                     single_journey: true,
@@ -381,6 +382,7 @@ impl R {
             .get("policy")
             .filter(|v| !v.is_null())
             .map(|p| self.policy(p, "/policy"));
+        let aggregates = self.aggregates(m);
         let journeys: Vec<Journey> = self
             .array(m, "", "journeys", DOC, false)
             .iter()
@@ -411,10 +413,98 @@ impl R {
         Workspace {
             offers,
             policy,
+            aggregates,
             journeys,
-            extra: rest(m, &["schema", "offers", "policy", "journeys"]),
+            extra: rest(m, &["schema", "offers", "policy", "aggregates", "journeys"]),
             single_journey: false,
         }
+    }
+
+    /// The workspace's `aggregates` (E_SCHEMA with a pointer for each bad value). An aggregate
+    /// with a bad value is left out, so conditions naming it are reported as unknown only when
+    /// its id itself was bad.
+    fn aggregates(&mut self, m: &Obj) -> Vec<Aggregate> {
+        let items = self.array(m, "", "aggregates", DOC, false);
+        let mut out = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, v) in items.iter().enumerate() {
+            let path = format!("/aggregates/{i}");
+            let Some(am) = self.object(v, &path, DOC, "an aggregate") else {
+                continue;
+            };
+            let before = self.diags.len();
+            let id = self.req(am, &path, "id", DOC, slug);
+            if let Some(id) = &id {
+                if let Some(first) = seen.insert(id.clone(), i) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::DuplicateId,
+                            format!("aggregate id {id:?} is already used by aggregate #{first}"),
+                        )
+                        .at(ptr(&path, "id")),
+                    );
+                }
+            }
+            let event = self.req(am, &path, "event", DOC, string);
+            let where_ = self.opt_condition(am, &path, "where", DOC, FieldScope::Event);
+            let func = self.req(am, &path, "fn", DOC, |v| {
+                v.as_str().and_then(AggFn::parse).ok_or_else(|| {
+                    format!(
+                        "{} is not an aggregate function: use count, sum, min, max, avg, first, last or distinct",
+                        short(v)
+                    )
+                })
+            });
+            let field_text = self.opt(am, &path, "field", DOC, string);
+            let field = field_text
+                .as_deref()
+                .and_then(|f| match AggField::parse(f) {
+                    Ok(f) => Some(f),
+                    Err(e) => {
+                        self.report(DOC, &ptr(&path, "field"), format!("field: {e}"));
+                        None
+                    }
+                });
+            if let Some(func) = func {
+                let fp = ptr(&path, "field");
+                match (&field, func) {
+                    (Some(_), AggFn::Count) => self.report(
+                        DOC,
+                        &fp,
+                        "count counts events and takes no field; remove \"field\" (or use distinct to count values)",
+                    ),
+                    (None, f) if f != AggFn::Count && field_text.is_none() => self.report(
+                        DOC,
+                        &fp,
+                        format!("missing required field \"field\": {} needs \"event.<prop>\" or \"ts\"", f.as_str()),
+                    ),
+                    (Some(AggField::Ts), f) if !matches!(f, AggFn::First | AggFn::Last) => self.report(
+                        DOC,
+                        &fp,
+                        format!("{} of ts is not offered: ts takes first or last (times are compared with {{ \"ago\": \"30d\" }})", f.as_str()),
+                    ),
+                    _ => {}
+                }
+            }
+            let window = self.opt(am, &path, "window", DOC, positive_duration);
+            if self.diags.len() > before {
+                continue;
+            }
+            let (Some(id), Some(event), Some(func)) = (id, event, func) else {
+                continue;
+            };
+            out.push(Aggregate {
+                id,
+                event,
+                where_,
+                func,
+                field,
+                window,
+                field_text,
+                extra: rest(am, &["id", "event", "where", "fn", "field", "window"]),
+            });
+        }
+        out
     }
 
     fn offer(&mut self, v: &Value, path: &str) -> Offer {

@@ -54,7 +54,7 @@ fn term_satisfiable(t: &LeafTable, term: &[Lit]) -> bool {
     let mut by_field: BTreeMap<FieldId, Vec<Lit>> = BTreeMap::new();
     for &l in term {
         let leaf = &t.leaves[(l >> 1) as usize];
-        if matches!(leaf.rhs, Rhs::Field(_)) {
+        if matches!(leaf.rhs, Rhs::Field(_) | Rhs::Ago(_)) {
             continue; // unknown: assume it can go either way
         }
         by_field.entry(leaf.field).or_default().push(l);
@@ -76,7 +76,7 @@ fn constants(rhs: &Rhs, out: &mut Vec<Value>) {
         Rhs::Num(n) => out.push(Value::Number(n.clone())),
         Rhs::Bool(b) => out.push(Value::Bool(*b)),
         Rhs::Other(v) => out.push(v.clone()),
-        Rhs::List(_) | Rhs::Exists(_) | Rhs::Field(_) => {}
+        Rhs::List(_) | Rhs::Exists(_) | Rhs::Field(_) | Rhs::Ago(_) => {}
         Rhs::Between(a, b) => {
             out.push(a.clone());
             out.push(b.clone());

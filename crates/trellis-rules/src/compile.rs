@@ -40,6 +40,7 @@ impl LeafTable {
         let key = match value {
             Operand::Value(v) => format!("{field}\u{0}{}\u{0}v{v}", op.as_str()),
             Operand::Field(f) => format!("{field}\u{0}{}\u{0}f{f}", op.as_str()),
+            Operand::Ago(d) => format!("{field}\u{0}{}\u{0}a{}", op.as_str(), d.seconds),
         };
         if let Some(i) = self.index.get(&key) {
             return *i;
@@ -188,7 +189,8 @@ impl CompiledCondition {
     }
 
     /// The leaves every field of which (the leaf's own, and the one it compares with) passes
-    /// `pred`, as a bit mask; `None` past 64 leaves (see [`Memo`]).
+    /// `pred`, as a bit mask; `None` past 64 leaves (see [`Memo`]). A leaf with
+    /// `{ "ago": … }` also reads the clock, the path `now`.
     pub fn leaf_mask(&self, pred: impl Fn(&FieldPath) -> bool) -> Option<u64> {
         let leaves = &self.table.leaves;
         if leaves.len() > 64 {
@@ -196,9 +198,11 @@ impl CompiledCondition {
         }
         let paths = &self.table.fields.paths;
         let mut mask = 0u64;
+        let now = std::cell::OnceCell::new();
         for (i, leaf) in leaves.iter().enumerate() {
             let other = match leaf.rhs {
                 Rhs::Field(f) => pred(&paths[f as usize]),
+                Rhs::Ago(_) => pred(now.get_or_init(|| FieldPath::new("now"))),
                 _ => true,
             };
             if other && pred(&paths[leaf.field as usize]) {
@@ -219,6 +223,7 @@ impl CompiledCondition {
         let fact = |id: FieldId| -> Option<&Value> {
             facts.get(&fields[id as usize]).filter(|v| !v.is_null())
         };
+        let now = facts.now();
         // Memo in two words, no allocation: `known` bits, and `value` bits.
         let Memo {
             mut known,
@@ -229,7 +234,7 @@ impl CompiledCondition {
             let bit = 1u64 << i;
             if known & bit == 0 {
                 known |= bit;
-                if leaves[i as usize].eval(&fact) {
+                if leaves[i as usize].eval_at(&fact, now) {
                     value |= bit;
                 }
             }
@@ -250,12 +255,13 @@ impl CompiledCondition {
             facts.get(&fields[id as usize]).filter(|v| !v.is_null())
         };
         let leaves = &self.table.leaves;
+        let now = facts.now();
         // Larger conditions: 0 = unknown, 1 = false, 2 = true.
         let mut memo = vec![0u8; leaves.len()];
         let mut lit = |l: Lit| {
             let i = (l >> 1) as usize;
             if memo[i] == 0 {
-                memo[i] = 1 + u8::from(leaves[i].eval(&fact));
+                memo[i] = 1 + u8::from(leaves[i].eval_at(&fact, now));
             }
             (memo[i] == 2) ^ (l & 1 == 1)
         };

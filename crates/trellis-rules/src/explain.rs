@@ -2,7 +2,7 @@
 //! this user get it?".
 
 use crate::facts::{Facts, FieldPath};
-use crate::leaf::binary;
+use crate::leaf::{ago_holds, binary};
 use crate::ruleset::RuleSet;
 use crate::value::{type_tag, typed_cmp};
 use serde::Serialize;
@@ -89,7 +89,37 @@ pub fn explain_condition<F: Facts + ?Sized>(c: &Condition, facts: &F) -> Explain
             field, op, value, ..
         } => {
             let fact = facts.get(&FieldPath::new(field)).filter(|v| !v.is_null());
+            if let Operand::Ago(d) = value {
+                let secs = i64::try_from(d.seconds).unwrap_or(i64::MAX);
+                let now = facts.now();
+                let result = fact.is_some_and(|x| ago_holds(*op, x, now, secs));
+                let why = match (fact, now) {
+                    (None, _) => format!("{field} is missing"),
+                    (Some(_), None) => "no clock to count back from".to_owned(),
+                    (Some(x), Some(_)) => format!(
+                        "{} is{} {} {} ago",
+                        short(x),
+                        if result { "" } else { " not" },
+                        match op {
+                            LeafOp::Gt => "later than",
+                            LeafOp::Gte => "at or later than",
+                            LeafOp::Lt => "earlier than",
+                            _ => "at or earlier than",
+                        },
+                        d.text
+                    ),
+                };
+                return Explained::Leaf {
+                    field: field.clone(),
+                    operator: op.as_str(),
+                    value: serde_json::json!({ "ago": d.text }),
+                    fact: fact.cloned(),
+                    result,
+                    why,
+                };
+            }
             let (rhs, rhs_desc) = match value {
+                Operand::Ago(_) => (None, String::new()),
                 Operand::Value(v) => (Some(v), short(v)),
                 Operand::Field(f) => (
                     facts.get(&FieldPath::new(f)).filter(|v| !v.is_null()),
@@ -130,6 +160,7 @@ pub fn explain_condition<F: Facts + ?Sized>(c: &Condition, facts: &F) -> Explain
                 value: match value {
                     Operand::Value(v) => v.clone(),
                     Operand::Field(f) => serde_json::json!({ "field": f }),
+                    Operand::Ago(d) => serde_json::json!({ "ago": d.text }),
                 },
                 fact: fact.cloned(),
                 result,

@@ -70,6 +70,11 @@ pub fn key_hash(key: &str) -> u64 {
 /// A source of facts. `None` (or a `null`) is a missing fact.
 pub trait Facts {
     fn get(&self, field: &FieldPath) -> Option<&Value>;
+    /// The evaluation's clock, which `{ "ago": "30d" }` operands count back from. A source
+    /// without one (a rule set's fact lines) makes every such leaf false.
+    fn now(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        None
+    }
 }
 
 /// A JSON object whose fields the conditions address by dot path.
@@ -82,5 +87,8 @@ impl Facts for Value {
 impl<F: Facts + ?Sized> Facts for &F {
     fn get(&self, field: &FieldPath) -> Option<&Value> {
         (**self).get(field)
+    }
+    fn now(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        (**self).now()
     }
 }

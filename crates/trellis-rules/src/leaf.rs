@@ -23,6 +23,36 @@ pub enum Rhs {
     Between(Value, Value),
     /// `{ "field": … }`: another fact.
     Field(FieldId),
+    /// `{ "ago": … }`: the instant this many seconds before the evaluation's clock.
+    Ago(i64),
+}
+
+/// Whether a time fact `x` (an RFC 3339 string) stands in relation `op` to `now − secs`,
+/// compared as instants. False without a clock, for a fact that is not such a time, and for an
+/// operator other than gt, gte, lt, lte.
+pub fn ago_holds(
+    op: LeafOp,
+    x: &Value,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+    secs: i64,
+) -> bool {
+    let (Value::String(s), Some(now)) = (x, now) else {
+        return false;
+    };
+    let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) else {
+        return false;
+    };
+    let Some(edge) = now.checked_sub_signed(chrono::TimeDelta::seconds(secs)) else {
+        return false;
+    };
+    let o = t.with_timezone(&chrono::Utc).cmp(&edge);
+    match op {
+        LeafOp::Gt => o == Ordering::Greater,
+        LeafOp::Gte => o != Ordering::Less,
+        LeafOp::Lt => o == Ordering::Less,
+        LeafOp::Lte => o != Ordering::Greater,
+        _ => false,
+    }
 }
 
 /// A constant list for `in` / `not_in`, split by type so membership is a typed lookup.
@@ -89,6 +119,7 @@ impl Leaf {
     ) -> Leaf {
         let rhs = match value {
             Operand::Field(f) => Rhs::Field(field_id(f)),
+            Operand::Ago(d) => Rhs::Ago(i64::try_from(d.seconds).unwrap_or(i64::MAX)),
             Operand::Value(v) => match (op, v) {
                 (LeafOp::Exists, v) => Rhs::Exists(v.as_bool().unwrap_or(true)),
                 (LeafOp::In | LeafOp::NotIn, Value::Array(items)) => Rhs::List(ListSet::new(items)),
@@ -104,9 +135,20 @@ impl Leaf {
         Leaf { field, op, rhs }
     }
 
-    /// Evaluates the leaf given its resolved facts (`fact(id)`).
+    /// Evaluates the leaf given its resolved facts (`fact(id)`), with no clock (a leaf with
+    /// `{ "ago": … }` is false).
     #[inline]
     pub fn eval<'v>(&self, fact: &impl Fn(FieldId) -> Option<&'v Value>) -> bool {
+        self.eval_at(fact, None)
+    }
+
+    /// Evaluates the leaf given its resolved facts (`fact(id)`) and the evaluation's clock.
+    #[inline]
+    pub fn eval_at<'v>(
+        &self,
+        fact: &impl Fn(FieldId) -> Option<&'v Value>,
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> bool {
         let Some(x) = fact(self.field) else {
             return matches!(self.rhs, Rhs::Exists(false));
         };
@@ -163,6 +205,7 @@ impl Leaf {
                 Some(y) => binary(self.op, x, y),
                 None => false,
             },
+            Rhs::Ago(secs) => ago_holds(self.op, x, now, *secs),
         }
     }
 }

@@ -282,8 +282,9 @@ impl RuleSet {
         {
             let vals = &s.facts;
             let fact = |id: FieldId| vals[id as usize];
+            let now = facts.now();
             for (i, leaf) in self.leaves.leaves.iter().enumerate() {
-                let bit = i * 2 + usize::from(!leaf.eval(&fact));
+                let bit = i * 2 + usize::from(!leaf.eval_at(&fact, now));
                 s.lits[bit / 64] |= 1 << (bit % 64);
             }
         }

@@ -43,6 +43,10 @@ impl Engine {
     pub fn handle_new_at(&mut self, ev: &Event, at: usize) {
         let u = self.arrive(ev.ts, at, &ev.user_id);
         let now = ev.ts;
+        // Aggregates first: every journey sees them with this event counted.
+        if !self.aggs.defs.is_empty() {
+            self.update_aggs(u, ev);
+        }
         if ev.kind == "profile_update" {
             for (k, v) in &ev.props {
                 self.users[u].attrs.set(&mut self.keys, k, v.clone());

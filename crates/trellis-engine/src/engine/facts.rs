@@ -20,6 +20,10 @@ pub(crate) struct Ctx<'a> {
     /// same for every user).
     pub(crate) cache: &'a std::cell::RefCell<Option<(Time, (Value, Value))>>,
     pub(crate) entered_at: std::cell::OnceCell<Option<Value>>,
+    /// The workspace's aggregates and the user's state of them; their values at `now` are
+    /// made on first read, each once (`agg_vals`, one slot per aggregate).
+    pub(crate) aggs: (&'a [aggregates::CAgg], &'a [aggregates::AggState]),
+    pub(crate) agg_vals: std::cell::OnceCell<Box<[std::cell::OnceCell<Option<Value>>]>>,
 }
 
 impl Ctx<'_> {
@@ -80,6 +84,24 @@ impl Facts for Ctx<'_> {
                 "weekday" => Some(&self.local().1),
                 _ => None,
             },
+            "agg" if segs.len() == 2 => {
+                let (defs, states) = self.aggs;
+                let s = &segs[1];
+                let i = defs
+                    .iter()
+                    .position(|d| d.id_hash == s.hash && d.def.id == s.key)?;
+                let slots = self
+                    .agg_vals
+                    .get_or_init(|| (0..defs.len()).map(|_| Default::default()).collect());
+                slots[i]
+                    .get_or_init(|| {
+                        states
+                            .get(i)
+                            .unwrap_or(&aggregates::AggState::Unset)
+                            .value(&defs[i], self.now)
+                    })
+                    .as_ref()
+            }
             "journey" if segs.len() == 2 && segs[1].key == "entered_at" => self
                 .entered_at
                 .get_or_init(|| {
@@ -91,12 +113,18 @@ impl Facts for Ctx<'_> {
             _ => None,
         }
     }
+
+    fn now(&self) -> Option<Time> {
+        Some(self.now)
+    }
 }
 
 /// The facts of one user in journey `j`. A free function over the user's record, so that an
 /// audience pass can read users from two threads (each with its own `cache`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn user_facts<'a>(
     user: &'a User,
+    aggs: &'a [aggregates::CAgg],
     keys: &'a Keys,
     tz: Tz,
     j: usize,
@@ -115,6 +143,8 @@ pub(crate) fn user_facts<'a>(
         now_local: std::cell::OnceCell::new(),
         cache,
         entered_at: std::cell::OnceCell::new(),
+        aggs: (aggs, &user.aggs),
+        agg_vals: std::cell::OnceCell::new(),
     }
 }
 
@@ -130,6 +160,7 @@ impl Engine {
     ) -> Ctx<'a> {
         user_facts(
             &self.users[u],
+            &self.aggs.defs,
             &self.keys,
             self.tz,
             j,

@@ -22,6 +22,7 @@ use trellis_model::{
 use trellis_rules::compile::Memo;
 use trellis_rules::{CompiledCondition, Facts, FieldPath};
 
+mod aggregates;
 mod attribution;
 mod compile;
 mod entry;
@@ -110,6 +111,8 @@ pub struct Engine {
     pub report: Report,
     /// What outcome measurement knows of its journeys and experiments.
     measures: measure::Measures,
+    /// The workspace's aggregates (every user's state of them is in their record).
+    aggs: aggregates::Aggs,
     options: Options,
 }
 
@@ -160,6 +163,7 @@ impl Engine {
         for j in &mut journeys {
             j.add_interesting(&mut interesting);
         }
+        let aggs = aggregates::Aggs::new(&ws.aggregates);
         let mut e = Engine {
             channels: Box::new(Recorded),
             interesting,
@@ -193,6 +197,7 @@ impl Engine {
             timer_changes: None,
             report,
             measures: measure::Measures::default(),
+            aggs,
             options,
         };
         for j in 0..e.journeys.len() {
@@ -232,6 +237,14 @@ impl Engine {
         });
         self.ws.policy = ws.policy.clone();
         self.policy = Arc::new(self.ws.policy().clone());
+        let reset = self.aggs.merge(&ws.aggregates);
+        self.reset_aggs(&reset);
+        for a in &ws.aggregates {
+            match self.ws.aggregates.iter().position(|x| x.id == a.id) {
+                Some(i) => self.ws.aggregates[i] = a.clone(),
+                None => self.ws.aggregates.push(a.clone()),
+            }
+        }
         self.tz = self.ws.policy().tz();
         *self.local_cache.borrow_mut() = None;
         for o in &ws.offers {
@@ -519,11 +532,13 @@ impl Engine {
     /// engine: profiles first, then each user an event brings, in event order). Any `at` past
     /// the users there are is a user not seen yet (or not numbered): the engine looks them up.
     /// The event types whose events do more than move the clock and bring their user: those
-    /// a journey reacts to, profile updates and the conversion event. For any other type,
+    /// a journey reacts to, those an aggregate counts, profile updates and the conversion
+    /// event. For any other type,
     /// [`handle_passing_at`](Self::handle_passing_at) does all that
     /// [`handle_new_at`](Self::handle_new_at) would, without the event itself.
     pub fn acting_kinds(&self) -> FastSet<String> {
         let mut kinds: FastSet<String> = self.interesting.keys().cloned().collect();
+        kinds.extend(self.aggs.by_event.keys().cloned());
         kinds.insert("profile_update".to_owned());
         kinds.insert(self.policy.conversion_event().to_owned());
         kinds

@@ -177,6 +177,10 @@ pub(crate) struct User {
     /// Outcome measurement: the journeys and experiments the user was assigned to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) assigned: Vec<super::measure::Assignment>,
+    /// The user's state of each aggregate, by the aggregate's index (made on the user's first
+    /// event of its type; `docs/aggregates.md`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) aggs: Vec<super::aggregates::AggState>,
 }
 
 #[derive(Serialize, Deserialize)]

@@ -79,6 +79,7 @@ impl Engine {
             "journeys": journeys,
             "offers": offers,
             "recent_sends": sends,
+            "aggregates": self.agg_values(u, self.now.unwrap_or(chrono::DateTime::<Utc>::MIN_UTC)),
         }))
     }
 

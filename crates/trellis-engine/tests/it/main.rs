@@ -1,5 +1,6 @@
 //! Engine-level tests that need more than the simulator's recorded channels.
 
+mod aggregates;
 mod measure;
 mod pattern;
 use serde_json::{json, Value};

@@ -147,6 +147,7 @@ macro_rules! validation_cases {
 }
 
 validation_cases! {
+    e_bad_param_ago,
     e_bad_param_audience_field,
     e_bad_param_condition,
     e_bad_param_condition_in_not_array,
@@ -155,6 +156,7 @@ validation_cases! {
     e_bad_param_missing,
     e_bad_param_offer_no_campaign,
     e_bad_param_percents,
+    e_bad_param_unknown_aggregate,
     e_dangling_edge_node,
     e_dangling_edge_port,
     e_duplicate_id_journeys,
@@ -163,6 +165,7 @@ validation_cases! {
     e_instant_cycle,
     e_no_trigger,
     e_port_reused,
+    e_schema_aggregate,
     e_schema_campaign_mismatch,
     e_schema_missing_budget_total,
     e_schema_not_json,
@@ -179,6 +182,7 @@ validation_cases! {
     w_dead_branch,
     w_never_true,
     w_unconnected_port,
+    w_unused_aggregate,
 }
 
 #[test]

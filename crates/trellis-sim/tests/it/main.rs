@@ -156,6 +156,9 @@ macro_rules! scenarios {
 }
 
 scenarios! {
+    agg_count_windows,
+    agg_first_last_distinct,
+    agg_sum_avg_min_max,
     cart_wait_timeout,
     expiry_releases_budget,
     flow_and_triggers,
