@@ -9,6 +9,7 @@ import { TEMPLATES } from './model/samples';
 import { editorStore, isDirty, useEditor } from './store/editor';
 import { useSession, sessionStore, type View } from './store/session';
 import { setLang, type Lang } from './i18n';
+import { docCurrency, policyZone, setDisplayCurrency, setDisplayZone } from './model/format';
 import { DesignView } from './views/DesignView';
 import { SimulateView } from './views/SimulateView';
 import { ReviewView } from './views/ReviewView';
@@ -169,6 +170,12 @@ function EngineStatus() {
 
 export function App() {
   const { t, i18n } = useTranslation();
+  // Times read in the policy's zone and money in the campaigns' currency, app-wide: set before the
+  // views render (they re-render with App when either changes).
+  const zone = useEditor((s) => policyZone(s.doc));
+  const currency = useEditor((s) => docCurrency(s.doc));
+  setDisplayZone(zone);
+  setDisplayCurrency(currency);
   const view = useSession((s) => s.view);
   const settingsOpen = useSession((s) => s.settingsOpen);
   return (

@@ -4,6 +4,7 @@ import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { BackendError } from '../backend';
+import { formatDateTime } from '../model/format';
 
 /**
  * A labelled control. `group` is for composite editors (condition builder, lists): a <label>
@@ -261,10 +262,9 @@ export function Section(props: { title: ReactNode; children: ReactNode; actions?
   );
 }
 
-export function formatTime(ts: string | undefined): string {
-  if (!ts) return '';
-  const d = new Date(ts);
-  return Number.isNaN(d.getTime()) ? ts : d.toLocaleString();
+/** A timestamp in the UI's locale (24-hour) and the policy's time zone (model/format.ts). */
+export function formatTime(ts: string | undefined | null, tz?: string): string {
+  return formatDateTime(ts, tz ? { tz } : {});
 }
 
 /** ROI as a percentage with one decimal, or the "none" mark when there is no cost to divide by. */
@@ -272,14 +272,24 @@ export function roiText(t: TFunction, roi: number | null | undefined): string {
   return roi === null || roi === undefined ? t('common.none') : `${(roi * 100).toFixed(1)}%`;
 }
 
+/**
+ * A figure: its label, value, and optionally what its parts are (`sub`, shown under it, e.g. what
+ * a denominator counts) and how it is made (`hint`, its tooltip: the formula).
+ */
+export type CardSpec = [string, ReactNode] | [string, ReactNode, { hint?: string; sub?: ReactNode; testId?: string; warn?: boolean }];
+
 /** A row of labelled figures (the simulation's summary, a release's summary). */
-export function Cards(props: { cards: [string, ReactNode][]; testId?: string }) {
+export function Cards(props: { cards: CardSpec[]; testId?: string }) {
   return (
     <div className="cards" data-testid={props.testId}>
-      {props.cards.map(([k, v]) => (
-        <div key={k} className="card">
-          <div className="card-label">{k}</div>
+      {props.cards.map(([k, v, more]) => (
+        <div key={k} className={more?.warn ? 'card card-warn' : 'card'} title={more?.hint} data-testid={more?.testId}>
+          <div className="card-label">
+            {k}
+            {more?.hint ? <span className="card-info" aria-label={more.hint}> ⓘ</span> : null}
+          </div>
           <div className="card-value">{v}</div>
+          {more?.sub ? <div className="card-sub">{more.sub}</div> : null}
         </div>
       ))}
     </div>

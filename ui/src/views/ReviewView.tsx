@@ -9,7 +9,8 @@ import { BackendError } from '../backend';
 import { WORKSPACE_SCHEMA, type Diagnostic, type Journey, type Workspace } from '../model/types';
 import { useEditor } from '../store/editor';
 import { useSession } from '../store/session';
-import { Cards, ErrorBanner, Field, NumberInput, Section, formatTime, roiText } from '../common/ui';
+import { Cards, ErrorBanner, Field, NumberInput, Section, formatTime, roiText, type CardSpec } from '../common/ui';
+import { formatCount, formatMoney } from '../model/format';
 import { NeedsEngine } from './EngineSettings';
 import { DiffView } from './DiffView';
 import { buildSimSummary, readSimSummary } from '../model/simSummary';
@@ -65,7 +66,7 @@ export function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmi
       <p className="muted">{t('review.submitBody')}</p>
       {report ? (
         <p data-testid="submit-sim">
-          {t('review.lastSim', { entered, conv: report.conversions.attributed, cost: report.cost, roi: roiText(t, report.roi) })}{' '}
+          {t('review.lastSim', { entered: formatCount(entered), conv: `${formatCount(report.conversions.attributed)} / ${formatCount(report.conversions.count)}`, cost: formatMoney(report.cost), roi: roiText(t, report.roi) })}{' '}
           {current ? t('review.simAttached') : <span className="warn-text">{t('review.simStale')}</span>}
         </p>
       ) : (
@@ -140,19 +141,23 @@ export function SimSummaryCard({ summary }: { summary: unknown }) {
       </div>
     );
   }
-  const n = (x: number) => x.toLocaleString();
+  const n = (x: number) => formatCount(x);
   const data =
     v.data?.source === 'generated'
       ? t('review.simGenerated', { users: n(v.data.users ?? 0), days: v.data.days ?? 0, seed: v.data.seed ?? 0 })
       : v.data?.source === 'imported'
         ? t('review.simImported')
         : '';
-  const cards: [string, string][] = [
-    [t('sim.summary.entered'), n(v.entered)],
+  const cards: CardSpec[] = [
+    [t('figures.entered'), n(v.entered), { hint: t('figures.enteredHint') }],
     [t('review.simOffers'), v.rejected ? `${n(v.issued)} / ${t('review.simRejected', { count: v.rejected })}` : n(v.issued)],
     [t('review.simTouches'), v.suppressed ? `${n(v.sent)} / ${t('review.simSuppressed', { count: v.suppressed })}` : n(v.sent)],
-    [t('sim.summary.conversions'), `${n(v.attributed)} / ${n(v.conversions)}`],
-    [t('sim.summary.cost'), v.cost],
+    [
+      t('figures.conversions'),
+      `${n(v.attributed)} / ${n(v.conversions)}`,
+      { hint: t('figures.conversionsHint', { attributed: n(v.attributed), count: n(v.conversions), rest: n(v.conversions - v.attributed) }), sub: t('figures.conversionsSub') },
+    ],
+    [t('figures.cost'), formatMoney(v.cost), { hint: t('figures.costHint') }],
     [t('sim.summary.roi'), roiText(t, v.roi)],
   ];
   return (
@@ -168,13 +173,13 @@ export function SimSummaryCard({ summary }: { summary: unknown }) {
       ) : null}
       {v.rejectedBy.length ? (
         <div className="muted" data-testid="release-sim-rejections">
-          {t('review.simRejectedBy')}: {v.rejectedBy.map(([reason, c]) => `${reason} ${n(c)}`).join(' · ')}
+          {t('review.simRejectedBy')}: {v.rejectedBy.map(([reason, c]) => `${t(`reasons.${reason}`, { defaultValue: reason })} ${n(c)}`).join(' · ')}
         </div>
       ) : null}
       {v.budgets.map(([id, b]) => (
         <div key={id} className={b.exhausted_at ? 'warn-text' : 'muted'}>
-          {t('review.simBudget', { id, spent: b.spent, budget: b.budget })}
-          {b.exhausted_at ? ` · ${t('sim.charts.exhausted', { at: b.exhausted_at })}` : ''}
+          {t('review.simBudget', { id, spent: formatMoney(b.spent), budget: formatMoney(b.budget) })}
+          {b.exhausted_at ? ` · ${t('sim.charts.exhausted', { at: formatTime(b.exhausted_at) })}` : ''}
         </div>
       ))}
     </div>

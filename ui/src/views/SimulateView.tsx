@@ -200,7 +200,7 @@ export function SimulateView() {
               </ReactFlowProvider>
             ) : null}
           </div>
-          {report ? <ReportCharts report={report} /> : <div className="empty-state">{t('sim.empty')}</div>}
+          {report ? <ReportCharts report={report} offerNames={Object.fromEntries(offersOf(shown).map((o) => [o.id, typeof o.name === 'string' ? o.name : '']))} /> : <div className="empty-state">{t('sim.empty')}</div>}
         </div>
       </div>
     </NeedsEngine>
