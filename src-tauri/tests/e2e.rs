@@ -2,10 +2,11 @@
 //! `trellis-app` (UI embedded, bundled engine in-process) in an X display (Xvfb in CI).
 //!
 //! The flow of issue 5: build a journey from the palette, see a validation error appear and
-//! clear, run a simulation and read a node count, submit, see the author's own approval
-//! refused, approve as another user (the bundled engine's reviewer token, entered in the engine
-//! dialog as a person would), go back to the bundled engine, deploy, and read the deployed
-//! version from the engine over HTTP. On the way, the autosaved draft shows in the Drafts panel
+//! clear, run a simulation and read a node count, submit, see the author's approve button
+//! disabled with its reason, switch to the bundled reviewer in the header (issue 21: a marketer
+//! alone publishes), approve (recorded as a self-review on the local engine), confirm the
+//! rollout and mode, deploy, switch back to the author, and read the deployed version from the
+//! engine over HTTP. On the way, the autosaved draft shows in the Drafts panel
 //! and in local.db.
 //!
 //! Needs: `DISPLAY`, `tauri-driver` (PATH, ~/.cargo/bin or `TAURI_DRIVER`) and `WebKitWebDriver`
@@ -634,35 +635,35 @@ async fn flow(c: &Client, data: &Path) {
         "the summary's entries ({summary_entered}) miss the trigger's {entered}"
     );
 
-    step("the author's own approval is refused");
+    step("the author's approve is disabled, with the reason; the header says who you are");
+    wait_text(
+        c,
+        "[data-testid=identity]",
+        |t| t.contains("local-admin"),
+        WAIT,
+    )
+    .await;
     click(
         c,
         &format!("[data-testid=inbox] [data-testid='release-{release}'] td"),
     )
     .await;
-    click(c, "[data-testid=approve]").await;
-    wait_for(c, "[data-testid=action-error]", WAIT).await;
+    let approve = wait_for(c, "[data-testid=approve]", WAIT).await;
+    assert!(
+        !approve.is_enabled().await.unwrap_or(true),
+        "the author's approve button is enabled"
+    );
+    wait_for(c, "[data-testid=approve-reason]", WAIT).await;
     let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
     assert_eq!(detail["status"], "pending_review");
 
-    step("approve as another user: the reviewer's token in the engine dialog");
-    click(c, "[data-testid=engine-status]").await;
-    let url_input = wait_for(c, "[data-testid=engine-url]", WAIT).await;
-    url_input
-        .send_keys(local["url"].as_str().unwrap_or_default())
-        .await
-        .expect("type the URL");
-    let token_input = wait_for(c, "[data-testid=engine-token]", WAIT).await;
-    token_input
-        .send_keys(local["reviewer_token"].as_str().unwrap_or_default())
-        .await
-        .expect("type the token");
-    click(c, "[data-testid=engine-apply]").await;
-    wait_gone(c, "[data-testid=engine-settings]", WAIT).await;
-    click(c, "[data-testid=view-review]").await;
-    click(
+    step("switch to the bundled reviewer in the header and approve");
+    click(c, "[data-testid=identity-switch]").await;
+    wait_text(
         c,
-        &format!("[data-testid=inbox] [data-testid='release-{release}'] td"),
+        "[data-testid=identity]",
+        |t| t.contains("reviewer") && !t.contains("local-admin"),
+        WAIT,
     )
     .await;
     // The approver sees the simulation summary beside the diff.
@@ -694,18 +695,26 @@ async fn flow(c: &Client, data: &Path) {
         .map(|a| a.iter().filter_map(|r| r["reviewer"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(reviewers, ["reviewer"]);
+    // The approval records that it was the single user's self-review on the local engine.
+    let comment = detail["reviews"][0]["comment"].as_str().unwrap_or_default();
+    assert!(
+        comment.starts_with("checked on sample data") && comment.contains("self-review"),
+        "{comment}"
+    );
+    wait_for(c, "[data-testid=self-review]", WAIT).await;
 
-    step("back to the bundled engine as the app's own user, and deploy");
-    click(c, "[data-testid=engine-status]").await;
-    click(c, "[data-testid=engine-use-bundled]").await;
-    wait_gone(c, "[data-testid=engine-settings]", WAIT).await;
-    click(c, "[data-testid=view-review]").await;
-    click(
+    step("deploy: a confirmation names the rollout and the mode first");
+    click(c, "[data-testid=deploy]").await;
+    wait_text(
         c,
-        &format!("[data-testid=history] [data-testid='release-{release}'] td"),
+        "[data-testid=deploy-confirm-text]",
+        |t| t.contains("100%") && t.contains(&format!("v{version}")),
+        WAIT,
     )
     .await;
-    click(c, "[data-testid=deploy]").await;
+    let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
+    assert_eq!(detail["status"], "approved", "deployed before the confirmation");
+    click(c, "[data-testid=deploy-confirm]").await;
     let live = wait_text(
         c,
         "[data-testid=live-table]",
@@ -737,6 +746,15 @@ async fn flow(c: &Client, data: &Path) {
         })
         .unwrap_or_default();
     assert_eq!(deployed, [("journey_1", 100)], "{detail}");
+    // Back to the author, who submits the next releases.
+    click(c, "[data-testid=identity-switch]").await;
+    wait_text(
+        c,
+        "[data-testid=identity]",
+        |t| t.contains("local-admin"),
+        WAIT,
+    )
+    .await;
 
     sample_data(c, data, &local, &trigger).await;
     monitor_and_rollback(c, &local, &trigger, &release, version).await;

@@ -168,6 +168,53 @@ function EngineStatus() {
   );
 }
 
+/**
+ * Who you are, in the header: the bundled engine's local user the app acts as (author or
+ * reviewer, with the switch), or the remote engine you are connected to.
+ */
+export function IdentityBadge() {
+  const { t } = useTranslation();
+  const identity = useSession((s) => s.identity);
+  const [error, setError] = useState<unknown>(null);
+  if (!identity) return null;
+  const role = identity.role ? t(`identity.roles.${identity.role}`, { defaultValue: identity.role }) : null;
+  const other = identity.acting === 'reviewer' ? 'author' : 'reviewer';
+  return (
+    <div className="identity" data-testid="identity" data-acting={identity.acting ?? ''} data-name={identity.name ?? ''}>
+      <span className="identity-who" title={identity.engine === 'bundled' ? t('identity.bundledHint') : identity.url}>
+        {identity.engine === 'bundled' ? (
+          <>
+            {t('identity.you')}: <b data-testid="identity-name">{identity.acting ? t(`identity.acting.${identity.acting}`) : identity.name}</b>{' '}
+            <span className="muted">
+              ({identity.name} · {role})
+            </span>
+          </>
+        ) : (
+          t('identity.remote')
+        )}
+      </span>
+      {identity.can_switch ? (
+        <button
+          type="button"
+          className="link"
+          title={t('identity.switchHint')}
+          data-testid="identity-switch"
+          onClick={() => {
+            setError(null);
+            sessionStore
+              .getState()
+              .switchIdentity(other)
+              .catch((e: unknown) => setError(e));
+          }}
+        >
+          {t(other === 'reviewer' ? 'identity.switchToReviewer' : 'identity.switchToAuthor')}
+        </button>
+      ) : null}
+      {error ? <span className="warn-text">{errorText(t, error)}</span> : null}
+    </div>
+  );
+}
+
 export function App() {
   const { t, i18n } = useTranslation();
   // Times read in the policy's zone and money in the campaigns' currency, app-wide: set before the
@@ -195,6 +242,7 @@ export function App() {
             <option value="zh">中文</option>
             <option value="en">English</option>
           </select>
+          <IdentityBadge />
           <EngineStatus />
         </div>
       </header>

@@ -525,6 +525,33 @@ export const en = {
     subsidisedSub: 'by earlier converters / all redemptions',
     spentOfBudget: '{{spent}} spent of {{budget}} ({{pct}})',
   },
+  identity: {
+    you: 'You',
+    acting: { author: 'author', reviewer: 'reviewer' },
+    roles: { admin: 'admin', approver: 'approver', operator: 'operator', ingest: 'ingest' },
+    remote: 'Remote engine: you act as its token’s user',
+    bundledHint: 'The bundled engine on this computer has two local users: local-admin (the author: submits and deploys) and reviewer (an approver).',
+    switchToReviewer: 'Switch to reviewer',
+    switchToAuthor: 'Back to author',
+    switchHint: 'Working alone on the bundled engine: approve your own release as its local reviewer. The approval records that it was a self-review on a local engine.',
+    ownRelease: 'You submitted this release: another person with the approver role must approve it.',
+    ownReleaseLocal: 'You submitted this release as the author. Switch to the reviewer to approve it (recorded as a self-review on the local engine).',
+    needsRole: {
+      approve: 'Approving needs the approver role; you are {{role}}.',
+      deploy: 'Going live needs the approver role; you are {{role}}.',
+      submit: 'Submitting needs the operator role; you are {{role}}.',
+    },
+    selfReview: 'self-review on the local engine',
+    verdicts: { approve: 'approved', reject: 'rejected' },
+  },
+  deployConfirm: {
+    live: 'Go live with version v{{version}} ({{journeys}}): {{pct}}% of new entrants follow it, offers are issued and messages sent for real.',
+    shadow: 'Run version v{{version}} ({{journeys}}) in shadow for {{pct}}% of new entrants: decisions are logged, nothing is issued or sent.',
+    all: 'All new entrants (100%) get this version at once.',
+    confirm: 'Confirm: {{mode}}, {{pct}}%',
+    cancel: 'Cancel',
+    modes: { live: 'live', shadow: 'shadow' },
+  },
   // ---- end issue 21 ----
   errors: {
     E_UNREACHABLE: 'The engine cannot be reached.',

@@ -526,6 +526,33 @@ export const zh: Messages = {
     subsidisedSub: '此前已转化用户的核销 / 全部核销',
     spentOfBudget: '已花费 {{spent}} / 预算 {{budget}}（{{pct}}）',
   },
+  identity: {
+    you: '当前身份',
+    acting: { author: '作者', reviewer: '审核人' },
+    roles: { admin: '管理员', approver: '审核人', operator: '运营', ingest: '数据接入' },
+    remote: '远程引擎：以令牌对应的用户操作',
+    bundledHint: '本机内置引擎有两个本地用户：local-admin（作者：提交与上线）和 reviewer（审核人）。',
+    switchToReviewer: '切换为审核人',
+    switchToAuthor: '切换回作者',
+    switchHint: '在内置引擎上独自工作：以本机审核人身份审核自己的发布。审核记录会注明这是本机引擎上的自审。',
+    ownRelease: '这是你提交的发布：需要另一位有审核人角色的同事审核通过。',
+    ownReleaseLocal: '这是你以作者身份提交的发布。切换为审核人即可审核通过（记录为本机引擎上的自审）。',
+    needsRole: {
+      approve: '审核通过需要审核人角色；你当前是{{role}}。',
+      deploy: '上线需要审核人角色；你当前是{{role}}。',
+      submit: '提交需要运营角色；你当前是{{role}}。',
+    },
+    selfReview: '本机引擎自审',
+    verdicts: { approve: '通过', reject: '驳回' },
+  },
+  deployConfirm: {
+    live: '上线版本 v{{version}}（{{journeys}}）：{{pct}}% 的新进入用户按此版本执行，权益真实发放、消息真实发送。',
+    shadow: '以影子模式运行版本 v{{version}}（{{journeys}}），覆盖 {{pct}}% 的新进入用户：只记录决策，不发放、不发送。',
+    all: '全部（100%）新进入用户将立即使用此版本。',
+    confirm: '确认{{mode}}上线：{{pct}}%',
+    cancel: '取消',
+    modes: { live: '正式', shadow: '影子' },
+  },
   // ---- end issue 21 ----
   errors: {
     E_UNREACHABLE: '无法连接引擎。',

@@ -14,6 +14,8 @@ import { formatCount, formatMoney } from '../model/format';
 import { NeedsEngine } from './EngineSettings';
 import { DiffView } from './DiffView';
 import { buildSimSummary, readSimSummary } from '../model/simSummary';
+import { approveBlocker, deployBlocker, submitBlocker } from '../model/identity';
+import { BlockedReason, DeployButton, splitReviewNote } from './Identity';
 
 function useAsync<T>(load: (() => Promise<T>) | null, deps: unknown[]) {
   const [data, setData] = useState<T | null>(null);
@@ -55,6 +57,8 @@ export function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmi
   const [result, setResult] = useState<SubmitResult | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [refused, setRefused] = useState<Diagnostic[]>([]);
+  const identity = useSession((s) => s.identity);
+  const cannotSubmit = submitBlocker(identity);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const report = sim.status === 'done' ? sim.result?.report : undefined;
   const entered = report ? Object.values(report.journeys).reduce((a, j) => a + j.entered, 0) : 0;
@@ -76,7 +80,7 @@ export function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmi
       <button
         type="button"
         className="primary"
-        disabled={busy || errors > 0}
+        disabled={busy || errors > 0 || !!cannotSubmit}
         data-testid="submit-release"
         onClick={async () => {
           setBusy(true);
@@ -95,6 +99,7 @@ export function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmi
       >
         {t('review.submit')}
       </button>
+      <BlockedReason blocker={cannotSubmit} action="submit" />
       {result ? (
         <div className="banner banner-ok" data-testid="submit-result">
           {t('review.submitted', { release: result.release, version: result.version })}
@@ -199,6 +204,7 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
   const [actionError, setActionError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const identity = useSession((s) => s.identity);
 
   const act = async (f: () => Promise<void>, done: string) => {
     setBusy(true);
@@ -254,12 +260,13 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
             <Field label={t('review.comment')}>
               <textarea rows={2} value={comment} onChange={(e) => setComment(e.target.value)} data-testid="review-comment" />
             </Field>
-            <button type="button" className="primary" disabled={busy} onClick={() => void act(() => backend.approveRelease(r.release, comment), t('review.approved'))} data-testid="approve">
+            <button type="button" className="primary" disabled={busy || !!approveBlocker(identity, r.author)} onClick={() => void act(() => backend.approveRelease(r.release, comment), t('review.approved'))} data-testid="approve">
               {t('review.approve')}
             </button>
             <button type="button" className="danger" disabled={busy} onClick={() => void act(() => backend.rejectRelease(r.release, comment), t('review.rejected'))} data-testid="reject">
               {t('review.reject')}
             </button>
+            <BlockedReason blocker={approveBlocker(identity, r.author)} action="approve" />
           </div>
         ) : null}
         {r.status === 'approved' || r.status === 'deployed' ? (
@@ -277,9 +284,15 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
                 <option value="shadow">{t('review.modes.shadow')}</option>
               </select>
             </Field>
-            <button type="button" className="primary" disabled={busy} onClick={() => void act(() => backend.deployRelease(r.release, { rollout_percent: rollout, mode }), t('review.deployed'))} data-testid="deploy">
-              {t('review.deploy')}
-            </button>
+            <DeployButton
+              version={r.version}
+              journeys={r.journeys ?? []}
+              rollout={rollout}
+              mode={mode}
+              disabled={busy || !!deployBlocker(identity)}
+              onDeploy={() => void act(() => backend.deployRelease(r.release, { rollout_percent: rollout, mode }), t('review.deployed'))}
+            />
+            <BlockedReason blocker={deployBlocker(identity)} action="deploy" />
           </div>
         ) : null}
         {message ? <div className="banner banner-ok">{message}</div> : null}
@@ -292,7 +305,9 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
         <ul className="reviews">
           {r.reviews.map((rv, i) => (
             <li key={i}>
-              <b>{rv.reviewer}</b> {rv.decision} · {formatTime(rv.at)} — {rv.comment}
+              <b>{rv.reviewer}</b> {t(`identity.verdicts.${rv.decision}`, { defaultValue: rv.decision })} · {formatTime(rv.at)}
+              {splitReviewNote(rv.comment).selfReview ? <span className="badge" data-testid="self-review">{t('identity.selfReview')}</span> : null}
+              {splitReviewNote(rv.comment).text ? ` — ${splitReviewNote(rv.comment).text}` : ''}
             </li>
           ))}
         </ul>
@@ -301,7 +316,7 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
         <ul className="reviews">
           {r.deployments.map((d, i) => (
             <li key={i}>
-              {d.journey ?? ''} {d.rollout_percent}% {d.mode} · {d.by ?? ''} · {formatTime(d.at)}
+              {d.journey ?? ''} {d.rollout_percent}% {t(`deployConfirm.modes.${d.mode}`, { defaultValue: d.mode })} · {d.by ?? ''} · {formatTime(d.at)}
             </li>
           ))}
         </ul>
