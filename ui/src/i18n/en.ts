@@ -552,6 +552,12 @@ export const en = {
     cancel: 'Cancel',
     modes: { live: 'live', shadow: 'shadow' },
   },
+  canvasView: {
+    fit: 'Fit (never below {{pct}}%: a long journey pans)',
+    showMinimap: 'Show the minimap',
+    hideMinimap: 'Hide the minimap',
+    clickToZoom: 'Click to zoom with the wheel',
+  },
   // ---- end issue 21 ----
   errors: {
     E_UNREACHABLE: 'The engine cannot be reached.',

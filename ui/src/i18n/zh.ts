@@ -553,6 +553,12 @@ export const zh: Messages = {
     cancel: '取消',
     modes: { live: '正式', shadow: '影子' },
   },
+  canvasView: {
+    fit: '适应画布（不低于 {{pct}}%：长旅程可拖动查看）',
+    showMinimap: '显示小地图',
+    hideMinimap: '隐藏小地图',
+    clickToZoom: '点击后可用滚轮缩放',
+  },
   // ---- end issue 21 ----
   errors: {
     E_UNREACHABLE: '无法连接引擎。',

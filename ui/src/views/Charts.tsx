@@ -154,7 +154,7 @@ export function ReportCharts({ report, offerNames }: { report: Report; offerName
   const none = <div className="muted chart-empty">{t('sim.charts.noData')}</div>;
   return (
     <div className="charts" data-testid="charts">
-      <div className="chart-card chart-wide">
+      <div className="chart-card chart-wide chart-burn">
         <h4>{t('sim.charts.burn')}</h4>
         {Object.entries(report.campaigns ?? {}).map(([id, c]) => (
           <div key={id} className="muted" data-testid={`burn-${id}`}>
@@ -166,24 +166,24 @@ export function ReportCharts({ report, offerNames }: { report: Report; offerName
             {id}: {t('sim.charts.exhausted', { at: formatTime(c.exhausted_at) })}
           </div>
         ))}
-        {burn ? <EChart option={burn} height={240} testId="chart-burn" /> : none}
+        {burn ? <EChart option={burn} height={200} testId="chart-burn" /> : none}
       </div>
-      <div className="chart-card">
+      <div className="chart-card chart-touches">
         <h4>{t('sim.charts.touches')}</h4>
         {sent ? <EChart option={sent} testId="chart-touches" /> : none}
       </div>
-      <div className="chart-card">
+      <div className="chart-card chart-suppressed">
         <h4>{t('sim.charts.suppressed')}</h4>
         {suppressed ? <EChart option={suppressed} testId="chart-suppressed" /> : none}
       </div>
-      <div className="chart-card chart-wide">
+      <div className="chart-card chart-wide chart-conv">
         <h4>
           {t('figures.conversions')}: {formatCount(report.conversions?.attributed ?? 0)} / {formatCount(report.conversions?.count ?? 0)} <span className="muted">({t('figures.conversionsSub')})</span> · ROI{' '}
           {roiText(t, report.roi)}
         </h4>
         {conversion ? <EChart option={conversion} height={120} testId="chart-conversions" /> : none}
       </div>
-      <div className="chart-card chart-wide">
+      <div className="chart-card chart-wide chart-offers">
         <h4>{t('sim.charts.offers')}</h4>
         {offers ? <EChart option={offers} height={Math.max(160, Object.keys(report.offers).length * 40 + 60)} testId="chart-offers" /> : none}
       </div>

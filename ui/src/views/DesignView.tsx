@@ -63,7 +63,7 @@ function Toolbar() {
       >
         {t('canvas.layout')}
       </button>
-      <button type="button" data-testid="fit" onClick={() => void rf.fitView({ padding: 0.15, duration: 200 })}>
+      <button type="button" data-testid="fit" onClick={() => editorStore.setState((s) => ({ fitRequest: s.fitRequest + 1 }))}>
         {t('canvas.fit')}
       </button>
     </div>

@@ -102,7 +102,7 @@ export function DiffView(props: { before: Workspace | undefined; after: Workspac
         <div className="diff-canvas">
           {shown ? (
             <ReactFlowProvider>
-              <JourneyCanvas journey={shown} offers={offersOf(props.after)} overlays={overlays} focus={focus} fitRequest={idx} testId="diff-canvas" onNodeClick={(id) => setFocus({ node: id, seq: (focus?.seq ?? 0) + 1 })} />
+              <JourneyCanvas journey={shown} offers={offersOf(props.after)} overlays={overlays} focus={focus} fitRequest={idx} testId="diff-canvas" wheelZoomsOnlyWhenFocused onNodeClick={(id) => setFocus({ node: id, seq: (focus?.seq ?? 0) + 1 })} />
             </ReactFlowProvider>
           ) : null}
         </div>
