@@ -661,6 +661,16 @@ async fn get_user(st: State<'_, AppState>, args: UserArgs) -> Res {
 struct SaveArgs {
     name: String,
     text: String,
+    /// The dialog's title, in the UI's language.
+    #[serde(default)]
+    title: Option<String>,
+}
+
+/// The arguments of a native dialog: its title, in the UI's language (GTK's own is English).
+#[derive(Deserialize, Default)]
+struct DialogArgs {
+    #[serde(default)]
+    title: Option<String>,
 }
 
 /// Export: a native save dialog (tauri-plugin-dialog) opening on the Downloads folder with
@@ -678,9 +688,13 @@ async fn save_file(app: tauri::AppHandle, st: State<'_, AppState>, args: SaveArg
     use tauri_plugin_dialog::DialogExt;
     let dir = st.exports.clone();
     let name = safe_name(&args.name);
+    let title = args.title.filter(|t| !t.trim().is_empty());
     let picked = tokio::task::spawn_blocking(move || {
-        app.dialog()
-            .file()
+        let mut dialog = app.dialog().file();
+        if let Some(t) = title {
+            dialog = dialog.set_title(t);
+        }
+        dialog
             .set_directory(&dir)
             .set_file_name(&name)
             .add_filter("JSON", &["json"])
@@ -703,11 +717,15 @@ async fn save_file(app: tauri::AppHandle, st: State<'_, AppState>, args: SaveArg
 
 /// Import's "Browse…": a native open dialog for data files; the chosen paths, or null.
 #[tauri::command]
-async fn pick_files(app: tauri::AppHandle) -> Res {
+async fn pick_files(app: tauri::AppHandle, args: Option<DialogArgs>) -> Res {
     use tauri_plugin_dialog::DialogExt;
+    let title = args.unwrap_or_default().title.filter(|t| !t.trim().is_empty());
     let picked = tokio::task::spawn_blocking(move || {
-        app.dialog()
-            .file()
+        let mut dialog = app.dialog().file();
+        if let Some(t) = title {
+            dialog = dialog.set_title(t);
+        }
+        dialog
             .add_filter("JSON Lines, CSV", &["jsonl", "ndjson", "json", "csv"])
             .blocking_pick_files()
     })

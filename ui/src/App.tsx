@@ -108,7 +108,7 @@ function FileMenu() {
           const backend = sessionStore.getState().backend;
           try {
             if (backend instanceof TauriBackend) {
-              if ((await backend.saveFile(s.fileName, text)) === null) return;
+              if ((await backend.saveFile(s.fileName, text, t('dialogs.save'))) === null) return;
             } else download(text, s.fileName);
             s.markSaved(text);
           } catch (e) {

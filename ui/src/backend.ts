@@ -411,13 +411,13 @@ export class TauriBackend implements Backend {
   }
 
   /** Save a file through the shell's save dialog (a webview does not download blobs). Answers the path, or null when cancelled. */
-  saveFile(name: string, text: string): Promise<string | null> {
-    return this.call('save_file', { name, text });
+  saveFile(name: string, text: string, title?: string): Promise<string | null> {
+    return this.call('save_file', title ? { name, text, title } : { name, text });
   }
 
   /** A native open dialog for data files: the chosen paths, or null when cancelled. */
-  pickFiles(): Promise<string[] | null> {
-    return this.call('pick_files', {});
+  pickFiles(title?: string): Promise<string[] | null> {
+    return this.call('pick_files', title ? { title } : {});
   }
 
   // ---- sample data for the sandbox: import from files, pull from the engine

@@ -5,6 +5,8 @@
 import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
+import { diagText } from '../model/diagText';
+import { channelText, durationText } from '../model/vocab';
 import type { TFunction } from 'i18next';
 import { conditionText } from '../model/condition';
 import { branchesOf, isNodeType, isObject, nodeTypeInfo, num, str } from '../model/nodeTypes';
@@ -45,7 +47,7 @@ export function nodeSummary(t: TFunction, node: JourneyNode, offerName?: string)
     case 'trigger.schedule':
       return `${t('summary.cron', { cron: str(p.cron, '?') })} · ${conditionText(p.audience)}`;
     case 'trigger.pattern': {
-      const base = t('summary.pattern', { count: num(p.count) ?? '?', event: str(p.event, '?'), within: str(p.within, '?') });
+      const base = t('summary.pattern', { count: num(p.count) ?? '?', event: str(p.event, '?'), within: durationText(t, p.within) });
       return p.unless ? `${base} · ${t('summary.unless', { event: str(p.unless) })}` : base;
     }
     case 'condition':
@@ -57,14 +59,14 @@ export function nodeSummary(t: TFunction, node: JourneyNode, offerName?: string)
     case 'split.experiment':
       return t('summary.experiment', { experiment: str(p.experiment, '?'), holdout: num(p.holdout_percent) ?? 0 });
     case 'wait.delay':
-      return t('summary.wait', { duration: str(p.duration, '?') });
+      return t('summary.wait', { duration: durationText(t, p.duration) });
     case 'wait.event':
-      return t('summary.waitEvent', { event: str(p.event, '?'), timeout: str(p.timeout, '?') });
+      return t('summary.waitEvent', { event: str(p.event, '?'), timeout: durationText(t, p.timeout) });
     case 'action.offer':
       return t('summary.offer', { offer: offerName ? `${offerName} (${str(p.offer)})` : str(p.offer, '?') });
     case 'action.touch':
       return t('summary.touch', {
-        channels: Array.isArray(p.channels) ? p.channels.join('→') : '?',
+        channels: Array.isArray(p.channels) ? p.channels.map((c) => channelText(t, String(c))).join('→') : '?',
         template: str(p.template, '?'),
       });
     case 'action.points':
@@ -98,7 +100,7 @@ function JourneyNodeView({ data, selected }: NodeProps<FlowNode>) {
     data.dim ? 'dim' : '',
   ];
   const summary = nodeSummary(t, node, data.offerName);
-  const title = data.diags?.map((d) => `${d.code}: ${d.message ?? ''}`).join('\n');
+  const title = data.diags?.map((d) => `${t(`diag.codes.${d.code}`, { defaultValue: d.code })}: ${diagText(t, { ...d, node: node.id }, { schema: '', offers: [], policy: {}, journeys: [{ id: d.journey ?? '', nodes: [node], edges: [] }] })}`).join('\n');
   return (
     <div className={classes.join(' ')} data-testid={`node-${node.id}`} data-node-id={node.id} title={title}>
       {data.hasInput ? <Handle type="target" position={Position.Left} id="in" className="handle-in" /> : null}

@@ -138,6 +138,7 @@ const UNITS = ['s', 'm', 'h', 'd'] as const;
 
 /** A duration string of the spec ("90s", "30m", "1h", "7d"). Anything else stays editable as text. */
 export function DurationInput(props: { value: string | undefined; onChange: (v: string | undefined) => void; optional?: boolean; testId?: string }) {
+  const { t } = useTranslation();
   const m = props.value === undefined ? null : DURATION.exec(props.value);
   if (props.value !== undefined && !m) {
     return <TextInput value={props.value} onChange={(v) => props.onChange(v === '' && props.optional ? undefined : v)} invalid testId={props.testId} />;
@@ -156,7 +157,7 @@ export function DurationInput(props: { value: string | undefined; onChange: (v: 
       <select value={unit} onChange={(e) => props.onChange(`${amount ?? 1}${e.target.value}`)}>
         {UNITS.map((u) => (
           <option key={u} value={u}>
-            {u}
+            {t(`vocab.unitNames.${u}`)}
           </option>
         ))}
       </select>

@@ -7,6 +7,8 @@ import { useTranslation } from 'react-i18next';
 import * as cmd from '../model/commands';
 import { EVENT_TYPES, fieldCatalog, type FieldInfo } from '../model/condition';
 import { branchesOf, isNodeType, isObject, num, str } from '../model/nodeTypes';
+import { diagText } from '../model/diagText';
+import { channelText } from '../model/vocab';
 import { CHANNELS, type Branch, type Diagnostic, type JourneyNode, type Workspace } from '../model/types';
 import { editorStore } from '../store/editor';
 import { DurationInput, Field, JsonEditor, NumberInput, Select, TextInput } from '../common/ui';
@@ -80,7 +82,7 @@ export function NodeForm(props: { node: JourneyNode; journey: number; doc: Works
           <div className="field-label">{t('props.diagnostics')}</div>
           {props.diags.map((d, i) => (
             <div key={i} className={`diag diag-${d.severity}`}>
-              <b>{d.code}</b> {d.message}
+              <b>{t(`diag.codes.${d.code}`, { defaultValue: d.code })}</b> {diagText(t, d, props.doc)}
               {d.path ? <code> {d.path}</code> : null}
             </div>
           ))}
@@ -440,14 +442,14 @@ function TouchForm({ ctx }: { ctx: FormCtx }) {
             onRemove={() => ctx.setParam('channels', channels.filter((_, k) => k !== i))}
           >
             <span className="chip on">
-              {i + 1}. {c}
+              {i + 1}. {channelText(t, c)}
             </span>
           </ListRow>
         ))}
         <span className="chips">
           {CHANNELS.filter((c) => !channels.includes(c)).map((c) => (
             <button key={c} type="button" className="chip" onClick={() => ctx.setParam('channels', [...channels, c])} data-testid={`add-channel-${c}`}>
-              + {c}
+              + {channelText(t, c)}
             </button>
           ))}
         </span>

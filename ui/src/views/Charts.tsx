@@ -9,6 +9,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 import type { Report } from '../model/types';
 import { Cards, formatTime, roiText, type CardSpec } from '../common/ui';
 import { formatCount, formatMoney } from '../model/format';
+import { channelText, reasonText } from '../model/vocab';
 
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
 
@@ -145,8 +146,8 @@ export function conversionOption(report: Report, t: (k: string) => string): Opti
 export function ReportCharts({ report, offerNames }: { report: Report; offerNames?: Record<string, string> }) {
   const { t } = useTranslation();
   const burn = burnOption(report, t);
-  const sent = barOption(report.touches?.sent ?? {}, '#3d63b8');
-  const reason = (k: string) => t(`reasons.${k}`, { defaultValue: k });
+  const sent = barOption(report.touches?.sent ?? {}, '#3d63b8', (k) => channelText(t, k));
+  const reason = (k: string) => reasonText(t, k);
   const suppressed = barOption({ ...(report.touches?.suppressed ?? {}), ...(report.touches?.deferred ? { deferred: report.touches.deferred } : {}) }, '#d98c00', reason);
   const offers = offersOption(report, t, offerNames);
   const conversion = conversionOption(report, t);

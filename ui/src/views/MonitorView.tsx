@@ -9,7 +9,7 @@ import { JourneyCanvas } from '../canvas/JourneyCanvas';
 import { offersOf } from '../model/commands';
 import type { DecisionRecord, Report, Workspace } from '../model/types';
 import { useSession } from '../store/session';
-import { ErrorBanner } from '../common/ui';
+import { ErrorBanner, formatTime } from '../common/ui';
 import { NeedsEngine } from './EngineSettings';
 import { DecisionTable } from './DecisionLog';
 import { SummaryCards } from './Charts';
@@ -91,7 +91,7 @@ function Monitor({ backend }: { backend: Backend }) {
           {live.length === 0 ? <option value="">{t('review.liveEmpty')}</option> : null}
           {live.map((l) => (
             <option key={l.id} value={l.id}>
-              {l.id} · {t('monitor.version', { version: l.version, rollout: l.rollout_percent, mode: l.mode })}
+              {l.id} · {t('monitor.version', { version: l.version, rollout: l.rollout_percent, mode: t(`vocab.modes.${l.mode}`, { defaultValue: l.mode }) })}
             </option>
           ))}
         </select>
@@ -101,7 +101,7 @@ function Monitor({ backend }: { backend: Backend }) {
         <button type="button" onClick={() => setTick((x) => x + 1)}>
           {t('monitor.refresh')}
         </button>
-        {updated ? <span className="muted">{t('monitor.updated', { at: updated.toLocaleTimeString() })}</span> : null}
+        {updated ? <span className="muted">{t('monitor.updated', { at: formatTime(updated.toISOString()) })}</span> : null}
       </div>
       <ErrorBanner error={error} />
       {!selected ? <div className="empty-state">{t('monitor.pick')}</div> : null}
@@ -117,7 +117,7 @@ function Monitor({ backend }: { backend: Backend }) {
         <div className="monitor-log">
           <h3>{t('monitor.decisions')}</h3>
           <input type="text" placeholder={t('monitor.user')} value={user} onChange={(e) => setUser(e.target.value)} data-testid="monitor-user" />
-          {decisions.length === 0 ? <div className="muted">{t('monitor.noDecisions')}</div> : <DecisionTable records={[...decisions].reverse()} showUser testId="monitor-log" />}
+          {decisions.length === 0 ? <div className="muted">{t('monitor.noDecisions')}</div> : <DecisionTable records={[...decisions].reverse()} showUser testId="monitor-log" doc={workspace} />}
         </div>
       </div>
     </div>

@@ -16,6 +16,8 @@ import { DiffView } from './DiffView';
 import { buildSimSummary, readSimSummary } from '../model/simSummary';
 import { approveBlocker, deployBlocker, submitBlocker } from '../model/identity';
 import { BlockedReason, DeployButton, splitReviewNote } from './Identity';
+import { DiagLines } from '../panels/DiagLine';
+import { reasonText } from '../model/vocab';
 
 function useAsync<T>(load: (() => Promise<T>) | null, deps: unknown[]) {
   const [data, setData] = useState<T | null>(null);
@@ -106,15 +108,7 @@ export function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmi
         </div>
       ) : null}
       <ErrorBanner error={error} />
-      {refused.length ? (
-        <ul className="diag-list">
-          {refused.map((d, i) => (
-            <li key={i} className={`diag diag-${d.severity}`}>
-              <b>{d.code}</b> {d.journey} {d.node} {d.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      {refused.length ? <DiagLines diags={refused} doc={doc} /> : null}
     </Section>
   );
 }
@@ -178,7 +172,7 @@ export function SimSummaryCard({ summary }: { summary: unknown }) {
       ) : null}
       {v.rejectedBy.length ? (
         <div className="muted" data-testid="release-sim-rejections">
-          {t('review.simRejectedBy')}: {v.rejectedBy.map(([reason, c]) => `${t(`reasons.${reason}`, { defaultValue: reason })} ${n(c)}`).join(' · ')}
+          {t('review.simRejectedBy')}: {v.rejectedBy.map(([reason, c]) => `${reasonText(t, reason)} ${n(c)}`).join(' · ')}
         </div>
       ) : null}
       {v.budgets.map(([id, b]) => (
@@ -242,13 +236,7 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
           {t('review.validationClean')}
         </div>
       ) : (
-        <ul className="diag-list" data-testid="release-diagnostics" data-count={r.diagnostics.length}>
-          {r.diagnostics.map((d, i) => (
-            <li key={i} className={`diag diag-${d.severity}`}>
-              <b>{d.code}</b> {d.journey} {d.node} {d.message}
-            </li>
-          ))}
-        </ul>
+        <DiagLines diags={r.diagnostics} doc={r.workspace} testId="release-diagnostics" count />
       )}
       <h4>{t('review.simTitle')}</h4>
       <SimSummaryCard summary={r.summary} />

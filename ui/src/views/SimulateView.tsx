@@ -16,6 +16,7 @@ import { TauriBackend } from '../backend';
 import { DatasetSummary, SampleData } from './SampleData';
 import { useSample } from '../store/sample';
 import { DecisionTable } from './DecisionLog';
+import { DiagLines } from '../panels/DiagLine';
 
 function Controls() {
   const { t } = useTranslation();
@@ -101,13 +102,7 @@ function Controls() {
       {sim.status === 'cancelled' ? <div className="muted">{t('sim.cancelled')}</div> : null}
       {sim.status === 'error' ? <ErrorBanner error={sim.error} testId="sim-error" /> : null}
       {sim.status === 'error' && sim.error?.diagnostics.length ? (
-        <ul className="diag-list">
-          {sim.error.diagnostics.map((d, i) => (
-            <li key={i} className={`diag diag-${d.severity}`}>
-              <b>{d.code}</b> {d.journey} {d.node} {d.message}
-            </li>
-          ))}
-        </ul>
+        <DiagLines diags={sim.error.diagnostics} doc={sim.doc ?? doc} />
       ) : null}
     </div>
   );
