@@ -4,7 +4,7 @@ import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { BackendError } from '../backend';
-import { formatDateTime } from '../model/format';
+import { formatDateTime, fromZonedInput, toZonedInput, zoneLabel } from '../model/format';
 
 /**
  * A labelled control. `group` is for composite editors (condition builder, lists): a <label>
@@ -297,3 +297,29 @@ export function Cards(props: { cards: CardSpec[]; testId?: string }) {
   );
 }
 
+
+/**
+ * A date and time entered as a local time of the zone `tz` (the policy's), stored as RFC 3339 with
+ * that zone's offset. A value that does not read as a time stays editable as text.
+ */
+export function ZonedDateTimeInput(props: { value: string | undefined; tz: string; onChange: (v: string | undefined) => void; testId?: string }) {
+  const local = toZonedInput(props.value, props.tz);
+  if (props.value && !local) {
+    return <TextInput value={props.value} onChange={(v) => props.onChange(v === '' ? undefined : v)} invalid testId={props.testId} />;
+  }
+  return (
+    <span className="zoned-input">
+      <input
+        type="datetime-local"
+        value={local}
+        data-testid={props.testId}
+        onChange={(e) => {
+          if (e.target.value === '') return props.onChange(undefined);
+          const v = fromZonedInput(e.target.value, props.tz);
+          if (v) props.onChange(v);
+        }}
+      />
+      <span className="field-hint">{zoneLabel(props.tz)}</span>
+    </span>
+  );
+}

@@ -234,8 +234,8 @@ export const en = {
     removeCampaign: 'Remove campaign',
     budget: 'Budget total',
     currency: 'Currency',
-    startsAt: 'Starts at (RFC 3339)',
-    endsAt: 'Ends at (RFC 3339)',
+    startsAt: 'Starts (local time of the policy zone)',
+    endsAt: 'Ends (local time of the policy zone)',
     hourlyQuota: 'Hourly quota (face value per hour)',
     entry: 'Re-entry',
     reEntry: { never: 'Never', after_exit: 'After exit', cooldown: 'After a cooldown' },
@@ -663,6 +663,14 @@ export const en = {
     values: { app: 'App', mini_program: 'Mini program', web: 'Web', h5: 'H5', offline_store: 'Store', normal: 'normal', silver: 'silver', gold: 'gold', platinum: 'platinum' },
   },
   diffWords: { raw: 'Show the raw JSON changes' },
+  fieldPicker: {
+    pick: 'Pick from the list',
+    other: 'Other field (type its path)…',
+    negate: 'NOT',
+    groups: { user: 'Profile', event: 'Event', now: 'Now', journey: 'Journey' },
+    types: { string: 'text', number: 'number', boolean: 'yes/no', list: 'list', time: 'time' },
+  },
+  labelFollow: { text: 'The name quotes {{stale}}, the settings now say {{fresh}}.', apply: 'Rename to “{{label}}”' },
   // ---- end issue 21 ----
   errors: {
     E_UNREACHABLE: 'The engine cannot be reached.',

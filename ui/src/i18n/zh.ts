@@ -235,8 +235,8 @@ export const zh: Messages = {
     removeCampaign: '移除活动',
     budget: '预算总额',
     currency: '币种',
-    startsAt: '开始时间（RFC 3339）',
-    endsAt: '结束时间（RFC 3339）',
+    startsAt: '开始时间（策略时区的当地时间）',
+    endsAt: '结束时间（策略时区的当地时间）',
     hourlyQuota: '每小时配额（面值）',
     entry: '重复进入',
     reEntry: { never: '不允许', after_exit: '退出后可再进入', cooldown: '冷却期后' },
@@ -664,6 +664,14 @@ export const zh: Messages = {
     values: { app: 'App', mini_program: '小程序', web: '网页', h5: 'H5', offline_store: '线下门店', normal: '普通', silver: '白银', gold: '黄金', platinum: '铂金' },
   },
   diffWords: { raw: '显示原始 JSON 差异' },
+  fieldPicker: {
+    pick: '从列表选择',
+    other: '其他字段（手动输入路径）…',
+    negate: '不满足',
+    groups: { user: '用户画像', event: '事件属性', now: '当前时间', journey: '旅程' },
+    types: { string: '文本', number: '数字', boolean: '是/否', list: '列表', time: '时间' },
+  },
+  labelFollow: { text: '名称里写的是 {{stale}}，但设置已改为 {{fresh}}。', apply: '改名为“{{label}}”' },
   // ---- end issue 21 ----
   errors: {
     E_UNREACHABLE: '无法连接引擎。',

@@ -138,3 +138,51 @@ export function docCurrency(doc: Pick<Workspace, 'journeys'> | null | undefined)
   }
   return 'CNY';
 }
+
+// ---- local date-times in a zone (campaign windows are entered in the policy's zone)
+
+/** The offset of `tz` from UTC at `utcMs`, in minutes (+480 for Asia/Shanghai). */
+export function zoneOffsetMinutes(utcMs: number, tz: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(utcMs));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60000);
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** A timestamp as the value of a `datetime-local` input in `tz` ("2026-11-01T00:00"); '' when it does not read. */
+export function toZonedInput(ts: string | undefined, tz: string): string {
+  if (!ts) return '';
+  const ms = new Date(ts).getTime();
+  if (Number.isNaN(ms)) return '';
+  const local = new Date(ms + zoneOffsetMinutes(ms, tz) * 60000);
+  return `${local.getUTCFullYear()}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}`;
+}
+
+/**
+ * A `datetime-local` value read in `tz`, as RFC 3339 with that zone's offset
+ * ("2026-11-01T00:00" in Asia/Shanghai → "2026-11-01T00:00:00+08:00"); null when it does not read.
+ */
+export function fromZonedInput(local: string, tz: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '00'].map(Number) as [number, number, number, number, number, number];
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s);
+  // The offset at the guessed instant, then again at the corrected one (a DST change between).
+  let offset = zoneOffsetMinutes(wall, tz);
+  offset = zoneOffsetMinutes(wall - offset * 60000, tz);
+  const sign = offset >= 0 ? '+' : '-';
+  const abs = Math.abs(offset);
+  const zone = offset === 0 ? 'Z' : `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${pad(s)}${zone}`;
+}

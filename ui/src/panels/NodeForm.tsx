@@ -8,6 +8,7 @@ import * as cmd from '../model/commands';
 import { EVENT_TYPES, fieldCatalog, type FieldInfo } from '../model/condition';
 import { branchesOf, isNodeType, isObject, num, str } from '../model/nodeTypes';
 import { diagText } from '../model/diagText';
+import { labelSuggestion } from '../model/labels';
 import { channelText } from '../model/vocab';
 import { CHANNELS, type Branch, type Diagnostic, type JourneyNode, type Workspace } from '../model/types';
 import { editorStore } from '../store/editor';
@@ -31,6 +32,21 @@ function collectStrings(doc: Workspace, key: string): string[] {
   const out = new Set<string>();
   for (const j of cmd.journeysOf(doc)) for (const n of cmd.nodesOf(j)) if (isObject(n.params) && typeof n.params[key] === 'string') out.add(n.params[key] as string);
   return [...out].filter(Boolean).sort();
+}
+
+/** Offers the label with the new number when the parameters no longer quote the label's. */
+function LabelFollow({ node, journey }: { node: JourneyNode; journey: number }) {
+  const { t } = useTranslation();
+  const s = labelSuggestion(node.label, node.params);
+  if (!s) return null;
+  return (
+    <div className="banner banner-info label-follow" data-testid="label-follow">
+      {t('labelFollow.text', { stale: s.stale, fresh: s.fresh })}{' '}
+      <button type="button" onClick={() => editorStore.getState().apply((d) => cmd.setNodeField(d, journey, node.id, 'label', s.label))} data-testid="label-follow-apply">
+        {t('labelFollow.apply', { label: s.label })}
+      </button>
+    </div>
+  );
 }
 
 export function NodeForm(props: { node: JourneyNode; journey: number; doc: Workspace; diags: Diagnostic[] }) {
@@ -76,6 +92,7 @@ export function NodeForm(props: { node: JourneyNode; journey: number; doc: Works
           }
         />
       </Field>
+      <LabelFollow node={node} journey={j} />
       <TypeForm ctx={ctx} />
       {props.diags.length > 0 ? (
         <div className="node-diags">
