@@ -671,6 +671,21 @@ export const en = {
     types: { string: 'text', number: 'number', boolean: 'yes/no', list: 'list', time: 'time' },
   },
   labelFollow: { text: 'The name quotes {{stale}}, the settings now say {{fresh}}.', apply: 'Rename to “{{label}}”' },
+  nodeDetail: {
+    entered: '{{n}} users reached it',
+    port: 'left by “{{port}}”: {{n}}',
+    none: 'No counts for this node yet.',
+    users: 'Users who passed it ({{n}}): click one for their path',
+    more: 'and {{n}} more',
+    pickHint: 'Click a node to see its counts and the users who passed it.',
+  },
+  monitorHint: {
+    title: 'No live decisions yet',
+    body: 'The engine decides when events arrive. Send one over HTTP (a token with the ingest or admin role):',
+    tokenBundled: 'The bundled engine’s admin token is admin_token in engine.json in the app data folder.',
+    amqp: 'Or over RabbitMQ, from an engine started with trellis serve --amqp amqp://guest:guest@127.0.0.1:5672/%2f (the bundled engine takes HTTP only): publish to the exchange marketing.events with a routing key marketing.<source>.events:',
+    noLive: 'Nothing is live yet: deploy a release in Review first.',
+  },
   // ---- end issue 21 ----
   errors: {
     E_UNREACHABLE: 'The engine cannot be reached.',

@@ -672,6 +672,21 @@ export const zh: Messages = {
     types: { string: '文本', number: '数字', boolean: '是/否', list: '列表', time: '时间' },
   },
   labelFollow: { text: '名称里写的是 {{stale}}，但设置已改为 {{fresh}}。', apply: '改名为“{{label}}”' },
+  nodeDetail: {
+    entered: '{{n}} 个用户到达此节点',
+    port: '从“{{port}}”离开：{{n}}',
+    none: '此节点暂无计数。',
+    users: '经过此节点的用户（{{n}}）：点击查看其路径',
+    more: '另有 {{n}} 个',
+    pickHint: '点击节点，查看其人数和经过的用户。',
+  },
+  monitorHint: {
+    title: '还没有线上决策',
+    body: '引擎在收到事件时做决策。用 HTTP 发送一个事件（令牌需有 ingest 或 admin 角色）：',
+    tokenBundled: '内置引擎的管理员令牌是应用数据目录中 engine.json 里的 admin_token。',
+    amqp: '或通过 RabbitMQ：引擎需以 trellis serve --amqp amqp://guest:guest@127.0.0.1:5672/%2f 启动（内置引擎只接 HTTP），把事件发布到交换机 marketing.events，路由键 marketing.<来源>.events：',
+    noLive: '还没有上线的旅程：先在“审核发布”中上线一个版本。',
+  },
   // ---- end issue 21 ----
   errors: {
     E_UNREACHABLE: '无法连接引擎。',

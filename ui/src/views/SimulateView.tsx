@@ -17,6 +17,7 @@ import { DatasetSummary, SampleData } from './SampleData';
 import { useSample } from '../store/sample';
 import { DecisionTable } from './DecisionLog';
 import { DiagLines } from '../panels/DiagLine';
+import { NodeDetail, pathUsers } from './NodeDetail';
 
 function Controls() {
   const { t } = useTranslation();
@@ -110,11 +111,7 @@ function Controls() {
 
 function UserPath(props: { log: DecisionRecord[]; user: string; setUser: (u: string) => void; onNode: (journey: string, node: string) => void }) {
   const { t } = useTranslation();
-  const users = useMemo(() => {
-    const seen = new Set<string>();
-    for (const r of props.log) if (r.user_id) seen.add(r.user_id);
-    return [...seen];
-  }, [props.log]);
+  const users = useMemo(() => pathUsers(props.log), [props.log]);
   const records = useMemo(() => props.log.filter((r) => r.user_id === props.user).sort((a, b) => a.seq - b.seq), [props.log, props.user]);
   return (
     <div className="user-path" data-testid="user-path">
@@ -139,6 +136,7 @@ export function SimulateView() {
   const [journeyIdx, setJourneyIdx] = useState(0);
   const [user, setUser] = useState('');
   const [focus, setFocus] = useState<{ node: string; seq: number } | null>(null);
+  const [picked, setPicked] = useState<string | null>(null);
 
   const shown = sim.doc ?? doc;
   const journeys = journeysOf(shown);
@@ -188,10 +186,15 @@ export function SimulateView() {
               </button>
             ))}
           </div>
+          {report && journey && picked ? (
+            <NodeDetail journey={journey} node={picked} counts={report.journeys?.[journey.id]} log={log} onUser={setUser} onClose={() => setPicked(null)} />
+          ) : report ? (
+            <div className="muted">{t('nodeDetail.pickHint')}</div>
+          ) : null}
           <div className="sim-canvas">
             {journey ? (
               <ReactFlowProvider>
-                <JourneyCanvas journey={journey} offers={offersOf(shown)} overlays={overlays} focus={focus} fitRequest={journeyIdx} testId="sim-canvas" />
+                <JourneyCanvas journey={journey} offers={offersOf(shown)} overlays={overlays} focus={focus} fitRequest={journeyIdx} testId="sim-canvas" onNodeClick={setPicked} />
               </ReactFlowProvider>
             ) : null}
           </div>
