@@ -31,6 +31,18 @@ function download(text: string, fileName: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** Whether the document has anything a template would throw away (a node, an offer, a second journey). */
+export function hasContent(doc: ReturnType<typeof editorStore.getState>['doc']): boolean {
+  return (doc.offers?.length ?? 0) > 0 || (doc.journeys?.length ?? 0) > 1 || (doc.journeys ?? []).some((j) => (j.nodes?.length ?? 0) > 0);
+}
+
+/** A template replaces the whole workspace: ask first, naming it, whenever there is something to lose. */
+export function confirmTemplate(t: (k: string, o?: Record<string, unknown>) => string, name: string): boolean {
+  const s = editorStore.getState();
+  if (!hasContent(s.doc)) return true;
+  return window.confirm(t(isDirty(s) ? 'templateConfirm.unsaved' : 'templateConfirm.replace', { name }));
+}
+
 function FileMenu() {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
@@ -86,7 +98,7 @@ function FileMenu() {
                 data-testid={`template-${tpl.id}`}
                 onClick={() => {
                   setOpen(false);
-                  if (guard()) editorStore.getState().loadTemplate(tpl.id);
+                  if (confirmTemplate(t, t(`templates.${tpl.id}`))) editorStore.getState().loadTemplate(tpl.id);
                 }}
               >
                 {t(`templates.${tpl.id}`)} <span className="muted">{tpl.file}</span>

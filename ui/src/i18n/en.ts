@@ -686,6 +686,10 @@ export const en = {
     amqp: 'Or over RabbitMQ, from an engine started with trellis serve --amqp amqp://guest:guest@127.0.0.1:5672/%2f (the bundled engine takes HTTP only): publish to the exchange marketing.events with a routing key marketing.<source>.events:',
     noLive: 'Nothing is live yet: deploy a release in Review first.',
   },
+  templateConfirm: {
+    replace: 'Replace the current workspace with the template “{{name}}”? Its journeys, offers and policy give way to the template’s.',
+    unsaved: 'Replace the current workspace with the template “{{name}}”? It has unsaved changes; its journeys, offers and policy give way to the template’s.',
+  },
   // ---- end issue 21 ----
   errors: {
     E_UNREACHABLE: 'The engine cannot be reached.',

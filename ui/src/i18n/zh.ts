@@ -687,6 +687,10 @@ export const zh: Messages = {
     amqp: '或通过 RabbitMQ：引擎需以 trellis serve --amqp amqp://guest:guest@127.0.0.1:5672/%2f 启动（内置引擎只接 HTTP），把事件发布到交换机 marketing.events，路由键 marketing.<来源>.events：',
     noLive: '还没有上线的旅程：先在“审核发布”中上线一个版本。',
   },
+  templateConfirm: {
+    replace: '用模板“{{name}}”替换当前工作区？当前的旅程、权益和策略将被模板内容取代。',
+    unsaved: '用模板“{{name}}”替换当前工作区？当前工作区有未保存的修改，其旅程、权益和策略将被模板内容取代。',
+  },
   // ---- end issue 21 ----
   errors: {
     E_UNREACHABLE: '无法连接引擎。',

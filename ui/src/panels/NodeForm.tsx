@@ -519,7 +519,14 @@ export function KeyValueEditor(props: { value: Record<string, unknown>; onChange
             <option value="json">{t('cond.valueType.json')}</option>
           </select>
           {kindOf(v) === 'string' ? (
-            <input type="text" value={v as string} onChange={(e) => props.onChange(rebuild((kk, vv, ii) => (ii === i ? [kk, e.target.value] : [kk, vv])))} />
+            // A message body is long: a textarea across the panel's width, growing with the text.
+            <textarea
+              className="kv-value kv-text"
+              rows={Math.min(8, Math.max(2, Math.ceil(String(v).length / 32) + String(v).split('\n').length - 1))}
+              value={v as string}
+              data-testid={`kv-value-${k}`}
+              onChange={(e) => props.onChange(rebuild((kk, vv, ii) => (ii === i ? [kk, e.target.value] : [kk, vv])))}
+            />
           ) : kindOf(v) === 'number' ? (
             <NumberInput value={v as number} onChange={(n) => props.onChange(rebuild((kk, vv, ii) => (ii === i ? [kk, n ?? 0] : [kk, vv])))} />
           ) : kindOf(v) === 'boolean' ? (
