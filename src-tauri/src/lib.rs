@@ -719,7 +719,10 @@ async fn save_file(app: tauri::AppHandle, st: State<'_, AppState>, args: SaveArg
 #[tauri::command]
 async fn pick_files(app: tauri::AppHandle, args: Option<DialogArgs>) -> Res {
     use tauri_plugin_dialog::DialogExt;
-    let title = args.unwrap_or_default().title.filter(|t| !t.trim().is_empty());
+    let title = args
+        .unwrap_or_default()
+        .title
+        .filter(|t| !t.trim().is_empty());
     let picked = tokio::task::spawn_blocking(move || {
         let mut dialog = app.dialog().file();
         if let Some(t) = title {
