@@ -1597,26 +1597,48 @@ async fn million_events_never_freeze_the_window(c: &Client) {
 }
 
 /// The main screens on a sample journey, for the README.
+/// Switches the UI language through the header's select (as a person picks it).
+async fn set_lang(c: &Client, lang: &str) {
+    wait_for(c, "[data-testid=lang]", WAIT).await;
+    c.execute(
+        "const el = document.querySelector('[data-testid=lang]');
+         Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(el, arguments[0]);
+         el.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![json!(lang)],
+    )
+    .await
+    .expect("switch the language");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// The README's screenshots, in Chinese (`design.png`, ...) and in English (`design-en.png`, ...),
+/// at the window's 1280×800: design, simulate (with results), review (the diff) and monitor.
 async fn screenshots(c: &Client) {
-    step("screenshots: the welcome template");
-    click(c, "[data-testid=view-design]").await;
-    click(c, "[data-testid=menu-new]").await;
-    click_confirming(c, "[data-testid=template-welcome]").await;
-    wait_for(c, "[data-testid=design-canvas] .react-flow__node", WAIT).await;
-    click(c, "[data-testid=layout]").await;
-    click(c, "[data-testid=fit]").await;
-    shot(c, "design").await;
-    click(c, "[data-testid=view-simulate]").await;
-    set_value(c, "[data-testid=sim-users]", "2000").await;
-    set_value(c, "[data-testid=sim-days]", "14").await;
-    run_simulation(c, Duration::from_secs(300)).await;
-    wait_for(c, "[data-testid=summary-cards]", WAIT).await;
-    click(c, "[data-testid=sim-canvas] .react-flow__controls-fitview").await;
-    shot(c, "simulate").await;
-    click(c, "[data-testid=view-review]").await;
-    click(c, "[data-testid=submit-release]").await;
-    wait_for(c, "[data-testid=submit-result]", WAIT).await;
-    click(c, "[data-testid=inbox] [data-testid^='release-'] td").await;
-    wait_for(c, "[data-testid=diff-view]", WAIT).await;
-    shot(c, "review").await;
+    for (lang, suffix) in [("zh", ""), ("en", "-en")] {
+        set_lang(c, lang).await;
+        step(&format!("screenshots ({lang}): the welcome template"));
+        click(c, "[data-testid=view-design]").await;
+        click(c, "[data-testid=menu-new]").await;
+        click_confirming(c, "[data-testid=template-welcome]").await;
+        wait_for(c, "[data-testid=design-canvas] .react-flow__node", WAIT).await;
+        click(c, "[data-testid=layout]").await;
+        click(c, "[data-testid=fit]").await;
+        shot(c, &format!("design{suffix}")).await;
+        click(c, "[data-testid=view-simulate]").await;
+        set_value(c, "[data-testid=sim-users]", "2000").await;
+        set_value(c, "[data-testid=sim-days]", "14").await;
+        run_simulation(c, Duration::from_secs(300)).await;
+        wait_for(c, "[data-testid=summary-cards]", WAIT).await;
+        click(c, "[data-testid=sim-canvas] .react-flow__controls-fitview").await;
+        shot(c, &format!("simulate{suffix}")).await;
+        click(c, "[data-testid=view-review]").await;
+        click(c, "[data-testid=submit-release]").await;
+        wait_for(c, "[data-testid=submit-result]", WAIT).await;
+        click(c, "[data-testid=inbox] [data-testid^='release-'] td").await;
+        wait_for(c, "[data-testid=diff-view]", WAIT).await;
+        shot(c, &format!("review{suffix}")).await;
+        click(c, "[data-testid=view-monitor]").await;
+        wait_for(c, "[data-testid=monitor-view]", WAIT).await;
+        shot(c, &format!("monitor{suffix}")).await;
+    }
 }

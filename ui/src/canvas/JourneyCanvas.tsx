@@ -487,7 +487,7 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
       >
         <Background gap={20} />
         <Controls showInteractive={false} showFitView={false}>
-          <ControlButton onClick={() => fitReadable(200)} title={t('canvasView.fit', { pct: Math.round(MIN_READABLE_ZOOM * 100) })} aria-label={t('canvasView.fit', { pct: Math.round(MIN_READABLE_ZOOM * 100) })} data-testid={`${props.testId ?? 'canvas'}-fit`}>
+          <ControlButton className="react-flow__controls-fitview" onClick={() => fitReadable(200)} title={t('canvasView.fit', { pct: Math.round(MIN_READABLE_ZOOM * 100) })} aria-label={t('canvasView.fit', { pct: Math.round(MIN_READABLE_ZOOM * 100) })} data-testid={`${props.testId ?? 'canvas'}-fit`}>
             ⤢
           </ControlButton>
           <ControlButton onClick={() => setMinimap(!minimap)} title={t(minimap ? 'canvasView.hideMinimap' : 'canvasView.showMinimap')} aria-label={t(minimap ? 'canvasView.hideMinimap' : 'canvasView.showMinimap')} data-testid={`${props.testId ?? 'canvas'}-minimap-toggle`}>
