@@ -323,3 +323,42 @@ export function ZonedDateTimeInput(props: { value: string | undefined; tz: strin
     </span>
   );
 }
+
+/**
+ * A value picked from the known ones (a select), or typed when it is new ("other…" switches to a
+ * text field). For ids a marketer should not have to type: message templates and the like.
+ */
+export function PickOrType(props: { value: string; options: { value: string; label: string }[]; onChange: (v: string) => void; otherLabel: string; testId?: string }) {
+  const known = props.options.some((o) => o.value === props.value);
+  const [typing, setTyping] = useState(!known && props.value !== '');
+  if (typing || props.options.length === 0) {
+    return (
+      <span className="pick-or-type">
+        <TextInput value={props.value} list={props.options.map((o) => o.value)} onChange={props.onChange} testId={props.testId} />
+        {props.options.length ? (
+          <button type="button" className="link" onClick={() => setTyping(false)} data-testid={props.testId ? `${props.testId}-list` : undefined}>
+            ☰
+          </button>
+        ) : null}
+      </span>
+    );
+  }
+  return (
+    <select
+      value={props.value}
+      data-testid={props.testId ? `${props.testId}-pick` : undefined}
+      onChange={(e) => {
+        if (e.target.value === '\u0000other') setTyping(true);
+        else props.onChange(e.target.value);
+      }}
+    >
+      {props.value === '' ? <option value="" /> : null}
+      {props.options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+      <option value={'\u0000other'}>{props.otherLabel}</option>
+    </select>
+  );
+}

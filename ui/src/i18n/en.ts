@@ -690,6 +690,7 @@ export const en = {
     replace: 'Replace the current workspace with the template “{{name}}”? Its journeys, offers and policy give way to the template’s.',
     unsaved: 'Replace the current workspace with the template “{{name}}”? It has unsaved changes; its journeys, offers and policy give way to the template’s.',
   },
+  templatePicker: { other: 'New template id…' },
   // ---- end issue 21 ----
   errors: {
     E_UNREACHABLE: 'The engine cannot be reached.',

@@ -691,6 +691,7 @@ export const zh: Messages = {
     replace: '用模板“{{name}}”替换当前工作区？当前的旅程、权益和策略将被模板内容取代。',
     unsaved: '用模板“{{name}}”替换当前工作区？当前工作区有未保存的修改，其旅程、权益和策略将被模板内容取代。',
   },
+  templatePicker: { other: '新的模板 ID…' },
   // ---- end issue 21 ----
   errors: {
     E_UNREACHABLE: '无法连接引擎。',

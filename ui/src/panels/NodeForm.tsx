@@ -12,7 +12,7 @@ import { labelSuggestion } from '../model/labels';
 import { channelText } from '../model/vocab';
 import { CHANNELS, type Branch, type Diagnostic, type JourneyNode, type Workspace } from '../model/types';
 import { editorStore } from '../store/editor';
-import { DurationInput, Field, JsonEditor, NumberInput, Select, TextInput } from '../common/ui';
+import { DurationInput, Field, JsonEditor, NumberInput, Select, TextInput, PickOrType } from '../common/ui';
 import { ConditionBuilder } from './ConditionBuilder';
 
 interface FormCtx {
@@ -472,7 +472,7 @@ function TouchForm({ ctx }: { ctx: FormCtx }) {
         </span>
       </Field>
       <Field label={t('props.template')}>
-        <TextInput value={str(p.template)} list={templates} onChange={(v) => ctx.setParam('template', v)} testId="param-template" />
+        <PickOrType value={str(p.template)} options={templates.map((v) => ({ value: v, label: v }))} onChange={(v) => ctx.setParam('template', v)} otherLabel={t('templatePicker.other')} testId="param-template" />
       </Field>
       <Field label={t('props.content')} group>
         {content === undefined || isObject(content) ? (

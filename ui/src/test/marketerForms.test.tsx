@@ -90,3 +90,19 @@ describe('labels that follow their numbers', () => {
     expect(screen.queryByTestId('label-follow')).toBeNull();
   });
 });
+
+describe('a template picker', () => {
+  it('offers the templates the workspace uses; a new id is typed after "new template id…"', () => {
+    editorStore.getState().newWorkspace();
+    const a = editorStore.getState().addNode('action.touch', { x: 0, y: 0 });
+    const s = editorStore.getState();
+    const node = () => (editorStore.getState().doc.journeys[s.active] as Journey).nodes.find((n) => n.id === a)!;
+    render(<NodeForm node={node()} journey={s.active} doc={editorStore.getState().doc} diags={[]} />);
+    const pick = screen.getByTestId('param-template-pick') as HTMLSelectElement;
+    const template = String(node().params.template);
+    expect([...pick.options].map((o) => o.value)).toContain(template);
+    fireEvent.change(pick, { target: { value: '\u0000other' } });
+    fireEvent.change(screen.getByTestId('param-template'), { target: { value: 'cart_reminder_v2' } });
+    expect(node().params.template).toBe('cart_reminder_v2');
+  });
+});
