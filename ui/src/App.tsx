@@ -193,13 +193,11 @@ export function IdentityBadge() {
   const other = identity.acting === 'reviewer' ? 'author' : 'reviewer';
   return (
     <div className="identity" data-testid="identity" data-acting={identity.acting ?? ''} data-name={identity.name ?? ''}>
-      <span className="identity-who" title={identity.engine === 'bundled' ? t('identity.bundledHint') : identity.url}>
+      <span className="identity-who" title={identity.engine === 'bundled' ? `${identity.name} · ${role ?? ''} — ${t('identity.bundledHint')}` : identity.url}>
         {identity.engine === 'bundled' ? (
           <>
             {t('identity.you')}: <b data-testid="identity-name">{identity.acting ? t(`identity.acting.${identity.acting}`) : identity.name}</b>{' '}
-            <span className="muted">
-              ({identity.name} · {role})
-            </span>
+            <span className="identity-user">{identity.name}</span>
           </>
         ) : (
           t('identity.remote')

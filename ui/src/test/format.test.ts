@@ -50,7 +50,7 @@ describe('charts that read', () => {
       series: { label: { formatter: (p: { value: number }) => string } }[];
     };
     expect(opt.grid.containLabel).toBe(true);
-    expect(opt.xAxis.max).toBeGreaterThan(14854.5 * 1.2);
+    expect(opt.xAxis.max).toBeGreaterThan(14854.5 * 1.8);
     const label = opt.series[0]!.label.formatter({ value: 14854.5 });
     expect(label.replace(/[^\d.]/g, '')).toBe('14854.50');
   });

@@ -75,7 +75,8 @@ describe('publishing alone on the bundled engine', () => {
       </>,
     );
     expect(screen.getByTestId('identity').textContent).toContain('作者');
-    expect(screen.getByTestId('identity').textContent).toContain('local-admin · 管理员');
+    expect(screen.getByTestId('identity').textContent).toContain('local-admin');
+    expect(screen.getByTestId('identity').querySelector('[title]')?.getAttribute('title')).toContain('local-admin · 管理员');
 
     const row = (await screen.findAllByTestId('release-r1'))[0]!;
     await act(async () => fireEvent.click(row.querySelector('td')!));

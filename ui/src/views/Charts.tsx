@@ -136,8 +136,10 @@ export function conversionOption(report: Report, t: (k: string) => string): Opti
   return {
     tooltip: { valueFormatter: (v: unknown) => formatMoney(Number(v)) },
     // The labels sit right of the bars: the axis runs past the longest bar so none is cut off.
-    grid: { left: 10, right: 30, top: 10, bottom: 20, containLabel: true },
-    xAxis: { type: 'value', max: top > 0 ? Math.ceil(top * 1.3) : 1, axisLabel: { formatter: (v: number) => formatCount(v) } },
+    // Each bar carries its amount; the value axis has no labels of its own (they ran together
+    // in a narrow card), and runs far enough past the longest bar for its label.
+    grid: { left: 10, right: 16, top: 10, bottom: 10, containLabel: true },
+    xAxis: { type: 'value', max: top > 0 ? Math.ceil(top * 1.9) : 1, axisLabel: { show: false }, splitLine: { show: false } },
     yAxis: { type: 'category', data: bars.map((b) => b[0]) },
     series: [{ type: 'bar', data: bars.map((b) => ({ value: b[1], itemStyle: { color: b[2] } })), label: { show: true, position: 'right', formatter: (p: { value: number }) => formatMoney(p.value) } }],
   } as Option;
