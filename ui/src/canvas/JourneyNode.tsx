@@ -8,7 +8,7 @@ import { useTranslation } from 'react-i18next';
 import { diagText } from '../model/diagText';
 import { channelText, durationText } from '../model/vocab';
 import type { TFunction } from 'i18next';
-import { conditionText } from '../model/condition';
+import { conditionSentence } from '../model/sentence';
 import { branchesOf, isNodeType, isObject, nodeTypeInfo, num, str } from '../model/nodeTypes';
 import type { ChangeStatus } from '../model/diff';
 import { NODE_TYPES, type Diagnostic, type JourneyNode, type NodeCounts, type NodeType } from '../model/types';
@@ -42,16 +42,16 @@ export function nodeSummary(t: TFunction, node: JourneyNode, offerName?: string)
   switch (node.type) {
     case 'trigger.event': {
       const base = t('summary.event', { event: str(p.event, '?') });
-      return p.where ? `${base} · ${t('summary.where', { cond: conditionText(p.where) })}` : base;
+      return p.where ? `${base} · ${t('summary.where', { cond: conditionSentence(t, p.where) })}` : base;
     }
     case 'trigger.schedule':
-      return `${t('summary.cron', { cron: str(p.cron, '?') })} · ${conditionText(p.audience)}`;
+      return `${t('summary.cron', { cron: str(p.cron, '?') })} · ${conditionSentence(t, p.audience)}`;
     case 'trigger.pattern': {
       const base = t('summary.pattern', { count: num(p.count) ?? '?', event: str(p.event, '?'), within: durationText(t, p.within) });
       return p.unless ? `${base} · ${t('summary.unless', { event: str(p.unless) })}` : base;
     }
     case 'condition':
-      return conditionText(p.when);
+      return conditionSentence(t, p.when);
     case 'switch':
       return Array.isArray(p.cases) ? p.cases.filter(isObject).map((c) => str(c.port)).join(' / ') : '';
     case 'split.random':

@@ -662,7 +662,13 @@ export const en = {
     },
     values: { app: 'App', mini_program: 'Mini program', web: 'Web', h5: 'H5', offline_store: 'Store', normal: 'normal', silver: 'silver', gold: 'gold', platinum: 'platinum' },
   },
-  diffWords: { raw: 'Show the raw JSON changes' },
+  diffWords: {
+    raw: 'Show the raw JSON changes',
+    cap: '{{channel}}: at most {{max}} per {{window}}',
+    quiet: '{{start}}–{{end}} ({{mode}})',
+    conversion: 'event {{event}}, revenue field {{field}}',
+    attribution: '{{model}}, window {{window}}',
+  },
   fieldPicker: {
     pick: 'Pick from the list',
     other: 'Other field (type its path)…',

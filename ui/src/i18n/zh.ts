@@ -663,7 +663,13 @@ export const zh: Messages = {
     },
     values: { app: 'App', mini_program: '小程序', web: '网页', h5: 'H5', offline_store: '线下门店', normal: '普通', silver: '白银', gold: '黄金', platinum: '铂金' },
   },
-  diffWords: { raw: '显示原始 JSON 差异' },
+  diffWords: {
+    raw: '显示原始 JSON 差异',
+    cap: '{{channel}}：每 {{window}} 最多 {{max}} 次',
+    quiet: '{{start}}–{{end}}（{{mode}}）',
+    conversion: '事件 {{event}}，收入字段 {{field}}',
+    attribution: '{{model}}，窗口 {{window}}',
+  },
   fieldPicker: {
     pick: '从列表选择',
     other: '其他字段（手动输入路径）…',

@@ -85,3 +85,20 @@ describe("the approver's diff in words", () => {
     expect(screen.getByTestId('diff-view').textContent).toContain('/params/when/children/0/value');
   });
 });
+
+describe('the policy and node bodies in words', () => {
+  it('zh: caps, quiet hours and attribution as sentences in the diff; a condition node reads as a sentence', async () => {
+    await act(async () => setLang('zh'));
+    const before = ws(3, 20);
+    const after = { ...ws(3, 20), policy: { tz: 'Asia/Shanghai', freq_caps: [{ channel: 'sms', max: 2, window: '7d' }], quiet_hours: { start: '22:00', end: '08:00', mode: 'defer' as const }, attribution: { window: '7d', model: 'last_touch' as const } } };
+    render(<DiffView before={before} after={after} />);
+    const text = screen.getByTestId('policy-changes').textContent ?? '';
+    expect(text).toContain('短信：每 7 天 最多 2 次');
+    expect(text).toContain('22:00–08:00（延后到结束时发送）');
+    expect(text).toContain('末次触达，窗口 7 天');
+    expect(text).not.toContain('{"');
+    const { nodeSummary } = await import('../canvas/JourneyNode');
+    const node = ws(3, 20).journeys[0]!.nodes[1]!;
+    expect(nodeSummary(i18n.getFixedT('zh'), node)).toBe('注册天数 ≤ 3 且 注册渠道属于 App/小程序');
+  });
+});

@@ -102,7 +102,7 @@ export function barOption(data: Record<string, number>, color?: string, label: (
   return {
     tooltip: {},
     grid: { left: 10, right: 20, top: 10, bottom: 20, containLabel: true },
-    xAxis: { type: 'value' },
+    xAxis: { type: 'value', axisLabel: { hideOverlap: true } },
     yAxis: { type: 'category', data: entries.map(([k]) => label(k)) },
     series: [{ type: 'bar', data: entries.map(([, v]) => v), ...(color ? { itemStyle: { color } } : {}) }],
   } as Option;
@@ -116,7 +116,7 @@ export function offersOption(report: Report, t: (k: string) => string, names: Re
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     legend: { type: 'scroll', bottom: 0 },
     grid: { left: 10, right: 20, top: 10, bottom: 36, containLabel: true },
-    xAxis: { type: 'value' },
+    xAxis: { type: 'value', axisLabel: { hideOverlap: true } },
     yAxis: { type: 'category', data: offers.map(([id]) => names[id] || id) },
     series: [
       { name: t('sim.charts.issued'), type: 'bar', stack: 'o', data: offers.map(([, o]) => o.issued), itemStyle: { color: '#2f7d4f' } },

@@ -70,7 +70,22 @@ export function paramWords(t: TFunction, key: string, v: unknown, offers: Map<st
   if (DURATION_PARAMS.has(key)) return durationText(t, v);
   if (MONEY_FIELDS.has(key) && (typeof v === 'number' || typeof v === 'string')) return formatMoney(v);
   if (key === 'kind' && typeof v === 'string') return t(`offers.kinds.${v}`, { defaultValue: v });
+  // The policy in words: caps, quiet hours, conversion and attribution.
+  if (key === 'freq_caps' && Array.isArray(v)) return v.map((c) => (isObject(c) ? capWords(t, c) : show(c))).join('; ');
+  if ((key === 'freq_caps' || /^\d+$/.test(key)) && isObject(v) && 'max' in v && 'window' in v) return capWords(t, v);
+  if (key === 'quiet_hours' && isObject(v)) return t('diffWords.quiet', { start: show(v.start), end: show(v.end), mode: t(`policy.modes.${String(v.mode)}`, { defaultValue: String(v.mode ?? '') }) });
+  if (key === 'conversion' && isObject(v)) return t('diffWords.conversion', { event: show(v.event), field: show(v.revenue_field) });
+  if (key === 'attribution' && isObject(v)) return t('diffWords.attribution', { model: t(`policy.models.${String(v.model)}`, { defaultValue: String(v.model ?? '') }), window: durationText(t, v.window) });
+  if (key === 'mode' && typeof v === 'string') return t(`policy.modes.${v}`, { defaultValue: v });
+  if (key === 'model' && typeof v === 'string') return t(`policy.models.${v}`, { defaultValue: v });
+  if (key === 'channel' && typeof v === 'string') return v === '*' ? t('policy.allChannels') : channelText(t, v);
   return show(v);
+}
+
+/** A frequency cap in words ("短信：最多 2 次 / 7 天"). */
+function capWords(t: TFunction, c: Record<string, unknown>): string {
+  const ch = c.channel === '*' ? t('policy.allChannels') : channelText(t, String(c.channel));
+  return t('diffWords.cap', { channel: ch, max: show(c.max), window: durationText(t, c.window) });
 }
 
 const PARAM_LABEL: Record<string, string> = {
