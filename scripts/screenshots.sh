@@ -2,7 +2,8 @@
 # Regenerates docs/screenshots/: runs the desktop app's end-to-end test (src-tauri/tests/e2e.rs)
 # under Xvfb with TRELLIS_SCREENSHOTS set, so the real app (WebKitGTK webview, bundled engine)
 # is photographed through WebDriver: the palette-built journey and its Drafts panel, then the welcome template in the
-# design, simulate (with results) and review (diff) screens.
+# design, simulate (with results), review (diff) and monitor screens, in Chinese (design.png, ...) and in English
+# (design-en.png, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/desktop-deps.sh

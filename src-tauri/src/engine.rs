@@ -7,9 +7,9 @@ use std::sync::Arc;
 use trellis_api::{ApiError, ClockMode, Code, Principal, Service};
 
 /// What the app keeps about its bundled engine, in `engine.json` in the app data folder: the
-/// URL it listens on this run and two local tokens. `admin` is the app's own identity;
-/// `reviewer` (an approver) lets the same person approve a release through the app pointed at
-/// the bundled URL with that token, since an author may not approve their own release.
+/// URL it listens on this run and two local tokens. `admin` is the app's own identity (the
+/// author); `reviewer` (an approver) is the identity the app switches to so that a person working
+/// alone can approve their release (`identity.rs`), since an author may not approve their own.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LocalEngine {
     pub url: String,
@@ -25,6 +25,8 @@ pub struct Bundled {
     pub svc: Arc<Service>,
     pub url: String,
     pub admin: Principal,
+    /// The bundled reviewer (role approver), for the app's switch to reviewer.
+    pub reviewer: Principal,
 }
 
 /// How many generated sample profiles a new bundled engine starts with.
@@ -63,6 +65,9 @@ impl Bundled {
         let admin = svc
             .authenticate(Some(&format!("Bearer {}", local.admin_token)))
             .await?;
+        let reviewer = svc
+            .authenticate(Some(&format!("Bearer {}", local.reviewer_token)))
+            .await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| {
@@ -94,6 +99,7 @@ impl Bundled {
             svc,
             url: local.url,
             admin,
+            reviewer,
         })
     }
 }

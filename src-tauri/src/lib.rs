@@ -6,6 +6,7 @@
 
 pub mod drafts;
 pub mod engine;
+pub mod identity;
 pub mod import;
 pub mod settings;
 
@@ -37,9 +38,26 @@ pub struct AppState {
     settings: settings::Settings,
     /// The app data folder (the imported dataset is `sample/` in it).
     data: PathBuf,
+    /// Which local user of the bundled engine the app acts as (`identity.rs`).
+    acting: std::sync::RwLock<identity::Acting>,
 }
 
 impl AppState {
+    fn acting(&self) -> identity::Acting {
+        self.acting
+            .read()
+            .map(|a| *a)
+            .unwrap_or(identity::Acting::Author)
+    }
+
+    /// The bundled engine's user the app acts as now.
+    fn who(&self) -> &trellis_api::Principal {
+        match self.acting() {
+            identity::Acting::Author => &self.bundled.admin,
+            identity::Acting::Reviewer => &self.bundled.reviewer,
+        }
+    }
+
     async fn remote(&self) -> Option<Remote> {
         self.remote.read().await.clone()
     }
@@ -122,6 +140,49 @@ async fn set_engine(st: State<'_, AppState>, args: SetEngineArgs) -> Res {
         .map_err(unsaved)?;
     *st.remote.write().await = Some(r);
     engine_info_of(EngineMode::Remote, &url)
+}
+
+/// Who the app is: on the bundled engine the local user it acts as (author or reviewer), on a
+/// remote engine its URL (the token's name is not told to the app).
+#[tauri::command]
+async fn identity(st: State<'_, AppState>) -> Res {
+    match st.remote().await {
+        Some(r) => answer(&identity::Identity::remote(&r.url)),
+        None => answer(&identity::Identity::bundled(
+            &st.bundled.url,
+            st.acting(),
+            st.who(),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+struct SetIdentityArgs {
+    acting: String,
+}
+
+/// Switches the bundled engine's user the app acts as: `author` or `reviewer`.
+#[tauri::command]
+async fn set_identity(st: State<'_, AppState>, args: SetIdentityArgs) -> Res {
+    if st.remote().await.is_some() {
+        return Err(ApiError::new(
+            Code::BadRequest,
+            "on a remote engine you are who your token says; switch only on the bundled engine",
+        )
+        .body());
+    }
+    let Some(acting) = identity::Acting::parse(&args.acting) else {
+        return Err(ApiError::new(
+            Code::BadRequest,
+            "acting must be \"author\" or \"reviewer\"",
+        )
+        .at("acting")
+        .body());
+    };
+    if let Ok(mut a) = st.acting.write() {
+        *a = acting;
+    }
+    identity(st).await
 }
 
 // ---- validation and simulation
@@ -431,7 +492,7 @@ async fn submit_release(st: State<'_, AppState>, args: SubmitArgs) -> Res {
     let p: SubmitParams = read(body.clone())?;
     let b2 = &st.bundled;
     st.route(
-        b2.svc.submit_release(&b2.admin, p),
+        b2.svc.submit_release(st.who(), p),
         "POST",
         "/v1/releases",
         Some(body),
@@ -454,13 +515,22 @@ struct ReviewArgs {
 }
 
 async fn review(st: &AppState, args: ReviewArgs, approve: bool) -> Res {
-    let body = json!({ "comment": args.comment });
+    // The bundled reviewer's approval says it was the app's single user reviewing their own
+    // release (only that engine's: a remote engine's reviewers are other people).
+    let local_self_review =
+        approve && st.acting() == identity::Acting::Reviewer && st.remote().await.is_none();
+    let comment = if local_self_review {
+        identity::noted_comment(&args.comment)
+    } else {
+        args.comment
+    };
+    let body = json!({ "comment": comment });
     let verb = if approve { "approve" } else { "reject" };
     let path = format!("/v1/releases/{}/{verb}", enc(&args.id));
     let p: ReviewParams = read(body.clone())?;
     let b = &st.bundled;
     st.route(
-        b.svc.review(&b.admin, &args.id, approve, p),
+        b.svc.review(st.who(), &args.id, approve, p),
         "POST",
         &path,
         Some(body),
@@ -494,7 +564,7 @@ async fn deploy_release(st: State<'_, AppState>, args: DeployArgs) -> Res {
     let p: DeployParams = read(body.clone())?;
     let b = &st.bundled;
     st.route(
-        b.svc.deploy(&b.admin, &args.id, p),
+        b.svc.deploy(st.who(), &args.id, p),
         "POST",
         &path,
         Some(body),
@@ -507,7 +577,7 @@ async fn rollback_journey(st: State<'_, AppState>, args: IdArgs) -> Res {
     let path = format!("/v1/journeys/{}/rollback", enc(&args.id));
     let b = &st.bundled;
     st.route(
-        b.svc.rollback(&b.admin, &args.id),
+        b.svc.rollback(st.who(), &args.id),
         "POST",
         &path,
         Some(json!({})),
@@ -598,6 +668,16 @@ async fn get_user(st: State<'_, AppState>, args: UserArgs) -> Res {
 struct SaveArgs {
     name: String,
     text: String,
+    /// The dialog's title, in the UI's language.
+    #[serde(default)]
+    title: Option<String>,
+}
+
+/// The arguments of a native dialog: its title, in the UI's language (GTK's own is English).
+#[derive(Deserialize, Default)]
+struct DialogArgs {
+    #[serde(default)]
+    title: Option<String>,
 }
 
 /// Export: a native save dialog (tauri-plugin-dialog) opening on the Downloads folder with
@@ -615,9 +695,13 @@ async fn save_file(app: tauri::AppHandle, st: State<'_, AppState>, args: SaveArg
     use tauri_plugin_dialog::DialogExt;
     let dir = st.exports.clone();
     let name = safe_name(&args.name);
+    let title = args.title.filter(|t| !t.trim().is_empty());
     let picked = tokio::task::spawn_blocking(move || {
-        app.dialog()
-            .file()
+        let mut dialog = app.dialog().file();
+        if let Some(t) = title {
+            dialog = dialog.set_title(t);
+        }
+        dialog
             .set_directory(&dir)
             .set_file_name(&name)
             .add_filter("JSON", &["json"])
@@ -640,11 +724,18 @@ async fn save_file(app: tauri::AppHandle, st: State<'_, AppState>, args: SaveArg
 
 /// Import's "Browse…": a native open dialog for data files; the chosen paths, or null.
 #[tauri::command]
-async fn pick_files(app: tauri::AppHandle) -> Res {
+async fn pick_files(app: tauri::AppHandle, args: Option<DialogArgs>) -> Res {
     use tauri_plugin_dialog::DialogExt;
+    let title = args
+        .unwrap_or_default()
+        .title
+        .filter(|t| !t.trim().is_empty());
     let picked = tokio::task::spawn_blocking(move || {
-        app.dialog()
-            .file()
+        let mut dialog = app.dialog().file();
+        if let Some(t) = title {
+            dialog = dialog.set_title(t);
+        }
+        dialog
             .add_filter("JSON Lines, CSV", &["jsonl", "ndjson", "json", "csv"])
             .blocking_pick_files()
     })
@@ -813,12 +904,15 @@ pub fn run() -> Result<(), String> {
                 exports,
                 settings,
                 data: dir,
+                acting: std::sync::RwLock::new(identity::Acting::Author),
             });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             engine_info,
             set_engine,
+            identity,
+            set_identity,
             validate,
             simulate,
             cancel_simulation,

@@ -2,10 +2,11 @@
 //! `trellis-app` (UI embedded, bundled engine in-process) in an X display (Xvfb in CI).
 //!
 //! The flow of issue 5: build a journey from the palette, see a validation error appear and
-//! clear, run a simulation and read a node count, submit, see the author's own approval
-//! refused, approve as another user (the bundled engine's reviewer token, entered in the engine
-//! dialog as a person would), go back to the bundled engine, deploy, and read the deployed
-//! version from the engine over HTTP. On the way, the autosaved draft shows in the Drafts panel
+//! clear, run a simulation and read a node count, submit, see the author's approve button
+//! disabled with its reason, switch to the bundled reviewer in the header (issue 21: a marketer
+//! alone publishes), approve (recorded as a self-review on the local engine), confirm the
+//! rollout and mode, deploy, switch back to the author, and read the deployed version from the
+//! engine over HTTP. On the way, the autosaved draft shows in the Drafts panel
 //! and in local.db.
 //!
 //! Needs: `DISPLAY`, `tauri-driver` (PATH, ~/.cargo/bin or `TAURI_DRIVER`) and `WebKitWebDriver`
@@ -634,35 +635,35 @@ async fn flow(c: &Client, data: &Path) {
         "the summary's entries ({summary_entered}) miss the trigger's {entered}"
     );
 
-    step("the author's own approval is refused");
+    step("the author's approve is disabled, with the reason; the header says who you are");
+    wait_text(
+        c,
+        "[data-testid=identity]",
+        |t| t.contains("local-admin"),
+        WAIT,
+    )
+    .await;
     click(
         c,
         &format!("[data-testid=inbox] [data-testid='release-{release}'] td"),
     )
     .await;
-    click(c, "[data-testid=approve]").await;
-    wait_for(c, "[data-testid=action-error]", WAIT).await;
+    let approve = wait_for(c, "[data-testid=approve]", WAIT).await;
+    assert!(
+        !approve.is_enabled().await.unwrap_or(true),
+        "the author's approve button is enabled"
+    );
+    wait_for(c, "[data-testid=approve-reason]", WAIT).await;
     let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
     assert_eq!(detail["status"], "pending_review");
 
-    step("approve as another user: the reviewer's token in the engine dialog");
-    click(c, "[data-testid=engine-status]").await;
-    let url_input = wait_for(c, "[data-testid=engine-url]", WAIT).await;
-    url_input
-        .send_keys(local["url"].as_str().unwrap_or_default())
-        .await
-        .expect("type the URL");
-    let token_input = wait_for(c, "[data-testid=engine-token]", WAIT).await;
-    token_input
-        .send_keys(local["reviewer_token"].as_str().unwrap_or_default())
-        .await
-        .expect("type the token");
-    click(c, "[data-testid=engine-apply]").await;
-    wait_gone(c, "[data-testid=engine-settings]", WAIT).await;
-    click(c, "[data-testid=view-review]").await;
-    click(
+    step("switch to the bundled reviewer in the header and approve");
+    click(c, "[data-testid=identity-switch]").await;
+    wait_text(
         c,
-        &format!("[data-testid=inbox] [data-testid='release-{release}'] td"),
+        "[data-testid=identity]",
+        |t| t.contains("reviewer") && !t.contains("local-admin"),
+        WAIT,
     )
     .await;
     // The approver sees the simulation summary beside the diff.
@@ -694,18 +695,29 @@ async fn flow(c: &Client, data: &Path) {
         .map(|a| a.iter().filter_map(|r| r["reviewer"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(reviewers, ["reviewer"]);
+    // The approval records that it was the single user's self-review on the local engine.
+    let comment = detail["reviews"][0]["comment"].as_str().unwrap_or_default();
+    assert!(
+        comment.starts_with("checked on sample data") && comment.contains("self-review"),
+        "{comment}"
+    );
+    wait_for(c, "[data-testid=self-review]", WAIT).await;
 
-    step("back to the bundled engine as the app's own user, and deploy");
-    click(c, "[data-testid=engine-status]").await;
-    click(c, "[data-testid=engine-use-bundled]").await;
-    wait_gone(c, "[data-testid=engine-settings]", WAIT).await;
-    click(c, "[data-testid=view-review]").await;
-    click(
+    step("deploy: a confirmation names the rollout and the mode first");
+    click(c, "[data-testid=deploy]").await;
+    wait_text(
         c,
-        &format!("[data-testid=history] [data-testid='release-{release}'] td"),
+        "[data-testid=deploy-confirm-text]",
+        |t| t.contains("100%") && t.contains(&format!("v{version}")),
+        WAIT,
     )
     .await;
-    click(c, "[data-testid=deploy]").await;
+    let detail = engine_get(&local, &format!("/v1/releases/{release}")).await;
+    assert_eq!(
+        detail["status"], "approved",
+        "deployed before the confirmation"
+    );
+    click(c, "[data-testid=deploy-confirm]").await;
     let live = wait_text(
         c,
         "[data-testid=live-table]",
@@ -737,6 +749,15 @@ async fn flow(c: &Client, data: &Path) {
         })
         .unwrap_or_default();
     assert_eq!(deployed, [("journey_1", 100)], "{detail}");
+    // Back to the author, who submits the next releases.
+    click(c, "[data-testid=identity-switch]").await;
+    wait_text(
+        c,
+        "[data-testid=identity]",
+        |t| t.contains("local-admin"),
+        WAIT,
+    )
+    .await;
 
     sample_data(c, data, &local, &trigger).await;
     monitor_and_rollback(c, &local, &trigger, &release, version).await;
@@ -1395,8 +1416,9 @@ async fn big_canvas_stays_smooth(c: &Client) {
     ));
     let t1 = Instant::now();
     heartbeat_start(c, "").await;
-    // Edit: select a node in the middle of the chain (where fit view centres it) and rename
-    // it, keystroke by keystroke.
+    // Edit: select a node in the middle of the chain and rename it, keystroke by keystroke
+    // (fit opens a long journey at its start at a readable zoom, so the node may be off screen:
+    // then it is clicked through the DOM).
     click(c, "[data-testid=fit]").await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     let mid = "[data-testid=design-canvas] .react-flow__node[data-id=n150]";
@@ -1573,6 +1595,20 @@ async fn million_events_never_freeze_the_window(c: &Client) {
     );
 }
 
+/// Switches the UI language through the header's select (as a person picks it).
+async fn set_lang(c: &Client, lang: &str) {
+    wait_for(c, "[data-testid=lang]", WAIT).await;
+    c.execute(
+        "const el = document.querySelector('[data-testid=lang]');
+         Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(el, arguments[0]);
+         el.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![json!(lang)],
+    )
+    .await
+    .expect("switch the language");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
 /// Scrolls an element into the middle of the view (for a screenshot).
 async fn scroll_to(c: &Client, css: &str) {
     let _ = c
@@ -1595,105 +1631,118 @@ async fn number_attr(c: &Client, css: &str, attr: &str) -> f64 {
 
 /// The welcome template on sample data: the sandbox says what a replay can know (the break-even
 /// lift and the holdout plan, read from the screen), and the approver sees the same figures from
-/// the release's summary. Also the main screens for the README (with TRELLIS_SCREENSHOTS).
+/// the release's summary. With TRELLIS_SCREENSHOTS, also the README's screenshots, in Chinese
+/// (`design.png`, ...) and in English (`design-en.png`, ...), at the window's 1280×800: design,
+/// simulate, its measurement, review, the review's measurement and monitor.
 async fn welcome_measured(c: &Client) {
-    step("the welcome template: design");
-    click(c, "[data-testid=view-design]").await;
-    click(c, "[data-testid=menu-new]").await;
-    click_confirming(c, "[data-testid=template-welcome]").await;
-    wait_for(c, "[data-testid=design-canvas] .react-flow__node", WAIT).await;
-    click(c, "[data-testid=layout]").await;
-    click(c, "[data-testid=fit]").await;
-    shot(c, "design").await;
+    let langs: &[(&str, &str)] = if std::env::var_os("TRELLIS_SCREENSHOTS").is_some() {
+        &[("zh", ""), ("en", "-en")]
+    } else {
+        &[("en", "-en")]
+    };
+    for &(lang, suffix) in langs {
+        set_lang(c, lang).await;
+        step(&format!("the welcome template ({lang}): design"));
+        click(c, "[data-testid=view-design]").await;
+        click(c, "[data-testid=menu-new]").await;
+        click_confirming(c, "[data-testid=template-welcome]").await;
+        wait_for(c, "[data-testid=design-canvas] .react-flow__node", WAIT).await;
+        click(c, "[data-testid=layout]").await;
+        click(c, "[data-testid=fit]").await;
+        shot(c, &format!("design{suffix}")).await;
 
-    step("the welcome template simulated: attributed ROI is an upper bound; break-even lift and holdout plan");
-    click(c, "[data-testid=view-simulate]").await;
-    set_value(c, "[data-testid=sim-users]", "2000").await;
-    set_value(c, "[data-testid=sim-days]", "14").await;
-    run_simulation(c, Duration::from_secs(300)).await;
-    wait_for(c, "[data-testid=summary-cards]", WAIT).await;
-    wait_for(c, "[data-testid=roi-upper-bound]", WAIT).await;
-    click(c, "[data-testid=sim-canvas] .react-flow__controls-fitview").await;
-    shot(c, "simulate").await;
-    let panel = "[data-testid=sim-measurement] [data-testid=journey-measurement]";
-    wait_for(c, panel, WAIT).await;
-    let journey = attr_of(c, panel, "data-journey")
-        .await
-        .expect("the measured journey's id");
-    let panel = format!("{panel}[data-journey='{journey}']");
-    // The welcome journey spends on offers: it needs a lift above 0 to pay for itself.
-    let break_even = number_attr(
-        c,
-        &format!("{panel} [data-testid=break-even-lift]"),
-        "data-value",
-    )
-    .await;
-    assert!(
-        break_even > 0.0 && break_even.is_finite(),
-        "break-even lift {break_even}"
-    );
-    let rows = number_attr(
-        c,
-        &format!("{panel} [data-testid=holdout-plan]"),
-        "data-rows",
-    )
-    .await;
-    assert!(rows >= 4.0, "the holdout plan has {rows} rows");
-    let users10 = number_attr(
-        c,
-        &format!("{panel} [data-testid=holdout-plan-row-10]"),
-        "data-users",
-    )
-    .await;
-    let days10 = number_attr(
-        c,
-        &format!("{panel} [data-testid=holdout-plan-row-10]"),
-        "data-days",
-    )
-    .await;
-    let users50 = number_attr(
-        c,
-        &format!("{panel} [data-testid=holdout-plan-row-50]"),
-        "data-users",
-    )
-    .await;
-    assert!(
-        users10 > users50 && users50 > 0.0 && days10 > 0.0,
-        "a 10% holdout needs more users ({users10}) than a 50% one ({users50}); days {days10}"
-    );
-    note(&format!(
-        "{journey}: break-even lift {break_even}, 10% holdout: {users10} users, {days10} days"
-    ));
-    scroll_to(c, &format!("{panel} [data-testid=holdout-plan]")).await;
-    shot(c, "simulate-measurement").await;
+        step("the welcome template simulated: attributed ROI is an upper bound; break-even lift and holdout plan");
+        click(c, "[data-testid=view-simulate]").await;
+        set_value(c, "[data-testid=sim-users]", "2000").await;
+        set_value(c, "[data-testid=sim-days]", "14").await;
+        run_simulation(c, Duration::from_secs(300)).await;
+        wait_for(c, "[data-testid=summary-cards]", WAIT).await;
+        wait_for(c, "[data-testid=roi-upper-bound]", WAIT).await;
+        click(c, "[data-testid=sim-canvas] .react-flow__controls-fitview").await;
+        shot(c, &format!("simulate{suffix}")).await;
+        let panel = "[data-testid=sim-measurement] [data-testid=journey-measurement]";
+        wait_for(c, panel, WAIT).await;
+        let journey = attr_of(c, panel, "data-journey")
+            .await
+            .expect("the measured journey's id");
+        let panel = format!("{panel}[data-journey='{journey}']");
+        // The welcome journey spends on offers: it needs a lift above 0 to pay for itself.
+        let break_even = number_attr(
+            c,
+            &format!("{panel} [data-testid=break-even-lift]"),
+            "data-value",
+        )
+        .await;
+        assert!(
+            break_even > 0.0 && break_even.is_finite(),
+            "break-even lift {break_even}"
+        );
+        let rows = number_attr(
+            c,
+            &format!("{panel} [data-testid=holdout-plan]"),
+            "data-rows",
+        )
+        .await;
+        assert!(rows >= 4.0, "the holdout plan has {rows} rows");
+        let users10 = number_attr(
+            c,
+            &format!("{panel} [data-testid=holdout-plan-row-10]"),
+            "data-users",
+        )
+        .await;
+        let days10 = number_attr(
+            c,
+            &format!("{panel} [data-testid=holdout-plan-row-10]"),
+            "data-days",
+        )
+        .await;
+        let users50 = number_attr(
+            c,
+            &format!("{panel} [data-testid=holdout-plan-row-50]"),
+            "data-users",
+        )
+        .await;
+        assert!(
+            users10 > users50 && users50 > 0.0 && days10 > 0.0,
+            "a 10% holdout needs more users ({users10}) than a 50% one ({users50}); days {days10}"
+        );
+        note(&format!(
+            "{journey}: break-even lift {break_even}, 10% holdout: {users10} users, {days10} days"
+        ));
+        scroll_to(c, &format!("{panel} [data-testid=holdout-plan]")).await;
+        shot(c, &format!("simulate-measurement{suffix}")).await;
 
-    step("the approver's view of the release shows the same break-even lift and plan");
-    click(c, "[data-testid=view-review]").await;
-    click(c, "[data-testid=submit-release]").await;
-    wait_for(c, "[data-testid=submit-result]", WAIT).await;
-    click(c, "[data-testid=inbox] [data-testid^='release-'] td").await;
-    wait_for(c, "[data-testid=diff-view]", WAIT).await;
-    shot(c, "review").await;
-    let rpanel = format!(
-        "[data-testid=release-measurement] [data-testid=journey-measurement][data-journey='{journey}']"
-    );
-    let shown = number_attr(
-        c,
-        &format!("{rpanel} [data-testid=break-even-lift]"),
-        "data-value",
-    )
-    .await;
-    assert!(
-        (shown - break_even).abs() <= 1e-9 * break_even,
-        "the approver sees break-even lift {shown}, the sandbox {break_even}"
-    );
-    let rusers10 = number_attr(
-        c,
-        &format!("{rpanel} [data-testid=holdout-plan-row-10]"),
-        "data-users",
-    )
-    .await;
-    assert_eq!(rusers10, users10, "the approver's holdout plan");
-    scroll_to(c, &format!("{rpanel} [data-testid=holdout-plan]")).await;
-    shot(c, "review-measurement").await;
+        step("the approver's view of the release shows the same break-even lift and plan");
+        click(c, "[data-testid=view-review]").await;
+        click(c, "[data-testid=submit-release]").await;
+        wait_for(c, "[data-testid=submit-result]", WAIT).await;
+        click(c, "[data-testid=inbox] [data-testid^='release-'] td").await;
+        wait_for(c, "[data-testid=diff-view]", WAIT).await;
+        shot(c, &format!("review{suffix}")).await;
+        let rpanel = format!(
+            "[data-testid=release-measurement] [data-testid=journey-measurement][data-journey='{journey}']"
+        );
+        let shown = number_attr(
+            c,
+            &format!("{rpanel} [data-testid=break-even-lift]"),
+            "data-value",
+        )
+        .await;
+        assert!(
+            (shown - break_even).abs() <= 1e-9 * break_even,
+            "the approver sees break-even lift {shown}, the sandbox {break_even}"
+        );
+        let rusers10 = number_attr(
+            c,
+            &format!("{rpanel} [data-testid=holdout-plan-row-10]"),
+            "data-users",
+        )
+        .await;
+        assert_eq!(rusers10, users10, "the approver's holdout plan");
+        scroll_to(c, &format!("{rpanel} [data-testid=holdout-plan]")).await;
+        shot(c, &format!("review-measurement{suffix}")).await;
+        click(c, "[data-testid=view-monitor]").await;
+        wait_for(c, "[data-testid=monitor-view]", WAIT).await;
+        shot(c, &format!("monitor{suffix}")).await;
+    }
 }

@@ -9,6 +9,7 @@ import { TEMPLATES } from './model/samples';
 import { editorStore, isDirty, useEditor } from './store/editor';
 import { useSession, sessionStore, type View } from './store/session';
 import { setLang, type Lang } from './i18n';
+import { docCurrency, policyZone, setDisplayCurrency, setDisplayZone } from './model/format';
 import { DesignView } from './views/DesignView';
 import { SimulateView } from './views/SimulateView';
 import { ReviewView } from './views/ReviewView';
@@ -28,6 +29,18 @@ function download(text: string, fileName: string) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Whether the document has anything a template would throw away (a node, an offer, a second journey). */
+export function hasContent(doc: ReturnType<typeof editorStore.getState>['doc']): boolean {
+  return (doc.offers?.length ?? 0) > 0 || (doc.journeys?.length ?? 0) > 1 || (doc.journeys ?? []).some((j) => (j.nodes?.length ?? 0) > 0);
+}
+
+/** A template replaces the whole workspace: ask first, naming it, whenever there is something to lose. */
+export function confirmTemplate(t: (k: string, o?: Record<string, unknown>) => string, name: string): boolean {
+  const s = editorStore.getState();
+  if (!hasContent(s.doc)) return true;
+  return window.confirm(t(isDirty(s) ? 'templateConfirm.unsaved' : 'templateConfirm.replace', { name }));
 }
 
 function FileMenu() {
@@ -85,7 +98,7 @@ function FileMenu() {
                 data-testid={`template-${tpl.id}`}
                 onClick={() => {
                   setOpen(false);
-                  if (guard()) editorStore.getState().loadTemplate(tpl.id);
+                  if (confirmTemplate(t, t(`templates.${tpl.id}`))) editorStore.getState().loadTemplate(tpl.id);
                 }}
               >
                 {t(`templates.${tpl.id}`)} <span className="muted">{tpl.file}</span>
@@ -107,7 +120,7 @@ function FileMenu() {
           const backend = sessionStore.getState().backend;
           try {
             if (backend instanceof TauriBackend) {
-              if ((await backend.saveFile(s.fileName, text)) === null) return;
+              if ((await backend.saveFile(s.fileName, text, t('dialogs.save'))) === null) return;
             } else download(text, s.fileName);
             s.markSaved(text);
           } catch (e) {
@@ -167,8 +180,59 @@ function EngineStatus() {
   );
 }
 
+/**
+ * Who you are, in the header: the bundled engine's local user the app acts as (author or
+ * reviewer, with the switch), or the remote engine you are connected to.
+ */
+export function IdentityBadge() {
+  const { t } = useTranslation();
+  const identity = useSession((s) => s.identity);
+  const [error, setError] = useState<unknown>(null);
+  if (!identity) return null;
+  const role = identity.role ? t(`identity.roles.${identity.role}`, { defaultValue: identity.role }) : null;
+  const other = identity.acting === 'reviewer' ? 'author' : 'reviewer';
+  return (
+    <div className="identity" data-testid="identity" data-acting={identity.acting ?? ''} data-name={identity.name ?? ''}>
+      <span className="identity-who" title={identity.engine === 'bundled' ? `${identity.name} · ${role ?? ''} — ${t('identity.bundledHint')}` : identity.url}>
+        {identity.engine === 'bundled' ? (
+          <>
+            {t('identity.you')}: <b data-testid="identity-name">{identity.acting ? t(`identity.acting.${identity.acting}`) : identity.name}</b>{' '}
+            <span className="identity-user">{identity.name}</span>
+          </>
+        ) : (
+          t('identity.remote')
+        )}
+      </span>
+      {identity.can_switch ? (
+        <button
+          type="button"
+          className="link"
+          title={t('identity.switchHint')}
+          data-testid="identity-switch"
+          onClick={() => {
+            setError(null);
+            sessionStore
+              .getState()
+              .switchIdentity(other)
+              .catch((e: unknown) => setError(e));
+          }}
+        >
+          {t(other === 'reviewer' ? 'identity.switchToReviewer' : 'identity.switchToAuthor')}
+        </button>
+      ) : null}
+      {error ? <span className="warn-text">{errorText(t, error)}</span> : null}
+    </div>
+  );
+}
+
 export function App() {
   const { t, i18n } = useTranslation();
+  // Times read in the policy's zone and money in the campaigns' currency, app-wide: set before the
+  // views render (they re-render with App when either changes).
+  const zone = useEditor((s) => policyZone(s.doc));
+  const currency = useEditor((s) => docCurrency(s.doc));
+  setDisplayZone(zone);
+  setDisplayCurrency(currency);
   const view = useSession((s) => s.view);
   const settingsOpen = useSession((s) => s.settingsOpen);
   return (
@@ -188,6 +252,7 @@ export function App() {
             <option value="zh">中文</option>
             <option value="en">English</option>
           </select>
+          <IdentityBadge />
           <EngineStatus />
         </div>
       </header>

@@ -94,6 +94,23 @@ export interface DecisionQuery {
   after?: number;
 }
 
+/**
+ * Who the app is (`identity`, desktop only). On the bundled engine: the local user it acts as,
+ * `local-admin` (role admin, the author) or `reviewer` (role approver), switchable; on a remote
+ * engine the token's user, whose name the app is not told.
+ */
+export interface Identity {
+  engine: 'bundled' | 'remote';
+  url: string;
+  name: string | null;
+  role: 'admin' | 'approver' | 'operator' | 'ingest' | null;
+  acting: 'author' | 'reviewer' | null;
+  can_switch: boolean;
+}
+
+/** What the bundled reviewer's approval carries in its comment (src-tauri/src/identity.rs). */
+export const LOCAL_REVIEW_NOTE = '[self-review on the local engine: the app\'s single user approved as its bundled reviewer]';
+
 /** The engine's view of a user (`GET /v1/users/{id}`), as the engine writes it. */
 export type UserState = Record<string, unknown>;
 
@@ -384,19 +401,29 @@ export class TauriBackend implements Backend {
     }
   }
 
+  /** Who the app is on its engine (name, role; on the bundled engine author or reviewer). */
+  identity(): Promise<Identity> {
+    return this.call('identity', {});
+  }
+
+  /** On the bundled engine: act as its author (`local-admin`) or its reviewer (`reviewer`). */
+  setIdentity(acting: 'author' | 'reviewer'): Promise<Identity> {
+    return this.call('set_identity', { acting });
+  }
+
   /** Which engine the shell talks to: the bundled `trellis serve` or a remote service. */
   engineInfo(): Promise<EngineInfo> {
     return this.call('engine_info', {});
   }
 
   /** Save a file through the shell's save dialog (a webview does not download blobs). Answers the path, or null when cancelled. */
-  saveFile(name: string, text: string): Promise<string | null> {
-    return this.call('save_file', { name, text });
+  saveFile(name: string, text: string, title?: string): Promise<string | null> {
+    return this.call('save_file', title ? { name, text, title } : { name, text });
   }
 
   /** A native open dialog for data files: the chosen paths, or null when cancelled. */
-  pickFiles(): Promise<string[] | null> {
-    return this.call('pick_files', {});
+  pickFiles(title?: string): Promise<string[] | null> {
+    return this.call('pick_files', title ? { title } : {});
   }
 
   // ---- sample data for the sandbox: import from files, pull from the engine

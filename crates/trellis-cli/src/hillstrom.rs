@@ -144,7 +144,11 @@ pub fn write(csv_gz: &Path, out: &Path) -> Result<Written> {
                 .parse()
                 .with_context(|| format!("{}: spend", at()))?;
             // The spend as written in the file, an exact decimal.
-            let spend_text = if amount == 0.0 { "0" } else { cells[spend].as_str() };
+            let spend_text = if amount == 0.0 {
+                "0"
+            } else {
+                cells[spend].as_str()
+            };
             let ev = json!({"event_id": format!("{id}-visit"), "user_id": id, "type": "site_visit", "ts": VISIT,
                 "props": {"spend": spend_text}});
             writeln!(events, "{ev}")?;

@@ -6,11 +6,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import {
   Background,
+  ControlButton,
   Controls,
   MarkerType,
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore,
   type Connection,
   type Edge as FlowEdge,
   type EdgeChange,
@@ -23,6 +25,7 @@ import { canvasPorts, hasInput, isNodeType, nodeTypeInfo, portsByNode } from '..
 import type { ChangeStatus, JourneyDiff } from '../model/diff';
 import type { Diagnostic, Journey, JourneyNode, JourneyReport, NodeType, Offer } from '../model/types';
 import { flowKind, nodeTypes, portLabel, type FlowNode, type FlowNodeData } from './JourneyNode';
+import { MIN_READABLE_ZOOM, readableViewport } from './fit';
 
 export const DND_TYPE = 'application/trellis-node';
 
@@ -57,6 +60,11 @@ export interface JourneyCanvasProps {
   /** Where this journey's view was left, restored when the journey is shown again. */
   viewport?: { x: number; y: number; zoom: number };
   onViewportChange?: (v: { x: number; y: number; zoom: number }) => void;
+  /**
+   * A small preview inside a scrolling page (the review's diff): the wheel scrolls the page
+   * until the canvas is clicked, and zooms it only then (until the pointer leaves it).
+   */
+  wheelZoomsOnlyWhenFocused?: boolean;
   testId?: string;
 }
 
@@ -399,7 +407,22 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
     [journey],
   );
 
-  // Fit when asked (import, template, layout, journey switch) once nodes have sizes.
+  // The minimap is hidden until asked for (it sat over nodes); when shown, fits keep its corner free.
+  const [minimap, setMinimap] = useState(false);
+  const paneWidth = useStore((s) => s.width);
+  const paneHeight = useStore((s) => s.height);
+  const fitReadable = useCallback(
+    (duration: number) => {
+      const shown = rf.getNodes();
+      if (shown.length === 0 || paneWidth === 0 || paneHeight === 0) return;
+      const v = readableViewport(rf.getNodesBounds(shown), { width: paneWidth, height: paneHeight }, { reserveRight: minimap ? 180 : 0 });
+      void rf.setViewport(v, { duration });
+    },
+    [rf, paneWidth, paneHeight, minimap],
+  );
+
+  // Fit when asked (import, template, layout, journey switch) once nodes have sizes: never below
+  // a readable zoom (a long journey opens at its start and pans).
   const measuredCount = Object.keys(sizes).length;
   const wantFit = useRef<number | undefined>(undefined);
   useEffect(() => {
@@ -409,9 +432,9 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
     if (wantFit.current === undefined) return;
     if (holding || (nodes.length > 0 && measuredCount === 0)) return;
     wantFit.current = undefined;
-    const h = requestAnimationFrame(() => void rf.fitView({ padding: 0.15, duration: 200, maxZoom: 1 }));
+    const h = requestAnimationFrame(() => fitReadable(200));
     return () => cancelAnimationFrame(h);
-  }, [props.fitRequest, journey.id, measuredCount, nodes.length, holding, rf]);
+  }, [props.fitRequest, journey.id, measuredCount, nodes.length, holding, fitReadable]);
 
   useEffect(() => {
     const f = props.focus;
@@ -429,9 +452,18 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
   }, [journey.id]);
 
   const empty = nodesOf(journey).length === 0;
+  const [focused, setFocused] = useState(false);
 
   return (
-    <div className="canvas" data-testid={props.testId ?? 'canvas'} onDragOver={onDragOver} onDrop={onDrop}>
+    <div
+      className={props.wheelZoomsOnlyWhenFocused && !focused ? 'canvas canvas-unfocused' : 'canvas'}
+      data-testid={props.testId ?? 'canvas'}
+      data-focused={props.wheelZoomsOnlyWhenFocused ? String(focused) : undefined}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      onPointerDown={props.wheelZoomsOnlyWhenFocused ? () => setFocused(true) : undefined}
+      onMouseLeave={props.wheelZoomsOnlyWhenFocused ? () => setFocused(false) : undefined}
+    >
       <ReactFlow<FlowNode, FlowEdge>
         nodes={mounted}
         edges={mountedEdges}
@@ -451,11 +483,20 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         minZoom={0.1}
         maxZoom={2}
+        {...(props.wheelZoomsOnlyWhenFocused ? { preventScrolling: focused, zoomOnScroll: focused, panOnScroll: false } : {})}
       >
         <Background gap={20} />
-        <Controls showInteractive={false} />
-        <MiniMap<FlowNode> nodeColor={minimapColor} pannable zoomable style={{ width: 160, height: 100 }} />
+        <Controls showInteractive={false} showFitView={false}>
+          <ControlButton className="react-flow__controls-fitview" onClick={() => fitReadable(200)} title={t('canvasView.fit', { pct: Math.round(MIN_READABLE_ZOOM * 100) })} aria-label={t('canvasView.fit', { pct: Math.round(MIN_READABLE_ZOOM * 100) })} data-testid={`${props.testId ?? 'canvas'}-fit`}>
+            ⤢
+          </ControlButton>
+          <ControlButton onClick={() => setMinimap(!minimap)} title={t(minimap ? 'canvasView.hideMinimap' : 'canvasView.showMinimap')} aria-label={t(minimap ? 'canvasView.hideMinimap' : 'canvasView.showMinimap')} data-testid={`${props.testId ?? 'canvas'}-minimap-toggle`}>
+            ▦
+          </ControlButton>
+        </Controls>
+        {minimap ? <MiniMap<FlowNode> nodeColor={minimapColor} pannable zoomable style={{ width: 160, height: 100 }} /> : null}
       </ReactFlow>
+      {props.wheelZoomsOnlyWhenFocused && !focused && !empty ? <div className="canvas-hint">{t('canvasView.clickToZoom')}</div> : null}
       {empty ? (
         <div className="canvas-empty" data-testid="canvas-empty">
           <div className="empty-title">{t('canvas.empty')}</div>

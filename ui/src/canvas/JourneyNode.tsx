@@ -5,8 +5,10 @@
 import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
+import { diagText } from '../model/diagText';
+import { channelText, durationText } from '../model/vocab';
 import type { TFunction } from 'i18next';
-import { conditionText } from '../model/condition';
+import { conditionSentence } from '../model/sentence';
 import { branchesOf, isNodeType, isObject, nodeTypeInfo, num, str } from '../model/nodeTypes';
 import type { ChangeStatus } from '../model/diff';
 import { NODE_TYPES, type Diagnostic, type JourneyNode, type NodeCounts, type NodeType } from '../model/types';
@@ -40,16 +42,16 @@ export function nodeSummary(t: TFunction, node: JourneyNode, offerName?: string)
   switch (node.type) {
     case 'trigger.event': {
       const base = t('summary.event', { event: str(p.event, '?') });
-      return p.where ? `${base} · ${t('summary.where', { cond: conditionText(p.where) })}` : base;
+      return p.where ? `${base} · ${t('summary.where', { cond: conditionSentence(t, p.where) })}` : base;
     }
     case 'trigger.schedule':
-      return `${t('summary.cron', { cron: str(p.cron, '?') })} · ${conditionText(p.audience)}`;
+      return `${t('summary.cron', { cron: str(p.cron, '?') })} · ${conditionSentence(t, p.audience)}`;
     case 'trigger.pattern': {
-      const base = t('summary.pattern', { count: num(p.count) ?? '?', event: str(p.event, '?'), within: str(p.within, '?') });
+      const base = t('summary.pattern', { count: num(p.count) ?? '?', event: str(p.event, '?'), within: durationText(t, p.within) });
       return p.unless ? `${base} · ${t('summary.unless', { event: str(p.unless) })}` : base;
     }
     case 'condition':
-      return conditionText(p.when);
+      return conditionSentence(t, p.when);
     case 'switch':
       return Array.isArray(p.cases) ? p.cases.filter(isObject).map((c) => str(c.port)).join(' / ') : '';
     case 'split.random':
@@ -57,14 +59,14 @@ export function nodeSummary(t: TFunction, node: JourneyNode, offerName?: string)
     case 'split.experiment':
       return t('summary.experiment', { experiment: str(p.experiment, '?'), holdout: num(p.holdout_percent) ?? 0 });
     case 'wait.delay':
-      return t('summary.wait', { duration: str(p.duration, '?') });
+      return t('summary.wait', { duration: durationText(t, p.duration) });
     case 'wait.event':
-      return t('summary.waitEvent', { event: str(p.event, '?'), timeout: str(p.timeout, '?') });
+      return t('summary.waitEvent', { event: str(p.event, '?'), timeout: durationText(t, p.timeout) });
     case 'action.offer':
       return t('summary.offer', { offer: offerName ? `${offerName} (${str(p.offer)})` : str(p.offer, '?') });
     case 'action.touch':
       return t('summary.touch', {
-        channels: Array.isArray(p.channels) ? p.channels.join('→') : '?',
+        channels: Array.isArray(p.channels) ? p.channels.map((c) => channelText(t, String(c))).join('→') : '?',
         template: str(p.template, '?'),
       });
     case 'action.points':
@@ -98,7 +100,7 @@ function JourneyNodeView({ data, selected }: NodeProps<FlowNode>) {
     data.dim ? 'dim' : '',
   ];
   const summary = nodeSummary(t, node, data.offerName);
-  const title = data.diags?.map((d) => `${d.code}: ${d.message ?? ''}`).join('\n');
+  const title = data.diags?.map((d) => `${t(`diag.codes.${d.code}`, { defaultValue: d.code })}: ${diagText(t, { ...d, node: node.id }, { schema: '', offers: [], policy: {}, journeys: [{ id: d.journey ?? '', nodes: [node], edges: [] }] })}`).join('\n');
   return (
     <div className={classes.join(' ')} data-testid={`node-${node.id}`} data-node-id={node.id} title={title}>
       {data.hasInput ? <Handle type="target" position={Position.Left} id="in" className="handle-in" /> : null}

@@ -4,6 +4,7 @@ import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { BackendError } from '../backend';
+import { formatDateTime, fromZonedInput, toZonedInput, zoneLabel } from '../model/format';
 
 /**
  * A labelled control. `group` is for composite editors (condition builder, lists): a <label>
@@ -137,6 +138,7 @@ const UNITS = ['s', 'm', 'h', 'd'] as const;
 
 /** A duration string of the spec ("90s", "30m", "1h", "7d"). Anything else stays editable as text. */
 export function DurationInput(props: { value: string | undefined; onChange: (v: string | undefined) => void; optional?: boolean; testId?: string }) {
+  const { t } = useTranslation();
   const m = props.value === undefined ? null : DURATION.exec(props.value);
   if (props.value !== undefined && !m) {
     return <TextInput value={props.value} onChange={(v) => props.onChange(v === '' && props.optional ? undefined : v)} invalid testId={props.testId} />;
@@ -155,7 +157,7 @@ export function DurationInput(props: { value: string | undefined; onChange: (v: 
       <select value={unit} onChange={(e) => props.onChange(`${amount ?? 1}${e.target.value}`)}>
         {UNITS.map((u) => (
           <option key={u} value={u}>
-            {u}
+            {t(`vocab.unitNames.${u}`)}
           </option>
         ))}
       </select>
@@ -261,10 +263,9 @@ export function Section(props: { title: ReactNode; children: ReactNode; actions?
   );
 }
 
-export function formatTime(ts: string | undefined): string {
-  if (!ts) return '';
-  const d = new Date(ts);
-  return Number.isNaN(d.getTime()) ? ts : d.toLocaleString();
+/** A timestamp in the UI's locale (24-hour) and the policy's time zone (model/format.ts). */
+export function formatTime(ts: string | undefined | null, tz?: string): string {
+  return formatDateTime(ts, tz ? { tz } : {});
 }
 
 /** ROI as a percentage with one decimal, or the "none" mark when there is no cost to divide by. */
@@ -272,17 +273,92 @@ export function roiText(t: TFunction, roi: number | null | undefined): string {
   return roi === null || roi === undefined ? t('common.none') : `${(roi * 100).toFixed(1)}%`;
 }
 
+/**
+ * A figure: its label, value, and optionally what its parts are (`sub`, shown under it, e.g. what
+ * a denominator counts) and how it is made (`hint`, its tooltip: the formula).
+ */
+export type CardSpec = [string, ReactNode] | [string, ReactNode, { hint?: string; sub?: ReactNode; testId?: string; warn?: boolean }];
+
 /** A row of labelled figures (the simulation's summary, a release's summary). */
-export function Cards(props: { cards: [string, ReactNode][]; testId?: string }) {
+export function Cards(props: { cards: CardSpec[]; testId?: string }) {
   return (
     <div className="cards" data-testid={props.testId}>
-      {props.cards.map(([k, v]) => (
-        <div key={k} className="card">
-          <div className="card-label">{k}</div>
+      {props.cards.map(([k, v, more]) => (
+        <div key={k} className={more?.warn ? 'card card-warn' : 'card'} title={more?.hint} data-testid={more?.testId}>
+          <div className="card-label">
+            {k}
+            {more?.hint ? <span className="card-info" aria-label={more.hint}> ⓘ</span> : null}
+          </div>
           <div className="card-value">{v}</div>
+          {more?.sub ? <div className="card-sub">{more.sub}</div> : null}
         </div>
       ))}
     </div>
   );
 }
 
+
+/**
+ * A date and time entered as a local time of the zone `tz` (the policy's), stored as RFC 3339 with
+ * that zone's offset. A value that does not read as a time stays editable as text.
+ */
+export function ZonedDateTimeInput(props: { value: string | undefined; tz: string; onChange: (v: string | undefined) => void; testId?: string }) {
+  const local = toZonedInput(props.value, props.tz);
+  if (props.value && !local) {
+    return <TextInput value={props.value} onChange={(v) => props.onChange(v === '' ? undefined : v)} invalid testId={props.testId} />;
+  }
+  return (
+    <span className="zoned-input">
+      <input
+        type="datetime-local"
+        value={local}
+        data-testid={props.testId}
+        onChange={(e) => {
+          if (e.target.value === '') return props.onChange(undefined);
+          const v = fromZonedInput(e.target.value, props.tz);
+          if (v) props.onChange(v);
+        }}
+      />
+      <span className="field-hint">{zoneLabel(props.tz)}</span>
+    </span>
+  );
+}
+
+/**
+ * A value picked from the known ones (a select), or typed when it is new ("other…" switches to a
+ * text field). For ids a marketer should not have to type: message templates and the like.
+ */
+export function PickOrType(props: { value: string; options: { value: string; label: string }[]; onChange: (v: string) => void; otherLabel: string; testId?: string }) {
+  const known = props.options.some((o) => o.value === props.value);
+  const [typing, setTyping] = useState(!known && props.value !== '');
+  if (typing || props.options.length === 0) {
+    return (
+      <span className="pick-or-type">
+        <TextInput value={props.value} list={props.options.map((o) => o.value)} onChange={props.onChange} testId={props.testId} />
+        {props.options.length ? (
+          <button type="button" className="link" onClick={() => setTyping(false)} data-testid={props.testId ? `${props.testId}-list` : undefined}>
+            ☰
+          </button>
+        ) : null}
+      </span>
+    );
+  }
+  return (
+    <select
+      value={props.value}
+      data-testid={props.testId ? `${props.testId}-pick` : undefined}
+      onChange={(e) => {
+        if (e.target.value === '\u0000other') setTyping(true);
+        else props.onChange(e.target.value);
+      }}
+    >
+      {props.value === '' ? <option value="" /> : null}
+      {props.options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+      <option value={'\u0000other'}>{props.otherLabel}</option>
+    </select>
+  );
+}

@@ -116,6 +116,26 @@ export function setKey<T extends Record<string, unknown>>(obj: T, key: string, v
   return out as T;
 }
 
+/** The size a node is taken to have when placing a new one (the canvas draws them up to 232 × ~100). */
+export const NODE_BOX = { width: 232, height: 100 };
+const GAP = 20;
+
+/**
+ * Where a new node goes near `pos` without covering another: `pos` when it is free, else the
+ * first free place below it (a drop onto a node lands under it).
+ */
+export function freeSpot(nodes: JourneyNode[], pos: { x: number; y: number }): { x: number; y: number } {
+  const boxes = nodes.filter((n) => n.position && typeof n.position.x === 'number' && typeof n.position.y === 'number').map((n) => n.position as { x: number; y: number });
+  const hits = (p: { x: number; y: number }) => boxes.some((b) => Math.abs(b.x - p.x) < NODE_BOX.width + GAP && Math.abs(b.y - p.y) < NODE_BOX.height + GAP);
+  let p = { ...pos };
+  for (let i = 0; i < 200 && hits(p); i += 1) {
+    // Move just below the lowest node in the way.
+    const below = Math.max(...boxes.filter((b) => Math.abs(b.x - p.x) < NODE_BOX.width + GAP && Math.abs(b.y - p.y) < NODE_BOX.height + GAP).map((b) => b.y));
+    p = { x: p.x, y: below + NODE_BOX.height + GAP };
+  }
+  return p;
+}
+
 export function addNode(
   doc: Workspace,
   j: number,

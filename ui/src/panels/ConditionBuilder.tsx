@@ -21,6 +21,7 @@ import {
 } from '../model/condition';
 import { GROUP_OPERATORS, type GroupOperator, type LeafOperator } from '../model/types';
 import { JsonEditor, NumberInput, TextInput } from '../common/ui';
+import { fieldText } from '../model/sentence';
 
 interface Ctx {
   fields: FieldInfo[];
@@ -141,6 +142,57 @@ function GroupView({ node, ctx, root }: { node: BuilderGroup; ctx: Ctx; root?: b
   );
 }
 
+const OTHER = '\u0000other';
+
+/**
+ * The field of a rule, picked from the known fields (the sample data's and the document's), each
+ * named in words with its type; "other field…" types a path by hand.
+ */
+export function FieldPicker(props: { value: string; fields: FieldInfo[]; onChange: (path: string) => void }) {
+  const { t } = useTranslation();
+  const known = props.fields.some((f) => f.path === props.value);
+  const [custom, setCustom] = useState(!known && props.value !== '');
+  const groups = new Map<string, FieldInfo[]>();
+  for (const f of props.fields) {
+    const g = f.path.split('.')[0] ?? '';
+    groups.set(g, [...(groups.get(g) ?? []), f]);
+  }
+  if (custom || (!known && props.value !== '')) {
+    return (
+      <span className="cond-field-custom">
+        <TextInput className="cond-field" value={props.value} list={props.fields.map((f) => f.path)} placeholder={t('cond.field')} testId="cond-field" onChange={props.onChange} />
+        <button type="button" className="link" onClick={() => setCustom(false)} title={t('fieldPicker.pick')} data-testid="cond-field-list">
+          ☰
+        </button>
+      </span>
+    );
+  }
+  return (
+    <select
+      className="cond-field"
+      value={props.value}
+      aria-label={t('cond.field')}
+      data-testid="cond-field-pick"
+      onChange={(e) => {
+        if (e.target.value === OTHER) setCustom(true);
+        else props.onChange(e.target.value);
+      }}
+    >
+      {props.value === '' ? <option value="">{t('cond.field')}</option> : null}
+      {[...groups].map(([g, fs]) => (
+        <optgroup key={g} label={t(`fieldPicker.groups.${g}`, { defaultValue: g })}>
+          {fs.map((f) => (
+            <option key={f.path} value={f.path} title={f.path}>
+              {fieldText(t, f.path)} · {t(`fieldPicker.types.${f.type}`, { defaultValue: f.type })}
+            </option>
+          ))}
+        </optgroup>
+      ))}
+      <option value={OTHER}>{t('fieldPicker.other')}</option>
+    </select>
+  );
+}
+
 function LeafView({ node, ctx }: { node: BuilderLeaf; ctx: Ctx }) {
   const { t } = useTranslation();
   const info = ctx.fields.find((f) => f.path === node.field);
@@ -149,14 +201,7 @@ function LeafView({ node, ctx }: { node: BuilderLeaf; ctx: Ctx }) {
   const set = (patch: Partial<BuilderLeaf>) => ctx.update(node.key, (n) => (n.kind === 'leaf' ? { ...n, ...patch } : n));
   return (
     <div className="cond-leaf" data-testid="cond-leaf">
-      <TextInput
-        className="cond-field"
-        value={node.field}
-        list={ctx.fields.map((f) => f.path)}
-        placeholder={t('cond.field')}
-        testId="cond-field"
-        onChange={(field) => set({ field })}
-      />
+      <FieldPicker value={node.field} fields={ctx.fields} onChange={(field) => set({ field })} />
       <select
         value={node.operator}
         aria-label={t('cond.operator')}
@@ -179,7 +224,7 @@ function LeafView({ node, ctx }: { node: BuilderLeaf; ctx: Ctx }) {
         onClick={() => ctx.update(node.key, (n) => newGroup('NOT', [n]))}
         data-testid="cond-negate"
       >
-        ¬
+        {t('fieldPicker.negate')}
       </button>
       <button type="button" className="danger" onClick={() => ctx.update(node.key, () => null)} title={t('cond.remove')} data-testid="cond-remove">
         ✕

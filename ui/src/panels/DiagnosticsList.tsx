@@ -7,6 +7,8 @@ import type { Diagnostic } from '../model/types';
 import { editorStore, useEditor } from '../store/editor';
 import { useSession } from '../store/session';
 import { errorText } from '../common/ui';
+import { diagText } from '../model/diagText';
+import { DiagDetails } from './DiagLine';
 
 export function DiagnosticsList() {
   const { t } = useTranslation();
@@ -52,13 +54,10 @@ export function DiagnosticsList() {
           {diagnostics.map((d, i) => (
             <li key={i}>
               <button type="button" className={`diag diag-${d.severity}`} onClick={() => open(d)} data-testid={`diag-${d.code}`}>
-                <span className="diag-code">{d.code}</span>
                 <span className="diag-title">{t(`diag.codes.${d.code}`, { defaultValue: d.code })}</span>
-                {d.journey ? <span className="diag-where">{d.journey}</span> : null}
-                {d.node ? <span className="diag-where">· {d.node}</span> : null}
-                {d.edge !== undefined ? <span className="diag-where">· edge {d.edge}</span> : null}
-                {d.message ? <span className="diag-msg">{d.message}</span> : null}
+                <span className="diag-msg">{diagText(t, d, validatedDoc ?? doc)}</span>
               </button>
+              <DiagDetails d={d} />
             </li>
           ))}
         </ul>

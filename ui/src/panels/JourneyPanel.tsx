@@ -6,7 +6,8 @@ import * as cmd from '../model/commands';
 import { isObject, str } from '../model/nodeTypes';
 import type { Campaign, Journey } from '../model/types';
 import { editorStore, useEditor } from '../store/editor';
-import { DurationInput, EmptyState, Field, MoneyInput, NumberInput, TextInput } from '../common/ui';
+import { DurationInput, EmptyState, Field, MoneyInput, NumberInput, TextInput, ZonedDateTimeInput } from '../common/ui';
+import { policyZone } from '../model/format';
 
 function useJourneyEdit() {
   const active = useEditor((s) => s.active);
@@ -118,6 +119,8 @@ export function JourneyPanel() {
 function CampaignForm(props: { campaign: Campaign; journey: Journey; setIn: (key: string, value: unknown) => void }) {
   const { t } = useTranslation();
   const { campaign, setIn } = props;
+  // Campaign windows are entered as local times of the policy's zone.
+  const zone = useEditor((s) => policyZone(s.doc));
   const budget = isObject(campaign.budget) ? campaign.budget : { total: 0 };
   return (
     <>
@@ -133,10 +136,10 @@ function CampaignForm(props: { campaign: Campaign; journey: Journey; setIn: (key
         </Field>
       </div>
       <Field label={t('journey.startsAt')}>
-        <TextInput value={str(campaign.starts_at)} placeholder="2026-11-01T00:00:00Z" onChange={(v) => setIn('starts_at', v === '' ? undefined : v)} />
+        <ZonedDateTimeInput value={typeof campaign.starts_at === 'string' ? campaign.starts_at : undefined} tz={zone} onChange={(v) => setIn('starts_at', v)} testId="campaign-starts" />
       </Field>
       <Field label={t('journey.endsAt')}>
-        <TextInput value={str(campaign.ends_at)} placeholder="2027-01-01T00:00:00Z" onChange={(v) => setIn('ends_at', v === '' ? undefined : v)} />
+        <ZonedDateTimeInput value={typeof campaign.ends_at === 'string' ? campaign.ends_at : undefined} tz={zone} onChange={(v) => setIn('ends_at', v)} testId="campaign-ends" />
       </Field>
       <Field label={t('journey.hourlyQuota')}>
         <MoneyInput value={campaign.hourly_quota} optional onChange={(v) => setIn('hourly_quota', v)} />

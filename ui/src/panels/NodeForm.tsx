@@ -7,9 +7,12 @@ import { useTranslation } from 'react-i18next';
 import * as cmd from '../model/commands';
 import { EVENT_TYPES, fieldCatalog, type FieldInfo } from '../model/condition';
 import { branchesOf, isNodeType, isObject, num, str } from '../model/nodeTypes';
+import { diagText } from '../model/diagText';
+import { labelSuggestion } from '../model/labels';
+import { channelText } from '../model/vocab';
 import { CHANNELS, type Branch, type Diagnostic, type JourneyNode, type Workspace } from '../model/types';
 import { editorStore } from '../store/editor';
-import { DurationInput, Field, JsonEditor, NumberInput, Select, TextInput } from '../common/ui';
+import { DurationInput, Field, JsonEditor, NumberInput, Select, TextInput, PickOrType } from '../common/ui';
 import { ConditionBuilder } from './ConditionBuilder';
 
 interface FormCtx {
@@ -29,6 +32,21 @@ function collectStrings(doc: Workspace, key: string): string[] {
   const out = new Set<string>();
   for (const j of cmd.journeysOf(doc)) for (const n of cmd.nodesOf(j)) if (isObject(n.params) && typeof n.params[key] === 'string') out.add(n.params[key] as string);
   return [...out].filter(Boolean).sort();
+}
+
+/** Offers the label with the new number when the parameters no longer quote the label's. */
+function LabelFollow({ node, journey }: { node: JourneyNode; journey: number }) {
+  const { t } = useTranslation();
+  const s = labelSuggestion(node.label, node.params);
+  if (!s) return null;
+  return (
+    <div className="banner banner-info label-follow" data-testid="label-follow">
+      {t('labelFollow.text', { stale: s.stale, fresh: s.fresh })}{' '}
+      <button type="button" onClick={() => editorStore.getState().apply((d) => cmd.setNodeField(d, journey, node.id, 'label', s.label))} data-testid="label-follow-apply">
+        {t('labelFollow.apply', { label: s.label })}
+      </button>
+    </div>
+  );
 }
 
 export function NodeForm(props: { node: JourneyNode; journey: number; doc: Workspace; diags: Diagnostic[] }) {
@@ -74,13 +92,14 @@ export function NodeForm(props: { node: JourneyNode; journey: number; doc: Works
           }
         />
       </Field>
+      <LabelFollow node={node} journey={j} />
       <TypeForm ctx={ctx} />
       {props.diags.length > 0 ? (
         <div className="node-diags">
           <div className="field-label">{t('props.diagnostics')}</div>
           {props.diags.map((d, i) => (
             <div key={i} className={`diag diag-${d.severity}`}>
-              <b>{d.code}</b> {d.message}
+              <b>{t(`diag.codes.${d.code}`, { defaultValue: d.code })}</b> {diagText(t, d, props.doc)}
               {d.path ? <code> {d.path}</code> : null}
             </div>
           ))}
@@ -440,20 +459,20 @@ function TouchForm({ ctx }: { ctx: FormCtx }) {
             onRemove={() => ctx.setParam('channels', channels.filter((_, k) => k !== i))}
           >
             <span className="chip on">
-              {i + 1}. {c}
+              {i + 1}. {channelText(t, c)}
             </span>
           </ListRow>
         ))}
         <span className="chips">
           {CHANNELS.filter((c) => !channels.includes(c)).map((c) => (
             <button key={c} type="button" className="chip" onClick={() => ctx.setParam('channels', [...channels, c])} data-testid={`add-channel-${c}`}>
-              + {c}
+              + {channelText(t, c)}
             </button>
           ))}
         </span>
       </Field>
       <Field label={t('props.template')}>
-        <TextInput value={str(p.template)} list={templates} onChange={(v) => ctx.setParam('template', v)} testId="param-template" />
+        <PickOrType value={str(p.template)} options={templates.map((v) => ({ value: v, label: v }))} onChange={(v) => ctx.setParam('template', v)} otherLabel={t('templatePicker.other')} testId="param-template" />
       </Field>
       <Field label={t('props.content')} group>
         {content === undefined || isObject(content) ? (
@@ -500,7 +519,14 @@ export function KeyValueEditor(props: { value: Record<string, unknown>; onChange
             <option value="json">{t('cond.valueType.json')}</option>
           </select>
           {kindOf(v) === 'string' ? (
-            <input type="text" value={v as string} onChange={(e) => props.onChange(rebuild((kk, vv, ii) => (ii === i ? [kk, e.target.value] : [kk, vv])))} />
+            // A message body is long: a textarea across the panel's width, growing with the text.
+            <textarea
+              className="kv-value kv-text"
+              rows={Math.min(8, Math.max(2, Math.ceil(String(v).length / 32) + String(v).split('\n').length - 1))}
+              value={v as string}
+              data-testid={`kv-value-${k}`}
+              onChange={(e) => props.onChange(rebuild((kk, vv, ii) => (ii === i ? [kk, e.target.value] : [kk, vv])))}
+            />
           ) : kindOf(v) === 'number' ? (
             <NumberInput value={v as number} onChange={(n) => props.onChange(rebuild((kk, vv, ii) => (ii === i ? [kk, n ?? 0] : [kk, vv])))} />
           ) : kindOf(v) === 'boolean' ? (

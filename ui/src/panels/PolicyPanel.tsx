@@ -3,6 +3,7 @@
 import { useTranslation } from 'react-i18next';
 import * as cmd from '../model/commands';
 import { isObject, str } from '../model/nodeTypes';
+import { channelText } from '../model/vocab';
 import { CHANNELS, type FreqCap, type Policy } from '../model/types';
 import { editorStore, useEditor } from '../store/editor';
 import { DurationInput, Field, NumberInput, Select, TextInput } from '../common/ui';
@@ -45,7 +46,7 @@ export function PolicyPanel() {
           <div key={i} className="cap-row">
             <Select
               value={str(c.channel)}
-              options={[{ value: '*', label: t('policy.allChannels') }, ...CHANNELS.map((ch) => ({ value: ch, label: ch }))]}
+              options={[{ value: '*', label: t('policy.allChannels') }, ...CHANNELS.map((ch) => ({ value: ch, label: channelText(t, ch) }))]}
               onChange={(v) => setCap(i, { channel: v })}
             />
             <span>{t('policy.max')}</span>

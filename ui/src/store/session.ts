@@ -10,6 +10,7 @@ import {
   inTauri,
   type Backend,
   type HttpConfig,
+  type Identity,
   type SimProgress,
   type SimulateResult,
 } from '../backend';
@@ -54,6 +55,12 @@ export interface SessionState {
   validatedDoc: Workspace | null;
 
   sim: SimState;
+
+  /** Who the app is on its engine (desktop app); null when it cannot say (a browser, no engine). */
+  identity: Identity | null;
+  loadIdentity(): Promise<void>;
+  /** Desktop, bundled engine: act as its author or its reviewer. */
+  switchIdentity(acting: 'author' | 'reviewer'): Promise<void>;
 
   setView(v: View): void;
   setHttp(cfg: HttpConfig | null): void;
@@ -107,6 +114,7 @@ export function createSessionStore(initial?: { backend?: Backend | null; http?: 
     view: 'design',
     http,
     backend,
+    identity: null,
     health: backend ? 'checking' : 'none',
     settingsOpen: false,
     diagnostics: [],
@@ -137,6 +145,7 @@ export function createSessionStore(initial?: { backend?: Backend | null; http?: 
     setBackend(b) {
       set({
         backend: b,
+        identity: null,
         health: b ? 'checking' : 'none',
         validation: b ? 'idle' : 'offline',
         diagnostics: b ? get().diagnostics : [],
@@ -158,6 +167,29 @@ export function createSessionStore(initial?: { backend?: Backend | null; http?: 
       set({ health: 'checking' });
       const ok = await b.health();
       if (get().backend === b) set({ health: ok ? 'ok' : 'down' });
+      if (ok) await get().loadIdentity();
+    },
+
+    async loadIdentity() {
+      const b = get().backend;
+      const who = b as (Backend & { identity?: () => Promise<Identity> }) | null;
+      if (!who || typeof who.identity !== 'function') {
+        set({ identity: null });
+        return;
+      }
+      try {
+        const identity = await who.identity();
+        if (get().backend === b) set({ identity });
+      } catch {
+        if (get().backend === b) set({ identity: null });
+      }
+    },
+
+    async switchIdentity(acting) {
+      const b = get().backend as (Backend & { setIdentity?: (a: 'author' | 'reviewer') => Promise<Identity> }) | null;
+      if (!b || typeof b.setIdentity !== 'function') return;
+      const identity = await b.setIdentity(acting);
+      if (get().backend === b) set({ identity });
     },
 
     async validate(doc) {

@@ -70,3 +70,52 @@ describe('mounting a big journey in batches', () => {
     }
   });
 });
+
+describe('a canvas that reads', () => {
+  it('fits a short journey, centred, at no more than 100%', async () => {
+    const { readableViewport } = await import('../canvas/fit');
+    const v = readableViewport({ x: 0, y: 0, width: 600, height: 200 }, { width: 1000, height: 500 });
+    expect(v.zoom).toBe(1);
+    expect(v.x).toBe((1000 - 600) / 2);
+    expect(v.y).toBe((500 - 200) / 2);
+  });
+
+  it('never fits below a readable zoom: a long journey opens at its start', async () => {
+    const { readableViewport, MIN_READABLE_ZOOM } = await import('../canvas/fit');
+    // 11 nodes in a row, 260 px apart, in an 860-px pane: a full fit would be about 0.3 (4-px text)
+    const v = readableViewport({ x: 0, y: 0, width: 2860, height: 150 }, { width: 860, height: 420 });
+    expect(v.zoom).toBe(MIN_READABLE_ZOOM);
+    expect(13 * v.zoom).toBeGreaterThanOrEqual(11);
+    // the left edge (the trigger) is in view, the rest pans
+    expect(v.x).toBe(24);
+    // the minimap's corner is kept free when it is shown
+    const m = readableViewport({ x: 0, y: 0, width: 600, height: 200 }, { width: 800, height: 500 }, { reserveRight: 180 });
+    expect(m.x + 600 * m.zoom).toBeLessThanOrEqual(800 - 180);
+  });
+
+  it('hides the minimap until asked, and shows it on the toggle', () => {
+    const { container, getByTestId } = render(
+      <ReactFlowProvider>
+        <JourneyCanvas journey={chain(3)} offers={[]} testId="c" />
+      </ReactFlowProvider>,
+    );
+    expect(container.querySelector('.react-flow__minimap')).toBeNull();
+    act(() => getByTestId('c-minimap-toggle').click());
+    expect(container.querySelector('.react-flow__minimap')).not.toBeNull();
+  });
+
+  it('a preview in a page does not zoom on the wheel until clicked', () => {
+    const { getByTestId } = render(
+      <ReactFlowProvider>
+        <JourneyCanvas journey={chain(3)} offers={[]} testId="p" wheelZoomsOnlyWhenFocused />
+      </ReactFlowProvider>,
+    );
+    const el = getByTestId('p');
+    expect(el.getAttribute('data-focused')).toBe('false');
+    expect(el.textContent).toContain('Click to zoom');
+    act(() => {
+      el.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));
+    });
+    expect(el.getAttribute('data-focused')).toBe('true');
+  });
+});

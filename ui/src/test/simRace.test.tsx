@@ -101,7 +101,7 @@ describe('a cancelled simulation that ends late', () => {
 
       // What the user sees on the Review tab: the run's summary, attached (not "No simulation yet").
       render(<SubmitCard backend={backend} onSubmitted={() => {}} />);
-      expect(screen.getByTestId('submit-sim').textContent).toContain('47 entered');
+      expect(screen.getByTestId('submit-sim').textContent).toContain('47 journey entries');
       expect(screen.getByTestId('submit-sim').textContent).toContain('Its summary goes with the release.');
       const sim = sessionStore.getState().sim;
       expect(sim.status).toBe('done');

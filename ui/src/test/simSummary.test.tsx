@@ -91,7 +91,7 @@ describe('the simulation summary sent with a release', () => {
     expect(card.textContent).toContain('generated sample: 300 users × 7 days, seed 1');
     expect(card.textContent).toContain('43 / 8 rejected');
     expect(card.textContent).toContain('budget_exhausted 6');
-    expect(card.textContent).toContain('Campaign spring: 430.00 spent of 500.00');
+    expect(card.textContent).toContain('Campaign spring: ¥430 spent of ¥500');
     cleanup();
     render(<SimSummaryCard summary={null} />);
     expect(screen.getByTestId('release-sim-summary').textContent).toContain('No simulation summary was sent');

@@ -6,7 +6,8 @@ import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import { JourneyCanvas, type CanvasEditor } from '../canvas/JourneyCanvas';
 import { Palette } from '../canvas/Palette';
-import { journeysOf, offersOf } from '../model/commands';
+import { freeSpot, journeysOf, nodesOf, offersOf } from '../model/commands';
+import type { NodeType } from '../model/types';
 import { indexDiagnostics } from '../model/diagnostics';
 import { editorStore, useEditor } from '../store/editor';
 import { useSession } from '../store/session';
@@ -14,20 +15,39 @@ import { SidePanel } from '../panels/SidePanel';
 import { DiagnosticsList } from '../panels/DiagnosticsList';
 import { EmptyState } from '../common/ui';
 
+/** A node from the palette (a drop or a click), placed where it covers no other node. */
+export function addNodeFree(type: NodeType, pos: { x: number; y: number }): string {
+  const s = editorStore.getState();
+  return s.addNode(type, freeSpot(nodesOf(journeysOf(s.doc)[s.active]), pos));
+}
+
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
-/** Ctrl+C / Ctrl+V / Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y) while the canvas view is shown. */
+/**
+ * Ctrl+C / Ctrl+V / Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y) while the canvas view is shown. In a form
+ * field Ctrl+Z and Ctrl+Y still undo and redo the document (a field's typing is one step; the
+ * webview's own undo does nothing in a controlled field), while copy and paste stay the field's.
+ */
+export function shortcutKey(e: Pick<KeyboardEvent, 'ctrlKey' | 'metaKey' | 'shiftKey' | 'key' | 'target'>): 'undo' | 'redo' | 'copy' | 'paste' | null {
+  if (!(e.ctrlKey || e.metaKey)) return null;
+  const k = e.key.toLowerCase();
+  const action = k === 'z' ? (e.shiftKey ? 'redo' : 'undo') : k === 'y' ? 'redo' : k === 'c' ? 'copy' : k === 'v' ? 'paste' : null;
+  if (isTyping(e.target) && (action === 'copy' || action === 'paste')) return null;
+  return action;
+}
+
 function useShortcuts() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey) || isTyping(e.target)) return;
+      const action = shortcutKey(e);
+      if (!action) return;
       const s = editorStore.getState();
-      const k = e.key.toLowerCase();
-      if (k === 'z' && !e.shiftKey) s.undo();
-      else if ((k === 'z' && e.shiftKey) || k === 'y') s.redo();
+      const k = action === 'undo' ? 'z' : action === 'redo' ? 'y' : action === 'copy' ? 'c' : 'v';
+      if (k === 'z') s.undo();
+      else if (k === 'y') s.redo();
       else if (k === 'c') {
         if (!s.copySelection()) return;
       } else if (k === 'v') s.paste();
@@ -63,7 +83,7 @@ function Toolbar() {
       >
         {t('canvas.layout')}
       </button>
-      <button type="button" data-testid="fit" onClick={() => void rf.fitView({ padding: 0.15, duration: 200 })}>
+      <button type="button" data-testid="fit" onClick={() => editorStore.setState((s) => ({ fitRequest: s.fitRequest + 1 }))}>
         {t('canvas.fit')}
       </button>
     </div>
@@ -133,7 +153,7 @@ function EditorCanvas() {
       moveNodes: s.moveNodes,
       connect: s.connect,
       deleteElements: s.deleteElements,
-      addNode: (type, pos) => void s.addNode(type, pos),
+      addNode: (type, pos) => void addNodeFree(type, pos),
     };
   }, [selection]);
 
@@ -170,7 +190,7 @@ export function DesignView() {
   return (
     <ReactFlowProvider>
       <div className="design">
-        <Palette onAdd={(type, pos) => void editorStore.getState().addNode(type, pos)} disabled={!hasJourney} />
+        <Palette onAdd={(type, pos) => void addNodeFree(type, pos)} disabled={!hasJourney} />
         <div className="design-main">
           <div className="design-top">
             <JourneyTabs />

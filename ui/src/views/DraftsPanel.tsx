@@ -8,14 +8,11 @@ import { useTranslation } from 'react-i18next';
 import type { DraftSummary, DraftVersion, TauriBackend } from '../backend';
 import { editorStore, useEditor } from '../store/editor';
 import { applyDraft, draftOf, flushAutosave } from '../store/persist';
-import { ErrorBanner } from '../common/ui';
+import { ErrorBanner, formatTime } from '../common/ui';
 
 export type DraftsApi = Pick<TauriBackend, 'listDrafts' | 'loadDraft' | 'draftHistory' | 'deleteDraft'>;
 
-function when(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
-}
+const when = (iso: string): string => formatTime(iso);
 
 export function DraftsPanel(props: { api: DraftsApi; onClose: () => void }) {
   const { api, onClose } = props;

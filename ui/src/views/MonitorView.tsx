@@ -9,12 +9,43 @@ import { JourneyCanvas } from '../canvas/JourneyCanvas';
 import { offersOf } from '../model/commands';
 import type { DecisionRecord, Report, Workspace } from '../model/types';
 import { useSession } from '../store/session';
-import { ErrorBanner } from '../common/ui';
+import { ErrorBanner, formatTime } from '../common/ui';
 import { NeedsEngine } from './EngineSettings';
 import { DecisionTable } from './DecisionLog';
 import { SummaryCards } from './Charts';
+import { NodeDetail } from './NodeDetail';
 
 const REFRESH_MS = 5000;
+
+/** The event type a journey's first event trigger listens to, for the example command. */
+function triggerEvent(ws: Workspace | null): string {
+  for (const j of ws?.journeys ?? []) for (const n of j.nodes ?? []) if (n.type === 'trigger.event' && typeof n.params?.event === 'string') return n.params.event;
+  return 'add_to_cart';
+}
+
+/** The exact commands that send live events to this engine (shown while no decision has come). */
+export function liveEventCommands(url: string, event: string, now: Date): { http: string; amqp: string } {
+  const body = JSON.stringify({ event_id: `demo-${now.getTime()}`, user_id: 'u000001', type: event, ts: now.toISOString().replace(/\.\d{3}Z$/, 'Z') });
+  return {
+    http: `curl -X POST ${url.replace(/\/+$/, '')}/v1/events -H "Authorization: Bearer $TRELLIS_TOKEN" -H "Content-Type: application/json" -d '${body}'`,
+    amqp: `rabbitmqadmin publish exchange=marketing.events routing_key=marketing.app.events payload='${body}'`,
+  };
+}
+
+export function LiveEventsHint(props: { url: string; event: string; bundled: boolean }) {
+  const { t } = useTranslation();
+  const cmds = liveEventCommands(props.url, props.event, new Date());
+  return (
+    <div className="monitor-hint" data-testid="monitor-hint">
+      <b>{t('monitorHint.title')}</b>
+      <p>{t('monitorHint.body')}</p>
+      <pre data-testid="monitor-hint-http">{cmds.http}</pre>
+      {props.bundled ? <p className="muted">{t('monitorHint.tokenBundled')}</p> : null}
+      <p>{t('monitorHint.amqp')}</p>
+      <pre data-testid="monitor-hint-amqp">{cmds.amqp}</pre>
+    </div>
+  );
+}
 
 function Monitor({ backend }: { backend: Backend }) {
   const { t } = useTranslation();
@@ -28,6 +59,9 @@ function Monitor({ backend }: { backend: Backend }) {
   const [error, setError] = useState<unknown>(null);
   const [updated, setUpdated] = useState<Date | null>(null);
   const [tick, setTick] = useState(0);
+  const [picked, setPicked] = useState<string | null>(null);
+  const identity = useSession((s) => s.identity);
+  const engineUrl = identity?.url || (backend.kind === 'http' ? backend.target : '') || 'http://127.0.0.1:8080';
 
   useEffect(() => {
     backend
@@ -91,7 +125,7 @@ function Monitor({ backend }: { backend: Backend }) {
           {live.length === 0 ? <option value="">{t('review.liveEmpty')}</option> : null}
           {live.map((l) => (
             <option key={l.id} value={l.id}>
-              {l.id} · {t('monitor.version', { version: l.version, rollout: l.rollout_percent, mode: l.mode })}
+              {l.id} · {t('monitor.version', { version: l.version, rollout: l.rollout_percent, mode: t(`vocab.modes.${l.mode}`, { defaultValue: l.mode }) })}
             </option>
           ))}
         </select>
@@ -101,23 +135,30 @@ function Monitor({ backend }: { backend: Backend }) {
         <button type="button" onClick={() => setTick((x) => x + 1)}>
           {t('monitor.refresh')}
         </button>
-        {updated ? <span className="muted">{t('monitor.updated', { at: updated.toLocaleTimeString() })}</span> : null}
+        {updated ? <span className="muted">{t('monitor.updated', { at: formatTime(updated.toISOString()) })}</span> : null}
       </div>
       <ErrorBanner error={error} />
-      {!selected ? <div className="empty-state">{t('monitor.pick')}</div> : null}
+      {!selected ? <div className="empty-state">{live.length === 0 ? t('monitorHint.noLive') : t('monitor.pick')}</div> : null}
       {stats ? <SummaryCards report={stats} /> : null}
       <div className="monitor-body">
         <div className="monitor-canvas">
           {journey ? (
             <ReactFlowProvider>
-              <JourneyCanvas journey={journey} offers={workspace ? offersOf(workspace) : []} overlays={overlays} fitRequest={live.findIndex((l) => l.id === selected)} testId="monitor-canvas" />
+              <JourneyCanvas journey={journey} offers={workspace ? offersOf(workspace) : []} overlays={overlays} fitRequest={live.findIndex((l) => l.id === selected)} testId="monitor-canvas" onNodeClick={setPicked} />
             </ReactFlowProvider>
           ) : null}
         </div>
         <div className="monitor-log">
+          {journey && picked ? <NodeDetail journey={journey} node={picked} counts={stats?.journeys?.[selected]} log={decisions} onUser={setUser} onClose={() => setPicked(null)} /> : null}
           <h3>{t('monitor.decisions')}</h3>
           <input type="text" placeholder={t('monitor.user')} value={user} onChange={(e) => setUser(e.target.value)} data-testid="monitor-user" />
-          {decisions.length === 0 ? <div className="muted">{t('monitor.noDecisions')}</div> : <DecisionTable records={[...decisions].reverse()} showUser testId="monitor-log" />}
+          {decisions.length === 0 ? (
+            user ? (
+              <div className="muted">{t('monitor.noDecisions')}</div>
+            ) : (
+              <LiveEventsHint url={engineUrl} event={triggerEvent(workspace)} bundled={identity?.engine === 'bundled'} />
+            )
+          ) : <DecisionTable records={[...decisions].reverse()} showUser testId="monitor-log" doc={workspace} />}
         </div>
       </div>
     </div>

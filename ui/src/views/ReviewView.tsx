@@ -9,12 +9,17 @@ import { BackendError } from '../backend';
 import { WORKSPACE_SCHEMA, type Diagnostic, type Journey, type Workspace } from '../model/types';
 import { useEditor } from '../store/editor';
 import { useSession } from '../store/session';
-import { Cards, ErrorBanner, Field, NumberInput, Section, formatTime, roiText } from '../common/ui';
+import { Cards, ErrorBanner, Field, NumberInput, Section, formatTime, roiText, type CardSpec } from '../common/ui';
+import { formatCount, formatMoney } from '../model/format';
 import { NeedsEngine } from './EngineSettings';
 import { DiffView } from './DiffView';
 import { buildSimSummary, readSimSummary } from '../model/simSummary';
 import { ReleaseMeasurement } from './ReleaseMeasurement';
 import { RoiNote } from './Charts';
+import { approveBlocker, deployBlocker, submitBlocker } from '../model/identity';
+import { BlockedReason, DeployButton, splitReviewNote } from './Identity';
+import { DiagLines } from '../panels/DiagLine';
+import { reasonText } from '../model/vocab';
 
 function useAsync<T>(load: (() => Promise<T>) | null, deps: unknown[]) {
   const [data, setData] = useState<T | null>(null);
@@ -56,6 +61,8 @@ export function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmi
   const [result, setResult] = useState<SubmitResult | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [refused, setRefused] = useState<Diagnostic[]>([]);
+  const identity = useSession((s) => s.identity);
+  const cannotSubmit = submitBlocker(identity);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const report = sim.status === 'done' ? sim.result?.report : undefined;
   const entered = report ? Object.values(report.journeys).reduce((a, j) => a + j.entered, 0) : 0;
@@ -67,7 +74,7 @@ export function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmi
       <p className="muted">{t('review.submitBody')}</p>
       {report ? (
         <p data-testid="submit-sim">
-          {t('review.lastSim', { entered, conv: report.conversions.attributed, cost: report.cost, roi: `${roiText(t, report.roi)} (${t('measure.roi.short')})` })}{' '}
+          {t('review.lastSim', { entered: formatCount(entered), conv: `${formatCount(report.conversions.attributed)} / ${formatCount(report.conversions.count)}`, cost: formatMoney(report.cost), roi: `${roiText(t, report.roi)} (${t('measure.roi.short')})` })}{' '}
           {current ? t('review.simAttached') : <span className="warn-text">{t('review.simStale')}</span>}
         </p>
       ) : (
@@ -77,7 +84,7 @@ export function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmi
       <button
         type="button"
         className="primary"
-        disabled={busy || errors > 0}
+        disabled={busy || errors > 0 || !!cannotSubmit}
         data-testid="submit-release"
         onClick={async () => {
           setBusy(true);
@@ -96,21 +103,14 @@ export function SubmitCard({ backend, onSubmitted }: { backend: Backend; onSubmi
       >
         {t('review.submit')}
       </button>
+      <BlockedReason blocker={cannotSubmit} action="submit" />
       {result ? (
         <div className="banner banner-ok" data-testid="submit-result">
           {t('review.submitted', { release: result.release, version: result.version })}
         </div>
       ) : null}
       <ErrorBanner error={error} />
-      {refused.length ? (
-        <ul className="diag-list">
-          {refused.map((d, i) => (
-            <li key={i} className={`diag diag-${d.severity}`}>
-              <b>{d.code}</b> {d.journey} {d.node} {d.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      {refused.length ? <DiagLines diags={refused} doc={doc} /> : null}
     </Section>
   );
 }
@@ -142,20 +142,24 @@ export function SimSummaryCard({ summary }: { summary: unknown }) {
       </div>
     );
   }
-  const n = (x: number) => x.toLocaleString();
+  const n = (x: number) => formatCount(x);
   const data =
     v.data?.source === 'generated'
       ? t('review.simGenerated', { users: n(v.data.users ?? 0), days: v.data.days ?? 0, seed: v.data.seed ?? 0 })
       : v.data?.source === 'imported'
         ? t('review.simImported')
         : '';
-  const cards: [string, string][] = [
-    [t('sim.summary.entered'), n(v.entered)],
+  const cards: CardSpec[] = [
+    [t('figures.entered'), n(v.entered), { hint: t('figures.enteredHint') }],
     [t('review.simOffers'), v.rejected ? `${n(v.issued)} / ${t('review.simRejected', { count: v.rejected })}` : n(v.issued)],
     [t('review.simTouches'), v.suppressed ? `${n(v.sent)} / ${t('review.simSuppressed', { count: v.suppressed })}` : n(v.sent)],
-    [t('sim.summary.conversions'), `${n(v.attributed)} / ${n(v.conversions)}`],
-    [t('sim.summary.cost'), v.cost],
-    [t('measure.roi.label'), roiText(t, v.roi)],
+    [
+      t('figures.conversions'),
+      `${n(v.attributed)} / ${n(v.conversions)}`,
+      { hint: t('figures.conversionsHint', { attributed: n(v.attributed), count: n(v.conversions), rest: n(v.conversions - v.attributed) }), sub: t('figures.conversionsSub') },
+    ],
+    [t('figures.cost'), formatMoney(v.cost), { hint: t('figures.costHint') }],
+    [t('measure.roi.label'), roiText(t, v.roi), { hint: t('measure.roi.tooltip') }],
   ];
   return (
     <div className="sim-summary" data-testid="release-sim-summary" data-entered={v.entered}>
@@ -171,13 +175,13 @@ export function SimSummaryCard({ summary }: { summary: unknown }) {
       ) : null}
       {v.rejectedBy.length ? (
         <div className="muted" data-testid="release-sim-rejections">
-          {t('review.simRejectedBy')}: {v.rejectedBy.map(([reason, c]) => `${reason} ${n(c)}`).join(' · ')}
+          {t('review.simRejectedBy')}: {v.rejectedBy.map(([reason, c]) => `${reasonText(t, reason)} ${n(c)}`).join(' · ')}
         </div>
       ) : null}
       {v.budgets.map(([id, b]) => (
         <div key={id} className={b.exhausted_at ? 'warn-text' : 'muted'}>
-          {t('review.simBudget', { id, spent: b.spent, budget: b.budget })}
-          {b.exhausted_at ? ` · ${t('sim.charts.exhausted', { at: b.exhausted_at })}` : ''}
+          {t('review.simBudget', { id, spent: formatMoney(b.spent), budget: formatMoney(b.budget) })}
+          {b.exhausted_at ? ` · ${t('sim.charts.exhausted', { at: formatTime(b.exhausted_at) })}` : ''}
         </div>
       ))}
     </div>
@@ -197,6 +201,7 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
   const [actionError, setActionError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const identity = useSession((s) => s.identity);
 
   const act = async (f: () => Promise<void>, done: string) => {
     setBusy(true);
@@ -234,13 +239,7 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
           {t('review.validationClean')}
         </div>
       ) : (
-        <ul className="diag-list" data-testid="release-diagnostics" data-count={r.diagnostics.length}>
-          {r.diagnostics.map((d, i) => (
-            <li key={i} className={`diag diag-${d.severity}`}>
-              <b>{d.code}</b> {d.journey} {d.node} {d.message}
-            </li>
-          ))}
-        </ul>
+        <DiagLines diags={r.diagnostics} doc={r.workspace} testId="release-diagnostics" count />
       )}
       <h4>{t('review.simTitle')}</h4>
       <SimSummaryCard summary={r.summary} />
@@ -254,12 +253,13 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
             <Field label={t('review.comment')}>
               <textarea rows={2} value={comment} onChange={(e) => setComment(e.target.value)} data-testid="review-comment" />
             </Field>
-            <button type="button" className="primary" disabled={busy} onClick={() => void act(() => backend.approveRelease(r.release, comment), t('review.approved'))} data-testid="approve">
+            <button type="button" className="primary" disabled={busy || !!approveBlocker(identity, r.author)} onClick={() => void act(() => backend.approveRelease(r.release, comment), t('review.approved'))} data-testid="approve">
               {t('review.approve')}
             </button>
             <button type="button" className="danger" disabled={busy} onClick={() => void act(() => backend.rejectRelease(r.release, comment), t('review.rejected'))} data-testid="reject">
               {t('review.reject')}
             </button>
+            <BlockedReason blocker={approveBlocker(identity, r.author)} action="approve" />
           </div>
         ) : null}
         {r.status === 'approved' || r.status === 'deployed' ? (
@@ -277,9 +277,15 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
                 <option value="shadow">{t('review.modes.shadow')}</option>
               </select>
             </Field>
-            <button type="button" className="primary" disabled={busy} onClick={() => void act(() => backend.deployRelease(r.release, { rollout_percent: rollout, mode }), t('review.deployed'))} data-testid="deploy">
-              {t('review.deploy')}
-            </button>
+            <DeployButton
+              version={r.version}
+              journeys={r.journeys ?? []}
+              rollout={rollout}
+              mode={mode}
+              disabled={busy || !!deployBlocker(identity)}
+              onDeploy={() => void act(() => backend.deployRelease(r.release, { rollout_percent: rollout, mode }), t('review.deployed'))}
+            />
+            <BlockedReason blocker={deployBlocker(identity)} action="deploy" />
           </div>
         ) : null}
         {message ? <div className="banner banner-ok">{message}</div> : null}
@@ -292,7 +298,9 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
         <ul className="reviews">
           {r.reviews.map((rv, i) => (
             <li key={i}>
-              <b>{rv.reviewer}</b> {rv.decision} · {formatTime(rv.at)} — {rv.comment}
+              <b>{rv.reviewer}</b> {t(`identity.verdicts.${rv.decision}`, { defaultValue: rv.decision })} · {formatTime(rv.at)}
+              {splitReviewNote(rv.comment).selfReview ? <span className="badge" data-testid="self-review">{t('identity.selfReview')}</span> : null}
+              {splitReviewNote(rv.comment).text ? ` — ${splitReviewNote(rv.comment).text}` : ''}
             </li>
           ))}
         </ul>
@@ -301,7 +309,7 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
         <ul className="reviews">
           {r.deployments.map((d, i) => (
             <li key={i}>
-              {d.journey ?? ''} {d.rollout_percent}% {d.mode} · {d.by ?? ''} · {formatTime(d.at)}
+              {d.journey ?? ''} {d.rollout_percent}% {t(`deployConfirm.modes.${d.mode}`, { defaultValue: d.mode })} · {d.by ?? ''} · {formatTime(d.at)}
             </li>
           ))}
         </ul>

@@ -156,7 +156,7 @@ export function SampleData(props: { api: TauriBackend }) {
 
   const browse = async (i: number) => {
     try {
-      const picked = await props.api.pickFiles();
+      const picked = await props.api.pickFiles(t('dialogs.open'));
       if (!picked?.length) return;
       const first = picked[0]!;
       setRow(i, { path: first });

@@ -18,6 +18,8 @@ import { useSample } from '../store/sample';
 import { DecisionTable } from './DecisionLog';
 import { JourneyMeasurement, ReplayNote } from './Measurement';
 import { settingsOf } from '../model/measurement';
+import { DiagLines } from '../panels/DiagLine';
+import { NodeDetail, pathUsers } from './NodeDetail';
 
 function Controls() {
   const { t } = useTranslation();
@@ -103,13 +105,7 @@ function Controls() {
       {sim.status === 'cancelled' ? <div className="muted">{t('sim.cancelled')}</div> : null}
       {sim.status === 'error' ? <ErrorBanner error={sim.error} testId="sim-error" /> : null}
       {sim.status === 'error' && sim.error?.diagnostics.length ? (
-        <ul className="diag-list">
-          {sim.error.diagnostics.map((d, i) => (
-            <li key={i} className={`diag diag-${d.severity}`}>
-              <b>{d.code}</b> {d.journey} {d.node} {d.message}
-            </li>
-          ))}
-        </ul>
+        <DiagLines diags={sim.error.diagnostics} doc={sim.doc ?? doc} />
       ) : null}
     </div>
   );
@@ -117,11 +113,7 @@ function Controls() {
 
 function UserPath(props: { log: DecisionRecord[]; user: string; setUser: (u: string) => void; onNode: (journey: string, node: string) => void }) {
   const { t } = useTranslation();
-  const users = useMemo(() => {
-    const seen = new Set<string>();
-    for (const r of props.log) if (r.user_id) seen.add(r.user_id);
-    return [...seen];
-  }, [props.log]);
+  const users = useMemo(() => pathUsers(props.log), [props.log]);
   const records = useMemo(() => props.log.filter((r) => r.user_id === props.user).sort((a, b) => a.seq - b.seq), [props.log, props.user]);
   return (
     <div className="user-path" data-testid="user-path">
@@ -146,6 +138,7 @@ export function SimulateView() {
   const [journeyIdx, setJourneyIdx] = useState(0);
   const [user, setUser] = useState('');
   const [focus, setFocus] = useState<{ node: string; seq: number } | null>(null);
+  const [picked, setPicked] = useState<string | null>(null);
 
   const shown = sim.doc ?? doc;
   const journeys = journeysOf(shown);
@@ -195,10 +188,15 @@ export function SimulateView() {
               </button>
             ))}
           </div>
+          {report && journey && picked ? (
+            <NodeDetail journey={journey} node={picked} counts={report.journeys?.[journey.id]} log={log} onUser={setUser} onClose={() => setPicked(null)} />
+          ) : report ? (
+            <div className="muted">{t('nodeDetail.pickHint')}</div>
+          ) : null}
           <div className="sim-canvas">
             {journey ? (
               <ReactFlowProvider>
-                <JourneyCanvas journey={journey} offers={offersOf(shown)} overlays={overlays} focus={focus} fitRequest={journeyIdx} testId="sim-canvas" />
+                <JourneyCanvas journey={journey} offers={offersOf(shown)} overlays={overlays} focus={focus} fitRequest={journeyIdx} testId="sim-canvas" onNodeClick={setPicked} />
               </ReactFlowProvider>
             ) : null}
           </div>
@@ -209,7 +207,7 @@ export function SimulateView() {
               <JourneyMeasurement report={report} journey={journey} settings={settingsOf(shown)} showPlan />
             </div>
           ) : null}
-          {report ? <ReportCharts report={report} /> : <div className="empty-state">{t('sim.empty')}</div>}
+          {report ? <ReportCharts report={report} offerNames={Object.fromEntries(offersOf(shown).map((o) => [o.id, typeof o.name === 'string' ? o.name : '']))} /> : <div className="empty-state">{t('sim.empty')}</div>}
         </div>
       </div>
     </NeedsEngine>
