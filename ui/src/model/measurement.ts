@@ -2,6 +2,7 @@
 // them, the experiments a journey runs, per-arm intervals for the charts, and defensive readers
 // for what travels as opaque JSON (a release's summary, an older engine's answer).
 
+import { formatCount } from './format';
 import type { ArmsMeasurement, HoldoutPlanRow, Interval, Journey, MeasurementPlan, Workspace } from './types';
 
 export interface MeasurementSettings {
@@ -175,7 +176,7 @@ export function pIs(p: number): string {
 }
 
 export function int(x: number): string {
-  return Math.round(x).toLocaleString();
+  return formatCount(Math.round(x));
 }
 
 /** Days of traffic: one decimal under 10 days, whole days above. */

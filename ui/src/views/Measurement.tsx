@@ -8,6 +8,7 @@
 
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { formatMoney } from '../model/format';
 import type { ArmComparison, ArmsMeasurement, Interval, Journey, MeasurementPlan, Report } from '../model/types';
 import {
   armOrder,
@@ -80,8 +81,8 @@ export function BreakEven({ plan }: { plan: MeasurementPlan }) {
           <Row label={t('measure.plan.baseline')}>
             <Fig value={plan.baseline_rate === null ? null : pct(plan.baseline_rate)} none={t('measure.none.noUsers')} />
           </Row>
-          <Row label={t('measure.plan.revenue')}>{plan.revenue}</Row>
-          <Row label={t('measure.plan.cost')}>{plan.cost}</Row>
+          <Row label={t('measure.plan.revenue')}>{formatMoney(plan.revenue)}</Row>
+          <Row label={t('measure.plan.cost')}>{formatMoney(plan.cost)}</Row>
           <Row label={t('measure.plan.perDay')}>
             <Fig value={plan.users_per_day === null ? null : plan.users_per_day.toLocaleString(undefined, { maximumFractionDigits: 1 })} none={t('measure.none.noUsers')} />
           </Row>
