@@ -110,3 +110,9 @@ hh = proportion_effectsize(pc * 1.1, pc)
 n1 = NormalIndPower().solve_power(effect_size=hh, nobs1=None, alpha=0.05, power=0.8, ratio=ratio)
 total = float(n1) * (1 + ratio)
 print(f"// users needed (both arms) for +10% at these sizes: nobs1 = {float(n1)!r}, total = {total!r}, ceil - (21306 + 21387) = {math.ceil(total) - (21306 + 21387)}")
+
+print("// --- the app's per-arm intervals (ui/src/model/measurement.ts wilson), Wilson score ---")
+from statsmodels.stats.proportion import proportion_confint
+for x, n, a in [(8, 100, 0.05), (10, 100, 0.1)]:
+    lo, hi = proportion_confint(x, n, alpha=a, method="wilson")
+    print(f"// wilson({x}, {n}, {a}) = [{lo!r}, {hi!r}]")

@@ -52,7 +52,8 @@ describe('the measurement model', () => {
   it('computes the per-arm Wilson interval at 1 − α', () => {
     expect(normInv(0.975)).toBeCloseTo(1.959964, 5);
     expect(normInv(0.95)).toBeCloseTo(1.644854, 5);
-    // statsmodels 0.15: proportion_confint(8, 100, alpha=0.05, method='wilson') and (10, 100, alpha=0.1)
+    // statsmodels 0.15: proportion_confint(8, 100, alpha=0.05, method="wilson") and (10, 100, alpha=0.1)
+    // (scripts/measure_reference.py prints them)
     const ci = wilson(8, 100, 0.05)!;
     expect(ci[0]).toBeCloseTo(0.04109346148438061, 8);
     expect(ci[1]).toBeCloseTo(0.14998107700948735, 8);
