@@ -107,6 +107,10 @@ describe('monitor before any live event', () => {
     await waitFor(() => expect(screen.getByTestId('monitor-hint-http').textContent).toContain(`"type":"${trigger}"`));
     expect(screen.getByTestId('monitor-hint-http').textContent).toContain('http://127.0.0.1:4242/v1/events');
     expect(screen.getByTestId('monitor-hint').textContent).toContain('engine.json');
+    // The live measurement sits under the log: this engine's stats carry no measurement (an
+    // older engine), and the panel says so rather than showing nothing.
+    const m = await screen.findByTestId('monitor-measurement');
+    expect(m.querySelector('[data-testid=measurement-unavailable]')).not.toBeNull();
     sessionStore.setState({ backend: null, identity: null });
   });
 });

@@ -13,6 +13,8 @@ import { ErrorBanner, formatTime } from '../common/ui';
 import { NeedsEngine } from './EngineSettings';
 import { DecisionTable } from './DecisionLog';
 import { SummaryCards } from './Charts';
+import { JourneyMeasurement } from './Measurement';
+import { settingsOf } from '../model/measurement';
 import { NodeDetail } from './NodeDetail';
 
 const REFRESH_MS = 5000;
@@ -161,6 +163,12 @@ function Monitor({ backend }: { backend: Backend }) {
           ) : <DecisionTable records={[...decisions].reverse()} showUser testId="monitor-log" doc={workspace} />}
         </div>
       </div>
+      {stats && journey ? (
+        <div className="chart-card measure-card" data-testid="monitor-measurement">
+          <h3>{t('measure.title', { journey: journey.name || journey.id })}</h3>
+          <JourneyMeasurement report={stats} journey={journey} settings={settingsOf(workspace ?? undefined)} showPlan={false} />
+        </div>
+      ) : null}
     </div>
   );
 }
