@@ -221,11 +221,14 @@ function LeafView({ node, ctx }: { node: BuilderLeaf; ctx: Ctx }) {
         fields={ctx.fields}
         onChange={(field) => {
           const to = ctx.fields.find((f) => f.path === field);
-          const blank = node.value.kind === 'literal' && (node.value.value === '' || node.value.value === 0);
-          // A time aggregate picked on a blank rule starts as "more than 30 days ago".
-          if (to?.type === 'time' && to.agg && blank) set({ field, operator: 'lt', value: { kind: 'literal', value: { ago: '30d' } } });
-          else if (to?.agg && isNumericType(to.type) && blank) set({ field, operator: node.operator === 'eq' ? 'gte' : node.operator, value: { kind: 'literal', value: 0 } });
-          else if (field.startsWith('segment.') && to?.type === 'boolean' && blank) set({ field, operator: 'eq', value: { kind: 'literal', value: true } });
+          const lit = node.value.kind === 'literal' ? node.value.value : undefined;
+          const literal = node.value.kind === 'literal';
+          // An aggregate or a segment picked on a rule whose value does not fit it starts on a value
+          // that does: a time "more than 30 days ago", a count or money "≥ 0", a segment "is in it".
+          if (to?.type === 'time' && to.agg && literal && !isAgo(lit)) set({ field, operator: 'lt', value: { kind: 'literal', value: { ago: '30d' } } });
+          else if (to?.agg && isNumericType(to.type) && literal && typeof lit !== 'number')
+            set({ field, operator: node.operator === 'eq' || !operatorsFor(to.type).includes(node.operator) ? 'gte' : node.operator, value: { kind: 'literal', value: 0 } });
+          else if (field.startsWith('segment.') && to?.type === 'boolean' && literal && typeof lit !== 'boolean') set({ field, operator: 'eq', value: { kind: 'literal', value: true } });
           else set({ field });
         }}
       />
