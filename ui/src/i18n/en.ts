@@ -879,6 +879,7 @@ export const en = {
       suffix: 'ago',
       before: 'earlier than {{span}} ago (more than {{span}} ago)',
       within: 'within the last {{span}}',
+      value: '{{span}} ago',
     },
     agg: {
       title: 'Behaviour aggregates',

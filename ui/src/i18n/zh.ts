@@ -879,6 +879,7 @@ export const zh: Messages = {
       suffix: '前',
       before: '早于 {{span}}前（即超过 {{span}}）',
       within: '在近 {{span}}内',
+      value: '{{span}}前',
     },
     agg: {
       title: '行为聚合',

@@ -24,7 +24,8 @@ import {
   type Aggregate,
 } from '../model/behaviour';
 import { diagTarget } from '../model/diagnostics';
-import { specPorts } from '../model/nodeTypes';
+import { conditionSentence } from '../model/sentence';
+import { specPorts, typesInGroup } from '../model/nodeTypes';
 import { BackendError, HttpBackend, TauriBackend, isMissingRoute, loadSegment, loadSegments, type Backend } from '../backend';
 import { editorStore } from '../store/editor';
 import { setDocField } from '../model/commands';
@@ -120,6 +121,12 @@ describe('model: types, sentences and the engine shapes assumed', () => {
         { label: '2+', users: 1 },
       ],
     });
+  });
+
+  it('reads { ago } in node sentences', () => {
+    const c = { field: 'agg.last_order', operator: 'lt', value: { ago: '30d' } };
+    expect(conditionSentence(i18n.getFixedT('zh'), c)).toBe('agg.last_order < 30 天前');
+    expect(conditionSentence(i18n.getFixedT('en'), c)).toBe('agg.last_order < 30 days ago');
   });
 
   it('sends a diagnostic at /aggregates or /segments to its tab', () => {
@@ -449,6 +456,7 @@ describe('trigger.segment', () => {
     const node = () => editorStore.getState().doc.journeys[s.active]!.nodes.find((n) => n.id === id)!;
     expect(node().params).toEqual({ segment: 'vip', on: 'enter' });
     expect(specPorts(node())).toEqual(['out']);
+    expect(typesInGroup('triggers')).toContain('trigger.segment');
     render(<NodeForm node={node()} journey={s.active} doc={editorStore.getState().doc} diags={[]} />);
     const seg = screen.getByTestId('param-segment') as HTMLSelectElement;
     expect([...seg.options].map((o) => o.textContent)).toContain('高价值用户 (vip)');
