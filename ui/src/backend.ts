@@ -5,6 +5,7 @@
 
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type { SimSummary } from './model/simSummary';
+import { readSegmentDetail, readSegmentList, type SegmentDetail, type SegmentSummary } from './model/behaviour';
 import type { DecisionRecord, Diagnostic, ExperimentStats, Report, Workspace } from './model/types';
 import type { ApiErrorBody } from './generated/ApiErrorBody';
 import type { DataKind } from './generated/DataKind';
@@ -138,6 +139,13 @@ export interface Backend {
   /** `GET /v1/experiments/{id}`: one experiment's arms against its control (docs/measurement.md). */
   experimentStats(experimentId: string): Promise<ExperimentStats>;
   getUser(userId: string): Promise<UserState>;
+  /**
+   * `GET /v1/segments` (Tauri `list_segments`): each segment's id, name and size, live. The raw
+   * answer: read it with `loadSegments`, which also tells an engine without the route.
+   */
+  listSegments?(): Promise<unknown>;
+  /** `GET /v1/segments/{id}` (Tauri `get_segment` with `{ id }`): size, a sample of members, overlaps. Raw; see `loadSegment`. */
+  getSegment?(id: string): Promise<unknown>;
 }
 
 // ---- errors ----
@@ -363,6 +371,14 @@ export class HttpBackend implements Backend {
   async getUser(userId: string): Promise<UserState> {
     return (await this.json('GET', `/v1/users/${encodeURIComponent(userId)}`)) as UserState;
   }
+
+  listSegments(): Promise<unknown> {
+    return this.json('GET', '/v1/segments');
+  }
+
+  getSegment(id: string): Promise<unknown> {
+    return this.json('GET', `/v1/segments/${encodeURIComponent(id)}`);
+  }
 }
 
 // ---- Tauri ----
@@ -556,6 +572,14 @@ export class TauriBackend implements Backend {
   getUser(userId: string): Promise<UserState> {
     return this.call('get_user', { user_id: userId });
   }
+
+  listSegments(): Promise<unknown> {
+    return this.call('list_segments', {});
+  }
+
+  getSegment(id: string): Promise<unknown> {
+    return this.call('get_segment', { id });
+  }
 }
 
 function safeParse(s: string): unknown {
@@ -563,6 +587,49 @@ function safeParse(s: string): unknown {
     return JSON.parse(s);
   } catch {
     return { code: 'E_INTERNAL', message: s };
+  }
+}
+
+// ---- segments (issue 20): the routes are not final; every read of them goes through here ----
+
+/**
+ * Whether an error means the engine lacks the route or command altogether (an engine before
+ * segments): the service's fallback 404 ("no such route"), a bare 404, or Tauri's unknown command.
+ */
+export function isMissingRoute(e: unknown): boolean {
+  if (!(e instanceof BackendError)) return false;
+  if (e.status === 404 && (e.code === 'E_HTTP_404' || /no such route/i.test(e.message))) return true;
+  return /command\s+\S+\s+not found|unknown command|not allowed|not found in/i.test(e.message) && e.status === undefined;
+}
+
+/** What the UI can say about live segment figures. */
+export type Live<T> = { state: 'ok'; value: T } | { state: 'unavailable' } | { state: 'error'; error: BackendError };
+
+function asBackendError(e: unknown): BackendError {
+  return e instanceof BackendError ? e : new BackendError('E_INTERNAL', e instanceof Error ? e.message : String(e));
+}
+
+/** `GET /v1/segments` read as `SegmentSummary[]`; `unavailable` when the engine has no such route (any 404 here). */
+export async function loadSegments(b: Backend): Promise<Live<SegmentSummary[]>> {
+  if (typeof b.listSegments !== 'function') return { state: 'unavailable' };
+  try {
+    return { state: 'ok', value: readSegmentList(await b.listSegments()) };
+  } catch (e) {
+    const err = asBackendError(e);
+    if (isMissingRoute(err) || err.status === 404) return { state: 'unavailable' };
+    return { state: 'error', error: err };
+  }
+}
+
+/** `GET /v1/segments/{id}` read as a `SegmentDetail`; `unavailable` when the engine has no such route. */
+export async function loadSegment(b: Backend, id: string): Promise<Live<SegmentDetail>> {
+  if (typeof b.getSegment !== 'function') return { state: 'unavailable' };
+  try {
+    return { state: 'ok', value: readSegmentDetail(await b.getSegment(id), id) };
+  } catch (e) {
+    const err = asBackendError(e);
+    if (isMissingRoute(err)) return { state: 'unavailable' };
+    return { state: 'error', error: err };
   }
 }
 

@@ -50,6 +50,8 @@ export function nodeSummary(t: TFunction, node: JourneyNode, offerName?: string)
       const base = t('summary.pattern', { count: num(p.count) ?? '?', event: str(p.event, '?'), within: durationText(t, p.within) });
       return p.unless ? `${base} · ${t('summary.unless', { event: str(p.unless) })}` : base;
     }
+    case 'trigger.segment':
+      return t(p.on === 'exit' ? 'behaviour.trigger.summaryExit' : 'behaviour.trigger.summaryEnter', { segment: str(p.segment, '?') });
     case 'condition':
       return conditionSentence(t, p.when);
     case 'switch':

@@ -4,6 +4,7 @@
 // object first, which keeps unknown fields and the order of keys.
 
 import { defaultParams, nodeTypeInfo, specPorts, uniqueId } from './nodeTypes';
+import { segmentsOf } from './behaviour';
 import type { Edge, Journey, JourneyNode, NodeType, Offer, Position, Workspace } from './types';
 
 // One shared empty list, so selectors reading a malformed document return a stable value.
@@ -74,7 +75,7 @@ const round = (v: number) => Math.round(v);
  * CLI would put it, so a document edited here and one written by the CLI stay byte-identical.
  */
 export const KEY_ORDER = {
-  workspace: ['schema', 'offers', 'policy', 'journeys'],
+  workspace: ['schema', 'offers', 'policy', 'aggregates', 'segments', 'journeys'],
   journey: ['schema', 'id', 'name', 'campaign', 'priority', 'mutex_group', 'entry', 'exit', 'nodes', 'edges'],
   node: ['id', 'type', 'params', 'label', 'position'],
   offer: ['id', 'kind', 'face_value', 'min_spend', 'stock', 'per_user_limit', 'valid_for'],
@@ -84,6 +85,7 @@ export const KEY_ORDER = {
     'trigger.event': ['event', 'where'],
     'trigger.schedule': ['cron', 'audience'],
     'trigger.pattern': ['event', 'count', 'within', 'where', 'unless'],
+    'trigger.segment': ['segment', 'on'],
     'split.random': ['branches', 'salt'],
     'split.experiment': ['experiment', 'variants', 'holdout_percent'],
     'wait.event': ['event', 'where', 'timeout'],
@@ -149,7 +151,7 @@ export function addNode(
   const node: JourneyNode = {
     id,
     type,
-    params: defaultParams(type, { offers: offerIds(doc), nodeId: id }),
+    params: defaultParams(type, { offers: offerIds(doc), nodeId: id, segments: segmentsOf(doc).map((s) => s.id).filter((s) => typeof s === 'string') }),
     position: { x: round(position.x), y: round(position.y) },
   };
   return { doc: updateJourney(doc, j, (jr) => withNodes(jr, [...nodesOf(jr), node])), id };

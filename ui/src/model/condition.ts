@@ -13,6 +13,7 @@ import {
   type LeafOperator,
 } from './types';
 import { isObject } from './nodeTypes';
+import { behaviourFields, type Aggregate } from './behaviour';
 
 export interface BuilderGroup {
   kind: 'group';
@@ -162,7 +163,11 @@ export function findNode(root: BuilderNode, key: string): BuilderNode | undefine
 
 // ---- operators and field types ----
 
-export type FieldType = 'string' | 'number' | 'boolean' | 'list' | 'time';
+/** `money` and `count` are numbers named for what they hold (aggregates' values, docs/aggregates.md). */
+export type FieldType = 'string' | 'number' | 'boolean' | 'list' | 'time' | 'money' | 'count';
+
+/** Whether values of the type are numbers. */
+export const isNumericType = (t: FieldType | undefined) => t === 'number' || t === 'money' || t === 'count';
 
 export type ValueShape = 'scalar' | 'list' | 'pair' | 'bool';
 
@@ -200,6 +205,8 @@ export const OPERATOR_SYMBOL: Record<LeafOperator, string> = {
 export function operatorsFor(type: FieldType | undefined): LeafOperator[] {
   switch (type) {
     case 'number':
+    case 'money':
+    case 'count':
       return ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'between', 'in', 'not_in', 'exists'];
     case 'string':
       return ['eq', 'ne', 'in', 'not_in', 'contains', 'starts_with', 'exists'];
@@ -220,7 +227,7 @@ export function reshapeValue(value: LeafValue, to: LeafOperator, fieldType?: Fie
   if (shape === 'bool') return { kind: 'literal', value: true };
   if (value.kind === 'field') return value;
   const current = value.kind === 'literal' ? value.value : undefined;
-  const blank = fieldType === 'number' ? 0 : '';
+  const blank = isNumericType(fieldType) ? 0 : '';
   const first = Array.isArray(current) ? current[0] : current;
   const scalar = first === undefined || typeof first === 'boolean' || isObject(first) ? blank : first;
   switch (shape) {
@@ -243,6 +250,10 @@ export interface FieldInfo {
   values?: (string | number)[];
   min?: number;
   max?: number;
+  /** A name for the picker (a segment's `name`). */
+  label?: string;
+  /** The aggregate an `agg.<id>` field reads (the picker words it). */
+  agg?: Aggregate;
 }
 
 const CITIES = ['北京', '上海', '广州', '深圳', '杭州', '成都', '武汉', '西安', '南京', '重庆', '天津', '苏州', '长沙', '郑州', '青岛', '厦门', '沈阳', '昆明'];
@@ -346,14 +357,26 @@ export function collectFields(root: unknown, out = new Map<string, FieldType | u
   return out;
 }
 
-/** The catalog plus whatever the document uses; `scope` limits to `user.*`/`now.*` (schedules). */
-export function fieldCatalog(doc: unknown, scope: 'journey' | 'audience' = 'journey'): FieldInfo[] {
+/**
+ * The catalog, the workspace's aggregates (`agg.<id>`) and segments (`segment.<id>`), plus whatever
+ * the document uses. `scope`: `audience` (schedules) keeps `user.*`, `now.*`, `agg.*`, `segment.*`;
+ * `segment` (a segment's `when`) keeps `user.*` and `agg.*`; `event` (an aggregate's `where`) keeps `event.*`.
+ */
+export function fieldCatalog(doc: unknown, scope: 'journey' | 'audience' | 'segment' | 'event' = 'journey'): FieldInfo[] {
   const known = new Map(BASE_FIELDS.map((f) => [f.path, f]));
+  if (isObject(doc)) for (const f of behaviourFields(doc as never, BASE_FIELDS)) known.set(f.path, f);
   for (const [path, type] of collectFields(doc)) {
     if (!known.has(path)) known.set(path, { path, type: type ?? 'string' });
   }
   const all = [...known.values()];
-  return scope === 'audience' ? all.filter((f) => f.path.startsWith('user.') || f.path.startsWith('now.')) : all;
+  const keep: Record<typeof scope, string[] | null> = {
+    journey: null,
+    audience: ['user.', 'now.', 'agg.', 'segment.'],
+    segment: ['user.', 'agg.'],
+    event: ['event.'],
+  };
+  const prefixes = keep[scope];
+  return prefixes ? all.filter((f) => prefixes.some((p) => f.path.startsWith(p))) : all;
 }
 
 // ---- text ----

@@ -26,6 +26,7 @@ const INFO: Record<NodeType, Omit<NodeTypeInfo, 'type' | 'isTrigger'>> = {
   'trigger.event': { group: 'triggers', prefix: 't', glyph: '⚡' },
   'trigger.schedule': { group: 'triggers', prefix: 't', glyph: '◷' },
   'trigger.pattern': { group: 'triggers', prefix: 't', glyph: '∑' },
+  'trigger.segment': { group: 'triggers', prefix: 't', glyph: '◉' },
   condition: { group: 'flow', prefix: 'c', glyph: '◇' },
   switch: { group: 'flow', prefix: 's', glyph: '☰' },
   'split.random': { group: 'flow', prefix: 'ab', glyph: '⚄' },
@@ -83,6 +84,7 @@ export function specPorts(node: Pick<JourneyNode, 'type' | 'params'>): string[] 
     case 'trigger.event':
     case 'trigger.schedule':
     case 'trigger.pattern':
+    case 'trigger.segment':
     case 'wait.delay':
     case 'action.points':
     case 'action.update':
@@ -151,7 +153,7 @@ export function hasInput(type: string): boolean {
 
 const DEFAULT_WHEN: Condition = { field: 'user.level', operator: 'eq', value: 'gold' };
 
-export function defaultParams(type: NodeType, ctx: { offers: string[]; nodeId: string }): Record<string, unknown> {
+export function defaultParams(type: NodeType, ctx: { offers: string[]; nodeId: string; segments?: string[] }): Record<string, unknown> {
   const params: { [K in NodeType]: ParamsByType[K] } = {
     'trigger.event': { event: 'add_to_cart' },
     'trigger.schedule': {
@@ -159,6 +161,7 @@ export function defaultParams(type: NodeType, ctx: { offers: string[]; nodeId: s
       audience: { field: 'user.register_days', operator: 'gte', value: 0 },
     },
     'trigger.pattern': { event: 'sign_in', count: 3, within: '7d' },
+    'trigger.segment': { segment: ctx.segments?.[0] ?? '', on: 'enter' },
     condition: { when: DEFAULT_WHEN },
     switch: { cases: [{ port: 'case_1', when: DEFAULT_WHEN }] },
     'split.random': {

@@ -5,6 +5,7 @@
 import type { TFunction } from 'i18next';
 import { isGroupOperator, isLeafOperator } from './condition';
 import { isObject } from './nodeTypes';
+import { isAgo, parseWindow } from './behaviour';
 
 const SYMBOLS: Record<string, string> = { eq: '=', ne: '≠', gt: '>', gte: '≥', lt: '<', lte: '≤' };
 
@@ -17,6 +18,11 @@ export function fieldText(t: TFunction, path: string): string {
 /** A value in words: a known code by name ("mini_program" → 小程序), a field reference by name. */
 export function valueWords(t: TFunction, v: unknown): string {
   if (isObject(v) && typeof v.field === 'string') return fieldText(t, v.field);
+  if (isAgo(v)) {
+    // `{ "ago": "30d" }` (docs/aggregates.md): "30 天前" / "30 days ago"
+    const w = parseWindow(v.ago);
+    return t('behaviour.ago.value', { span: w ? t(`behaviour.window.span_${w.unit}`, { count: w.amount }) : v.ago });
+  }
   if (Array.isArray(v)) return v.map((x) => valueWords(t, x)).join('/');
   if (typeof v === 'string') return t(`sentence.values.${v}`, { defaultValue: v });
   if (typeof v === 'boolean') return t(v ? 'common.yes' : 'common.no');

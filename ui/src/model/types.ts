@@ -63,6 +63,7 @@ export const NODE_TYPES = [
   'trigger.event',
   'trigger.schedule',
   'trigger.pattern',
+  'trigger.segment',
   'condition',
   'switch',
   'split.random',
@@ -103,6 +104,8 @@ export interface ParamsByType {
     where?: Condition;
     unless?: string;
   };
+  /** Fires when a user enters or leaves a segment (issue 20). */
+  'trigger.segment': { segment: string; on: 'enter' | 'exit' };
   condition: { when: Condition };
   switch: { cases: SwitchCase[] };
   'split.random': { branches: Branch[]; salt?: string };

@@ -8,6 +8,7 @@ import {
   OPERATOR_SHAPE,
   fromDsl,
   newGroup,
+  isNumericType,
   newLeaf,
   operatorsFor,
   reshapeValue,
@@ -22,6 +23,20 @@ import {
 import { GROUP_OPERATORS, type GroupOperator, type LeafOperator } from '../model/types';
 import { JsonEditor, NumberInput, TextInput } from '../common/ui';
 import { fieldText } from '../model/sentence';
+import { fieldLabel, isAgo, parseWindow, WINDOW_UNITS, type WindowUnit } from '../model/behaviour';
+import type { TFunction } from 'i18next';
+
+/** A field group's name: `agg` (行为聚合) and `segment` (人群) are issue 20's, the others the picker's. */
+function groupName(t: TFunction, g: string): string {
+  if (g === 'agg' || g === 'segment') return t(`behaviour.fieldGroups.${g}`);
+  return t(`fieldPicker.groups.${g}`, { defaultValue: g });
+}
+
+/** A field type's name (money and count are issue 20's). */
+export function typeName(t: TFunction, type: string): string {
+  if (type === 'money' || type === 'count') return t(`behaviour.fieldTypes.${type}`);
+  return t(`fieldPicker.types.${type}`, { defaultValue: type });
+}
 
 interface Ctx {
   fields: FieldInfo[];
@@ -180,10 +195,10 @@ export function FieldPicker(props: { value: string; fields: FieldInfo[]; onChang
     >
       {props.value === '' ? <option value="">{t('cond.field')}</option> : null}
       {[...groups].map(([g, fs]) => (
-        <optgroup key={g} label={t(`fieldPicker.groups.${g}`, { defaultValue: g })}>
+        <optgroup key={g} label={groupName(t, g)} data-testid={`cond-field-group-${g}`}>
           {fs.map((f) => (
             <option key={f.path} value={f.path} title={f.path}>
-              {fieldText(t, f.path)} · {t(`fieldPicker.types.${f.type}`, { defaultValue: f.type })}
+              {fieldLabel(t, f, (p) => fieldText(t, p))} · {typeName(t, f.type)}
             </option>
           ))}
         </optgroup>
@@ -201,7 +216,22 @@ function LeafView({ node, ctx }: { node: BuilderLeaf; ctx: Ctx }) {
   const set = (patch: Partial<BuilderLeaf>) => ctx.update(node.key, (n) => (n.kind === 'leaf' ? { ...n, ...patch } : n));
   return (
     <div className="cond-leaf" data-testid="cond-leaf">
-      <FieldPicker value={node.field} fields={ctx.fields} onChange={(field) => set({ field })} />
+      <FieldPicker
+        value={node.field}
+        fields={ctx.fields}
+        onChange={(field) => {
+          const to = ctx.fields.find((f) => f.path === field);
+          const lit = node.value.kind === 'literal' ? node.value.value : undefined;
+          const literal = node.value.kind === 'literal';
+          // An aggregate or a segment picked on a rule whose value does not fit it starts on a value
+          // that does: a time "more than 30 days ago", a count or money "≥ 0", a segment "is in it".
+          if (to?.type === 'time' && to.agg && literal && !isAgo(lit)) set({ field, operator: 'lt', value: { kind: 'literal', value: { ago: '30d' } } });
+          else if (to?.agg && isNumericType(to.type) && literal && typeof lit !== 'number')
+            set({ field, operator: node.operator === 'eq' || !operatorsFor(to.type).includes(node.operator) ? 'gte' : node.operator, value: { kind: 'literal', value: 0 } });
+          else if (field.startsWith('segment.') && to?.type === 'boolean' && literal && typeof lit !== 'boolean') set({ field, operator: 'eq', value: { kind: 'literal', value: true } });
+          else set({ field });
+        }}
+      />
       <select
         value={node.operator}
         aria-label={t('cond.operator')}
@@ -233,11 +263,13 @@ function LeafView({ node, ctx }: { node: BuilderLeaf; ctx: Ctx }) {
   );
 }
 
-type ScalarKind = 'string' | 'number' | 'boolean' | 'json' | 'field';
+/** `ago`: `{ "ago": "30d" }`, an instant counted back from the evaluation's time (docs/aggregates.md). */
+type ScalarKind = 'string' | 'number' | 'boolean' | 'json' | 'field' | 'ago';
 
 function scalarKind(v: LeafValue): ScalarKind {
   if (v.kind === 'field') return 'field';
   if (v.kind === 'absent') return 'json';
+  if (isAgo(v.value)) return 'ago';
   if (typeof v.value === 'string') return 'string';
   if (typeof v.value === 'number') return 'number';
   if (typeof v.value === 'boolean') return 'boolean';
@@ -254,6 +286,8 @@ function convertScalar(v: unknown, to: ScalarKind): unknown {
     }
     case 'boolean':
       return v === true || v === 'true';
+    case 'ago':
+      return isAgo(v) ? v : { ago: '30d' };
     default:
       return v ?? null;
   }
@@ -281,6 +315,8 @@ function ScalarInput(props: { value: unknown; kind: ScalarKind; info: FieldInfo 
           testId={props.testId}
         />
       );
+    case 'ago':
+      return <AgoInput value={isAgo(props.value) ? props.value.ago : '30d'} onChange={(ago) => props.onChange({ ago })} testId={props.testId} />;
     case 'boolean':
       return (
         <select value={String(props.value === true)} onChange={(e) => props.onChange(e.target.value === 'true')} data-testid={props.testId}>
@@ -293,8 +329,28 @@ function ScalarInput(props: { value: unknown; kind: ScalarKind; info: FieldInfo 
   }
 }
 
+/** "N 天前": a number and a unit (days, hours, minutes), written `{ "ago": "30d" }`; another text stays as typed. */
+function AgoInput(props: { value: string; onChange: (ago: string) => void; testId?: string | undefined }) {
+  const { t } = useTranslation();
+  const w = parseWindow(props.value);
+  if (!w) return <TextInput value={props.value} onChange={props.onChange} invalid testId={props.testId} />;
+  return (
+    <span className="cond-ago" data-testid={props.testId}>
+      <NumberInput value={w.amount} integer min={0} onChange={(n) => props.onChange(`${n ?? 0}${w.unit}`)} testId="cond-ago-amount" />
+      <select value={w.unit} aria-label={t('behaviour.window.unit')} data-testid="cond-ago-unit" onChange={(e) => props.onChange(`${w.amount}${e.target.value as WindowUnit}`)}>
+        {WINDOW_UNITS.map((u) => (
+          <option key={u} value={u}>
+            {t(`behaviour.window.units.${u}`)}
+          </option>
+        ))}
+      </select>
+      <span>{t('behaviour.ago.suffix')}</span>
+    </span>
+  );
+}
+
 function defaultKind(info: FieldInfo | undefined): ScalarKind {
-  if (info?.type === 'number') return 'number';
+  if (isNumericType(info?.type)) return 'number';
   if (info?.type === 'boolean') return 'boolean';
   return 'string';
 }
@@ -319,6 +375,9 @@ function ValueEditor(props: { leaf: BuilderLeaf; info: FieldInfo | undefined; fi
   }
 
   const value = v.kind === 'literal' ? v.value : undefined;
+  // `ago` only with gt/gte/lt/lte (another operator is E_BAD_PARAM), offered on time fields.
+  const agoOps = leaf.operator === 'gt' || leaf.operator === 'gte' || leaf.operator === 'lt' || leaf.operator === 'lte';
+  const agoFits = shape === 'scalar' && agoOps && (info?.type === 'time' || isAgo(value));
   let kind = scalarKind(v);
   if (v.kind === 'literal' && Array.isArray(value) && shape !== 'scalar') {
     const kinds = new Set(value.map((x) => scalarKind({ kind: 'literal', value: x })));
@@ -344,6 +403,7 @@ function ValueEditor(props: { leaf: BuilderLeaf; info: FieldInfo | undefined; fi
       <option value="string">{t('cond.valueType.string')}</option>
       <option value="number">{t('cond.valueType.number')}</option>
       {shape === 'scalar' ? <option value="boolean">{t('cond.valueType.boolean')}</option> : null}
+      {agoFits ? <option value="ago">{t('behaviour.ago.kind')}</option> : null}
       <option value="json">{t('cond.valueType.json')}</option>
       <option value="field">{t('cond.compareField')}</option>
     </select>
@@ -398,6 +458,11 @@ function ValueEditor(props: { leaf: BuilderLeaf; info: FieldInfo | undefined; fi
     <span className="cond-value">
       {kindSelect}
       <ScalarInput value={value} kind={kind} info={info} onChange={(x) => onChange({ kind: 'literal', value: x })} testId="cond-value" />
+      {kind === 'ago' && isAgo(value) && agoOps ? (
+        <span className="field-hint" data-testid="cond-ago-hint">
+          {t(leaf.operator === 'lt' || leaf.operator === 'lte' ? 'behaviour.ago.before' : 'behaviour.ago.within', { span: agoSpan(t, value.ago) })}
+        </span>
+      ) : null}
     </span>
   );
 }
@@ -457,4 +522,10 @@ function ListInput(props: { value: (string | number)[]; numeric: boolean; option
       ) : null}
     </span>
   );
+}
+
+/** "30 天" / "30 days" for a hint, or the text as written. */
+function agoSpan(t: TFunction, ago: string): string {
+  const w = parseWindow(ago);
+  return w ? t(`behaviour.window.span_${w.unit}`, { count: w.amount }) : ago;
 }

@@ -14,6 +14,7 @@ import { CHANNELS, type Branch, type Diagnostic, type JourneyNode, type Workspac
 import { editorStore } from '../store/editor';
 import { DurationInput, Field, JsonEditor, NumberInput, Select, TextInput, PickOrType } from '../common/ui';
 import { ConditionBuilder } from './ConditionBuilder';
+import { segmentsOf } from '../model/behaviour';
 
 interface FormCtx {
   node: JourneyNode;
@@ -226,6 +227,8 @@ function TypeForm({ ctx }: { ctx: FormCtx }) {
           </Field>
         </>
       );
+    case 'trigger.segment':
+      return <SegmentTriggerForm ctx={ctx} />;
     case 'condition':
       return (
         <Field label={t('props.when')} group>
@@ -422,6 +425,39 @@ function BranchesForm({ ctx, paramKey, label }: { ctx: FormCtx; paramKey: 'branc
         + {t('props.addBranch')}
       </button>
     </Field>
+  );
+}
+
+/** `trigger.segment`: which segment (picked by name), and whether entering or leaving it starts the journey. */
+function SegmentTriggerForm({ ctx }: { ctx: FormCtx }) {
+  const { t } = useTranslation();
+  const segments = segmentsOf(ctx.doc).filter((s) => isObject(s) && typeof s.id === 'string');
+  const current = str(ctx.params.segment);
+  const known = segments.some((s) => s.id === current);
+  const on = ctx.params.on === 'exit' ? 'exit' : 'enter';
+  return (
+    <>
+      <Field
+        label={t('behaviour.trigger.segment')}
+        error={current && !known ? t('behaviour.trigger.unknown') : undefined}
+        hint={segments.length === 0 ? t('behaviour.trigger.noSegments') : undefined}
+      >
+        <Select
+          value={current}
+          testId="param-segment"
+          options={segments.map((s) => ({ value: s.id, label: typeof s.name === 'string' && s.name ? `${s.name} (${s.id})` : s.id }))}
+          onChange={(v) => ctx.setParam('segment', v)}
+        />
+      </Field>
+      <Field label={t('behaviour.trigger.on')}>
+        <Select
+          value={on}
+          testId="param-segment-on"
+          options={(['enter', 'exit'] as const).map((v) => ({ value: v, label: t(`behaviour.trigger.${v}`) }))}
+          onChange={(v) => ctx.setParam('on', v)}
+        />
+      </Field>
+    </>
   );
 }
 

@@ -12,8 +12,12 @@ import { NodeForm } from './NodeForm';
 import { JourneyPanel } from './JourneyPanel';
 import { OffersPanel } from './OffersPanel';
 import { PolicyPanel } from './PolicyPanel';
+import { AggregatesPanel } from './AggregatesPanel';
+import { SegmentsPanel } from './SegmentsPanel';
 
-const TABS: Tab[] = ['node', 'journey', 'offers', 'policy'];
+const TABS: Tab[] = ['node', 'journey', 'offers', 'policy', 'aggregates', 'segments'];
+/** Issue 20's tabs are named in its own block of the i18n files. */
+const tabLabel = (tab: Tab) => (tab === 'aggregates' || tab === 'segments' ? `behaviour.tabs.${tab}` : `props.tabs.${tab}`);
 
 function NodeTab() {
   const { t } = useTranslation();
@@ -78,7 +82,7 @@ export function SidePanel() {
             onClick={() => editorStore.getState().setPanel(tab)}
             data-testid={`panel-tab-${tab}`}
           >
-            {t(`props.tabs.${tab}`)}
+            {t(tabLabel(tab))}
           </button>
         ))}
       </div>
@@ -87,6 +91,8 @@ export function SidePanel() {
         {panel === 'journey' ? <JourneyPanel /> : null}
         {panel === 'offers' ? <OffersPanel /> : null}
         {panel === 'policy' ? <PolicyPanel /> : null}
+        {panel === 'aggregates' ? <AggregatesPanel /> : null}
+        {panel === 'segments' ? <SegmentsPanel /> : null}
       </div>
     </aside>
   );
