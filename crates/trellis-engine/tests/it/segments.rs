@@ -107,10 +107,9 @@ proptest! {
         let start: DateTime<Utc> = "2026-11-01T00:00:00Z".parse().unwrap();
         let mut t = start;
         e.advance_to(t);
-        let mut n = 0;
         let mut restored = false;
         for (i, s) in steps.iter().enumerate() {
-            n += 1;
+            let n = i + 1;
             let ev = |user: u8, kind: &str, props: Value, t: DateTime<Utc>| {
                 parse_event(&json!({"event_id": format!("e{n}"), "user_id": users[user as usize],
                     "type": kind, "ts": trellis_engine::ts_string(t), "props": props})).unwrap()
