@@ -650,6 +650,32 @@ async fn experiment_stats(st: State<'_, AppState>, args: IdArgs) -> Res {
         .await
 }
 
+#[tauri::command]
+async fn segment_sizes(st: State<'_, AppState>) -> Res {
+    st.route(st.bundled.svc.segments(), "GET", "/v1/segments", None)
+        .await
+}
+
+#[derive(Deserialize)]
+struct SegmentArgs {
+    id: String,
+    #[serde(default)]
+    sample: Option<i64>,
+}
+
+#[tauri::command]
+async fn segment_detail(st: State<'_, AppState>, args: SegmentArgs) -> Res {
+    let mut q = serde_json::Map::new();
+    let mut path = format!("/v1/segments/{}", enc(&args.id));
+    if let Some(n) = args.sample {
+        q.insert("sample".into(), Value::from(n));
+        path.push_str(&format!("?sample={n}"));
+    }
+    let sq: trellis_api::params::SegmentQuery = read(Value::Object(q))?;
+    st.route(st.bundled.svc.segment(&args.id, sq), "GET", &path, None)
+        .await
+}
+
 #[derive(Deserialize)]
 struct UserArgs {
     user_id: String,
@@ -931,6 +957,8 @@ pub fn run() -> Result<(), String> {
             list_decisions,
             journey_stats,
             experiment_stats,
+            segment_sizes,
+            segment_detail,
             get_user,
             save_file,
             pick_files,

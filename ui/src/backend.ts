@@ -140,11 +140,11 @@ export interface Backend {
   experimentStats(experimentId: string): Promise<ExperimentStats>;
   getUser(userId: string): Promise<UserState>;
   /**
-   * `GET /v1/segments` (Tauri `list_segments`): each segment's id, name and size, live. The raw
+   * `GET /v1/segments` (Tauri `segment_sizes`): each segment's id, name and size, live. The raw
    * answer: read it with `loadSegments`, which also tells an engine without the route.
    */
   listSegments?(): Promise<unknown>;
-  /** `GET /v1/segments/{id}` (Tauri `get_segment` with `{ id }`): size, a sample of members, overlaps. Raw; see `loadSegment`. */
+  /** `GET /v1/segments/{id}` (Tauri `segment_detail` with `{ id }`): size, a sample of members, overlaps. Raw; see `loadSegment`. */
   getSegment?(id: string): Promise<unknown>;
 }
 
@@ -574,11 +574,11 @@ export class TauriBackend implements Backend {
   }
 
   listSegments(): Promise<unknown> {
-    return this.call('list_segments', {});
+    return this.call('segment_sizes', {});
   }
 
   getSegment(id: string): Promise<unknown> {
-    return this.call('get_segment', { id });
+    return this.call('segment_detail', { id });
   }
 }
 

@@ -486,6 +486,27 @@ fn profiles<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
 
 impl Params for SampleQuery {}
 
+/// `GET /v1/segments/{id}`: how many member ids to sample (0..1,000, default 20).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SegmentQuery {
+    #[serde(default, deserialize_with = "sample_size")]
+    #[param(minimum = 0, maximum = 1_000)]
+    pub sample: Option<i64>,
+}
+
+fn sample_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    de::int_or_text(d, 0, 1_000, false, || {
+        "sample must be an integer from 0 to 1000".into()
+    })
+}
+
+impl Params for SegmentQuery {
+    fn field_path(field: &str) -> String {
+        field.to_owned()
+    }
+}
+
 /// Schemas of the parameters that are JSON of a free shape (utoipa's derive cannot see through
 /// `serde(from)`/`serde(try_from)`).
 mod schemas {

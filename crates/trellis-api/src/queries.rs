@@ -1,7 +1,7 @@
 //! Reads: a user, the decision log, a journey's stats, a sample of recent live data, the ledger's
 //! reconciliation, health and metrics.
 
-use crate::params::{DecisionsQuery, SampleQuery};
+use crate::params::{DecisionsQuery, SampleQuery, SegmentQuery};
 use crate::{now_utc, wire, ApiError, Code, Principal, Result, Role, Service};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
@@ -170,6 +170,58 @@ impl Service {
                 Ok(Value::Object(m)) => m,
                 _ => Map::new(),
             },
+        })
+    }
+
+    /// `GET /v1/segments`: each segment's id, name and size, from the live engine's bitmaps.
+    pub async fn segments(&self) -> Result<wire::SegmentList> {
+        let rt = self.runtime.lock().await;
+        let Some(rt) = rt.as_ref() else {
+            return Err(ApiError::new(
+                Code::Unavailable,
+                "this process is not running the engine yet",
+            ));
+        };
+        Ok(wire::SegmentList {
+            segments: rt
+                .engine
+                .segment_sizes()
+                .into_iter()
+                .map(|(id, name, size)| wire::SegmentSize { id, name, size })
+                .collect(),
+        })
+    }
+
+    /// `GET /v1/segments/{id}`: size, a sample of members (`sample`, default 20) and the
+    /// overlap with every other segment.
+    pub async fn segment(&self, id: &str, q: SegmentQuery) -> Result<wire::SegmentDetail> {
+        let rt = self.runtime.lock().await;
+        let Some(rt) = rt.as_ref() else {
+            return Err(ApiError::new(
+                Code::Unavailable,
+                "this process is not running the engine yet",
+            ));
+        };
+        let n = usize::try_from(q.sample.unwrap_or(20)).unwrap_or(0);
+        let Some(d) = rt.engine.segment_detail(id, n) else {
+            return Err(
+                ApiError::new(Code::NotFound, format!("no segment {id:?} is deployed")).at("id"),
+            );
+        };
+        Ok(wire::SegmentDetail {
+            id: d.id,
+            name: d.name,
+            size: d.size,
+            sample: d.sample,
+            overlaps: d
+                .overlaps
+                .into_iter()
+                .map(|(segment, name, both)| wire::SegmentOverlap {
+                    segment,
+                    name,
+                    both,
+                })
+                .collect(),
         })
     }
 

@@ -180,6 +180,8 @@ impl Runtime {
         b.timers_set
             .extend(set.into_iter().filter(|r| !r.key.is_empty()));
         let mut dues = self.engine.schedule_dues();
+        // One row for the clock's next move of segment membership (`docs/segments.md`).
+        dues.push(("segments".to_owned(), self.engine.segment_due()));
         if let Some(m) = &self.mirror {
             dues.extend(m.schedule_dues().into_iter().filter(|(k, _)| {
                 k.split('/')
@@ -197,9 +199,14 @@ impl Runtime {
                     key,
                     due_ms: due.timestamp_millis(),
                     due_at: ts_string(due),
-                    kind: "schedule".into(),
+                    kind: if k == "segments" {
+                        "segments"
+                    } else {
+                        "schedule"
+                    }
+                    .into(),
                     user_id: None,
-                    journey: k.split('/').next().map(str::to_owned),
+                    journey: k.split_once('/').map(|(j, _)| j.to_owned()),
                 }),
                 None => b.timers_done.push(key),
             }

@@ -400,6 +400,47 @@ pub struct ExperimentReport {
     pub measured: serde_json::Map<String, serde_json::Value>,
 }
 
+/// One segment and how many users are in it now (`docs/segments.md`).
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct SegmentSize {
+    pub id: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub size: u64,
+}
+
+/// `GET /v1/segments`: every segment of the live engine, in the workspaces' order.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct SegmentList {
+    pub segments: Vec<SegmentSize>,
+}
+
+/// Users in both of two segments.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct SegmentOverlap {
+    pub segment: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub both: u64,
+}
+
+/// `GET /v1/segments/{id}`: the segment's size, up to `?sample=` member ids (the first in the
+/// engine's user order: profiles, then users first seen in events) and its overlap with every
+/// other segment; counted on bitmaps of user numbers, not by a scan.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct SegmentDetail {
+    pub id: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    pub sample: Vec<String>,
+    pub overlaps: Vec<SegmentOverlap>,
+}
+
 /// `GET /v1/sample`: recent live data in the formats of `runtime.md`.
 #[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]

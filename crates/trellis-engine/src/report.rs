@@ -162,6 +162,21 @@ pub struct Report {
     /// Each experiment's arms against its control.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub experiments: BTreeMap<String, crate::measurement::Measured>,
+    /// Each segment's members now, and the membership changes counted (`docs/segments.md`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub segments: BTreeMap<String, SegmentCounts>,
+}
+
+/// A segment in the report: `size`, the users who are members at the end of the run (at the
+/// report's time); `entered` and `exited`, the changes of membership counted since the start
+/// (a user's first membership, at the clock's start, at their first input or at a deployment,
+/// is not a change).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct SegmentCounts {
+    pub size: u64,
+    pub entered: u64,
+    pub exited: u64,
 }
 
 impl Report {

@@ -15,8 +15,8 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use trellis_model::{
-    aggregate_ref, read_bytes, read_value, Code, Condition, Diagnostic, Journey, NodeKind, Operand,
-    ReadOutcome, Workspace,
+    aggregate_ref, read_bytes, read_value, segment_ref, Code, Condition, Diagnostic, Journey,
+    NodeKind, Operand, ReadOutcome, Workspace,
 };
 use trellis_rules::analysis::{satisfiability, Sat};
 
@@ -97,7 +97,201 @@ pub fn validate_with(ws: &Workspace, reader: &[Diagnostic]) -> Vec<Diagnostic> {
         .run();
     }
     aggregate_refs(ws, reader, &mut out);
+    segment_refs(ws, reader, &mut out);
     out
+}
+
+/// Every field of a condition that `pick` takes (`agg.<id>`, `segment.<id>`), with its
+/// pointer: (id, pointer).
+fn refs_in(
+    c: &Condition,
+    at: &str,
+    pick: fn(&str) -> Option<&str>,
+    out: &mut Vec<(String, String)>,
+) {
+    match c {
+        Condition::Group { children, .. } => {
+            for (i, ch) in children.iter().enumerate() {
+                refs_in(ch, &format!("{at}/children/{i}"), pick, out);
+            }
+        }
+        Condition::Leaf { field, value, .. } => {
+            if let Some(id) = pick(field) {
+                out.push((id.to_owned(), format!("{at}/field")));
+            }
+            if let Operand::Field(f) = value {
+                if let Some(id) = pick(f) {
+                    out.push((id.to_owned(), format!("{at}/value/field")));
+                }
+            }
+        }
+    }
+}
+
+fn defined(ids: impl Iterator<Item = String>) -> String {
+    let ids: Vec<String> = ids.collect();
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!(" (defined: {})", ids.join(", "))
+    }
+}
+
+/// Segments (`docs/segments.md`): `segment.<id>` naming no segment (`E_BAD_PARAM` at the leaf
+/// in a journey, `E_SCHEMA` in a segment's `when`), a `trigger.segment` naming no segment
+/// (`E_BAD_PARAM` at `params/segment`), `agg.<id>` in a segment naming no aggregate
+/// (`E_SCHEMA`), and a segment that refers to itself, directly or through others (`E_SCHEMA`
+/// at the reference that closes the loop). While the reader refused a segment (it is left out),
+/// references to segments are not checked: its own error is shown.
+fn segment_refs(ws: &Workspace, reader: &[Diagnostic], out: &mut Vec<Diagnostic>) {
+    let refused = |prefix: &str| {
+        reader
+            .iter()
+            .any(|d| d.path.as_deref().is_some_and(|p| p.starts_with(prefix)))
+    };
+    let names = || defined(ws.segments.iter().map(|s| s.id.clone()));
+    if !refused("/segments") {
+        for (ji, j) in ws.journeys.iter().enumerate() {
+            let base = if ws.single_journey {
+                String::new()
+            } else {
+                format!("/journeys/{ji}")
+            };
+            for (ni, n) in j.nodes.iter().enumerate() {
+                let mut found = Vec::new();
+                for (cond, at) in n.kind.conditions() {
+                    refs_in(
+                        cond,
+                        &format!("{base}/nodes/{ni}{at}"),
+                        segment_ref,
+                        &mut found,
+                    );
+                }
+                if let NodeKind::TriggerSegment { segment, .. } = &n.kind {
+                    found.push((segment.clone(), format!("{base}/nodes/{ni}/params/segment")));
+                }
+                for (id, path) in found {
+                    if ws.segment(&id).is_none() {
+                        let mut d = Diagnostic::new(
+                            Code::BadParam,
+                            format!(
+                                "segment {id:?} names no segment: define it in the workspace's \"segments\"{}",
+                                names()
+                            ),
+                        )
+                        .journey((!j.id.is_empty()).then_some(j.id.as_str()))
+                        .at(path);
+                        if !n.id.is_empty() {
+                            d = d.node(&n.id);
+                        }
+                        out.push(d);
+                    }
+                }
+            }
+        }
+    }
+    let index: HashMap<&str, usize> = ws
+        .segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    // Each segment's references to segments, with their pointers.
+    let mut edges: Vec<Vec<(String, String)>> = Vec::new();
+    for (i, s) in ws.segments.iter().enumerate() {
+        let at = format!("/segments/{i}/when");
+        if !refused("/aggregates") {
+            let mut aggs = Vec::new();
+            refs_in(&s.when, &at, aggregate_ref, &mut aggs);
+            for (id, path) in aggs {
+                if ws.aggregate(&id).is_none() {
+                    out.push(
+                        Diagnostic::new(
+                            Code::Schema,
+                            format!(
+                                "agg.{id} names no aggregate: define {id:?} in the workspace's \"aggregates\"{}",
+                                defined(ws.aggregates.iter().map(|a| a.id.clone()))
+                            ),
+                        )
+                        .at(path),
+                    );
+                }
+            }
+        }
+        let mut segs = Vec::new();
+        refs_in(&s.when, &at, segment_ref, &mut segs);
+        if !refused("/segments") {
+            for (id, path) in &segs {
+                if !index.contains_key(id.as_str()) {
+                    out.push(
+                        Diagnostic::new(
+                            Code::Schema,
+                            format!(
+                                "segment.{id} names no segment: define {id:?} in the workspace's \"segments\"{}",
+                                names()
+                            ),
+                        )
+                        .at(path.clone()),
+                    );
+                }
+            }
+        }
+        edges.push(segs);
+    }
+    // A reference that leads back to the segment it is in: a loop, reported once per segment
+    // on the loop, at its reference that starts the way back.
+    for (i, s) in ws.segments.iter().enumerate() {
+        for (id, path) in &edges[i] {
+            let Some(&first) = index.get(id.as_str()) else {
+                continue;
+            };
+            // Depth-first from the referenced segment: does it reach segment i?
+            let mut trail: Vec<usize> = vec![first];
+            let mut seen = vec![false; ws.segments.len()];
+            let mut stack: Vec<(usize, usize)> = vec![(first, 0)];
+            seen[first] = true;
+            let mut looped = first == i;
+            while !looped {
+                let Some(&mut (at, ref mut next)) = stack.last_mut() else {
+                    break;
+                };
+                let Some((rid, _)) = edges[at].get(*next) else {
+                    stack.pop();
+                    trail.pop();
+                    continue;
+                };
+                *next += 1;
+                let Some(&r) = index.get(rid.as_str()) else {
+                    continue;
+                };
+                if r == i {
+                    looped = true;
+                } else if !seen[r] {
+                    seen[r] = true;
+                    stack.push((r, 0));
+                    trail.push(r);
+                }
+            }
+            if looped {
+                let way: Vec<&str> = std::iter::once(s.id.as_str())
+                    .chain(trail.iter().map(|&t| ws.segments[t].id.as_str()))
+                    .chain((first != i).then_some(s.id.as_str()))
+                    .collect();
+                out.push(
+                    Diagnostic::new(
+                        Code::Schema,
+                        format!(
+                            "segment {:?} refers to itself ({}): a segment's when may read other segments, but not in a loop",
+                            s.id,
+                            way.join(" → ")
+                        ),
+                    )
+                    .at(path.clone()),
+                );
+                break;
+            }
+        }
+    }
 }
 
 /// Every `agg.<id>` a condition of a journey names: (aggregate id, journey index, node index,
@@ -146,6 +340,16 @@ fn agg_uses(ws: &Workspace) -> Vec<(String, usize, usize, String)> {
 /// its error is already reported.
 fn aggregate_refs(ws: &Workspace, reader: &[Diagnostic], out: &mut Vec<Diagnostic>) {
     let uses = agg_uses(ws);
+    // Aggregates a segment reads are used too (unknown ones there are reported with segments).
+    let mut in_segments = Vec::new();
+    for (i, s) in ws.segments.iter().enumerate() {
+        refs_in(
+            &s.when,
+            &format!("/segments/{i}/when"),
+            aggregate_ref,
+            &mut in_segments,
+        );
+    }
     let refused = reader.iter().any(|d| {
         d.path
             .as_deref()
@@ -183,7 +387,9 @@ fn aggregate_refs(ws: &Workspace, reader: &[Diagnostic], out: &mut Vec<Diagnosti
         }
     }
     for (i, a) in ws.aggregates.iter().enumerate() {
-        if !uses.iter().any(|(id, ..)| *id == a.id) {
+        if !uses.iter().any(|(id, ..)| *id == a.id)
+            && !in_segments.iter().any(|(id, _)| *id == a.id)
+        {
             out.push(
                 Diagnostic::new(
                     Code::UnusedAggregate,
@@ -451,7 +657,8 @@ impl JourneyCheck<'_> {
                                 NodeKind::Switch { .. } => ", so its case is never taken",
                                 NodeKind::TriggerEvent { .. }
                                 | NodeKind::TriggerPattern { .. }
-                                | NodeKind::TriggerSchedule { .. } => ", so no user enters here",
+                                | NodeKind::TriggerSchedule { .. }
+                                | NodeKind::TriggerSegment { .. } => ", so no user enters here",
                                 _ => "",
                             }
                         ),

@@ -182,12 +182,21 @@ impl Serialize for Condition {
 pub enum FieldScope {
     /// Any dot path (`trellis rules eval`).
     Any,
-    /// `event.*`, `user.*`, `agg.<id>`, `now.hour`, `now.weekday`, `journey.entered_at`.
+    /// `event.*`, `user.*`, `agg.<id>`, `segment.<id>`, `now.hour`, `now.weekday`,
+    /// `journey.entered_at`.
     Journey,
-    /// A schedule's audience: `user.*`, `agg.<id>`, `now.*` only.
+    /// A schedule's audience: `user.*`, `agg.<id>`, `segment.<id>`, `now.*` only.
     Audience,
     /// An aggregate's `where`: `event.*` only.
     Event,
+    /// A segment's `when`: `user.*`, `agg.<id>` and `segment.<id>` only (`docs/segments.md`).
+    Segment,
+}
+
+/// `segment.<id>` with an id of the slug's shape: the segment's id, else None.
+pub fn segment_ref(field: &str) -> Option<&str> {
+    let id = field.strip_prefix("segment.")?;
+    crate::scalar::is_slug(id).then_some(id)
 }
 
 /// `agg.<id>` with an id of the aggregate slug's shape: the aggregate's id, else None.
@@ -209,27 +218,37 @@ impl FieldScope {
                 field.starts_with("event.") && field.len() > 6
                     || field.starts_with("user.") && field.len() > 5
                     || aggregate_ref(field).is_some()
+                    || segment_ref(field).is_some()
                     || matches!(field, "now.hour" | "now.weekday" | "journey.entered_at")
             }
             FieldScope::Audience => {
                 field.starts_with("user.") && field.len() > 5
                     || aggregate_ref(field).is_some()
+                    || segment_ref(field).is_some()
                     || matches!(field, "now.hour" | "now.weekday")
             }
             FieldScope::Event => field.starts_with("event.") && field.len() > 6,
+            FieldScope::Segment => {
+                field.starts_with("user.") && field.len() > 5
+                    || aggregate_ref(field).is_some()
+                    || segment_ref(field).is_some()
+            }
         };
         if ok {
             None
         } else {
             Some(match self {
                 FieldScope::Audience => format!(
-                    "{field:?} cannot be used in an audience: use user.<attr>, agg.<id>, now.hour or now.weekday"
+                    "{field:?} cannot be used in an audience: use user.<attr>, agg.<id>, segment.<id>, now.hour or now.weekday"
+                ),
+                FieldScope::Segment => format!(
+                    "{field:?} cannot be used in a segment's when: a segment is a state of the user, so use user.<attr>, agg.<id> or segment.<id> (not event.*, now.* or journey.*)"
                 ),
                 FieldScope::Event => format!(
                     "{field:?} cannot be used in an aggregate's where: use event.type, event.ts or event.<prop>"
                 ),
                 _ => format!(
-                    "unknown field {field:?}: use event.type, event.ts, event.<prop>, user.<attr>, agg.<id>, now.hour, now.weekday or journey.entered_at"
+                    "unknown field {field:?}: use event.type, event.ts, event.<prop>, user.<attr>, agg.<id>, segment.<id>, now.hour, now.weekday or journey.entered_at"
                 ),
             })
         }

@@ -21,6 +21,9 @@ pub struct Workspace {
     /// Windowed aggregates over each user's events, read by conditions as `agg.<id>`
     /// (`docs/aggregates.md`).
     pub aggregates: Vec<Aggregate>,
+    /// Named conditions over the profile and aggregates, read as `segment.<id>` and by
+    /// `trigger.segment` (`docs/segments.md`).
+    pub segments: Vec<Segment>,
     pub journeys: Vec<Journey>,
     pub extra: Extra,
     /// The document was a single journey (`trellis/journey@1`); a save writes it back so.
@@ -43,6 +46,9 @@ impl Workspace {
     pub fn aggregate(&self, id: &str) -> Option<&Aggregate> {
         self.aggregates.iter().find(|a| a.id == id)
     }
+    pub fn segment(&self, id: &str) -> Option<&Segment> {
+        self.segments.iter().find(|a| a.id == id)
+    }
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
@@ -64,6 +70,9 @@ impl Serialize for Workspace {
         }
         if !self.aggregates.is_empty() {
             m.serialize_entry("aggregates", &self.aggregates)?;
+        }
+        if !self.segments.is_empty() {
+            m.serialize_entry("segments", &self.segments)?;
         }
         m.serialize_entry("journeys", &self.journeys)?;
         for (k, v) in &self.extra {
@@ -191,6 +200,54 @@ impl Serialize for Aggregate {
             m.serialize_entry(k, v)?;
         }
         m.end()
+    }
+}
+
+/// One entry of the workspace's `segments`: a named condition over a user's profile and
+/// aggregates (`docs/segments.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub id: String,
+    pub name: String,
+    /// On `user.*`, `agg.<id>` and `segment.<id>` only.
+    pub when: Condition,
+    pub extra: Extra,
+}
+
+impl Serialize for Segment {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("name", &self.name)?;
+        m.serialize_entry("when", &self.when)?;
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// Which change of membership a `trigger.segment` fires on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SegmentOn {
+    Enter,
+    Exit,
+}
+
+impl SegmentOn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SegmentOn::Enter => "enter",
+            SegmentOn::Exit => "exit",
+        }
+    }
+    pub fn parse(s: &str) -> Option<SegmentOn> {
+        match s {
+            "enter" => Some(SegmentOn::Enter),
+            "exit" => Some(SegmentOn::Exit),
+            _ => None,
+        }
     }
 }
 
@@ -643,6 +700,11 @@ pub enum NodeKind {
         where_: Option<Condition>,
         unless: Option<String>,
     },
+    /// Fires when the user enters (or exits) a segment (`docs/segments.md`).
+    TriggerSegment {
+        segment: String,
+        on: SegmentOn,
+    },
     Condition {
         when: Condition,
     },
@@ -694,10 +756,11 @@ pub enum NodeKind {
     },
 }
 
-pub const NODE_TYPES: [&str; 14] = [
+pub const NODE_TYPES: [&str; 15] = [
     "trigger.event",
     "trigger.schedule",
     "trigger.pattern",
+    "trigger.segment",
     "condition",
     "switch",
     "split.random",
@@ -745,6 +808,7 @@ impl NodeKind {
             NodeKind::TriggerEvent { .. } => "trigger.event",
             NodeKind::TriggerSchedule { .. } => "trigger.schedule",
             NodeKind::TriggerPattern { .. } => "trigger.pattern",
+            NodeKind::TriggerSegment { .. } => "trigger.segment",
             NodeKind::Condition { .. } => "condition",
             NodeKind::Switch { .. } => "switch",
             NodeKind::SplitRandom { .. } => "split.random",
@@ -781,6 +845,7 @@ impl NodeKind {
             NodeKind::TriggerEvent { .. }
             | NodeKind::TriggerSchedule { .. }
             | NodeKind::TriggerPattern { .. }
+            | NodeKind::TriggerSegment { .. }
             | NodeKind::WaitDelay { .. }
             | NodeKind::ActionPoints { .. }
             | NodeKind::ActionUpdate { .. } => vec!["out"],
@@ -854,6 +919,10 @@ impl NodeKind {
                 if let Some(u) = unless {
                     m.insert("unless".into(), s(u));
                 }
+            }
+            NodeKind::TriggerSegment { segment, on } => {
+                m.insert("segment".into(), s(segment));
+                m.insert("on".into(), s(on.as_str()));
             }
             NodeKind::Condition { when } => {
                 m.insert("when".into(), when.to_value());

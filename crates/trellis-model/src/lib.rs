@@ -10,7 +10,7 @@ pub mod doc;
 pub mod read;
 pub mod scalar;
 
-pub use condition::{aggregate_ref, Condition, FieldScope, GroupOp, LeafOp, Operand};
+pub use condition::{aggregate_ref, segment_ref, Condition, FieldScope, GroupOp, LeafOp, Operand};
 pub use cron::Cron;
 pub use diag::{ptr, Code, Diagnostic, Severity};
 pub use doc::*;

@@ -347,6 +347,7 @@ impl R {
                     offers: vec![],
                     policy: None,
                     aggregates: vec![],
+                    segments: vec![],
                     journeys: vec![j],
                     extra: Map::new(),
                     single_journey: true,
@@ -383,6 +384,7 @@ impl R {
             .filter(|v| !v.is_null())
             .map(|p| self.policy(p, "/policy"));
         let aggregates = self.aggregates(m);
+        let segments = self.segments(m);
         let journeys: Vec<Journey> = self
             .array(m, "", "journeys", DOC, false)
             .iter()
@@ -414,8 +416,19 @@ impl R {
             offers,
             policy,
             aggregates,
+            segments,
             journeys,
-            extra: rest(m, &["schema", "offers", "policy", "aggregates", "journeys"]),
+            extra: rest(
+                m,
+                &[
+                    "schema",
+                    "offers",
+                    "policy",
+                    "aggregates",
+                    "segments",
+                    "journeys",
+                ],
+            ),
             single_journey: false,
         }
     }
@@ -502,6 +515,49 @@ impl R {
                 window,
                 field_text,
                 extra: rest(am, &["id", "event", "where", "fn", "field", "window"]),
+            });
+        }
+        out
+    }
+
+    /// The workspace's `segments` (E_SCHEMA with a pointer for each bad value; a `when` reading
+    /// anything but `user.*`, `agg.<id>` and `segment.<id>` is refused at the leaf). A segment
+    /// with a bad value is left out, as a bad aggregate is.
+    fn segments(&mut self, m: &Obj) -> Vec<Segment> {
+        let items = self.array(m, "", "segments", DOC, false);
+        let mut out = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, v) in items.iter().enumerate() {
+            let path = format!("/segments/{i}");
+            let Some(sm) = self.object(v, &path, DOC, "a segment") else {
+                continue;
+            };
+            let before = self.diags.len();
+            let id = self.req(sm, &path, "id", DOC, slug);
+            if let Some(id) = &id {
+                if let Some(first) = seen.insert(id.clone(), i) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::DuplicateId,
+                            format!("segment id {id:?} is already used by segment #{first}"),
+                        )
+                        .at(ptr(&path, "id")),
+                    );
+                }
+            }
+            let name = self.req(sm, &path, "name", DOC, string);
+            let when = self.req_condition(sm, &path, "when", DOC, FieldScope::Segment);
+            if self.diags.len() > before {
+                continue;
+            }
+            let (Some(id), Some(name), Some(when)) = (id, name, when) else {
+                continue;
+            };
+            out.push(Segment {
+                id,
+                name,
+                when,
+                extra: rest(sm, &["id", "name", "when"]),
             });
         }
         out
@@ -959,6 +1015,23 @@ impl R {
                     _ => None,
                 };
                 (kind, known!("event", "count", "within", "where", "unless"))
+            }
+            "trigger.segment" => {
+                let segment = self.req(p, path, "segment", site, slug);
+                let on = self.req(p, path, "on", site, |v| {
+                    v.as_str().and_then(SegmentOn::parse).ok_or_else(|| {
+                        format!(
+                            "{} is not a membership change: use \"enter\" or \"exit\"",
+                            short(v)
+                        )
+                    })
+                });
+                (
+                    segment
+                        .zip(on)
+                        .map(|(segment, on)| NodeKind::TriggerSegment { segment, on }),
+                    known!("segment", "on"),
+                )
             }
             "condition" => (
                 self.req_condition(p, path, "when", site, j)

@@ -37,6 +37,8 @@ pub const ROUTES: &[(&str, &str, &str, &str, bool, u16)] = &[
     ("get", "/v1/decisions", "any", "Decision records in the order they were written, one page: { decisions, next } (?user_id=&journey=&since=&shadow=true&trace_id=&limit=1..10000, default 100; after=SEQ, exclusive: pass the page's next, null on the last page); each carries the trace_id of the input that caused it", false, 200),
     ("get", "/v1/stats/journeys/{id}", "any", "The simulator's report for a journey, from live data (with the shadow version's when one runs)", false, 200),
     ("get", "/v1/experiments/{id}", "any", "An experiment's arms against its control, from live data (docs/measurement.md)", false, 200),
+    ("get", "/v1/segments", "any", "Each segment's id, name and size now, from bitmaps of the engine's users (docs/segments.md)", false, 200),
+    ("get", "/v1/segments/{id}", "any", "A segment's size, up to ?sample= member ids (0..1000, default 20) and its overlap with every other segment (docs/segments.md)", false, 200),
     ("post", "/v1/validate", "any", "Validate a workspace: { diagnostics }", true, 200),
     ("post", "/v1/simulate", "any", "A sandbox simulation on generated sample data: { workspace, users, days, seed } -> { report, log }", true, 200),
     ("post", "/v1/clock/tick", "admin", "Move the event clock on to { until } (event-clock mode)", true, 200),

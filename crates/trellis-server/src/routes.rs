@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use trellis_api::params::{
     DecisionsQuery, DeployParams, Events, ProfileParams, RedeemParams, ReleasesQuery, ReviewParams,
-    SampleQuery, SimulateParams, SubmitParams, TickParams,
+    SampleQuery, SegmentQuery, SimulateParams, SubmitParams, TickParams,
 };
 use trellis_api::{wire, ApiError, Code, Service};
 use utoipa_axum::router::OpenApiRouter;
@@ -42,6 +42,8 @@ pub fn table() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(decisions))
         .routes(routes!(stats))
         .routes(routes!(experiment))
+        .routes(routes!(segments))
+        .routes(routes!(segment))
         .routes(routes!(validate))
         .routes(routes!(simulate))
         .routes(routes!(tick))
@@ -232,6 +234,29 @@ async fn experiment(
     Path(id): Path<String>,
 ) -> Reply<wire::ExperimentReport> {
     ok(s.experiment(&id).await?)
+}
+
+/// Each segment's id, name and size now, from bitmaps of the engine's users (docs/segments.md)
+#[utoipa::path(get, path = "/v1/segments",
+    responses((status = 200, description = "success", body = wire::SegmentList), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse),
+        (status = 503, body = ErrorResponse, description = "this process is not running the engine yet")),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn segments(State(s): S, _: Caller) -> Reply<wire::SegmentList> {
+    ok(s.segments().await?)
+}
+
+/// A segment's size, up to ?sample= member ids (0..1000, default 20) and its overlap with every other segment (docs/segments.md)
+#[utoipa::path(get, path = "/v1/segments/{id}", params(("id" = String, Path), SegmentQuery),
+    responses((status = 200, description = "success", body = wire::SegmentDetail), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse),
+        (status = 503, body = ErrorResponse, description = "this process is not running the engine yet")),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn segment(
+    State(s): S,
+    _: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<SegmentQuery>,
+) -> Reply<wire::SegmentDetail> {
+    ok(s.segment(&id, q).await?)
 }
 
 /// Validate a workspace: { diagnostics }

@@ -427,17 +427,17 @@ describe('the backend functions for the segment routes', () => {
     expect(r.state).toBe('error');
   });
 
-  it('Tauri: list_segments and get_segment { id }; an unknown command is "unavailable"', async () => {
+  it('Tauri: segment_sizes and segment_detail { id }; an unknown command is "unavailable"', async () => {
     const calls: [string, unknown][] = [];
     const ok = new TauriBackend(async <T,>(cmd: string, args?: Record<string, unknown>) => {
       calls.push([cmd, args]);
-      return (cmd === 'list_segments' ? { segments: [] } : { id: 'vip', size: 0 }) as T;
+      return (cmd === 'segment_sizes' ? { segments: [] } : { id: 'vip', size: 0 }) as T;
     });
     await loadSegments(ok);
     await loadSegment(ok, 'vip');
     expect(calls).toEqual([
-      ['list_segments', { args: {} }],
-      ['get_segment', { args: { id: 'vip' } }],
+      ['segment_sizes', { args: {} }],
+      ['segment_detail', { args: { id: 'vip' } }],
     ]);
     const old = new TauriBackend(async () => {
       throw 'command list_segments not found';

@@ -197,6 +197,7 @@ mod delivery;
 mod hillstrom;
 mod openapi_props;
 mod reads;
+mod segments;
 mod service;
 mod snapshot;
 mod trace;

@@ -385,6 +385,28 @@ impl AggState {
         }
     }
 
+    /// The first instant after `now` at which the value may change with the clock alone: when
+    /// the oldest entry inside the window at `now` leaves it (an entry at `t` is out from
+    /// `t + window` on). None over the whole history, or with nothing inside the window.
+    pub(crate) fn next_exit(&self, agg: &CAgg, now: Time) -> Option<Time> {
+        let w = agg.window?;
+        let from = back(now, w);
+        let first = match self {
+            AggState::Unset => None,
+            AggState::Count { ring, .. } => ring.iter().map(|e| e.0).find(|t| *t > from),
+            AggState::Sum { ring, .. } => ring.iter().map(|e| e.0).find(|t| *t > from),
+            AggState::Extreme { ring } => ring.iter().map(|e| e.0).find(|t| *t > from),
+            AggState::First { ring } => ring.iter().map(|e| e.0).find(|t| *t > from),
+            AggState::Last { last } => last.as_ref().map(|e| e.0).filter(|t| *t > from),
+            AggState::Distinct { seen } => seen.values().copied().filter(|t| *t > from).min(),
+        }?;
+        Some(
+            first
+                .checked_add_signed(ChronoDuration::seconds(w))
+                .unwrap_or(chrono::DateTime::<Utc>::MAX_UTC),
+        )
+    }
+
     /// Entries held (the memory bound's unit), for tests and benchmarks.
     pub(crate) fn entries(&self) -> usize {
         match self {

@@ -53,16 +53,39 @@ impl Engine {
             }
             self.attrs_changed(u);
         }
+        // Membership moves with the aggregates and profile just updated, before the journeys see
+        // the event; the segment triggers fire after them.
+        let changes = if !self.segs.is_empty()
+            && (ev.kind == "profile_update" || self.aggs.by_event.contains_key(ev.kind.as_str()))
+        {
+            self.seg_update(u, now, false)
+        } else {
+            Vec::new()
+        };
         if ev.kind == self.policy.conversion_event() {
             self.convert(u, ev, now);
         }
-        let Some(&kind) = self.interesting.get(ev.kind.as_str()) else {
-            return;
-        };
+        let mut entered_groups: FastSet<String> = FastSet::new();
+        if let Some(&kind) = self.interesting.get(ev.kind.as_str()) {
+            self.journey_pass(u, ev, kind, &mut entered_groups);
+        }
+        if !changes.is_empty() {
+            self.seg_fire(u, &changes, now, &mut entered_groups);
+        }
+    }
+
+    /// The journeys' pass over an event of an interesting type `kind`: goals, waits, triggers.
+    fn journey_pass(
+        &mut self,
+        u: usize,
+        ev: &Event,
+        kind: u32,
+        entered_groups: &mut FastSet<String>,
+    ) {
+        let now = ev.ts;
         // The event as the instances that enter on it keep it, made once if any does.
         let shared = std::cell::OnceCell::new();
         let shared = || shared.get_or_init(|| Arc::new(ev.clone())).clone();
-        let mut entered_groups: FastSet<String> = FastSet::new();
         for oi in 0..self.order.len() {
             let j = self.order[oi];
             if !self.journeys[j].reacts_to(kind) {
@@ -151,7 +174,7 @@ impl Engine {
             }
             if let Some(t) = fired {
                 let event = self.journeys[j].keeps_event.then(shared);
-                self.try_enter(u, j, t, event, now, &mut entered_groups);
+                self.try_enter(u, j, t, event, now, entered_groups);
             }
         }
     }

@@ -24,6 +24,8 @@ pub(crate) struct Ctx<'a> {
     /// made on first read, each once (`agg_vals`, one slot per aggregate).
     pub(crate) aggs: (&'a [aggregates::CAgg], &'a [aggregates::AggState]),
     pub(crate) agg_vals: std::cell::OnceCell<Box<[std::cell::OnceCell<Option<Value>>]>>,
+    /// The workspace's segments and the user's membership bits (`segment.<id>`).
+    pub(crate) segs: (&'a [segments::CSeg], &'a [u64]),
 }
 
 impl Ctx<'_> {
@@ -102,6 +104,10 @@ impl Facts for Ctx<'_> {
                     })
                     .as_ref()
             }
+            "segment" if segs.len() == 2 => {
+                let (defs, bits) = self.segs;
+                segments::seg_fact(defs, bits, &segs[1])
+            }
             "journey" if segs.len() == 2 && segs[1].key == "entered_at" => self
                 .entered_at
                 .get_or_init(|| {
@@ -125,6 +131,7 @@ impl Facts for Ctx<'_> {
 pub(crate) fn user_facts<'a>(
     user: &'a User,
     aggs: &'a [aggregates::CAgg],
+    segs: &'a [segments::CSeg],
     keys: &'a Keys,
     tz: Tz,
     j: usize,
@@ -145,6 +152,7 @@ pub(crate) fn user_facts<'a>(
         entered_at: std::cell::OnceCell::new(),
         aggs: (aggs, &user.aggs),
         agg_vals: std::cell::OnceCell::new(),
+        segs: (segs, &user.seg_bits),
     }
 }
 
@@ -161,6 +169,7 @@ impl Engine {
         user_facts(
             &self.users[u],
             &self.aggs.defs,
+            &self.segs.defs,
             &self.keys,
             self.tz,
             j,

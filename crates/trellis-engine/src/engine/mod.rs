@@ -32,6 +32,7 @@ mod log;
 mod measure;
 mod nodes;
 mod schedule;
+mod segments;
 mod snapshot;
 mod state;
 mod timers;
@@ -44,6 +45,7 @@ pub use self::log::{
     SuppressReason,
 };
 pub use self::nodes::touch::{Channels, DeliveryFailure, Message, Recorded};
+pub use self::segments::SegmentDetail;
 pub use self::snapshot::{RestoreError, SNAPSHOT_FORMAT};
 pub use self::timers::TimerChange;
 use self::{compile::*, facts::*, ledger::*, log::*, nodes::*, schedule::*, state::*, timers::*};
@@ -113,6 +115,8 @@ pub struct Engine {
     measures: measure::Measures,
     /// The workspace's aggregates (every user's state of them is in their record).
     aggs: aggregates::Aggs,
+    /// The workspace's segments and every user's membership of them.
+    segs: segments::Segs,
     options: Options,
 }
 
@@ -164,6 +168,8 @@ impl Engine {
             j.add_interesting(&mut interesting);
         }
         let aggs = aggregates::Aggs::new(&ws.aggregates);
+        let mut segs = segments::Segs::default();
+        segs.merge(&ws.segments, &aggs);
         let mut e = Engine {
             channels: Box::new(Recorded),
             interesting,
@@ -198,6 +204,7 @@ impl Engine {
             report,
             measures: measure::Measures::default(),
             aggs,
+            segs,
             options,
         };
         for j in 0..e.journeys.len() {
@@ -243,6 +250,13 @@ impl Engine {
             match self.ws.aggregates.iter().position(|x| x.id == a.id) {
                 Some(i) => self.ws.aggregates[i] = a.clone(),
                 None => self.ws.aggregates.push(a.clone()),
+            }
+        }
+        self.segs.merge(&ws.segments, &self.aggs);
+        for s in &ws.segments {
+            match self.ws.segments.iter().position(|x| x.id == s.id) {
+                Some(i) => self.ws.segments[i] = s.clone(),
+                None => self.ws.segments.push(s.clone()),
             }
         }
         self.tz = self.ws.policy().tz();
@@ -309,6 +323,10 @@ impl Engine {
             }
         }
         self.order = priority_order(&self.journeys);
+        // Membership is established afresh (silently) under the deployed definitions.
+        if let (false, Some(now)) = (self.segs.is_empty(), self.now) {
+            self.seg_all(now);
+        }
         self.sync_report();
     }
 
@@ -390,6 +408,9 @@ impl Engine {
         self.users[u].reach = reach_of(&p);
         self.users[u].contact = (!p.contact.is_empty()).then(|| Box::new(p.contact));
         self.attrs_changed(u);
+        if let (false, Some(now)) = (self.segs.is_empty(), self.now) {
+            self.seg_changed(u, now);
+        }
     }
 
     fn user(&mut self, id: &str) -> usize {
@@ -403,6 +424,10 @@ impl Engine {
             ..User::default()
         });
         self.user_index.insert(id.into(), u);
+        // A user's first membership is an empty user's (before the clock starts: at its start).
+        if let (false, Some(now)) = (self.segs.is_empty(), self.now) {
+            self.seg_update(u, now, true);
+        }
         u
     }
 
@@ -462,6 +487,9 @@ impl Engine {
                 let first = self.next_tick(i, t - ChronoDuration::minutes(1));
                 self.schedules[i].next = first;
             }
+            if !self.segs.is_empty() {
+                self.seg_all(t);
+            }
         }
     }
 
@@ -471,16 +499,26 @@ impl Engine {
         loop {
             let next_timer = self.timers.peek().map(|Reverse((due, _, _))| *due);
             let next_tick = self.schedules.iter().filter_map(|s| s.next).min();
-            let at = match (next_timer, next_tick) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) => a,
-                (None, Some(b)) => b,
-                (None, None) => break,
+            let next_seg = if self.segs.is_empty() {
+                None
+            } else {
+                self.seg_next_due()
+            };
+            let Some(at) = [next_timer, next_tick, next_seg]
+                .into_iter()
+                .flatten()
+                .min()
+            else {
+                break;
             };
             if at > t {
                 break;
             }
             self.now = Some(at);
+            // Membership the clock moves comes first: what fires at this instant sees it.
+            if next_seg == Some(at) {
+                self.seg_clock(at);
+            }
             // Timers due at this instant, including those set meanwhile, in the order set.
             while let Some(Reverse((due, _, _))) = self.timers.peek() {
                 if *due != at {
@@ -590,6 +628,11 @@ impl Engine {
                 *m = [0, 0];
             }
         }
+    }
+
+    /// When the clock next moves a user's segment membership (the service ticks then).
+    pub fn segment_due(&mut self) -> Option<Time> {
+        self.seg_next_due()
     }
 
     pub fn users_seen(&self) -> usize {

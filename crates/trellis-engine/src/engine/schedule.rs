@@ -39,21 +39,27 @@ impl Engine {
             0..=32 => cond.leaf_mask(|p| root(p) == "user").unwrap_or(0),
             _ => 0,
         };
-        // Aggregates are the user's own and move with the clock: neither kind of memo.
+        // Aggregates and segments are the user's own and move with the clock: neither kind of
+        // memo.
         let tick_mask = cond
-            .leaf_mask(|p| !matches!(root(p), "user" | "journey" | "agg"))
+            .leaf_mask(|p| !matches!(root(p), "user" | "journey" | "agg" | "segment"))
             .unwrap_or(0);
         if user_mask != 0 {
             s.memo.resize(users.len(), [0, 0]);
         }
-        let (keys, tz, aggs) = (&self.keys, self.tz, &self.aggs.defs[..]);
+        let (keys, tz, aggs, segs) = (
+            &self.keys,
+            self.tz,
+            &self.aggs.defs[..],
+            &self.segs.defs[..],
+        );
         let eval = |part: &[User], memo: &mut [[u32; 2]]| -> Vec<bool> {
             let cache = std::cell::RefCell::new(None);
             let mut tick = Memo::default();
             let mut memo = memo.iter_mut();
             part.iter()
                 .map(|user| {
-                    let facts = user_facts(user, aggs, keys, tz, j, None, at, &cache);
+                    let facts = user_facts(user, aggs, segs, keys, tz, j, None, at, &cache);
                     let kept = memo.next();
                     let mut m = kept.as_ref().map_or(Memo::default(), |k| Memo {
                         known: u64::from(k[0]),

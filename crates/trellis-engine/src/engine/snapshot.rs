@@ -328,6 +328,7 @@ impl Engine {
         e.report = s.report;
         e.timer_changes = s.tracks_timers.then(Vec::new);
         e.measures = s.measures;
+        e.seg_rebuild();
         *e.local_cache.borrow_mut() = None;
         Ok(e)
     }

@@ -181,6 +181,12 @@ pub(crate) struct User {
     /// event of its type; `docs/aggregates.md`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) aggs: Vec<super::aggregates::AggState>,
+    /// The segments the user is in, one bit per segment index (`docs/segments.md`).
+    #[serde(default, skip_serializing_if = "smallvec::SmallVec::is_empty")]
+    pub(crate) seg_bits: super::segments::Bits,
+    /// When the clock next may move the user's membership without an input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) seg_due: Option<Time>,
 }
 
 #[derive(Serialize, Deserialize)]

@@ -59,14 +59,13 @@ pub(crate) fn back(t: Time, secs: i64) -> Time {
 }
 
 impl Engine {
-    /// When the next timer or schedule tick falls due (the service ticks the clock then).
+    /// When the next timer, schedule tick or segment due falls due (the service ticks the
+    /// clock then). A segment due may be a stale one (a tick then does nothing).
     pub fn next_due(&self) -> Option<Time> {
         let t = self.timers.peek().map(|Reverse((due, _, _))| *due);
         let s = self.schedules.iter().filter_map(|s| s.next).min();
-        match (t, s) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let g = self.segs.peek_due();
+        [t, s, g].into_iter().flatten().min()
     }
 
     pub(crate) fn schedule_timer(&mut self, due: Time, t: Timer) {

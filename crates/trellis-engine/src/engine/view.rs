@@ -80,6 +80,7 @@ impl Engine {
             "offers": offers,
             "recent_sends": sends,
             "aggregates": self.agg_values(u, self.now.unwrap_or(chrono::DateTime::<Utc>::MIN_UTC)),
+            "segments": self.user_segments(u),
         }))
     }
 
@@ -116,6 +117,7 @@ impl Engine {
                 }
             }
         }
+        self.seg_sync_report();
         for (id, l) in &self.ledgers {
             let c = self.report.campaigns.entry(id.clone()).or_default();
             c.budget = l.total;

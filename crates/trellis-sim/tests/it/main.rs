@@ -168,6 +168,8 @@ scenarios! {
     offer_refusals,
     quiet_hours_defer_midnight,
     schedule_dst,
+    seg_conditions,
+    seg_enter_exit,
     touch_suppress_and_first_touch,
 }
 

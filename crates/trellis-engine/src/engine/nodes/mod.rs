@@ -58,7 +58,8 @@ impl Engine {
             }
             NodeKind::TriggerEvent { .. }
             | NodeKind::TriggerSchedule { .. }
-            | NodeKind::TriggerPattern { .. } => Some("out".into()),
+            | NodeKind::TriggerPattern { .. }
+            | NodeKind::TriggerSegment { .. } => Some("out".into()),
             NodeKind::Unknown { .. } | NodeKind::Invalid { .. } => {
                 self.exit(u, j, n, ExitReason::Completed, now);
                 None

@@ -24,6 +24,10 @@ impl Engine {
                 set: Cow::Borrowed(set),
             },
         );
+        // Membership the profile moves changes now (its triggers fire before this walk goes on).
+        if !self.segs.is_empty() {
+            self.seg_changed(u, now);
+        }
         "out".into()
     }
 }
