@@ -612,6 +612,16 @@ export const en = {
       deferred: 'deferred (quiet hours)',
     },
     channels: { push: 'App push', sms: 'SMS', email: 'Email', inbox: 'In-app inbox', webhook: 'Webhook', wechat: 'WeChat template message', miniprogram: 'Mini-program subscribe message' },
+    /** Who a channel reaches (journey.md; the two WeChat channels: README, docs/channels.md). */
+    channelReach: {
+      push: 'Needs a push token, contact.push; not sent when consent.push is false',
+      sms: 'Needs a phone number, contact.phone; not sent when consent.sms is false',
+      email: 'Needs an address, contact.email; not sent when consent.email is false',
+      inbox: 'Reaches everyone, whatever the contacts and consent',
+      webhook: 'Reaches everyone, whatever the contacts and consent',
+      wechat: 'Needs the official account openid, contact.wechat_openid; not sent when consent.wechat is false (unfollowed)',
+      miniprogram: 'Needs the mini-program openid, contact.mp_openid, and the user’s subscription: consent.miniprogram must be true',
+    },
     units: {
       s_one: '{{count}} second',
       s_other: '{{count}} seconds',

@@ -613,6 +613,16 @@ export const zh: Messages = {
       deferred: '延后（免打扰）',
     },
     channels: { push: 'App 推送', sms: '短信', email: '邮件', inbox: '站内信', webhook: 'Webhook', wechat: '微信服务号模板消息', miniprogram: '小程序订阅消息' },
+    /** Who a channel reaches (journey.md; the two WeChat channels: README, docs/channels.md). */
+    channelReach: {
+      push: '需要推送令牌 contact.push；consent.push 为 false 时不发',
+      sms: '需要手机号 contact.phone；consent.sms 为 false 时不发',
+      email: '需要邮箱 contact.email；consent.email 为 false 时不发',
+      inbox: '人人可达，不看联系方式和授权',
+      webhook: '人人可达，不看联系方式和授权',
+      wechat: '需要服务号 openid contact.wechat_openid；consent.wechat 为 false（已取关）时不发',
+      miniprogram: '需要小程序 openid contact.mp_openid，且用户已订阅：consent.miniprogram 必须为 true',
+    },
     units: {
       s_one: '{{count}} 秒',
       s_other: '{{count}} 秒',

@@ -169,6 +169,7 @@ scenarios! {
     quiet_hours_defer_midnight,
     schedule_dst,
     touch_suppress_and_first_touch,
+    wechat_channels,
 }
 
 #[test]
