@@ -530,6 +530,8 @@ export const en = {
     you: 'You',
     acting: { author: 'author', reviewer: 'reviewer' },
     roles: { admin: 'admin', approver: 'approver', operator: 'operator', ingest: 'ingest' },
+    remoteEngine: 'Remote engine',
+    remoteHint: 'Remote engine {{url}}: you act as its token’s user; no switch in the app.',
     remote: 'Remote engine: you act as its token’s user',
     bundledHint: 'The bundled engine on this computer has two local users: local-admin (the author: submits and deploys) and reviewer (an approver).',
     switchToReviewer: 'Switch to reviewer',

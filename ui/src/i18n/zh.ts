@@ -531,6 +531,8 @@ export const zh: Messages = {
     you: '当前身份',
     acting: { author: '作者', reviewer: '审核人' },
     roles: { admin: '管理员', approver: '审核人', operator: '运营', ingest: '数据接入' },
+    remoteEngine: '远程引擎',
+    remoteHint: '远程引擎 {{url}}：以令牌对应的用户操作，不能在应用里切换身份。',
     remote: '远程引擎：以令牌对应的用户操作',
     bundledHint: '本机内置引擎有两个本地用户：local-admin（作者：提交与上线）和 reviewer（审核人）。',
     switchToReviewer: '切换为审核人',
