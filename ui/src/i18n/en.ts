@@ -526,6 +526,12 @@ export const en = {
     subsidisedSub: 'by earlier converters / all redemptions',
     spentOfBudget: '{{spent}} spent of {{budget}} ({{pct}})',
   },
+  implausible: {
+    roi: 'Implausible: an attributed ROI of {{roi}} means {{per}} of revenue for every {{one}} spent. Attributed revenue credits the journey with every order after a touch or an offer, most of which would have happened anyway (see docs/measurement.md); measure what the journey adds as incremental ROI against a control group.',
+    roiNoRatio: 'Implausible: an attributed ROI of {{roi}}. Attributed revenue credits the journey with every order after a touch or an offer, most of which would have happened anyway (see docs/measurement.md); measure what the journey adds as incremental ROI against a control group.',
+    attributed: 'Implausible: {{attributed}} attributed conversions, more than the {{entered}} journey entries. Every order a user places after a touch counts, repeat orders included, and most would have happened anyway (see docs/measurement.md).',
+    conversions: '{{conversions}} conversions, more than the {{users}} users of the sample: these count orders, not people; a repeat buyer counts once per order.',
+  },
   identity: {
     you: 'You',
     acting: { author: 'author', reviewer: 'reviewer' },

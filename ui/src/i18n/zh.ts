@@ -527,6 +527,12 @@ export const zh: Messages = {
     subsidisedSub: '此前已转化用户的核销 / 全部核销',
     spentOfBudget: '已花费 {{spent}} / 预算 {{budget}}（{{pct}}）',
   },
+  implausible: {
+    roi: '不可信：归因 ROI {{roi}}，相当于每花 {{one}} 带来 {{per}} 收入。归因收入把触达或发券之后的每一笔订单都算给了旅程，其中大部分本来就会发生（见 docs/measurement.md）；旅程的真实贡献要用对照组测增量 ROI。',
+    roiNoRatio: '不可信：归因 ROI {{roi}}。归因收入把触达或发券之后的每一笔订单都算给了旅程，其中大部分本来就会发生（见 docs/measurement.md）；旅程的真实贡献要用对照组测增量 ROI。',
+    attributed: '不可信：归因转化 {{attributed}} 次，多于进入旅程的 {{entered}} 人次。用户在触达之后的每一笔订单（包括复购）都算作归因转化，其中大部分本来就会发生（见 docs/measurement.md）。',
+    conversions: '转化 {{conversions}} 次，多于样本中的 {{users}} 位用户：这里数的是订单而不是人，复购的用户每下一单计一次。',
+  },
   identity: {
     you: '当前身份',
     acting: { author: '作者', reviewer: '审核人' },
