@@ -54,9 +54,10 @@ pub struct Identity {
     /// `bundled` or `remote`.
     pub engine: &'static str,
     pub url: String,
-    /// The user's name on the engine (a remote engine's token is not named to the app: null).
+    /// The user's name on the engine (remote: its `GET /v1/me`; null when it does not answer).
     pub name: Option<String>,
-    /// `admin`, `approver`, `operator`, `ingest`; null when unknown (remote).
+    /// `admin`, `approver`, `operator`, `ingest`; null when unknown (a remote engine without
+    /// `GET /v1/me`).
     pub role: Option<&'static str>,
     /// On the bundled engine: which local user the app acts as.
     pub acting: Option<Acting>,
@@ -76,12 +77,19 @@ impl Identity {
         }
     }
 
-    pub fn remote(url: &str) -> Identity {
+    /// On a remote engine: the token's user and role as its `GET /v1/me` answers them (`me`),
+    /// or unknown (null) when the engine does not answer it (an older engine, or none reached).
+    pub fn remote(url: &str, me: Option<&Value>) -> Identity {
+        let name = me.and_then(|m| m["name"].as_str()).map(str::to_owned);
+        let role = me
+            .and_then(|m| m["role"].as_str())
+            .and_then(trellis_api::Role::parse)
+            .map(trellis_api::Role::as_str);
         Identity {
             engine: "remote",
             url: url.to_owned(),
-            name: None,
-            role: None,
+            name,
+            role,
             acting: None,
             can_switch: false,
         }
@@ -102,6 +110,22 @@ mod tests {
         assert_eq!(noted_comment(&json!("")), json!(LOCAL_REVIEW_NOTE));
         assert_eq!(noted_comment(&Value::Null), json!(LOCAL_REVIEW_NOTE));
         assert_eq!(noted_comment(&json!(3)), json!(3));
+    }
+
+    #[test]
+    fn a_remote_identity_is_what_its_engine_says() {
+        let me = json!({"name": "olga", "role": "approver"});
+        let i = Identity::remote("https://e.example", Some(&me));
+        assert_eq!(
+            (i.name.as_deref(), i.role, i.can_switch),
+            (Some("olga"), Some("approver"), false)
+        );
+        // an engine that does not answer /v1/me, or answers something else: unknown
+        let i = Identity::remote("https://e.example", None);
+        assert_eq!((i.name, i.role), (None, None));
+        let odd = json!({"name": 5, "role": "boss"});
+        let i = Identity::remote("https://e.example", Some(&odd));
+        assert_eq!((i.name, i.role), (None, None));
     }
 
     #[test]

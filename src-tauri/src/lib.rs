@@ -147,7 +147,12 @@ async fn set_engine(st: State<'_, AppState>, args: SetEngineArgs) -> Res {
 #[tauri::command]
 async fn identity(st: State<'_, AppState>) -> Res {
     match st.remote().await {
-        Some(r) => answer(&identity::Identity::remote(&r.url)),
+        // The remote engine says who its token is; an engine that does not (an older one, or
+        // none reachable now) leaves it unknown rather than failing the header.
+        Some(r) => {
+            let me = r.call("GET", "/v1/me", None).await.ok();
+            answer(&identity::Identity::remote(&r.url, me.as_ref()))
+        }
         None => answer(&identity::Identity::bundled(
             &st.bundled.url,
             st.acting(),
@@ -643,6 +648,13 @@ async fn journey_stats(st: State<'_, AppState>, args: IdArgs) -> Res {
         .await
 }
 
+/// Who the app is on its engine: `GET /v1/me` (the bundled engine: the local user it acts as).
+#[tauri::command]
+async fn me(st: State<'_, AppState>) -> Res {
+    st.route(st.bundled.svc.me(st.who()), "GET", "/v1/me", None)
+        .await
+}
+
 #[tauri::command]
 async fn experiment_stats(st: State<'_, AppState>, args: IdArgs) -> Res {
     let path = format!("/v1/experiments/{}", enc(&args.id));
@@ -956,6 +968,7 @@ pub fn run() -> Result<(), String> {
             list_journeys,
             list_decisions,
             journey_stats,
+            me,
             experiment_stats,
             segment_sizes,
             segment_detail,

@@ -182,7 +182,7 @@ function EngineStatus() {
 
 /**
  * Who you are, in the header: the bundled engine's local user the app acts as (author or
- * reviewer, with the switch), or the remote engine you are connected to.
+ * reviewer, with the switch), or on a remote engine the token's user and role (`GET /v1/me`).
  */
 export function IdentityBadge() {
   const { t } = useTranslation();
@@ -193,11 +193,19 @@ export function IdentityBadge() {
   const other = identity.acting === 'reviewer' ? 'author' : 'reviewer';
   return (
     <div className="identity" data-testid="identity" data-acting={identity.acting ?? ''} data-name={identity.name ?? ''}>
-      <span className="identity-who" title={identity.engine === 'bundled' ? `${identity.name} · ${role ?? ''} — ${t('identity.bundledHint')}` : identity.url}>
+      <span
+        className="identity-who"
+        title={identity.engine === 'bundled' ? `${identity.name} · ${role ?? ''} — ${t('identity.bundledHint')}` : identity.name ? `${identity.name} · ${role ?? ''} — ${t('identity.remoteHint', { url: identity.url })}` : identity.url}
+      >
         {identity.engine === 'bundled' ? (
           <>
             {t('identity.you')}: <b data-testid="identity-name">{identity.acting ? t(`identity.acting.${identity.acting}`) : identity.name}</b>{' '}
             <span className="identity-user">{identity.name}</span>
+          </>
+        ) : identity.name ? (
+          <>
+            {t('identity.remoteEngine')} · {t('identity.you')}: <b data-testid="identity-name">{identity.name}</b>
+            {role ? <span className="identity-user" data-testid="identity-role">{role}</span> : null}
           </>
         ) : (
           t('identity.remote')

@@ -14,6 +14,7 @@ import type { DatasetInfo } from './generated/DatasetInfo';
 import type { DeployMode } from './generated/DeployMode';
 import type { Deployment } from './generated/Deployment';
 import type { DraftSummary } from './generated/DraftSummary';
+import type { Me } from './generated/Me';
 import type { DraftText } from './generated/DraftText';
 import type { DraftVersion } from './generated/DraftVersion';
 import type { EngineInfo } from './generated/EngineInfo';
@@ -96,9 +97,9 @@ export interface DecisionQuery {
 }
 
 /**
- * Who the app is (`identity`, desktop only). On the bundled engine: the local user it acts as,
- * `local-admin` (role admin, the author) or `reviewer` (role approver), switchable; on a remote
- * engine the token's user, whose name the app is not told.
+ * Who the app is (`identity`). On the bundled engine: the local user it acts as, `local-admin`
+ * (role admin, the author) or `reviewer` (role approver), switchable; on a remote engine the
+ * token's user and role, as its `GET /v1/me` answers (null when an older engine does not).
  */
 export interface Identity {
   engine: 'bundled' | 'remote';
@@ -364,6 +365,24 @@ export class HttpBackend implements Backend {
     return (await this.json('GET', `/v1/stats/journeys/${encodeURIComponent(journeyId)}`)) as Report;
   }
 
+  /** Who the token is: `GET /v1/me`. */
+  async me(): Promise<Me> {
+    return (await this.json('GET', '/v1/me')) as Me;
+  }
+
+  /** The token's user on this engine, for the header; unknown when the engine has no `/v1/me`. */
+  async identity(): Promise<Identity> {
+    const who: Identity = { engine: 'remote', url: this.base, name: null, role: null, acting: null, can_switch: false };
+    try {
+      const me = await this.me();
+      return { ...who, name: typeof me.name === 'string' ? me.name : null, role: me.role ?? null };
+    } catch (e) {
+      // an older engine (404) still works; a bad token or no engine is for the status to say
+      if (e instanceof BackendError && e.code === 'E_NOT_FOUND') return who;
+      throw e;
+    }
+  }
+
   async experimentStats(experimentId: string): Promise<ExperimentStats> {
     return (await this.json('GET', `/v1/experiments/${encodeURIComponent(experimentId)}`)) as ExperimentStats;
   }
@@ -420,6 +439,11 @@ export class TauriBackend implements Backend {
   /** Who the app is on its engine (name, role; on the bundled engine author or reviewer). */
   identity(): Promise<Identity> {
     return this.call('identity', {});
+  }
+
+  /** `GET /v1/me` through the shell: the bundled engine's user the app acts as, or the remote token's. */
+  me(): Promise<Me> {
+    return this.call('me', {});
   }
 
   /** On the bundled engine: act as its author (`local-admin`) or its reviewer (`reviewer`). */

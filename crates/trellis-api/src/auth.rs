@@ -4,7 +4,10 @@ use crate::{now_utc, trace, ApiError, Code, Result, Service};
 use chrono::{DateTime, Utc};
 use trellis_engine::ts_string;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A token's role (runtime.md): what its bearer may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "generated/")]
 pub enum Role {
     Operator,
     Approver,
@@ -81,6 +84,15 @@ pub fn random_token() -> std::io::Result<String> {
 pub(crate) type TokenCache = std::collections::HashMap<String, (Principal, Option<DateTime<Utc>>)>;
 
 impl Service {
+    /// `GET /v1/me`: who the caller is, their token's name and role (any role). Async like the
+    /// other operations, so the desktop shell routes it as it routes them.
+    pub async fn me(&self, p: &Principal) -> Result<crate::wire::Me> {
+        Ok(crate::wire::Me {
+            name: p.name.clone(),
+            role: p.role,
+        })
+    }
+
     pub async fn create_token(
         &self,
         role: &str,

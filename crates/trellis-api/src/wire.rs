@@ -498,6 +498,16 @@ pub struct Reconciliation {
     pub timers: TimerCounts,
 }
 
+/// `GET /v1/me`: the caller's token's user and role (any role may ask), so a client of a remote
+/// engine can say who it acts as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct Me {
+    /// The name the token was created with (`trellis token create --name`).
+    pub name: String,
+    pub role: crate::Role,
+}
+
 /// `GET /healthz`.
 #[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]

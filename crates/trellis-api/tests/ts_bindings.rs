@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use trellis_api::wire::*;
-use trellis_api::Code;
+use trellis_api::{Code, Role};
 use ts_rs::{Config, TS};
 
 const REGENERATE: &str = "TRELLIS_WRITE_TS=1 cargo test -p trellis-api --test ts_bindings";
@@ -71,6 +71,8 @@ fn rendered(cfg: &Config) -> BTreeMap<PathBuf, String> {
         TimerCounts,
         Reconciliation,
         Health,
+        Role,
+        Me,
         EngineInfo,
         EngineMode,
         DataKind,

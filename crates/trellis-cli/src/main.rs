@@ -86,7 +86,8 @@ enum Command {
         /// `event`: the clock follows event timestamps, as in the simulator (for replays and tests).
         #[arg(long, value_enum, default_value_t = Clock::Wall)]
         clock: Clock,
-        /// A delivery provider: CHANNEL=URL (webhook, push, sms, email), repeatable.
+        /// A delivery provider: CHANNEL=URL (webhook, push, sms, email, wechat, miniprogram),
+        /// repeatable.
         #[arg(long = "provider")]
         providers: Vec<String>,
         /// Send `email` touches over SMTP: smtp://HOST:PORT (plain SMTP, for a local MTA or relay).
@@ -584,6 +585,12 @@ fn serve(
         let Some((c, u)) = p.split_once('=') else {
             anyhow::bail!("--provider {p:?}: write CHANNEL=URL");
         };
+        if trellis_model::Channel::parse(c).is_none() {
+            anyhow::bail!(
+                "--provider {p:?}: {c:?} is not a channel: use {}",
+                trellis_model::Channel::names()
+            );
+        }
         ps.push((c.to_owned(), u.to_owned()));
     }
     runtime()?.block_on(trellis_server::serve(trellis_server::ServeOptions {

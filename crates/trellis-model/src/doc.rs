@@ -295,15 +295,24 @@ pub enum Channel {
     Email,
     Inbox,
     Webhook,
+    /// A WeChat official account (服务号) template message, to `contact.wechat_openid`.
+    Wechat,
+    /// A WeChat mini-program (小程序) subscribe message (订阅消息), to `contact.mp_openid`, only
+    /// with the user's subscription: `consent.miniprogram: true`.
+    Miniprogram,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 5] = [
+    /// Every channel, in the order of their reachability bits (the engine keeps a user's as one
+    /// `u8`: new channels go at the end, so a snapshot's bits keep their meaning).
+    pub const ALL: [Channel; 7] = [
         Channel::Push,
         Channel::Sms,
         Channel::Email,
         Channel::Inbox,
         Channel::Webhook,
+        Channel::Wechat,
+        Channel::Miniprogram,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -312,6 +321,16 @@ impl Channel {
             Channel::Email => "email",
             Channel::Inbox => "inbox",
             Channel::Webhook => "webhook",
+            Channel::Wechat => "wechat",
+            Channel::Miniprogram => "miniprogram",
+        }
+    }
+    /// The channels' names for an error message: `push, sms, …, wechat or miniprogram`.
+    pub fn names() -> String {
+        let n: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+        match n.split_last() {
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
         }
     }
     pub fn parse(s: &str) -> Option<Channel> {

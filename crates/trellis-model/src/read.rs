@@ -615,7 +615,9 @@ impl R {
                     let cm = self.object(c, &p, DOC, "a frequency cap")?;
                     let channel = self.req(cm, &p, "channel", DOC, |v| match v.as_str() {
                         Some("*") => Ok(None),
-                        Some(s) => Channel::parse(s).map(Some).ok_or_else(|| format!("{s:?} is not a channel: use \"*\", push, sms, email, inbox or webhook")),
+                        Some(s) => Channel::parse(s).map(Some).ok_or_else(|| {
+                            format!("{s:?} is not a channel: use \"*\", {}", Channel::names())
+                        }),
                         None => Err(format!("expected a string, found {}", kind_of(v))),
                     });
                     let max = self.req(cm, &p, "max", DOC, count32(0));
@@ -1141,7 +1143,13 @@ impl R {
                     }
                     let mut out = Vec::new();
                     for (i, c) in items.iter().enumerate() {
-                        let ch = c.as_str().and_then(Channel::parse).ok_or_else(|| format!("item {i}: {} is not a channel: use push, sms, email, inbox or webhook", short(c)))?;
+                        let ch = c.as_str().and_then(Channel::parse).ok_or_else(|| {
+                            format!(
+                                "item {i}: {} is not a channel: use {}",
+                                short(c),
+                                Channel::names()
+                            )
+                        })?;
                         if out.contains(&ch) {
                             return Err(format!("item {i}: {} is listed twice", ch.as_str()));
                         }

@@ -1023,12 +1023,47 @@ fn profile_json(user: &User, rng: &mut Rng) -> Value {
         consent.insert("email".into(), (!rng.chance(0.10)).into());
     }
 
+    // WeChat, drawn after everything else so that the other fields stay what they were: an
+    // official-account (服务号) follower's openid, more often for users who came through the
+    // mini-program; a mini-program openid for those who used it, and among them some who
+    // subscribed to its messages (`consent.miniprogram: true`); some unfollowed (`consent.wechat`
+    // false). Openids are 28 characters, as WeChat's.
+    let mini = user.channel == 1;
+    if rng.chance(if mini { 0.8 } else { 0.5 }) {
+        contact.insert("wechat_openid".into(), openid(rng, b'o').into());
+        if rng.chance(0.1) {
+            consent.insert("wechat".into(), false.into());
+        }
+    }
+    if rng.chance(if mini { 0.95 } else { 0.3 }) {
+        contact.insert("mp_openid".into(), openid(rng, b'm').into());
+        if rng.chance(0.45) {
+            consent.insert("miniprogram".into(), true.into());
+        }
+    }
+
     let mut profile = Map::with_capacity(4);
     profile.insert("user_id".into(), user_id(user.index).into());
     profile.insert("attrs".into(), Value::Object(attrs));
     profile.insert("contact".into(), Value::Object(contact));
     profile.insert("consent".into(), Value::Object(consent));
     Value::Object(profile)
+}
+
+/// A WeChat-like openid: `first` and 27 characters of `[A-Za-z0-9_-]`.
+fn openid(rng: &mut Rng, first: u8) -> String {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut s = String::with_capacity(28);
+    s.push(char::from(first));
+    let mut bits = rng.next_u64();
+    for i in 0..27 {
+        if i == 10 || i == 20 {
+            bits = rng.next_u64();
+        }
+        s.push(char::from(B64[(bits & 63) as usize]));
+        bits >>= 6;
+    }
+    s
 }
 
 fn event_json(i: usize, e: &Ev) -> Value {

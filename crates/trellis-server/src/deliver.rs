@@ -1,7 +1,8 @@
 //! The outbox deliverer. Touches are written to the outbox in the same transaction as their
 //! decision; this loop delivers them, [`IN_FLIGHT`] at a time. `inbox` is delivered by being stored (the user view reads
-//! it); `email` goes over SMTP when `--smtp` is set; `webhook`, `push`, `sms` (and `email` without
-//! SMTP) go to configured HTTP providers as a JSON POST with an `Idempotency-Key` header. Timeouts,
+//! it); `email` goes over SMTP when `--smtp` is set; `webhook`, `push`, `sms`, `wechat` (服务号
+//! template messages), `miniprogram` (小程序 subscribe messages) (and `email` without SMTP) go to
+//! configured HTTP providers as a JSON POST with an `Idempotency-Key` header. Timeouts,
 //! retries with exponential backoff, and a receipt for every attempt. A crash between a send and
 //! its receipt re-sends with the same key (HTTP) or Message-ID (SMTP), so a provider that honours
 //! it sees the message once. After the last attempt the row is `failed` and the engine is told

@@ -89,7 +89,8 @@ pub struct ServeOptions {
     pub db: String,
     pub listen: String,
     pub clock: trellis_api::ClockMode,
-    /// Provider URLs per channel (webhook-shaped POSTs): `webhook`, `push`, `sms`, `email`.
+    /// Provider URLs per channel (webhook-shaped POSTs): `webhook`, `push`, `sms`, `email`,
+    /// `wechat`, `miniprogram`.
     pub providers: Vec<(String, String)>,
     /// Send `email` touches over SMTP (else to the `email` HTTP provider, if any).
     pub smtp: Option<deliver::Smtp>,

@@ -44,6 +44,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, bool, u16)] = &[
     ("post", "/v1/clock/tick", "admin", "Move the event clock on to { until } (event-clock mode)", true, 200),
     ("get", "/v1/ledger/reconcile", "admin", "The reconciliation query: budget = available + reserved + spent per campaign, from the double-entry ledger", false, 200),
     ("get", "/v1/sample", "admin", "Recent live data for a sandbox run, read-only: the newest events (?events=, default 10000) oldest first, and the latest profile of up to ?profiles= users, those events' users first: { profiles, events }", false, 200),
+    ("get", "/v1/me", "any", "Who the caller is: their token's name and role", false, 200),
     ("get", "/healthz", "none", "Liveness and whether this process runs the engine", false, 200),
     ("get", "/metrics", "none", "Prometheus metrics", false, 200),
     ("get", "/openapi.json", "none", "This document", false, 200),

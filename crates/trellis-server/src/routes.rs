@@ -49,6 +49,7 @@ pub fn table() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(tick))
         .routes(routes!(reconcile))
         .routes(routes!(sample))
+        .routes(routes!(me))
         .routes(routes!(healthz))
         .routes(routes!(metrics))
         .routes(routes!(openapi))
@@ -311,6 +312,14 @@ async fn sample(
     Query(q): Query<SampleQuery>,
 ) -> Reply<wire::Sample> {
     ok(s.recent_sample(&p, q).await?)
+}
+
+/// Who the caller is: their token's name and role
+#[utoipa::path(get, path = "/v1/me",
+    responses((status = 200, description = "success", body = wire::Me), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn me(State(s): S, Caller(p, ..): Caller) -> Reply<wire::Me> {
+    ok(s.me(&p).await?)
 }
 
 /// Liveness and whether this process runs the engine

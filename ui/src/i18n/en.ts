@@ -527,10 +527,18 @@ export const en = {
     subsidisedSub: 'by earlier converters / all redemptions',
     spentOfBudget: '{{spent}} spent of {{budget}} ({{pct}})',
   },
+  implausible: {
+    roi: 'Implausible: an attributed ROI of {{roi}} means {{per}} of revenue for every {{one}} spent. Attributed revenue credits the journey with every order after a touch or an offer, most of which would have happened anyway (see docs/measurement.md); measure what the journey adds as incremental ROI against a control group.',
+    roiNoRatio: 'Implausible: an attributed ROI of {{roi}}. Attributed revenue credits the journey with every order after a touch or an offer, most of which would have happened anyway (see docs/measurement.md); measure what the journey adds as incremental ROI against a control group.',
+    attributed: 'Implausible: {{attributed}} attributed conversions, more than the {{entered}} journey entries. Every order a user places after a touch counts, repeat orders included, and most would have happened anyway (see docs/measurement.md).',
+    conversions: '{{conversions}} conversions, more than the {{users}} users of the sample: these count orders, not people; a repeat buyer counts once per order.',
+  },
   identity: {
     you: 'You',
     acting: { author: 'author', reviewer: 'reviewer' },
     roles: { admin: 'admin', approver: 'approver', operator: 'operator', ingest: 'ingest' },
+    remoteEngine: 'Remote engine',
+    remoteHint: 'Remote engine {{url}}: you act as its token’s user; no switch in the app.',
     remote: 'Remote engine: you act as its token’s user',
     bundledHint: 'The bundled engine on this computer has two local users: local-admin (the author: submits and deploys) and reviewer (an approver).',
     switchToReviewer: 'Switch to reviewer',
@@ -613,6 +621,16 @@ export const en = {
       deferred: 'deferred (quiet hours)',
     },
     channels: { push: 'App push', sms: 'SMS', email: 'Email', inbox: 'In-app inbox', webhook: 'Webhook', wechat: 'WeChat template message', miniprogram: 'Mini-program subscribe message' },
+    /** Who a channel reaches (journey.md; the two WeChat channels: README, docs/channels.md). */
+    channelReach: {
+      push: 'Needs a push token, contact.push; not sent when consent.push is false',
+      sms: 'Needs a phone number, contact.phone; not sent when consent.sms is false',
+      email: 'Needs an address, contact.email; not sent when consent.email is false',
+      inbox: 'Reaches everyone, whatever the contacts and consent',
+      webhook: 'Reaches everyone, whatever the contacts and consent',
+      wechat: 'Needs the official account openid, contact.wechat_openid; not sent when consent.wechat is false (unfollowed)',
+      miniprogram: 'Needs the mini-program openid, contact.mp_openid, and the user’s subscription: consent.miniprogram must be true',
+    },
     units: {
       s_one: '{{count}} second',
       s_other: '{{count}} seconds',

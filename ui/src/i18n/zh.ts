@@ -528,10 +528,18 @@ export const zh: Messages = {
     subsidisedSub: '此前已转化用户的核销 / 全部核销',
     spentOfBudget: '已花费 {{spent}} / 预算 {{budget}}（{{pct}}）',
   },
+  implausible: {
+    roi: '不可信：归因 ROI {{roi}}，相当于每花 {{one}} 带来 {{per}} 收入。归因收入把触达或发券之后的每一笔订单都算给了旅程，其中大部分本来就会发生（见 docs/measurement.md）；旅程的真实贡献要用对照组测增量 ROI。',
+    roiNoRatio: '不可信：归因 ROI {{roi}}。归因收入把触达或发券之后的每一笔订单都算给了旅程，其中大部分本来就会发生（见 docs/measurement.md）；旅程的真实贡献要用对照组测增量 ROI。',
+    attributed: '不可信：归因转化 {{attributed}} 次，多于进入旅程的 {{entered}} 人次。用户在触达之后的每一笔订单（包括复购）都算作归因转化，其中大部分本来就会发生（见 docs/measurement.md）。',
+    conversions: '转化 {{conversions}} 次，多于样本中的 {{users}} 位用户：这里数的是订单而不是人，复购的用户每下一单计一次。',
+  },
   identity: {
     you: '当前身份',
     acting: { author: '作者', reviewer: '审核人' },
     roles: { admin: '管理员', approver: '审核人', operator: '运营', ingest: '数据接入' },
+    remoteEngine: '远程引擎',
+    remoteHint: '远程引擎 {{url}}：以令牌对应的用户操作，不能在应用里切换身份。',
     remote: '远程引擎：以令牌对应的用户操作',
     bundledHint: '本机内置引擎有两个本地用户：local-admin（作者：提交与上线）和 reviewer（审核人）。',
     switchToReviewer: '切换为审核人',
@@ -614,6 +622,16 @@ export const zh: Messages = {
       deferred: '延后（免打扰）',
     },
     channels: { push: 'App 推送', sms: '短信', email: '邮件', inbox: '站内信', webhook: 'Webhook', wechat: '微信服务号模板消息', miniprogram: '小程序订阅消息' },
+    /** Who a channel reaches (journey.md; the two WeChat channels: README, docs/channels.md). */
+    channelReach: {
+      push: '需要推送令牌 contact.push；consent.push 为 false 时不发',
+      sms: '需要手机号 contact.phone；consent.sms 为 false 时不发',
+      email: '需要邮箱 contact.email；consent.email 为 false 时不发',
+      inbox: '人人可达，不看联系方式和授权',
+      webhook: '人人可达，不看联系方式和授权',
+      wechat: '需要服务号 openid contact.wechat_openid；consent.wechat 为 false（已取关）时不发',
+      miniprogram: '需要小程序 openid contact.mp_openid，且用户已订阅：consent.miniprogram 必须为 true',
+    },
     units: {
       s_one: '{{count}} 秒',
       s_other: '{{count}} 秒',

@@ -78,7 +78,8 @@ export const NODE_TYPES = [
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
-export const CHANNELS = ['push', 'sms', 'email', 'inbox', 'webhook'] as const;
+/** The engine's channels (trellis-model's `Channel::ALL`, in its order; translations.test.ts checks). */
+export const CHANNELS = ['push', 'sms', 'email', 'inbox', 'webhook', 'wechat', 'miniprogram'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export interface Branch {

@@ -61,6 +61,11 @@ export function channelText(t: TFunction, channel: string): string {
   return t(`vocab.channels.${channel}`, { defaultValue: channel });
 }
 
+/** Who a channel reaches: the contact it needs and the consent it reads. */
+export function channelReachText(t: TFunction, channel: string): string {
+  return t(`vocab.channelReach.${channel}`, { defaultValue: '' });
+}
+
 const DURATION = /^(\d+)([smhd])$/;
 
 /** "7d" → "7 天" / "7 days"; anything else as it is. */

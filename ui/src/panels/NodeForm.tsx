@@ -9,7 +9,7 @@ import { EVENT_TYPES, fieldCatalog, type FieldInfo } from '../model/condition';
 import { branchesOf, isNodeType, isObject, num, str } from '../model/nodeTypes';
 import { diagText } from '../model/diagText';
 import { labelSuggestion } from '../model/labels';
-import { channelText } from '../model/vocab';
+import { channelReachText, channelText } from '../model/vocab';
 import { CHANNELS, type Branch, type Diagnostic, type JourneyNode, type Workspace } from '../model/types';
 import { editorStore } from '../store/editor';
 import { DurationInput, Field, JsonEditor, NumberInput, Select, TextInput, PickOrType } from '../common/ui';
@@ -494,14 +494,14 @@ function TouchForm({ ctx }: { ctx: FormCtx }) {
             onDown={i < channels.length - 1 ? () => ctx.setParam('channels', moveItem(channels, i, 1)) : undefined}
             onRemove={() => ctx.setParam('channels', channels.filter((_, k) => k !== i))}
           >
-            <span className="chip on">
+            <span className="chip on" title={channelReachText(t, c)} data-testid={`channel-${c}`}>
               {i + 1}. {channelText(t, c)}
             </span>
           </ListRow>
         ))}
         <span className="chips">
           {CHANNELS.filter((c) => !channels.includes(c)).map((c) => (
-            <button key={c} type="button" className="chip" onClick={() => ctx.setParam('channels', [...channels, c])} data-testid={`add-channel-${c}`}>
+            <button key={c} type="button" className="chip" title={channelReachText(t, c)} onClick={() => ctx.setParam('channels', [...channels, c])} data-testid={`add-channel-${c}`}>
               + {channelText(t, c)}
             </button>
           ))}

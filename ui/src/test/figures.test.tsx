@@ -69,6 +69,13 @@ describe('every figure says what it is', () => {
     expect(text).toContain('归因于旅程 / 样本中全部转化');
     // a rejection reason in words, not its code
     expect(text).toContain('预算不足');
+    // 451 conversions among 300 users: the approver is told they are orders, not people; ROI 150% is plausible
+    expect(screen.getByTestId('implausible-conversions').textContent).toContain('转化 451 次，多于样本中的 300 位用户');
+    expect(screen.queryByTestId('implausible-roi')).toBeNull();
+    cleanup();
+    render(<SimSummaryCard summary={{ ...summary, conversions: { count: 451, attributed: 130, attributed_revenue: '1274000' }, roi: 2768.565 }} />);
+    expect(screen.getByTestId('implausible-roi').textContent).toContain('不可信：归因 ROI 276856.5%');
+    expect(screen.getByTestId('implausible-attributed').textContent).toContain('归因转化 130 次，多于进入旅程的 120 人次');
   });
 
   it('the offers chart names offers, not ids', () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { initI18n, setLang } from '../i18n';
-import { BackendError, LOCAL_REVIEW_NOTE, type Backend, type Identity, type ReleaseDetail } from '../backend';
+import { BackendError, HttpBackend, LOCAL_REVIEW_NOTE, type Backend, type Identity, type ReleaseDetail } from '../backend';
 import { editorStore } from '../store/editor';
 import { sessionStore } from '../store/session';
 import { Review } from '../views/ReviewView';
@@ -136,5 +136,56 @@ describe('what an identity may do', () => {
     expect(submitBlocker(author)).toBeNull();
     expect(deployBlocker({ ...author, role: 'operator' })).toMatchObject({ reason: 'role' });
     expect(deployBlocker(null)).toBeNull();
+  });
+});
+
+describe('who you are on a remote engine', () => {
+  /** A `trellis serve` that answers GET /v1/me for one token (or 404, like an engine before it). */
+  function remote(me: unknown | null) {
+    const seen: string[] = [];
+    const fetchImpl = (async (url: string, init?: RequestInit) => {
+      if (url.endsWith('/healthz')) return new Response(JSON.stringify({ ok: true, leader: true, holder: 'p1' }), { status: 200 });
+      seen.push(`${init?.method} ${url} ${(init?.headers as Record<string, string> | undefined)?.Authorization}`);
+      if (url.endsWith('/v1/me') && me !== null) return new Response(JSON.stringify(me), { status: 200 });
+      return new Response(JSON.stringify({ error: { code: 'E_NOT_FOUND', message: 'no such route; see /openapi.json', path: null } }), { status: 404 });
+    }) as typeof fetch;
+    return { backend: new HttpBackend({ baseUrl: 'https://engine.example.com/', token: 'tok-olga' }, fetchImpl), seen };
+  }
+
+  it('the header names the token’s user and role, from GET /v1/me', async () => {
+    await act(async () => setLang('zh'));
+    const { backend, seen } = remote({ name: 'olga', role: 'approver' });
+    const who = await backend.identity();
+    expect(seen).toEqual(['GET https://engine.example.com/v1/me Bearer tok-olga']);
+    seen.length = 0;
+    expect(who).toEqual({ engine: 'remote', url: 'https://engine.example.com', name: 'olga', role: 'approver', acting: null, can_switch: false });
+    await act(async () => sessionStore.getState().setBackend(backend));
+    await waitFor(() => expect(sessionStore.getState().identity?.name).toBe('olga'));
+    render(<IdentityBadge />);
+    expect(screen.getByTestId('identity-name').textContent).toBe('olga');
+    expect(screen.getByTestId('identity-role').textContent).toBe('审核人');
+    expect(screen.getByTestId('identity').textContent).toContain('远程引擎');
+    expect(screen.getByTestId('identity').textContent).not.toContain('以令牌对应的用户操作');
+    expect(screen.getByTestId('identity').querySelector('[title]')?.getAttribute('title')).toContain('https://engine.example.com');
+    expect(screen.queryByTestId('identity-switch')).toBeNull();
+    // and what the review view may offer follows: olga may not approve her own release, with no switch
+    expect(approveBlocker(who, 'olga')).toEqual({ reason: 'own', canSwitch: false });
+    expect(approveBlocker(who, 'ivan')).toBeNull();
+    cleanup();
+    await act(async () => setLang('en'));
+    render(<IdentityBadge />);
+    expect(screen.getByTestId('identity').textContent).toContain('Remote engine');
+    expect(screen.getByTestId('identity-role').textContent).toBe('approver');
+  });
+
+  it('an engine without /v1/me still connects; the header says only that it is remote', async () => {
+    await act(async () => setLang('zh'));
+    const { backend } = remote(null);
+    expect(await backend.identity()).toMatchObject({ engine: 'remote', name: null, role: null });
+    await act(async () => sessionStore.getState().setBackend(backend));
+    await waitFor(() => expect(sessionStore.getState().identity?.engine).toBe('remote'));
+    render(<IdentityBadge />);
+    expect(screen.getByTestId('identity').textContent).toBe('远程引擎：以令牌对应的用户操作');
+    expect(screen.queryByTestId('identity-name')).toBeNull();
   });
 });

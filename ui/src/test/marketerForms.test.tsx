@@ -106,3 +106,24 @@ describe('a template picker', () => {
     expect(node().params.template).toBe('cart_reminder_v2');
   });
 });
+
+describe('WeChat channels in a touch', () => {
+  it('both can be added, named in Chinese, each saying who it reaches', () => {
+    editorStore.getState().newWorkspace();
+    const a = editorStore.getState().addNode('action.touch', { x: 0, y: 0 });
+    const s = editorStore.getState();
+    const node = () => (editorStore.getState().doc.journeys[s.active] as Journey).nodes.find((n) => n.id === a)!;
+    const { rerender } = render(<NodeForm node={node()} journey={s.active} doc={editorStore.getState().doc} diags={[]} />);
+    const mp = screen.getByTestId('add-channel-miniprogram');
+    expect(mp.textContent).toContain('小程序订阅消息');
+    expect(mp.getAttribute('title')).toContain('consent.miniprogram 必须为 true');
+    expect(screen.getByTestId('add-channel-wechat').getAttribute('title')).toContain('contact.wechat_openid');
+    const before = (node().params.channels as string[]).length;
+    fireEvent.click(mp);
+    expect(node().params.channels).toHaveLength(before + 1);
+    expect((node().params.channels as string[]).at(-1)).toBe('miniprogram');
+    rerender(<NodeForm node={node()} journey={s.active} doc={editorStore.getState().doc} diags={[]} />);
+    expect(screen.getByTestId('channel-miniprogram').textContent).toContain('小程序订阅消息');
+    expect(screen.queryByTestId('add-channel-miniprogram')).toBeNull();
+  });
+});

@@ -23,10 +23,11 @@ import { initI18n, setLang } from '../i18n';
 import { BackendError, HttpBackend, type Backend, type ReleaseDetail, type SimProgress } from '../backend';
 import { JourneyMeasurement } from '../views/Measurement';
 import { ReleaseMeasurement } from '../views/ReleaseMeasurement';
-import { SummaryCards, armRatesOption, cumulativeLiftOption, holdoutPlanOption } from '../views/Charts';
+import { ReportCharts, SummaryCards, armRatesOption, cumulativeLiftOption, holdoutPlanOption } from '../views/Charts';
 import { DEFAULT_SETTINGS, experimentsOf, normInv, readPlan, settingsOf, wilson } from '../model/measurement';
 import { buildSimSummary, readSimSummary } from '../model/simSummary';
 import type { Report, Workspace } from '../model/types';
+import { ROI_IMPLAUSIBLE, implausible } from '../model/plausibility';
 import { baseReport, experiment, measuredReport, welcomeIncremental, welcomeJourney } from './measurement.fixture';
 
 beforeAll(() => {
@@ -228,6 +229,72 @@ describe('attributed ROI', () => {
     setLang('zh');
     render(<SummaryCards report={measuredReport()} />);
     expect(text('roi-upper-bound')).toContain('上限：包含本来就会发生的转化');
+  });
+});
+
+describe('an implausible figure says so', () => {
+  /** The cart journey on 20,000 users as the issue saw it: ROI 277011.6%. */
+  const cart = (): Report => ({
+    ...baseReport(),
+    input: { users: 20000, events: 300000, skipped_lines: 0 },
+    journeys: { cart_recovery: { entered: 451, skipped: {}, exited: {}, nodes: {} } },
+    conversions: { count: 21000, revenue: '3000000', attributed: 1200, attributed_revenue: '1385558' },
+    cost: '500',
+    roi: 2770.116,
+  });
+
+  it('finds the figures that cannot be what they seem, and only those', () => {
+    const figures = { roi: 2770.116, attributedRevenue: '1385558', cost: '500', attributed: 1200, conversions: 21000, entered: 451, users: 20000 };
+    expect(implausible(figures)).toEqual([
+      { figure: 'roi', roi: 2770.116, perYuan: 2771.116 },
+      { figure: 'attributed', attributed: 1200, entered: 451 },
+      { figure: 'conversions', conversions: 21000, users: 20000 },
+    ]);
+    // at the threshold, below it, nothing spent, nobody entered: nothing to say
+    expect(implausible({ ...figures, roi: ROI_IMPLAUSIBLE, attributed: 451, conversions: 20000 })).toEqual([]);
+    expect(implausible({ ...figures, roi: 0.8, attributed: 40, conversions: 300 })).toEqual([]);
+    expect(implausible({ ...figures, roi: null, attributed: 0, entered: 0, conversions: 0 })).toEqual([]);
+    // a cost that does not read: the ROI is still implausible, without the ratio
+    expect(implausible({ ...figures, cost: 'x', attributed: 0, conversions: 0 })).toEqual([{ figure: 'roi', roi: 2770.116, perYuan: null }]);
+  });
+
+  it('the sandbox cards warn beside the ROI and the conversions, in Chinese and English', () => {
+    setLang('zh');
+    render(<SummaryCards report={cart()} />);
+    // the figure, its label and the upper-bound note are as before
+    expect(text('roi-value')).toBe('277011.6%');
+    expect(text('roi-upper-bound')).toContain('上限：包含本来就会发生的转化');
+    const roiCard = screen.getByTestId('card-roi');
+    expect(roiCard.className).toContain('card-warn');
+    const roi = text('implausible-roi', roiCard);
+    expect(roi).toContain('不可信：归因 ROI 277011.6%');
+    expect(roi).toContain('每花 ¥1 带来 ¥2,771.12 收入');
+    expect(roi).toContain('本来就会发生');
+    expect(roi).toContain('docs/measurement.md');
+    const conv = screen.getByTestId('card-conversions');
+    expect(conv.className).toContain('card-warn');
+    expect(text('implausible-attributed', conv)).toContain('归因转化 1,200 次，多于进入旅程的 451 人次');
+    expect(text('implausible-conversions', conv)).toContain('转化 21,000 次，多于样本中的 20,000 位用户');
+    cleanup();
+    setLang('en');
+    render(<SummaryCards report={cart()} />);
+    expect(text('roi-upper-bound')).toContain('upper bound: includes conversions that would have happened anyway');
+    expect(text('implausible-roi')).toContain('Implausible: an attributed ROI of 277011.6% means ¥2,771.12 of revenue for every ¥1 spent');
+    expect(text('implausible-roi')).toContain('would have happened anyway');
+    expect(text('implausible-attributed')).toContain('1,200 attributed conversions, more than the 451 journey entries');
+  });
+
+  it('a plausible report has no warning; the charts warn beside the ROI too', () => {
+    setLang('en');
+    const fine: Report = { ...baseReport(), roi: 0.6, cost: '5625', conversions: { count: 98, revenue: '9640.00', attributed: 90, attributed_revenue: '9000.00' } };
+    render(<SummaryCards report={fine} />);
+    expect(screen.queryByTestId('implausible-roi')).toBeNull();
+    expect(screen.queryByTestId('implausible-attributed')).toBeNull();
+    expect(screen.getByTestId('card-roi').className).not.toContain('card-warn');
+    expect(text('roi-value')).toBe('60.0%');
+    cleanup();
+    render(<ReportCharts report={cart()} />);
+    expect(text('implausible-roi', screen.getByTestId('charts'))).toContain('Implausible');
   });
 });
 

@@ -36,6 +36,14 @@ function rustLog(): { kinds: string[]; reasons: string[] } {
   return { kinds, reasons };
 }
 
+/** The names of trellis-model's `Channel::ALL`, in order. */
+function rustChannels(): string[] {
+  const src = read('crates/trellis-model/src/doc.rs');
+  const from = src.indexOf('impl Channel {');
+  const body = src.slice(from, src.indexOf('pub fn names()', from));
+  return [...body.matchAll(/Channel::\w+ => "([a-z]+)"/g)].map((m) => m[1]!);
+}
+
 describe('every engine word has a translation', () => {
   it('the lists here are the engine’s lists', () => {
     expect(rustDiagCodes().sort()).toEqual([...DIAG_CODES].sort());
@@ -45,6 +53,10 @@ describe('every engine word has a translation', () => {
     expect(log.reasons.length).toBeGreaterThan(10);
     for (const r of log.reasons) expect(REASONS as readonly string[]).toContain(r);
     for (const c of CHANNELS) expect(CHANNEL_NAMES as readonly string[]).toContain(c);
+    // every channel the engine knows can be picked (touch nodes, caps) and has a name
+    expect(rustChannels()).toContain('miniprogram');
+    expect([...CHANNELS]).toEqual(rustChannels());
+    expect([...CHANNEL_NAMES].sort()).toEqual(rustChannels().sort());
   });
 
   for (const lng of ['zh', 'en'] as const) {
@@ -57,6 +69,7 @@ describe('every engine word has a translation', () => {
       for (const k of rustLog().kinds) expect(i18n.exists(`vocab.kinds.${k}`, { lng }), k).toBe(true);
       for (const r of rustLog().reasons) expect(i18n.exists(`reasons.${r}`, { lng }) || i18n.exists(`vocab.reasons.${r}`, { lng }), r).toBe(true);
       for (const c of CHANNEL_NAMES) expect(i18n.exists(`vocab.channels.${c}`, { lng }), c).toBe(true);
+      for (const c of CHANNEL_NAMES) expect(i18n.exists(`vocab.channelReach.${c}`, { lng }), c).toBe(true);
       for (const s of ['pending_review', 'approved', 'rejected', 'deployed', 'superseded', 'rolled_back']) {
         expect(i18n.exists(`review.statuses.${s}`, { lng }), s).toBe(true);
       }

@@ -11,6 +11,7 @@ import { Cards, formatTime, roiText, type CardSpec } from '../common/ui';
 import { armOrder, days as fmtDays, int, levelOf, pct, signedPct, wilson } from '../model/measurement';
 import { formatCount, formatMoney } from '../model/format';
 import { channelText, reasonText } from '../model/vocab';
+import { implausible, type Figures, type Implausible } from '../model/plausibility';
 
 echarts.use([BarChart, CustomChart, LineChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
 
@@ -188,6 +189,7 @@ export function ReportCharts({ report, offerNames }: { report: Report; offerName
           </span>
         </h4>
         <RoiNote />
+        <ImplausibleNotes items={implausible(reportFigures(report))} which={['roi', 'attributed']} />
         {conversion ? <EChart option={conversion} height={120} testId="chart-conversions" /> : none}
       </div>
       <div className="chart-card chart-wide chart-offers">
@@ -198,12 +200,56 @@ export function ReportCharts({ report, offerNames }: { report: Report; offerName
   );
 }
 
+/** The figures of a report the plausibility checks read. */
+export function reportFigures(report: Report): Figures {
+  return {
+    roi: report.roi,
+    attributedRevenue: report.conversions?.attributed_revenue,
+    cost: report.cost,
+    attributed: report.conversions?.attributed ?? 0,
+    conversions: report.conversions?.count ?? 0,
+    entered: Object.values(report.journeys ?? {}).reduce((a, j) => a + (j.entered ?? 0), 0),
+    users: report.input?.users ?? 0,
+  };
+}
+
+/** Why a figure is implausible, in words, beside it (docs/measurement.md). */
+export function ImplausibleNote({ item }: { item: Implausible }) {
+  const { t } = useTranslation();
+  const text =
+    item.figure === 'roi'
+      ? t(item.perYuan === null ? 'implausible.roiNoRatio' : 'implausible.roi', { roi: roiText(t, item.roi), one: formatMoney(1), per: formatMoney(item.perYuan ?? 0) })
+      : item.figure === 'attributed'
+        ? t('implausible.attributed', { attributed: formatCount(item.attributed), entered: formatCount(item.entered) })
+        : t('implausible.conversions', { conversions: formatCount(item.conversions), users: formatCount(item.users) });
+  return (
+    <div className="implausible warn-text" role="note" data-testid={`implausible-${item.figure}`}>
+      ⚠ {text}
+    </div>
+  );
+}
+
+/** The implausible figures among `which`, each with its note (nothing when all are plausible). */
+export function ImplausibleNotes({ items, which }: { items: Implausible[]; which: Implausible['figure'][] }) {
+  const shown = items.filter((i) => which.includes(i.figure));
+  if (!shown.length) return null;
+  return (
+    <>
+      {shown.map((i) => (
+        <ImplausibleNote key={i.figure} item={i} />
+      ))}
+    </>
+  );
+}
+
 export function SummaryCards({ report }: { report: Report }) {
   const { t } = useTranslation();
   const entered = Object.values(report.journeys ?? {}).reduce((a, j) => a + (j.entered ?? 0), 0);
   const n = (v: number | undefined) => formatCount(v ?? 0);
   const attributed = report.conversions?.attributed ?? 0;
   const count = report.conversions?.count ?? 0;
+  const odd = implausible(reportFigures(report));
+  const has = (...f: Implausible['figure'][]) => odd.some((i) => f.includes(i.figure));
   const cards: CardSpec[] = [
     [t('figures.users'), n(report.input?.users), { hint: t('figures.usersHint'), testId: 'card-users' }],
     [t('figures.events'), n(report.input?.events), { hint: t('figures.eventsHint'), testId: 'card-events' }],
@@ -211,11 +257,25 @@ export function SummaryCards({ report }: { report: Report }) {
     [
       t('figures.conversions'),
       `${n(attributed)} / ${n(count)}`,
-      { hint: t('figures.conversionsHint', { attributed: n(attributed), count: n(count), rest: n(count - attributed) }), sub: t('figures.conversionsSub'), testId: 'card-conversions' },
+      {
+        hint: t('figures.conversionsHint', { attributed: n(attributed), count: n(count), rest: n(count - attributed) }),
+        sub: (
+          <>
+            {t('figures.conversionsSub')}
+            <ImplausibleNotes items={odd} which={['attributed', 'conversions']} />
+          </>
+        ),
+        testId: 'card-conversions',
+        warn: has('attributed', 'conversions'),
+      },
     ],
     [t('figures.revenue'), formatMoney(report.conversions?.attributed_revenue), { hint: t('figures.revenueHint'), testId: 'card-revenue' }],
     [t('figures.cost'), formatMoney(report.cost), { hint: t('figures.costHint'), testId: 'card-cost' }],
-    [t('measure.roi.label'), <span data-testid="roi-value" title={t('measure.roi.tooltip')}>{roiText(t, report.roi)}</span>, { hint: t('measure.roi.tooltip'), testId: 'card-roi' }],
+    [
+      t('measure.roi.label'),
+      <span data-testid="roi-value" title={t('measure.roi.tooltip')}>{roiText(t, report.roi)}</span>,
+      { hint: t('measure.roi.tooltip'), testId: 'card-roi', sub: <ImplausibleNotes items={odd} which={['roi']} />, warn: has('roi') },
+    ],
   ];
   if (report.subsidised_conversions?.redemptions) {
     const sc = report.subsidised_conversions;

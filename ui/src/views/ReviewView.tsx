@@ -15,7 +15,8 @@ import { NeedsEngine } from './EngineSettings';
 import { DiffView } from './DiffView';
 import { buildSimSummary, readSimSummary } from '../model/simSummary';
 import { ReleaseMeasurement } from './ReleaseMeasurement';
-import { RoiNote } from './Charts';
+import { ImplausibleNotes, RoiNote } from './Charts';
+import { implausible } from '../model/plausibility';
 import { approveBlocker, deployBlocker, submitBlocker } from '../model/identity';
 import { BlockedReason, DeployButton, splitReviewNote } from './Identity';
 import { DiagLines } from '../panels/DiagLine';
@@ -149,6 +150,8 @@ export function SimSummaryCard({ summary }: { summary: unknown }) {
       : v.data?.source === 'imported'
         ? t('review.simImported')
         : '';
+  const odd = implausible({ roi: v.roi, attributedRevenue: v.revenue, cost: v.cost, attributed: v.attributed, conversions: v.conversions, entered: v.entered, users: v.users });
+  const has = (...f: string[]) => odd.some((i) => f.includes(i.figure));
   const cards: CardSpec[] = [
     [t('figures.entered'), n(v.entered), { hint: t('figures.enteredHint') }],
     [t('review.simOffers'), v.rejected ? `${n(v.issued)} / ${t('review.simRejected', { count: v.rejected })}` : n(v.issued)],
@@ -156,10 +159,19 @@ export function SimSummaryCard({ summary }: { summary: unknown }) {
     [
       t('figures.conversions'),
       `${n(v.attributed)} / ${n(v.conversions)}`,
-      { hint: t('figures.conversionsHint', { attributed: n(v.attributed), count: n(v.conversions), rest: n(v.conversions - v.attributed) }), sub: t('figures.conversionsSub') },
+      {
+        hint: t('figures.conversionsHint', { attributed: n(v.attributed), count: n(v.conversions), rest: n(v.conversions - v.attributed) }),
+        sub: (
+          <>
+            {t('figures.conversionsSub')}
+            <ImplausibleNotes items={odd} which={['attributed', 'conversions']} />
+          </>
+        ),
+        warn: has('attributed', 'conversions'),
+      },
     ],
     [t('figures.cost'), formatMoney(v.cost), { hint: t('figures.costHint') }],
-    [t('measure.roi.label'), roiText(t, v.roi), { hint: t('measure.roi.tooltip') }],
+    [t('measure.roi.label'), roiText(t, v.roi), { hint: t('measure.roi.tooltip'), sub: <ImplausibleNotes items={odd} which={['roi']} />, warn: has('roi') }],
   ];
   return (
     <div className="sim-summary" data-testid="release-sim-summary" data-entered={v.entered}>

@@ -676,3 +676,119 @@ fn email_goes_over_smtp_once_and_a_failing_smtp_server_falls_back_to_the_inbox()
         })
     });
 }
+
+/// WeChat goes through its HTTP providers like push and SMS: a touch on `["miniprogram",
+/// "wechat", "sms"]` reaches the mini-program's provider for a user who subscribed (to their
+/// `mp_openid`), the official account's provider for one who did not (to their
+/// `wechat_openid`), and SMS for one who unfollowed the account (`consent.wechat: false`).
+#[test]
+fn wechat_and_miniprogram_touches_reach_their_providers() {
+    let db = sqlite("wechat");
+    let t = tokens(&db);
+    let p = Provider::start();
+    let (mp, wx, sms) = (p.url("/mp"), p.url("/wx"), p.url("/sms"));
+    let args = [
+        "--provider",
+        &format!("miniprogram={mp}"),
+        "--provider",
+        &format!("wechat={wx}"),
+        "--provider",
+        &format!("sms={sms}"),
+    ];
+    let s = Server::start_with(&db, "wall", &args);
+    publish(
+        &s,
+        &t,
+        &touch_ws(&["miniprogram", "wechat", "sms"]),
+        100,
+        "live",
+    );
+    let profiles = [
+        (
+            "sub",
+            json!({"mp_openid": "mSUB", "wechat_openid": "oSUB", "phone": "+8613800000001"}),
+            json!({"miniprogram": true}),
+        ),
+        (
+            "follower",
+            json!({"mp_openid": "mFOL", "wechat_openid": "oFOL", "phone": "+8613800000002"}),
+            json!({}),
+        ),
+        (
+            "unfollowed",
+            json!({"wechat_openid": "oUNF", "phone": "+8613800000003"}),
+            json!({"wechat": false, "miniprogram": true}),
+        ),
+    ];
+    for (user, contact, consent) in &profiles {
+        let (c, r) = s.json(
+            "PUT",
+            &format!("/v1/profiles/{user}"),
+            &t.ingest,
+            &json!({"user_id": user, "contact": contact, "consent": consent}),
+        );
+        assert!(c == 200 || c == 202, "{c} {r}");
+        visit(&s, &t, user);
+    }
+    outbox_settled(&s, &t, &["sub", "follower", "unfollowed"]);
+    let one = |path: &str| {
+        let hits = p.hits(path);
+        assert_eq!(hits.len(), 1, "{path}: {hits:?}");
+        hits[0].clone()
+    };
+    let (m, w, x) = (one("/mp"), one("/wx"), one("/sms"));
+    for (hit, user, channel, to) in [
+        (&m, "sub", "miniprogram", "mSUB"),
+        (&w, "follower", "wechat", "oFOL"),
+        (&x, "unfollowed", "sms", "+8613800000003"),
+    ] {
+        assert_eq!(hit.2["user_id"], user, "{hit:?}");
+        assert_eq!(hit.2["channel"], channel, "{hit:?}");
+        assert_eq!(hit.2["to"], to, "{hit:?}");
+        assert_eq!(hit.2["template"], "welcome", "{hit:?}");
+        assert_eq!(hit.2["content"]["title"], "Your cart misses you");
+        assert!(!hit.1.is_empty(), "an idempotency key");
+    }
+    assert_eq!(kinds(&touch_log(&s, &t, "follower")), ["touch.sent wechat"]);
+    assert_eq!(
+        touch_log(&s, &t, "follower")[0]["tried"],
+        json!(["miniprogram"])
+    );
+    assert_eq!(
+        touch_log(&s, &t, "unfollowed")[0]["tried"],
+        json!(["miniprogram", "wechat"])
+    );
+    for u in ["sub", "follower", "unfollowed"] {
+        let view = user_view(&s, &t, u);
+        assert!(
+            view["recent_touches"]
+                .as_array()
+                .is_some_and(|m| m.iter().all(|m| m["status"] == "delivered")),
+            "{u}: {view}"
+        );
+    }
+}
+
+/// `--provider` names a channel: a misspelt one is refused, naming it and the channels.
+#[test]
+fn a_provider_for_an_unknown_channel_is_refused() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .args([
+            "serve",
+            "--db",
+            "sqlite::memory:",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args(["--provider", "weixin=http://127.0.0.1:9/x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("weixin")
+            && err.contains("is not a channel")
+            && err.contains("wechat or miniprogram"),
+        "{err}"
+    );
+}

@@ -319,6 +319,35 @@ pub(crate) fn assert_reconciles(s: &Server, t: &Tokens) -> Value {
     r
 }
 
+/// `GET /v1/me` answers every role its token's name and role, and nothing else; without a
+/// valid token it is refused like any route.
+#[test]
+fn me_answers_the_tokens_name_and_role() {
+    let db = sqlite("me");
+    let t = tokens(&db);
+    let expired = token(&db, "admin", "gone", &["--ttl-hours=-1"]);
+    let s = Server::start(&db, "wall");
+    for (tok, name, role) in [
+        (&t.op, "olga", "operator"),
+        (&t.ap, "ann", "approver"),
+        (&t.ap2, "olga", "approver"),
+        (&t.ingest, "feed", "ingest"),
+        (&t.admin, "root", "admin"),
+    ] {
+        let (c, v) = s.call("GET", "/v1/me", Some(tok), b"");
+        assert_eq!(c, 200, "{v}");
+        assert_eq!(v, json!({"name": name, "role": role}));
+    }
+    for bad in [None, Some("nope"), Some(expired.as_str())] {
+        let (c, v) = s.call("GET", "/v1/me", bad, b"");
+        assert_eq!(
+            (c, &v["error"]["code"]),
+            (401, &json!("E_UNAUTHORIZED")),
+            "{v}"
+        );
+    }
+}
+
 #[test]
 fn bad_input_gets_a_4xx_with_the_error_shape_and_nothing_is_half_applied() {
     let db = sqlite("bad");
@@ -1018,6 +1047,7 @@ scenarios! {
     seg_conditions,
     seg_enter_exit,
     touch_suppress_and_first_touch,
+    wechat_channels,
 }
 
 #[test]

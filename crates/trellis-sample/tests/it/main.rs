@@ -228,6 +228,7 @@ fn profiles_have_the_expected_shape() {
     let mut cities = HashSet::new();
     let mut levels = HashSet::new();
     let (mut lapsed, mut sms_off, mut no_push, mut blank_contact, mut with_tags) = (0, 0, 0, 0, 0);
+    let (mut wechat, mut unfollowed, mut mp, mut subscribed) = (0, 0, 0, 0);
     for p in &s.profiles {
         let attrs = p["attrs"].as_object().expect("attrs");
         cities.insert(attrs["city"].as_str().unwrap().to_owned());
@@ -247,7 +248,37 @@ fn profiles_have_the_expected_shape() {
         }
         let consent = p["consent"].as_object().expect("consent");
         sms_off += usize::from(consent.get("sms") == Some(&Value::Bool(false)));
+        // WeChat: openids of 28 characters; a subscription only with a mini-program openid.
+        for key in ["wechat_openid", "mp_openid"] {
+            if let Some(id) = contact.get(key) {
+                let id = id.as_str().expect("an openid is a string");
+                assert_eq!(id.len(), 28, "{key} {id}");
+                assert!(id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            }
+        }
+        wechat += usize::from(contact.contains_key("wechat_openid"));
+        unfollowed += usize::from(consent.get("wechat") == Some(&Value::Bool(false)));
+        mp += usize::from(contact.contains_key("mp_openid"));
+        if consent.get("miniprogram") == Some(&Value::Bool(true)) {
+            subscribed += 1;
+            assert!(contact.contains_key("mp_openid"), "{p}");
+        }
     }
+    assert!(
+        (s.profiles.len() / 3..s.profiles.len() * 3 / 4).contains(&wechat),
+        "wechat {wechat}"
+    );
+    assert!(
+        unfollowed > 0 && unfollowed < wechat / 5,
+        "unfollowed {unfollowed}"
+    );
+    assert!(mp > s.profiles.len() / 4 && mp < wechat, "mp {mp}");
+    assert!(
+        subscribed > mp / 4 && subscribed < mp * 2 / 3,
+        "subscribed {subscribed}"
+    );
     for city in [
         "北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "西安",
     ] {

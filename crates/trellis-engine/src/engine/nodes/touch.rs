@@ -50,9 +50,10 @@ pub(crate) fn reach_bit(ch: Channel) -> u8 {
     1 << (ch as u8)
 }
 
-/// The channels a profile can be reached on: inbox and webhook always; push, SMS and email with
-/// a contact (push token, phone, address) that is neither null nor empty, unless consent to
-/// the channel is `false`.
+/// The channels a profile can be reached on: inbox and webhook always; push, SMS, email, WeChat
+/// and the mini-program with a contact (push token, phone, address, `wechat_openid`,
+/// `mp_openid`) that is neither null nor empty, unless consent to the channel is `false`; the
+/// mini-program needs more: its subscription, `consent.miniprogram` exactly `true`.
 pub(crate) fn reach_of(p: &Profile) -> u8 {
     let mut reach = reach_bit(Channel::Inbox) | reach_bit(Channel::Webhook);
     for (k, v) in &p.contact {
@@ -63,6 +64,8 @@ pub(crate) fn reach_of(p: &Profile) -> u8 {
             "push" => reach_bit(Channel::Push),
             "phone" => reach_bit(Channel::Sms),
             "email" => reach_bit(Channel::Email),
+            "wechat_openid" => reach_bit(Channel::Wechat),
+            "mp_openid" => reach_bit(Channel::Miniprogram),
             _ => 0,
         };
     }
@@ -72,9 +75,14 @@ pub(crate) fn reach_of(p: &Profile) -> u8 {
                 "push" => reach_bit(Channel::Push),
                 "sms" => reach_bit(Channel::Sms),
                 "email" => reach_bit(Channel::Email),
+                "wechat" => reach_bit(Channel::Wechat),
                 _ => 0,
             };
         }
+    }
+    // A subscribe message goes only to a user who subscribed: no consent is not consent here.
+    if p.consent.get("miniprogram") != Some(&Value::Bool(true)) {
+        reach &= !reach_bit(Channel::Miniprogram);
     }
     reach
 }
@@ -349,13 +357,16 @@ impl Engine {
     }
 }
 
-/// The address a channel delivers to: the profile's `contact.push` token, `contact.phone` or
-/// `contact.email`; the inbox and the webhook need none.
+/// The address a channel delivers to: the profile's `contact.push` token, `contact.phone`,
+/// `contact.email`, `contact.wechat_openid` (服务号) or `contact.mp_openid` (小程序); the inbox
+/// and the webhook need none.
 pub fn address(contact: &Map<String, Value>, ch: Channel) -> Option<&str> {
     let key = match ch {
         Channel::Push => "push",
         Channel::Sms => "phone",
         Channel::Email => "email",
+        Channel::Wechat => "wechat_openid",
+        Channel::Miniprogram => "mp_openid",
         Channel::Inbox | Channel::Webhook => return None,
     };
     contact.get(key).and_then(Value::as_str)
