@@ -8,15 +8,12 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use trellis_model::decimal_string;
 use trellis_stats::{
     compare_proportions, holm, incremental_roi, srm, total_users_for, welch, Alpha, Counts,
     MeanSummary, Moments, Power, Settings as TestSettings,
 };
 
-fn money<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&decimal_string(*d))
-}
+use crate::report::money;
 
 /// One journey's or one experiment's measurement.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

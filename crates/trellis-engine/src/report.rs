@@ -9,7 +9,8 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-fn money<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+/// A Decimal as its exact decimal text (money in reports).
+pub(crate) fn money<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&decimal_string(*d))
 }
 

@@ -433,24 +433,7 @@ impl Facts for EventFacts<'_> {
         if segs.first()?.key != "event" {
             return None;
         }
-        let ev = self.ev;
-        let head = || {
-            self.head.get_or_init(|| {
-                (
-                    Value::String(ev.kind.clone()),
-                    Value::String(ts_string(ev.ts)),
-                )
-            })
-        };
-        match segs.get(1).map(|s| s.key.as_str()) {
-            Some("type") if segs.len() == 2 => Some(&head().0),
-            Some("ts") if segs.len() == 2 => Some(&head().1),
-            Some(_) => {
-                let v = ev.props.get(&segs[1].key)?;
-                trellis_rules::facts::lookup_segments(v, &segs[2..])
-            }
-            None => None,
-        }
+        super::facts::event_field(self.ev, &self.head, segs)
     }
     fn now(&self) -> Option<Time> {
         Some(self.ev.ts)

@@ -52,26 +52,7 @@ impl Facts for Ctx<'_> {
         let segs = &field.segments;
         let first = segs.first()?;
         match first.key.as_str() {
-            "event" => {
-                let ev = self.event?;
-                let head = || {
-                    self.event_head.get_or_init(|| {
-                        (
-                            Value::String(ev.kind.clone()),
-                            Value::String(ts_string(ev.ts)),
-                        )
-                    })
-                };
-                match segs.get(1).map(|s| s.key.as_str()) {
-                    Some("type") if segs.len() == 2 => Some(&head().0),
-                    Some("ts") if segs.len() == 2 => Some(&head().1),
-                    Some(_) => {
-                        let v = ev.props.get(&segs[1].key)?;
-                        trellis_rules::facts::lookup_segments(v, &segs[2..])
-                    }
-                    None => None,
-                }
-            }
+            "event" => event_field(self.event?, &self.event_head, segs),
             "user" => {
                 let s = segs.get(1)?;
                 let v = self.attrs.get(self.keys, s.hash, &s.key)?;
@@ -191,5 +172,31 @@ impl Engine {
             None => true,
             Some(c) => c.eval(&self.facts(u, j, event, now)),
         }
+    }
+}
+
+/// `event.type`, `event.ts` or `event.<prop>…` of `ev` (`segs` starts with `event`); the type and
+/// the time as JSON values are made once, in `head`, when first read.
+pub(crate) fn event_field<'a>(
+    ev: &'a Event,
+    head: &'a std::cell::OnceCell<(Value, Value)>,
+    segs: &[trellis_rules::facts::Segment],
+) -> Option<&'a Value> {
+    let head = || {
+        head.get_or_init(|| {
+            (
+                Value::String(ev.kind.clone()),
+                Value::String(ts_string(ev.ts)),
+            )
+        })
+    };
+    match segs.get(1).map(|s| s.key.as_str()) {
+        Some("type") if segs.len() == 2 => Some(&head().0),
+        Some("ts") if segs.len() == 2 => Some(&head().1),
+        Some(_) => {
+            let v = ev.props.get(&segs[1].key)?;
+            trellis_rules::facts::lookup_segments(v, &segs[2..])
+        }
+        None => None,
     }
 }
