@@ -145,6 +145,7 @@ async fn seed(svc: &Service, admin: &Principal) -> Result<(), ApiError> {
         days: 1,
         seed: 1,
         start: trellis_sample::SampleSpec::default_start(),
+        history_days: 0,
     };
     let sample = tokio::task::spawn_blocking(move || trellis_sample::generate(&spec))
         .await

@@ -306,6 +306,7 @@ mod tests {
             days: 14,
             seed: 1,
             start: trellis_sample::SampleSpec::default_start(),
+            history_days: 0,
         };
         assert!(trellis_sample::generate_to_dir(&spec, &gen).is_ok());
         let src = sources(&json!([

@@ -159,7 +159,8 @@ pub struct SimulateParams {
     #[serde(default, deserialize_with = "users")]
     #[schema(minimum = 1, maximum = 200_000)]
     pub users: Option<u64>,
-    /// Days of activity, 1..90 (default 7).
+    /// Days of activity, 1..90 (default 7), after 90 days of order history (`order_paid`
+    /// events that agree with the profiles, for behavioural aggregates).
     #[serde(default, deserialize_with = "days")]
     #[schema(minimum = 1, maximum = 90)]
     pub days: Option<u64>,

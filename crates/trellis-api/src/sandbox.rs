@@ -136,6 +136,7 @@ impl Service {
                 days,
                 seed,
                 start: trellis_sample::SampleSpec::default_start(),
+                history_days: 90,
             };
             let cancelled = || ApiError::new(Code::Cancelled, "the simulation was cancelled");
             let stopped = || cancel.load(std::sync::atomic::Ordering::SeqCst);

@@ -67,10 +67,14 @@ enum Command {
         /// First day of the sample (RFC 3339); default 2026-11-01T00:00:00Z.
         #[arg(long)]
         start: Option<String>,
+        /// Days of order history (`order_paid` only, event ids `h…`) before --start that agree
+        /// with the profiles, for behavioural aggregates; 0 for none.
+        #[arg(long, default_value_t = 90)]
+        history_days: u32,
         /// Instead of generated users: Hillstrom's e-mail experiment (its .csv.gz, e.g.
         /// tests/data/hillstrom/hillstrom.csv.gz) as DIR/{workspace.json, profiles.jsonl,
         /// events.jsonl, until}, each customer in the arm the real experiment gave them.
-        #[arg(long, conflicts_with_all = ["users", "days", "seed", "start"])]
+        #[arg(long, conflicts_with_all = ["users", "days", "seed", "start", "history_days"])]
         hillstrom: Option<PathBuf>,
         #[arg(long)]
         out: PathBuf,
@@ -191,10 +195,11 @@ fn main() -> ExitCode {
             days,
             seed,
             start,
+            history_days,
             hillstrom: Some(csv),
             out,
         } => {
-            let _ = (users, days, seed, start);
+            let _ = (users, days, seed, start, history_days);
             hillstrom_sample(&csv, &out)
         }
         Command::Sample {
@@ -202,9 +207,10 @@ fn main() -> ExitCode {
             days,
             seed,
             start,
+            history_days,
             hillstrom: None,
             out,
-        } => sample(users, days, seed, start.as_deref(), &out),
+        } => sample(users, days, seed, start.as_deref(), history_days, &out),
         Command::Simulate {
             workspace,
             profiles,
@@ -538,6 +544,7 @@ fn sample(
     days: u32,
     seed: u64,
     start: Option<&str>,
+    history_days: u32,
     out: &std::path::Path,
 ) -> Result<ExitCode> {
     let start = match start {
@@ -551,6 +558,7 @@ fn sample(
         days,
         seed,
         start,
+        history_days,
     };
     let t = Instant::now();
     let w = trellis_sample::generate_to_dir(&spec, out)

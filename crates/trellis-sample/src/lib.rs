@@ -34,8 +34,15 @@ pub struct SampleSpec {
     pub days: u32,
     /// Seed of the generator: the same spec gives the same bytes.
     pub seed: u64,
-    /// Start of the event window; every event is in `[start, start + days)`.
+    /// Start of the event window; every event is in `[start, start + days)`, except the history.
     pub start: DateTime<Utc>,
+    /// Days of order history before `start` (0: none): `order_paid` events in
+    /// `[start − history_days, start)` that agree with each profile (its last order is
+    /// `last_order_days` before `start`, earlier ones at the user's own order rate), so behavioural
+    /// aggregates ("no order in 30 days, but 2 before", "spent 2,000 in 90 days") have a past to
+    /// read. Their event ids are `h00000001`, … and their order ids `h00000001`, …; the window's
+    /// events keep the ids and bytes they have without history.
+    pub history_days: u32,
 }
 
 impl SampleSpec {
@@ -48,13 +55,14 @@ impl SampleSpec {
 }
 
 impl Default for SampleSpec {
-    /// 1,000 users, 30 days, seed 1, from [`SampleSpec::default_start`].
+    /// 1,000 users, 30 days, seed 1, from [`SampleSpec::default_start`], no history.
     fn default() -> Self {
         SampleSpec {
             users: 1_000,
             days: 30,
             seed: 1,
             start: Self::default_start(),
+            history_days: 0,
         }
     }
 }
@@ -112,6 +120,7 @@ pub fn generate_to_dir_steps(
     fs::create_dir_all(dir)?;
     write_lines(&dir.join("profiles.jsonl"), profiles.iter())?;
     let total = events.len();
+    let history = history_len(&events, spec);
     let every = total.div_ceil(100).max(1);
     if !step(Stage::Write, 0, total) {
         return Err(stopped());
@@ -123,7 +132,7 @@ pub fn generate_to_dir_steps(
             if i % every == 0 && i > 0 {
                 go = step(Stage::Write, i, total);
             }
-            go.then(|| event_json(i, e))
+            go.then(|| event_json(i, history, e))
         }),
     )?;
     if !go || !step(Stage::Write, total, total) {
@@ -150,12 +159,24 @@ fn write_lines<V: std::borrow::Borrow<Value>>(
 /// Generates the profiles and events of `spec`.
 pub fn generate(spec: &SampleSpec) -> Sample {
     let (profiles, events) = build(spec);
+    let history = history_len(&events, spec);
     let events = events
         .iter()
         .enumerate()
-        .map(|(i, e)| event_json(i, e))
+        .map(|(i, e)| event_json(i, history, e))
         .collect();
     Sample { profiles, events }
+}
+
+/// Seed offset of the history's random streams.
+const HISTORY_STREAM: u64 = 0x4849_5354_4f52_5900;
+/// Order numbers of history orders carry this bit (printed `h…`).
+const HISTORY_ORDER: u32 = 1 << 31;
+
+/// The number of history events (all before the window, so first once sorted).
+fn history_len(events: &[Ev], spec: &SampleSpec) -> usize {
+    let start = spec.start.timestamp();
+    events.partition_point(|e| e.ts < start)
 }
 
 /// Profiles as JSON and the compact events, sorted.
@@ -174,6 +195,7 @@ fn build_with(
         win,
         events: Vec::with_capacity(spec.users.saturating_mul(spec.days as usize) / 3 + 16),
         orders: 0,
+        history_orders: 0,
         days_buf: Vec::new(),
     };
     let mut profiles = Vec::with_capacity(spec.users);
@@ -189,6 +211,11 @@ fn build_with(
         let user = gen.user(index, &mut rng);
         gen.activity(&user, &mut rng);
         profiles.push(profile_json(&user, &mut rng));
+        if spec.history_days > 0 {
+            // A stream of its own, so the window's events are the same with or without history.
+            let mut past = Rng::stream(spec.seed ^ HISTORY_STREAM, index as u64);
+            gen.history(&user, &mut past, i64::from(spec.history_days));
+        }
     }
     // Stable: ties keep generation order.
     gen.events.sort_by_key(|e| e.ts);
@@ -463,6 +490,8 @@ struct Gen {
     win: Window,
     events: Vec<Ev>,
     orders: u32,
+    /// Orders made by [`Gen::history`] (numbered apart, so the window's order ids do not move).
+    history_orders: u32,
     days_buf: Vec<(i64, i64)>,
 }
 
@@ -848,6 +877,61 @@ impl Gen {
         }
     }
 
+    /// `order_paid` events in `[start − days, start)` that agree with the profile: the last one
+    /// `last_order_days` before the window (at a time of day on the activity curve), earlier ones
+    /// at the user's lifetime order rate (orders ÷ days since registering), none before
+    /// registering. A user whose last order is older than the history has none in it.
+    fn history(&mut self, user: &User, rng: &mut Rng, days: i64) {
+        let Some(last) = user.last_order_days else {
+            return;
+        };
+        if last >= days || user.orders == 0 {
+            return;
+        }
+        let (start, day0) = (self.win.start, self.win.day0);
+        // Local midnight of the day `d` days before the window's first local day.
+        let day_of = |d: i64| day0 - d * DAY;
+        let mut at = vec![day_of(last) + Window::local_second(rng).min(DAY - 1)];
+        // Expected orders per day before the last one.
+        let per_day = f64::from(user.orders.saturating_sub(1)) / user.register_days.max(1) as f64;
+        let oldest = days.min(user.register_days);
+        let mut d = last;
+        loop {
+            // Exponential gaps at the user's rate (at least a day).
+            let gap = (-(1.0 - rng.unit()).ln() / per_day.max(1e-9))
+                .ceil()
+                .max(1.0);
+            if !gap.is_finite() || gap > (oldest - d) as f64 {
+                break;
+            }
+            d += gap as i64;
+            if d >= oldest || at.len() >= 60 {
+                break;
+            }
+            at.push(day_of(d) + Window::local_second(rng).min(DAY - 1));
+        }
+        for ts in at {
+            if ts >= start {
+                continue;
+            }
+            let category = self.pick_category(user, rng);
+            let cents = random_price(rng, category);
+            self.history_orders += 1;
+            let kind = Kind::OrderPaid {
+                order: HISTORY_ORDER | self.history_orders,
+                cents,
+                category,
+                items: 1,
+                payment: rng.weighted(&PAYMENT_WEIGHTS) as u8,
+            };
+            self.events.push(Ev {
+                ts,
+                user: user.index as u32,
+                kind,
+            });
+        }
+    }
+
     /// An `order_paid` (and usually an `order_completed` days later).
     fn pay(&mut self, user: &User, rng: &mut Rng, t: i64, cents: u32, category: u8, items: u8) {
         let (cents, category, items) = if items == 0 {
@@ -1066,7 +1150,8 @@ fn openid(rng: &mut Rng, first: u8) -> String {
     s
 }
 
-fn event_json(i: usize, e: &Ev) -> Value {
+/// Event `i` of the sorted events, of which the first `history` are the history's.
+fn event_json(i: usize, history: usize, e: &Ev) -> Value {
     let (kind, props) = match e.kind {
         Kind::Register { channel, city } => (
             "register",
@@ -1127,7 +1212,7 @@ fn event_json(i: usize, e: &Ev) -> Value {
         } => (
             "order_paid",
             obj([
-                ("order_id", format!("o{order:08}").into()),
+                ("order_id", order_id(order).into()),
                 ("amount", money(u64::from(cents))),
                 ("category", CATEGORIES[usize::from(category)].0.into()),
                 ("items", items.into()),
@@ -1166,12 +1251,28 @@ fn event_json(i: usize, e: &Ev) -> Value {
         .unwrap_or(DateTime::UNIX_EPOCH)
         .to_rfc3339_opts(SecondsFormat::Secs, true);
     obj([
-        ("event_id", format!("e{:08}", i + 1).into()),
+        (
+            "event_id",
+            if i < history {
+                format!("h{:08}", i + 1)
+            } else {
+                format!("e{:08}", i - history + 1)
+            }
+            .into(),
+        ),
         ("user_id", user_id(e.user as usize).into()),
         ("type", kind.into()),
         ("ts", ts.into()),
         ("props", props),
     ])
+}
+
+fn order_id(order: u32) -> String {
+    if order & HISTORY_ORDER != 0 {
+        format!("h{:08}", order & !HISTORY_ORDER)
+    } else {
+        format!("o{order:08}")
+    }
 }
 
 fn update_json(update: Update) -> Value {

@@ -20,6 +20,7 @@ fn spec(users: usize, days: u32, seed: u64) -> SampleSpec {
         days,
         seed,
         start: SampleSpec::default_start(),
+        history_days: 0,
     }
 }
 
@@ -449,8 +450,67 @@ fn start_is_respected() {
         days: 3,
         seed: 9,
         start,
+        history_days: 0,
     });
     let lo = start.timestamp();
     assert!(!s.events.is_empty());
     assert!(s.events.iter().all(|e| (lo..lo + 3 * DAY).contains(&ts(e))));
+}
+
+/// Order history before the window: only `order_paid`, all in `[start − 90d, start)`, ids `h…`
+/// numbered in time order; each profile's last history order is `last_order_days` before the
+/// window's first local day; users with none or an older last order have none; and the window's
+/// events are byte for byte those without history.
+#[test]
+fn history_agrees_with_profiles_and_leaves_the_window_alone() {
+    let plain = generate(&spec(800, 5, 3));
+    let with = generate(&SampleSpec {
+        history_days: 90,
+        ..spec(800, 5, 3)
+    });
+    assert_eq!(plain.profiles, with.profiles);
+    let start = SampleSpec::default_start().timestamp();
+    let (past, window): (Vec<&Value>, Vec<&Value>) = with
+        .events
+        .iter()
+        .partition(|e| e["event_id"].as_str().unwrap().starts_with('h'));
+    assert_eq!(window.len(), plain.events.len());
+    for (a, b) in window.iter().zip(&plain.events) {
+        assert_eq!(*a, b);
+    }
+    assert!(past.len() > 300, "{} history events", past.len());
+    let mut last_ts: HashMap<&str, i64> = HashMap::new();
+    for (i, e) in past.iter().enumerate() {
+        assert_eq!(e["event_id"], format!("h{:08}", i + 1));
+        assert_eq!(e["type"], "order_paid");
+        assert!(e["props"]["order_id"].as_str().unwrap().starts_with('h'));
+        let ts = ts(e);
+        assert!(ts < start && ts >= start - 91 * DAY, "{e}");
+        let u = e["user_id"].as_str().unwrap();
+        let v = last_ts.entry(u).or_insert(ts);
+        *v = (*v).max(ts);
+    }
+    // The window's first local day starts at 2026-11-01T00:00+08:00 = 2026-10-31T16:00Z.
+    let day0 = start - 8 * 3600;
+    let mut checked = 0;
+    for p in &with.profiles {
+        let u = p["user_id"].as_str().unwrap();
+        match (
+            p["attrs"].get("last_order_days").and_then(Value::as_i64),
+            last_ts.get(u),
+        ) {
+            // Day 0 is the window's first local day: its order may fall inside the window.
+            (Some(0), _) => {}
+            (Some(d), Some(&ts)) if d < 90 => {
+                // In the local day `d` days before day 0: `[day0 − d·DAY, day0 − (d−1)·DAY)`.
+                assert_eq!((day0 - ts - 1).div_euclid(DAY) + 1, d, "{u}: {ts}");
+                checked += 1;
+            }
+            (Some(d), None) => assert!(d >= 90, "{u}: last order {d} days ago, none in history"),
+            (None, Some(_)) => panic!("{u} never ordered but has history"),
+            (Some(d), Some(_)) => panic!("{u}: last order {d} days ago is older than the history"),
+            (None, None) => {}
+        }
+    }
+    assert!(checked > 100, "{checked}");
 }

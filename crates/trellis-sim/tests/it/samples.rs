@@ -24,6 +24,7 @@ fn data(test: &str) -> (PathBuf, trellis_sample::Written) {
         days: 21,
         seed: 7,
         start: trellis_sample::SampleSpec::default_start(),
+        history_days: 90,
     };
     let w = trellis_sample::generate_to_dir(&spec, &dir).unwrap();
     (dir, w)
