@@ -41,7 +41,8 @@ fn path_shares(model: Model, n: usize) -> Vec<Share> {
             },
             Model::TimeDecay => {
                 let k = n - 1 - i; // steps before the last touch
-                let f = 0.5f64.powi(k.min(2000) as i32) / (2.0 - 0.5f64.powi((n - 1).min(2000) as i32));
+                let f =
+                    0.5f64.powi(k.min(2000) as i32) / (2.0 - 0.5f64.powi((n - 1).min(2000) as i32));
                 let m = n.min(DECAY_EXACT_TOUCHES);
                 if k < m {
                     share(1 << (m - 1 - k), (1 << m) - 1, f)

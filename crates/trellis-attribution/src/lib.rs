@@ -320,7 +320,7 @@ pub(crate) struct Shares {
 }
 
 pub(crate) fn index_of(channels: &[Channel], c: &Channel) -> usize {
-    channels.binary_search(c).unwrap_or_else(|_| {
-        unreachable!("PathTable::channels holds every channel of the table")
-    })
+    channels
+        .binary_search(c)
+        .unwrap_or_else(|_| unreachable!("PathTable::channels holds every channel of the table"))
 }

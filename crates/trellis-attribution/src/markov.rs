@@ -111,8 +111,8 @@ impl MarkovChain {
             if Some(i) == removed || total == 0.0 {
                 continue; // x(i) = 0
             }
-            for j in 0..n {
-                a[i][j] -= self.to[i][j] / total;
+            for (a, to) in a[i].iter_mut().zip(&self.to[i]) {
+                *a -= to / total;
             }
             b[i] = self.to_conversion[i] / total;
         }
@@ -133,8 +133,9 @@ pub(crate) fn solve_linear(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<
         for row in col + 1..n {
             let f = a[row][col] / a[col][col];
             if f != 0.0 {
-                for k in col..n {
-                    a[row][k] -= f * a[col][k];
+                let (upper, lower) = a.split_at_mut(row);
+                for (x, p) in lower[0][col..].iter_mut().zip(&upper[col][col..]) {
+                    *x -= f * p;
                 }
                 b[row] -= f * b[col];
             }
@@ -190,7 +191,10 @@ mod tests {
     fn partial_pivoting_solves_a_system_with_a_zero_leading_entry() {
         // [0 2; 3 1] x = [4; 5] → x = (1, 2); no pivoting would divide by 0.
         let x = solve_linear(vec![vec![0.0, 2.0], vec![3.0, 1.0]], vec![4.0, 5.0]).unwrap();
-        assert!((x[0] - 1.0).abs() < 1e-15 && (x[1] - 2.0).abs() < 1e-15, "{x:?}");
+        assert!(
+            (x[0] - 1.0).abs() < 1e-15 && (x[1] - 2.0).abs() < 1e-15,
+            "{x:?}"
+        );
         assert!(solve_linear(vec![vec![1.0, 2.0], vec![2.0, 4.0]], vec![1.0, 2.0]).is_none());
     }
 }

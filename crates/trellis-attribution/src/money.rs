@@ -53,7 +53,12 @@ pub fn allocate(total: Decimal, raw: &[Decimal], scale: u32) -> Vec<Decimal> {
     if left >= 0 {
         let each = Decimal::from_i128_with_scale(left / n, 0) * unit;
         for (k, &i) in order.iter().enumerate() {
-            out[i] += each + if (k as i128) < left % n { unit } else { Decimal::ZERO };
+            out[i] += each
+                + if (k as i128) < left % n {
+                    unit
+                } else {
+                    Decimal::ZERO
+                };
         }
     } else {
         // Only if the raw credits overshoot the total (they never do by a unit): take units back

@@ -100,7 +100,11 @@ fn parse_value(s: &str) -> Result<Decimal, Problem> {
         .bytes()
         .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
     let d = ok
-        .then(|| Decimal::from_str(s).or_else(|_| Decimal::from_scientific(s)).ok())
+        .then(|| {
+            Decimal::from_str(s)
+                .or_else(|_| Decimal::from_scientific(s))
+                .ok()
+        })
         .flatten()
         .ok_or_else(|| Problem::NotADecimal(s.to_owned()))?;
     if d.is_sign_negative() && !d.is_zero() {
