@@ -84,6 +84,13 @@ fn errors_name_the_line_and_the_column() {
         cell("path,conversions,non_conversions\n\"A>\nB\",1,0\nA,x,0\n"),
         (4, 2, "conversions", Problem::NotACount("x".into()))
     );
+    assert_eq!(
+        read(""),
+        Err(Error::MissingColumn {
+            line: 1,
+            column: "path"
+        })
+    );
     assert!(matches!(
         read("path,conversions,non_conversions\nA,1\n"),
         Err(Error::Csv { line: 2, .. })

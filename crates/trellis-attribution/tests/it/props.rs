@@ -74,3 +74,19 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+    /// Any bytes: a table or an error, never a panic; and a table read is one every model runs on.
+    #[test]
+    fn any_csv_reads_or_errs(body in "[ABC>,0-9.\\-\"\n ]{0,80}", bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+        for input in [format!("path,conversions,non_conversions,value\n{body}").into_bytes(), bytes] {
+            if let Ok(t) = PathTable::from_csv(&input[..]) {
+                for model in Model::ALL {
+                    let a = attribute(&t, model);
+                    prop_assert_eq!(a.channels.values().map(|c| c.value).sum::<Decimal>(), t.value());
+                }
+            }
+        }
+    }
+}
