@@ -11,6 +11,7 @@ use trellis_model::{Diagnostic, Severity};
 use trellis_rules::{read_rules, RuleSet, Scratch};
 
 mod ab;
+mod attribution;
 mod hillstrom;
 
 /// mimalloc: the simulator and the service allocate many small, short-lived objects (events,
@@ -121,6 +122,10 @@ enum Command {
     /// The statistics of an A/B test: two conversion counts (--control/--variant), a sample-size
     /// plan (--baseline/--mde) or two means (Welch's t). Exit 2 on an impossible argument.
     Ab(ab::AbArgs),
+    /// Multi-touch attribution of a path table (CSV: path,conversions,non_conversions[,value]):
+    /// credit per channel under one model, or all side by side. An analysis, not
+    /// incrementality. Exit 2 on an unreadable or bad file (its line and column named).
+    Attribution(attribution::AttributionArgs),
     /// Rule sets of the condition DSL.
     Rules {
         #[command(subcommand)]
@@ -262,6 +267,7 @@ fn main() -> ExitCode {
                 },
         } => token_create(&db, &role, &name, ttl_hours),
         Command::Ab(args) => ab::run(args),
+        Command::Attribution(args) => attribution::run(args),
         Command::Rules {
             command: RulesCommand::Eval { rules, facts, out },
         } => rules_eval(&rules, &facts, out.as_deref()),

@@ -193,6 +193,7 @@ fn rules_explain_says_why_a_rule_missed() {
     assert_eq!(v[0]["condition"]["children"][1]["result"], true);
 }
 mod ab;
+mod attribution;
 mod delivery;
 mod hillstrom;
 mod openapi_props;
