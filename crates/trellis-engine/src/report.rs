@@ -166,6 +166,35 @@ pub struct Report {
     /// Each segment's members now, and the membership changes counted (`docs/segments.md`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub segments: BTreeMap<String, SegmentCounts>,
+    /// Each aggregate's values over the users at the report's time (`docs/aggregates.md`
+    /// "In the report").
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub aggregates: BTreeMap<String, AggDistribution>,
+}
+
+/// An aggregate's distribution at the report's time: `users` with a value, `missing` without
+/// one (always 0 for `count` and `distinct`, whose value is never missing), and `buckets` of
+/// the values, in order, from the first to the last non-empty one (empty ones between are kept).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct AggDistribution {
+    pub users: u64,
+    pub missing: u64,
+    pub buckets: Vec<AggBucket>,
+}
+
+/// One bucket: values in `[lo, hi)` (numbers as decimal text; for times, the age before the
+/// report's time as a duration, e.g. `"7d"`); no `lo`: unbounded below, no `hi`: above. A value
+/// that is neither a number nor a time has a bucket of its own, `label` the value.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct AggBucket {
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lo: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hi: Option<String>,
+    pub users: u64,
 }
 
 /// A segment in the report: `size`, the users who are members at the end of the run (at the

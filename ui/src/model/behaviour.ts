@@ -237,8 +237,8 @@ export interface DistributionBucket {
 
 /**
  * An aggregate's value distribution on the sample data, if the simulator's report carries one
- * (assumed `report.aggregates.<id>`: `{ users?, missing?, buckets: [{ label | lo/hi | value, users | count }] }`).
- * Today's engine reports none; the panel says so.
+ * (`report.aggregates.<id>`: `{ users, missing, buckets: [{ label, lo?, hi?, users }] }`).
+ * The engine reports it at the report's time (docs/aggregates.md "In the report"); buckets carry lo/hi as text.
  */
 export interface AggregateDistribution {
   /** Users with a value. */

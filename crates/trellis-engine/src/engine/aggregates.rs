@@ -520,6 +520,151 @@ impl Engine {
     }
 }
 
+/// Bucket edges of numeric values (`sum`, `avg`, `min`, `max`, and numeric `first`/`last`).
+const NUMBER_EDGES: [i64; 13] = [
+    0, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000,
+];
+/// Bucket edges of counts (`count`, `distinct`).
+const COUNT_EDGES: [i64; 9] = [0, 1, 2, 3, 5, 10, 20, 50, 100];
+/// Bucket edges of a time's age, in days (`first`/`last` of `ts`).
+const AGE_DAYS: [i64; 7] = [0, 1, 7, 30, 90, 180, 365];
+/// Values that are neither numbers nor times: the most common ones get a bucket each, the rest
+/// one `…` bucket.
+const TOP_VALUES: usize = 8;
+
+/// What one user's value is, for the report's distribution.
+enum Reading {
+    Number(Decimal),
+    Age(i64),
+    Other(String),
+}
+
+impl Engine {
+    /// Every aggregate's distribution over the users at `now` (the report's `aggregates`).
+    /// One pass over the users per aggregate: for the report, not for a hot path.
+    pub(crate) fn agg_distributions(
+        &self,
+        now: Option<Time>,
+    ) -> BTreeMap<String, crate::report::AggDistribution> {
+        let mut out = BTreeMap::new();
+        let Some(now) = now else { return out };
+        for (i, d) in self.aggs.defs.iter().enumerate() {
+            let counts = matches!(d.def.func, AggFn::Count | AggFn::Distinct);
+            let ts = d.def.field == Some(AggField::Ts);
+            let mut missing = 0u64;
+            let mut readings = Vec::with_capacity(self.users.len());
+            for user in &self.users {
+                let v = user.aggs.get(i).unwrap_or(&AggState::Unset).value(d, now);
+                let r = match v {
+                    None | Some(Value::Null) => {
+                        missing += 1;
+                        continue;
+                    }
+                    Some(v) if ts => match super::segments::instant(&v) {
+                        Some(t) => Reading::Age((now - t).num_seconds()),
+                        None => Reading::Other(v.to_string()),
+                    },
+                    Some(v) => match decimal_of(&v) {
+                        Some(x) if !v.is_string() => Reading::Number(x),
+                        _ => Reading::Other(match v {
+                            Value::String(s) => s,
+                            v => v.to_string(),
+                        }),
+                    },
+                };
+                readings.push(r);
+            }
+            let dist = crate::report::AggDistribution {
+                users: readings.len() as u64,
+                missing,
+                buckets: buckets(&readings, counts),
+            };
+            out.insert(d.def.id.clone(), dist);
+        }
+        out
+    }
+}
+
+/// The buckets of a distribution's readings (see [`crate::report::AggBucket`]).
+fn buckets(readings: &[Reading], counts: bool) -> Vec<crate::report::AggBucket> {
+    use crate::report::AggBucket;
+    let edges: Vec<Decimal> = if counts {
+        COUNT_EDGES.iter().map(|&e| Decimal::from(e)).collect()
+    } else {
+        NUMBER_EDGES.iter().map(|&e| Decimal::from(e)).collect()
+    };
+    let ages: Vec<i64> = AGE_DAYS.iter().map(|d| d * 86_400).collect();
+    // Slot k of `n`: below the first edge, between edges k−1 and k, above the last.
+    let mut numbers = vec![0u64; edges.len() + 1];
+    let mut by_age = vec![0u64; ages.len() + 1];
+    let mut others: BTreeMap<&str, u64> = BTreeMap::new();
+    for r in readings {
+        match r {
+            Reading::Number(x) => numbers[edges.partition_point(|e| e <= x)] += 1,
+            Reading::Age(s) => by_age[ages.partition_point(|e| e <= s)] += 1,
+            Reading::Other(s) => *others.entry(s.as_str()).or_default() += 1,
+        }
+    }
+    let mut out = Vec::new();
+    // `inclusive`: the values are integers, so `[3, 5)` reads "3–4" and `[3, 4)` reads "3".
+    let mut push = |slots: &[u64], edge: &dyn Fn(usize) -> String, inclusive: bool| {
+        let (Some(first), Some(last)) = (
+            slots.iter().position(|&n| n > 0),
+            slots.iter().rposition(|&n| n > 0),
+        ) else {
+            return;
+        };
+        for k in first..=last {
+            let lo = (k > 0).then(|| edge(k - 1));
+            let hi = (k < slots.len() - 1).then(|| edge(k));
+            let label = match (&lo, &hi) {
+                (Some(l), Some(h)) if inclusive => {
+                    let top = h
+                        .parse::<i64>()
+                        .map_or_else(|_| h.clone(), |h| (h - 1).to_string());
+                    if &top == l {
+                        l.clone()
+                    } else {
+                        format!("{l}–{top}")
+                    }
+                }
+                (Some(l), Some(h)) => format!("{l}–{h}"),
+                (Some(l), None) => format!("≥{l}"),
+                (None, Some(h)) => format!("<{h}"),
+                (None, None) => String::new(),
+            };
+            out.push(AggBucket {
+                label,
+                lo,
+                hi,
+                users: slots[k],
+            });
+        }
+    };
+    push(&numbers, &|k| decimal_string(edges[k]), counts);
+    push(&by_age, &|k| format!("{}d", AGE_DAYS[k]), false);
+    let mut top: Vec<(&str, u64)> = others.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let rest: u64 = top.iter().skip(TOP_VALUES).map(|x| x.1).sum();
+    for (v, n) in top.into_iter().take(TOP_VALUES) {
+        out.push(AggBucket {
+            label: v.to_string(),
+            lo: None,
+            hi: None,
+            users: n,
+        });
+    }
+    if rest > 0 {
+        out.push(AggBucket {
+            label: "…".into(),
+            lo: None,
+            hi: None,
+            users: rest,
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -688,5 +833,78 @@ mod tests {
             Some(json!(30))
         );
         assert_eq!(st.value(&agg, t0 + ChronoDuration::minutes(1059)), None);
+    }
+
+    /// Buckets are half-open `[lo, hi)`: 50 is in 50–100, 49.99 in 0–50; counts read as
+    /// inclusive integer ranges; empty buckets between non-empty ones stay, outer ones go; ages
+    /// are in days; other values are counted by value, the most common first.
+    #[test]
+    fn distribution_buckets() {
+        let d = |s: &str| Reading::Number(s.parse::<Decimal>().unwrap());
+        let b = buckets(&[d("49.99"), d("50"), d("0"), d("1999.99"), d("-3")], false);
+        let got: Vec<(&str, u64)> = b.iter().map(|x| (x.label.as_str(), x.users)).collect();
+        assert_eq!(
+            got,
+            [
+                ("<0", 1),
+                ("0–50", 2),
+                ("50–100", 1),
+                ("100–200", 0),
+                ("200–500", 0),
+                ("500–1000", 0),
+                ("1000–2000", 1)
+            ]
+        );
+        assert_eq!(
+            (b[1].lo.as_deref(), b[1].hi.as_deref()),
+            (Some("0"), Some("50"))
+        );
+        assert_eq!((b[0].lo.as_deref(), b[0].hi.as_deref()), (None, Some("0")));
+        let c = buckets(&[d("3"), d("4"), d("1"), d("150")], true);
+        let got: Vec<(&str, u64)> = c.iter().map(|x| (x.label.as_str(), x.users)).collect();
+        assert_eq!(
+            got,
+            [
+                ("1", 1),
+                ("2", 0),
+                ("3–4", 2),
+                ("5–9", 0),
+                ("10–19", 0),
+                ("20–49", 0),
+                ("50–99", 0),
+                ("≥100", 1)
+            ]
+        );
+        let a = buckets(
+            &[
+                Reading::Age(86_399),
+                Reading::Age(86_400),
+                Reading::Age(400 * 86_400),
+            ],
+            false,
+        );
+        let got: Vec<(&str, u64)> = a.iter().map(|x| (x.label.as_str(), x.users)).collect();
+        assert_eq!(
+            got,
+            [
+                ("0d–1d", 1),
+                ("1d–7d", 1),
+                ("7d–30d", 0),
+                ("30d–90d", 0),
+                ("90d–180d", 0),
+                ("180d–365d", 0),
+                ("≥365d", 1)
+            ]
+        );
+        let mut others: Vec<Reading> = (0..12).map(|i| Reading::Other(format!("v{i}"))).collect();
+        others.push(Reading::Other("v5".into()));
+        let o = buckets(&others, false);
+        assert_eq!(o.len(), TOP_VALUES + 1);
+        assert_eq!((o[0].label.as_str(), o[0].users), ("v5", 2));
+        assert_eq!(
+            (o[TOP_VALUES].label.as_str(), o[TOP_VALUES].users),
+            ("…", 4)
+        );
+        assert!(buckets(&[], true).is_empty());
     }
 }

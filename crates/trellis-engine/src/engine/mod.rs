@@ -608,6 +608,7 @@ impl Engine {
         self.sync_report();
         self.report.finish();
         (self.report.incremental, self.report.experiments) = self.measurement();
+        self.report.aggregates = self.agg_distributions(self.now);
     }
 
     fn inside(&self, u: usize, j: usize) -> Option<&Inst> {

@@ -187,7 +187,7 @@ pub(crate) fn seg_fact<'a>(
 }
 
 /// A time fact as an instant (an RFC 3339 string), as `ago` leaves read it.
-fn instant(v: &Value) -> Option<Time> {
+pub(crate) fn instant(v: &Value) -> Option<Time> {
     let Value::String(s) = v else { return None };
     chrono::DateTime::parse_from_rfc3339(s)
         .ok()

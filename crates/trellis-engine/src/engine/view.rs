@@ -10,6 +10,7 @@ impl Engine {
         let mut r = self.report.clone();
         r.finish();
         (r.incremental, r.experiments) = self.measurement();
+        r.aggregates = self.agg_distributions(self.now);
         r
     }
 

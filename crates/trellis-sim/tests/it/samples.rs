@@ -41,7 +41,8 @@ fn simulate(
     (log, r)
 }
 
-/// The five samples as one workspace: offers and journeys together, the first sample's policy.
+/// The five samples as one workspace: offers, aggregates, segments and journeys together, the
+/// first sample's policy.
 pub fn combined() -> Value {
     let mut all: Option<Value> = None;
     for p in samples() {
@@ -49,9 +50,16 @@ pub fn combined() -> Value {
         match &mut all {
             None => all = Some(v),
             Some(a) => {
-                for key in ["offers", "journeys"] {
-                    let extra = v[key].as_array().unwrap().clone();
-                    a[key].as_array_mut().unwrap().extend(extra);
+                for key in ["offers", "aggregates", "segments", "journeys"] {
+                    let Some(extra) = v.get(key).and_then(Value::as_array).cloned() else {
+                        continue;
+                    };
+                    let into = a
+                        .as_object_mut()
+                        .unwrap()
+                        .entry(key)
+                        .or_insert_with(|| Value::Array(Vec::new()));
+                    into.as_array_mut().unwrap().extend(extra);
                 }
             }
         }
