@@ -12,6 +12,7 @@ use trellis_rules::{read_rules, RuleSet, Scratch};
 
 mod ab;
 mod hillstrom;
+mod uplift;
 
 /// mimalloc: the simulator and the service allocate many small, short-lived objects (events,
 /// decision records), where glibc's allocator spent about a fifth of a simulation's time.
@@ -117,6 +118,13 @@ enum Command {
     /// The statistics of an A/B test: two conversion counts (--control/--variant), a sample-size
     /// plan (--baseline/--mde) or two means (Welch's t). Exit 2 on an impossible argument.
     Ab(ab::AbArgs),
+    /// Uplift models from experiment data: train (CSV → model JSON), score (model + CSV →
+    /// scores), evaluate (y,t,score → Qini, AUUC, uplift@k). Exit 1 when the data or the model
+    /// is refused, 2 when a file cannot be read or an argument is impossible.
+    Uplift {
+        #[command(subcommand)]
+        command: uplift::UpliftCommand,
+    },
     /// Rule sets of the condition DSL.
     Rules {
         #[command(subcommand)]
@@ -256,6 +264,7 @@ fn main() -> ExitCode {
                 },
         } => token_create(&db, &role, &name, ttl_hours),
         Command::Ab(args) => ab::run(args),
+        Command::Uplift { command } => uplift::run(command),
         Command::Rules {
             command: RulesCommand::Eval { rules, facts, out },
         } => rules_eval(&rules, &facts, out.as_deref()),

@@ -201,3 +201,4 @@ mod segments;
 mod service;
 mod snapshot;
 mod trace;
+mod uplift;
