@@ -13,6 +13,7 @@ use trellis_rules::{read_rules, RuleSet, Scratch};
 mod ab;
 mod attribution;
 mod hillstrom;
+mod uplift;
 
 /// mimalloc: the simulator and the service allocate many small, short-lived objects (events,
 /// decision records), where glibc's allocator spent about a fifth of a simulation's time.
@@ -126,6 +127,13 @@ enum Command {
     /// credit per channel under one model, or all side by side. An analysis, not
     /// incrementality. Exit 2 on an unreadable or bad file (its line and column named).
     Attribution(attribution::AttributionArgs),
+    /// Uplift models from experiment data: train (CSV → model JSON), score (model + CSV →
+    /// scores), evaluate (y,t,score → Qini, AUUC, uplift@k). Exit 1 when the data or the model
+    /// is refused, 2 when a file cannot be read or an argument is impossible.
+    Uplift {
+        #[command(subcommand)]
+        command: uplift::UpliftCommand,
+    },
     /// Rule sets of the condition DSL.
     Rules {
         #[command(subcommand)]
@@ -268,6 +276,7 @@ fn main() -> ExitCode {
         } => token_create(&db, &role, &name, ttl_hours),
         Command::Ab(args) => ab::run(args),
         Command::Attribution(args) => attribution::run(args),
+        Command::Uplift { command } => uplift::run(command),
         Command::Rules {
             command: RulesCommand::Eval { rules, facts, out },
         } => rules_eval(&rules, &facts, out.as_deref()),

@@ -202,3 +202,4 @@ mod segments;
 mod service;
 mod snapshot;
 mod trace;
+mod uplift;
