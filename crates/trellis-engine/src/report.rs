@@ -170,6 +170,75 @@ pub struct Report {
     /// "In the report").
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub aggregates: BTreeMap<String, AggDistribution>,
+    /// Each `gate.uplift` node, by journey and node: what its model predicts the journey adds
+    /// with the gate and without it (`docs/uplift.md` "In the report").
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub uplift: BTreeMap<String, BTreeMap<String, GateFigures>>,
+}
+
+/// A `gate.uplift` node's figures. Predictions, not measurements: `predicted_*` sum the model's
+/// uplift over the users who reached the gate (`all`, as if it passed everyone) and over those
+/// it passed (`gated`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct GateFigures {
+    pub model: String,
+    pub threshold: f64,
+    /// Users who reached the gate; of them, `passed`, and `unscored` (a feature missing or
+    /// unreadable: they leave by `fail`).
+    pub reached: u64,
+    pub passed: u64,
+    pub unscored: u64,
+    /// Σ predicted uplift (incremental conversions) of the scored users, and of those passed.
+    pub predicted_conversions_all: f64,
+    pub predicted_conversions_gated: f64,
+    /// The value of one conversion: the run's revenue per conversion.
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
+    pub value_per_conversion: Decimal,
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
+    pub predicted_revenue_all: Decimal,
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
+    pub predicted_revenue_gated: Decimal,
+    /// The journey's cost (its `incremental` entered arm), and that cost scaled to every scored
+    /// user (cost per passed user × scored users) for the journey without the gate.
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
+    pub cost_gated: Decimal,
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
+    pub cost_all: Decimal,
+    /// (predicted revenue − cost) ÷ cost; None without cost.
+    pub predicted_roi_gated: Option<f64>,
+    pub predicted_roi_all: Option<f64>,
+    pub quadrants: Quadrants,
+}
+
+/// The four kinds of user (docs/uplift.md "Quadrants"): `sleeping_dogs` have a negative
+/// predicted uplift; `persuadables` at least the gate's threshold; the rest are `sure_things`
+/// when their predicted outcome without the treatment is at least the training control rate,
+/// else `lost_causes` (None for a learner that does not predict outcomes: class transformation,
+/// whose rest is `neutral`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Quadrants {
+    pub persuadables: u64,
+    pub sure_things: Option<u64>,
+    pub lost_causes: Option<u64>,
+    pub sleeping_dogs: u64,
+    pub neutral: u64,
 }
 
 /// An aggregate's distribution at the report's time: `users` with a value, `missing` without

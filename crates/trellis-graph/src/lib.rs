@@ -98,6 +98,7 @@ pub fn validate_with(ws: &Workspace, reader: &[Diagnostic]) -> Vec<Diagnostic> {
     }
     aggregate_refs(ws, reader, &mut out);
     segment_refs(ws, reader, &mut out);
+    model_refs(ws, reader, &mut out);
     out
 }
 
@@ -134,6 +135,46 @@ fn defined(ids: impl Iterator<Item = String>) -> String {
         String::new()
     } else {
         format!(" (defined: {})", ids.join(", "))
+    }
+}
+
+/// Models (`docs/uplift.md`): a `gate.uplift` whose `model` names no model of the workspace's
+/// `models` (`E_BAD_PARAM` at `params/model`). While the reader refused a model (it is left out),
+/// gates are not checked: its own error is shown.
+fn model_refs(ws: &Workspace, reader: &[Diagnostic], out: &mut Vec<Diagnostic>) {
+    if reader
+        .iter()
+        .any(|d| d.path.as_deref().is_some_and(|p| p.starts_with("/models")))
+    {
+        return;
+    }
+    for (ji, j) in ws.journeys.iter().enumerate() {
+        let base = if ws.single_journey {
+            String::new()
+        } else {
+            format!("/journeys/{ji}")
+        };
+        for (ni, n) in j.nodes.iter().enumerate() {
+            let NodeKind::GateUplift { model, .. } = &n.kind else {
+                continue;
+            };
+            if ws.model(model).is_some() {
+                continue;
+            }
+            let mut d = Diagnostic::new(
+                Code::BadParam,
+                format!(
+                    "model {model:?} names no model: add it to the workspace's \"models\" (trellis uplift train writes one){}",
+                    defined(ws.models.iter().map(|m| m.id.clone()))
+                ),
+            )
+            .journey((!j.id.is_empty()).then_some(j.id.as_str()))
+            .at(format!("{base}/nodes/{ni}/params/model"));
+            if !n.id.is_empty() {
+                d = d.node(&n.id);
+            }
+            out.push(d);
+        }
     }
 }
 

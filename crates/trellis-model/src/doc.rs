@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 pub const WORKSPACE_SCHEMA: &str = "trellis/workspace@1";
 pub const JOURNEY_SCHEMA: &str = "trellis/journey@1";
@@ -24,6 +25,8 @@ pub struct Workspace {
     /// Named conditions over the profile and aggregates, read as `segment.<id>` and by
     /// `trigger.segment` (`docs/segments.md`).
     pub segments: Vec<Segment>,
+    /// Uplift models that `gate.uplift` nodes read (`docs/uplift.md` "In a workspace").
+    pub models: Vec<ModelDef>,
     pub journeys: Vec<Journey>,
     pub extra: Extra,
     /// The document was a single journey (`trellis/journey@1`); a save writes it back so.
@@ -45,6 +48,9 @@ impl Workspace {
     }
     pub fn aggregate(&self, id: &str) -> Option<&Aggregate> {
         self.aggregates.iter().find(|a| a.id == id)
+    }
+    pub fn model(&self, id: &str) -> Option<&ModelDef> {
+        self.models.iter().find(|m| m.id == id)
     }
     pub fn segment(&self, id: &str) -> Option<&Segment> {
         self.segments.iter().find(|a| a.id == id)
@@ -73,6 +79,9 @@ impl Serialize for Workspace {
         }
         if !self.segments.is_empty() {
             m.serialize_entry("segments", &self.segments)?;
+        }
+        if !self.models.is_empty() {
+            m.serialize_entry("models", &self.models)?;
         }
         m.serialize_entry("journeys", &self.journeys)?;
         for (k, v) in &self.extra {
@@ -220,6 +229,56 @@ impl Serialize for Segment {
         m.serialize_entry("id", &self.id)?;
         m.serialize_entry("name", &self.name)?;
         m.serialize_entry("when", &self.when)?;
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// One entry of the workspace's `models`: a trained uplift model (`trellis uplift train`'s
+/// artifact, carried in the document so a release holds the model it was approved with) and
+/// where each of its features is read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelDef {
+    pub id: String,
+    pub name: Option<String>,
+    pub artifact: trellis_uplift::UpliftModel,
+    /// Feature name → the fact it reads (`user.<attr>` or `agg.<id>`); a feature not listed
+    /// reads `user.<feature name>`.
+    pub features: BTreeMap<String, String>,
+    pub extra: Extra,
+}
+
+impl ModelDef {
+    /// The fact each of the model's features reads, in the model's order.
+    pub fn feature_fields(&self) -> Vec<(String, String)> {
+        self.artifact
+            .features
+            .iter()
+            .map(|f| {
+                let field = self
+                    .features
+                    .get(&f.name)
+                    .cloned()
+                    .unwrap_or_else(|| format!("user.{}", f.name));
+                (f.name.clone(), field)
+            })
+            .collect()
+    }
+}
+
+impl Serialize for ModelDef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &self.id)?;
+        if let Some(n) = &self.name {
+            m.serialize_entry("name", n)?;
+        }
+        if !self.features.is_empty() {
+            m.serialize_entry("features", &self.features)?;
+        }
+        m.serialize_entry("artifact", &self.artifact)?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -727,6 +786,12 @@ pub enum NodeKind {
     Condition {
         when: Condition,
     },
+    /// Passes users whose predicted uplift (the model's) is at least `threshold`
+    /// (`docs/uplift.md` "gate.uplift").
+    GateUplift {
+        model: String,
+        threshold: f64,
+    },
     Switch {
         cases: Vec<Case>,
     },
@@ -775,12 +840,13 @@ pub enum NodeKind {
     },
 }
 
-pub const NODE_TYPES: [&str; 15] = [
+pub const NODE_TYPES: [&str; 16] = [
     "trigger.event",
     "trigger.schedule",
     "trigger.pattern",
     "trigger.segment",
     "condition",
+    "gate.uplift",
     "switch",
     "split.random",
     "split.experiment",
@@ -829,6 +895,7 @@ impl NodeKind {
             NodeKind::TriggerPattern { .. } => "trigger.pattern",
             NodeKind::TriggerSegment { .. } => "trigger.segment",
             NodeKind::Condition { .. } => "condition",
+            NodeKind::GateUplift { .. } => "gate.uplift",
             NodeKind::Switch { .. } => "switch",
             NodeKind::SplitRandom { .. } => "split.random",
             NodeKind::SplitExperiment { .. } => "split.experiment",
@@ -869,6 +936,7 @@ impl NodeKind {
             | NodeKind::ActionPoints { .. }
             | NodeKind::ActionUpdate { .. } => vec!["out"],
             NodeKind::Condition { .. } => vec!["yes", "no"],
+            NodeKind::GateUplift { .. } => vec!["pass", "fail"],
             NodeKind::Switch { cases } => cases
                 .iter()
                 .map(|c| c.port.as_str())
@@ -945,6 +1013,13 @@ impl NodeKind {
             }
             NodeKind::Condition { when } => {
                 m.insert("when".into(), when.to_value());
+            }
+            NodeKind::GateUplift { model, threshold } => {
+                m.insert("model".into(), s(model));
+                m.insert(
+                    "threshold".into(),
+                    serde_json::Number::from_f64(*threshold).map_or(Value::Null, Value::Number),
+                );
             }
             NodeKind::Switch { cases } => {
                 let cs = cases

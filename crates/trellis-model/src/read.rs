@@ -12,7 +12,7 @@ use crate::scalar::{is_slug, kind_of, short, Duration, Money, Percent, Timestamp
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What reading produced: a workspace whenever the document's shape allowed one (possibly with
 /// placeholders where values were bad), and every diagnostic found.
@@ -348,6 +348,7 @@ impl R {
                     policy: None,
                     aggregates: vec![],
                     segments: vec![],
+                    models: vec![],
                     journeys: vec![j],
                     extra: Map::new(),
                     single_journey: true,
@@ -385,6 +386,7 @@ impl R {
             .map(|p| self.policy(p, "/policy"));
         let aggregates = self.aggregates(m);
         let segments = self.segments(m);
+        let models = self.models(m, &aggregates);
         let journeys: Vec<Journey> = self
             .array(m, "", "journeys", DOC, false)
             .iter()
@@ -417,6 +419,7 @@ impl R {
             policy,
             aggregates,
             segments,
+            models,
             journeys,
             extra: rest(
                 m,
@@ -426,6 +429,7 @@ impl R {
                     "policy",
                     "aggregates",
                     "segments",
+                    "models",
                     "journeys",
                 ],
             ),
@@ -558,6 +562,104 @@ impl R {
                 name,
                 when,
                 extra: rest(sm, &["id", "name", "when"]),
+            });
+        }
+        out
+    }
+
+    /// The workspace's `models` (E_SCHEMA with a pointer for each bad value): the artifact is
+    /// read and checked as `trellis uplift score` reads it; each feature reads `user.<attr>` or
+    /// a defined `agg.<id>`. A model with a bad value is left out (a gate naming it is then
+    /// reported as naming no model).
+    fn models(&mut self, m: &Obj, aggregates: &[Aggregate]) -> Vec<ModelDef> {
+        let items = self.array(m, "", "models", DOC, false);
+        let mut out = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, v) in items.iter().enumerate() {
+            let path = format!("/models/{i}");
+            let Some(mm) = self.object(v, &path, DOC, "a model") else {
+                continue;
+            };
+            let before = self.diags.len();
+            let id = self.req(mm, &path, "id", DOC, slug);
+            if let Some(id) = &id {
+                if let Some(first) = seen.insert(id.clone(), i) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::DuplicateId,
+                            format!("model id {id:?} is already used by model #{first}"),
+                        )
+                        .at(ptr(&path, "id")),
+                    );
+                }
+            }
+            let name = self.opt(mm, &path, "name", DOC, string);
+            let artifact = self.req(mm, &path, "artifact", DOC, |v| {
+                let bytes = serde_json::to_vec(v).map_err(|e| e.to_string())?;
+                trellis_uplift::UpliftModel::from_json(&bytes)
+                    .map_err(|e| format!("not a trellis.uplift/1 model: {e}"))
+            });
+            let features = self
+                .opt(mm, &path, "features", DOC, |v| match v {
+                    Value::Object(f) => Ok(f.clone()),
+                    other => Err(format!(
+                        "expected an object of feature → field, found {}",
+                        kind_of(other)
+                    )),
+                })
+                .unwrap_or_default();
+            let mut fields = BTreeMap::new();
+            let fpath = ptr(&path, "features");
+            for (name, field) in &features {
+                let at = ptr(&fpath, name);
+                let Some(field) = field.as_str() else {
+                    self.report(
+                        DOC,
+                        &at,
+                        format!("{name}: expected a field such as \"user.{name}\" or \"agg.<id>\""),
+                    );
+                    continue;
+                };
+                let ok = match (field.strip_prefix("user."), field.strip_prefix("agg.")) {
+                    (Some(attr), _) => !attr.is_empty(),
+                    (_, Some(agg)) => aggregates.iter().any(|a| a.id == agg),
+                    _ => false,
+                };
+                if !ok {
+                    self.report(DOC, &at, format!("{name}: {field:?} is neither \"user.<attr>\" nor a defined \"agg.<id>\""));
+                    continue;
+                }
+                if let Some(a) = &artifact {
+                    if !a.features.iter().any(|f| &f.name == name) {
+                        self.report(
+                            DOC,
+                            &at,
+                            format!(
+                                "{name}: the model has no feature {name:?} (its features: {})",
+                                a.features
+                                    .iter()
+                                    .map(|f| f.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        );
+                        continue;
+                    }
+                }
+                fields.insert(name.clone(), field.to_owned());
+            }
+            if self.diags.len() > before {
+                continue;
+            }
+            let (Some(id), Some(artifact)) = (id, artifact) else {
+                continue;
+            };
+            out.push(ModelDef {
+                id,
+                name,
+                artifact,
+                features: fields,
+                extra: rest(mm, &["id", "name", "artifact", "features"]),
             });
         }
         out
@@ -1040,6 +1142,25 @@ impl R {
                     .map(|when| NodeKind::Condition { when }),
                 known!("when"),
             ),
+            "gate.uplift" => {
+                let model = self.req(p, path, "model", site, slug);
+                let threshold = self.req(p, path, "threshold", site, |v| {
+                    v.as_f64()
+                        .filter(|x| x.is_finite() && (-1.0..=1.0).contains(x))
+                        .ok_or_else(|| {
+                            format!(
+                                "{} is not an uplift: use a number from -1 to 1 (e.g. 0.02 for two points)",
+                                short(v)
+                            )
+                        })
+                });
+                (
+                    model
+                        .zip(threshold)
+                        .map(|(model, threshold)| NodeKind::GateUplift { model, threshold }),
+                    known!("model", "threshold"),
+                )
+            }
             "switch" => {
                 let items = self.array(p, path, "cases", site, true);
                 if items.is_empty() && p.get("cases").is_some_and(Value::is_array) {

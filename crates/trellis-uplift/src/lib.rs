@@ -25,5 +25,6 @@ pub use learner::{Learner, SubModels};
 pub use logistic::{Design, Logistic};
 pub use metrics::{Curve, Scored};
 pub use model::{
-    read_scores, train, HoldoutMetrics, SplitSummary, TrainOptions, Training, UpliftModel, FORMAT,
+    read_scores, train, HoldoutMetrics, Prediction, SplitSummary, TrainOptions, Training,
+    UpliftModel, FORMAT,
 };

@@ -12,6 +12,15 @@ use serde::{Deserialize, Serialize};
 /// The artifact's `format`.
 pub const FORMAT: &str = "trellis.uplift/1";
 
+/// One record's prediction: the uplift, and for the two-model learner the outcome probability
+/// if treated and if not.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    pub uplift: f64,
+    pub treated: Option<f64>,
+    pub control: Option<f64>,
+}
+
 /// A trained uplift model: docs/uplift.md describes each field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpliftModel {
@@ -383,11 +392,43 @@ impl UpliftModel {
             .collect()
     }
 
+    /// [`UpliftModel::score_with`] with the sub-models' own predictions: the two-model learner's
+    /// outcome probability if treated and if not (the quadrants of `gate.uplift`'s report);
+    /// class transformation has neither.
+    pub fn predict_with<'v>(
+        &self,
+        mut value: impl FnMut(&str) -> Option<Cell<'v>>,
+    ) -> Result<Prediction> {
+        let mut buf = vec![0.0; self.width()];
+        self.encode_with(&mut value, &mut buf)?;
+        let parts = match (&self.models.treated, &self.models.control) {
+            (Some(t), Some(c)) if self.learner == Learner::TwoModel => {
+                Some((t.probability(&buf), c.probability(&buf)))
+            }
+            _ => None,
+        };
+        Ok(Prediction {
+            uplift: self.score_encoded(&buf),
+            treated: parts.map(|p| p.0),
+            control: parts.map(|p| p.1),
+        })
+    }
+
     /// Scores one record whose feature values come from `value(name)` (e.g. a profile's
     /// attributes). A missing value is `MissingField`, a numeric feature's non-number
     /// `FieldNotNumber`; an unseen category encodes as all zeros.
     pub fn score_with<'v>(&self, mut value: impl FnMut(&str) -> Option<Cell<'v>>) -> Result<f64> {
         let mut buf = vec![0.0; self.width()];
+        self.encode_with(&mut value, &mut buf)?;
+        Ok(self.score_encoded(&buf))
+    }
+
+    /// Encodes one record into `buf` (of [`UpliftModel::width`]).
+    fn encode_with<'v>(
+        &self,
+        value: &mut impl FnMut(&str) -> Option<Cell<'v>>,
+        buf: &mut [f64],
+    ) -> Result<()> {
         let mut at = 0;
         for f in &self.features {
             let w = f.width();
@@ -404,7 +445,7 @@ impl UpliftModel {
             })?;
             at += w;
         }
-        Ok(self.score_encoded(&buf))
+        Ok(())
     }
 }
 

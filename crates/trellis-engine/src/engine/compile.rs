@@ -18,6 +18,18 @@ pub(crate) struct CNode {
     /// An `action.offer` node's offer, resolved when the journey is deployed
     /// ([`CJourney::resolve_offers`]).
     pub(crate) offer: Option<OfferRef>,
+    /// A `gate.uplift` node's model, resolved when the journey is deployed
+    /// ([`CJourney::resolve_gates`]); None when the release has no such model (it then fails
+    /// everyone, as unscored).
+    pub(crate) gate: Option<Arc<CGate>>,
+}
+
+/// A `gate.uplift` node's model and where its features are read.
+pub(crate) struct CGate {
+    pub(crate) model_id: String,
+    pub(crate) model: trellis_uplift::UpliftModel,
+    /// Each feature's name and the fact it reads (`user.<attr>` or `agg.<id>`).
+    pub(crate) fields: Vec<(String, FieldPath)>,
 }
 
 /// What issuing an offer needs of its definition, copied out once.
@@ -159,6 +171,26 @@ impl CJourney {
         }
     }
 
+    /// Resolves each `gate.uplift` node's model from `models` (the release's: a version keeps the
+    /// model it was approved with).
+    pub(crate) fn resolve_gates(&mut self, models: &[trellis_model::ModelDef]) {
+        for n in &mut self.nodes {
+            if let NodeKind::GateUplift { model, .. } = &*n.kind {
+                n.gate = models.iter().find(|m| m.id == *model).map(|m| {
+                    Arc::new(CGate {
+                        model_id: m.id.clone(),
+                        model: m.artifact.clone(),
+                        fields: m
+                            .feature_fields()
+                            .into_iter()
+                            .map(|(name, field)| (name, FieldPath::new(&field)))
+                            .collect(),
+                    })
+                });
+            }
+        }
+    }
+
     /// Adds the event types this journey reacts to (triggers, patterns, waits, its goal) to
     /// `set`, which numbers them, and notes their numbers in [`kinds`](Self::kinds).
     pub(crate) fn add_interesting(&mut self, set: &mut FastMap<String, u32>) {
@@ -229,6 +261,7 @@ pub(crate) fn compile_journey(j: &Journey) -> CJourney {
                 entered: 0,
                 ports: Vec::new(),
                 offer: None,
+                gate: None,
             }
         })
         .collect();

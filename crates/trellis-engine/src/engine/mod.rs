@@ -128,6 +128,7 @@ impl Engine {
         for j in &ws.journeys {
             let mut cj = compile_journey(j);
             cj.resolve_offers(&ws.offers, &[]);
+            cj.resolve_gates(&ws.models);
             journeys.push(cj);
         }
         let order = priority_order(&journeys);
@@ -295,6 +296,7 @@ impl Engine {
             doc.version = Some(version);
             let mut cj = compile_journey(&doc);
             cj.resolve_offers(&self.ws.offers, &ws.offers);
+            cj.resolve_gates(&ws.models);
             self.ws.journeys.push(doc);
             cj.add_interesting(&mut self.interesting);
             let ji = self.journeys.len();
@@ -609,6 +611,7 @@ impl Engine {
         self.report.finish();
         (self.report.incremental, self.report.experiments) = self.measurement();
         self.report.aggregates = self.agg_distributions(self.now);
+        nodes::gate::finish_gates(&mut self.report);
     }
 
     fn inside(&self, u: usize, j: usize) -> Option<&Inst> {

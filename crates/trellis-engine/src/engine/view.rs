@@ -11,6 +11,7 @@ impl Engine {
         r.finish();
         (r.incremental, r.experiments) = self.measurement();
         r.aggregates = self.agg_distributions(self.now);
+        nodes::gate::finish_gates(&mut r);
         r
     }
 

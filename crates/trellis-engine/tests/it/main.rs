@@ -4,6 +4,7 @@ mod aggregates;
 mod measure;
 mod pattern;
 mod segments;
+mod uplift_gate;
 use serde_json::{json, Value};
 use trellis_engine::{parse_event, parse_profile, Channels, Engine, Message, Options};
 

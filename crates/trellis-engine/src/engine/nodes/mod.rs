@@ -4,6 +4,7 @@
 use super::*;
 
 mod condition;
+pub(crate) mod gate;
 mod offer;
 mod points;
 mod split;
@@ -25,6 +26,9 @@ impl Engine {
         let kind = self.journeys[j].nodes[n].kind.clone();
         match &*kind {
             NodeKind::Condition { .. } => Some(self.condition(u, j, n, now)),
+            NodeKind::GateUplift { threshold, .. } => {
+                Some(self.uplift_gate(u, j, n, *threshold, now))
+            }
             NodeKind::Switch { cases } => Some(self.switch(u, j, n, cases, now)),
             NodeKind::SplitRandom { branches, salt } => {
                 Some(self.split_random(u, j, n, branches, salt.as_deref()))

@@ -1,0 +1,125 @@
+//! `gate.uplift` (ports `pass`, `fail`): the model's predicted uplift for the user, read from
+//! their facts (`user.<attr>`, `agg.<id>`) at this instant; at least `threshold` passes. A user
+//! whose features cannot all be read fails, counted `unscored`. The report's `uplift` section
+//! sums the predictions (docs/uplift.md "In the report").
+
+use super::*;
+use crate::report::{GateFigures, Report};
+use trellis_uplift::Cell;
+
+impl Engine {
+    pub(crate) fn uplift_gate(
+        &mut self,
+        u: usize,
+        j: usize,
+        n: usize,
+        threshold: f64,
+        now: Time,
+    ) -> Port {
+        let gate = self.journeys[j].nodes[n].gate.clone();
+        let prediction = gate.as_ref().and_then(|g| {
+            let ev = self.inside(u, j).and_then(|i| i.event.clone());
+            let facts = self.facts(u, j, ev.as_deref(), now);
+            let values: Vec<Option<Value>> = g
+                .fields
+                .iter()
+                .map(|(_, f)| facts.get(f).cloned())
+                .collect();
+            g.model
+                .predict_with(|name| {
+                    let i = g.fields.iter().position(|(f, _)| f == name)?;
+                    match values[i].as_ref()? {
+                        Value::Number(x) => x.as_f64().map(Cell::Number),
+                        Value::Bool(b) => Some(Cell::Number(if *b { 1.0 } else { 0.0 })),
+                        Value::String(s) => Some(Cell::Text(s)),
+                        _ => None,
+                    }
+                })
+                .ok()
+        });
+        let pass = prediction.is_some_and(|p| p.uplift >= threshold);
+        let cj = &self.journeys[j];
+        let figures = self
+            .report
+            .uplift
+            .entry(cj.id.to_string())
+            .or_default()
+            .entry(cj.nodes[n].id.to_string())
+            .or_default();
+        if let Some(g) = &gate {
+            if figures.model.is_empty() {
+                figures.model = g.model_id.clone();
+            }
+        }
+        figures.threshold = threshold;
+        figures.reached += 1;
+        match prediction {
+            None => figures.unscored += 1,
+            Some(p) => {
+                figures.predicted_conversions_all += p.uplift;
+                if pass {
+                    figures.passed += 1;
+                    figures.predicted_conversions_gated += p.uplift;
+                }
+                let q = &mut figures.quadrants;
+                if p.uplift < 0.0 {
+                    q.sleeping_dogs += 1;
+                } else if p.uplift >= threshold {
+                    q.persuadables += 1;
+                } else {
+                    let base = gate.as_ref().map_or(0.0, |g| g.model.training.control_rate);
+                    match p.control {
+                        Some(c) if c >= base => *q.sure_things.get_or_insert(0) += 1,
+                        Some(_) => *q.lost_causes.get_or_insert(0) += 1,
+                        None => q.neutral += 1,
+                    }
+                }
+            }
+        }
+        if pass { "pass" } else { "fail" }.into()
+    }
+}
+
+/// Money and ROI of every gate, from the report's conversions (the value of one) and the
+/// journeys' measured cost (`incremental.<journey>.arms.entered.cost`).
+pub(crate) fn finish_gates(r: &mut Report) {
+    use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+    let value = if r.conversions.count == 0 {
+        Decimal::ZERO
+    } else {
+        (r.conversions.revenue / Decimal::from(r.conversions.count)).round_dp(2)
+    };
+    for (journey, gates) in &mut r.uplift {
+        let cost = r
+            .incremental
+            .get(journey)
+            .and_then(|m| m.arms.get("entered"))
+            .map_or(Decimal::ZERO, |a| a.cost);
+        for g in gates.values_mut() {
+            let GateFigures {
+                reached,
+                passed,
+                unscored,
+                ..
+            } = *g;
+            let money = |x: f64| Decimal::from_f64(x).unwrap_or_default() * value;
+            g.value_per_conversion = value;
+            g.predicted_revenue_all = money(g.predicted_conversions_all).round_dp(2);
+            g.predicted_revenue_gated = money(g.predicted_conversions_gated).round_dp(2);
+            g.cost_gated = cost;
+            let scored = reached - unscored;
+            g.cost_all = if passed == 0 {
+                Decimal::ZERO
+            } else {
+                (cost * Decimal::from(scored) / Decimal::from(passed)).round_dp(2)
+            };
+            let roi = |rev: Decimal, cost: Decimal| {
+                (!cost.is_zero())
+                    .then(|| ((rev - cost) / cost).to_f64())
+                    .flatten()
+            };
+            g.predicted_roi_gated = roi(g.predicted_revenue_gated, g.cost_gated);
+            g.predicted_roi_all = roi(g.predicted_revenue_all, g.cost_all);
+        }
+    }
+}
