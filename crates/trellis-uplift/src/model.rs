@@ -65,6 +65,11 @@ pub struct HoldoutMetrics {
     pub auuc: Option<f64>,
     pub uplift_at_k: Option<f64>,
     pub k: f64,
+    /// The hold-out's Qini curve at 21 points: `[share targeted (0, 0.05, …, 1), incremental
+    /// responders]` (scikit-uplift's `qini_curve`, read at `share × rows`), for charts. Absent in
+    /// an artifact written before it: empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub qini_curve: Vec<[f64; 2]>,
 }
 
 /// How to train.
@@ -181,6 +186,16 @@ pub fn train(table: &Table, opts: &TrainOptions) -> Result<UpliftModel> {
             auuc: s.uplift_auc_score(),
             uplift_at_k: s.uplift_at_k(opts.k).ok().flatten(),
             k: opts.k,
+            qini_curve: {
+                let c = s.qini_curve();
+                let n = s.len() as f64;
+                (0..=20)
+                    .map(|i| {
+                        let share = f64::from(i) / 20.0;
+                        [share, c.at(share * n)]
+                    })
+                    .collect()
+            },
         });
 
     let treated = t.iter().filter(|&&v| v == 1).count();
