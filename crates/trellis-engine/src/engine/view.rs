@@ -10,6 +10,7 @@ impl Engine {
         let mut r = self.report.clone();
         r.finish();
         (r.incremental, r.experiments) = self.measurement();
+        r.attribution_analysis = self.attribution_analysis();
         r
     }
 
