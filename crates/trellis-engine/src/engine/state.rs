@@ -158,6 +158,9 @@ pub(crate) struct Candidate {
     pub(crate) step: u8,
 }
 
+// Users keep many candidates: the channel and the bit fit in what was padding.
+const _: () = assert!(std::mem::size_of::<Candidate>() == 32);
+
 /// [`Candidate::step`]'s bit: a conversion's path took the candidate.
 pub(crate) const TAKEN: u8 = 0x80;
 
