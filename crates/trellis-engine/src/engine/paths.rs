@@ -144,6 +144,12 @@ impl Engine {
     pub(crate) fn close_converting(&mut self, u: usize, value: Decimal) {
         // A refund-like negative revenue counts as 0 here (path values are not negative).
         let value = value.max(Decimal::ZERO);
+        if self.users[u].touches.is_empty() {
+            // Most conversions: a user never touched.
+            self.paths.unattributed.conversions += 1;
+            self.paths.unattributed.value += value;
+            return;
+        }
         let path: Vec<Candidate> = self.users[u]
             .touches
             .iter()
