@@ -111,6 +111,15 @@ impl Service {
         if let Some(m) = report.get_mut("incremental").and_then(Value::as_object_mut) {
             m.retain(|k, _| k == journey);
         }
+        // Attribution analysis: this journey's paths, and the workspace's across journeys (like
+        // the report's touches and conversions, which the stats carry whole).
+        if let Some(m) = report
+            .get_mut("attribution_analysis")
+            .and_then(|a| a.get_mut("journeys"))
+            .and_then(Value::as_object_mut)
+        {
+            m.retain(|k, _| k == journey);
+        }
         let experiments = rt.engine.experiments_of(journey);
         if let Some(m) = report.get_mut("experiments").and_then(Value::as_object_mut) {
             m.retain(|k, _| experiments.contains(k));

@@ -174,6 +174,11 @@ pub struct Report {
     /// with the gate and without it (`docs/uplift.md` "In the report").
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub uplift: BTreeMap<String, BTreeMap<String, GateFigures>>,
+    /// Multi-touch attribution of the paths of touches and offers, per journey and across
+    /// journeys (`docs/attribution.md`, "In the report"): attributed credit, an analysis and an
+    /// upper bound, not incrementality. Absent when no user was touched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribution_analysis: Option<AttributionAnalysis>,
 }
 
 /// A `gate.uplift` node's figures. Predictions, not measurements: `predicted_*` sum the model's
@@ -264,6 +269,67 @@ pub struct AggBucket {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hi: Option<String>,
     pub users: u64,
+}
+
+/// The report's `attribution_analysis` section.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct AttributionAnalysis {
+    /// Per journey id: paths of the journey's own touches and offers.
+    pub journeys: BTreeMap<String, PathAnalysis>,
+    /// Across journeys: paths of every touch and offer.
+    pub workspace: PathAnalysis,
+    /// Conversions with no touch or offer in the window before them (not in any path).
+    pub unattributed: Unattributed,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Unattributed {
+    pub conversions: u64,
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
+    pub value: Decimal,
+}
+
+/// One path table and every model's credit per channel.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct PathAnalysis {
+    /// Users' paths: converting and non-converting.
+    pub paths: u64,
+    pub conversions: u64,
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
+    pub value: Decimal,
+    /// By model name (`first`, `last`, `linear`, `u_shaped`, `time_decay`, `markov`, `shapley`).
+    pub models: BTreeMap<String, ModelCredit>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ModelCredit {
+    /// By channel (`sms`, `offer:c30`…), in name order.
+    pub channels: BTreeMap<String, ChannelCredit>,
+    /// `markov` only: each channel's removal effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removal_effect: Option<BTreeMap<String, f64>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ChannelCredit {
+    /// A share of whole conversions (fractional).
+    pub conversions: f64,
+    #[serde(
+        serialize_with = "money",
+        deserialize_with = "rust_decimal::serde::str::deserialize"
+    )]
+    pub value: Decimal,
 }
 
 /// A segment in the report: `size`, the users who are members at the end of the run (at the

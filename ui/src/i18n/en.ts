@@ -746,6 +746,34 @@ export const en = {
     optional: 'optional',
   },
   // ---- measurement (issue 16, docs/measurement.md): keep every key of it in this block ----
+  attribution: {
+    title: 'Attribution analysis: which channels and offers were on the paths',
+    caveat:
+      'Attributed — an analysis, not incrementality. Each model shares out the conversions that followed touches and offers within the attribution window; they would be shared out even if the users would have bought anyway, so this is an upper bound. What a journey adds is measured against its control group.',
+    scope: { journey: 'This journey', workspace: 'All journeys' },
+    metric: { conversions: 'Conversions (attributed)', value: 'Revenue (attributed)' },
+    models: {
+      first: 'First touch',
+      last: 'Last touch',
+      linear: 'Linear',
+      u_shaped: 'U-shaped',
+      time_decay: 'Position decay',
+      markov: 'Markov',
+      shapley: 'Shapley',
+    },
+    totals: '{{paths}} paths, {{conversions}} conversions worth {{value}} shared out.',
+    unattributed: '{{conversions}} conversions ({{value}}) had no touch or offer in the window and are in no path.',
+    removal: {
+      title: 'Markov removal effect',
+      tooltip: 'The share of conversions the Markov chain loses when the step is removed from every path. It is not what the step caused.',
+    },
+    offerStep: 'Offer {{offer}}',
+    unknownStep: 'Touch (channel not kept)',
+    empty: {
+      journey: 'No user was touched by this journey (no message sent, no offer issued), so there is nothing to attribute.',
+      workspace: 'No user was touched by any journey, so there is nothing to attribute.',
+    },
+  },
   measure: {
     title: 'Measurement: what {{journey}} adds',
     replayNote:

@@ -747,6 +747,34 @@ export const zh: Messages = {
     optional: '可选',
   },
   // ---- 增量测量（issue 16，docs/measurement.md）：本块的键都放在这里 ----
+  attribution: {
+    title: '归因分析：路径上有哪些渠道和权益',
+    caveat:
+      '归因结果——一种分析，不是增量。每个模型把归因窗口内触达和权益之后发生的转化分摊给它们；即使用户本来就会购买，这些转化也同样会被分摊，所以这是上限。旅程真正带来的增量要用对照组来测量。',
+    scope: { journey: '本旅程', workspace: '全部旅程' },
+    metric: { conversions: '转化（归因）', value: '收入（归因）' },
+    models: {
+      first: '首次触达',
+      last: '末次触达',
+      linear: '线性',
+      u_shaped: 'U 型',
+      time_decay: '位置衰减',
+      markov: '马尔可夫',
+      shapley: 'Shapley',
+    },
+    totals: '共 {{paths}} 条路径，分摊 {{conversions}} 次转化、金额 {{value}}。',
+    unattributed: '另有 {{conversions}} 次转化（{{value}}）在窗口内没有任何触达或权益，不在任何路径中。',
+    removal: {
+      title: '马尔可夫移除效应',
+      tooltip: '从所有路径中移除该步骤后，马尔可夫链损失的转化比例。它不是该步骤带来的增量。',
+    },
+    offerStep: '权益 {{offer}}',
+    unknownStep: '触达（未记录渠道）',
+    empty: {
+      journey: '本旅程没有触达任何用户（没有发送消息，也没有发放权益），没有可归因的内容。',
+      workspace: '没有任何旅程触达过用户，没有可归因的内容。',
+    },
+  },
   measure: {
     title: '增量测量：{{journey}} 带来了什么',
     replayNote:

@@ -301,7 +301,37 @@ export interface Report {
   incremental?: Record<string, JourneyIncremental>;
   /** Each `split.experiment`'s arms against its control (docs/measurement.md); absent from older engines. */
   experiments?: Record<string, ExperimentMeasurement>;
+  /** Multi-touch attribution of the paths of touches and offers (docs/attribution.md, "In the report"): attributed credit, an analysis, not incrementality; absent when nobody was touched, and from older engines. */
+  attribution_analysis?: AttributionAnalysis;
   [extra: string]: unknown;
+}
+
+// ---- attribution analysis (docs/attribution.md) ----
+
+/** A channel's credit under one model: a share of conversions (fractional) and of their value (a decimal string). */
+export interface ChannelCredit {
+  conversions: number;
+  value: string;
+}
+
+/** One model's credit per step (`sms`, `offer:<offer id>`…); `removal_effect` for `markov` only. */
+export interface ModelCredit {
+  channels: Record<string, ChannelCredit>;
+  removal_effect?: Record<string, number>;
+}
+
+/** One path table (a journey's, or the workspace's across journeys) and every model's credit. */
+export interface PathAnalysis {
+  paths: number;
+  conversions: number;
+  value: string;
+  models: Record<string, ModelCredit>;
+}
+
+export interface AttributionAnalysis {
+  journeys: Record<string, PathAnalysis>;
+  workspace: PathAnalysis;
+  unattributed: { conversions: number; value: string };
 }
 
 // ---- measurement (docs/measurement.md, issue 16) ----

@@ -14,6 +14,7 @@ import { NeedsEngine } from './EngineSettings';
 import { DecisionTable } from './DecisionLog';
 import { SummaryCards } from './Charts';
 import { JourneyMeasurement } from './Measurement';
+import { AttributionCard } from './Attribution';
 import { settingsOf } from '../model/measurement';
 import { NodeDetail } from './NodeDetail';
 
@@ -168,6 +169,9 @@ function Monitor({ backend }: { backend: Backend }) {
           <h3>{t('measure.title', { journey: journey.name || journey.id })}</h3>
           <JourneyMeasurement report={stats} journey={journey} settings={settingsOf(workspace ?? undefined)} showPlan={false} />
         </div>
+      ) : null}
+      {stats && journey ? (
+        <AttributionCard report={stats} journey={journey.id} offerNames={workspace ? Object.fromEntries(offersOf(workspace).map((o) => [o.id, typeof o.name === 'string' ? o.name : ''])) : undefined} testId="monitor-attribution" />
       ) : null}
     </div>
   );

@@ -17,6 +17,7 @@ import { DatasetSummary, SampleData } from './SampleData';
 import { useSample } from '../store/sample';
 import { DecisionTable } from './DecisionLog';
 import { JourneyMeasurement, ReplayNote } from './Measurement';
+import { AttributionCard } from './Attribution';
 import { settingsOf } from '../model/measurement';
 import { DiagLines } from '../panels/DiagLine';
 import { NodeDetail, pathUsers } from './NodeDetail';
@@ -206,6 +207,9 @@ export function SimulateView() {
               <ReplayNote />
               <JourneyMeasurement report={report} journey={journey} settings={settingsOf(shown)} showPlan />
             </div>
+          ) : null}
+          {report && journey ? (
+            <AttributionCard report={report} journey={journey.id} offerNames={Object.fromEntries(offersOf(shown).map((o) => [o.id, typeof o.name === 'string' ? o.name : '']))} testId="sim-attribution" />
           ) : null}
           {report ? <ReportCharts report={report} offerNames={Object.fromEntries(offersOf(shown).map((o) => [o.id, typeof o.name === 'string' ? o.name : '']))} /> : <div className="empty-state">{t('sim.empty')}</div>}
         </div>

@@ -977,6 +977,40 @@ fn scenario_through_the_service(name: &str, db: &str) {
             [journey],
             "{name}: a journey's stats carry only its measurement"
         );
+        // The attribution analysis: the journey's own paths and the workspace's, as the
+        // simulator reports them (to the last bit); none when nobody was touched.
+        let want = &report["attribution_analysis"];
+        let got = &v["attribution_analysis"];
+        assert_eq!(
+            got.is_null(),
+            want.is_null(),
+            "{name}: attribution_analysis"
+        );
+        if !want.is_null() {
+            assert_eq!(
+                got["workspace"], want["workspace"],
+                "{name}: attribution_analysis.workspace"
+            );
+            assert_eq!(
+                got["unattributed"], want["unattributed"],
+                "{name}: attribution_analysis.unattributed"
+            );
+            let own = got["journeys"].as_object().unwrap();
+            match want["journeys"].get(journey) {
+                Some(w) => {
+                    assert_eq!(
+                        &own[journey], w,
+                        "{name}: attribution_analysis.journeys.{journey}"
+                    );
+                    assert_eq!(
+                        own.len(),
+                        1,
+                        "{name}: a journey's stats carry only its paths"
+                    );
+                }
+                None => assert!(own.is_empty(), "{name}: {journey} touched nobody"),
+            }
+        }
     }
     for (experiment, want) in report["experiments"].as_object().unwrap_or(&empty) {
         let (c, mut v) = s.json(

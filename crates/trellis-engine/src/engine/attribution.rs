@@ -6,12 +6,12 @@ use super::*;
 impl Engine {
     /// Remembers an attribution candidate, forgetting those the window can no longer reach.
     pub(crate) fn candidate(&mut self, u: usize, c: Candidate) {
-        let from = back(c.1, self.policy.attribution_window_secs() as i64);
-        let list = &mut self.users[u].touches;
-        if list.first().is_some_and(|f| f.1 <= from) {
-            list.retain(|t| t.1 > from);
+        let from = back(c.at, self.policy.attribution_window_secs() as i64);
+        if self.users[u].touches.first().is_some_and(|f| f.at <= from) {
+            self.close_expired(u, from);
+            self.users[u].touches.retain(|t| t.at > from);
         }
-        push_tight(list, c);
+        push_tight(&mut self.users[u].touches, c);
     }
 
     /// A conversion event: redemption of the best coupon, then single attribution.
@@ -43,18 +43,23 @@ impl Engine {
         }
         // Attribution.
         let from = back(now, self.ws.policy().attribution_window_secs() as i64);
+        // The attribution analysis: the paths this conversion closes (`paths.rs`).
+        if self.users[u].touches.first().is_some_and(|f| f.at <= from) {
+            self.close_expired(u, from);
+            self.users[u].touches.retain(|t| t.at > from);
+        }
+        self.close_converting(u, revenue);
         let user = &mut self.users[u];
-        user.touches.retain(|t| t.1 > from);
         let cand = match self.ws.policy().attribution_model() {
-            AttributionModel::LastTouch => user.touches.iter().max_by_key(|t| t.0),
-            AttributionModel::FirstTouch => user.touches.iter().min_by_key(|t| t.0),
+            AttributionModel::LastTouch => user.touches.iter().max_by_key(|t| t.seq),
+            AttributionModel::FirstTouch => user.touches.iter().min_by_key(|t| t.seq),
         };
         let attributed = cand.map(|t| {
-            let cj = &self.journeys[t.2 as usize];
+            let cj = &self.journeys[t.journey as usize];
             Attributed {
                 journey: cj.id.clone(),
-                node: cj.nodes[t.3 as usize].id.clone(),
-                offer: t.4,
+                node: cj.nodes[t.node as usize].id.clone(),
+                offer: t.offer,
             }
         });
         user.conversions.retain(|t| *t > from);

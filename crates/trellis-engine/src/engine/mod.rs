@@ -31,6 +31,7 @@ mod ledger;
 mod log;
 mod measure;
 mod nodes;
+mod paths;
 mod schedule;
 mod segments;
 mod snapshot;
@@ -113,6 +114,8 @@ pub struct Engine {
     pub report: Report,
     /// What outcome measurement knows of its journeys and experiments.
     measures: measure::Measures,
+    /// The attribution analysis's closed paths (`paths.rs`).
+    paths: paths::Paths,
     /// The workspace's aggregates (every user's state of them is in their record).
     aggs: aggregates::Aggs,
     /// The workspace's segments and every user's membership of them.
@@ -204,6 +207,7 @@ impl Engine {
             timer_changes: None,
             report,
             measures: measure::Measures::default(),
+            paths: paths::Paths::default(),
             aggs,
             segs,
             options,
@@ -612,6 +616,7 @@ impl Engine {
         (self.report.incremental, self.report.experiments) = self.measurement();
         self.report.aggregates = self.agg_distributions(self.now);
         nodes::gate::finish_gates(&mut self.report);
+        self.report.attribution_analysis = self.attribution_analysis();
     }
 
     fn inside(&self, u: usize, j: usize) -> Option<&Inst> {

@@ -83,6 +83,8 @@ struct Snapshot {
     tracks_timers: bool,
     #[serde(default)]
     measures: super::measure::Measures,
+    #[serde(default)]
+    paths: super::paths::Paths,
 }
 
 /// The same fields as [`Snapshot`], borrowed from the engine where they are big, for writing.
@@ -110,6 +112,7 @@ struct SnapshotOut<'a> {
     report: &'a Report,
     tracks_timers: bool,
     measures: &'a super::measure::Measures,
+    paths: &'a super::paths::Paths,
 }
 
 /// Why a snapshot could not be restored.
@@ -210,6 +213,7 @@ impl Engine {
             report: &self.report,
             tracks_timers: self.timer_changes.is_some(),
             measures: &self.measures,
+            paths: &self.paths,
         };
         // Writing to a vector cannot fail, and every field serialises.
         let _ = serde_json::to_writer(&mut *out, &s);
@@ -328,6 +332,7 @@ impl Engine {
         e.report = s.report;
         e.timer_changes = s.tracks_timers.then(Vec::new);
         e.measures = s.measures;
+        e.paths = s.paths;
         e.seg_rebuild();
         *e.local_cache.borrow_mut() = None;
         Ok(e)

@@ -143,9 +143,105 @@ pub(crate) struct JState {
     pub(crate) pattern: Vec<(usize, VecDeque<Time>)>,
 }
 
-/// An attribution candidate: (seq, ts, journey, node, whether an offer (else a touch)); 32
-/// bytes.
-pub(crate) type Candidate = (u64, Time, u32, u32, bool);
+/// An attribution candidate: a `touch.sent` or `offer.issued` record (seq, ts, journey, node,
+/// whether an offer, else a touch) and, for the attribution analysis (`docs/attribution.md`),
+/// the channel sent on and whether a conversion's path already took it; 32 bytes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Candidate {
+    pub(crate) seq: u64,
+    pub(crate) at: Time,
+    pub(crate) journey: u32,
+    pub(crate) node: u32,
+    pub(crate) offer: bool,
+    /// Bits 0–6: a touch's channel, its index in [`Channel::ALL`] plus one (0: an offer, or a
+    /// touch restored from a snapshot written before channels were kept); bit 7: taken.
+    pub(crate) step: u8,
+}
+
+// Users keep many candidates: the channel and the bit fit in what was padding.
+const _: () = assert!(std::mem::size_of::<Candidate>() == 32);
+
+/// [`Candidate::step`]'s bit: a conversion's path took the candidate.
+pub(crate) const TAKEN: u8 = 0x80;
+
+impl Candidate {
+    pub(crate) fn touch(seq: u64, at: Time, j: usize, n: usize, channel: Channel) -> Candidate {
+        let code = Channel::ALL
+            .iter()
+            .position(|&c| c == channel)
+            .map_or(0, |i| i as u8 + 1);
+        Candidate {
+            seq,
+            at,
+            journey: j as u32,
+            node: n as u32,
+            offer: false,
+            step: code,
+        }
+    }
+    pub(crate) fn offer(seq: u64, at: Time, j: usize, n: usize) -> Candidate {
+        Candidate {
+            seq,
+            at,
+            journey: j as u32,
+            node: n as u32,
+            offer: true,
+            step: 0,
+        }
+    }
+    pub(crate) fn channel(&self) -> Option<Channel> {
+        let code = (self.step & !TAKEN) as usize;
+        code.checked_sub(1)
+            .and_then(|i| Channel::ALL.get(i).copied())
+    }
+    pub(crate) fn taken(&self) -> bool {
+        self.step & TAKEN != 0
+    }
+}
+
+// A candidate is written as the array `[seq, ts, journey, node, offer, step]`; snapshots written
+// before `step` existed have the first five, and read back with `step` 0.
+impl Serialize for Candidate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (
+            self.seq,
+            self.at,
+            self.journey,
+            self.node,
+            self.offer,
+            self.step,
+        )
+            .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Candidate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Candidate, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Candidate;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an attribution candidate [seq, ts, journey, node, offer, step?]")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Candidate, A::Error> {
+                use serde::de::Error;
+                let missing = |i| A::Error::invalid_length(i, &self);
+                Ok(Candidate {
+                    seq: a.next_element()?.ok_or_else(|| missing(0))?,
+                    at: a.next_element()?.ok_or_else(|| missing(1))?,
+                    journey: a.next_element()?.ok_or_else(|| missing(2))?,
+                    node: a.next_element()?.ok_or_else(|| missing(3))?,
+                    offer: a.next_element()?.ok_or_else(|| missing(4))?,
+                    step: a.next_element()?.unwrap_or(0),
+                })
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
 
 /// Pushes onto a per-user list, growing it by half instead of doubling: such lists stay short
 /// and there are many of them, so the spare room doubling leaves would be most of their memory.

@@ -12,6 +12,7 @@ impl Engine {
         (r.incremental, r.experiments) = self.measurement();
         r.aggregates = self.agg_distributions(self.now);
         nodes::gate::finish_gates(&mut r);
+        r.attribution_analysis = self.attribution_analysis();
         r
     }
 

@@ -1,6 +1,7 @@
 //! Engine-level tests that need more than the simulator's recorded channels.
 
 mod aggregates;
+mod attribution;
 mod measure;
 mod pattern;
 mod segments;

@@ -119,7 +119,7 @@ impl Engine {
             self.report.cost += face;
             self.measure_cost(u, j, face, now);
         }
-        self.candidate(u, (seq, now, j as u32, n as u32, true));
+        self.candidate(u, Candidate::offer(seq, now, j, n));
         self.report.offer(offer_id).issued += 1;
         self.note_burn(&camp, now);
         "issued"

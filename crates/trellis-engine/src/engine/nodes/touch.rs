@@ -274,7 +274,7 @@ impl Engine {
             content: content.as_ref().map(Cow::Borrowed),
         };
         let seq = self.emit(now, Some(u), Some(j), Some(n), sent);
-        self.candidate(u, (seq, now, j as u32, n as u32, false));
+        self.candidate(u, Candidate::touch(seq, now, j, n, ch));
         crate::report::bump(&mut self.report.touches.sent, ch.as_str());
         Some("sent".into())
     }
