@@ -120,6 +120,10 @@ impl Service {
         {
             m.retain(|k, _| k == journey);
         }
+        // Uplift gates: this journey's (`docs/uplift.md`); aggregates stay whole (the users').
+        if let Some(m) = report.get_mut("uplift").and_then(Value::as_object_mut) {
+            m.retain(|k, _| k == journey);
+        }
         let experiments = rt.engine.experiments_of(journey);
         if let Some(m) = report.get_mut("experiments").and_then(Value::as_object_mut) {
             m.retain(|k, _| experiments.contains(k));

@@ -213,8 +213,9 @@ pub struct GateFigures {
         deserialize_with = "rust_decimal::serde::str::deserialize"
     )]
     pub predicted_revenue_gated: Decimal,
-    /// The journey's cost (its `incremental` entered arm), and that cost scaled to every scored
-    /// user (cost per passed user × scored users) for the journey without the gate.
+    /// The money the journey's campaign committed (reserved + spent: an issued coupon counts in
+    /// full, so the ROI is conservative), and that cost scaled to every scored user (cost per
+    /// passed user × scored users) for the journey without the gate.
     #[serde(
         serialize_with = "money",
         deserialize_with = "rust_decimal::serde::str::deserialize"

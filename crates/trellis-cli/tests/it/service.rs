@@ -977,6 +977,14 @@ fn scenario_through_the_service(name: &str, db: &str) {
             [journey],
             "{name}: a journey's stats carry only its measurement"
         );
+        // Uplift gates (the journey's) and the aggregates' distributions (every user's), as the
+        // simulator reports them.
+        assert_eq!(
+            v["uplift"].get(journey),
+            report["uplift"].get(journey),
+            "{name}: uplift.{journey}"
+        );
+        assert_eq!(v["aggregates"], report["aggregates"], "{name}: aggregates");
         // The attribution analysis: the journey's own paths and the workspace's, as the
         // simulator reports them (to the last bit); none when nobody was touched.
         let want = &report["attribution_analysis"];
@@ -1081,6 +1089,7 @@ scenarios! {
     seg_conditions,
     seg_enter_exit,
     touch_suppress_and_first_touch,
+    uplift_gate,
     wechat_channels,
 }
 

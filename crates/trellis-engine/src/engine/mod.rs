@@ -615,7 +615,8 @@ impl Engine {
         self.report.finish();
         (self.report.incremental, self.report.experiments) = self.measurement();
         self.report.aggregates = self.agg_distributions(self.now);
-        nodes::gate::finish_gates(&mut self.report);
+        let campaigns = self.campaign_of();
+        nodes::gate::finish_gates(&mut self.report, |j| campaigns.get(j).cloned());
         self.report.attribution_analysis = self.attribution_analysis();
     }
 

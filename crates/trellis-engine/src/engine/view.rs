@@ -11,7 +11,8 @@ impl Engine {
         r.finish();
         (r.incremental, r.experiments) = self.measurement();
         r.aggregates = self.agg_distributions(self.now);
-        nodes::gate::finish_gates(&mut r);
+        let campaigns = self.campaign_of();
+        nodes::gate::finish_gates(&mut r, |j| campaigns.get(j).cloned());
         r.attribution_analysis = self.attribution_analysis();
         r
     }

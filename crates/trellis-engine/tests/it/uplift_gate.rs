@@ -38,6 +38,7 @@ fn workspace(model: &UpliftModel, threshold: f64) -> Value {
                     "features": {"vip": "user.vip"},
                     "artifact": serde_json::to_value(model).unwrap()}],
         "journeys": [{"id": "j", "entry": {"re_entry": "never"},
+            "campaign": {"id": "c", "budget": {"total": 100000, "currency": "CNY"}},
             "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": "visit"}},
                       {"id": "g", "type": "gate.uplift", "params": {"model": "m", "threshold": threshold}},
                       {"id": "o", "type": "action.offer", "params": {"offer": "cash5"}},
@@ -110,7 +111,7 @@ fn the_gate_passes_by_predicted_uplift_and_the_report_sums_the_predictions() {
     assert_eq!(r.journeys["j"].nodes["g"].ports["pass"], passed);
     assert_eq!(r.journeys["j"].nodes["g"].ports["fail"], 120 - passed);
     assert_eq!(r.offers["cash5"].issued, passed);
-    // Cost: the journey's entered arm (cash at issue), scaled to every scored user without it.
+    // Cost: what the campaign committed (cash at issue), scaled to every scored user without it.
     let cost = rust_decimal::Decimal::from(5 * passed);
     assert_eq!(g.cost_gated, cost);
     assert_eq!(

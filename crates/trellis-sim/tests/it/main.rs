@@ -171,6 +171,7 @@ scenarios! {
     seg_conditions,
     seg_enter_exit,
     touch_suppress_and_first_touch,
+    uplift_gate,
     wechat_channels,
 }
 

@@ -41,7 +41,7 @@ fn simulate(
     (log, r)
 }
 
-/// The five samples as one workspace: offers, aggregates, segments and journeys together, the
+/// The five samples as one workspace: offers, aggregates, segments, models and journeys, the
 /// first sample's policy.
 pub fn combined() -> Value {
     let mut all: Option<Value> = None;
@@ -50,7 +50,7 @@ pub fn combined() -> Value {
         match &mut all {
             None => all = Some(v),
             Some(a) => {
-                for key in ["offers", "aggregates", "segments", "journeys"] {
+                for key in ["offers", "aggregates", "segments", "models", "journeys"] {
                     let Some(extra) = v.get(key).and_then(Value::as_array).cloned() else {
                         continue;
                     };

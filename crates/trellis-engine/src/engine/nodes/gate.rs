@@ -8,6 +8,14 @@ use crate::report::{GateFigures, Report};
 use trellis_uplift::Cell;
 
 impl Engine {
+    /// Each journey id's campaign (the latest version's).
+    pub(crate) fn campaign_of(&self) -> HashMap<String, String> {
+        self.journeys
+            .iter()
+            .filter_map(|j| Some((j.id.to_string(), j.campaign.clone()?)))
+            .collect()
+    }
+
     pub(crate) fn uplift_gate(
         &mut self,
         u: usize,
@@ -80,9 +88,10 @@ impl Engine {
     }
 }
 
-/// Money and ROI of every gate, from the report's conversions (the value of one) and the
-/// journeys' measured cost (`incremental.<journey>.arms.entered.cost`).
-pub(crate) fn finish_gates(r: &mut Report) {
+/// Money and ROI of every gate, from the report's conversions (the value of one) and the money
+/// the journey's campaign committed (reserved + spent: an issued coupon counts in full before it
+/// is redeemed, so the ROI is a conservative one; a campaign shared by journeys counts whole).
+pub(crate) fn finish_gates(r: &mut Report, campaign_of: impl Fn(&str) -> Option<String>) {
     use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
     let value = if r.conversions.count == 0 {
         Decimal::ZERO
@@ -90,11 +99,9 @@ pub(crate) fn finish_gates(r: &mut Report) {
         (r.conversions.revenue / Decimal::from(r.conversions.count)).round_dp(2)
     };
     for (journey, gates) in &mut r.uplift {
-        let cost = r
-            .incremental
-            .get(journey)
-            .and_then(|m| m.arms.get("entered"))
-            .map_or(Decimal::ZERO, |a| a.cost);
+        let cost = campaign_of(journey)
+            .and_then(|c| r.campaigns.get(&c))
+            .map_or(Decimal::ZERO, |c| c.reserved + c.spent);
         for g in gates.values_mut() {
             let GateFigures {
                 reached,
