@@ -151,6 +151,19 @@ function QiniChart({ m }: { m: ModelSummary }) {
 
 function Features({ entry, m, i, fields }: { entry: ModelEntry; m: ModelSummary; i: number; fields: FieldInfo[] }) {
   const { t } = useTranslation();
+  // The catalog, plus each feature's default (`user.<name>`) and current field, so the picker lists them.
+  const all = useMemo(() => {
+    const out = [...fields];
+    const have = new Set(out.map((f) => f.path));
+    for (const f of m.features) {
+      for (const path of [`user.${f.name}`, featureField(entry, f.name)]) {
+        if (have.has(path)) continue;
+        have.add(path);
+        out.push({ path, type: f.kind === 'numeric' ? 'number' : 'string' });
+      }
+    }
+    return out;
+  }, [fields, m.features, entry]);
   if (m.features.length === 0) return null;
   return (
     <Field label={t('uplift.models.features')} hint={t('uplift.models.featuresHint')} group>
@@ -162,7 +175,7 @@ function Features({ entry, m, i, fields }: { entry: ModelEntry; m: ModelSummary;
                 {f.name} <span className="muted">({t(`uplift.models.kinds.${f.kind}`, { defaultValue: f.kind })})</span>
               </th>
               <td data-testid={`model-feature-${i}-${f.name}`}>
-                <FieldPicker value={featureField(entry, f.name)} fields={fields} onChange={(v) => setModel(i, (x) => withFeatureField(x, f.name, v), `features/${f.name}`)} />
+                <FieldPicker value={featureField(entry, f.name)} fields={all} onChange={(v) => setModel(i, (x) => withFeatureField(x, f.name, v), `features/${f.name}`)} />
               </td>
             </tr>
           ))}
