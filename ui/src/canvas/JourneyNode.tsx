@@ -9,6 +9,7 @@ import { diagText } from '../model/diagText';
 import { channelText, durationText } from '../model/vocab';
 import type { TFunction } from 'i18next';
 import { conditionSentence } from '../model/sentence';
+import { thresholdToPoints } from '../model/uplift';
 import { branchesOf, isNodeType, isObject, nodeTypeInfo, num, str } from '../model/nodeTypes';
 import type { ChangeStatus } from '../model/diff';
 import { NODE_TYPES, type Diagnostic, type JourneyNode, type NodeCounts, type NodeType } from '../model/types';
@@ -54,6 +55,8 @@ export function nodeSummary(t: TFunction, node: JourneyNode, offerName?: string)
       return t(p.on === 'exit' ? 'behaviour.trigger.summaryExit' : 'behaviour.trigger.summaryEnter', { segment: str(p.segment, '?') });
     case 'condition':
       return conditionSentence(t, p.when);
+    case 'gate.uplift':
+      return t('uplift.gate.summary', { model: str(p.model, '?'), pp: typeof p.threshold === 'number' && Number.isFinite(p.threshold) ? thresholdToPoints(p.threshold) : '?' });
     case 'switch':
       return Array.isArray(p.cases) ? p.cases.filter(isObject).map((c) => str(c.port)).join(' / ') : '';
     case 'split.random':

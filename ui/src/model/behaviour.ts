@@ -337,3 +337,27 @@ export function readAggregateDistribution(report: unknown, id: string): Aggregat
   }
   return { users: firstCount(a, ['users', 'with_value', 'count']), missing: firstCount(a, ['missing', 'without_value']), buckets };
 }
+
+// ---- the engine's view of one user (`GET /v1/users/{id}`, engine/view.rs `user_view`) ----
+
+/** What the user view says about aggregates and segments; each null when the engine's answer has no such key. */
+export interface UserBehaviour {
+  /** `[aggregate id, value]` in id order; a value is null when the user has none (missing). */
+  aggregates: [string, unknown][] | null;
+  /** The ids of the segments the user is in now. */
+  segments: string[] | null;
+  points: number | null;
+}
+
+/** The user view's `aggregates` (object id → value or null) and `segments` (array of ids), read tolerantly. */
+export function readUserBehaviour(body: unknown): UserBehaviour {
+  const o = isObject(body) ? body : {};
+  const aggregates = isObject(o.aggregates)
+    ? Object.entries(o.aggregates)
+        .map(([id, v]): [string, unknown] => [id, v === undefined ? null : v])
+        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    : null;
+  const segments = Array.isArray(o.segments) ? o.segments.map((s) => (isObject(s) && typeof s.id === 'string' ? s.id : String(s))) : null;
+  const points = typeof o.points === 'number' && Number.isFinite(o.points) ? o.points : null;
+  return { aggregates, segments, points };
+}

@@ -3,7 +3,8 @@
 // sees exactly which journeys and nodes changed. Objects are always updated by spreading the old
 // object first, which keeps unknown fields and the order of keys.
 
-import { defaultParams, nodeTypeInfo, specPorts, uniqueId } from './nodeTypes';
+import { defaultParams, isObject, nodeTypeInfo, specPorts, uniqueId } from './nodeTypes';
+import { modelsOf } from './uplift';
 import { segmentsOf } from './behaviour';
 import type { Edge, Journey, JourneyNode, NodeType, Offer, Position, Workspace } from './types';
 
@@ -75,7 +76,7 @@ const round = (v: number) => Math.round(v);
  * CLI would put it, so a document edited here and one written by the CLI stay byte-identical.
  */
 export const KEY_ORDER = {
-  workspace: ['schema', 'offers', 'policy', 'aggregates', 'segments', 'journeys'],
+  workspace: ['schema', 'offers', 'policy', 'aggregates', 'segments', 'models', 'journeys'],
   journey: ['schema', 'id', 'name', 'campaign', 'priority', 'mutex_group', 'entry', 'exit', 'nodes', 'edges'],
   node: ['id', 'type', 'params', 'label', 'position'],
   offer: ['id', 'kind', 'face_value', 'min_spend', 'stock', 'per_user_limit', 'valid_for'],
@@ -86,6 +87,7 @@ export const KEY_ORDER = {
     'trigger.schedule': ['cron', 'audience'],
     'trigger.pattern': ['event', 'count', 'within', 'where', 'unless'],
     'trigger.segment': ['segment', 'on'],
+    'gate.uplift': ['model', 'threshold'],
     'split.random': ['branches', 'salt'],
     'split.experiment': ['experiment', 'variants', 'holdout_percent'],
     'wait.event': ['event', 'where', 'timeout'],
@@ -151,7 +153,7 @@ export function addNode(
   const node: JourneyNode = {
     id,
     type,
-    params: defaultParams(type, { offers: offerIds(doc), nodeId: id, segments: segmentsOf(doc).map((s) => s.id).filter((s) => typeof s === 'string') }),
+    params: defaultParams(type, { offers: offerIds(doc), nodeId: id, segments: segmentsOf(doc).map((s) => s.id).filter((s) => typeof s === 'string'), models: modelsOf(doc).map((m) => (isObject(m) ? m.id : undefined)).filter((m): m is string => typeof m === 'string') }),
     position: { x: round(position.x), y: round(position.y) },
   };
   return { doc: updateJourney(doc, j, (jr) => withNodes(jr, [...nodesOf(jr), node])), id };

@@ -3,7 +3,7 @@
 import { edgesOf, journeysOf } from './commands';
 import type { Diagnostic, Workspace } from './types';
 
-export type DiagArea = 'node' | 'edge' | 'journey' | 'offers' | 'policy' | 'aggregates' | 'segments' | 'document';
+export type DiagArea = 'node' | 'edge' | 'journey' | 'offers' | 'policy' | 'aggregates' | 'segments' | 'models' | 'document';
 
 export interface DiagTarget {
   area: DiagArea;
@@ -48,6 +48,7 @@ export function diagTarget(d: Diagnostic, doc: Workspace): DiagTarget {
   if (parts[0] === 'policy') return { area: 'policy', journey: null };
   if (parts[0] === 'aggregates') return { area: 'aggregates', journey: null };
   if (parts[0] === 'segments') return { area: 'segments', journey: null };
+  if (parts[0] === 'models') return { area: 'models', journey: null };
   return { area: 'document', journey: null };
 }
 

@@ -28,6 +28,7 @@ const INFO: Record<NodeType, Omit<NodeTypeInfo, 'type' | 'isTrigger'>> = {
   'trigger.pattern': { group: 'triggers', prefix: 't', glyph: '∑' },
   'trigger.segment': { group: 'triggers', prefix: 't', glyph: '◉' },
   condition: { group: 'flow', prefix: 'c', glyph: '◇' },
+  'gate.uplift': { group: 'flow', prefix: 'g', glyph: '⇡' },
   switch: { group: 'flow', prefix: 's', glyph: '☰' },
   'split.random': { group: 'flow', prefix: 'ab', glyph: '⚄' },
   'split.experiment': { group: 'flow', prefix: 'x', glyph: '⚗' },
@@ -91,6 +92,8 @@ export function specPorts(node: Pick<JourneyNode, 'type' | 'params'>): string[] 
       return ['out'];
     case 'condition':
       return ['yes', 'no'];
+    case 'gate.uplift':
+      return ['pass', 'fail'];
     case 'switch': {
       const cases = Array.isArray(p.cases) ? p.cases.filter(isObject) : [];
       return [...cases.map((c) => str(c.port)), 'else'];
@@ -153,7 +156,7 @@ export function hasInput(type: string): boolean {
 
 const DEFAULT_WHEN: Condition = { field: 'user.level', operator: 'eq', value: 'gold' };
 
-export function defaultParams(type: NodeType, ctx: { offers: string[]; nodeId: string; segments?: string[] }): Record<string, unknown> {
+export function defaultParams(type: NodeType, ctx: { offers: string[]; nodeId: string; segments?: string[]; models?: string[] }): Record<string, unknown> {
   const params: { [K in NodeType]: ParamsByType[K] } = {
     'trigger.event': { event: 'add_to_cart' },
     'trigger.schedule': {
@@ -163,6 +166,7 @@ export function defaultParams(type: NodeType, ctx: { offers: string[]; nodeId: s
     'trigger.pattern': { event: 'sign_in', count: 3, within: '7d' },
     'trigger.segment': { segment: ctx.segments?.[0] ?? '', on: 'enter' },
     condition: { when: DEFAULT_WHEN },
+    'gate.uplift': { model: ctx.models?.[0] ?? '', threshold: 0.02 },
     switch: { cases: [{ port: 'case_1', when: DEFAULT_WHEN }] },
     'split.random': {
       branches: [

@@ -65,6 +65,7 @@ export const NODE_TYPES = [
   'trigger.pattern',
   'trigger.segment',
   'condition',
+  'gate.uplift',
   'switch',
   'split.random',
   'split.experiment',
@@ -108,6 +109,8 @@ export interface ParamsByType {
   /** Fires when a user enters or leaves a segment (issue 20). */
   'trigger.segment': { segment: string; on: 'enter' | 'exit' };
   condition: { when: Condition };
+  /** Passes users whose predicted uplift (the model's) is at least `threshold`, -1…1 (docs/uplift.md). */
+  'gate.uplift': { model: string; threshold: number };
   switch: { cases: SwitchCase[] };
   'split.random': { branches: Branch[]; salt?: string };
   'split.experiment': { experiment: string; variants: Branch[]; holdout_percent?: number };

@@ -30,7 +30,7 @@ export function DiagnosticsList() {
       s.setPanel('node');
     } else if (target.area === 'offers') s.setPanel('offers');
     else if (target.area === 'policy') s.setPanel('policy');
-    else if (target.area === 'aggregates' || target.area === 'segments') s.setPanel(target.area);
+    else if (target.area === 'aggregates' || target.area === 'segments' || target.area === 'models') s.setPanel(target.area);
     else if (target.journey !== null) {
       if (s.active !== target.journey) s.setActive(target.journey);
       s.setPanel('journey');

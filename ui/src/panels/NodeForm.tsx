@@ -12,9 +12,11 @@ import { labelSuggestion } from '../model/labels';
 import { channelReachText, channelText } from '../model/vocab';
 import { CHANNELS, type Branch, type Diagnostic, type JourneyNode, type Workspace } from '../model/types';
 import { editorStore } from '../store/editor';
-import { DurationInput, Field, JsonEditor, NumberInput, Select, TextInput, PickOrType } from '../common/ui';
+import { DurationInput, EmptyState, Field, JsonEditor, NumberInput, Select, TextInput, PickOrType } from '../common/ui';
 import { ConditionBuilder } from './ConditionBuilder';
 import { segmentsOf } from '../model/behaviour';
+import { featureField, modelsOf, pointsToThreshold, readModel, thresholdToPoints, validThreshold } from '../model/uplift';
+import { formatCount } from '../model/format';
 
 interface FormCtx {
   node: JourneyNode;
@@ -229,6 +231,8 @@ function TypeForm({ ctx }: { ctx: FormCtx }) {
       );
     case 'trigger.segment':
       return <SegmentTriggerForm ctx={ctx} />;
+    case 'gate.uplift':
+      return <UpliftGateForm ctx={ctx} />;
     case 'condition':
       return (
         <Field label={t('props.when')} group>
@@ -456,6 +460,58 @@ function SegmentTriggerForm({ ctx }: { ctx: FormCtx }) {
           options={(['enter', 'exit'] as const).map((v) => ({ value: v, label: t(`behaviour.trigger.${v}`) }))}
           onChange={(v) => ctx.setParam('on', v)}
         />
+      </Field>
+    </>
+  );
+}
+
+/** A model's label in pickers: its name (or id), learner and hold-out Qini. */
+export function modelOptionLabel(t: (k: string, o?: Record<string, unknown>) => string, entry: unknown): string {
+  const m = readModel(entry);
+  if (!m) return '?';
+  const name = m.name ? `${m.name} (${m.id})` : m.id;
+  const learner = m.learner ? t(`uplift.learners.${m.learner}`, { defaultValue: m.learner }) : '?';
+  const qini = m.metrics?.qini;
+  return t('uplift.gate.modelOption', { name, learner, qini: typeof qini === 'number' ? formatCount(qini, { decimals: 4 }) : t('common.none') });
+}
+
+/** `gate.uplift`: which of the workspace's models, and the minimum predicted uplift in percentage points. */
+function UpliftGateForm({ ctx }: { ctx: FormCtx }) {
+  const { t } = useTranslation();
+  const models = modelsOf(ctx.doc).filter((m) => isObject(m) && typeof m.id === 'string');
+  const current = str(ctx.params.model);
+  const entry = models.find((m) => m.id === current);
+  const threshold = ctx.params.threshold;
+  const points = typeof threshold === 'number' && Number.isFinite(threshold) ? thresholdToPoints(threshold) : undefined;
+  const features = readModel(entry)?.features ?? [];
+  return (
+    <>
+      {models.length === 0 ? (
+        <EmptyState
+          title={t('uplift.gate.noModels')}
+          body={t('uplift.gate.noModelsBody')}
+          testId="gate-no-models"
+          action={
+            <button type="button" onClick={() => editorStore.getState().setPanel('models')} data-testid="gate-open-models">
+              {t('uplift.gate.openModels')}
+            </button>
+          }
+        />
+      ) : null}
+      <Field label={t('uplift.gate.model')} error={current && !entry ? t('uplift.gate.unknown') : undefined}>
+        <Select value={current} testId="param-model" options={models.map((m) => ({ value: m.id, label: modelOptionLabel(t, m) }))} onChange={(v) => ctx.setParam('model', v)} />
+      </Field>
+      {features.length > 0 ? (
+        <div className="field-hint" data-testid="gate-reads">
+          {t('uplift.gate.reads', { list: features.map((f) => `${f.name} ← ${featureField(entry, f.name)}`).join(' · ') })}
+        </div>
+      ) : null}
+      <Field
+        label={t('uplift.gate.threshold')}
+        hint={t('uplift.gate.thresholdHint', { pp: points ?? '?', value: typeof threshold === 'number' ? threshold : '?' })}
+        error={threshold !== undefined && !validThreshold(threshold) ? t('uplift.gate.thresholdRange') : undefined}
+      >
+        <NumberInput value={points} min={-100} max={100} step={0.5} onChange={(v) => ctx.setParam('threshold', v === undefined ? undefined : pointsToThreshold(v))} testId="param-threshold" />
       </Field>
     </>
   );

@@ -14,10 +14,12 @@ import { OffersPanel } from './OffersPanel';
 import { PolicyPanel } from './PolicyPanel';
 import { AggregatesPanel } from './AggregatesPanel';
 import { SegmentsPanel } from './SegmentsPanel';
+import { ModelsPanel } from './ModelsPanel';
 
-const TABS: Tab[] = ['node', 'journey', 'offers', 'policy', 'aggregates', 'segments'];
+const TABS: Tab[] = ['node', 'journey', 'offers', 'policy', 'aggregates', 'segments', 'models'];
 /** Issue 20's tabs are named in its own block of the i18n files. */
-const tabLabel = (tab: Tab) => (tab === 'aggregates' || tab === 'segments' ? `behaviour.tabs.${tab}` : `props.tabs.${tab}`);
+const tabLabel = (tab: Tab) =>
+  tab === 'aggregates' || tab === 'segments' ? `behaviour.tabs.${tab}` : tab === 'models' ? 'uplift.tabs.models' : `props.tabs.${tab}`;
 
 function NodeTab() {
   const { t } = useTranslation();
@@ -93,6 +95,7 @@ export function SidePanel() {
         {panel === 'policy' ? <PolicyPanel /> : null}
         {panel === 'aggregates' ? <AggregatesPanel /> : null}
         {panel === 'segments' ? <SegmentsPanel /> : null}
+        {panel === 'models' ? <ModelsPanel /> : null}
       </div>
     </aside>
   );

@@ -28,7 +28,7 @@ export interface Viewport {
   zoom: number;
 }
 
-export type SidePanel = 'node' | 'journey' | 'offers' | 'policy' | 'aggregates' | 'segments';
+export type SidePanel = 'node' | 'journey' | 'offers' | 'policy' | 'aggregates' | 'segments' | 'models';
 
 export interface EditorState {
   doc: Workspace;

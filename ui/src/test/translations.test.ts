@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { i18n, initI18n } from '../i18n';
 import { DIAG_CODES, diagText } from '../model/diagText';
 import { CHANNEL_NAMES, DECISION_KINDS, REASONS, channelText, durationText, kindText, reasonText } from '../model/vocab';
-import { CHANNELS, type Workspace } from '../model/types';
+import { CHANNELS, NODE_TYPES, type Workspace } from '../model/types';
+import { specPorts } from '../model/nodeTypes';
 
 const root = resolve(__dirname, '../../..');
 const read = (p: string) => readFileSync(resolve(root, p), 'utf8');
@@ -44,7 +45,27 @@ function rustChannels(): string[] {
   return [...body.matchAll(/Channel::\w+ => "([a-z]+)"/g)].map((m) => m[1]!);
 }
 
+/** trellis-model's `NODE_TYPES` (doc.rs), in order. */
+function rustNodeTypes(): string[] {
+  const src = read('crates/trellis-model/src/doc.rs');
+  const from = src.indexOf('pub const NODE_TYPES');
+  const body = src.slice(from, src.indexOf('];', from));
+  return [...body.matchAll(/"([a-z_.]+)"/g)].map((m) => m[1]!);
+}
+
 describe('every engine word has a translation', () => {
+  it('the node types are the engine’s, each named and its ports worded in zh and en', () => {
+    expect(rustNodeTypes()).toContain('gate.uplift');
+    expect([...NODE_TYPES].sort()).toEqual(rustNodeTypes().sort());
+    for (const lng of ['zh', 'en'] as const) {
+      for (const type of NODE_TYPES) {
+        expect(i18n.exists(`nodeTypes.${type}`, { lng }), `${lng} nodeTypes.${type}`).toBe(true);
+        for (const port of specPorts({ type, params: {} })) expect(i18n.exists(`ports.${port}`, { lng }), `${lng} ports.${port}`).toBe(true);
+      }
+    }
+    expect(i18n.getFixedT('zh')('nodeTypes.gate.uplift')).toMatch(/[\u4e00-\u9fff]/);
+  });
+
   it('the lists here are the engine’s lists', () => {
     expect(rustDiagCodes().sort()).toEqual([...DIAG_CODES].sort());
     const log = rustLog();

@@ -15,7 +15,7 @@ import { implausible, type Figures, type Implausible } from '../model/plausibili
 
 echarts.use([BarChart, CustomChart, LineChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
 
-type Option = Parameters<echarts.ECharts['setOption']>[0];
+export type Option = Parameters<echarts.ECharts['setOption']>[0];
 
 export function EChart(props: { option: Option; height?: number; testId?: string }) {
   const el = useRef<HTMLDivElement>(null);

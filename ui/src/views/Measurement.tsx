@@ -27,6 +27,7 @@ import {
   wilson,
   type MeasurementSettings,
 } from '../model/measurement';
+import { UpliftGates } from './Uplift';
 import { EChart, armLabel, armRatesOption, cumulativeLiftOption, holdoutPlanOption } from './Charts';
 
 /** A figure that may not exist: the value, or "—" with what its absence means. */
@@ -346,7 +347,7 @@ export function ArmsPanel(props: { m: ArmsMeasurement | null | undefined; settin
  * Everything measured about one journey in a report: its plan (when `plan` is shown), its
  * holdout against the treated users, and each experiment its splits run.
  */
-export function JourneyMeasurement(props: { report: Report; journey: Journey; settings: MeasurementSettings; showPlan: boolean; testId?: string }) {
+export function JourneyMeasurement(props: { report: Report; journey: Journey; settings: MeasurementSettings; showPlan: boolean; testId?: string; upliftEmpty?: boolean }) {
   const { t } = useTranslation();
   const { report, journey, settings } = props;
   const inc = report.incremental;
@@ -380,6 +381,7 @@ export function JourneyMeasurement(props: { report: Report; journey: Journey; se
           title={t('measure.experimentTitle', { id: x })}
         />
       ))}
+      <UpliftGates report={report} journey={journey} showEmpty={props.upliftEmpty} />
     </section>
   );
 }

@@ -17,6 +17,7 @@ import { JourneyMeasurement } from './Measurement';
 import { AttributionCard } from './Attribution';
 import { settingsOf } from '../model/measurement';
 import { NodeDetail } from './NodeDetail';
+import { UserState } from './UserState';
 
 const REFRESH_MS = 5000;
 
@@ -155,6 +156,7 @@ function Monitor({ backend }: { backend: Backend }) {
           {journey && picked ? <NodeDetail journey={journey} node={picked} counts={stats?.journeys?.[selected]} log={decisions} onUser={setUser} onClose={() => setPicked(null)} /> : null}
           <h3>{t('monitor.decisions')}</h3>
           <input type="text" placeholder={t('monitor.user')} value={user} onChange={(e) => setUser(e.target.value)} data-testid="monitor-user" />
+          <UserState backend={backend} user={user} doc={workspace} />
           {decisions.length === 0 ? (
             user ? (
               <div className="muted">{t('monitor.noDecisions')}</div>

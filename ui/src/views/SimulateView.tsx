@@ -205,7 +205,7 @@ export function SimulateView() {
             <div className="chart-card measure-card" data-testid="sim-measurement">
               <h3>{t('measure.title', { journey: journey.name || journey.id })}</h3>
               <ReplayNote />
-              <JourneyMeasurement report={report} journey={journey} settings={settingsOf(shown)} showPlan />
+              <JourneyMeasurement report={report} journey={journey} settings={settingsOf(shown)} showPlan upliftEmpty />
             </div>
           ) : null}
           {report && journey ? (
