@@ -25,6 +25,17 @@ python3 - <<'PY'
 import json, collections
 O = collections.OrderedDict
 model = json.load(open("samples/models/winback_visit.json"), object_pairs_hook=O)
+# Whole numbers as the app writes them (1, not 1.0), so the sample round-trips through the
+# canvas byte for byte.
+def whole(v):
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, list):
+        return [whole(x) for x in v]
+    if isinstance(v, dict):
+        return O((k, whole(x)) for k, x in v.items())
+    return v
+model = whole(model)
 ws = json.load(open("samples/winback.json"), object_pairs_hook=O)
 entry = O([("id", "winback_visit"),
            ("name", "回访倾向提升模型（Hillstrom 邮件实验迁移演示）"),
