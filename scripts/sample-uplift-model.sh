@@ -2,19 +2,31 @@
 # The win-back sample's uplift model (samples/models/winback_visit.json, embedded in
 # samples/winback.json's "models"): trellis uplift train on Hillstrom's e-mail experiment
 # (Womens E-Mail = treated, No E-Mail = control, outcome visit), with two of its columns renamed
-# into the sample profiles' attributes — a demonstration of the transfer, stated as such in
+# into what Trellis knows of a sample user — a demonstration of the transfer, stated as such in
 # docs/uplift.md:
-#   last_order_days = recency (months since the last purchase) × 30
-#   lifetime_value  = history (USD spent in the past year) × 7 (≈ CNY)
+#   register_days = 180 for Hillstrom's newbie (a customer of the past 12 months), else 730
+#   womens        = bought women's merchandise in the past year; the workspace reads it from the
+#                   segment fashion_buyer (an apparel or beauty order in the history it has)
+# (recency and history carry no uplift signal on their own here: hold-out Qini about 0.)
 # Usage: scripts/sample-uplift-model.sh [TRELLIS_BIN]   (default: cargo run --release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-zcat tests/data/hillstrom/hillstrom.csv.gz | awk -F, 'NR == 1 { print "last_order_days,lifetime_value,t,visit"; next }
-  $9 == "Womens E-Mail" { t = 1 } $9 == "No E-Mail" { t = 0 } $9 == "Mens E-Mail" { next }
-  { printf "%d,%.2f,%d,%d\n", $1 * 30, $3 * 7, t, $10 }' > "$tmp/train.csv"
+python3 - "$tmp/train.csv" <<'PY'
+import csv, gzip, sys
+# csv, not awk: history_segment "7) $1,000 +" holds a comma inside quotes.
+arm = {"Womens E-Mail": 1, "No E-Mail": 0}
+with gzip.open("tests/data/hillstrom/hillstrom.csv.gz", "rt", newline="") as f, \
+        open(sys.argv[1], "w", newline="") as out:
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["register_days", "womens", "t", "visit"])
+    for r in csv.DictReader(f):
+        if r["segment"] in arm:
+            w.writerow([180 if r["newbie"] == "1" else 730, r["womens"],
+                        arm[r["segment"]], r["visit"]])
+PY
 if [ -z "$bin" ]; then
   cargo build --release -q -p trellis-cli
   bin=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/trellis
@@ -39,6 +51,7 @@ model = whole(model)
 ws = json.load(open("samples/winback.json"), object_pairs_hook=O)
 entry = O([("id", "winback_visit"),
            ("name", "回访倾向提升模型（Hillstrom 邮件实验迁移演示）"),
+           ("features", O([("womens", "segment.fashion_buyer")])),
            ("artifact", model)])
 ws["models"] = [entry]
 # "models" after "segments" (the order Trellis writes).

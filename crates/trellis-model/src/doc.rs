@@ -244,8 +244,8 @@ pub struct ModelDef {
     pub id: String,
     pub name: Option<String>,
     pub artifact: trellis_uplift::UpliftModel,
-    /// Feature name → the fact it reads (`user.<attr>` or `agg.<id>`); a feature not listed
-    /// reads `user.<feature name>`.
+    /// Feature name → the fact it reads (`user.<attr>`, `agg.<id>` or `segment.<id>`, which
+    /// reads 1 for a member and 0 for not); a feature not listed reads `user.<feature name>`.
     pub features: BTreeMap<String, String>,
     pub extra: Extra,
 }

@@ -386,7 +386,7 @@ impl R {
             .map(|p| self.policy(p, "/policy"));
         let aggregates = self.aggregates(m);
         let segments = self.segments(m);
-        let models = self.models(m, &aggregates);
+        let models = self.models(m, &aggregates, &segments);
         let journeys: Vec<Journey> = self
             .array(m, "", "journeys", DOC, false)
             .iter()
@@ -568,10 +568,10 @@ impl R {
     }
 
     /// The workspace's `models` (E_SCHEMA with a pointer for each bad value): the artifact is
-    /// read and checked as `trellis uplift score` reads it; each feature reads `user.<attr>` or
-    /// a defined `agg.<id>`. A model with a bad value is left out (a gate naming it is then
+    /// read and checked as `trellis uplift score` reads it; each feature reads `user.<attr>`, a
+    /// defined `agg.<id>` or a defined `segment.<id>`. A model with a bad value is left out (a gate naming it is then
     /// reported as naming no model).
-    fn models(&mut self, m: &Obj, aggregates: &[Aggregate]) -> Vec<ModelDef> {
+    fn models(&mut self, m: &Obj, aggregates: &[Aggregate], segments: &[Segment]) -> Vec<ModelDef> {
         let items = self.array(m, "", "models", DOC, false);
         let mut out = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -620,13 +620,17 @@ impl R {
                     );
                     continue;
                 };
-                let ok = match (field.strip_prefix("user."), field.strip_prefix("agg.")) {
-                    (Some(attr), _) => !attr.is_empty(),
-                    (_, Some(agg)) => aggregates.iter().any(|a| a.id == agg),
-                    _ => false,
+                let ok = if let Some(attr) = field.strip_prefix("user.") {
+                    !attr.is_empty()
+                } else if let Some(agg) = field.strip_prefix("agg.") {
+                    aggregates.iter().any(|a| a.id == agg)
+                } else if let Some(seg) = field.strip_prefix("segment.") {
+                    segments.iter().any(|s| s.id == seg)
+                } else {
+                    false
                 };
                 if !ok {
-                    self.report(DOC, &at, format!("{name}: {field:?} is neither \"user.<attr>\" nor a defined \"agg.<id>\""));
+                    self.report(DOC, &at, format!("{name}: {field:?} is none of \"user.<attr>\", a defined \"agg.<id>\" or a defined \"segment.<id>\" (1 for a member, 0 for not)"));
                     continue;
                 }
                 if let Some(a) = &artifact {

@@ -28,7 +28,7 @@ pub(crate) struct CNode {
 pub(crate) struct CGate {
     pub(crate) model_id: String,
     pub(crate) model: trellis_uplift::UpliftModel,
-    /// Each feature's name and the fact it reads (`user.<attr>` or `agg.<id>`).
+    /// Each feature's name and the fact it reads (`user.<attr>`, `agg.<id>`, `segment.<id>`).
     pub(crate) fields: Vec<(String, FieldPath)>,
 }
 
