@@ -767,6 +767,7 @@ async fn flow(c: &Client, data: &Path) {
 
     // The welcome template measured (and, with TRELLIS_SCREENSHOTS, photographed).
     welcome_measured(c).await;
+    winback_uplift(c).await;
     // Last: the dialog stays open until the app is stopped.
     native_open_dialog_appears(c).await;
 }
@@ -1627,6 +1628,50 @@ async fn number_attr(c: &Client, css: &str, attr: &str) -> f64 {
     match raw.parse::<f64>() {
         Ok(x) => x,
         Err(_) => fail(c, format!("{css} [{attr}] is {raw:?}, not a number")).await,
+    }
+}
+
+/// The win-back template on sample data: its uplift gate's card says what the model predicts
+/// with and without the gate (read from the screen: it passed some of the users who reached it,
+/// and the predicted incremental conversions with the gate are at most those without it). With
+/// TRELLIS_SCREENSHOTS, `simulate-uplift.png` and `simulate-uplift-en.png`.
+async fn winback_uplift(c: &Client) {
+    let langs: &[(&str, &str)] = if std::env::var_os("TRELLIS_SCREENSHOTS").is_some() {
+        &[("zh", ""), ("en", "-en")]
+    } else {
+        &[("en", "-en")]
+    };
+    for &(lang, suffix) in langs {
+        set_lang(c, lang).await;
+        step(&format!("the win-back template ({lang}) simulated: its uplift gate, predicted with and without it"));
+        click(c, "[data-testid=view-design]").await;
+        click(c, "[data-testid=menu-new]").await;
+        click_confirming(c, "[data-testid=template-winback]").await;
+        wait_for(c, "[data-testid=design-canvas] .react-flow__node", WAIT).await;
+        click(c, "[data-testid=view-simulate]").await;
+        set_value(c, "[data-testid=sim-users]", "2000").await;
+        set_value(c, "[data-testid=sim-days]", "14").await;
+        run_simulation(c, Duration::from_secs(300)).await;
+        let card = "[data-testid='uplift-gate-winback_lapsed_30d-g_uplift']";
+        wait_for(c, card, WAIT).await;
+        let reached = number_attr(c, card, "data-reached").await;
+        let passed = number_attr(c, card, "data-passed").await;
+        let gated = number_attr(c, card, "data-conversions-gated").await;
+        let all = number_attr(c, card, "data-conversions-all").await;
+        assert!(
+            passed > 0.0 && passed < reached,
+            "the gate passes some of those who reach it: {passed} of {reached}"
+        );
+        assert!(
+            gated > 0.0 && gated <= all + 1e-9,
+            "predicted incremental conversions: {gated} with the gate, {all} without"
+        );
+        wait_for(c, &format!("{card} [data-testid$='-quadrants']"), WAIT).await;
+        note(&format!(
+            "win-back gate: {passed} of {reached} passed; predicted incremental visits {gated:.2} of {all:.2}"
+        ));
+        scroll_to(c, card).await;
+        shot(c, &format!("simulate-uplift{suffix}")).await;
     }
 }
 

@@ -141,7 +141,14 @@ export function GateCard({ g, nodeName }: { g: GateFigures; nodeName?: string })
   const id = `uplift-gate-${g.journey}-${g.node}`;
   const rows = gateComparisons(g, t);
   return (
-    <div className="uplift-gate" data-testid={id}>
+    <div
+      className="uplift-gate"
+      data-testid={id}
+      data-reached={g.reached}
+      data-passed={g.passed}
+      data-conversions-gated={g.predicted_conversions_gated ?? ''}
+      data-conversions-all={g.predicted_conversions_all ?? ''}
+    >
       <h4>
         {t('uplift.report.title', { node: nodeName ? `${nodeName} (${g.node})` : g.node, model: g.model || '?' })}{' '}
         <span className="badge badge-predicted" data-testid={`${id}-predicted`}>
