@@ -442,10 +442,14 @@ impl Facts for EventFacts<'_> {
 
 impl Engine {
     /// Folds an event into user `u`'s aggregates of its type (before any journey sees it).
-    pub(crate) fn update_aggs(&mut self, u: usize, ev: &Event) {
+    /// Adds `ev` to user `u`'s aggregates of its type (those whose `where` it meets); true when
+    /// one of them is read by a segment (membership may have moved).
+    pub(crate) fn update_aggs(&mut self, u: usize, ev: &Event) -> bool {
         let Some(list) = self.aggs.by_event.get(ev.kind.as_str()) else {
-            return;
+            return false;
         };
+        let reads = &self.segs.reads;
+        let mut touched = false;
         let user = &mut self.users[u];
         for &a in list {
             let agg = &self.aggs.defs[a as usize];
@@ -468,7 +472,9 @@ impl Engine {
             }
             let x = agg.def.field.as_ref().and_then(|f| field_of(f, ev));
             st.add(agg, ev.ts, x);
+            touched |= reads.get(a).copied().unwrap_or(false);
         }
+        touched
     }
 
     /// Empties every user's state of the aggregates at `indexes` (defined again by a

@@ -44,9 +44,7 @@ impl Engine {
         let u = self.arrive(ev.ts, at, &ev.user_id);
         let now = ev.ts;
         // Aggregates first: every journey sees them with this event counted.
-        if !self.aggs.defs.is_empty() {
-            self.update_aggs(u, ev);
-        }
+        let touched = !self.aggs.defs.is_empty() && self.update_aggs(u, ev);
         if ev.kind == "profile_update" {
             for (k, v) in &ev.props {
                 self.users[u].attrs.set(&mut self.keys, k, v.clone());
@@ -55,9 +53,9 @@ impl Engine {
         }
         // Membership moves with the aggregates and profile just updated, before the journeys see
         // the event; the segment triggers fire after them.
-        let changes = if !self.segs.is_empty()
-            && (ev.kind == "profile_update" || self.aggs.by_event.contains_key(ev.kind.as_str()))
-        {
+        // Only when something a segment reads moved: a profile update, or an aggregate a
+        // segment reads (the clock's moves come through the users' dues).
+        let changes = if !self.segs.is_empty() && (ev.kind == "profile_update" || touched) {
             self.seg_update(u, now, false)
         } else {
             Vec::new()

@@ -94,6 +94,9 @@ pub(crate) struct Segs {
     order: Vec<usize>,
     /// The windowed aggregates any segment reads (their entries leaving move membership).
     aggs: Vec<usize>,
+    /// By aggregate index: whether any segment reads it (an event that updates none of these,
+    /// and is not a profile update, cannot move membership).
+    pub(crate) reads: Vec<bool>,
     /// Members of each segment, by user number.
     pub(crate) members: Vec<RoaringBitmap>,
     /// (due, user number): when a user's membership must be looked at again. A user's live
@@ -149,11 +152,18 @@ impl Segs {
             visit(i, &deps, &mut state, &mut order);
         }
         self.order = order;
-        let mut read: Vec<usize> = self
+        let all: Vec<usize> = self
             .defs
             .iter()
             .flat_map(|d| d.agg_ids.iter())
             .filter_map(|id| aggs.find(trellis_rules::facts::key_hash(id), id))
+            .collect();
+        self.reads = vec![false; aggs.defs.len()];
+        for &a in &all {
+            self.reads[a] = true;
+        }
+        let mut read: Vec<usize> = all
+            .into_iter()
             .filter(|&a| aggs.defs[a].window.is_some())
             .collect();
         read.sort_unstable();
