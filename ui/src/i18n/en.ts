@@ -1128,7 +1128,7 @@ export const en = {
       conversions: 'Predicted incremental conversions',
       revenue: 'Predicted incremental revenue',
       roi: 'Predicted ROI',
-      cost: 'Cost',
+      cost: 'Committed cost (counted at issue, released on expiry)',
       valuePer: 'Value of one conversion: {{value}}',
       quadrantsTitle: 'Who reached the gate (predicted)',
       quadrants: { persuadables: 'Persuadables', sure_things: 'Sure things', lost_causes: 'Lost causes', sleeping_dogs: 'Sleeping dogs', neutral: 'Neutral' },

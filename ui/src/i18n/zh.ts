@@ -1128,7 +1128,7 @@ export const zh: Messages = {
       conversions: '预测增量转化',
       revenue: '预测增量收入',
       roi: '预测 ROI',
-      cost: '成本',
+      cost: '已承诺成本（发出即计，过期退回）',
       valuePer: '每次转化价值：{{value}}',
       quadrantsTitle: '到达用户的分群（预测）',
       quadrants: { persuadables: '可说服人群', sure_things: '确定转化', lost_causes: '无法挽回', sleeping_dogs: '勿扰人群', neutral: '未细分' },
