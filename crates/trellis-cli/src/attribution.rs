@@ -1,5 +1,7 @@
 //! `trellis attribution PATHS.csv --model M [--json]`: multi-touch attribution of a path table
-//! (trellis-attribution; docs/attribution.md), printed as a table or as JSON. The figures are all
+//! (trellis-attribution; docs/attribution.md), printed as a table or as JSON; or of the paths in
+//! a decision log (`--log LOG.jsonl --window 7d`: `touch.sent` by channel, `offer.issued` as
+//! `offer:<id>`, `conversion` with its revenue, through `PathBuilder`). The figures are all
 //! computed by `trellis_attribution`; this file reads the file and prints what comes back.
 
 use anyhow::Result;
@@ -13,8 +15,19 @@ use trellis_attribution::{attribute, money, Attribution, Model, PathTable};
 #[derive(Args)]
 pub struct AttributionArgs {
     /// The path table: CSV with the columns path,conversions,non_conversions[,value]; a path is
-    /// `A>B>C`, oldest touch first.
-    paths: PathBuf,
+    /// `A>B>C`, oldest touch first. Not with --log.
+    #[arg(required_unless_present = "log", conflicts_with = "log")]
+    paths: Option<PathBuf>,
+    /// Instead of a path table: a decision log (JSON Lines, `trellis simulate --log` or
+    /// `GET /v1/decisions`), in time order. Each `touch.sent` is a step of its channel, each
+    /// `offer.issued` a step `offer:<offer id>`, each `conversion` converts the user's steps in
+    /// the window before it; steps never converted are non-converting paths.
+    #[arg(long, requires = "window")]
+    log: Option<PathBuf>,
+    /// With --log: the attribution window, e.g. `7d` (a step exactly this long before the
+    /// conversion is out).
+    #[arg(long, requires = "log")]
+    window: Option<String>,
     /// first, last, linear, u_shaped, time_decay, markov, shapley, or all (every model side by
     /// side).
     #[arg(long, value_parser = parse_choice)]
@@ -43,13 +56,22 @@ const CAVEAT: &str = "attributed credit — an analysis, not incrementality (wha
 
 /// Run `trellis attribution`. An unreadable or bad file prints where and why, and exits 2.
 pub fn run(args: AttributionArgs) -> Result<ExitCode> {
-    let table = std::fs::File::open(&args.paths)
-        .map_err(|e| format!("cannot read: {e}"))
-        .and_then(|f| PathTable::from_csv(std::io::BufReader::new(f)).map_err(|e| e.to_string()));
+    let (file, table) = match (&args.paths, &args.log, &args.window) {
+        (Some(p), _, _) => (
+            p,
+            std::fs::File::open(p)
+                .map_err(|e| format!("cannot read: {e}"))
+                .and_then(|f| {
+                    PathTable::from_csv(std::io::BufReader::new(f)).map_err(|e| e.to_string())
+                }),
+        ),
+        (None, Some(log), Some(window)) => (log, from_log(log, window)),
+        _ => anyhow::bail!("give a path table, or --log with --window"),
+    };
     let table = match table {
         Ok(t) => t,
         Err(why) => {
-            eprintln!("trellis attribution: {}: {why}", args.paths.display());
+            eprintln!("trellis attribution: {}: {why}", file.display());
             return Ok(ExitCode::from(2));
         }
     };
@@ -67,6 +89,58 @@ pub fn run(args: AttributionArgs) -> Result<ExitCode> {
         (false, all) => side_by_side(&mut out, &table, all)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The path table of a decision log's touches, offers and conversions (see `--log`). Errors
+/// name the line.
+fn from_log(log: &std::path::Path, window: &str) -> Result<PathTable, String> {
+    use std::io::BufRead;
+    let window = trellis_model::Duration::parse(window).map_err(|e| format!("--window: {e}"))?;
+    let file = std::fs::File::open(log).map_err(|e| format!("cannot read: {e}"))?;
+    let mut paths = trellis_attribution::PathBuilder::<String>::new(window.seconds);
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let n = i + 1;
+        let line = line.map_err(|e| format!("line {n}: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&line).map_err(|e| format!("line {n}: not JSON: {e}"))?;
+        let text = |k: &str| v.get(k).and_then(serde_json::Value::as_str);
+        let step = match text("kind") {
+            Some("touch.sent") => text("channel").map(str::to_owned),
+            Some("offer.issued") => text("offer").map(|o| format!("offer:{o}")),
+            Some("conversion") => None,
+            _ => continue,
+        };
+        let (Some(user), Some(ts)) = (text("user_id"), text("ts")) else {
+            return Err(format!("line {n}: a decision needs \"user_id\" and \"ts\""));
+        };
+        let at = chrono::DateTime::parse_from_rfc3339(ts)
+            .map_err(|e| format!("line {n}: ts {ts:?}: {e}"))?
+            .timestamp();
+        let done = match step {
+            Some(name) => {
+                let channel = trellis_attribution::Channel::new(&name)
+                    .ok_or_else(|| format!("line {n}: {name:?} is not a channel name"))?;
+                paths.touch(user.to_owned(), at, channel)
+            }
+            None => {
+                let revenue = match v.get("revenue") {
+                    Some(serde_json::Value::String(s)) => s.parse::<Decimal>().ok(),
+                    Some(serde_json::Value::Number(x)) => x.to_string().parse::<Decimal>().ok(),
+                    _ => Some(Decimal::ZERO),
+                }
+                .ok_or_else(|| format!("line {n}: revenue is not a decimal"))?;
+                paths.convert(user.to_owned(), at, revenue)
+            }
+        };
+        done.map_err(|e| format!("line {n}: {e}"))?;
+    }
+    paths
+        .finish()
+        .map(|(table, _)| table)
+        .map_err(|e| e.to_string())
 }
 
 /// The scale money is printed at (the scale value credits are rounded to).

@@ -181,3 +181,62 @@ fn a_bad_file_names_the_line_and_column() {
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown model \"nearest\""), "{stderr}");
 }
+
+/// `--log`: the paths of a decision log. Two users: `a` is sent an sms, then a push, and
+/// converts (100) a day later; `b` is issued a coupon and sent a push 8 days before converting
+/// (50: outside the 7-day window, so that conversion has no path and its steps are one
+/// non-converting path). Linear: sms and push share a's conversion, 0.5 and 50 each.
+#[test]
+fn a_decision_logs_paths() {
+    let log = tmp(
+        "attr_log.jsonl",
+        &[
+            json!({"seq": 1, "ts": "2026-11-01T10:00:00Z", "user_id": "a", "kind": "touch.sent", "channel": "sms"}),
+            json!({"seq": 2, "ts": "2026-11-01T10:00:00Z", "user_id": "b", "kind": "offer.issued", "offer": "c30", "amount": "30"}),
+            json!({"seq": 3, "ts": "2026-11-01T11:00:00Z", "user_id": "b", "kind": "touch.sent", "channel": "push"}),
+            json!({"seq": 4, "ts": "2026-11-01T12:00:00Z", "user_id": "a", "kind": "touch.sent", "channel": "push"}),
+            json!({"seq": 5, "ts": "2026-11-01T12:00:00Z", "user_id": "a", "kind": "journey.exited", "reason": "completed"}),
+            json!({"seq": 6, "ts": "2026-11-02T12:00:00Z", "user_id": "a", "kind": "conversion", "revenue": "100"}),
+            json!({"seq": 7, "ts": "2026-11-09T11:00:00Z", "user_id": "b", "kind": "conversion", "revenue": "50"}),
+        ]
+        .iter()
+        .map(|v| format!("{v}\n"))
+        .collect::<String>(),
+    );
+    let (code, stdout, stderr) = run(&[
+        "--log",
+        log.to_str().unwrap(),
+        "--window",
+        "7d",
+        "--model",
+        "linear",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    close(&v["channels"]["sms"]["conversions"], 0.5);
+    close(&v["channels"]["push"]["conversions"], 0.5);
+    assert_eq!(v["channels"]["sms"]["value"], "50");
+    assert_eq!(v["channels"]["push"]["value"], "50");
+    assert!(v["channels"]
+        .get("offer:c30")
+        .is_none_or(|c| c["conversions"] == 0.0));
+    // A bad line is named.
+    let bad = tmp(
+        "attr_log_bad.jsonl",
+        "{\"kind\": \"touch.sent\"}\nnot json\n",
+    );
+    let (code, _, stderr) = run(&[
+        "--log",
+        bad.to_str().unwrap(),
+        "--window",
+        "7d",
+        "--model",
+        "last",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("line 1"), "{stderr}");
+    // --window is required with --log.
+    let (code, _, _) = run(&["--log", log.to_str().unwrap(), "--model", "last"]);
+    assert_ne!(code, 0);
+}
