@@ -1091,7 +1091,8 @@ fn scenario_through_the_service(name: &str, db: &str) {
 /// and why are shown by `GET /v1/control` and survive a `kill -9`.
 fn pause_resume_and_close(db: &str) {
     let t = tokens(db);
-    let mut s = Server::start(db, "event");
+    // Snapshots every few entries: the restart after the kill restores one with the controls.
+    let mut s = Server::start_with(db, "event", &["--snapshot-every", "5"]);
     let ws = json!({"schema": "trellis/workspace@1",
         "offers": [{"id": "cp", "kind": "coupon", "face_value": 5, "valid_for": "1d"},
                    {"id": "cash", "kind": "cash", "face_value": "2.5"}],
@@ -1300,7 +1301,7 @@ fn pause_resume_and_close(db: &str) {
         "{before}"
     );
     s.kill9();
-    let s = Server::start(db, "event");
+    let s = Server::start_with(db, "event", &["--snapshot-every", "5"]);
     let (c, after) = s.call("GET", "/v1/control", Some(&t.op), b"");
     assert_eq!((c, &after), (200, &before));
     go(&s, "u3", "2026-11-02T12:00:00Z");
