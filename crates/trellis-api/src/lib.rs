@@ -12,6 +12,7 @@
 //! the edges.
 
 pub mod auth;
+pub mod control;
 pub mod delivery;
 pub mod engine_loop;
 pub mod error;

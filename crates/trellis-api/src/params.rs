@@ -279,6 +279,80 @@ fn mode<'de, D: Deserializer<'de>>(d: D) -> Result<crate::wire::DeployMode, D::E
 
 impl Params for DeployParams {}
 
+// ---- operations (docs/operations.md)
+
+/// `POST /v1/journeys/{id}/pause`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PauseParams {
+    /// `entries` (new entries are skipped, reason `paused`) or `all` (also the offers and
+    /// touches of users inside are refused, reason `paused`).
+    #[serde(deserialize_with = "scope")]
+    #[schema(value_type = String, example = "entries")]
+    pub scope: trellis_engine::PauseScope,
+    /// Why, kept with who and when.
+    #[serde(deserialize_with = "reason")]
+    pub reason: String,
+}
+
+fn scope<'de, D: Deserializer<'de>>(d: D) -> Result<trellis_engine::PauseScope, D::Error> {
+    Value::deserialize(d)?
+        .as_str()
+        .and_then(trellis_engine::PauseScope::parse)
+        .ok_or_else(|| D::Error::custom("scope must be \"entries\" or \"all\""))
+}
+
+fn reason<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(D::Error::custom("reason must be a non-empty string")),
+    }
+}
+
+fn optional_reason<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(String::new()),
+        Value::String(s) => Ok(s),
+        _ => Err(D::Error::custom("reason must be a string")),
+    }
+}
+
+impl Params for PauseParams {
+    fn missing(field: &str) -> ApiError {
+        let message = match field {
+            "scope" => "scope must be \"entries\" or \"all\"".to_owned(),
+            f => format!("{f} must be a non-empty string"),
+        };
+        ApiError::new(Code::BadRequest, message).at(Self::field_path(field))
+    }
+}
+
+/// `POST /v1/journeys/{id}/resume`: an optional reason (an empty body is none).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct ResumeParams {
+    #[serde(default, deserialize_with = "optional_reason")]
+    pub reason: String,
+}
+
+impl Params for ResumeParams {}
+
+/// `POST /v1/campaigns/{id}/close`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct CloseParams {
+    /// Why, kept with who and when.
+    #[serde(deserialize_with = "reason")]
+    pub reason: String,
+}
+
+impl Params for CloseParams {
+    fn missing(field: &str) -> ApiError {
+        ApiError::new(
+            Code::BadRequest,
+            format!("{field} must be a non-empty string"),
+        )
+        .at(Self::field_path(field))
+    }
+}
+
 // ---- ingest
 
 /// `POST /v1/events`: one event object or an array of events, each as `runtime.md` writes it
@@ -582,6 +656,48 @@ mod tests {
         assert_eq!(
             refusal::<DeployParams>(json!({"mode": "dark"})),
             bad("mode must be \"live\" or \"shadow\"", "/mode")
+        );
+        for (v, m, path) in [
+            (
+                json!({"reason": "r"}),
+                "scope must be \"entries\" or \"all\"",
+                "/scope",
+            ),
+            (
+                json!({"scope": "some", "reason": "r"}),
+                "scope must be \"entries\" or \"all\"",
+                "/scope",
+            ),
+            (
+                json!({"scope": "all"}),
+                "reason must be a non-empty string",
+                "/reason",
+            ),
+            (
+                json!({"scope": "all", "reason": " "}),
+                "reason must be a non-empty string",
+                "/reason",
+            ),
+            (
+                json!({"scope": "all", "reason": 3}),
+                "reason must be a non-empty string",
+                "/reason",
+            ),
+        ] {
+            assert_eq!(refusal::<PauseParams>(v), bad(m, path));
+        }
+        let p = from_value::<PauseParams>(json!({"scope": "all", "reason": "incident"})).unwrap();
+        assert_eq!(
+            (p.scope, p.reason.as_str()),
+            (trellis_engine::PauseScope::All, "incident")
+        );
+        assert_eq!(
+            refusal::<CloseParams>(json!({})),
+            bad("reason must be a non-empty string", "/reason")
+        );
+        assert_eq!(
+            refusal::<ResumeParams>(json!({"reason": false})),
+            bad("reason must be a string", "/reason")
         );
         let p = from_value::<DeployParams>(json!({})).unwrap();
         assert_eq!(

@@ -50,8 +50,9 @@ pub struct Runtime {
     /// (journey, version) → campaign, for ledger legs.
     campaigns: HashMap<(String, u64), String>,
     funded: HashMap<String, i64>,
-    /// Funding legs of the deploy being applied: (campaign, amount).
-    pending_legs: Vec<(String, i64)>,
+    /// Budget legs of the deploy or close being applied: (campaign, amount moved from the
+    /// budget account to `available`, negative for a release, memo).
+    pending_legs: Vec<(String, i64, &'static str)>,
     /// Deployment rows of the deploy or rollback being applied.
     pub pending_deploys: Vec<trellis_store::DeploymentRow>,
     /// Stock rows to set, from the deploy being applied.
@@ -260,6 +261,35 @@ impl Runtime {
                 self.engine.apply(input, at)
             }
             Input::Deploy(d) => self.deploy(d, at),
+            Input::Pause(_) | Input::Resume(_) => {
+                self.settle(at);
+                if let Some(m) = self.mirror.as_mut() {
+                    m.apply(input, at);
+                }
+                self.engine.apply(input, at)
+            }
+            Input::Close(c) => {
+                self.settle(at);
+                if let Some(m) = self.mirror.as_mut() {
+                    m.apply(input, at);
+                }
+                let outcome = self.engine.apply(input, at);
+                // The release: what was neither reserved nor spent goes back to the budget.
+                if let Outcome::Control(Ok(r)) = &outcome {
+                    let released = r
+                        .released
+                        .as_deref()
+                        .and_then(|t| t.parse::<Decimal>().ok())
+                        .map_or(0, units);
+                    if released != 0 {
+                        // Kept for the record: a closed campaign is never funded again.
+                        *self.funded.entry(c.campaign.clone()).or_default() -= released;
+                        self.pending_legs
+                            .push((c.campaign.clone(), -released, "released"));
+                    }
+                }
+                outcome
+            }
             Input::Rollback(r) => {
                 self.settle(at);
                 let outcome = self.engine.apply(input, at);
@@ -326,11 +356,16 @@ impl Runtime {
             // Funding: the ledger's budget account pays in the change of total.
             for j in &ws.journeys {
                 if let Some(c) = &j.campaign {
+                    // A closed campaign is not funded again.
+                    if self.engine.campaign_closed(&c.id) {
+                        continue;
+                    }
                     let total = units(c.budget.total.value);
                     let had = self.funded.get(&c.id).copied().unwrap_or(0);
                     if total != had {
                         self.funded.insert(c.id.clone(), total);
-                        self.pending_legs.push((c.id.clone(), total - had));
+                        self.pending_legs
+                            .push((c.id.clone(), total - had, "funded"));
                     }
                 }
             }
@@ -400,6 +435,9 @@ impl Runtime {
                     .get(&(j.to_owned(), d.version.unwrap_or(1)))
                     .cloned()
             });
+            let closed = campaign
+                .as_deref()
+                .is_some_and(|c| self.engine.campaign_closed(c));
             let mut legs = |instance: &str,
                             amount: Decimal,
                             from: &'static str,
@@ -459,6 +497,10 @@ impl Runtime {
                         legs(instance, *amount, "reserved", "spent", "redeemed");
                     } else {
                         legs(instance, *amount, "reserved", "available", "expired");
+                        // A closed campaign's expired coupon is released at once.
+                        if closed {
+                            legs(instance, *amount, "available", "budget", "released");
+                        }
                     }
                     b.instances.push(InstanceRow {
                         instance: instance.to_string(),
@@ -518,7 +560,7 @@ impl Runtime {
 
     /// Funding legs recorded while applying a deploy, moved into the batch.
     pub fn take_legs(&mut self, proc_seq: i64, b: &mut Batch) {
-        for (campaign, amount) in self.pending_legs.drain(..) {
+        for (campaign, amount, memo) in self.pending_legs.drain(..) {
             for (acct, amt) in [("budget", -amount), ("available", amount)] {
                 b.ledger.push(LedgerLeg {
                     proc_seq,
@@ -526,7 +568,7 @@ impl Runtime {
                     account: acct,
                     amount: amt,
                     instance: None,
-                    memo: "funded",
+                    memo,
                 });
             }
         }

@@ -273,6 +273,49 @@ pub struct RollbackResult {
     pub version: Option<i64>,
 }
 
+/// A pause, resume or close as the engine keeps it (docs/operations.md): what, on which
+/// journey (pause, resume) or campaign (close), who (the caller's token name), when (the
+/// engine's clock) and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct ControlEntry {
+    /// `pause`, `resume` or `close`.
+    pub action: String,
+    pub target: String,
+    /// A pause's scope: `entries` or `all`.
+    pub scope: Option<String>,
+    pub reason: String,
+    pub actor: String,
+    pub at: String,
+    /// A close: the budget released (neither reserved nor spent then), exact.
+    pub released: Option<String>,
+}
+
+impl From<&trellis_engine::ControlRecord> for ControlEntry {
+    fn from(r: &trellis_engine::ControlRecord) -> ControlEntry {
+        ControlEntry {
+            action: r.action.clone(),
+            target: r.target.clone(),
+            scope: r.scope.map(|s| s.as_str().to_owned()),
+            reason: r.reason.clone(),
+            actor: r.actor.clone(),
+            at: r.at.clone(),
+            released: r.released.clone(),
+        }
+    }
+}
+
+/// `GET /v1/control`: the pauses and closes in force, and every one applied, oldest first.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct ControlState {
+    /// Paused journeys, by id.
+    pub paused: Vec<ControlEntry>,
+    /// Closed campaigns, by id.
+    pub closed: Vec<ControlEntry>,
+    pub history: Vec<ControlEntry>,
+}
+
 /// `GET /v1/journeys`.
 #[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]

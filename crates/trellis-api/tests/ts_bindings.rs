@@ -49,6 +49,8 @@ fn rendered(cfg: &Config) -> BTreeMap<PathBuf, String> {
         ReviewResult,
         DeployResult,
         RollbackResult,
+        ControlEntry,
+        ControlState,
         JourneyList,
         IngestResult,
         ProfileResult,

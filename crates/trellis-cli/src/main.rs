@@ -48,6 +48,10 @@ enum Command {
         profiles: PathBuf,
         #[arg(long)]
         events: PathBuf,
+        /// Operator inputs (JSON Lines: pause, resume, close with their time), merged with the
+        /// events by time (docs/operations.md).
+        #[arg(long)]
+        inputs: Option<PathBuf>,
         /// Run the clock on to this RFC 3339 time (default: the last event's).
         #[arg(long)]
         until: Option<String>,
@@ -228,6 +232,7 @@ fn main() -> ExitCode {
             workspace,
             profiles,
             events,
+            inputs,
             until,
             log,
             report,
@@ -235,6 +240,7 @@ fn main() -> ExitCode {
             &workspace,
             &profiles,
             &events,
+            inputs.as_deref(),
             until.as_deref(),
             log.as_deref(),
             report.as_deref(),
@@ -457,6 +463,7 @@ fn simulate(
     path: &std::path::Path,
     profiles: &std::path::Path,
     events: &std::path::Path,
+    inputs: Option<&std::path::Path>,
     until: Option<&str>,
     log: Option<&std::path::Path>,
     report: Option<&std::path::Path>,
@@ -487,7 +494,10 @@ fn simulate(
         ),
         None => None,
     };
-    let input = trellis_sim::read_input(profiles, events)?;
+    let mut input = trellis_sim::read_input(profiles, events)?;
+    if let Some(p) = inputs {
+        input.controls = trellis_sim::read_controls(p, &mut input.skipped)?;
+    }
     for s in input.skipped.iter().take(20) {
         eprintln!("{}:{}: {}; line skipped", s.file, s.line, s.why);
     }

@@ -4,7 +4,9 @@
 //! writes them. A body that does not read is an [`InputError`] naming the kind and the field,
 //! never a silent nothing.
 
-use crate::engine::{DeliveryFailure, Engine, RedeemError, PPM};
+use crate::engine::{
+    ControlError, ControlRecord, DeliveryFailure, Engine, PauseScope, RedeemError, PPM,
+};
 use crate::input::{parse_event, parse_profile, Event, Profile};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -32,6 +34,43 @@ pub enum Input {
     Rollback(Rollback),
     /// The outbox gave up on a touch: fall back to the node's next channel.
     DeliveryFailed(DeliveryFailed),
+    /// A journey is paused (docs/operations.md).
+    Pause(Pause),
+    /// A journey's pause is lifted.
+    Resume(Resume),
+    /// A campaign is closed for good and its unissued budget released.
+    Close(Close),
+}
+
+/// `pause`: `{ "journey", "scope": "entries" | "all", "reason", "actor" }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pause {
+    pub journey: String,
+    pub scope: PauseScope,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub actor: String,
+}
+
+/// `resume`: `{ "journey", "reason", "actor" }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resume {
+    pub journey: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub actor: String,
+}
+
+/// `close`: `{ "campaign", "reason", "actor" }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Close {
+    pub campaign: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub actor: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,6 +235,9 @@ impl Input {
             Input::Deploy(_) => "deploy",
             Input::Rollback(_) => "rollback",
             Input::DeliveryFailed(_) => "delivery_failed",
+            Input::Pause(_) => "pause",
+            Input::Resume(_) => "resume",
+            Input::Close(_) => "close",
         }
     }
 
@@ -235,6 +277,9 @@ impl Input {
             "deploy" => Input::Deploy(Box::new(typed(v).map_err(err)?)),
             "rollback" => Input::Rollback(typed(v).map_err(err)?),
             "delivery_failed" => Input::DeliveryFailed(typed(v).map_err(err)?),
+            "pause" => Input::Pause(typed(v).map_err(err)?),
+            "resume" => Input::Resume(typed(v).map_err(err)?),
+            "close" => Input::Close(typed(v).map_err(err)?),
             other => return Err(err(format!("unknown input kind {other:?}"))),
         })
     }
@@ -251,6 +296,9 @@ impl Input {
             Input::Deploy(d) => serde_json::to_value(d).unwrap_or_default(),
             Input::Rollback(r) => serde_json::to_value(r).unwrap_or_default(),
             Input::DeliveryFailed(f) => serde_json::to_value(f).unwrap_or_default(),
+            Input::Pause(p) => serde_json::to_value(p).unwrap_or_default(),
+            Input::Resume(r) => serde_json::to_value(r).unwrap_or_default(),
+            Input::Close(c) => serde_json::to_value(c).unwrap_or_default(),
         };
         (self.kind(), body)
     }
@@ -280,6 +328,8 @@ pub enum Outcome {
     RolledBack(Result<u64, String>),
     /// Whether the failed touch was found (a failure of an unknown touch changes nothing).
     DeliveryFailed(bool),
+    /// A pause, resume or close: what was recorded, or why nothing was.
+    Control(Result<ControlRecord, ControlError>),
 }
 
 impl Outcome {
@@ -304,6 +354,17 @@ impl Outcome {
             Outcome::RolledBack(Ok(v)) => json!({ "version": v }),
             Outcome::RolledBack(Err(e)) => error("E_NO_PREVIOUS", e.clone(), "/journey"),
             Outcome::DeliveryFailed(found) => json!({ "read": true, "applied": found }),
+            Outcome::Control(Ok(r)) => serde_json::to_value(r).unwrap_or_default(),
+            Outcome::Control(Err(e)) => {
+                let (code, path) = match e {
+                    ControlError::UnknownJourney(_) => ("E_NOT_FOUND", "id"),
+                    ControlError::UnknownCampaign(_) => ("E_NOT_FOUND", "id"),
+                    ControlError::NotPaused(_) | ControlError::AlreadyClosed(_) => {
+                        ("E_CONFLICT", "id")
+                    }
+                };
+                error(code, e.to_string(), path)
+            }
         })
     }
 }
@@ -352,6 +413,13 @@ impl Engine {
                     reason: &f.reason,
                 };
                 Outcome::DeliveryFailed(self.delivery_failed(&failure, at))
+            }
+            Input::Pause(p) => {
+                Outcome::Control(self.pause(&p.journey, p.scope, &p.reason, &p.actor, at))
+            }
+            Input::Resume(r) => Outcome::Control(self.resume(&r.journey, &r.reason, &r.actor, at)),
+            Input::Close(c) => {
+                Outcome::Control(self.close_campaign(&c.campaign, &c.reason, &c.actor, at))
             }
         }
     }

@@ -12,12 +12,13 @@ pub mod measurement;
 pub mod report;
 
 pub use apply::{
-    DeliveryFailed, Deploy, DeployMode, Input, InputError, Outcome, Redeem, Rollback, Tick,
+    Close, DeliveryFailed, Deploy, DeployMode, Input, InputError, Outcome, Pause, Redeem, Resume,
+    Rollback, Tick,
 };
 pub use engine::{
-    Attributed, Channels, Decision, DecisionKind, DeliveryFailure, Engine, ExitReason, Holdout,
-    Message, Options, Recorded, RedeemError, RejectReason, Sink, SkipReason, SuppressReason,
-    TimerChange, PPM,
+    Attributed, Channels, ControlError, ControlRecord, Controls, Decision, DecisionKind,
+    DeliveryFailure, Engine, ExitReason, Holdout, Message, Options, PauseScope, Recorded,
+    RedeemError, RejectReason, Sink, SkipReason, SuppressReason, TimerChange, PPM,
 };
 pub use input::{
     event_line_ts, parse_event, parse_event_line, parse_event_owned, parse_profile, ts_string,

@@ -17,6 +17,9 @@ pub const TRACED: &[&str] = &[
     "/v1/offers/redeem",
     "/v1/releases/{id}/deploy",
     "/v1/journeys/{id}/rollback",
+    "/v1/journeys/{id}/pause",
+    "/v1/journeys/{id}/resume",
+    "/v1/campaigns/{id}/close",
     "/v1/clock/tick",
 ];
 
@@ -30,6 +33,10 @@ pub const ROUTES: &[(&str, &str, &str, &str, bool, u16)] = &[
     ("post", "/v1/releases/{id}/deploy", "approver", "Deploy an approved release: rollout_percent 1..100, mode live|shadow", true, 200),
     ("get", "/v1/journeys", "any", "Each journey's live version, rollout and mode", false, 200),
     ("post", "/v1/journeys/{id}/rollback", "approver", "Back to the previously deployed version", false, 200),
+    ("post", "/v1/journeys/{id}/pause", "approver", "Pause a journey: scope entries (new entries skipped) or all (also offers and touches refused); reason kept with who and when (docs/operations.md)", true, 200),
+    ("post", "/v1/journeys/{id}/resume", "approver", "Lift a journey's pause (409 when it is not paused)", true, 200),
+    ("post", "/v1/campaigns/{id}/close", "approver", "Close a campaign for good: nothing issued or entered again (campaign_inactive), its unissued budget released in the ledger", true, 200),
+    ("get", "/v1/control", "any", "Pauses and closes in force, and every one applied (who, when, why), oldest first", false, 200),
     ("post", "/v1/events", "ingest", "One event or an array of up to 10,000; idempotent by event_id; all in the request's trace, answered as trace_id", true, 202),
     ("put", "/v1/profiles/{user_id}", "ingest", "Create or replace a profile", true, 202),
     ("post", "/v1/offers/redeem", "ingest", "Redeem an offer instance for an order; the same instance and order twice redeem once", true, 200),

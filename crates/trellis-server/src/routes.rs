@@ -16,8 +16,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use trellis_api::params::{
-    DecisionsQuery, DeployParams, Events, ProfileParams, RedeemParams, ReleasesQuery, ReviewParams,
-    SampleQuery, SegmentQuery, SimulateParams, SubmitParams, TickParams,
+    CloseParams, DecisionsQuery, DeployParams, Events, PauseParams, ProfileParams, RedeemParams,
+    ReleasesQuery, ResumeParams, ReviewParams, SampleQuery, SegmentQuery, SimulateParams,
+    SubmitParams, TickParams,
 };
 use trellis_api::{wire, ApiError, Code, Service};
 use utoipa_axum::router::OpenApiRouter;
@@ -35,6 +36,10 @@ pub fn table() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(deploy))
         .routes(routes!(journeys))
         .routes(routes!(rollback))
+        .routes(routes!(pause))
+        .routes(routes!(resume))
+        .routes(routes!(close_campaign))
+        .routes(routes!(control))
         .routes(routes!(events))
         .routes(routes!(profile))
         .routes(routes!(redeem))
@@ -149,6 +154,59 @@ async fn rollback(
     Path(id): Path<String>,
 ) -> Reply<wire::RollbackResult> {
     ok(s.rollback(&p, &id).await?)
+}
+
+/// Pause a journey: scope entries (new entries skipped) or all (also offers and touches refused); reason kept with who and when (docs/operations.md)
+#[utoipa::path(post, path = "/v1/journeys/{id}/pause",
+    params(("id" = String, Path), crate::openapi::Traceparent),
+    request_body = PauseParams,
+    responses((status = 200, description = "success", body = wire::ControlEntry), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
+async fn pause(
+    State(s): S,
+    Caller(p, ..): Caller<Approver>,
+    Path(id): Path<String>,
+    Json(b): Json<PauseParams>,
+) -> Reply<wire::ControlEntry> {
+    ok(s.pause(&p, &id, b).await?)
+}
+
+/// Lift a journey's pause (409 when it is not paused)
+#[utoipa::path(post, path = "/v1/journeys/{id}/resume",
+    params(("id" = String, Path), crate::openapi::Traceparent),
+    request_body = ResumeParams,
+    responses((status = 200, description = "success", body = wire::ControlEntry), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
+async fn resume(
+    State(s): S,
+    Caller(p, ..): Caller<Approver>,
+    Path(id): Path<String>,
+    JsonOrEmpty(b): JsonOrEmpty<ResumeParams>,
+) -> Reply<wire::ControlEntry> {
+    ok(s.resume(&p, &id, b).await?)
+}
+
+/// Close a campaign for good: nothing issued or entered again (campaign_inactive), its unissued budget released in the ledger
+#[utoipa::path(post, path = "/v1/campaigns/{id}/close",
+    params(("id" = String, Path), crate::openapi::Traceparent),
+    request_body = CloseParams,
+    responses((status = 200, description = "success", body = wire::ControlEntry), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
+async fn close_campaign(
+    State(s): S,
+    Caller(p, ..): Caller<Approver>,
+    Path(id): Path<String>,
+    Json(b): Json<CloseParams>,
+) -> Reply<wire::ControlEntry> {
+    ok(s.close_campaign(&p, &id, b).await?)
+}
+
+/// Pauses and closes in force, and every one applied (who, when, why), oldest first
+#[utoipa::path(get, path = "/v1/control",
+    responses((status = 200, description = "success", body = wire::ControlState), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn control(State(s): S, _: Caller) -> Reply<wire::ControlState> {
+    ok(s.controls().await?)
 }
 
 /// One event or an array of up to 10,000; idempotent by event_id; all in the request's trace, answered as trace_id

@@ -85,6 +85,56 @@ pub struct Input {
     pub profiles: Vec<Profile>,
     pub events: Events,
     pub skipped: Vec<Skipped>,
+    /// Operator inputs (pause, resume, close) merged with the events by time: each applies
+    /// before the events of its time and after the earlier ones (see [`read_controls`]).
+    pub controls: Vec<Control>,
+}
+
+/// An operator input of a scenario (a line of its `inputs.jsonl`): `{"ts", "kind": "pause" |
+/// "resume" | "close", "body": {…}}`, the body as the service journals it
+/// (docs/operations.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Control {
+    pub ts: DateTime<Utc>,
+    pub input: trellis_engine::Input,
+}
+
+/// Reads one line of `inputs.jsonl`.
+fn parse_control(v: &Value) -> Result<Control, String> {
+    let ts = match v.get("ts") {
+        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| format!("ts: {s:?} is not an RFC 3339 time: {e}"))?,
+        _ => return Err("ts: an RFC 3339 time is required".into()),
+    };
+    let kind = match v.get("kind").and_then(Value::as_str) {
+        Some(k @ ("pause" | "resume" | "close")) => k,
+        _ => return Err("kind: must be \"pause\", \"resume\" or \"close\"".into()),
+    };
+    let body = v.get("body").cloned().unwrap_or(Value::Null);
+    let input = trellis_engine::Input::from_value(kind, body)
+        .map_err(|e| format!("body: {}", e.message))?;
+    Ok(Control { ts, input })
+}
+
+/// Reads a scenario's operator inputs (JSON Lines, see [`Control`]), in time order (ties keep
+/// file order); a bad line is skipped and reported with its number, as events are.
+pub fn read_controls(
+    path: &std::path::Path,
+    skipped: &mut Vec<Skipped>,
+) -> Result<Vec<Control>, Error> {
+    let file = std::fs::File::open(path).map_err(|e| Error::Read {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    let mut v = read_lines(
+        &path.display().to_string(),
+        std::io::BufReader::new(file),
+        |line| json(line, parse_control),
+        skipped,
+    )?;
+    v.sort_by_key(|c| c.ts);
+    Ok(v)
 }
 
 /// The events of a run. A file already in timestamp order (what `trellis sample` and a live
@@ -219,6 +269,7 @@ pub fn read_input(profiles: &std::path::Path, events: &std::path::Path) -> Resul
         profiles: profiles_v,
         events: events_v,
         skipped,
+        controls: Vec::new(),
     })
 }
 
@@ -438,6 +489,13 @@ pub fn simulate(
         }
         let mut i = 0usize;
         let mut stopped = false;
+        // Operator inputs, each applied before the first event at or after its time.
+        let mut controls = std::mem::take(&mut input.controls).into_iter().peekable();
+        let mut control_until = |engine: &mut Engine, t: Option<DateTime<Utc>>| {
+            while let Some(c) = controls.next_if(|c| t.is_none_or(|t| c.ts <= t)) {
+                engine.apply(&c.input, c.ts);
+            }
+        };
         for batch in ev_rx {
             let batch = batch?;
             for item in &batch {
@@ -445,6 +503,11 @@ pub fn simulate(
                     progress(i, total);
                 }
                 i += 1;
+                match item {
+                    Replay::New(ev, _) => control_until(&mut engine, Some(ev.ts)),
+                    Replay::Passing(ts, ..) => control_until(&mut engine, Some(*ts)),
+                    _ => {}
+                }
                 match item {
                     Replay::New(ev, u) => engine.handle_new_at(ev, *u),
                     Replay::Passing(ts, u, id) => engine.handle_passing_at(*ts, *u, id),
@@ -465,6 +528,7 @@ pub fn simulate(
             }
         }
         if !stopped {
+            control_until(&mut engine, until);
             match until {
                 Some(u) => engine.finish(u),
                 None => engine.report.finish(),

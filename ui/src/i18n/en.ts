@@ -500,6 +500,7 @@ export const en = {
     freq_cap: 'frequency cap',
     quiet_hours: 'quiet hours',
     no_channel: 'no channel',
+    paused: 'paused',
     deferred: 'deferred (quiet hours)',
   },
   log: {
@@ -621,6 +622,7 @@ export const en = {
       no_channel: 'no reachable channel',
       freq_cap: 'frequency cap',
       quiet_hours: 'quiet hours',
+      paused: 'journey paused',
       deferred: 'deferred (quiet hours)',
     },
     channels: { push: 'App push', sms: 'SMS', email: 'Email', inbox: 'In-app inbox', webhook: 'Webhook', wechat: 'WeChat template message', miniprogram: 'Mini-program subscribe message' },

@@ -501,6 +501,7 @@ export const zh: Messages = {
     freq_cap: '频次上限',
     quiet_hours: '免打扰时段',
     no_channel: '无可用渠道',
+    paused: '已暂停',
     deferred: '延后（免打扰）',
   },
   log: {
@@ -622,6 +623,7 @@ export const zh: Messages = {
       no_channel: '无可用渠道',
       freq_cap: '频次上限',
       quiet_hours: '免打扰时段',
+      paused: '旅程已暂停',
       deferred: '延后（免打扰）',
     },
     channels: { push: 'App 推送', sms: '短信', email: '邮件', inbox: '站内信', webhook: 'Webhook', wechat: '微信服务号模板消息', miniprogram: '小程序订阅消息' },

@@ -42,6 +42,7 @@ export const REASONS = [
   'no_channel',
   'freq_cap',
   'quiet_hours',
+  'paused',
   'deferred',
 ] as const;
 

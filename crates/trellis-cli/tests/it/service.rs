@@ -902,15 +902,55 @@ fn scenario_through_the_service(name: &str, db: &str) {
         let u: chrono::DateTime<chrono::Utc> = u.parse().unwrap();
         events.retain(|e| e.ts <= u);
     }
-    let evs: Vec<Value> = events.iter().map(|e| {
-        let mut v = json!({"user_id": e.user_id, "type": e.kind, "ts": trellis_engine::ts_string(e.ts), "props": e.props});
-        if let Some(id) = &e.event_id { v["event_id"] = json!(id); }
-        v
-    }).collect();
-    if !evs.is_empty() {
-        let (c, v) = s.json("POST", "/v1/events", &t.ingest, &json!(evs));
-        assert_eq!(c, 202, "{name}: {v}");
+    // Operator inputs (`inputs.jsonl`: pause, resume, close) go through their routes, each
+    // after the events before its time and a tick to it, as the simulator applies them.
+    let controls = match dir.join("inputs.jsonl") {
+        p if p.exists() => trellis_sim::read_controls(&p, &mut Vec::new()).unwrap(),
+        _ => Vec::new(),
+    };
+    let until_t: Option<chrono::DateTime<chrono::Utc>> = until.as_ref().map(|u| u.parse().unwrap());
+    let post_events = |evs: &[trellis_engine::Event]| {
+        let evs: Vec<Value> = evs.iter().map(|e| {
+            let mut v = json!({"user_id": e.user_id, "type": e.kind, "ts": trellis_engine::ts_string(e.ts), "props": e.props});
+            if let Some(id) = &e.event_id { v["event_id"] = json!(id); }
+            v
+        }).collect();
+        if !evs.is_empty() {
+            let (c, v) = s.json("POST", "/v1/events", &t.ingest, &json!(evs));
+            assert_eq!(c, 202, "{name}: {v}");
+        }
+    };
+    let mut from = 0;
+    for control in controls
+        .iter()
+        .filter(|c| until_t.is_none_or(|u| c.ts <= u))
+    {
+        let to = from + events[from..].partition_point(|e| e.ts < control.ts);
+        post_events(&events[from..to]);
+        from = to;
+        let at = trellis_engine::ts_string(control.ts);
+        let (c, v) = s.json("POST", "/v1/clock/tick", &t.admin, &json!({"until": at}));
+        assert_eq!(c, 200, "{v}");
+        let (path, body) = match &control.input {
+            trellis_engine::Input::Pause(p) => (
+                format!("/v1/journeys/{}/pause", p.journey),
+                json!({"scope": p.scope, "reason": p.reason}),
+            ),
+            trellis_engine::Input::Resume(r) => (
+                format!("/v1/journeys/{}/resume", r.journey),
+                json!({"reason": r.reason}),
+            ),
+            trellis_engine::Input::Close(c) => (
+                format!("/v1/campaigns/{}/close", c.campaign),
+                json!({"reason": c.reason}),
+            ),
+            other => panic!("{name}: {other:?} is not an operator input"),
+        };
+        let (c, v) = s.json("POST", &path, &t.ap, &body);
+        assert_eq!(c, 200, "{name}: {path}: {v}");
+        assert_eq!(v["at"], json!(at), "{name}: {v}");
     }
+    post_events(&events[from..]);
     if let Some(u) = until {
         let (c, v) = s.json("POST", "/v1/clock/tick", &t.admin, &json!({"until": u}));
         assert_eq!(c, 200, "{v}");
@@ -1045,6 +1085,243 @@ fn scenario_through_the_service(name: &str, db: &str) {
     );
 }
 
+/// Pause, resume and close through their routes (event clock): a paused journey skips
+/// entries (`paused`), scope `all` refuses the offers of users inside, resuming lets entries
+/// in again, a close releases the unissued budget and the ledger still reconciles; who, when
+/// and why are shown by `GET /v1/control` and survive a `kill -9`.
+fn pause_resume_and_close(db: &str) {
+    let t = tokens(db);
+    // Snapshots every few entries: the restart after the kill restores one with the controls.
+    let mut s = Server::start_with(db, "event", &["--snapshot-every", "5"]);
+    let ws = json!({"schema": "trellis/workspace@1",
+        "offers": [{"id": "cp", "kind": "coupon", "face_value": 5, "valid_for": "1d"},
+                   {"id": "cash", "kind": "cash", "face_value": "2.5"}],
+        "journeys": [{"id": "j", "campaign": {"id": "c", "budget": {"total": 100}},
+            "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": "go"}},
+                      {"id": "o", "type": "action.offer", "params": {"offer": "cp"}},
+                      {"id": "w", "type": "wait.delay", "params": {"duration": "1h"}},
+                      {"id": "o2", "type": "action.offer", "params": {"offer": "cash"}},
+                      {"id": "x", "type": "exit", "params": {}}],
+            "edges": [{"from": "t", "port": "out", "to": "o"}, {"from": "o", "port": "issued", "to": "w"},
+                      {"from": "o", "port": "rejected", "to": "w"}, {"from": "w", "port": "out", "to": "o2"},
+                      {"from": "o2", "port": "issued", "to": "x"}, {"from": "o2", "port": "rejected", "to": "x"}]}]});
+    publish(&s, &t, &ws, 100, "live");
+    let go = |s: &Server, user: &str, ts: &str| {
+        let (c, v) = s.json(
+            "POST",
+            "/v1/events",
+            &t.ingest,
+            &json!({"user_id": user, "type": "go", "ts": ts}),
+        );
+        assert_eq!(c, 202, "{v}");
+        // A tick to the event's time answers once the event before it has applied.
+        let (c, v) = s.json("POST", "/v1/clock/tick", &t.admin, &json!({"until": ts}));
+        assert_eq!(c, 200, "{v}");
+    };
+    let tick = |s: &Server, until: &str| {
+        let (c, v) = s.json("POST", "/v1/clock/tick", &t.admin, &json!({"until": until}));
+        assert_eq!(c, 200, "{v}");
+    };
+    let last = |s: &Server, user: &str| {
+        decisions(s, &t.op, &format!("user_id={user}"))
+            .pop()
+            .unwrap()
+    };
+    go(&s, "u0", "2026-11-01T09:00:00Z");
+    // Refusals: the role, the body (naming the field), an unknown journey, a resume of a
+    // journey that is not paused.
+    let pause = json!({"scope": "entries", "reason": "stock check"});
+    let (c, v) = s.json("POST", "/v1/journeys/j/pause", &t.op, &pause);
+    assert_eq!(
+        (c, &v["error"]["code"]),
+        (403, &json!("E_FORBIDDEN")),
+        "{v}"
+    );
+    let (c, v) = s.json(
+        "POST",
+        "/v1/journeys/j/pause",
+        &t.ap,
+        &json!({"scope": "some", "reason": "x"}),
+    );
+    assert_eq!((c, &v["error"]["path"]), (400, &json!("/scope")), "{v}");
+    let (c, v) = s.json(
+        "POST",
+        "/v1/journeys/j/pause",
+        &t.ap,
+        &json!({"scope": "all"}),
+    );
+    assert_eq!((c, &v["error"]["path"]), (400, &json!("/reason")), "{v}");
+    let (c, v) = s.json("POST", "/v1/journeys/nope/pause", &t.ap, &pause);
+    assert_eq!(
+        (c, &v["error"]["code"]),
+        (404, &json!("E_NOT_FOUND")),
+        "{v}"
+    );
+    let (c, v) = s.call("POST", "/v1/journeys/j/resume", Some(&t.ap), b"");
+    assert_eq!((c, &v["error"]["code"]), (409, &json!("E_CONFLICT")), "{v}");
+    // Paused entries: a trigger that would enter is skipped.
+    tick(&s, "2026-11-01T10:00:00Z");
+    let (c, v) = s.json("POST", "/v1/journeys/j/pause", &t.ap, &pause);
+    assert_eq!(c, 200, "{v}");
+    assert_eq!(
+        v,
+        json!({"action": "pause", "target": "j", "scope": "entries", "reason": "stock check",
+               "actor": "ann", "at": "2026-11-01T10:00:00Z", "released": null})
+    );
+    go(&s, "u1", "2026-11-01T10:05:00Z");
+    let d = last(&s, "u1");
+    assert_eq!(
+        (&d["kind"], &d["reason"]),
+        (&json!("journey.skipped"), &json!("paused")),
+        "{d}"
+    );
+    // Resumed: the same user enters.
+    tick(&s, "2026-11-01T10:10:00Z");
+    let (c, v) = s.json(
+        "POST",
+        "/v1/journeys/j/resume",
+        &t.admin,
+        &json!({"reason": "stock fine"}),
+    );
+    assert_eq!(
+        (c, &v["actor"], &v["action"]),
+        (200, &json!("root"), &json!("resume")),
+        "{v}"
+    );
+    go(&s, "u1", "2026-11-01T10:15:00Z");
+    let entered = decisions(&s, &t.op, "user_id=u1");
+    assert_eq!(entered[1]["kind"], "journey.entered", "{entered:?}");
+    assert_eq!(entered[2]["kind"], "offer.issued", "{entered:?}");
+    // Scope all: u1, inside and waiting, has its next offer refused and moves on as refused.
+    tick(&s, "2026-11-01T10:20:00Z");
+    let (c, v) = s.json(
+        "POST",
+        "/v1/journeys/j/pause",
+        &t.ap,
+        &json!({"scope": "all", "reason": "incident 7"}),
+    );
+    assert_eq!(c, 200, "{v}");
+    tick(&s, "2026-11-01T11:30:00Z");
+    let u1 = decisions(&s, &t.op, "user_id=u1");
+    let kinds: Vec<(&Value, &Value)> = u1.iter().map(|d| (&d["kind"], &d["reason"])).collect();
+    assert_eq!(
+        kinds[3..],
+        [
+            (&json!("offer.rejected"), &json!("paused")),
+            (&json!("journey.exited"), &json!("completed"))
+        ],
+        "{u1:?}"
+    );
+    // Close: nothing issued again, the unissued budget released, the ledger reconciles.
+    let (c, v) = s.json("POST", "/v1/campaigns/c/close", &t.ap, &json!({}));
+    assert_eq!((c, &v["error"]["path"]), (400, &json!("/reason")), "{v}");
+    let (c, v) = s.json(
+        "POST",
+        "/v1/campaigns/nope/close",
+        &t.ap,
+        &json!({"reason": "x"}),
+    );
+    assert_eq!(
+        (c, &v["error"]["code"]),
+        (404, &json!("E_NOT_FOUND")),
+        "{v}"
+    );
+    let (c, v) = s.json(
+        "POST",
+        "/v1/campaigns/c/close",
+        &t.ap,
+        &json!({"reason": "ended early"}),
+    );
+    assert_eq!(c, 200, "{v}");
+    // u0's coupon (5, reserved) and cash (2.5, spent) and u1's coupon were committed: 87.5
+    // released.
+    assert_eq!(
+        (&v["action"], &v["released"]),
+        (&json!("close"), &json!("87.5")),
+        "{v}"
+    );
+    let (c, v) = s.json(
+        "POST",
+        "/v1/campaigns/c/close",
+        &t.ap,
+        &json!({"reason": "again"}),
+    );
+    assert_eq!((c, &v["error"]["code"]), (409, &json!("E_CONFLICT")), "{v}");
+    let r = assert_reconciles(&s, &t);
+    assert_eq!(r["held_balances_match"], true, "{r}");
+    let c0 = &r["campaigns"][0];
+    assert_eq!(
+        (
+            &c0["budget"],
+            &c0["available"],
+            &c0["reserved"],
+            &c0["spent"]
+        ),
+        (&json!("12.5"), &json!("0"), &json!("10"), &json!("2.5")),
+        "{r}"
+    );
+    let (c, v) = s.json("POST", "/v1/journeys/j/resume", &t.ap, &json!({}));
+    assert_eq!(c, 200, "{v}");
+    go(&s, "u2", "2026-11-01T12:00:00Z");
+    let d = last(&s, "u2");
+    assert_eq!(
+        (&d["kind"], &d["reason"]),
+        (&json!("journey.skipped"), &json!("campaign_inactive")),
+        "{d}"
+    );
+    // The coupons expire after the close: their money is released too.
+    tick(&s, "2026-11-02T11:00:00Z");
+    let r = assert_reconciles(&s, &t);
+    let c0 = &r["campaigns"][0];
+    assert_eq!(
+        (
+            &c0["budget"],
+            &c0["available"],
+            &c0["reserved"],
+            &c0["spent"]
+        ),
+        (&json!("2.5"), &json!("0"), &json!("0"), &json!("2.5")),
+        "{r}"
+    );
+    // Who, when and why, in force and in history, across a kill -9.
+    let (c, before) = s.call("GET", "/v1/control", Some(&t.op), b"");
+    assert_eq!(c, 200, "{before}");
+    assert_eq!(before["paused"], json!([]), "{before}");
+    assert_eq!(before["closed"][0]["target"], "c", "{before}");
+    assert_eq!(before["closed"][0]["reason"], "ended early", "{before}");
+    let actions: Vec<&Value> = before["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| &h["action"])
+        .collect();
+    assert_eq!(
+        actions,
+        ["pause", "resume", "pause", "close", "resume"],
+        "{before}"
+    );
+    s.kill9();
+    let s = Server::start_with(db, "event", &["--snapshot-every", "5"]);
+    let (c, after) = s.call("GET", "/v1/control", Some(&t.op), b"");
+    assert_eq!((c, &after), (200, &before));
+    go(&s, "u3", "2026-11-02T12:00:00Z");
+    let d = last(&s, "u3");
+    assert_eq!(d["reason"], "campaign_inactive", "{d}");
+    assert_reconciles(&s, &t);
+}
+
+#[test]
+fn pause_resume_and_close_on_sqlite() {
+    pause_resume_and_close(&sqlite("pause"));
+}
+
+#[test]
+fn pause_resume_and_close_on_postgres() {
+    if let Some(db) = postgres("pause") {
+        pause_resume_and_close(&db);
+    }
+}
+
 /// Each simulator scenario through the service, on SQLite and on PostgreSQL: one module per
 /// scenario folder, named after it; [`every_scenario_goes_through_the_service`] fails when the
 /// folder and this list part.
@@ -1077,6 +1354,7 @@ scenarios! {
     agg_count_windows,
     agg_first_last_distinct,
     agg_sum_avg_min_max,
+    campaign_close,
     cart_wait_timeout,
     expiry_releases_budget,
     flow_and_triggers,
@@ -1084,6 +1362,7 @@ scenarios! {
     holdouts,
     mutex_priority,
     offer_refusals,
+    pause_entries_and_all,
     quiet_hours_defer_midnight,
     schedule_dst,
     seg_conditions,

@@ -194,7 +194,7 @@ impl Engine {
         let lin = cj.lineage;
         let reason = if gate == Gate::Rollout {
             Some(SkipReason::Rollout)
-        } else if !cj.campaign_active(now) {
+        } else if !cj.campaign_active(now) || self.closed_campaign(j) {
             Some(SkipReason::CampaignInactive)
         } else {
             // Re-entry counts every version of the journey: one id, one user, one instance.
@@ -227,6 +227,8 @@ impl Engine {
                 None
             }
         };
+        // A paused journey skips exactly the entries that would have happened.
+        let reason = reason.or_else(|| self.pause_of(j).map(|_| SkipReason::Paused));
         if let Some(r) = reason {
             self.emit(
                 now,

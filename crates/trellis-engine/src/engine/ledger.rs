@@ -58,7 +58,10 @@ impl Engine {
             };
             cm.committed_by_day.insert(day, decimal_string(committed));
         }
-        if cm.exhausted_at.is_none() && committed >= total {
+        // A closed campaign's total is what it committed: closing does not exhaust it.
+        let closed = self.controls.closed.contains_key(camp);
+        let cm = crate::report::slot(&mut self.report.campaigns, camp);
+        if cm.exhausted_at.is_none() && committed >= total && !closed {
             cm.exhausted_at = Some(ts_string(now));
         }
     }

@@ -46,6 +46,9 @@ reasons!(
         CampaignInactive = "campaign_inactive",
         ReEntry = "re_entry",
         Mutex = "mutex",
+        /// The journey is paused (`POST /v1/journeys/{id}/pause`); checked last, so it names
+        /// only entries that would have happened.
+        Paused = "paused",
     }
 );
 
@@ -76,6 +79,8 @@ reasons!(
         Stock = "stock",
         Budget = "budget",
         HourlyQuota = "hourly_quota",
+        /// The journey is paused with scope `all`.
+        Paused = "paused",
     }
 );
 
@@ -85,6 +90,8 @@ reasons!(
         NoChannel = "no_channel",
         FreqCap = "freq_cap",
         QuietHours = "quiet_hours",
+        /// The journey is paused with scope `all`.
+        Paused = "paused",
     }
 );
 

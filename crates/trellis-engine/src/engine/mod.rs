@@ -25,6 +25,7 @@ use trellis_rules::{CompiledCondition, Facts, FieldPath};
 mod aggregates;
 mod attribution;
 mod compile;
+mod control;
 mod entry;
 mod facts;
 mod ledger;
@@ -40,6 +41,7 @@ mod timers;
 mod view;
 mod walk;
 
+pub use self::control::{ControlError, ControlRecord, Controls, PauseScope};
 pub use self::ledger::RedeemError;
 pub use self::log::{
     Attributed, Decision, DecisionKind, ExitReason, Holdout, RejectReason, SkipReason,
@@ -120,6 +122,8 @@ pub struct Engine {
     aggs: aggregates::Aggs,
     /// The workspace's segments and every user's membership of them.
     segs: segments::Segs,
+    /// Pauses and closes in force, and their history (`control.rs`).
+    controls: control::Controls,
     options: Options,
 }
 
@@ -210,6 +214,7 @@ impl Engine {
             paths: paths::Paths::default(),
             aggs,
             segs,
+            controls: control::Controls::default(),
             options,
         };
         for j in 0..e.journeys.len() {
@@ -282,7 +287,10 @@ impl Engine {
         }
         for j in &ws.journeys {
             if let Some(c) = &j.campaign {
-                self.ledgers.entry(c.id.clone()).or_default().total = c.budget.total.value;
+                // A closed campaign keeps the total it was closed with.
+                if !self.controls.closed.contains_key(&c.id) {
+                    self.ledgers.entry(c.id.clone()).or_default().total = c.budget.total.value;
+                }
                 self.report.campaigns.entry(c.id.clone()).or_default();
             }
             let current = self

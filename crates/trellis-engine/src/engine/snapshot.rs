@@ -85,6 +85,8 @@ struct Snapshot {
     measures: super::measure::Measures,
     #[serde(default)]
     paths: super::paths::Paths,
+    #[serde(default)]
+    controls: super::control::Controls,
 }
 
 /// The same fields as [`Snapshot`], borrowed from the engine where they are big, for writing.
@@ -113,6 +115,7 @@ struct SnapshotOut<'a> {
     tracks_timers: bool,
     measures: &'a super::measure::Measures,
     paths: &'a super::paths::Paths,
+    controls: &'a super::control::Controls,
 }
 
 /// Why a snapshot could not be restored.
@@ -214,6 +217,7 @@ impl Engine {
             tracks_timers: self.timer_changes.is_some(),
             measures: &self.measures,
             paths: &self.paths,
+            controls: &self.controls,
         };
         // Writing to a vector cannot fail, and every field serialises.
         let _ = serde_json::to_writer(&mut *out, &s);
@@ -333,6 +337,7 @@ impl Engine {
         e.timer_changes = s.tracks_timers.then(Vec::new);
         e.measures = s.measures;
         e.paths = s.paths;
+        e.controls = s.controls;
         e.seg_rebuild();
         *e.local_cache.borrow_mut() = None;
         Ok(e)

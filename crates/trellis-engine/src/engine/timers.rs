@@ -182,8 +182,15 @@ impl Engine {
                 let (face, offer, user, id) = (c.face, c.offer, c.user, c.id.clone());
                 let (j, n) = (c.journey, c.node);
                 let camp = self.journeys[j].campaign.clone();
+                let closed = camp
+                    .as_ref()
+                    .is_some_and(|c| self.controls.closed.contains_key(c));
                 if let Some(l) = camp.as_ref().and_then(|c| self.ledgers.get_mut(c)) {
                     l.reserved -= face;
+                    // A closed campaign's money comes back to nothing: it is released.
+                    if closed {
+                        l.total -= face;
+                    }
                 }
                 self.emit(
                     now,

@@ -27,8 +27,15 @@ pub fn run(dir: &Path) -> (Vec<u8>, Value) {
             .unwrap()
             .with_timezone(&chrono::Utc)
     });
-    let input =
+    let mut input =
         trellis_sim::read_input(&dir.join("profiles.jsonl"), &dir.join("events.jsonl")).unwrap();
+    // Operator inputs (pause, resume, close), when the scenario has them.
+    let controls = dir.join("inputs.jsonl");
+    if controls.exists() {
+        let mut skipped = Vec::new();
+        input.controls = trellis_sim::read_controls(&controls, &mut skipped).unwrap();
+        assert!(skipped.is_empty(), "{}: {skipped:?}", controls.display());
+    }
     let mut log = Vec::new();
     let report =
         trellis_sim::simulate(ws.unwrap(), input, until, Some(&mut log), |_, _| {}).unwrap();
@@ -111,6 +118,9 @@ fn streamed_and_loaded_replays_agree(dir: &Path) {
     for f in ["workspace.json", "profiles.jsonl", "until"] {
         std::fs::copy(dir.join(f), tmp.join(f)).unwrap();
     }
+    if dir.join("inputs.jsonl").exists() {
+        std::fs::copy(dir.join("inputs.jsonl"), tmp.join("inputs.jsonl")).unwrap();
+    }
     let late = "{\"user_id\": \"late\", \"type\": \"inert\", \"ts\": \"2099-01-01T00:00:00Z\"}";
     std::fs::write(tmp.join("events.jsonl"), format!("{late}\n{events}")).unwrap();
     let input =
@@ -159,6 +169,7 @@ scenarios! {
     agg_count_windows,
     agg_first_last_distinct,
     agg_sum_avg_min_max,
+    campaign_close,
     cart_wait_timeout,
     expiry_releases_budget,
     flow_and_triggers,
@@ -166,6 +177,7 @@ scenarios! {
     holdouts,
     mutex_priority,
     offer_refusals,
+    pause_entries_and_all,
     quiet_hours_defer_midnight,
     schedule_dst,
     seg_conditions,
@@ -237,6 +249,9 @@ fn the_scenarios_exercise_every_decision_kind_and_reason() {
         "offer.rejected:per_user_limit",
         "offer.rejected:hourly_quota",
         "offer.rejected:campaign_inactive",
+        "journey.skipped:paused",
+        "offer.rejected:paused",
+        "touch.suppressed:paused",
         "offer.redeemed",
         "offer.expired",
         "touch.sent",

@@ -127,11 +127,26 @@ fn a_restored_snapshot_goes_on_as_the_engine_that_never_stopped_on_every_scenari
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let (ws, profiles, events, until) = scenario(&dir);
+        // The scenario's operator inputs (pause, resume, close), each applied before the first
+        // event at or after its time, as the simulator does; so the controls in force are in
+        // the snapshots cut after them.
+        let controls = match dir.join("inputs.jsonl") {
+            p if p.exists() => trellis_sim::read_controls(&p, &mut Vec::new()).unwrap(),
+            _ => Vec::new(),
+        };
+        let midway = |e: &mut Engine, i: usize| {
+            let before = i.checked_sub(1).map(|p| events[p].ts);
+            for c in &controls {
+                if before.is_none_or(|b| c.ts > b) && c.ts <= events[i].ts {
+                    e.apply(&c.input, c.ts);
+                }
+            }
+        };
         for setup in [Setup::New, Setup::Deployed] {
-            let whole = run(&ws, &profiles, &events, until, setup, None, &|_, _| {});
+            let whole = run(&ws, &profiles, &events, until, setup, None, &midway);
             let n = events.len();
             for cut in [0, 1, n / 3, n / 2, (2 * n) / 3, n.saturating_sub(1)] {
-                let cut_run = run(&ws, &profiles, &events, until, setup, Some(cut), &|_, _| {});
+                let cut_run = run(&ws, &profiles, &events, until, setup, Some(cut), &midway);
                 assert_same(
                     &format!("{name} ({setup:?}) cut at {cut}"),
                     &whole,

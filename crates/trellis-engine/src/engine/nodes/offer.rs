@@ -28,8 +28,10 @@ impl Engine {
             // hour repeated by a DST change is two hours.
             (now.timestamp() - i64::from(l.minute()) * 60 - i64::from(l.second())) / 3600
         };
-        let reason = if !cj.campaign_active(now) {
+        let reason = if !cj.campaign_active(now) || self.closed_campaign(j) {
             Some(RejectReason::CampaignInactive)
+        } else if self.pause_of(j) == Some(PauseScope::All) {
+            Some(RejectReason::Paused)
         } else if issued_count(&self.users[u].issued, oi) >= offer.per_user_limit {
             Some(RejectReason::PerUserLimit)
         } else if self.stock[oi] == Some(0) {

@@ -137,6 +137,9 @@ impl Engine {
         else {
             return Some("suppressed".into());
         };
+        if self.pause_of(j) == Some(PauseScope::All) {
+            return Some(self.suppress(u, j, n, SuppressReason::Paused, now).into());
+        }
         let policy = self.policy.clone();
         if let Some(q) = &policy.quiet_hours {
             let tz = q.tz.unwrap_or(self.tz);
