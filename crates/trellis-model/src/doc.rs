@@ -244,6 +244,9 @@ pub struct ModelDef {
     pub id: String,
     pub name: Option<String>,
     pub artifact: trellis_uplift::UpliftModel,
+    /// The artifact as the document wrote it: written back as it was, so a round trip keeps
+    /// its bytes' numbers (`1` stays `1`, not `1.0`).
+    pub artifact_json: Value,
     /// Feature name → the fact it reads (`user.<attr>`, `agg.<id>` or `segment.<id>`, which
     /// reads 1 for a member and 0 for not); a feature not listed reads `user.<feature name>`.
     pub features: BTreeMap<String, String>,
@@ -278,7 +281,7 @@ impl Serialize for ModelDef {
         if !self.features.is_empty() {
             m.serialize_entry("features", &self.features)?;
         }
-        m.serialize_entry("artifact", &self.artifact)?;
+        m.serialize_entry("artifact", &self.artifact_json)?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -597,6 +597,7 @@ impl R {
             let artifact = self.req(mm, &path, "artifact", DOC, |v| {
                 let bytes = serde_json::to_vec(v).map_err(|e| e.to_string())?;
                 trellis_uplift::UpliftModel::from_json(&bytes)
+                    .map(|a| (a, v.clone()))
                     .map_err(|e| format!("not a trellis.uplift/1 model: {e}"))
             });
             let features = self
@@ -633,7 +634,7 @@ impl R {
                     self.report(DOC, &at, format!("{name}: {field:?} is none of \"user.<attr>\", a defined \"agg.<id>\" or a defined \"segment.<id>\" (1 for a member, 0 for not)"));
                     continue;
                 }
-                if let Some(a) = &artifact {
+                if let Some((a, _)) = &artifact {
                     if !a.features.iter().any(|f| &f.name == name) {
                         self.report(
                             DOC,
@@ -655,13 +656,14 @@ impl R {
             if self.diags.len() > before {
                 continue;
             }
-            let (Some(id), Some(artifact)) = (id, artifact) else {
+            let (Some(id), Some((artifact, artifact_json))) = (id, artifact) else {
                 continue;
             };
             out.push(ModelDef {
                 id,
                 name,
                 artifact,
+                artifact_json,
                 features: fields,
                 extra: rest(mm, &["id", "name", "artifact", "features"]),
             });
