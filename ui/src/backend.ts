@@ -70,6 +70,9 @@ export interface SimulateRequest {
   seed: number;
   /** `imported`: replay the dataset imported into the desktop app (`import_sample`, `pull_sample`). */
   source?: 'generated' | 'imported';
+  /** Attach a model of the workspace's `models` to the run (the report's `uplift.<journey>.entry`). */
+  uplift_model?: string;
+  uplift_threshold?: number;
 }
 
 /** What a CSV column becomes: a field path (`user_id`, `ts`, `props.amount`, `attrs.city`…; empty: left out). */

@@ -168,6 +168,29 @@ pub struct SimulateParams {
     #[serde(default, deserialize_with = "seed")]
     #[schema(minimum = 1)]
     pub seed: Option<u64>,
+    /// Attach one of the workspace's `models` to the run: every entry of a journey without a
+    /// `gate.uplift` is scored, and the report's `uplift.<journey>.entry` says what a gate at
+    /// `uplift_threshold` would do (docs/uplift.md). A model the workspace lacks: `E_BAD_REQUEST` at `uplift_model`.
+    #[serde(default)]
+    pub uplift_model: Option<String>,
+    /// The would-be gate's threshold, from -1 to 1 (default 0.02).
+    #[serde(default, deserialize_with = "threshold")]
+    #[schema(minimum = -1, maximum = 1)]
+    pub uplift_threshold: Option<f64>,
+}
+
+fn threshold<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = Option::<Value>::deserialize(d)?;
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_f64()
+            .filter(|x| x.is_finite() && (-1.0..=1.0).contains(x))
+            .map(Some)
+            .ok_or_else(|| {
+                serde::de::Error::custom("uplift_threshold must be a number from -1 to 1")
+            }),
+    }
 }
 
 fn users<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {

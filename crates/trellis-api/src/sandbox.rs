@@ -125,6 +125,20 @@ impl Service {
             ));
             return Err(e);
         };
+        let attach = match &p.uplift_model {
+            None => None,
+            Some(m) if ws.model(m).is_some() => Some(trellis_engine::AttachModel {
+                model: m.clone(),
+                threshold: p.uplift_threshold.unwrap_or(0.02),
+            }),
+            Some(m) => {
+                return Err(ApiError::new(
+                    Code::BadRequest,
+                    format!("the workspace has no model {m:?}"),
+                )
+                .at("uplift_model"))
+            }
+        };
         background(move || -> Result<wire::SimulateResult> {
             let internal = |e: String| ApiError::new(Code::Internal, e);
             let dir = std::env::temp_dir().join(format!(
@@ -186,18 +200,29 @@ impl Service {
                 cancel: cancel.clone(),
             };
             let mut step = usize::MAX;
-            let run = trellis_sim::simulate(ws, input, None, Some(&mut log), |done, total| {
-                // About 200 reports per run, whatever its size.
-                let s = done.saturating_mul(200) / total.max(1);
-                if s != step || done == total {
-                    step = s;
-                    progress(SimProgress {
-                        done: done as u64,
-                        total: total as u64,
-                        phase: "simulate",
-                    });
-                }
-            });
+            let options = trellis_engine::Options {
+                burn_by_day: true,
+                attach_model: attach,
+            };
+            let run = trellis_sim::simulate_with(
+                ws,
+                input,
+                None,
+                Some(&mut log),
+                |done, total| {
+                    // About 200 reports per run, whatever its size.
+                    let s = done.saturating_mul(200) / total.max(1);
+                    if s != step || done == total {
+                        step = s;
+                        progress(SimProgress {
+                            done: done as u64,
+                            total: total as u64,
+                            phase: "simulate",
+                        });
+                    }
+                },
+                options,
+            );
             let _ = std::fs::remove_dir_all(&dir);
             if stopped() {
                 return Err(cancelled());

@@ -61,6 +61,14 @@ enum Command {
         /// Write the report (one JSON object) here; without it the report goes to stdout.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Attach one of the workspace's `models` to the run: every entry of a journey without a
+        /// `gate.uplift` is scored, and the report's `uplift.<journey>.entry` says what a gate at
+        /// --uplift-threshold would do (docs/uplift.md).
+        #[arg(long)]
+        uplift_model: Option<String>,
+        /// With --uplift-model: the threshold of that would-be gate (default 0.02).
+        #[arg(long, requires = "uplift_model", default_value_t = 0.02)]
+        uplift_threshold: f64,
     },
     /// Write realistic sample data: DIR/profiles.jsonl and DIR/events.jsonl, deterministic for a seed.
     Sample {
@@ -236,6 +244,8 @@ fn main() -> ExitCode {
             until,
             log,
             report,
+            uplift_model,
+            uplift_threshold,
         } => simulate(
             &workspace,
             &profiles,
@@ -244,6 +254,10 @@ fn main() -> ExitCode {
             until.as_deref(),
             log.as_deref(),
             report.as_deref(),
+            uplift_model.map(|model| trellis_engine::AttachModel {
+                model,
+                threshold: uplift_threshold,
+            }),
         ),
         Command::Serve {
             db,
@@ -467,6 +481,7 @@ fn simulate(
     until: Option<&str>,
     log: Option<&std::path::Path>,
     report: Option<&std::path::Path>,
+    attach: Option<trellis_engine::AttachModel>,
 ) -> Result<ExitCode> {
     use std::io::IsTerminal;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -486,6 +501,27 @@ fn simulate(
             return Ok(ExitCode::from(1));
         }
     };
+    if let Some(a) = &attach {
+        if ws.model(&a.model).is_none() {
+            eprintln!(
+                "--uplift-model {:?}: the workspace has no such model (its models: {})",
+                a.model,
+                ws.models
+                    .iter()
+                    .map(|m| m.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            return Ok(ExitCode::from(2));
+        }
+        if !(a.threshold.is_finite() && (-1.0..=1.0).contains(&a.threshold)) {
+            eprintln!(
+                "--uplift-threshold {}: use a number from -1 to 1",
+                a.threshold
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
     let until = match until {
         Some(u) => Some(
             chrono::DateTime::parse_from_rfc3339(u)
@@ -513,7 +549,11 @@ fn simulate(
     };
     let tty = std::io::stderr().is_terminal();
     let start = Instant::now();
-    let result = trellis_sim::simulate(
+    let options = trellis_engine::Options {
+        burn_by_day: true,
+        attach_model: attach,
+    };
+    let result = trellis_sim::simulate_with(
         ws,
         input,
         until,
@@ -528,6 +568,7 @@ fn simulate(
                 }
             }
         },
+        options,
     )?;
     if let Some(mut w) = log_file {
         w.flush()?;

@@ -16,9 +16,9 @@ pub use apply::{
     Rollback, Tick,
 };
 pub use engine::{
-    Attributed, Channels, ControlError, ControlRecord, Controls, Decision, DecisionKind,
-    DeliveryFailure, Engine, ExitReason, Holdout, Message, Options, PauseScope, Recorded,
-    RedeemError, RejectReason, Sink, SkipReason, SuppressReason, TimerChange, PPM,
+    AttachModel, Attributed, Channels, ControlError, ControlRecord, Controls, Decision,
+    DecisionKind, DeliveryFailure, Engine, ExitReason, Holdout, Message, Options, PauseScope,
+    Recorded, RedeemError, RejectReason, Sink, SkipReason, SuppressReason, TimerChange, PPM,
 };
 pub use input::{
     event_line_ts, parse_event, parse_event_line, parse_event_owned, parse_profile, ts_string,

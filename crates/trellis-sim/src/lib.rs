@@ -339,12 +339,29 @@ enum Replay {
 /// between them in order, so the log is the same as a single thread would write.
 pub fn simulate(
     ws: Workspace,
+    input: Input,
+    until: Option<DateTime<Utc>>,
+    log: Option<&mut (dyn Write + Send)>,
+    progress: impl FnMut(usize, usize),
+) -> Result<Report, Error> {
+    let options = Options {
+        burn_by_day: true,
+        ..Options::default()
+    };
+    simulate_with(ws, input, until, log, progress, options)
+}
+
+/// [`simulate`] with the engine's options (e.g. a model attached to the run:
+/// `Options::attach_model`).
+pub fn simulate_with(
+    ws: Workspace,
     mut input: Input,
     until: Option<DateTime<Utc>>,
     log: Option<&mut (dyn Write + Send)>,
     mut progress: impl FnMut(usize, usize),
+    options: Options,
 ) -> Result<Report, Error> {
-    let mut engine = Engine::new(ws, Options { burn_by_day: true });
+    let mut engine = Engine::new(ws, options);
     // Event ids are deduplicated by the reader thread, ahead of the engine.
     engine.reserve(input.profiles.len(), 0);
     let events_total = input.events.len();

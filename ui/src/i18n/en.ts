@@ -1048,6 +1048,7 @@ export const en = {
   // ---- end issue 20 ----
   // ---- begin uplift (docs/uplift.md: models, gate.uplift, the report's uplift section) ----
   uplift: {
+    attach: { label: 'Attach an uplift model', hint: 'Scores every entry of journeys without an uplift gate: the report shows what a gate (threshold 2 points) right after the trigger would do; nobody’s path changes.', none: 'None' },
     tabs: { models: 'Models' },
     learners: { two_model: 'Two models (T-learner)', class_transformation: 'Class transformation' },
     gate: {

@@ -1048,6 +1048,7 @@ export const zh: Messages = {
   // ---- end issue 20 ----
   // ---- begin uplift (docs/uplift.md：模型、gate.uplift、报告的 uplift 部分) ----
   uplift: {
+    attach: { label: '附加增益模型', hint: '对没有增益闸门的旅程，在每次进入时用该模型打分：报告显示若在触发后加一个闸门（阈值 2 个百分点）会怎样；不改变任何人的路径。', none: '不附加' },
     tabs: { models: '模型' },
     learners: { two_model: '双模型（T-learner）', class_transformation: '类别转换' },
     gate: {

@@ -27,6 +27,8 @@ export interface SimParams {
   seed: number;
   /** Generated sample data, or the dataset imported into the desktop app. */
   source?: 'generated' | 'imported';
+  /** A model of the workspace scored at every entry of journeys without a gate (docs/uplift.md). */
+  uplift_model?: string;
 }
 
 export interface SimState {

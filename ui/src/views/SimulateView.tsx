@@ -1,6 +1,7 @@
 // The sandbox: run the workspace on generated sample data in the engine, then see users per node
 // and per edge on the canvas, charts of the report, and any user's decisions step by step.
 
+import { modelsOf } from '../model/uplift';
 import { useMemo, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
@@ -73,6 +74,26 @@ function Controls() {
         </Field>
       </div>
       )}
+      {modelsOf(doc).length > 0 ? (
+        <Field label={t('uplift.attach.label')}>
+          <select
+            value={params.uplift_model ?? ''}
+            onChange={(e) => {
+              const { uplift_model: _drop, ...rest } = params;
+              setParams(e.target.value ? { ...rest, uplift_model: e.target.value } : rest);
+            }}
+            title={t('uplift.attach.hint')}
+            data-testid="sim-uplift-model"
+          >
+            <option value="">{t('uplift.attach.none')}</option>
+            {modelsOf(doc).map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name ? `${m.name} (${m.id})` : m.id}
+              </option>
+            ))}
+          </select>
+        </Field>
+      ) : null}
       {errors > 0 ? <div className="banner banner-warning">{t('sim.hasErrors')}</div> : null}
       {running ? (
         <button type="button" onClick={() => sessionStore.getState().cancelSimulation()} data-testid="sim-cancel">

@@ -245,3 +245,53 @@ fn bad_input_is_refused_with_line_and_column() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
+
+/// `trellis simulate --uplift-model`: the scenario `uplift_gate`'s workspace without its gate;
+/// the attached model scores every entry (`uplift.gated.entry`), nobody is gated (every entrant
+/// gets the coupon), and a model the workspace lacks is refused by name.
+#[test]
+fn simulate_with_an_attached_model() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sim/uplift_gate");
+    let mut ws: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("workspace.json")).unwrap()).unwrap();
+    ws["journeys"][0]["nodes"] = serde_json::json!([
+        {"id": "t", "type": "trigger.event", "params": {"event": "visit"}},
+        {"id": "o", "type": "action.offer", "params": {"offer": "c20"}}]);
+    ws["journeys"][0]["edges"] = serde_json::json!([{"from": "t", "port": "out", "to": "o"}]);
+    let path = crate::tmp("attach_ws.json", &ws.to_string());
+    let report = crate::tmp("attach_report.json", "");
+    let args = |model: &str| {
+        vec![
+            "simulate".to_owned(),
+            path.display().to_string(),
+            "--profiles".into(),
+            dir.join("profiles.jsonl").display().to_string(),
+            "--events".into(),
+            dir.join("events.jsonl").display().to_string(),
+            "--report".into(),
+            report.display().to_string(),
+            "--uplift-model".into(),
+            model.into(),
+            "--uplift-threshold".into(),
+            "0.03".into(),
+        ]
+    };
+    let a = args("visit_uplift");
+    let out = crate::trellis(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let g = &r["uplift"]["gated"]["entry"];
+    assert_eq!(g["reached"], 8, "{g}");
+    assert_eq!(g["unscored"], 3, "{g}");
+    assert_eq!(g["threshold"], 0.03);
+    assert_eq!(r["offers"]["c20"]["issued"], 8, "nobody is gated");
+    let a = args("nope");
+    let out = crate::trellis(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"nope\""));
+}

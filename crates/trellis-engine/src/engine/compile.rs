@@ -32,6 +32,20 @@ pub(crate) struct CGate {
     pub(crate) fields: Vec<(String, FieldPath)>,
 }
 
+impl CGate {
+    pub(crate) fn of(m: &trellis_model::ModelDef) -> CGate {
+        CGate {
+            model_id: m.id.clone(),
+            model: m.artifact.clone(),
+            fields: m
+                .feature_fields()
+                .into_iter()
+                .map(|(name, field)| (name, FieldPath::new(&field)))
+                .collect(),
+        }
+    }
+}
+
 /// What issuing an offer needs of its definition, copied out once.
 #[derive(Clone, Copy)]
 pub(crate) struct OfferTerms {
@@ -176,17 +190,10 @@ impl CJourney {
     pub(crate) fn resolve_gates(&mut self, models: &[trellis_model::ModelDef]) {
         for n in &mut self.nodes {
             if let NodeKind::GateUplift { model, .. } = &*n.kind {
-                n.gate = models.iter().find(|m| m.id == *model).map(|m| {
-                    Arc::new(CGate {
-                        model_id: m.id.clone(),
-                        model: m.artifact.clone(),
-                        fields: m
-                            .feature_fields()
-                            .into_iter()
-                            .map(|(name, field)| (name, FieldPath::new(&field)))
-                            .collect(),
-                    })
-                });
+                n.gate = models
+                    .iter()
+                    .find(|m| m.id == *model)
+                    .map(|m| Arc::new(CGate::of(m)));
             }
         }
     }

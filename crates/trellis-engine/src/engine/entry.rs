@@ -291,6 +291,9 @@ impl Engine {
         );
         self.journeys[j].counts.entered += 1;
         self.assign_journey(u, j, true, now);
+        if self.attached.is_some() {
+            self.score_attached(u, j, now);
+        }
         // The maximum duration's timer takes its place in the timer order now, but goes into
         // the queue only if the instance is still inside after its first steps (most go
         // straight through, and their timer would only wait in the queue to do nothing). The

@@ -66,6 +66,19 @@ pub const PPM: u32 = 1_000_000;
 pub struct Options {
     /// Keep per-day budget burn in the report.
     pub burn_by_day: bool,
+    /// A model of the workspace's `models` scored at every entry of a journey without a
+    /// `gate.uplift`, as if a gate with `threshold` stood after its trigger (the sandbox's
+    /// "attach a model": `docs/uplift.md`). It passes everyone; the report's `uplift` section
+    /// says what such a gate would do, under the node key `entry`.
+    #[serde(default)]
+    pub attach_model: Option<AttachModel>,
+}
+
+/// See [`Options::attach_model`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AttachModel {
+    pub model: String,
+    pub threshold: f64,
 }
 
 /// Takes lines of the decision log as the engine writes them (see [`Engine::set_sink`]);
@@ -125,6 +138,8 @@ pub struct Engine {
     /// Pauses and closes in force, and their history (`control.rs`).
     controls: control::Controls,
     options: Options,
+    /// [`Options::attach_model`]'s model, resolved from the workspace.
+    attached: Option<(Arc<CGate>, f64)>,
 }
 
 impl Engine {
@@ -215,8 +230,13 @@ impl Engine {
             aggs,
             segs,
             controls: control::Controls::default(),
+            attached: None,
             options,
         };
+        e.attached = e.options.attach_model.as_ref().and_then(|a| {
+            let m = e.ws.models.iter().find(|m| m.id == a.model)?;
+            Some((Arc::new(CGate::of(m)), a.threshold))
+        });
         for j in 0..e.journeys.len() {
             e.attach(j, PPM);
         }

@@ -165,3 +165,77 @@ fn validation_names_the_model_and_its_features() {
     let again = trellis_model::Workspace::from_json(&serde_json::to_value(&ws).unwrap()).unwrap();
     assert_eq!(ws, again);
 }
+
+/// A model attached to the run (`Options::attach_model`): a journey without a gate has every
+/// entry scored under the node key `entry`, as if a gate at the threshold stood after its
+/// trigger, while everyone goes on (the offer is issued to all); a journey with its own gate is
+/// left to it.
+#[test]
+fn an_attached_model_scores_the_entries_of_journeys_without_a_gate() {
+    let m = model();
+    let mut doc = workspace(&m, 0.1);
+    // The journey without its gate: trigger → offer.
+    doc["journeys"][0]["nodes"] = json!([
+        {"id": "t", "type": "trigger.event", "params": {"event": "visit"}},
+        {"id": "o", "type": "action.offer", "params": {"offer": "cash5"}}]);
+    doc["journeys"][0]["edges"] = json!([{"from": "t", "port": "out", "to": "o"}]);
+    let ws = trellis_model::Workspace::from_json(&doc).unwrap();
+    let options = Options {
+        attach_model: Some(trellis_engine::AttachModel {
+            model: "m".into(),
+            threshold: 0.1,
+        }),
+        ..Options::default()
+    };
+    let mut engine = Engine::new(ws, options);
+    let (mut sum, mut over) = (0.0, 0u64);
+    for i in 0..40u32 {
+        let user = format!("u{i}");
+        let age = 18 + (i * 13) % 50;
+        engine.add_profile(
+            parse_profile(&json!({"user_id": user, "attrs": {"age": age, "vip": false}})).unwrap(),
+        );
+        let p = m
+            .score_with(|f| match f {
+                "age" => Some(Cell::Number(f64::from(age))),
+                _ => Some(Cell::Number(0.0)),
+            })
+            .unwrap();
+        sum += p;
+        over += u64::from(p >= 0.1);
+        let ev = json!({"event_id": format!("e{i}"), "user_id": user, "type": "visit",
+                        "ts": "2026-11-02T10:00:00Z"});
+        engine.handle(&parse_event(&ev).unwrap());
+        engine.drain().for_each(drop);
+    }
+    let r = engine.report_now();
+    let g = &r.uplift["j"]["entry"];
+    assert_eq!((g.reached, g.passed, g.unscored), (40, over, 0));
+    assert!((g.predicted_conversions_all - sum).abs() < 1e-9);
+    assert_eq!(
+        r.offers["cash5"].issued, 40,
+        "an attached model gates nobody"
+    );
+
+    // With the journey's own gate, the attached model keeps out.
+    let ws = trellis_model::Workspace::from_json(&workspace(&m, 0.1)).unwrap();
+    let mut engine = Engine::new(
+        ws,
+        Options {
+            attach_model: Some(trellis_engine::AttachModel {
+                model: "m".into(),
+                threshold: 0.5,
+            }),
+            ..Options::default()
+        },
+    );
+    engine.add_profile(
+        parse_profile(&json!({"user_id": "a", "attrs": {"age": 20, "vip": false}})).unwrap(),
+    );
+    let ev =
+        json!({"event_id": "e", "user_id": "a", "type": "visit", "ts": "2026-11-02T10:00:00Z"});
+    engine.handle(&parse_event(&ev).unwrap());
+    let r = engine.report_now();
+    assert!(r.uplift["j"].get("entry").is_none());
+    assert_eq!(r.uplift["j"]["g"].reached, 1);
+}

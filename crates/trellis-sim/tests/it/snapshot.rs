@@ -18,7 +18,13 @@ enum Setup {
 
 fn make(ws: &trellis_model::Workspace, profiles: &[Profile], setup: Setup) -> Engine {
     let mut e = match setup {
-        Setup::New => Engine::new(ws.clone(), Options { burn_by_day: true }),
+        Setup::New => Engine::new(
+            ws.clone(),
+            Options {
+                burn_by_day: true,
+                ..Options::default()
+            },
+        ),
         Setup::Deployed => {
             let mut e = Engine::new(trellis_model::Workspace::default(), Options::default());
             e.track_timers();

@@ -25,6 +25,42 @@ impl Engine {
         now: Time,
     ) -> Port {
         let gate = self.journeys[j].nodes[n].gate.clone();
+        let node = self.journeys[j].nodes[n].id.clone();
+        if self.score_gate(u, j, gate, threshold, &node, now) {
+            "pass"
+        } else {
+            "fail"
+        }
+        .into()
+    }
+
+    /// The attached model ([`Options::attach_model`]) at an entry of journey `j`, if the journey
+    /// has no gate of its own: counted under the node key `entry`.
+    pub(crate) fn score_attached(&mut self, u: usize, j: usize, now: Time) {
+        let Some((gate, threshold)) = self.attached.clone() else {
+            return;
+        };
+        if self.journeys[j]
+            .nodes
+            .iter()
+            .any(|n| matches!(&*n.kind, NodeKind::GateUplift { .. }))
+        {
+            return;
+        }
+        self.score_gate(u, j, Some(gate), threshold, "entry", now);
+    }
+
+    /// Scores user `u` with `gate`'s model and counts the prediction in the report under
+    /// journey `j` and `node`; true when the predicted uplift is at least `threshold`.
+    fn score_gate(
+        &mut self,
+        u: usize,
+        j: usize,
+        gate: Option<Arc<CGate>>,
+        threshold: f64,
+        node: &str,
+        now: Time,
+    ) -> bool {
         let prediction = gate.as_ref().and_then(|g| {
             let ev = self.inside(u, j).and_then(|i| i.event.clone());
             let facts = self.facts(u, j, ev.as_deref(), now);
@@ -52,7 +88,7 @@ impl Engine {
             .uplift
             .entry(cj.id.to_string())
             .or_default()
-            .entry(cj.nodes[n].id.to_string())
+            .entry(node.to_owned())
             .or_default();
         if let Some(g) = &gate {
             if figures.model.is_empty() {
@@ -84,7 +120,7 @@ impl Engine {
                 }
             }
         }
-        if pass { "pass" } else { "fail" }.into()
+        pass
     }
 }
 
