@@ -252,8 +252,10 @@ fn main() -> ExitCode {
             &events,
             inputs.as_deref(),
             until.as_deref(),
-            log.as_deref(),
-            report.as_deref(),
+            Outputs {
+                log: log.as_deref(),
+                report: report.as_deref(),
+            },
             uplift_model.map(|model| trellis_engine::AttachModel {
                 model,
                 threshold: uplift_threshold,
@@ -473,16 +475,22 @@ fn rules_explain(rules: &std::path::Path, fact: &str, only: Option<&str>) -> Res
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where `trellis simulate` writes the decision log and the report.
+struct Outputs<'a> {
+    log: Option<&'a std::path::Path>,
+    report: Option<&'a std::path::Path>,
+}
+
 fn simulate(
     path: &std::path::Path,
     profiles: &std::path::Path,
     events: &std::path::Path,
     inputs: Option<&std::path::Path>,
     until: Option<&str>,
-    log: Option<&std::path::Path>,
-    report: Option<&std::path::Path>,
+    out: Outputs<'_>,
     attach: Option<trellis_engine::AttachModel>,
 ) -> Result<ExitCode> {
+    let Outputs { log, report } = out;
     use std::io::IsTerminal;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let (ws, diags) = trellis_graph::validate_bytes(&bytes);

@@ -236,6 +236,6 @@ fn an_attached_model_scores_the_entries_of_journeys_without_a_gate() {
         json!({"event_id": "e", "user_id": "a", "type": "visit", "ts": "2026-11-02T10:00:00Z"});
     engine.handle(&parse_event(&ev).unwrap());
     let r = engine.report_now();
-    assert!(r.uplift["j"].get("entry").is_none());
+    assert!(!r.uplift["j"].contains_key("entry"));
     assert_eq!(r.uplift["j"]["g"].reached, 1);
 }
