@@ -306,7 +306,8 @@ mod tests {
             days: 14,
             seed: 1,
             start: trellis_sample::SampleSpec::default_start(),
-            history_days: 0,
+            // The sandbox's generated run has its order history too.
+            history_days: trellis_api::sandbox::SANDBOX_HISTORY_DAYS,
         };
         assert!(trellis_sample::generate_to_dir(&spec, &gen).is_ok());
         let src = sources(&json!([

@@ -6,6 +6,10 @@ use crate::{random_token, wire, ApiError, Code, Result, Service, SimProgress};
 use serde_json::Value;
 use std::sync::Arc;
 
+/// Days of order history the sandbox's generated sample data has before its window (see
+/// `trellis_sample::SampleSpec::history_days`): behavioural aggregates have a past to read.
+pub const SANDBOX_HISTORY_DAYS: u32 = 90;
+
 /// Runs `work` on a thread of its own at a lower CPU priority (nice +10 on Unix; the threads it
 /// starts inherit it), and answers its result. Sandbox work (a simulation, an import) is long
 /// and CPU-bound: on a small machine at normal priority its three threads would starve the
@@ -150,7 +154,7 @@ impl Service {
                 days,
                 seed,
                 start: trellis_sample::SampleSpec::default_start(),
-                history_days: 90,
+                history_days: SANDBOX_HISTORY_DAYS,
             };
             let cancelled = || ApiError::new(Code::Cancelled, "the simulation was cancelled");
             let stopped = || cancel.load(std::sync::atomic::Ordering::SeqCst);
