@@ -106,6 +106,27 @@ pub struct TouchCounts {
     /// Deliveries a channel refused, by channel (the touch then fell back to its next channel).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub failed: BTreeMap<String, u64>,
+    /// Consent revoked (`policy.unsubscribe`), attributed to the user's last touch in the
+    /// attribution window (`docs/operations.md` "Unsubscribe"): the experience a journey cost.
+    #[serde(skip_serializing_if = "Unsubscribes::is_empty")]
+    pub unsubscribes: Unsubscribes,
+}
+
+/// Unsubscribes: in all, without a touch to attribute them to, and by the last touch's journey
+/// and template.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Unsubscribes {
+    pub total: u64,
+    pub unattributed: u64,
+    pub by_journey: BTreeMap<String, u64>,
+    pub by_template: BTreeMap<String, u64>,
+}
+
+impl Unsubscribes {
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

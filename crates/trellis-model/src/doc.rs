@@ -426,6 +426,21 @@ pub struct Policy {
     /// How outcomes are measured against control groups (`docs/measurement.md`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub measurement: Option<Measurement>,
+    /// Which event revokes a user's consent (`docs/operations.md` "Unsubscribe").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsubscribe: Option<Unsubscribe>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `policy.unsubscribe`: an event of type `event` sets the user's consent to false for the
+/// channel its prop `channel_field` names (every channel that takes consent when the policy has
+/// no `channel_field` or the event lacks the prop).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unsubscribe {
+    pub event: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_field: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -805,6 +805,17 @@ impl R {
                 extra: rest(mm, &["window", "mde", "alpha", "power"]),
             })
         });
+        let unsubscribe = m.get("unsubscribe").filter(|v| !v.is_null()).and_then(|u| {
+            let p = format!("{path}/unsubscribe");
+            let um = self.object(u, &p, DOC, "unsubscribe")?;
+            let event = self.req(um, &p, "event", DOC, string);
+            let channel_field = self.opt(um, &p, "channel_field", DOC, string);
+            Some(Unsubscribe {
+                event: event?,
+                channel_field,
+                extra: rest(um, &["event", "channel_field"]),
+            })
+        });
         Policy {
             tz: self.opt(m, path, "tz", DOC, timezone),
             freq_caps,
@@ -813,6 +824,7 @@ impl R {
             attribution,
             global_holdout_percent: self.opt(m, path, "global_holdout_percent", DOC, holdout),
             measurement,
+            unsubscribe,
             extra: rest(
                 m,
                 &[
@@ -823,6 +835,7 @@ impl R {
                     "attribution",
                     "global_holdout_percent",
                     "measurement",
+                    "unsubscribe",
                 ],
             ),
         }

@@ -603,6 +603,7 @@ export const en = {
       touch: { sent: 'message sent', suppressed: 'message held back', deferred: 'message deferred', failed: 'message failed' },
       points: { awarded: 'points awarded' },
       profile: { updated: 'profile updated' },
+      consent: { revoked: 'unsubscribed (consent revoked)' },
       conversion: 'conversion',
     },
     reasons: {

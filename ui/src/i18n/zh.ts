@@ -604,6 +604,7 @@ export const zh: Messages = {
       touch: { sent: '发送消息', suppressed: '消息被抑制', deferred: '消息延后', failed: '消息发送失败' },
       points: { awarded: '发放积分' },
       profile: { updated: '更新画像' },
+      consent: { revoked: '退订（撤回同意）' },
       conversion: '转化',
     },
     reasons: {

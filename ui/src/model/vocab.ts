@@ -22,6 +22,7 @@ export const DECISION_KINDS = [
   'points.awarded',
   'profile.updated',
   'conversion',
+  'consent.revoked',
 ] as const;
 
 /** Every reason the log writes (the `reasons!` enums of log.rs), and the report's `deferred`. */

@@ -51,6 +51,14 @@ impl Engine {
             }
             self.attrs_changed(u);
         }
+        if self
+            .policy
+            .unsubscribe
+            .as_ref()
+            .is_some_and(|x| x.event == ev.kind)
+        {
+            self.unsubscribe(u, ev, now);
+        }
         // Membership moves with the aggregates and profile just updated, before the journeys see
         // the event; the segment triggers fire after them.
         // Only when something a segment reads moved: a profile update, or an aggregate a

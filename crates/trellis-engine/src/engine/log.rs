@@ -180,6 +180,12 @@ pub enum DecisionKind<'a> {
         revenue: Decimal,
         attributed_to: Option<Attributed>,
     },
+    /// `policy.unsubscribe`: the user's consent for `channel` (None: every channel that takes
+    /// consent) is now false; attributed to the user's last touch in the attribution window.
+    ConsentRevoked {
+        channel: Option<Channel>,
+        attributed_to: Option<Attributed>,
+    },
 }
 
 impl DecisionKind<'_> {
@@ -201,6 +207,7 @@ impl DecisionKind<'_> {
         "points.awarded",
         "profile.updated",
         "conversion",
+        "consent.revoked",
     ];
 
     /// The record's `kind` as the log writes it.
@@ -222,6 +229,7 @@ impl DecisionKind<'_> {
             DecisionKind::PointsAwarded { .. } => "points.awarded",
             DecisionKind::ProfileUpdated { .. } => "profile.updated",
             DecisionKind::Conversion { .. } => "conversion",
+            DecisionKind::ConsentRevoked { .. } => "consent.revoked",
         }
     }
 
@@ -306,6 +314,13 @@ impl DecisionKind<'_> {
             } => K::Conversion {
                 event_id: own(event_id),
                 revenue,
+                attributed_to,
+            },
+            K::ConsentRevoked {
+                channel,
+                attributed_to,
+            } => K::ConsentRevoked {
+                channel,
                 attributed_to,
             },
         }
@@ -462,6 +477,29 @@ impl DecisionKind<'_> {
                 json_value(out, event_id);
                 key(out, "revenue");
                 dec(out, *revenue);
+                key(out, "attributed_to");
+                match attributed_to {
+                    None => out.extend_from_slice(b"null"),
+                    Some(a) => {
+                        out.extend_from_slice(b"{\"journey\":");
+                        json_str(out, &a.journey);
+                        out.extend_from_slice(b",\"node\":");
+                        json_str(out, &a.node);
+                        out.extend_from_slice(b",\"kind\":");
+                        raw_str(out, if a.offer { "offer" } else { "touch" });
+                        out.push(b'}');
+                    }
+                }
+            }
+            K::ConsentRevoked {
+                channel,
+                attributed_to,
+            } => {
+                key(out, "channel");
+                match channel {
+                    None => out.extend_from_slice(b"null"),
+                    Some(c) => raw_str(out, c.as_str()),
+                }
                 key(out, "attributed_to");
                 match attributed_to {
                     None => out.extend_from_slice(b"null"),
@@ -901,6 +939,24 @@ mod tests {
                     attributed_to: None,
                 },
                 json!({"event_id": "o1", "revenue": "0", "attributed_to": null}),
+            ),
+            (
+                K::ConsentRevoked {
+                    channel: Some(Channel::Sms),
+                    attributed_to: Some(Attributed {
+                        journey: "j".into(),
+                        node: odd.into(),
+                        offer: false,
+                    }),
+                },
+                json!({"channel": "sms", "attributed_to": {"journey": "j", "node": odd, "kind": "touch"}}),
+            ),
+            (
+                K::ConsentRevoked {
+                    channel: None,
+                    attributed_to: None,
+                },
+                json!({"channel": null, "attributed_to": null}),
             ),
         ];
         let mut seen = std::collections::BTreeSet::new();

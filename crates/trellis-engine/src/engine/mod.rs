@@ -25,6 +25,7 @@ use trellis_rules::{CompiledCondition, Facts, FieldPath};
 mod aggregates;
 mod attribution;
 mod compile;
+mod consent;
 mod control;
 mod entry;
 mod facts;
@@ -613,6 +614,9 @@ impl Engine {
         kinds.extend(self.aggs.by_event.keys().cloned());
         kinds.insert("profile_update".to_owned());
         kinds.insert(self.policy.conversion_event().to_owned());
+        if let Some(u) = &self.policy.unsubscribe {
+            kinds.insert(u.event.clone());
+        }
         kinds
     }
 

@@ -183,6 +183,7 @@ scenarios! {
     seg_conditions,
     seg_enter_exit,
     touch_suppress_and_first_touch,
+    unsubscribe,
     uplift_gate,
     wechat_channels,
 }
