@@ -1631,16 +1631,22 @@ async fn number_attr(c: &Client, css: &str, attr: &str) -> f64 {
     }
 }
 
+/// The languages a photographed step runs in, with the screenshot's file suffix: Chinese and
+/// English with TRELLIS_SCREENSHOTS, else English only.
+fn screenshot_langs() -> &'static [(&'static str, &'static str)] {
+    if std::env::var_os("TRELLIS_SCREENSHOTS").is_some() {
+        &[("zh", ""), ("en", "-en")]
+    } else {
+        &[("en", "-en")]
+    }
+}
+
 /// The win-back template on sample data: its uplift gate's card says what the model predicts
 /// with and without the gate (read from the screen: it passed some of the users who reached it,
 /// and the predicted incremental conversions with the gate are at most those without it). With
 /// TRELLIS_SCREENSHOTS, `simulate-uplift.png` and `simulate-uplift-en.png`.
 async fn winback_uplift(c: &Client) {
-    let langs: &[(&str, &str)] = if std::env::var_os("TRELLIS_SCREENSHOTS").is_some() {
-        &[("zh", ""), ("en", "-en")]
-    } else {
-        &[("en", "-en")]
-    };
+    let langs = screenshot_langs();
     for &(lang, suffix) in langs {
         set_lang(c, lang).await;
         step(&format!("the win-back template ({lang}) simulated: its uplift gate, predicted with and without it"));
@@ -1681,11 +1687,7 @@ async fn winback_uplift(c: &Client) {
 /// (`design.png`, ...) and in English (`design-en.png`, ...), at the window's 1280×800: design,
 /// simulate, its measurement, review, the review's measurement and monitor.
 async fn welcome_measured(c: &Client) {
-    let langs: &[(&str, &str)] = if std::env::var_os("TRELLIS_SCREENSHOTS").is_some() {
-        &[("zh", ""), ("en", "-en")]
-    } else {
-        &[("en", "-en")]
-    };
+    let langs = screenshot_langs();
     for &(lang, suffix) in langs {
         set_lang(c, lang).await;
         step(&format!("the welcome template ({lang}): design"));

@@ -478,18 +478,7 @@ impl DecisionKind<'_> {
                 key(out, "revenue");
                 dec(out, *revenue);
                 key(out, "attributed_to");
-                match attributed_to {
-                    None => out.extend_from_slice(b"null"),
-                    Some(a) => {
-                        out.extend_from_slice(b"{\"journey\":");
-                        json_str(out, &a.journey);
-                        out.extend_from_slice(b",\"node\":");
-                        json_str(out, &a.node);
-                        out.extend_from_slice(b",\"kind\":");
-                        raw_str(out, if a.offer { "offer" } else { "touch" });
-                        out.push(b'}');
-                    }
-                }
+                write_attributed(out, attributed_to.as_ref());
             }
             K::ConsentRevoked {
                 channel,
@@ -501,19 +490,24 @@ impl DecisionKind<'_> {
                     Some(c) => raw_str(out, c.as_str()),
                 }
                 key(out, "attributed_to");
-                match attributed_to {
-                    None => out.extend_from_slice(b"null"),
-                    Some(a) => {
-                        out.extend_from_slice(b"{\"journey\":");
-                        json_str(out, &a.journey);
-                        out.extend_from_slice(b",\"node\":");
-                        json_str(out, &a.node);
-                        out.extend_from_slice(b",\"kind\":");
-                        raw_str(out, if a.offer { "offer" } else { "touch" });
-                        out.push(b'}');
-                    }
-                }
+                write_attributed(out, attributed_to.as_ref());
             }
+        }
+    }
+}
+
+/// A conversion's or an unsubscribe's `attributed_to`: `{journey, node, kind}` or `null`.
+fn write_attributed(out: &mut Vec<u8>, a: Option<&Attributed>) {
+    match a {
+        None => out.extend_from_slice(b"null"),
+        Some(a) => {
+            out.extend_from_slice(b"{\"journey\":");
+            json_str(out, &a.journey);
+            out.extend_from_slice(b",\"node\":");
+            json_str(out, &a.node);
+            out.extend_from_slice(b",\"kind\":");
+            raw_str(out, if a.offer { "offer" } else { "touch" });
+            out.push(b'}');
         }
     }
 }

@@ -643,13 +643,8 @@ impl Engine {
     /// Runs the clock on to `until` and closes the report.
     pub fn finish(&mut self, until: Time) {
         self.advance_to(until);
-        self.sync_report();
-        self.report.finish();
-        (self.report.incremental, self.report.experiments) = self.measurement();
-        self.report.aggregates = self.agg_distributions(self.now);
-        let campaigns = self.campaign_of();
-        nodes::gate::finish_gates(&mut self.report, |j| campaigns.get(j).cloned());
-        self.report.attribution_analysis = self.attribution_analysis();
+        // The closed report is the report as of now, with every derived section.
+        self.report = self.report_now();
     }
 
     fn inside(&self, u: usize, j: usize) -> Option<&Inst> {
