@@ -2,7 +2,7 @@
 //! what is in force. Each change is an input appended to the journal and applied by the engine
 //! like a deploy, so it is deterministic, survives restarts and is in snapshots.
 
-use crate::params::{CloseParams, PauseParams, ResumeParams};
+use crate::params::{CloseParams, DegradeParams, PauseParams, ResetParams, ResumeParams};
 use crate::{wire, ApiError, Code, Principal, Result, Role, Service};
 use serde_json::{json, Value};
 use trellis_store::NewInput;
@@ -67,6 +67,33 @@ impl Service {
         self.control(who, "close", body).await
     }
 
+    /// `POST /v1/control` (approver): the degrade switch, engine-wide or for a campaign.
+    pub async fn degrade(&self, who: &Principal, p: DegradeParams) -> Result<wire::ControlEntry> {
+        if p.offers.is_none() && p.touches.is_none() {
+            return Err(ApiError::new(
+                Code::BadRequest,
+                "give offers (\"on\" | \"off\") or touches (\"on\" | \"off\" | { \"per_minute\": N })",
+            )
+            .at(""));
+        }
+        let body = json!({
+            "campaign": p.campaign, "offers": p.offers, "touches": p.touches,
+            "reason": p.reason, "actor": who.name,
+        });
+        self.control(who, "degrade", body).await
+    }
+
+    /// `POST /v1/campaigns/{id}/breaker/reset` (approver).
+    pub async fn reset_breaker(
+        &self,
+        who: &Principal,
+        campaign: &str,
+        p: ResetParams,
+    ) -> Result<wire::ControlEntry> {
+        let body = json!({ "campaign": campaign, "reason": p.reason, "actor": who.name });
+        self.control(who, "reset_breaker", body).await
+    }
+
     /// `GET /v1/control`: the pauses and closes in force and their history.
     pub async fn controls(&self) -> Result<wire::ControlState> {
         let rt = self.runtime.lock().await;
@@ -81,6 +108,25 @@ impl Service {
             paused: c.paused.values().map(wire::ControlEntry::from).collect(),
             closed: c.closed.values().map(wire::ControlEntry::from).collect(),
             history: c.history.iter().map(wire::ControlEntry::from).collect(),
+            degrade: c
+                .degrade
+                .iter()
+                .map(|(k, d)| wire::DegradeEntry {
+                    campaign: (!k.is_empty()).then(|| k.clone()),
+                    offers: d.offers.as_str().into(),
+                    touches: d.touches.word().into(),
+                    per_minute: d.touches.per_minute(),
+                    reason: d.reason.clone(),
+                    actor: d.actor.clone(),
+                    at: d.at.clone(),
+                })
+                .collect(),
+            campaigns: rt
+                .engine
+                .campaigns_now()
+                .iter()
+                .map(wire::CampaignControl::from)
+                .collect(),
         })
     }
 }

@@ -11,6 +11,7 @@
 //! refused with the operation's own error) and answers a [`wire`] type; JSON exists only at
 //! the edges.
 
+pub mod alerts;
 pub mod auth;
 pub mod control;
 pub mod delivery;
@@ -66,6 +67,8 @@ pub struct Service {
     /// Journal entries between snapshots of the runtime (0: none); see
     /// [`Service::set_snapshot_every`].
     snapshot_every: std::sync::atomic::AtomicI64,
+    /// Since when each alert has fired, and those that stopped (`alerts.rs`).
+    alerts: std::sync::Mutex<alerts::AlertBook>,
 }
 
 impl Service {
@@ -109,6 +112,7 @@ impl Service {
             stop: false.into(),
             appender: appender_tx,
             snapshot_every: std::sync::atomic::AtomicI64::new(DEFAULT_SNAPSHOT_EVERY),
+            alerts: Default::default(),
         }))
     }
 

@@ -282,6 +282,66 @@ pub struct DeployParams {
     /// `live` (default) or `shadow`.
     #[serde(default, deserialize_with = "mode")]
     pub mode: crate::wire::DeployMode,
+    /// Guardrails on the versions this deploy brings: a breach rolls the journey back by
+    /// itself (docs/operations.md, "Guardrails").
+    #[serde(default)]
+    pub guardrails: Vec<GuardrailParams>,
+}
+
+/// One guardrail of a deploy: `{ "metric", "max", "min_entries" }`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuardrailParams {
+    /// `unsubscribe_rate`, `offer_rejected_rate`, `touch_failed_rate` or `cost_per_entry`.
+    #[serde(deserialize_with = "guard_metric")]
+    #[schema(value_type = String, example = "unsubscribe_rate")]
+    pub metric: trellis_engine::GuardMetric,
+    /// The most the metric may be: a number or an exact decimal string, 0 or above.
+    #[serde(deserialize_with = "guard_max")]
+    #[schema(value_type = String, example = "0.02")]
+    pub max: rust_decimal::Decimal,
+    /// The new version's entries needed before it is judged (default 1).
+    #[serde(default = "one_entry", deserialize_with = "min_entries")]
+    pub min_entries: u64,
+}
+
+impl GuardrailParams {
+    pub fn rule(&self) -> trellis_engine::Guardrail {
+        trellis_engine::Guardrail {
+            metric: self.metric,
+            max: self.max,
+            min_entries: self.min_entries,
+        }
+    }
+}
+
+fn one_entry() -> u64 {
+    1
+}
+fn guard_metric<'de, D: Deserializer<'de>>(d: D) -> Result<trellis_engine::GuardMetric, D::Error> {
+    Value::deserialize(d)?
+        .as_str()
+        .and_then(trellis_engine::GuardMetric::parse)
+        .ok_or_else(|| {
+            D::Error::custom(
+                "metric must be unsubscribe_rate, offer_rejected_rate, touch_failed_rate or cost_per_entry",
+            )
+        })
+}
+fn guard_max<'de, D: Deserializer<'de>>(d: D) -> Result<rust_decimal::Decimal, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => s.trim().parse::<rust_decimal::Decimal>().ok(),
+        Value::Number(n) => n.to_string().parse::<rust_decimal::Decimal>().ok(),
+        _ => None,
+    }
+    .filter(|x| !x.is_sign_negative())
+    .ok_or_else(|| D::Error::custom("max must be a number 0 or above (\"0.02\", \"5.00\")"))
+}
+fn min_entries<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    Value::deserialize(d)?
+        .as_u64()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| D::Error::custom("min_entries must be an integer 1 or above"))
 }
 
 fn hundred() -> u8 {
@@ -367,6 +427,44 @@ pub struct CloseParams {
 }
 
 impl Params for CloseParams {
+    fn missing(field: &str) -> ApiError {
+        ApiError::new(
+            Code::BadRequest,
+            format!("{field} must be a non-empty string"),
+        )
+        .at(Self::field_path(field))
+    }
+}
+
+/// `POST /v1/control`: the degrade switch.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct DegradeParams {
+    /// `on` or `off`; absent keeps what is in force.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "off")]
+    pub offers: Option<trellis_engine::Switch>,
+    /// `on`, `off` or `{ "per_minute": N }`; absent keeps what is in force.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub touches: Option<trellis_engine::TouchMode>,
+    /// A campaign id; engine-wide without it.
+    #[serde(default)]
+    pub campaign: Option<String>,
+    #[serde(default, deserialize_with = "optional_reason")]
+    pub reason: String,
+}
+
+impl Params for DegradeParams {}
+
+/// `POST /v1/campaigns/{id}/breaker/reset`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ResetParams {
+    /// Why, kept with who and when.
+    #[serde(deserialize_with = "reason")]
+    pub reason: String,
+}
+
+impl Params for ResetParams {
     fn missing(field: &str) -> ApiError {
         ApiError::new(
             Code::BadRequest,

@@ -393,6 +393,77 @@ impl Service {
                 None => Vec::new(),
             }
         };
-        self.metrics.render(&budgets, self.is_leader())
+        let _ = self.refresh_alerts().await;
+        let mut out = self.metrics.render(&budgets, self.is_leader());
+        self.render_live(&mut out).await;
+        out
+    }
+
+    /// The live-control gauges: each campaign's pacing line and breaker, the degrade switch and
+    /// the active alerts (docs/operations.md, "Alerts").
+    async fn render_live(&self, out: &mut String) {
+        use std::fmt::Write;
+        let (campaigns, degrade) = {
+            let rt = self.runtime.lock().await;
+            match rt.as_ref() {
+                Some(rt) => (
+                    rt.engine.campaigns_now(),
+                    rt.engine
+                        .controls()
+                        .degrade
+                        .iter()
+                        .map(|(k, d)| (k.clone(), d.offers, d.touches))
+                        .collect::<Vec<_>>(),
+                ),
+                None => return,
+            }
+        };
+        let _ = writeln!(out, "# HELP trellis_pacing_allowed Money a paced campaign may have committed by now (total*k/N).\n# TYPE trellis_pacing_allowed gauge");
+        for c in &campaigns {
+            if let Some(p) = &c.pacing {
+                let _ = writeln!(
+                    out,
+                    "trellis_pacing_allowed{{campaign=\"{}\"}} {}",
+                    c.campaign, p.allowed
+                );
+            }
+        }
+        let _ = writeln!(out, "# HELP trellis_breaker_tripped 1 while a campaign's breaker is tripped.\n# TYPE trellis_breaker_tripped gauge");
+        let _ = writeln!(out, "# HELP trellis_breaker_committed Money committed in the breaker's rolling window.\n# TYPE trellis_breaker_committed gauge");
+        for c in &campaigns {
+            if let Some(b) = &c.breaker {
+                let _ = writeln!(
+                    out,
+                    "trellis_breaker_tripped{{campaign=\"{}\"}} {}",
+                    c.campaign,
+                    u8::from(b.tripped_at.is_some())
+                );
+                let _ = writeln!(
+                    out,
+                    "trellis_breaker_committed{{campaign=\"{}\"}} {}",
+                    c.campaign, b.committed_in_window
+                );
+            }
+        }
+        let _ = writeln!(out, "# HELP trellis_degraded 1 while the degrade switch has offers off or touches off or throttled (campaign \"\" is engine-wide).\n# TYPE trellis_degraded gauge");
+        for (k, o, t) in &degrade {
+            let _ = writeln!(
+                out,
+                "trellis_degraded{{campaign=\"{k}\",what=\"offers\"}} {}",
+                u8::from(*o == trellis_engine::Switch::Off)
+            );
+            let _ = writeln!(
+                out,
+                "trellis_degraded{{campaign=\"{k}\",what=\"touches\"}} {}",
+                u8::from(*t != trellis_engine::TouchMode::On)
+            );
+        }
+        let _ = writeln!(out, "# HELP trellis_alert_active 1 for each alert firing, by rule, target and severity.\n# TYPE trellis_alert_active gauge");
+        for (rule, target, severity) in self.active_alerts() {
+            let _ = writeln!(
+                out,
+                "trellis_alert_active{{rule=\"{rule}\",target=\"{target}\",severity=\"{severity}\"}} 1"
+            );
+        }
     }
 }

@@ -21,7 +21,7 @@ pub fn deployment_states(
     for d in deps.iter().filter(|d| d.mode == "live") {
         let stack = stacks.entry(d.journey.as_str()).or_default();
         match d.action.as_str() {
-            "rollback" => {
+            "rollback" | "guardrail_rollback" => {
                 if let Some((_, r)) = stack.pop() {
                     off.insert(r, "rolled_back");
                 }
@@ -257,10 +257,16 @@ impl Service {
             ));
         }
         let ws: Value = serde_json::from_str(&r.workspace).unwrap_or(Value::Null);
+        let mut body = json!({ "release": id, "version": r.version, "rollout_percent": percent, "mode": mode, "actor": who.name, "workspace": ws });
+        if !p.guardrails.is_empty() {
+            let rules: Vec<trellis_engine::Guardrail> =
+                p.guardrails.iter().map(|g| g.rule()).collect();
+            body["guardrails"] = serde_json::to_value(rules).unwrap_or_default();
+        }
         self.apply_and_wait(NewInput {
             kind: "deploy".into(),
             ikey: None,
-            body: json!({ "release": id, "version": r.version, "rollout_percent": percent, "mode": mode, "actor": who.name, "workspace": ws }).to_string(),
+            body: body.to_string(),
             trace_id: Some(who.trace_id()),
         })
         .await?;
@@ -290,7 +296,7 @@ impl Service {
             .filter(|d| d.journey == journey && d.mode == "live")
         {
             match d.action.as_str() {
-                "rollback" => {
+                "rollback" | "guardrail_rollback" => {
                     stack.pop();
                 }
                 _ if stack.last().is_some_and(|t| t.0 == d.version) => {}

@@ -240,6 +240,7 @@ impl Runtime {
     /// Applies one input at `at` to the engine (and the mirror). Decisions go to `out` with their
     /// shadow flag; `at` must come from [`Runtime::time_for`] or the journal.
     pub fn apply(&mut self, input: &Input, at: Time, out: &mut Vec<(Decision, bool)>) -> Applied {
+        let controls_before = self.engine.controls().history.len();
         let outcome = match input {
             Input::Event(_) | Input::Tick(_) => {
                 if let Some(m) = self.mirror.as_mut() {
@@ -261,7 +262,7 @@ impl Runtime {
                 self.engine.apply(input, at)
             }
             Input::Deploy(d) => self.deploy(d, at),
-            Input::Pause(_) | Input::Resume(_) => {
+            Input::Pause(_) | Input::Resume(_) | Input::Degrade(_) | Input::ResetBreaker(_) => {
                 self.settle(at);
                 if let Some(m) = self.mirror.as_mut() {
                     m.apply(input, at);
@@ -313,6 +314,7 @@ impl Runtime {
                 outcome
             }
         };
+        self.note_own_controls(controls_before, at);
         for d in self.engine.drain() {
             out.push((d, false));
         }
@@ -328,6 +330,51 @@ impl Runtime {
         }
         Applied {
             result: outcome.to_json(),
+        }
+    }
+
+    /// What the engine did by itself while applying an input (the controls' history from
+    /// `before` on): a guardrail's rollback goes to the deployments' history (and to the
+    /// mirror), and every such control to the service's log.
+    fn note_own_controls(&mut self, before: usize, at: Time) {
+        let history = &self.engine.controls().history;
+        if history.len() <= before {
+            return;
+        }
+        let new: Vec<trellis_engine::ControlRecord> = history[before..]
+            .iter()
+            .filter(|r| r.actor == "engine")
+            .cloned()
+            .collect();
+        for r in new {
+            tracing::warn!(
+                action = %r.action,
+                target = %r.target,
+                reason = %r.reason,
+                "the engine applied a control by itself"
+            );
+            if r.action != "guardrail_rollback" {
+                continue;
+            }
+            let Some(&(version, _)) = self.engine.deployments(&r.target).last() else {
+                continue;
+            };
+            if r.reason.contains("back to version") {
+                if let Some(m) = self.mirror.as_mut() {
+                    let _ = m.rollback(&r.target);
+                }
+                self.pending_deploys.push(trellis_store::DeploymentRow {
+                    id: 0,
+                    journey: r.target.clone(),
+                    release_id: String::new(),
+                    version: version as i64,
+                    rollout_percent: 100,
+                    mode: "live".into(),
+                    action: "guardrail_rollback".into(),
+                    actor: "engine".into(),
+                    at: ts_string(at),
+                });
+            }
         }
     }
 
@@ -370,6 +417,8 @@ impl Runtime {
                 }
             }
             self.engine.deploy(&ws, version, ppm);
+            let ids: Vec<String> = ws.journeys.iter().map(|j| j.id.clone()).collect();
+            self.engine.watch(&ids, version, &d.guardrails);
             if let Some(m) = self.mirror.as_mut() {
                 m.deploy(&ws, version, ppm);
             }

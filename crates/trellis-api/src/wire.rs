@@ -279,16 +279,35 @@ pub struct RollbackResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]
 pub struct ControlEntry {
-    /// `pause`, `resume` or `close`.
+    /// `pause`, `resume`, `close`, `degrade`, `breaker_trip`, `breaker_reset` or
+    /// `guardrail_rollback`.
     pub action: String,
+    /// The journey id, the campaign id, or `""` (a degrade engine-wide).
     pub target: String,
     /// A pause's scope: `entries` or `all`.
     pub scope: Option<String>,
     pub reason: String,
+    /// Who: the caller, or `engine` for what the engine did by itself.
     pub actor: String,
     pub at: String,
     /// A close: the budget released (neither reserved nor spent then), exact.
     pub released: Option<String>,
+    /// A degrade: offers `on` or `off` now.
+    pub offers: Option<String>,
+    /// A degrade: touches `on` or `off` now.
+    pub touches: Option<String>,
+    /// A degrade: touches throttled to this many a minute.
+    pub per_minute: Option<u32>,
+    /// A guardrail rollback (or a breaker trip: `committed`): the metric that tripped.
+    pub metric: Option<String>,
+    /// Its value then, exact.
+    pub value: Option<String>,
+    /// The limit it passed, exact.
+    pub max: Option<String>,
+    /// A guardrail rollback: the version's entries then.
+    pub entries: Option<u64>,
+    /// A guardrail rollback: the version rolled back.
+    pub version: Option<u64>,
 }
 
 impl From<&trellis_engine::ControlRecord> for ControlEntry {
@@ -301,8 +320,148 @@ impl From<&trellis_engine::ControlRecord> for ControlEntry {
             actor: r.actor.clone(),
             at: r.at.clone(),
             released: r.released.clone(),
+            offers: r.offers.map(|o| o.as_str().to_owned()),
+            touches: r.touches.map(|t| t.word().to_owned()),
+            per_minute: r.touches.and_then(|t| t.per_minute()),
+            metric: r.metric.clone(),
+            value: r.value.clone(),
+            max: r.max.clone(),
+            entries: r.entries,
+            version: r.version,
         }
     }
+}
+
+/// The degrade switch in force, engine-wide (`campaign` null) or for a campaign.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct DegradeEntry {
+    pub campaign: Option<String>,
+    /// `on` or `off`.
+    pub offers: String,
+    /// `on` or `off`.
+    pub touches: String,
+    /// Touches throttled to this many a minute.
+    pub per_minute: Option<u32>,
+    pub reason: String,
+    pub actor: String,
+    pub at: String,
+}
+
+/// A campaign's pacing now.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct PacingState {
+    /// `even`.
+    pub mode: String,
+    /// `day` or `hour`.
+    pub period: String,
+    /// N, the periods of the campaign window.
+    pub periods: u32,
+    /// k, the current period (1-based; 0 before the window).
+    pub period_index: u32,
+    /// The money that may be committed by now: total·k/N, exact (to the cent).
+    pub allowed: String,
+    /// The money committed as last noted in each period reached.
+    pub burn: Vec<BurnPoint>,
+}
+
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct BurnPoint {
+    pub period: u32,
+    pub committed: String,
+}
+
+/// A campaign's breaker now.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct BreakerState {
+    pub max_committed: String,
+    /// The rolling window, as written (`1h`).
+    pub within: String,
+    pub committed_in_window: String,
+    pub tripped: bool,
+    pub tripped_at: Option<String>,
+}
+
+/// A campaign's money, pacing and breaker, for the Monitor.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct CampaignControl {
+    pub campaign: String,
+    pub total: String,
+    pub committed: String,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub pacing: Option<PacingState>,
+    pub breaker: Option<BreakerState>,
+}
+
+impl From<&trellis_engine::CampaignNow> for CampaignControl {
+    fn from(c: &trellis_engine::CampaignNow) -> CampaignControl {
+        let money = |d: rust_decimal::Decimal| d.normalize().to_string();
+        CampaignControl {
+            campaign: c.campaign.clone(),
+            total: money(c.total),
+            committed: money(c.committed),
+            start: c.start.map(trellis_engine::ts_string),
+            end: c.end.map(trellis_engine::ts_string),
+            pacing: c.pacing.as_ref().map(|p| PacingState {
+                mode: "even".into(),
+                period: p.period.as_str().into(),
+                periods: p.periods,
+                period_index: p.index,
+                allowed: money(p.allowed),
+                burn: p
+                    .burn
+                    .iter()
+                    .map(|(k, v)| BurnPoint {
+                        period: *k,
+                        committed: money(*v),
+                    })
+                    .collect(),
+            }),
+            breaker: c.breaker.as_ref().map(|b| BreakerState {
+                max_committed: money(b.max_committed),
+                within: b.within.clone(),
+                committed_in_window: money(b.committed_in_window),
+                tripped: b.tripped_at.is_some(),
+                tripped_at: b.tripped_at.clone(),
+            }),
+        }
+    }
+}
+
+/// An alert (docs/operations.md, "Alerts": what each means and what to do).
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct Alert {
+    /// `rule:target`.
+    pub id: String,
+    /// `budget_burn_ahead`, `redemption_rate_falling`, `unsubscribe_rate_rising`,
+    /// `touch_failures_rising`, `rejections_spiking`, `ledger_unreconciled`, `breaker_tripped`
+    /// or `guardrail_rolled_back`.
+    pub rule: String,
+    /// `warning` or `critical`.
+    pub severity: String,
+    /// A campaign or journey id, or `""` for the engine.
+    pub target: String,
+    /// The figure that fired it, exact.
+    pub value: String,
+    /// The line it passed, exact.
+    pub threshold: String,
+    /// When it began firing (the engine's clock).
+    pub since: String,
+    /// False once it stopped firing (kept a while, newest first after the active ones).
+    pub active: bool,
+}
+
+/// `GET /v1/alerts`.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct AlertList {
+    pub alerts: Vec<Alert>,
 }
 
 /// `GET /v1/control`: the pauses and closes in force, and every one applied, oldest first.
@@ -314,6 +473,10 @@ pub struct ControlState {
     /// Closed campaigns, by id.
     pub closed: Vec<ControlEntry>,
     pub history: Vec<ControlEntry>,
+    /// The degrade switch in force (engine-wide first).
+    pub degrade: Vec<DegradeEntry>,
+    /// Every campaign's money, pacing and breaker.
+    pub campaigns: Vec<CampaignControl>,
 }
 
 /// `GET /v1/journeys`.

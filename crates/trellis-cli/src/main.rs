@@ -126,6 +126,10 @@ enum Command {
         /// restart replays only the entries after the newest snapshot; 0: never.
         #[arg(long, default_value_t = trellis_api::DEFAULT_SNAPSHOT_EVERY)]
         snapshot_every: i64,
+        /// POST every alert that begins firing (JSON, as GET /v1/alerts lists it) to this URL;
+        /// retried until it answers 2xx (docs/operations.md, "Alerts").
+        #[arg(long)]
+        alert_webhook: Option<String>,
     },
     /// Service tokens.
     Token {
@@ -271,6 +275,7 @@ fn main() -> ExitCode {
             amqp,
             log_format,
             snapshot_every,
+            alert_webhook,
         } => {
             // The service logs through `tracing`; only this subcommand installs a subscriber
             // (the others print their diagnostics and results themselves).
@@ -282,7 +287,17 @@ fn main() -> ExitCode {
                 url,
                 from: smtp_from,
             });
-            serve(db, listen, clock, providers, smtp, amqp, snapshot_every).or_else(|e| {
+            serve(
+                db,
+                listen,
+                clock,
+                providers,
+                smtp,
+                amqp,
+                snapshot_every,
+                alert_webhook,
+            )
+            .or_else(|e| {
                 tracing::error!(error = format!("{e:#}"), "the service stopped");
                 Ok(ExitCode::from(2))
             })
@@ -661,6 +676,7 @@ fn serve(
     smtp: Option<trellis_server::deliver::Smtp>,
     amqp: Option<String>,
     snapshot_every: i64,
+    alert_webhook: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let mut ps = Vec::new();
     for p in providers {
@@ -687,6 +703,7 @@ fn serve(
         amqp,
         announce: true,
         snapshot_every,
+        alert_webhook,
     }))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,8 @@
 //! never a silent nothing.
 
 use crate::engine::{
-    ControlError, ControlRecord, DeliveryFailure, Engine, PauseScope, RedeemError, PPM,
+    ControlError, ControlRecord, DeliveryFailure, Engine, Guardrail, PauseScope, RedeemError,
+    Switch, TouchMode, PPM,
 };
 use crate::input::{parse_event, parse_profile, Event, Profile};
 use chrono::{DateTime, Utc};
@@ -40,6 +41,36 @@ pub enum Input {
     Resume(Resume),
     /// A campaign is closed for good and its unissued budget released.
     Close(Close),
+    /// The degrade switch, engine-wide or for a campaign.
+    Degrade(Degrade),
+    /// A tripped breaker is reset.
+    ResetBreaker(ResetBreaker),
+}
+
+/// `degrade`: `{ "campaign"?, "offers"?: "on" | "off", "touches"?: "on" | "off" | {
+/// "per_minute": N }, "reason", "actor" }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Degrade {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offers: Option<Switch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub touches: Option<TouchMode>,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub actor: String,
+}
+
+/// `reset_breaker`: `{ "campaign", "reason", "actor" }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResetBreaker {
+    pub campaign: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub actor: String,
 }
 
 /// `pause`: `{ "journey", "scope": "entries" | "all", "reason", "actor" }`.
@@ -112,6 +143,9 @@ pub struct Deploy {
     pub actor: String,
     /// The release's workspace document, read by `trellis_model`'s reader when applied.
     pub workspace: Value,
+    /// Guardrails on the versions this deploy brings (docs/operations.md, "Guardrails").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guardrails: Vec<Guardrail>,
 }
 
 fn one() -> u64 {
@@ -238,6 +272,8 @@ impl Input {
             Input::Pause(_) => "pause",
             Input::Resume(_) => "resume",
             Input::Close(_) => "close",
+            Input::Degrade(_) => "degrade",
+            Input::ResetBreaker(_) => "reset_breaker",
         }
     }
 
@@ -280,6 +316,8 @@ impl Input {
             "pause" => Input::Pause(typed(v).map_err(err)?),
             "resume" => Input::Resume(typed(v).map_err(err)?),
             "close" => Input::Close(typed(v).map_err(err)?),
+            "degrade" => Input::Degrade(typed(v).map_err(err)?),
+            "reset_breaker" => Input::ResetBreaker(typed(v).map_err(err)?),
             other => return Err(err(format!("unknown input kind {other:?}"))),
         })
     }
@@ -299,6 +337,8 @@ impl Input {
             Input::Pause(p) => serde_json::to_value(p).unwrap_or_default(),
             Input::Resume(r) => serde_json::to_value(r).unwrap_or_default(),
             Input::Close(c) => serde_json::to_value(c).unwrap_or_default(),
+            Input::Degrade(d) => serde_json::to_value(d).unwrap_or_default(),
+            Input::ResetBreaker(r) => serde_json::to_value(r).unwrap_or_default(),
         };
         (self.kind(), body)
     }
@@ -359,9 +399,11 @@ impl Outcome {
                 let (code, path) = match e {
                     ControlError::UnknownJourney(_) => ("E_NOT_FOUND", "id"),
                     ControlError::UnknownCampaign(_) => ("E_NOT_FOUND", "id"),
-                    ControlError::NotPaused(_) | ControlError::AlreadyClosed(_) => {
-                        ("E_CONFLICT", "id")
-                    }
+                    ControlError::NotPaused(_)
+                    | ControlError::AlreadyClosed(_)
+                    | ControlError::NotTripped(_) => ("E_CONFLICT", "id"),
+                    ControlError::NoBreaker(_) => ("E_CONFLICT", "id"),
+                    ControlError::NothingToChange => ("E_BAD_REQUEST", ""),
                 };
                 error(code, e.to_string(), path)
             }
@@ -397,6 +439,8 @@ impl Engine {
             Input::Deploy(d) => match d.read_workspace() {
                 Ok(ws) => {
                     self.deploy(&ws, d.version, d.rollout_ppm());
+                    let ids: Vec<String> = ws.journeys.iter().map(|j| j.id.clone()).collect();
+                    self.watch(&ids, d.version, &d.guardrails);
                     Outcome::Deployed(d.version)
                 }
                 Err(why) => Outcome::NotDeployed(why),
@@ -420,6 +464,17 @@ impl Engine {
             Input::Resume(r) => Outcome::Control(self.resume(&r.journey, &r.reason, &r.actor, at)),
             Input::Close(c) => {
                 Outcome::Control(self.close_campaign(&c.campaign, &c.reason, &c.actor, at))
+            }
+            Input::Degrade(d) => Outcome::Control(self.degrade(
+                d.campaign.as_deref(),
+                d.offers,
+                d.touches,
+                &d.reason,
+                &d.actor,
+                at,
+            )),
+            Input::ResetBreaker(r) => {
+                Outcome::Control(self.reset_breaker(&r.campaign, &r.reason, &r.actor, at))
             }
         }
     }

@@ -12,13 +12,15 @@ pub mod measurement;
 pub mod report;
 
 pub use apply::{
-    Close, DeliveryFailed, Deploy, DeployMode, Input, InputError, Outcome, Pause, Redeem, Resume,
-    Rollback, Tick,
+    Close, Degrade as DegradeInput, DeliveryFailed, Deploy, DeployMode, Input, InputError, Outcome,
+    Pause, Redeem, ResetBreaker, Resume, Rollback, Tick,
 };
 pub use engine::{
-    AttachModel, Attributed, Channels, ControlError, ControlRecord, Controls, Decision,
-    DecisionKind, DeliveryFailure, Engine, ExitReason, Holdout, Message, Options, PauseScope,
-    Recorded, RedeemError, RejectReason, Sink, SkipReason, SuppressReason, TimerChange, PPM,
+    AlertSignal, AttachModel, Attributed, BreakerNow, CampaignNow, Channels, ControlError,
+    ControlRecord, Controls, Decision, DecisionKind, Degrade, DeliveryFailure, Engine, ExitReason,
+    GuardMetric, Guardrail, Holdout, Message, Options, PacingNow, PauseScope, Recorded,
+    RedeemError, RejectReason, Sink, SkipReason, SuppressReason, Switch, TimerChange, TouchMode,
+    PPM,
 };
 pub use input::{
     event_line_ts, parse_event, parse_event_line, parse_event_owned, parse_profile, ts_string,

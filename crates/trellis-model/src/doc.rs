@@ -680,8 +680,60 @@ pub struct Campaign {
     pub ends_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hourly_quota: Option<Money>,
+    /// Spreads the budget over the campaign's window (docs/operations.md, "Pacing").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pacing: Option<Pacing>,
+    /// Trips when the money committed in a rolling window would pass a limit
+    /// (docs/operations.md, "Breakers").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<Breaker>,
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// `pacing`: `{ "mode": "even", "period": "day" | "hour" }`. By the start of period k of the N
+/// periods of the campaign window (counted from `starts_at`), at most k/N of the budget is
+/// committed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pacing {
+    pub mode: PacingMode,
+    pub period: PacingPeriod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PacingMode {
+    Even,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PacingPeriod {
+    Day,
+    Hour,
+}
+
+impl PacingPeriod {
+    pub fn seconds(self) -> i64 {
+        match self {
+            PacingPeriod::Day => 86_400,
+            PacingPeriod::Hour => 3_600,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PacingPeriod::Day => "day",
+            PacingPeriod::Hour => "hour",
+        }
+    }
+}
+
+/// `breaker`: `{ "max_committed": amount, "within": duration }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Breaker {
+    pub max_committed: Money,
+    pub within: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

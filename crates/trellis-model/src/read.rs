@@ -181,6 +181,57 @@ fn money(v: &Value) -> Result<Money, String> {
     }
     Ok(m)
 }
+/// `pacing`: `{ "mode": "even", "period": "day" | "hour" }`.
+fn pacing(v: &Value) -> Result<Pacing, String> {
+    let m = v
+        .as_object()
+        .ok_or("it is not an object: write { \"mode\": \"even\", \"period\": \"day\" }")?;
+    let mode = match m.get("mode").and_then(Value::as_str) {
+        Some("even") | None => PacingMode::Even,
+        Some(other) => return Err(format!("mode {other:?} is not a pacing mode: use \"even\"")),
+    };
+    let period = match m.get("period").and_then(Value::as_str) {
+        Some("day") => PacingPeriod::Day,
+        Some("hour") => PacingPeriod::Hour,
+        Some(other) => {
+            return Err(format!(
+                "period {other:?} is not a pacing period: use \"day\" or \"hour\""
+            ))
+        }
+        None => return Err("missing \"period\": \"day\" or \"hour\"".into()),
+    };
+    if let Some(k) = m.keys().find(|k| !matches!(k.as_str(), "mode" | "period")) {
+        return Err(format!("unknown field {k:?}: pacing has mode and period"));
+    }
+    Ok(Pacing { mode, period })
+}
+
+/// `breaker`: `{ "max_committed": amount, "within": duration }`.
+fn breaker(v: &Value) -> Result<Breaker, String> {
+    let m = v
+        .as_object()
+        .ok_or("it is not an object: write { \"max_committed\": \"5000\", \"within\": \"1h\" }")?;
+    let max_committed = money(m.get("max_committed").ok_or("missing \"max_committed\"")?)
+        .map_err(|e| format!("max_committed: {e}"))?;
+    if max_committed.value <= Decimal::ZERO {
+        return Err("max_committed must be above 0".into());
+    }
+    let within = positive_duration(m.get("within").ok_or("missing \"within\"")?)
+        .map_err(|e| format!("within: {e}"))?;
+    if let Some(k) = m
+        .keys()
+        .find(|k| !matches!(k.as_str(), "max_committed" | "within"))
+    {
+        return Err(format!(
+            "unknown field {k:?}: a breaker has max_committed and within"
+        ));
+    }
+    Ok(Breaker {
+        max_committed,
+        within,
+    })
+}
+
 fn positive_duration(v: &Value) -> Result<Duration, String> {
     let d = Duration::from_json(v)?;
     if d.seconds == 0 {
@@ -994,13 +1045,35 @@ impl R {
             }
         }
         let hourly_quota = self.opt(m, path, "hourly_quota", DOC, money);
+        let pacing = self.opt(m, path, "pacing", DOC, pacing);
+        if pacing.is_some() && (starts_at.is_none() || ends_at.is_none()) {
+            self.report(
+                DOC,
+                &ptr(path, "pacing"),
+                "pacing spreads the budget over the campaign window: give the campaign starts_at and ends_at",
+            );
+        }
+        let breaker = self.opt(m, path, "breaker", DOC, breaker);
         Some(Campaign {
             id: id?,
             budget: budget?,
             starts_at,
             ends_at,
             hourly_quota,
-            extra: rest(m, &["id", "budget", "starts_at", "ends_at", "hourly_quota"]),
+            pacing,
+            breaker,
+            extra: rest(
+                m,
+                &[
+                    "id",
+                    "budget",
+                    "starts_at",
+                    "ends_at",
+                    "hourly_quota",
+                    "pacing",
+                    "breaker",
+                ],
+            ),
         })
     }
 
@@ -1415,6 +1488,13 @@ fn same_campaign(a: &Campaign, b: &Campaign) -> bool {
         && a.starts_at.as_ref().map(|t| t.at) == b.starts_at.as_ref().map(|t| t.at)
         && a.ends_at.as_ref().map(|t| t.at) == b.ends_at.as_ref().map(|t| t.at)
         && a.hourly_quota.map(|m| m.value) == b.hourly_quota.map(|m| m.value)
+        && a.pacing == b.pacing
+        && a.breaker
+            .as_ref()
+            .map(|x| (x.max_committed.value, x.within.seconds))
+            == b.breaker
+                .as_ref()
+                .map(|x| (x.max_committed.value, x.within.seconds))
 }
 
 /// A number strictly between 0 and 1 (a significance level, a power).

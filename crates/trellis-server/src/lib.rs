@@ -6,6 +6,7 @@
 //! document are built from it). `extract`: typed extractors (`Caller`, `Json`, `Query`) and the
 //! error response. `openapi`: the document's base and the contract table the tests read.
 
+pub mod alerts;
 pub mod amqp;
 pub mod deliver;
 pub mod extract;
@@ -100,6 +101,8 @@ pub struct ServeOptions {
     pub announce: bool,
     /// Journal entries between snapshots of the engine's state (0: never).
     pub snapshot_every: i64,
+    /// POST each alert that begins firing to this URL (`alerts::run`).
+    pub alert_webhook: Option<String>,
 }
 
 /// Runs the service until Ctrl-C or SIGTERM.
@@ -125,7 +128,14 @@ pub async fn serve(o: ServeOptions) -> anyhow::Result<()> {
         };
         tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term => {} }
     };
-    run(svc, listener, o.providers, o.smtp, o.amqp, shutdown).await
+    let alerts = o
+        .alert_webhook
+        .map(|u| tokio::spawn(alerts::run(svc.clone(), u)));
+    let r = run(svc, listener, o.providers, o.smtp, o.amqp, shutdown).await;
+    if let Some(a) = alerts {
+        a.abort();
+    }
+    r
 }
 
 /// Runs an opened service on a bound listener until `shutdown` resolves: the engine loop, the

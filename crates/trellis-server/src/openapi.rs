@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder};
 
-/// Routes that append inputs: the inputs carry the request's trace id (its `traceparent`
+/// Routes that append inputs (their POST, PUT): the inputs carry the request's trace id (its `traceparent`
 /// header's trace-id when valid, else a fresh UUIDv7), and so does every decision they cause.
 pub const TRACED: &[&str] = &[
     "/v1/events",
@@ -20,6 +20,8 @@ pub const TRACED: &[&str] = &[
     "/v1/journeys/{id}/pause",
     "/v1/journeys/{id}/resume",
     "/v1/campaigns/{id}/close",
+    "/v1/campaigns/{id}/breaker/reset",
+    "/v1/control",
     "/v1/clock/tick",
 ];
 
@@ -36,7 +38,10 @@ pub const ROUTES: &[(&str, &str, &str, &str, bool, u16)] = &[
     ("post", "/v1/journeys/{id}/pause", "approver", "Pause a journey: scope entries (new entries skipped) or all (also offers and touches refused); reason kept with who and when (docs/operations.md)", true, 200),
     ("post", "/v1/journeys/{id}/resume", "approver", "Lift a journey's pause (409 when it is not paused)", true, 200),
     ("post", "/v1/campaigns/{id}/close", "approver", "Close a campaign for good: nothing issued or entered again (campaign_inactive), its unissued budget released in the ledger", true, 200),
-    ("get", "/v1/control", "any", "Pauses and closes in force, and every one applied (who, when, why), oldest first", false, 200),
+    ("get", "/v1/control", "any", "Pauses, closes, the degrade switch and every campaign's pacing and breaker in force, and every control applied (who, when, why), oldest first", false, 200),
+    ("post", "/v1/control", "approver", "The degrade switch, engine-wide or for a campaign: offers on/off (refused: degraded), touches on/off (suppressed: throttled) or {per_minute: N} (the rest deferred to the next minute with room)", true, 200),
+    ("post", "/v1/campaigns/{id}/breaker/reset", "approver", "Reset a campaign's tripped breaker: it issues again, its rolling window starts empty (409 when not tripped)", true, 200),
+    ("get", "/v1/alerts", "any", "Alerts firing (critical first) and those that stopped, with since when (docs/operations.md, Alerts)", false, 200),
     ("post", "/v1/events", "ingest", "One event or an array of up to 10,000; idempotent by event_id; all in the request's trace, answered as trace_id", true, 202),
     ("put", "/v1/profiles/{user_id}", "ingest", "Create or replace a profile", true, 202),
     ("post", "/v1/offers/redeem", "ingest", "Redeem an offer instance for an order; the same instance and order twice redeem once", true, 200),
@@ -148,7 +153,12 @@ mod tests {
                 ps.iter()
                     .any(|p| p["name"] == "traceparent" && p["in"] == "header")
             });
-            assert_eq!(traced, TRACED.contains(&path.as_str()), "{method} {path}");
+            // A read on a traced path (GET /v1/control) appends nothing.
+            assert_eq!(
+                traced,
+                TRACED.contains(&path.as_str()) && method != "get",
+                "{method} {path}"
+            );
         }
         assert_eq!(seen, ROUTES.len());
     }

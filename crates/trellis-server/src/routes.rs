@@ -16,9 +16,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use trellis_api::params::{
-    CloseParams, DecisionsQuery, DeployParams, Events, PauseParams, ProfileParams, RedeemParams,
-    ReleasesQuery, ResumeParams, ReviewParams, SampleQuery, SegmentQuery, SimulateParams,
-    SubmitParams, TickParams,
+    CloseParams, DecisionsQuery, DegradeParams, DeployParams, Events, PauseParams, ProfileParams,
+    RedeemParams, ReleasesQuery, ResetParams, ResumeParams, ReviewParams, SampleQuery,
+    SegmentQuery, SimulateParams, SubmitParams, TickParams,
 };
 use trellis_api::{wire, ApiError, Code, Service};
 use utoipa_axum::router::OpenApiRouter;
@@ -39,7 +39,9 @@ pub fn table() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(pause))
         .routes(routes!(resume))
         .routes(routes!(close_campaign))
-        .routes(routes!(control))
+        .routes(routes!(control, degrade))
+        .routes(routes!(reset_breaker))
+        .routes(routes!(alerts))
         .routes(routes!(events))
         .routes(routes!(profile))
         .routes(routes!(redeem))
@@ -201,7 +203,43 @@ async fn close_campaign(
     ok(s.close_campaign(&p, &id, b).await?)
 }
 
-/// Pauses and closes in force, and every one applied (who, when, why), oldest first
+/// The degrade switch, engine-wide or for a campaign: offers on/off (refused: degraded), touches on/off (suppressed: throttled) or {per_minute: N} (the rest deferred to the next minute with room)
+#[utoipa::path(post, path = "/v1/control", params(crate::openapi::Traceparent),
+    request_body = DegradeParams,
+    responses((status = 200, description = "success", body = wire::ControlEntry), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
+async fn degrade(
+    State(s): S,
+    Caller(p, ..): Caller<Approver>,
+    Json(b): Json<DegradeParams>,
+) -> Reply<wire::ControlEntry> {
+    ok(s.degrade(&p, b).await?)
+}
+
+/// Reset a campaign's tripped breaker: it issues again, its rolling window starts empty (409 when not tripped)
+#[utoipa::path(post, path = "/v1/campaigns/{id}/breaker/reset",
+    params(("id" = String, Path), crate::openapi::Traceparent),
+    request_body = ResetParams,
+    responses((status = 200, description = "success", body = wire::ControlEntry), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("approver"))))]
+async fn reset_breaker(
+    State(s): S,
+    Caller(p, ..): Caller<Approver>,
+    Path(id): Path<String>,
+    Json(b): Json<ResetParams>,
+) -> Reply<wire::ControlEntry> {
+    ok(s.reset_breaker(&p, &id, b).await?)
+}
+
+/// Alerts firing (critical first) and those that stopped, with since when (docs/operations.md, Alerts)
+#[utoipa::path(get, path = "/v1/alerts",
+    responses((status = 200, description = "success", body = wire::AlertList), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn alerts(State(s): S, _: Caller) -> Reply<wire::AlertList> {
+    ok(s.alerts().await?)
+}
+
+/// Pauses, closes, the degrade switch and every campaign's pacing and breaker in force, and every control applied (who, when, why), oldest first
 #[utoipa::path(get, path = "/v1/control",
     responses((status = 200, description = "success", body = wire::ControlState), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
     security(("bearer" = [])), extensions(("x-role" = json!("any"))))]

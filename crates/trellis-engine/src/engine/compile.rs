@@ -102,6 +102,11 @@ pub(crate) struct CJourney {
     pub(crate) campaign: Option<String>,
     /// The campaign's hourly quota, if it has one.
     pub(crate) hourly_quota: Option<Decimal>,
+    /// The campaign's pacing period, if it paces (its window is then whole).
+    pub(crate) pacing: Option<trellis_model::PacingPeriod>,
+    /// The campaign's breaker: the money that may be committed within a rolling window of so
+    /// many seconds (and the window as written).
+    pub(crate) breaker: Option<(Decimal, i64, String)>,
     /// The journey's holdout (`entry.holdout_percent`), in parts per million.
     pub(crate) holdout_ppm: u32,
     pub(crate) window: (Option<Time>, Option<Time>),
@@ -307,6 +312,22 @@ pub(crate) fn compile_journey(j: &Journey) -> CJourney {
             .as_ref()
             .and_then(|c| c.hourly_quota)
             .map(|q| q.value),
+        pacing: j
+            .campaign
+            .as_ref()
+            .and_then(|c| c.pacing.as_ref())
+            .map(|p| p.period),
+        breaker: j
+            .campaign
+            .as_ref()
+            .and_then(|c| c.breaker.as_ref())
+            .map(|b| {
+                (
+                    b.max_committed.value,
+                    b.within.seconds as i64,
+                    b.within.text.clone(),
+                )
+            }),
         window: (
             j.campaign.as_ref().and_then(|c| parse_time(&c.starts_at)),
             j.campaign.as_ref().and_then(|c| parse_time(&c.ends_at)),

@@ -33,6 +33,7 @@ impl Engine {
             .filter(|t| !t.offer && t.at > from)
             .max_by_key(|t| t.seq)
             .map(|t| (t.journey as usize, t.node as usize));
+        self.seen(last.map(|(j, _)| j), Seen::Unsubscribed, now);
         let un = &mut self.report.touches.unsubscribes;
         un.total += 1;
         let attributed = match last {

@@ -298,6 +298,7 @@ impl Engine {
             DecisionKind::JourneyEntered,
         );
         self.journeys[j].counts.entered += 1;
+        self.seen(Some(j), Seen::Entered, now);
         self.assign_journey(u, j, true, now);
         if self.attached.is_some() {
             self.score_attached(u, j, now);

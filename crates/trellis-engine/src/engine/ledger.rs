@@ -106,6 +106,7 @@ impl Engine {
         );
         let oid = self.ws.offers[offer].id.clone();
         self.report.offer(&oid).redeemed += 1;
+        self.seen(Some(j), Seen::Redeemed, now);
         let s = &mut self.report.subsidised_conversions;
         s.redemptions += 1;
         if prior {

@@ -81,6 +81,12 @@ reasons!(
         HourlyQuota = "hourly_quota",
         /// The journey is paused with scope `all`.
         Paused = "paused",
+        /// The degrade switch has offers off (engine-wide or for the campaign).
+        Degraded = "degraded",
+        /// The campaign's pacing line: no more than k/N of its budget by period k of N.
+        Pacing = "pacing",
+        /// The campaign's breaker tripped (or this offer would trip it).
+        Breaker = "breaker",
     }
 );
 
@@ -92,6 +98,8 @@ reasons!(
         QuietHours = "quiet_hours",
         /// The journey is paused with scope `all`.
         Paused = "paused",
+        /// The degrade switch has touches off.
+        Throttled = "throttled",
     }
 );
 

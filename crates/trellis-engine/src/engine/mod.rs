@@ -24,11 +24,13 @@ use trellis_rules::{CompiledCondition, Facts, FieldPath};
 
 mod aggregates;
 mod attribution;
+mod brakes;
 mod compile;
 mod consent;
 mod control;
 mod entry;
 mod facts;
+mod guards;
 mod ledger;
 mod log;
 mod measure;
@@ -42,7 +44,11 @@ mod timers;
 mod view;
 mod walk;
 
-pub use self::control::{ControlError, ControlRecord, Controls, PauseScope};
+pub use self::brakes::{BreakerNow, CampaignNow, PacingNow};
+pub use self::control::{
+    ControlError, ControlRecord, Controls, Degrade, PauseScope, Switch, TouchMode,
+};
+pub use self::guards::{AlertSignal, GuardMetric, Guardrail};
 pub use self::ledger::RedeemError;
 pub use self::log::{
     Attributed, Decision, DecisionKind, ExitReason, Holdout, RejectReason, SkipReason,
@@ -52,7 +58,10 @@ pub use self::nodes::touch::{Channels, DeliveryFailure, Message, Recorded};
 pub use self::segments::SegmentDetail;
 pub use self::snapshot::{RestoreError, SNAPSHOT_FORMAT};
 pub use self::timers::TimerChange;
-use self::{compile::*, facts::*, ledger::*, log::*, nodes::*, schedule::*, state::*, timers::*};
+use self::{
+    brakes::Gate, compile::*, facts::*, guards::Seen, ledger::*, log::*, nodes::*, schedule::*,
+    state::*, timers::*,
+};
 
 type Time = DateTime<Utc>;
 

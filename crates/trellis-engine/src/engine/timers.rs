@@ -206,6 +206,7 @@ impl Engine {
                 self.report.offer(&oid).expired += 1;
                 if let Some(camp) = camp {
                     self.note_burn(&camp, now);
+                    self.note_pacing(j, now);
                 }
             }
             Timer::Fallback {

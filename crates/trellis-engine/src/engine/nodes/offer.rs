@@ -32,6 +32,10 @@ impl Engine {
             Some(RejectReason::CampaignInactive)
         } else if self.pause_of(j) == Some(PauseScope::All) {
             Some(RejectReason::Paused)
+        } else if self.offers_degraded(j) {
+            Some(RejectReason::Degraded)
+        } else if self.breaker_tripped(&camp) {
+            Some(RejectReason::Breaker)
         } else if issued_count(&self.users[u].issued, oi) >= offer.per_user_limit {
             Some(RejectReason::PerUserLimit)
         } else if self.stock[oi] == Some(0) {
@@ -42,13 +46,23 @@ impl Engine {
             .is_some_and(|l| l.reserved + l.spent + face > l.total)
         {
             Some(RejectReason::Budget)
-        } else if let Some(q) = cj.hourly_quota {
+        } else if self
+            .ledgers
+            .get(&camp)
+            .is_some_and(|l| !self.pacing_allows(j, l.total, l.reserved + l.spent, face, now))
+        {
+            Some(RejectReason::Pacing)
+        } else if cj.hourly_quota.is_some_and(|q| {
             let used = self
                 .hourly
                 .get(&(camp.clone(), local_hour))
                 .copied()
                 .unwrap_or_default();
-            (used + face > q).then_some(RejectReason::HourlyQuota)
+            used + face > q
+        }) {
+            Some(RejectReason::HourlyQuota)
+        } else if self.breaker_trips(j, &camp, face, now) {
+            Some(RejectReason::Breaker)
         } else {
             None
         };
@@ -64,6 +78,8 @@ impl Engine {
                 },
             );
             crate::report::bump(&mut self.report.offer(offer_id).rejected, r.as_str());
+            let short = matches!(r, RejectReason::Stock | RejectReason::Budget);
+            self.seen(Some(j), Seen::OfferRejected { short }, now);
             return "rejected";
         }
         if let Some(s) = self.stock[oi].as_mut() {
@@ -75,6 +91,7 @@ impl Engine {
             None => push_tight(issued, (oi, 1)),
         }
         *self.hourly.entry((camp.clone(), local_hour)).or_default() += face;
+        self.note_commit(j, &camp, face, now);
         let coupon = offer.coupon;
         if let Some(l) = self.ledgers.get_mut(&camp) {
             if coupon {
@@ -124,6 +141,8 @@ impl Engine {
         self.candidate(u, Candidate::offer(seq, now, j, n));
         self.report.offer(offer_id).issued += 1;
         self.note_burn(&camp, now);
+        self.note_pacing(j, now);
+        self.seen(Some(j), Seen::OfferIssued { face, coupon }, now);
         "issued"
     }
 }

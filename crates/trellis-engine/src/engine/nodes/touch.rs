@@ -172,25 +172,20 @@ impl Engine {
                     .earliest()
                     .map(|t| t.with_timezone(&Utc))
                     .unwrap_or(now + ChronoDuration::hours(1));
-                self.emit(
-                    now,
-                    Some(u),
-                    Some(j),
-                    Some(n),
-                    DecisionKind::TouchDeferred { until },
+                self.defer(u, j, n, start, until, now);
+                return None;
+            }
+        }
+        match self.touch_gate(u, j, now) {
+            Gate::Go => {}
+            Gate::Off => {
+                return Some(
+                    self.suppress(u, j, n, SuppressReason::Throttled, now)
+                        .into(),
                 );
-                self.report.touches.deferred += 1;
-                if start == 0 {
-                    self.wait(u, j, n, until, Waiting::Deferral);
-                } else {
-                    let t = Timer::Fallback {
-                        user: u as u32,
-                        journey: j as u32,
-                        node: n as u32,
-                        from: start as u32,
-                    };
-                    self.schedule_timer(until, t);
-                }
+            }
+            Gate::Defer(until) => {
+                self.defer(u, j, n, start, until, now);
                 return None;
             }
         }
@@ -239,11 +234,14 @@ impl Engine {
                 node: &self.journeys[j].nodes[n].id,
                 at: now,
             };
-            match self.channels.send(&msg) {
+            let sent = self.channels.send(&msg);
+            self.seen(Some(j), Seen::TouchTried, now);
+            match sent {
                 Ok(()) => break (i, ch),
                 // A failed delivery falls back to the next channel of the list.
                 Err(_) => {
                     crate::report::bump(&mut self.report.touches.failed, ch.as_str());
+                    self.seen(Some(j), Seen::TouchFailed, now);
                     from = i + 1;
                 }
             }
@@ -280,6 +278,30 @@ impl Engine {
         self.candidate(u, Candidate::touch(seq, now, j, n, ch));
         crate::report::bump(&mut self.report.touches.sent, ch.as_str());
         Some("sent".into())
+    }
+
+    /// Defers a touch to `until` (quiet hours, the throttle): the node waits, or a fallback
+    /// after a failed delivery (`start` > 0, which must not move the user) gets its own timer.
+    fn defer(&mut self, u: usize, j: usize, n: usize, start: usize, until: Time, now: Time) {
+        self.emit(
+            now,
+            Some(u),
+            Some(j),
+            Some(n),
+            DecisionKind::TouchDeferred { until },
+        );
+        self.report.touches.deferred += 1;
+        if start == 0 {
+            self.wait(u, j, n, until, Waiting::Deferral);
+        } else {
+            let t = Timer::Fallback {
+                user: u as u32,
+                journey: j as u32,
+                node: n as u32,
+                from: start as u32,
+            };
+            self.schedule_timer(until, t);
+        }
     }
 
     pub(crate) fn suppress(
@@ -344,6 +366,7 @@ impl Engine {
             *c = c.saturating_sub(1);
         }
         crate::report::bump(&mut self.report.touches.failed, ch);
+        self.seen(Some(j), Seen::TouchFailed, now);
         self.emit(
             now,
             Some(u),
