@@ -1194,8 +1194,8 @@ export const en = {
       pause: 'Pause',
       resume: 'Resume',
       resumeHint: 'Users skipped while paused are not entered afterwards; their next trigger decides.',
-      paused_done: 'Paused.',
-      resumed_done: 'Resumed.',
+      pausedDone: 'Paused.',
+      resumedDone: 'Resumed.',
     },
     degrade: {
       title: 'Degrade switch',

@@ -1194,8 +1194,8 @@ export const zh: Messages = {
       pause: '暂停',
       resume: '恢复',
       resumeHint: '暂停期间被跳过的用户不会补进；以他们的下一次触发为准。',
-      paused_done: '已暂停。',
-      resumed_done: '已恢复。',
+      pausedDone: '已暂停。',
+      resumedDone: '已恢复。',
     },
     degrade: {
       title: '降级开关',
@@ -1334,9 +1334,9 @@ export const zh: Messages = {
       },
       scope: '范围：{{scope}}',
       released: '释放 {{released}}',
-      offers: '权益{{v}}',
-      touches: '触达{{v}}',
-      rollback: '{{entries}} 次进入后 {{metric}} 为 {{value}}，超过上限 {{max}}；已回滚 v{{version}}',
+      offers: '权益：{{v}}',
+      touches: '触达：{{v}}',
+      rollback: '{{entries}} 次进入后{{metric}}为 {{value}}，超过上限 {{max}}；已回滚 v{{version}}',
     },
     guardrails: {
       title: '护栏',

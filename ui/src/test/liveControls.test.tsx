@@ -434,7 +434,7 @@ describe('the control history', () => {
     expect(screen.getByTestId('history-row-1').textContent).toContain('Engine-wide');
     expect(screen.getByTestId('history-row-1').textContent).toContain('offers off');
     const zh = i18n.getFixedT('zh');
-    expect(historyDetails(zh, history[1]!)).toBe('1,200 次进入后 退订率 为 0.031，超过上限 0.02；已回滚 v4');
+    expect(historyDetails(zh, history[1]!)).toBe('1,200 次进入后退订率为 0.031，超过上限 0.02；已回滚 v4');
   });
 
   it('reads an older engine’s answer without the new fields', () => {

@@ -44,7 +44,10 @@ function need<K extends keyof Backend>(backend: Backend, k: K): NonNullable<Back
   return (f as (...a: unknown[]) => unknown).bind(backend) as NonNullable<Backend[K]>;
 }
 
-type Loaded<T> = { state: 'loading' } | { state: 'ok'; value: T } | { state: 'unsupported' } | { state: 'error'; error: unknown };
+/** What a read of the engine gave: the last good value stays while a later read fails. */
+type Loaded<T> = { state: 'loading' } | { state: 'ok'; value: T } | { state: 'unsupported' } | { state: 'error'; error: unknown; last: T | null };
+
+const valueOf = <T,>(l: Loaded<T>): T | null => (l.state === 'ok' ? l.value : l.state === 'error' ? l.last : null);
 
 /** A request from a button: in flight, done (its message), refused, or not supported by the engine. */
 function useAction() {
@@ -101,12 +104,12 @@ export function LiveControls(props: { backend: Backend; journey: string; campaig
 
   useEffect(() => {
     let alive = true;
-    const read = async <T,>(f: () => Promise<T>, set: (v: Loaded<T>) => void) => {
+    const read = async <T,>(f: () => Promise<T>, set: (u: (v: Loaded<T>) => Loaded<T>) => void) => {
       try {
         const value = await f();
-        if (alive) set({ state: 'ok', value });
+        if (alive) set(() => ({ state: 'ok', value }));
       } catch (e) {
-        if (alive) set(unsupported(e) ? { state: 'unsupported' } : { state: 'error', error: e });
+        if (alive) set((before) => (unsupported(e) ? { state: 'unsupported' } : { state: 'error', error: e, last: valueOf(before) }));
       }
     };
     const load = () => {
@@ -121,7 +124,7 @@ export function LiveControls(props: { backend: Backend; journey: string; campaig
     };
   }, [backend, auto, tick, everyMs, reloads]);
 
-  const state = control.state === 'ok' ? control.value : null;
+  const state = valueOf(control);
   const known = [...new Set([...(state?.campaigns ?? []).map((c) => c.campaign), ...(state?.degrade ?? []).flatMap((d) => (d.campaign ? [d.campaign] : [])), ...(props.campaign ? [props.campaign] : [])])].sort();
 
   return (
@@ -139,11 +142,11 @@ export function LiveControls(props: { backend: Backend; journey: string; campaig
           <BlockedReason blocker={blocker} action="control" testId="live-blocked" />
           <div className="live-grid">
             {journey ? (
-              <JourneyControls backend={backend} journey={journey} state={state} blocked={!!blocker} onChanged={reload} />
+              <JourneyControls key={journey} backend={backend} journey={journey} state={state} blocked={!!blocker} onChanged={reload} />
             ) : (
               <div className="live-card muted">{t('live.journey.none')}</div>
             )}
-            <DegradePanel backend={backend} state={state} campaigns={known} preferred={props.campaign} blocked={!!blocker} onChanged={reload} />
+            <DegradePanel backend={backend} state={state} campaigns={known} blocked={!!blocker} onChanged={reload} />
           </div>
         </>
       ) : null}
@@ -205,7 +208,7 @@ export function JourneyControls(props: { backend: Backend; journey: string; stat
           className="danger"
           disabled={a.busy || blocked || !reason.trim()}
           title={!reason.trim() ? t('live.reasonRequired') : undefined}
-          onClick={() => void a.run(() => need(backend, 'pauseJourney')(journey, { scope, reason: reason.trim() }), t('live.journey.paused_done'), after)}
+          onClick={() => void a.run(() => need(backend, 'pauseJourney')(journey, { scope, reason: reason.trim() }), t('live.journey.pausedDone'), after)}
           data-testid="pause-button"
         >
           {t('live.journey.pause')}
@@ -213,12 +216,12 @@ export function JourneyControls(props: { backend: Backend; journey: string; stat
         <button
           type="button"
           disabled={a.busy || blocked || !pause}
-          onClick={() => void a.run(() => need(backend, 'resumeJourney')(journey, { reason: reason.trim() }), t('live.journey.resumed_done'), after)}
+          onClick={() => void a.run(() => need(backend, 'resumeJourney')(journey, { reason: reason.trim() }), t('live.journey.resumedDone'), after)}
           data-testid="resume-button"
         >
           {t('live.journey.resume')}
         </button>
-        {!reason.trim() ? <span className="field-hint">{t('live.reasonRequired')}</span> : null}
+        {!reason.trim() && !pause ? <span className="field-hint">{t('live.reasonRequired')}</span> : null}
       </div>
       {pause ? <div className="field-hint">{t('live.journey.resumeHint')}</div> : null}
       <ActionFeedback a={a} testId="pause-action" />
@@ -230,7 +233,7 @@ export function JourneyControls(props: { backend: Backend; journey: string; stat
 
 const onOff = (t: TFunction, v: string | null | undefined) => (v === 'off' ? t('live.off') : v === 'on' ? t('live.on') : '—');
 
-export function DegradePanel(props: { backend: Backend; state: ControlState | null; campaigns: string[]; preferred?: string; blocked: boolean; onChanged: () => void }) {
+export function DegradePanel(props: { backend: Backend; state: ControlState | null; campaigns: string[]; blocked: boolean; onChanged: () => void }) {
   const { backend, state, campaigns, blocked, onChanged } = props;
   const { t } = useTranslation();
   const [form, setForm] = useState<DegradeForm>({ campaign: '', offers: 'keep', touches: 'keep', perMinute: '', reason: '' });
@@ -565,7 +568,7 @@ export function AlertsPanel({ alerts }: { alerts: Loaded<Alert[]> }) {
         </div>
       ) : null}
       {alerts.state === 'error' ? <ErrorBanner error={alerts.error} testId="alerts-error" /> : null}
-      {alerts.state === 'ok' ? <AlertsList alerts={alerts.value} /> : null}
+      {valueOf(alerts) ? <AlertsList alerts={valueOf(alerts)!} /> : null}
     </div>
   );
 }
