@@ -21,8 +21,8 @@ use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 use trellis_api::params::{
-    self, DecisionsQuery, DeployParams, Params, ReleasesQuery, ReviewParams, SampleQuery,
-    SimulateParams, SubmitParams,
+    self, CloseParams, DecisionsQuery, DeployParams, Params, PauseParams, ReleasesQuery,
+    ResumeParams, ReviewParams, SampleQuery, SimulateParams, SubmitParams,
 };
 use trellis_api::wire::{EngineInfo, EngineMode, ImportProgress};
 use trellis_api::{ApiError, Code, SimProgress};
@@ -560,11 +560,17 @@ struct DeployArgs {
     rollout_percent: Value,
     #[serde(default)]
     mode: Value,
+    /// Optional `[{ metric, max, min_entries }]` (docs/operations.md); left out of the body when absent.
+    #[serde(default)]
+    guardrails: Option<Value>,
 }
 
 #[tauri::command]
 async fn deploy_release(st: State<'_, AppState>, args: DeployArgs) -> Res {
-    let body = json!({ "rollout_percent": args.rollout_percent, "mode": args.mode });
+    let mut body = json!({ "rollout_percent": args.rollout_percent, "mode": args.mode });
+    if let Some(g) = args.guardrails.filter(|g| !g.is_null()) {
+        body["guardrails"] = g;
+    }
     let path = format!("/v1/releases/{}/deploy", enc(&args.id));
     let p: DeployParams = read(body.clone())?;
     let b = &st.bundled;
@@ -588,6 +594,132 @@ async fn rollback_journey(st: State<'_, AppState>, args: IdArgs) -> Res {
         Some(json!({})),
     )
     .await
+}
+
+// ---- operating live journeys and campaigns (docs/operations.md)
+
+#[derive(Deserialize)]
+struct PauseArgs {
+    id: String,
+    #[serde(default)]
+    scope: Value,
+    #[serde(default)]
+    reason: Value,
+}
+
+#[tauri::command]
+async fn pause_journey(st: State<'_, AppState>, args: PauseArgs) -> Res {
+    let body = json!({ "scope": args.scope, "reason": args.reason });
+    let path = format!("/v1/journeys/{}/pause", enc(&args.id));
+    let p: PauseParams = read(body.clone())?;
+    let b = &st.bundled;
+    st.route(
+        b.svc.pause(st.who(), &args.id, p),
+        "POST",
+        &path,
+        Some(body),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct ReasonArgs {
+    id: String,
+    #[serde(default)]
+    reason: Value,
+}
+
+#[tauri::command]
+async fn resume_journey(st: State<'_, AppState>, args: ReasonArgs) -> Res {
+    let body = json!({ "reason": args.reason });
+    let path = format!("/v1/journeys/{}/resume", enc(&args.id));
+    let p: ResumeParams = read(body.clone())?;
+    let b = &st.bundled;
+    st.route(
+        b.svc.resume(st.who(), &args.id, p),
+        "POST",
+        &path,
+        Some(body),
+    )
+    .await
+}
+
+#[tauri::command]
+async fn close_campaign(st: State<'_, AppState>, args: ReasonArgs) -> Res {
+    let body = json!({ "reason": args.reason });
+    let path = format!("/v1/campaigns/{}/close", enc(&args.id));
+    let p: CloseParams = read(body.clone())?;
+    let b = &st.bundled;
+    st.route(
+        b.svc.close_campaign(st.who(), &args.id, p),
+        "POST",
+        &path,
+        Some(body),
+    )
+    .await
+}
+
+#[tauri::command]
+async fn control_state(st: State<'_, AppState>) -> Res {
+    st.route(st.bundled.svc.controls(), "GET", "/v1/control", None)
+        .await
+}
+
+#[derive(Deserialize)]
+struct DegradeArgs {
+    #[serde(default)]
+    offers: Option<Value>,
+    /// `"on"`, `"off"` or `{ "per_minute": N }`.
+    #[serde(default)]
+    touches: Option<Value>,
+    /// Absent: engine-wide.
+    #[serde(default)]
+    campaign: Option<Value>,
+    #[serde(default)]
+    reason: Option<Value>,
+}
+
+/// The degrade switch (`POST /v1/control`): only the fields given are sent; the others keep
+/// what is in force.
+#[tauri::command]
+async fn set_degrade(st: State<'_, AppState>, args: DegradeArgs) -> Res {
+    let mut m = Map::new();
+    for (k, v) in [
+        ("offers", args.offers),
+        ("touches", args.touches),
+        ("campaign", args.campaign),
+        ("reason", args.reason),
+    ] {
+        if let Some(v) = v.filter(|v| !v.is_null()) {
+            m.insert(k.to_owned(), v);
+        }
+    }
+    let body = Value::Object(m);
+    let p: params::DegradeParams = read(body.clone())?;
+    let b = &st.bundled;
+    st.route(b.svc.degrade(st.who(), p), "POST", "/v1/control", Some(body))
+        .await
+}
+
+#[tauri::command]
+async fn reset_breaker(st: State<'_, AppState>, args: ReasonArgs) -> Res {
+    let body = json!({ "reason": args.reason });
+    let path = format!("/v1/campaigns/{}/breaker/reset", enc(&args.id));
+    let p: params::BreakerResetParams = read(body.clone())?;
+    let b = &st.bundled;
+    st.route(
+        b.svc.reset_breaker(st.who(), &args.id, p),
+        "POST",
+        &path,
+        Some(body),
+    )
+    .await
+}
+
+#[tauri::command]
+async fn list_alerts(st: State<'_, AppState>) -> Res {
+    st.route(st.bundled.svc.alerts(), "GET", "/v1/alerts", None)
+        .await
 }
 
 // ---- what the engine is doing
@@ -965,6 +1097,13 @@ pub fn run() -> Result<(), String> {
             reject_release,
             deploy_release,
             rollback_journey,
+            pause_journey,
+            resume_journey,
+            close_campaign,
+            control_state,
+            set_degrade,
+            reset_breaker,
+            list_alerts,
             list_journeys,
             list_decisions,
             journey_stats,

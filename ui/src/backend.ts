@@ -31,6 +31,7 @@ import type { Review } from './generated/Review';
 import type { SimProgress } from './generated/SimProgress';
 import type { SimulateResult } from './generated/SimulateResult';
 import type { SubmitResult } from './generated/SubmitResult';
+import { readAlerts, readControlState, type Alert, type ControlEntry, type ControlState, type DegradeRequest, type DeployRequest } from './model/control';
 
 // ---- shapes ----
 
@@ -135,7 +136,8 @@ export interface Backend {
   submitRelease(workspace: Workspace, summary?: SimSummary): Promise<SubmitResult>;
   approveRelease(id: string, comment: string): Promise<void>;
   rejectRelease(id: string, comment: string): Promise<void>;
-  deployRelease(id: string, req: { rollout_percent: number; mode: DeployMode }): Promise<void>;
+  /** `guardrails` (optional): the engine rolls the journey back when one is crossed (docs/operations.md). */
+  deployRelease(id: string, req: DeployRequest): Promise<void>;
   rollbackJourney(journeyId: string): Promise<void>;
   listJourneys(): Promise<LiveJourney[]>;
   decisions(q: DecisionQuery): Promise<DecisionRecord[]>;
@@ -150,6 +152,24 @@ export interface Backend {
   listSegments?(): Promise<unknown>;
   /** `GET /v1/segments/{id}` (Tauri `segment_detail` with `{ id }`): size, a sample of members, overlaps. Raw; see `loadSegment`. */
   getSegment?(id: string): Promise<unknown>;
+
+  // ---- live controls (docs/operations.md; approver, except the reads). Optional: a fake or an
+  // older shell may lack them, and the Monitor then says the engine has no live controls.
+
+  /** `POST /v1/journeys/{id}/pause` (Tauri `pause_journey`). */
+  pauseJourney?(journeyId: string, req: { scope: 'entries' | 'all'; reason: string }): Promise<ControlEntry>;
+  /** `POST /v1/journeys/{id}/resume` (Tauri `resume_journey`). */
+  resumeJourney?(journeyId: string, req: { reason: string }): Promise<ControlEntry>;
+  /** `POST /v1/campaigns/{id}/close` (Tauri `close_campaign`). */
+  closeCampaign?(campaign: string, req: { reason: string }): Promise<ControlEntry>;
+  /** `GET /v1/control` (Tauri `control_state`), read with `readControlState`. */
+  controlState?(): Promise<ControlState>;
+  /** `POST /v1/control` (Tauri `set_degrade`): the degrade switch, engine-wide or for one campaign. */
+  setDegrade?(req: DegradeRequest): Promise<ControlEntry>;
+  /** `POST /v1/campaigns/{id}/breaker/reset` (Tauri `reset_breaker`). */
+  resetBreaker?(campaign: string, req: { reason: string }): Promise<ControlEntry>;
+  /** `GET /v1/alerts` (Tauri `list_alerts`): the alerts' list. */
+  listAlerts?(): Promise<Alert[]>;
 }
 
 // ---- errors ----
@@ -345,8 +365,8 @@ export class HttpBackend implements Backend {
     await this.json('POST', `/v1/releases/${encodeURIComponent(id)}/reject`, { comment });
   }
 
-  async deployRelease(id: string, req: { rollout_percent: number; mode: DeployMode }): Promise<void> {
-    await this.json('POST', `/v1/releases/${encodeURIComponent(id)}/deploy`, req);
+  async deployRelease(id: string, req: DeployRequest): Promise<void> {
+    await this.json('POST', `/v1/releases/${encodeURIComponent(id)}/deploy`, deployBody(req));
   }
 
   async rollbackJourney(journeyId: string): Promise<void> {
@@ -400,6 +420,34 @@ export class HttpBackend implements Backend {
 
   getSegment(id: string): Promise<unknown> {
     return this.json('GET', `/v1/segments/${encodeURIComponent(id)}`);
+  }
+
+  async pauseJourney(journeyId: string, req: { scope: 'entries' | 'all'; reason: string }): Promise<ControlEntry> {
+    return (await this.json('POST', `/v1/journeys/${encodeURIComponent(journeyId)}/pause`, req)) as ControlEntry;
+  }
+
+  async resumeJourney(journeyId: string, req: { reason: string }): Promise<ControlEntry> {
+    return (await this.json('POST', `/v1/journeys/${encodeURIComponent(journeyId)}/resume`, req)) as ControlEntry;
+  }
+
+  async closeCampaign(campaign: string, req: { reason: string }): Promise<ControlEntry> {
+    return (await this.json('POST', `/v1/campaigns/${encodeURIComponent(campaign)}/close`, req)) as ControlEntry;
+  }
+
+  async controlState(): Promise<ControlState> {
+    return readControlState(await this.json('GET', '/v1/control'));
+  }
+
+  async setDegrade(req: DegradeRequest): Promise<ControlEntry> {
+    return (await this.json('POST', '/v1/control', req)) as ControlEntry;
+  }
+
+  async resetBreaker(campaign: string, req: { reason: string }): Promise<ControlEntry> {
+    return (await this.json('POST', `/v1/campaigns/${encodeURIComponent(campaign)}/breaker/reset`, req)) as ControlEntry;
+  }
+
+  async listAlerts(): Promise<Alert[]> {
+    return readAlerts(await this.json('GET', '/v1/alerts'));
   }
 }
 
@@ -571,8 +619,8 @@ export class TauriBackend implements Backend {
     await this.call('reject_release', { id, comment });
   }
 
-  async deployRelease(id: string, req: { rollout_percent: number; mode: DeployMode }): Promise<void> {
-    await this.call('deploy_release', { id, ...req });
+  async deployRelease(id: string, req: DeployRequest): Promise<void> {
+    await this.call('deploy_release', { id, ...deployBody(req) });
   }
 
   async rollbackJourney(journeyId: string): Promise<void> {
@@ -607,6 +655,40 @@ export class TauriBackend implements Backend {
   getSegment(id: string): Promise<unknown> {
     return this.call('segment_detail', { id });
   }
+
+  pauseJourney(journeyId: string, req: { scope: 'entries' | 'all'; reason: string }): Promise<ControlEntry> {
+    return this.call('pause_journey', { id: journeyId, ...req });
+  }
+
+  resumeJourney(journeyId: string, req: { reason: string }): Promise<ControlEntry> {
+    return this.call('resume_journey', { id: journeyId, ...req });
+  }
+
+  closeCampaign(campaign: string, req: { reason: string }): Promise<ControlEntry> {
+    return this.call('close_campaign', { id: campaign, ...req });
+  }
+
+  async controlState(): Promise<ControlState> {
+    return readControlState(await this.call('control_state', {}));
+  }
+
+  setDegrade(req: DegradeRequest): Promise<ControlEntry> {
+    return this.call('set_degrade', { ...req });
+  }
+
+  resetBreaker(campaign: string, req: { reason: string }): Promise<ControlEntry> {
+    return this.call('reset_breaker', { id: campaign, ...req });
+  }
+
+  async listAlerts(): Promise<Alert[]> {
+    return readAlerts(await this.call('list_alerts', {}));
+  }
+}
+
+/** A deploy's body: `guardrails` only when there are some (an older engine reads the rest). */
+function deployBody(req: DeployRequest): DeployRequest {
+  const { guardrails, ...rest } = req;
+  return guardrails && guardrails.length ? { ...rest, guardrails } : rest;
 }
 
 function safeParse(s: string): unknown {
@@ -627,6 +709,16 @@ export function isMissingRoute(e: unknown): boolean {
   if (!(e instanceof BackendError)) return false;
   if (e.status === 404 && (e.code === 'E_HTTP_404' || /no such route/i.test(e.message))) return true;
   return /command\s+\S+\s+not found|unknown command|not allowed|not found in/i.test(e.message) && e.status === undefined;
+}
+
+/**
+ * Whether an error means the engine has no live-control route or command (an engine older than
+ * the live controls): a missing route or command, or 405 (the path exists for another method, as
+ * `/v1/control` does for GET on an engine without the degrade switch).
+ */
+export function unsupported(e: unknown): boolean {
+  if (!(e instanceof BackendError)) return false;
+  return isMissingRoute(e) || e.status === 405 || e.code === 'E_HTTP_405';
 }
 
 /** What the UI can say about live segment figures. */

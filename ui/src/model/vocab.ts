@@ -44,6 +44,11 @@ export const REASONS = [
   'freq_cap',
   'quiet_hours',
   'paused',
+  // the degrade switch, pacing and breakers (issue 18, docs/operations.md)
+  'degraded',
+  'throttled',
+  'pacing',
+  'breaker',
   'deferred',
 ] as const;
 

@@ -8,7 +8,7 @@ import type { Blocker } from '../model/identity';
 import { sessionStore } from '../store/session';
 
 /** The reason a button is disabled, and the switch that lifts it when there is one. */
-export function BlockedReason(props: { blocker: Blocker | null; action: 'approve' | 'deploy' | 'submit'; testId?: string }) {
+export function BlockedReason(props: { blocker: Blocker | null; action: 'approve' | 'deploy' | 'submit' | 'control'; testId?: string }) {
   const { t } = useTranslation();
   const b = props.blocker;
   if (!b) return null;

@@ -1,5 +1,6 @@
 // Monitor: for a deployed journey, live counts per node on its canvas (from the engine's report
-// for that journey) and the decision log, refreshing every few seconds.
+// for that journey) and the decision log, refreshing every few seconds; under them the live
+// controls (pause, degrade, budgets, alerts, control history: LiveControls.tsx).
 
 import { useEffect, useMemo, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
@@ -18,6 +19,7 @@ import { AttributionCard } from './Attribution';
 import { settingsOf } from '../model/measurement';
 import { NodeDetail } from './NodeDetail';
 import { UserState } from './UserState';
+import { LiveControls } from './LiveControls';
 
 const REFRESH_MS = 5000;
 
@@ -166,6 +168,7 @@ function Monitor({ backend }: { backend: Backend }) {
           ) : <DecisionTable records={[...decisions].reverse()} showUser testId="monitor-log" doc={workspace} />}
         </div>
       </div>
+      <LiveControls backend={backend} journey={selected} campaign={journey?.campaign?.id} auto={auto} tick={tick} everyMs={REFRESH_MS} />
       {stats && journey ? (
         <div className="chart-card measure-card" data-testid="monitor-measurement">
           <h3>{t('measure.title', { journey: journey.name || journey.id })}</h3>

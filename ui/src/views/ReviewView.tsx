@@ -1,6 +1,7 @@
 // Review and publish: submit the draft as a release; the approver's inbox with a visual diff
 // against the live version; approve or reject with a comment; deploy with rollout % and mode;
-// roll back; the history of versions.
+// guardrails that roll a version back by themselves (docs/operations.md); roll back; the history
+// of versions.
 
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -21,6 +22,8 @@ import { approveBlocker, deployBlocker, submitBlocker } from '../model/identity'
 import { BlockedReason, DeployButton, splitReviewNote } from './Identity';
 import { DiagLines } from '../panels/DiagLine';
 import { reasonText } from '../model/vocab';
+import { GuardrailEditor } from './LiveControls';
+import { guardrailsBody, guardrailsValid, type GuardrailRow } from '../model/control';
 
 function useAsync<T>(load: (() => Promise<T>) | null, deps: unknown[]) {
   const [data, setData] = useState<T | null>(null);
@@ -210,6 +213,8 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
   const [comment, setComment] = useState('');
   const [rollout, setRollout] = useState(100);
   const [mode, setMode] = useState<DeployMode>('live');
+  const [guardrails, setGuardrails] = useState<GuardrailRow[]>([]);
+  const guardsOk = guardrailsValid(guardrails);
   const [actionError, setActionError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -289,13 +294,19 @@ function ReleasePanel({ backend, id, live, onChanged }: { backend: Backend; id: 
                 <option value="shadow">{t('review.modes.shadow')}</option>
               </select>
             </Field>
+            <GuardrailEditor rows={guardrails} onChange={setGuardrails} />
+            {!guardsOk ? (
+              <div className="field-error" data-testid="guardrails-invalid">
+                {t('live.guardrails.invalid')}
+              </div>
+            ) : null}
             <DeployButton
               version={r.version}
               journeys={r.journeys ?? []}
               rollout={rollout}
               mode={mode}
-              disabled={busy || !!deployBlocker(identity)}
-              onDeploy={() => void act(() => backend.deployRelease(r.release, { rollout_percent: rollout, mode }), t('review.deployed'))}
+              disabled={busy || !!deployBlocker(identity) || !guardsOk}
+              onDeploy={() => void act(() => backend.deployRelease(r.release, { rollout_percent: rollout, mode, guardrails: guardrailsBody(guardrails) }), t('review.deployed'))}
             />
             <BlockedReason blocker={deployBlocker(identity)} action="deploy" />
           </div>
