@@ -697,15 +697,20 @@ async fn set_degrade(st: State<'_, AppState>, args: DegradeArgs) -> Res {
     let body = Value::Object(m);
     let p: params::DegradeParams = read(body.clone())?;
     let b = &st.bundled;
-    st.route(b.svc.degrade(st.who(), p), "POST", "/v1/control", Some(body))
-        .await
+    st.route(
+        b.svc.degrade(st.who(), p),
+        "POST",
+        "/v1/control",
+        Some(body),
+    )
+    .await
 }
 
 #[tauri::command]
 async fn reset_breaker(st: State<'_, AppState>, args: ReasonArgs) -> Res {
     let body = json!({ "reason": args.reason });
     let path = format!("/v1/campaigns/{}/breaker/reset", enc(&args.id));
-    let p: params::BreakerResetParams = read(body.clone())?;
+    let p: params::ResetParams = read(body.clone())?;
     let b = &st.bundled;
     st.route(
         b.svc.reset_breaker(st.who(), &args.id, p),

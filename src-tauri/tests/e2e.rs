@@ -822,6 +822,58 @@ async fn monitor_and_rollback(
     ));
     set_value(c, "[data-testid=monitor-user]", "").await;
 
+    step("pause the live journey from the Monitor: a new entry is skipped, reason paused");
+    wait_for(c, "[data-testid=journey-controls]", WAIT).await;
+    set_value(c, "[data-testid=pause-reason]", "e2e: stock check").await;
+    click(c, "[data-testid=pause-button]").await;
+    let status = wait_text(
+        c,
+        "[data-testid=pause-status]",
+        |t| t.contains("e2e: stock check"),
+        WAIT,
+    )
+    .await;
+    let control = engine_get(local, "/v1/control").await;
+    assert_eq!(control["paused"][0]["target"], "journey_1", "{control}");
+    assert_eq!(control["paused"][0]["scope"], "entries", "{control}");
+    engine_post(
+        local,
+        "/v1/events",
+        &json!({"event_id": "e2e-paused-1", "user_id": "u000099", "type": "add_to_cart",
+                "ts": "2026-11-02T09:40:00Z"}),
+    )
+    .await;
+    set_value(c, "[data-testid=monitor-user]", "u000099").await;
+    let log = wait_text(
+        c,
+        "[data-testid=monitor-log]",
+        |t| t.contains("u000099") && (t.contains("暂停") || t.contains("paused")),
+        WAIT,
+    )
+    .await;
+    let skipped = engine_get(local, "/v1/decisions?user_id=u000099").await;
+    assert_eq!(
+        skipped["decisions"][0]["kind"], "journey.skipped",
+        "{skipped}"
+    );
+    assert_eq!(skipped["decisions"][0]["reason"], "paused", "{skipped}");
+    note(&format!(
+        "paused from the app ({status}); u000099's log: {}",
+        log.chars().take(120).collect::<String>()
+    ));
+    shot(c, "monitor-paused").await;
+    click(c, "[data-testid=resume-button]").await;
+    wait_text(
+        c,
+        "[data-testid=pause-status]",
+        |t| !t.contains("e2e: stock check"),
+        WAIT,
+    )
+    .await;
+    let control = engine_get(local, "/v1/control").await;
+    assert_eq!(control["paused"], json!([]), "{control}");
+    set_value(c, "[data-testid=monitor-user]", "").await;
+
     step("a second version goes live (through the engine's API), then roll back in the app");
     let first = engine_get(local, &format!("/v1/releases/{release}")).await;
     let second = engine_post(local, "/v1/releases", &first["workspace"]).await;

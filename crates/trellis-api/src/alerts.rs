@@ -14,7 +14,13 @@ pub const KEEP_RESOLVED: usize = 50;
 pub struct AlertBook {
     active: BTreeMap<String, wire::Alert>,
     resolved: VecDeque<wire::Alert>,
+    /// Alerts that began firing and were not yet taken for delivery (the newest
+    /// [`KEEP_PENDING`]), whoever read the rules first.
+    pending: VecDeque<wire::Alert>,
 }
+
+/// Undelivered alerts kept for the webhook.
+pub const KEEP_PENDING: usize = 1000;
 
 impl AlertBook {
     /// Takes the rules firing at `now`: returns those that began firing.
@@ -44,6 +50,10 @@ impl AlertBook {
                         active: true,
                     };
                     fresh.push(a.clone());
+                    self.pending.push_back(a.clone());
+                    if self.pending.len() > KEEP_PENDING {
+                        self.pending.pop_front();
+                    }
                     self.active.insert(id, a);
                 }
             }
@@ -81,6 +91,11 @@ impl AlertBook {
     pub fn active(&self) -> impl Iterator<Item = &wire::Alert> {
         self.active.values()
     }
+
+    /// The alerts that began firing since last taken, oldest first.
+    pub fn take_pending(&mut self) -> Vec<wire::Alert> {
+        self.pending.drain(..).collect()
+    }
 }
 
 impl Service {
@@ -104,6 +119,14 @@ impl Service {
         };
         let mut book = self.alerts.lock().unwrap_or_else(|e| e.into_inner());
         Ok(book.refresh(&signals, &now))
+    }
+
+    /// Reads the rules now, then takes the alerts that began firing since last taken (by this
+    /// or by any other read of the rules): what the alert webhook delivers.
+    pub async fn take_fresh_alerts(&self) -> Result<Vec<wire::Alert>> {
+        self.refresh_alerts().await?;
+        let mut book = self.alerts.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(book.take_pending())
     }
 
     /// `GET /v1/alerts`.
@@ -169,5 +192,20 @@ mod tests {
         let f = b.refresh(&[sig("breaker_tripped", "c1")], "2026-01-01T01:00:00Z");
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].since, "2026-01-01T01:00:00Z");
+        // Every alert that began firing waits for delivery once, in order.
+        let p: Vec<(String, String)> = b
+            .take_pending()
+            .into_iter()
+            .map(|a| (a.id, a.since))
+            .collect();
+        assert_eq!(
+            p,
+            [
+                ("breaker_tripped:c1".into(), "2026-01-01T00:00:00Z".into()),
+                ("rejections_spiking:".into(), "2026-01-01T00:05:00Z".into()),
+                ("breaker_tripped:c1".into(), "2026-01-01T01:00:00Z".into()),
+            ]
+        );
+        assert!(b.take_pending().is_empty());
     }
 }

@@ -49,6 +49,9 @@ pub struct Runtime {
     pub replayed: u64,
     /// (journey, version) → campaign, for ledger legs.
     campaigns: HashMap<(String, u64), String>,
+    /// (journey, version) → the release that deployed it live, for the deployment row of a
+    /// guardrail's rollback.
+    releases: HashMap<(String, u64), String>,
     funded: HashMap<String, i64>,
     /// Budget legs of the deploy or close being applied: (campaign, amount moved from the
     /// budget account to `available`, negative for a release, memo).
@@ -110,6 +113,7 @@ impl Runtime {
             snapshot_seq: 0,
             replayed: 0,
             campaigns: HashMap::new(),
+            releases: HashMap::new(),
             funded: HashMap::new(),
             pending_legs: Vec::new(),
             pending_deploys: Vec::new(),
@@ -363,10 +367,14 @@ impl Runtime {
                 if let Some(m) = self.mirror.as_mut() {
                     let _ = m.rollback(&r.target);
                 }
+                let Some(release) = self.releases.get(&(r.target.clone(), version)).cloned() else {
+                    tracing::error!(journey = %r.target, version, "no release is known for the version a guardrail rolled back to");
+                    continue;
+                };
                 self.pending_deploys.push(trellis_store::DeploymentRow {
                     id: 0,
                     journey: r.target.clone(),
-                    release_id: String::new(),
+                    release_id: release,
                     version: version as i64,
                     rollout_percent: 100,
                     mode: "live".into(),
@@ -417,6 +425,10 @@ impl Runtime {
                 }
             }
             self.engine.deploy(&ws, version, ppm);
+            for j in &ws.journeys {
+                self.releases
+                    .insert((j.id.clone(), version), d.release.clone());
+            }
             let ids: Vec<String> = ws.journeys.iter().map(|j| j.id.clone()).collect();
             self.engine.watch(&ids, version, &d.guardrails);
             if let Some(m) = self.mirror.as_mut() {
@@ -672,11 +684,18 @@ impl Runtime {
             .map(|((j, v), c)| (j.as_str(), *v, c.as_str()))
             .collect();
         campaigns.sort();
+        let mut releases: Vec<(&str, u64, &str)> = self
+            .releases
+            .iter()
+            .map(|((j, v), r)| (j.as_str(), *v, r.as_str()))
+            .collect();
+        releases.sort();
         let state = json!({
             "format": 1,
             "proc_seq": self.proc_seq,
             "shadowed": shadowed,
             "campaigns": campaigns,
+            "releases": releases,
             "funded": self.funded.iter().collect::<std::collections::BTreeMap<_, _>>(),
             "schedule_rows": self.schedule_rows.iter().map(|(k, v)| (k, v.map(ts_string))).collect::<std::collections::BTreeMap<_, _>>(),
         });
@@ -700,6 +719,8 @@ impl Runtime {
             proc_seq: i64,
             shadowed: Vec<String>,
             campaigns: Vec<(String, u64, String)>,
+            #[serde(default)]
+            releases: Vec<(String, u64, String)>,
             funded: HashMap<String, i64>,
             schedule_rows: HashMap<String, Option<Time>>,
         }
@@ -728,6 +749,11 @@ impl Runtime {
             .campaigns
             .into_iter()
             .map(|(j, v, c)| ((j, v), c))
+            .collect();
+        rt.releases = st
+            .releases
+            .into_iter()
+            .map(|(j, v, r)| ((j, v), r))
             .collect();
         rt.funded = st.funded;
         rt.schedule_rows = st.schedule_rows;

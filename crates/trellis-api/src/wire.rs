@@ -201,7 +201,7 @@ pub struct LiveJourney {
     pub deployed_at: String,
     /// The version a rollback would return to, if any.
     pub previous_version: Option<i64>,
-    /// `deploy` or `rollback`.
+    /// `deploy`, `rollback` or `guardrail_rollback` (the engine's own, docs/operations.md).
     pub last_action: String,
 }
 

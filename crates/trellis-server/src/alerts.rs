@@ -29,7 +29,7 @@ pub async fn run(svc: Arc<Service>, url: String) {
         if !svc.is_leader() {
             continue;
         }
-        match svc.refresh_alerts().await {
+        match svc.take_fresh_alerts().await {
             Ok(fresh) => {
                 for a in fresh {
                     tracing::warn!(rule = %a.rule, target = %a.target, value = %a.value, threshold = %a.threshold, "alert");

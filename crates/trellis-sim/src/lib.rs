@@ -85,12 +85,12 @@ pub struct Input {
     pub profiles: Vec<Profile>,
     pub events: Events,
     pub skipped: Vec<Skipped>,
-    /// Operator inputs (pause, resume, close) merged with the events by time: each applies
+    /// Operator inputs (pause, resume, close, degrade, reset_breaker) merged with the events by time: each applies
     /// before the events of its time and after the earlier ones (see [`read_controls`]).
     pub controls: Vec<Control>,
 }
 
-/// An operator input of a scenario (a line of its `inputs.jsonl`): `{"ts", "kind": "pause" |
+/// An operator input of a scenario (a line of its `inputs.jsonl`): `{"ts", "kind": "pause" | "degrade" | "reset_breaker" |
 /// "resume" | "close", "body": {…}}`, the body as the service journals it
 /// (docs/operations.md).
 #[derive(Debug, Clone, PartialEq)]
@@ -107,10 +107,14 @@ fn parse_control(v: &Value) -> Result<Control, String> {
             .map_err(|e| format!("ts: {s:?} is not an RFC 3339 time: {e}"))?,
         _ => return Err("ts: an RFC 3339 time is required".into()),
     };
-    let kind = match v.get("kind").and_then(Value::as_str) {
-        Some(k @ ("pause" | "resume" | "close")) => k,
-        _ => return Err("kind: must be \"pause\", \"resume\" or \"close\"".into()),
-    };
+    let kind =
+        match v.get("kind").and_then(Value::as_str) {
+            Some(k @ ("pause" | "resume" | "close" | "degrade" | "reset_breaker")) => k,
+            _ => return Err(
+                "kind: must be \"pause\", \"resume\", \"close\", \"degrade\" or \"reset_breaker\""
+                    .into(),
+            ),
+        };
     let body = v.get("body").cloned().unwrap_or(Value::Null);
     let input = trellis_engine::Input::from_value(kind, body)
         .map_err(|e| format!("body: {}", e.message))?;

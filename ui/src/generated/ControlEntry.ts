@@ -7,14 +7,55 @@
  */
 export type ControlEntry = { 
 /**
- * `pause`, `resume` or `close`.
+ * `pause`, `resume`, `close`, `degrade`, `breaker_trip`, `breaker_reset` or
+ * `guardrail_rollback`.
  */
-action: string, target: string, 
+action: string, 
+/**
+ * The journey id, the campaign id, or `""` (a degrade engine-wide).
+ */
+target: string, 
 /**
  * A pause's scope: `entries` or `all`.
  */
-scope: string | null, reason: string, actor: string, at: string, 
+scope: string | null, reason: string, 
+/**
+ * Who: the caller, or `engine` for what the engine did by itself.
+ */
+actor: string, at: string, 
 /**
  * A close: the budget released (neither reserved nor spent then), exact.
  */
-released: string | null, };
+released: string | null, 
+/**
+ * A degrade: offers `on` or `off` now.
+ */
+offers: string | null, 
+/**
+ * A degrade: touches `on` or `off` now.
+ */
+touches: string | null, 
+/**
+ * A degrade: touches throttled to this many a minute.
+ */
+per_minute: number | null, 
+/**
+ * A guardrail rollback (or a breaker trip: `committed`): the metric that tripped.
+ */
+metric: string | null, 
+/**
+ * Its value then, exact.
+ */
+value: string | null, 
+/**
+ * The limit it passed, exact.
+ */
+max: string | null, 
+/**
+ * A guardrail rollback: the version's entries then.
+ */
+entries: number | null, 
+/**
+ * A guardrail rollback: the version rolled back.
+ */
+version: number | null, };

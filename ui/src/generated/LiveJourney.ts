@@ -14,6 +14,6 @@ release: string | null, rollout_percent: number, mode: DeployMode, deployed_at: 
  */
 previous_version: number | null, 
 /**
- * `deploy` or `rollback`.
+ * `deploy`, `rollback` or `guardrail_rollback` (the engine's own, docs/operations.md).
  */
 last_action: string, };

@@ -241,6 +241,13 @@ export const en = {
     startsAt: 'Starts (local time of the policy zone)',
     endsAt: 'Ends (local time of the policy zone)',
     hourlyQuota: 'Hourly quota (face value per hour)',
+    pacing: 'Pacing (spread the budget over the window)',
+    pacingNone: 'None',
+    pacingDay: 'Even, by day',
+    pacingHour: 'Even, by hour',
+    pacingNeedsWindow: 'Pacing needs the campaign’s start and end.',
+    breakerMax: 'Breaker: most money committed',
+    breakerWithin: 'Breaker: within',
     entry: 'Re-entry',
     reEntry: { never: 'Never', after_exit: 'After exit', cooldown: 'After a cooldown' },
     cooldown: 'Cooldown',
@@ -1299,7 +1306,7 @@ export const en = {
         },
         rejections_spiking: {
           title: 'Offer rejections spiking',
-          meaning: 'Many more offers are refused than usual (budget, stock, quota, pacing, breaker…).',
+          meaning: 'Many more offers are refused than usual because stock or budget ran out.',
           action: 'Read the rejection reasons in the decision log; top up stock or budget if one ran out; otherwise check the journey’s rules.',
         },
         ledger_unreconciled: {

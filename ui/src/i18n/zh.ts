@@ -242,6 +242,13 @@ export const zh: Messages = {
     startsAt: '开始时间（策略时区的当地时间）',
     endsAt: '结束时间（策略时区的当地时间）',
     hourlyQuota: '每小时配额（面值）',
+    pacing: '匀速投放（在活动期内平摊预算）',
+    pacingNone: '不匀速',
+    pacingDay: '按天匀速',
+    pacingHour: '按小时匀速',
+    pacingNeedsWindow: '匀速投放需要活动的开始和结束时间。',
+    breakerMax: '熔断：最多投入金额',
+    breakerWithin: '熔断：时间窗口',
     entry: '重复进入',
     reEntry: { never: '不允许', after_exit: '退出后可再进入', cooldown: '冷却期后' },
     cooldown: '冷却期',
@@ -1299,7 +1306,7 @@ export const zh: Messages = {
         },
         rejections_spiking: {
           title: '权益拒绝激增',
-          meaning: '被拒绝的权益远多于平时（预算、库存、配额、匀速、熔断等）。',
+          meaning: '因库存或预算用尽而被拒绝的权益远多于平时。',
           action: '在决策日志中查看拒绝原因；库存或预算用完就补充；否则检查旅程规则。',
         },
         ledger_unreconciled: {

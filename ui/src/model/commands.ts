@@ -81,7 +81,7 @@ export const KEY_ORDER = {
   node: ['id', 'type', 'params', 'label', 'position'],
   offer: ['id', 'kind', 'face_value', 'min_spend', 'stock', 'per_user_limit', 'valid_for'],
   policy: ['tz', 'freq_caps', 'quiet_hours', 'conversion', 'attribution'],
-  campaign: ['id', 'budget', 'starts_at', 'ends_at', 'hourly_quota'],
+  campaign: ['id', 'budget', 'starts_at', 'ends_at', 'hourly_quota', 'pacing', 'breaker'],
   params: {
     'trigger.event': ['event', 'where'],
     'trigger.schedule': ['cron', 'audience'],

@@ -158,6 +158,10 @@ export interface Campaign {
   starts_at?: string;
   ends_at?: string;
   hourly_quota?: number | string;
+  /** Spreads the budget over the window: at most k/N committed by period k of N. */
+  pacing?: { mode: 'even'; period: 'day' | 'hour'; [extra: string]: unknown };
+  /** Trips when the money committed within `within` would pass `max_committed`. */
+  breaker?: { max_committed: number | string; within: string; [extra: string]: unknown };
   [extra: string]: unknown;
 }
 

@@ -144,6 +144,41 @@ function CampaignForm(props: { campaign: Campaign; journey: Journey; setIn: (key
       <Field label={t('journey.hourlyQuota')}>
         <MoneyInput value={campaign.hourly_quota} optional onChange={(v) => setIn('hourly_quota', v)} />
       </Field>
+      <Field label={t('journey.pacing')}>
+        <select
+          value={isObject(campaign.pacing) ? str(campaign.pacing.period) : ''}
+          onChange={(e) => setIn('pacing', e.target.value === '' ? undefined : { mode: 'even', period: e.target.value })}
+          data-testid="campaign-pacing"
+        >
+          <option value="">{t('journey.pacingNone')}</option>
+          <option value="day">{t('journey.pacingDay')}</option>
+          <option value="hour">{t('journey.pacingHour')}</option>
+        </select>
+      </Field>
+      {isObject(campaign.pacing) && (!campaign.starts_at || !campaign.ends_at) ? (
+        <div className="field-error" data-testid="campaign-pacing-window">{t('journey.pacingNeedsWindow')}</div>
+      ) : null}
+      <div className="row2">
+        <Field label={t('journey.breakerMax')}>
+          <MoneyInput
+            value={isObject(campaign.breaker) ? (campaign.breaker.max_committed as number | string) : undefined}
+            optional
+            testId="campaign-breaker-max"
+            onChange={(v) =>
+              setIn('breaker', v === undefined ? undefined : { max_committed: v, within: isObject(campaign.breaker) ? str(campaign.breaker.within) || '1h' : '1h' })
+            }
+          />
+        </Field>
+        <Field label={t('journey.breakerWithin')}>
+          <DurationInput
+            value={isObject(campaign.breaker) ? campaign.breaker.within : undefined}
+            optional
+            onChange={(v) => {
+              if (isObject(campaign.breaker)) setIn('breaker', { ...campaign.breaker, within: v ?? '1h' });
+            }}
+          />
+        </Field>
+      </div>
     </>
   );
 }

@@ -196,6 +196,7 @@ mod ab;
 mod attribution;
 mod delivery;
 mod hillstrom;
+mod live;
 mod openapi_props;
 mod reads;
 mod segments;

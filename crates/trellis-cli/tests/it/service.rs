@@ -944,6 +944,23 @@ fn scenario_through_the_service(name: &str, db: &str) {
                 format!("/v1/campaigns/{}/close", c.campaign),
                 json!({"reason": c.reason}),
             ),
+            trellis_engine::Input::Degrade(d) => {
+                let mut b = json!({"reason": d.reason});
+                if let Some(c) = &d.campaign {
+                    b["campaign"] = json!(c);
+                }
+                if let Some(o) = d.offers {
+                    b["offers"] = json!(o);
+                }
+                if let Some(t) = d.touches {
+                    b["touches"] = json!(t);
+                }
+                ("/v1/control".to_owned(), b)
+            }
+            trellis_engine::Input::ResetBreaker(r) => (
+                format!("/v1/campaigns/{}/breaker/reset", r.campaign),
+                json!({"reason": r.reason}),
+            ),
             other => panic!("{name}: {other:?} is not an operator input"),
         };
         let (c, v) = s.json("POST", &path, &t.ap, &body);
@@ -1166,7 +1183,9 @@ fn pause_resume_and_close(db: &str) {
     assert_eq!(
         v,
         json!({"action": "pause", "target": "j", "scope": "entries", "reason": "stock check",
-               "actor": "ann", "at": "2026-11-01T10:00:00Z", "released": null})
+               "actor": "ann", "at": "2026-11-01T10:00:00Z", "released": null,
+               "offers": null, "touches": null, "per_minute": null, "metric": null,
+               "value": null, "max": null, "entries": null, "version": null})
     );
     go(&s, "u1", "2026-11-01T10:05:00Z");
     let d = last(&s, "u1");
@@ -1354,14 +1373,17 @@ scenarios! {
     agg_count_windows,
     agg_first_last_distinct,
     agg_sum_avg_min_max,
+    breaker_trip_reset,
     campaign_close,
     cart_wait_timeout,
+    degrade_offers_touches,
     expiry_releases_budget,
     flow_and_triggers,
     freq_caps_edges,
     holdouts,
     mutex_priority,
     offer_refusals,
+    pacing_even,
     pause_entries_and_all,
     quiet_hours_defer_midnight,
     schedule_dst,
