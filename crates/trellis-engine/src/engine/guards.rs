@@ -130,6 +130,9 @@ pub(crate) struct Guards {
     pub(crate) watching: Vec<Guard>,
     /// Hour (UTC, from the epoch) → counts; the last 48 hours are kept.
     pub(crate) hours: BTreeMap<i64, HourCounts>,
+    /// The hour last counted in (its entry exists).
+    #[serde(skip)]
+    pub(crate) hour: Option<i64>,
 }
 
 /// Something the engine saw that guardrails and alerts count.
@@ -198,11 +201,19 @@ impl Engine {
     /// the guard of `j`, which may roll it back.
     pub(crate) fn seen(&mut self, j: Option<usize>, what: Seen, now: Time) {
         let hour = now.timestamp().div_euclid(3600);
-        let hours = &mut self.controls.guards.hours;
-        if hours.last_key_value().is_none_or(|(h, _)| *h < hour) && hours.len() > 48 {
-            *hours = hours.split_off(&(hour - 47));
+        let g = &mut self.controls.guards;
+        // The hot path: the same hour as the last count (one comparison, no map lookup).
+        if g.hour != Some(hour) {
+            let hours = &mut g.hours;
+            if hours.len() > 48 {
+                *hours = hours.split_off(&(hour - 47));
+            }
+            hours.entry(hour).or_default();
+            g.hour = Some(hour);
         }
-        let h = hours.entry(hour).or_default();
+        let Some(h) = g.hours.get_mut(&hour) else {
+            return;
+        };
         match what {
             Seen::Entered => {}
             Seen::OfferIssued { coupon, .. } => {

@@ -1,6 +1,7 @@
 //! Engine-level tests that need more than the simulator's recorded channels.
 
 mod aggregates;
+mod alerts;
 mod attribution;
 mod measure;
 mod pattern;
