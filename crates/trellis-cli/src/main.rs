@@ -287,17 +287,13 @@ fn main() -> ExitCode {
                 url,
                 from: smtp_from,
             });
-            serve(
-                db,
-                listen,
-                clock,
-                providers,
+            let extras = ServeExtras {
                 smtp,
                 amqp,
                 snapshot_every,
                 alert_webhook,
-            )
-            .or_else(|e| {
+            };
+            serve(db, listen, clock, providers, extras).or_else(|e| {
                 tracing::error!(error = format!("{e:#}"), "the service stopped");
                 Ok(ExitCode::from(2))
             })
@@ -668,16 +664,27 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// What `trellis serve` passes on to the service as given.
+struct ServeExtras {
+    smtp: Option<trellis_server::deliver::Smtp>,
+    amqp: Option<String>,
+    snapshot_every: i64,
+    alert_webhook: Option<String>,
+}
+
 fn serve(
     db: String,
     listen: String,
     clock: Clock,
     providers: Vec<String>,
-    smtp: Option<trellis_server::deliver::Smtp>,
-    amqp: Option<String>,
-    snapshot_every: i64,
-    alert_webhook: Option<String>,
+    extras: ServeExtras,
 ) -> anyhow::Result<ExitCode> {
+    let ServeExtras {
+        smtp,
+        amqp,
+        snapshot_every,
+        alert_webhook,
+    } = extras;
     let mut ps = Vec::new();
     for p in providers {
         let Some((c, u)) = p.split_once('=') else {

@@ -369,7 +369,7 @@ pub enum Outcome {
     /// Whether the failed touch was found (a failure of an unknown touch changes nothing).
     DeliveryFailed(bool),
     /// A pause, resume or close: what was recorded, or why nothing was.
-    Control(Result<ControlRecord, ControlError>),
+    Control(Result<Box<ControlRecord>, ControlError>),
 }
 
 impl Outcome {
@@ -458,24 +458,33 @@ impl Engine {
                 };
                 Outcome::DeliveryFailed(self.delivery_failed(&failure, at))
             }
-            Input::Pause(p) => {
-                Outcome::Control(self.pause(&p.journey, p.scope, &p.reason, &p.actor, at))
-            }
-            Input::Resume(r) => Outcome::Control(self.resume(&r.journey, &r.reason, &r.actor, at)),
-            Input::Close(c) => {
-                Outcome::Control(self.close_campaign(&c.campaign, &c.reason, &c.actor, at))
-            }
-            Input::Degrade(d) => Outcome::Control(self.degrade(
-                d.campaign.as_deref(),
-                d.offers,
-                d.touches,
-                &d.reason,
-                &d.actor,
-                at,
-            )),
-            Input::ResetBreaker(r) => {
-                Outcome::Control(self.reset_breaker(&r.campaign, &r.reason, &r.actor, at))
-            }
+            Input::Pause(p) => Outcome::Control(
+                self.pause(&p.journey, p.scope, &p.reason, &p.actor, at)
+                    .map(Box::new),
+            ),
+            Input::Resume(r) => Outcome::Control(
+                self.resume(&r.journey, &r.reason, &r.actor, at)
+                    .map(Box::new),
+            ),
+            Input::Close(c) => Outcome::Control(
+                self.close_campaign(&c.campaign, &c.reason, &c.actor, at)
+                    .map(Box::new),
+            ),
+            Input::Degrade(d) => Outcome::Control(
+                self.degrade(
+                    d.campaign.as_deref(),
+                    d.offers,
+                    d.touches,
+                    &d.reason,
+                    &d.actor,
+                    at,
+                )
+                .map(Box::new),
+            ),
+            Input::ResetBreaker(r) => Outcome::Control(
+                self.reset_breaker(&r.campaign, &r.reason, &r.actor, at)
+                    .map(Box::new),
+            ),
         }
     }
 }

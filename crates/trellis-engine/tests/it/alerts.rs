@@ -219,11 +219,9 @@ fn redemption_rate_falling_compares_the_last_day_with_the_day_before() {
     }
     let instances: Vec<String> = e
         .drain()
-        .filter_map(|d| {
-            Value::Object(d.to_map())["instance"]
-                .as_str()
-                .map(str::to_owned)
-        })
+        .map(|d| Value::Object(d.to_map()))
+        .filter(|d| d["kind"] == "offer.issued")
+        .filter_map(|d| d["instance"].as_str().map(str::to_owned))
         .collect();
     for (k, inst) in instances.iter().take(10).enumerate() {
         let at = "2026-11-01T11:00:00Z".parse().unwrap();
@@ -243,11 +241,9 @@ fn redemption_rate_falling_compares_the_last_day_with_the_day_before() {
     }
     let instances: Vec<String> = e
         .drain()
-        .filter_map(|d| {
-            Value::Object(d.to_map())["instance"]
-                .as_str()
-                .map(str::to_owned)
-        })
+        .map(|d| Value::Object(d.to_map()))
+        .filter(|d| d["kind"] == "offer.issued")
+        .filter_map(|d| d["instance"].as_str().map(str::to_owned))
         .collect();
     for (k, inst) in instances.iter().take(2).enumerate() {
         let at = "2026-11-02T11:00:00Z".parse().unwrap();
