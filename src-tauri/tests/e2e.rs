@@ -918,6 +918,85 @@ async fn monitor_and_rollback(
         .unwrap_or(Value::Null);
     assert_eq!(j["version"].as_u64(), Some(version), "{journeys}");
     note(&format!("rolled back: the live table shows {live}"));
+    live_controls_of_a_paced_campaign(c, local).await;
+}
+
+/// A campaign with pacing and a breaker goes live through the engine's API; its offers trip the
+/// breaker; the Monitor's live controls show its card (budget, the burn against the pacing line,
+/// the tripped breaker) and the alert with its meaning and action.
+async fn live_controls_of_a_paced_campaign(c: &Client, local: &Value) {
+    step("live controls: a paced campaign's burn chart, its tripped breaker and the alert");
+    let now = chrono::Utc::now();
+    let ws = json!({"schema": "trellis/workspace@1",
+        "offers": [{"id": "flash_cash", "kind": "cash", "face_value": "10"}],
+        "journeys": [{"id": "flash", "campaign": {"id": "flash_sale", "budget": {"total": 100},
+                "starts_at": (now - chrono::Duration::hours(12)).format("%Y-%m-%dT%H:00:00Z").to_string(),
+                "ends_at": (now + chrono::Duration::hours(60)).format("%Y-%m-%dT%H:00:00Z").to_string(),
+                "pacing": {"mode": "even", "period": "day"},
+                "breaker": {"max_committed": "25", "within": "1h"}},
+            "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": "flash_visit"}},
+                      {"id": "o", "type": "action.offer", "params": {"offer": "flash_cash"}}],
+            "edges": [{"from": "t", "port": "out", "to": "o"}]}]});
+    let r = engine_post(local, "/v1/releases", &ws).await;
+    let id = r["release"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    engine_post_as(
+        local,
+        "reviewer_token",
+        &format!("/v1/releases/{id}/approve"),
+        &json!({"comment": "flash sale"}),
+    )
+    .await;
+    engine_post_as(
+        local,
+        "reviewer_token",
+        &format!("/v1/releases/{id}/deploy"),
+        &json!({"rollout_percent": 100, "mode": "live"}),
+    )
+    .await;
+    let ts = now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let evs: Vec<Value> = (0..4)
+        .map(|i| json!({"event_id": format!("flash{i}"), "user_id": format!("f{i}"), "type": "flash_visit", "ts": ts}))
+        .collect();
+    engine_post(local, "/v1/events", &json!(evs)).await;
+    click(c, "[data-testid=view-monitor]").await;
+    wait_for(c, "[data-testid=campaign-flash_sale]", WAIT).await;
+    wait_attr(
+        c,
+        "[data-testid=breaker-flash_sale]",
+        "data-tripped",
+        "true",
+        WAIT,
+    )
+    .await;
+    let alerts = wait_text(
+        c,
+        "[data-testid=alerts]",
+        |t| t.contains("flash_sale"),
+        WAIT,
+    )
+    .await;
+    let control = engine_get(local, "/v1/control").await;
+    let camp = control["campaigns"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["campaign"] == "flash_sale"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(camp["breaker"]["tripped"], true, "{control}");
+    assert_eq!(camp["committed"], "20", "{control}");
+    note(&format!(
+        "the flash sale: {} committed of {}, pacing allows {} now; alerts: {}",
+        camp["committed"],
+        camp["total"],
+        camp["pacing"]["allowed"],
+        alerts.chars().take(120).collect::<String>()
+    ));
+    scroll_to(c, "[data-testid=campaign-flash_sale]").await;
+    shot(c, "monitor-live-controls").await;
+    scroll_to(c, "[data-testid=alerts]").await;
+    shot(c, "monitor-alerts").await;
 }
 
 /// The named top-level windows of the X display (`xwininfo -root -tree`), one line each.

@@ -1206,7 +1206,7 @@ export const en = {
     },
     degrade: {
       title: 'Degrade switch',
-      intro: 'Turn offers or touches down without a new release, for the whole engine or for one campaign. A campaign’s setting applies to it instead of the engine-wide one.',
+      intro: 'Turn offers or touches down without a new release, for the whole engine or for one campaign. Both the engine-wide setting and a campaign’s own apply to its journeys; the stricter wins.',
       order: 'Order of risk control: ① roll the rules back (Review & publish → Roll back) → ② degrade offers → ③ throttle touches.',
       target: 'Applies to',
       offers: 'Offers',
@@ -1286,7 +1286,7 @@ export const en = {
       rules: {
         budget_burn_ahead: {
           title: 'Budget burning ahead of pace',
-          meaning: 'The budget is burning faster than its pacing line.',
+          meaning: 'The budget is burning faster than its line: the pacing line (total × k/N) of a paced campaign, else the straight line from its start to its end.',
           action: 'Check the offer’s targeting; set pacing or lower the hourly quota; pause entries if needed.',
         },
         redemption_rate_falling: {

@@ -1206,7 +1206,7 @@ export const zh: Messages = {
     },
     degrade: {
       title: '降级开关',
-      intro: '无需发布新版本即可降级权益或触达，可作用于全引擎或单个活动。活动自己的设置优先于全引擎设置。',
+      intro: '无需发布新版本即可降级权益或触达，可作用于全引擎或单个活动。全引擎设置和活动自己的设置同时生效，以更严格者为准。',
       order: '风险控制顺序：① 回滚规则（审核发布 → 回滚）→ ② 降级权益 → ③ 限流触达。',
       target: '作用范围',
       offers: '权益',
@@ -1286,7 +1286,7 @@ export const zh: Messages = {
       rules: {
         budget_burn_ahead: {
           title: '预算消耗快于进度',
-          meaning: '预算消耗快于匀速投放线。',
+          meaning: '预算消耗快于进度线：匀速活动按匀速线（总额 × k/N），否则按从开始到结束的直线。',
           action: '检查权益的投放人群；设置匀速投放或降低每小时配额；必要时暂停新进入。',
         },
         redemption_rate_falling: {

@@ -333,8 +333,9 @@ impl Engine {
         };
         let mut out = Vec::new();
         let d = |x: &str| x.parse::<Decimal>().unwrap_or_default();
-        // Budget burning ahead of its line: committed above 110% of the straight line from the
-        // window's start to its end (critical above 150%), once 5% of the budget is committed.
+        // Budget burning ahead of its line: committed above 110% of its pacing line (k/N of the
+        // budget, for a paced campaign) or else of the straight line from the window's start to
+        // its end (critical above 150%), once 5% of the budget is committed.
         for c in self.campaigns_now() {
             if self.controls.closed.contains_key(&c.campaign) {
                 continue;
@@ -343,7 +344,10 @@ impl Engine {
                 if now > s && now < e && c.total > Decimal::ZERO {
                     let f = Decimal::from((now - s).num_seconds())
                         / Decimal::from((e - s).num_seconds().max(1));
-                    let line = c.total * f;
+                    let line = match &c.pacing {
+                        Some(p) => p.allowed,
+                        None => c.total * f,
+                    };
                     let warn = line * d("1.1");
                     if c.committed > warn && c.committed >= c.total * d("0.05") {
                         out.push(AlertSignal {
