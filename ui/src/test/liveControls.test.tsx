@@ -354,7 +354,7 @@ describe('alerts', () => {
     const items = screen.getByTestId('alert-list').querySelectorAll('li');
     expect(items[0]?.getAttribute('data-testid')).toBe('alert-a2');
     expect(screen.getByTestId('alert-a1').textContent).toContain('预算消耗快于进度');
-    expect(screen.getByTestId('alert-meaning-a1').textContent).toContain('预算消耗快于匀速投放线');
+    expect(screen.getByTestId('alert-meaning-a1').textContent).toContain('预算消耗快于进度线');
     expect(screen.getByTestId('alert-action-a1').textContent).toContain('设置匀速投放或降低每小时配额');
     expect(screen.getByTestId('alert-a2').textContent).toContain('严重');
     expect(screen.getByTestId('alert-figure-a2').textContent).toContain('3.1%');
@@ -363,7 +363,7 @@ describe('alerts', () => {
     cleanup();
     await act(async () => setLang('en'));
     render(<AlertsList alerts={alerts} />);
-    expect(screen.getByTestId('alert-meaning-a1').textContent).toContain('The budget is burning faster than its pacing line.');
+    expect(screen.getByTestId('alert-meaning-a1').textContent).toContain('The budget is burning faster than its line');
     expect(screen.getByTestId('alert-action-a1').textContent).toContain('Check the offer’s targeting; set pacing or lower the hourly quota; pause entries if needed.');
     expect(screen.getByTestId('alert-action-a2').textContent).toContain('throttle touches');
     expect(screen.getByTestId('alert-a2').textContent).toContain('Critical');
