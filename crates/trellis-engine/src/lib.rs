@@ -12,13 +12,13 @@ pub mod measurement;
 pub mod report;
 
 pub use apply::{
-    Close, Degrade as DegradeInput, DeliveryFailed, Deploy, DeployMode, Input, InputError, Outcome,
+    Close, Decide, Degrade as DegradeInput, DeliveryFailed, Deploy, DeployMode, Input, InputError, Outcome,
     Pause, Redeem, ResetBreaker, Resume, Rollback, Tick,
 };
 pub use engine::{
-    AlertSignal, AttachModel, Attributed, BreakerNow, CampaignNow, Channels, ControlError,
+    AlertSignal, AnswerKind, AnsweredOffer, AttachModel, Attributed, BreakerNow, CampaignNow, Channels, ControlError,
     ControlRecord, Controls, Decision, DecisionKind, Degrade, DeliveryFailure, Engine, ExitReason,
-    GuardMetric, Guardrail, Holdout, Message, Options, PacingNow, PauseScope, Recorded,
+    GuardMetric, Guardrail, Holdout, Message, NoAnswer, PlacementAnswer, Options, PacingNow, PauseScope, Recorded,
     RedeemError, RejectReason, Sink, SkipReason, SuppressReason, Switch, TimerChange, TouchMode,
     PPM,
 };
