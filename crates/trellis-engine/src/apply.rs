@@ -6,8 +6,7 @@
 
 use crate::engine::{
     ControlError, ControlRecord, DeliveryFailure, Engine, Guardrail, PauseScope, PlacementAnswer,
-    RedeemError,
-    Switch, TouchMode, PPM,
+    RedeemError, Switch, TouchMode, PPM,
 };
 use crate::input::{parse_event, parse_profile, Event, Profile};
 use chrono::{DateTime, Utc};

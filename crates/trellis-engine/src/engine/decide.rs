@@ -99,7 +99,12 @@ pub(crate) struct Deciding {
 
 impl Deciding {
     /// Notes a decision made while the request is applied (called by `emit`).
-    pub(crate) fn note(&mut self, journey: Option<usize>, node: Option<usize>, kind: &DecisionKind) {
+    pub(crate) fn note(
+        &mut self,
+        journey: Option<usize>,
+        node: Option<usize>,
+        kind: &DecisionKind,
+    ) {
         if self.answer.is_some() {
             return;
         }
@@ -182,7 +187,8 @@ impl Engine {
             }
             let mut fired = None;
             for &t in &self.journeys[j].triggers {
-                if let NodeKind::TriggerPlacement { placement, .. } = &*self.journeys[j].nodes[t].kind
+                if let NodeKind::TriggerPlacement { placement, .. } =
+                    &*self.journeys[j].nodes[t].kind
                 {
                     if *placement == d.placement && self.cond_ok(u, j, t, Some(&ev), at) {
                         fired = Some(t);

@@ -49,6 +49,7 @@ pub use self::brakes::{BreakerNow, CampaignNow, PacingNow};
 pub use self::control::{
     ControlError, ControlRecord, Controls, Degrade, PauseScope, Switch, TouchMode,
 };
+pub use self::decide::{AnswerKind, AnsweredOffer, PlacementAnswer};
 pub use self::guards::{AlertSignal, GuardMetric, Guardrail};
 pub use self::ledger::RedeemError;
 pub use self::log::{
@@ -56,7 +57,6 @@ pub use self::log::{
     SuppressReason,
 };
 pub use self::nodes::touch::{Channels, DeliveryFailure, Message, Recorded};
-pub use self::decide::{AnswerKind, AnsweredOffer, PlacementAnswer};
 pub use self::segments::SegmentDetail;
 pub use self::snapshot::{RestoreError, SNAPSHOT_FORMAT};
 pub use self::timers::TimerChange;

@@ -8,22 +8,22 @@ use trellis_engine::{AnswerKind, Decide, Engine, Input, Options, Outcome, Placem
 
 fn ws() -> Value {
     json!({"schema": "trellis/workspace@1",
-        "offers": [{"id": "c10", "kind": "coupon", "face_value": "10", "stock": 2, "valid_for": "7d"}],
-        "policy": {"tz": "UTC", "quiet_hours": {"start": "00:00", "end": "23:59", "mode": "defer"}},
-        "journeys": [
-            {"id": "home", "priority": 10, "campaign": {"id": "c", "budget": {"total": 100}},
-             "nodes": [
-                {"id": "t", "type": "trigger.placement", "params": {"placement": "home_banner",
-                    "where": {"field": "event.page", "operator": "eq", "value": "home"}}},
-                {"id": "o", "type": "action.offer", "params": {"offer": "c10"}},
-                {"id": "m", "type": "action.touch", "params": {"channels": ["inbox"], "template": "sorry", "content": {"title": "next time"}}}],
-             "edges": [{"from": "t", "port": "out", "to": "o"}, {"from": "o", "port": "rejected", "to": "m"}]},
-            {"id": "low", "priority": 1, "campaign": {"id": "c", "budget": {"total": 100}},
-             "nodes": [
-                {"id": "t", "type": "trigger.placement", "params": {"placement": "home_banner"}},
-                {"id": "m", "type": "action.touch", "params": {"channels": ["inbox"], "template": "low"}}],
-             "edges": [{"from": "t", "port": "out", "to": "m"}]}
-        ]})
+    "offers": [{"id": "c10", "kind": "coupon", "face_value": "10", "stock": 2, "valid_for": "7d"}],
+    "policy": {"tz": "UTC", "quiet_hours": {"start": "00:00", "end": "23:59", "mode": "defer"}},
+    "journeys": [
+        {"id": "home", "priority": 10, "campaign": {"id": "c", "budget": {"total": 100}},
+         "nodes": [
+            {"id": "t", "type": "trigger.placement", "params": {"placement": "home_banner",
+                "where": {"field": "event.page", "operator": "eq", "value": "home"}}},
+            {"id": "o", "type": "action.offer", "params": {"offer": "c10"}},
+            {"id": "m", "type": "action.touch", "params": {"channels": ["inbox"], "template": "sorry", "content": {"title": "next time"}}}],
+         "edges": [{"from": "t", "port": "out", "to": "o"}, {"from": "o", "port": "rejected", "to": "m"}]},
+        {"id": "low", "priority": 1, "campaign": {"id": "c", "budget": {"total": 100}},
+         "nodes": [
+            {"id": "t", "type": "trigger.placement", "params": {"placement": "home_banner"}},
+            {"id": "m", "type": "action.touch", "params": {"channels": ["inbox"], "template": "low"}}],
+         "edges": [{"from": "t", "port": "out", "to": "m"}]}
+    ]})
 }
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -48,9 +48,7 @@ fn answer(e: &mut Engine, input: &Input, t: &str) -> PlacementAnswer {
 }
 
 fn kinds(e: &mut Engine) -> Vec<String> {
-    e.drain()
-        .map(|d| d.kind_name().to_owned())
-        .collect()
+    e.drain().map(|d| d.kind_name().to_owned()).collect()
 }
 
 #[test]
@@ -59,7 +57,11 @@ fn an_offer_is_answered_then_reused_then_refused_for_stock_with_content_as_the_f
         trellis_model::Workspace::from_json(&ws()).unwrap(),
         Options::default(),
     );
-    let a = answer(&mut e, &request("r1", "u1", "home", None), "2026-11-01T10:00:00Z");
+    let a = answer(
+        &mut e,
+        &request("r1", "u1", "home", None),
+        "2026-11-01T10:00:00Z",
+    );
     assert_eq!(a.decision, AnswerKind::Offer);
     let o = a.offer.clone().unwrap();
     assert_eq!((o.id.as_str(), o.reused), ("c10", false));
@@ -76,9 +78,16 @@ fn an_offer_is_answered_then_reused_then_refused_for_stock_with_content_as_the_f
     );
 
     // The same user again: the instance they hold, nothing issued.
-    let b = answer(&mut e, &request("r2", "u1", "home", None), "2026-11-01T10:00:01Z");
+    let b = answer(
+        &mut e,
+        &request("r2", "u1", "home", None),
+        "2026-11-01T10:00:01Z",
+    );
     let ob = b.offer.clone().unwrap();
-    assert_eq!((ob.instance.as_str(), ob.reused), (o.instance.as_str(), true));
+    assert_eq!(
+        (ob.instance.as_str(), ob.reused),
+        (o.instance.as_str(), true)
+    );
     assert_eq!(
         kinds(&mut e),
         ["journey.entered", "offer.reused", "journey.exited"]
@@ -87,10 +96,18 @@ fn an_offer_is_answered_then_reused_then_refused_for_stock_with_content_as_the_f
 
     // A second user takes the last one; a third finds none: the fallback touch answers,
     // though quiet hours are on all day (a page is not a message at night).
-    let c = answer(&mut e, &request("r3", "u2", "home", None), "2026-11-01T10:00:02Z");
+    let c = answer(
+        &mut e,
+        &request("r3", "u2", "home", None),
+        "2026-11-01T10:00:02Z",
+    );
     assert_eq!(c.decision, AnswerKind::Offer);
     kinds(&mut e);
-    let d = answer(&mut e, &request("r4", "u3", "home", None), "2026-11-01T10:00:03Z");
+    let d = answer(
+        &mut e,
+        &request("r4", "u3", "home", None),
+        "2026-11-01T10:00:03Z",
+    );
     assert_eq!(d.decision, AnswerKind::Content, "{d:?}");
     assert_eq!(
         d.content,
@@ -108,7 +125,11 @@ fn an_offer_is_answered_then_reused_then_refused_for_stock_with_content_as_the_f
     );
 
     // Another page: the first journey's trigger does not fire, the second one answers.
-    let f = answer(&mut e, &request("r5", "u4", "cart", None), "2026-11-01T10:00:04Z");
+    let f = answer(
+        &mut e,
+        &request("r5", "u4", "cart", None),
+        "2026-11-01T10:00:04Z",
+    );
     assert_eq!(
         (f.decision, f.journey.as_deref()),
         (AnswerKind::Content, Some("low"))
@@ -126,13 +147,24 @@ fn a_refusal_names_its_reason_and_a_request_past_its_deadline_runs_nothing() {
         trellis_model::Workspace::from_json(&v).unwrap(),
         Options::default(),
     );
-    let a = answer(&mut e, &request("r1", "u1", "home", None), "2026-11-01T10:00:00Z");
+    let a = answer(
+        &mut e,
+        &request("r1", "u1", "home", None),
+        "2026-11-01T10:00:00Z",
+    );
     assert_eq!(
         (a.decision, a.reason, a.node.as_deref()),
         (AnswerKind::None, Some("stock"), Some("o"))
     );
-    let g = answer(&mut e, &request("r2", "u1", "cart", None), "2026-11-01T10:00:00Z");
-    assert_eq!((g.decision, g.reason), (AnswerKind::None, Some("no_journey")));
+    let g = answer(
+        &mut e,
+        &request("r2", "u1", "cart", None),
+        "2026-11-01T10:00:00Z",
+    );
+    assert_eq!(
+        (g.decision, g.reason),
+        (AnswerKind::None, Some("no_journey"))
+    );
     kinds(&mut e);
 
     // At the deadline or after: nothing runs, nothing is logged.
@@ -151,8 +183,14 @@ fn a_refusal_names_its_reason_and_a_request_past_its_deadline_runs_nothing() {
 fn the_journal_parts_of_a_request_replay_to_the_same_answers_and_log() {
     let inputs: Vec<(Input, &str)> = vec![
         (request("a", "u1", "home", None), "2026-11-01T10:00:00Z"),
-        (request("b", "u1", "home", Some("2026-11-01T10:00:05Z")), "2026-11-01T10:00:01Z"),
-        (request("c", "u2", "home", Some("2026-11-01T10:00:01Z")), "2026-11-01T10:00:02Z"),
+        (
+            request("b", "u1", "home", Some("2026-11-01T10:00:05Z")),
+            "2026-11-01T10:00:01Z",
+        ),
+        (
+            request("c", "u2", "home", Some("2026-11-01T10:00:01Z")),
+            "2026-11-01T10:00:02Z",
+        ),
         (request("d", "u3", "home", None), "2026-11-01T10:00:03Z"),
     ];
     let run = |parts: bool| {
@@ -182,7 +220,10 @@ fn the_journal_parts_of_a_request_replay_to_the_same_answers_and_log() {
 
 #[test]
 fn a_decide_body_that_does_not_read_names_its_field() {
-    let e = Input::from_parts("decide", r#"{"request_id": "r", "user_id": "u", "placement": "p", "deadline": "soon"}"#)
-        .unwrap_err();
+    let e = Input::from_parts(
+        "decide",
+        r#"{"request_id": "r", "user_id": "u", "placement": "p", "deadline": "soon"}"#,
+    )
+    .unwrap_err();
     assert!(e.message.starts_with("/deadline"), "{e}");
 }
