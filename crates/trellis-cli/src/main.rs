@@ -668,6 +668,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+// One argument per `trellis serve` option, as clap read them.
+#[allow(clippy::too_many_arguments)]
 fn serve(
     db: String,
     listen: String,

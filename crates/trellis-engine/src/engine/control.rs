@@ -371,7 +371,7 @@ impl Engine {
             .degrade
             .get("")
             .into_iter()
-            .chain(camp.and_then(|c| self.controls.degrade.get(c)).into_iter())
+            .chain(camp.and_then(|c| self.controls.degrade.get(c)))
     }
 
     /// Resets a tripped breaker at `now`: the campaign issues again, and its rolling window
