@@ -386,3 +386,75 @@ fn short_deadlines_under_load_never_hide_an_issued_offer_on_postgres() {
         short_deadlines_under_load(&db);
     }
 }
+
+/// A deadline that passes while the request's batch commits (held, deterministically, by a
+/// PostgreSQL transaction locking the journal): the engine applied the request in time and
+/// issued its offer, so the route must not answer `timeout` — it waits for the commit and
+/// answers the offer, late but true.
+#[test]
+fn a_deadline_passing_while_the_batch_commits_answers_the_offer_late_on_postgres() {
+    let Some(db) = postgres("decide_held") else {
+        return;
+    };
+    let t = tokens(&db);
+    let s = Server::start(&db, "wall");
+    publish(&s, &t, &placement_ws(5), 100, "live");
+    let (c, warm) = ask(&s.addr, &t.ingest, "warm", "w0", 10_000);
+    assert_eq!((c, &warm["decision"]), (200, &json!("offer")), "{warm}");
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    sqlx::any::install_default_drivers();
+    let pool = rt.block_on(sqlx::AnyPool::connect(&db)).unwrap();
+    let waiters = || {
+        rt.block_on(
+            sqlx::query_scalar::<_, i64>(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(&pool),
+        )
+        .unwrap()
+    };
+    let mut tx = rt.block_on(pool.begin()).unwrap();
+    rt.block_on(sqlx::query("LOCK TABLE journal IN EXCLUSIVE MODE").execute(&mut *tx))
+        .unwrap();
+
+    let (tx_answer, rx_answer) = std::sync::mpsc::channel();
+    let (addr, tok) = (s.addr.clone(), t.ingest.clone());
+    let asked = std::time::Instant::now();
+    std::thread::spawn(move || {
+        let _ = tx_answer.send(ask(&addr, &tok, "held", "u-held", 1_000));
+    });
+    crate::service::wait_for("the batch's commit to wait for the lock", 30, || {
+        waiters() >= 1
+    });
+    // The deadline passes while the commit waits: no answer yet (a `timeout` now would hide
+    // the offer the engine has issued).
+    let early = rx_answer.recv_timeout(std::time::Duration::from_millis(1_500));
+    assert!(
+        early.is_err(),
+        "answered while the commit was held: {early:?}"
+    );
+    assert!(asked.elapsed() > std::time::Duration::from_millis(1_000));
+    rt.block_on(tx.rollback()).unwrap();
+    let (c, v) = rx_answer
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("answered once the commit went through");
+    assert_eq!(c, 200, "{v}");
+    assert_eq!(
+        (&v["decision"], &v["offer"]["reused"]),
+        (&json!("offer"), &json!(false)),
+        "{v}"
+    );
+    let trace = v["trace_id"].as_str().unwrap();
+    let logged = decisions(&s, &t.op, &format!("trace_id={trace}"));
+    assert_eq!(count(&logged, "offer.issued"), 1, "{logged:?}");
+    assert_eq!(
+        logged.iter().find(|d| d["kind"] == "offer.issued").unwrap()["instance"],
+        v["offer"]["instance"]
+    );
+    rt.block_on(pool.close());
+}
