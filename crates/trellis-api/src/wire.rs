@@ -885,7 +885,7 @@ pub struct DecideAnswer {
     pub offer: Option<DecideOffer>,
     /// The touch's `{ "channel", "template", "content" }` when the answer is content.
     #[ts(type = "unknown")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub content: Option<serde_json::Value>,
     /// The journey, version and node that answered (or refused first).
     pub journey: Option<String>,
