@@ -13,6 +13,8 @@ pub enum Role {
     Approver,
     Ingest,
     Admin,
+    /// Placement requests only (`POST /v1/decide`); `ingest` and `admin` may make them too.
+    Decide,
 }
 
 impl Role {
@@ -22,6 +24,7 @@ impl Role {
             "approver" => Role::Approver,
             "ingest" => Role::Ingest,
             "admin" => Role::Admin,
+            "decide" => Role::Decide,
             _ => return None,
         })
     }
@@ -31,6 +34,7 @@ impl Role {
             Role::Approver => "approver",
             Role::Ingest => "ingest",
             Role::Admin => "admin",
+            Role::Decide => "decide",
         }
     }
 }
@@ -51,9 +55,12 @@ impl Principal {
         self.trace.clone().unwrap_or_else(trace::new_trace_id)
     }
 
-    /// Requires `role` (admin may do everything).
+    /// Requires `role` (admin may do everything; ingest may also make placement requests).
     pub fn require(&self, role: Role) -> Result<()> {
-        if self.role == role || self.role == Role::Admin {
+        if self.role == role
+            || self.role == Role::Admin
+            || (role == Role::Decide && self.role == Role::Ingest)
+        {
             Ok(())
         } else {
             Err(ApiError::new(
@@ -102,7 +109,7 @@ impl Service {
         if Role::parse(role).is_none() {
             return Err(ApiError::new(
                 Code::BadRequest,
-                format!("unknown role {role:?}: operator, approver, ingest or admin"),
+                format!("unknown role {role:?}: operator, approver, ingest, decide or admin"),
             )
             .at("role"));
         }

@@ -14,6 +14,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod control;
+pub mod decide;
 pub mod delivery;
 pub mod engine_loop;
 pub mod error;

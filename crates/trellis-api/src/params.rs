@@ -594,6 +594,83 @@ impl Params for TickParams {
     }
 }
 
+/// `POST /v1/decide`: a placement request (docs/decide.md).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct DecideParams {
+    /// The caller's id of the request (1 to 200 characters): the same id answers the same.
+    #[serde(deserialize_with = "request_id")]
+    pub request_id: String,
+    #[serde(deserialize_with = "decide_user")]
+    pub user_id: String,
+    /// The placement (resource slot) asked about: an id as `trigger.placement` names it.
+    #[serde(deserialize_with = "placement")]
+    pub placement: String,
+    /// The page's facts, read by conditions as `event.<prop>`; default `{}`.
+    #[serde(default, deserialize_with = "context")]
+    #[schema(value_type = Object)]
+    pub context: Map<String, Value>,
+}
+
+fn request_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) if !s.is_empty() && s.chars().count() <= 200 => Ok(s),
+        _ => Err(D::Error::custom(
+            "request_id must be a string of 1 to 200 characters",
+        )),
+    }
+}
+fn decide_user<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    non_empty(d, "user_id")
+}
+fn placement<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) if trellis_model::is_slug(&s) => Ok(s),
+        _ => Err(D::Error::custom(
+            "placement must be an id: 1 to 64 of a-z, 0-9, _ and -",
+        )),
+    }
+}
+fn context<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        _ => Err(D::Error::custom("context must be an object")),
+    }
+}
+
+impl Params for DecideParams {
+    fn missing(field: &str) -> ApiError {
+        let message = match field {
+            "request_id" => "request_id must be a string of 1 to 200 characters".to_owned(),
+            "placement" => "placement must be an id: 1 to 64 of a-z, 0-9, _ and -".to_owned(),
+            f => format!("{f} must be a non-empty string"),
+        };
+        ApiError::new(Code::BadRequest, message).at(Self::field_path(field))
+    }
+}
+
+/// `POST /v1/decide?timeout_ms=`: how long the caller waits for the answer (0..10,000, default
+/// 200). Errors name the parameter bare (`timeout_ms`).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DecideQuery {
+    #[serde(default, deserialize_with = "timeout_ms")]
+    #[param(minimum = 0, maximum = 10_000)]
+    pub timeout_ms: Option<i64>,
+}
+
+fn timeout_ms<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    de::int_or_text(d, 0, 10_000, true, || {
+        "timeout_ms must be an integer from 0 to 10000".into()
+    })
+}
+
+impl Params for DecideQuery {
+    fn field_path(field: &str) -> String {
+        field.to_owned()
+    }
+}
+
 // ---- queries
 
 /// `GET /v1/decisions`: one page of the decision log. Errors name the parameter bare (`limit`).

@@ -65,6 +65,10 @@ pub struct Runtime {
     /// Whether this runtime has written the timer rows afresh since it began to step (a new
     /// engine holder does it once, in its first batch).
     timers_synced: bool,
+    /// The `decide` inputs this runtime applied in the last minute (input seq, and when, in
+    /// order), for [`applied_decide`](Self::applied_decide).
+    decided: std::collections::VecDeque<(Time, i64)>,
+    decided_seqs: HashSet<i64>,
 }
 
 /// The outcome of applying one input.
@@ -120,6 +124,8 @@ impl Runtime {
             pending_stock: Vec::new(),
             schedule_rows: HashMap::new(),
             timers_synced: false,
+            decided: Default::default(),
+            decided_seqs: HashSet::new(),
         }
     }
 
@@ -246,7 +252,7 @@ impl Runtime {
     pub fn apply(&mut self, input: &Input, at: Time, out: &mut Vec<(Decision, bool)>) -> Applied {
         let controls_before = self.engine.controls().history.len();
         let outcome = match input {
-            Input::Event(_) | Input::Tick(_) => {
+            Input::Event(_) | Input::Tick(_) | Input::Decide(_) => {
                 if let Some(m) = self.mirror.as_mut() {
                     m.apply(input, at);
                 }
@@ -461,6 +467,27 @@ impl Runtime {
             });
         }
         Outcome::Deployed(version)
+    }
+}
+
+impl Runtime {
+    /// Whether this runtime applied the `decide` input `seq` (in the last minute): the
+    /// deadline's proof (`decide.rs`).
+    pub fn applied_decide(&self, seq: i64) -> bool {
+        self.decided_seqs.contains(&seq)
+    }
+
+    fn note_decide(&mut self, seq: i64, wall: Time) {
+        let from = wall - chrono::Duration::seconds(60);
+        while let Some(&(t, s)) = self.decided.front() {
+            if t >= from {
+                break;
+            }
+            self.decided.pop_front();
+            self.decided_seqs.remove(&s);
+        }
+        self.decided.push_back((wall, seq));
+        self.decided_seqs.insert(seq);
     }
 }
 
@@ -834,6 +861,16 @@ impl Runtime {
                 decisions = out.len(),
                 "input applied"
             );
+            // A placement answer carries the trace of the request it answers, so a repeated
+            // request_id gets the very same answer.
+            let result = match (result, &input) {
+                (Some(Value::Object(mut m)), Ok(Input::Decide(_))) => {
+                    m.insert("trace_id".into(), Value::String(trace_id.clone()));
+                    self.note_decide(i.seq, wall);
+                    Some(Value::Object(m))
+                }
+                (r, _) => r,
+            };
             let applied = Applied { result };
             let result = applied.result.as_ref().map(|v| v.to_string());
             b.journal.push(JournalEntry {

@@ -848,3 +848,52 @@ pub struct DraftText {
     pub text: String,
     pub saved_text: Option<String>,
 }
+
+/// What a placement request answers (`POST /v1/decide`, docs/decide.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "generated/")]
+pub enum DecideKind {
+    Offer,
+    Content,
+    None,
+}
+
+/// The offer instance of an answer: issued for this request, or `reused` (the user already
+/// held it, unexpired and unredeemed; nothing was issued).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct DecideOffer {
+    /// The offer's id.
+    pub id: String,
+    pub instance: String,
+    /// Face value, a decimal string.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    #[schema(value_type = String)]
+    pub amount: rust_decimal::Decimal,
+    /// RFC 3339; null for cash and points.
+    pub expires_at: Option<String>,
+    pub reused: bool,
+}
+
+/// The answer of `POST /v1/decide`: the same for the same `request_id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export_to = "generated/")]
+pub struct DecideAnswer {
+    pub decision: DecideKind,
+    pub offer: Option<DecideOffer>,
+    /// The touch's `{ "channel", "template", "content" }` when the answer is content.
+    #[ts(type = "unknown")]
+    #[schema(value_type = Option<Object>)]
+    pub content: Option<serde_json::Value>,
+    /// The journey, version and node that answered (or refused first).
+    pub journey: Option<String>,
+    pub version: Option<u64>,
+    pub node: Option<String>,
+    /// Why the answer is `none` (`timeout`, `no_journey`, `no_action`, `held_out`,
+    /// `deferred`, or a reason of `journey.skipped`, `offer.rejected`, `touch.suppressed`).
+    pub reason: Option<String>,
+    /// The trace of the request that was answered (the first one, for a repeated request_id).
+    pub trace_id: String,
+}

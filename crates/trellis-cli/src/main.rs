@@ -163,7 +163,7 @@ enum TokenCommand {
     Create {
         #[arg(long, default_value = "sqlite://trellis.db")]
         db: String,
-        /// operator, approver, ingest or admin.
+        /// operator, approver, ingest, decide or admin.
         #[arg(long)]
         role: String,
         #[arg(long)]

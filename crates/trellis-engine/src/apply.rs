@@ -5,8 +5,8 @@
 //! never a silent nothing.
 
 use crate::engine::{
-    ControlError, ControlRecord, DeliveryFailure, Engine, Guardrail, PauseScope, RedeemError,
-    Switch, TouchMode, PPM,
+    ControlError, ControlRecord, DeliveryFailure, Engine, Guardrail, PauseScope, PlacementAnswer,
+    RedeemError, Switch, TouchMode, PPM,
 };
 use crate::input::{parse_event, parse_profile, Event, Profile};
 use chrono::{DateTime, Utc};
@@ -45,6 +45,22 @@ pub enum Input {
     Degrade(Degrade),
     /// A tripped breaker is reset.
     ResetBreaker(ResetBreaker),
+    /// A page asks what to show at a placement (`POST /v1/decide`, docs/decide.md).
+    Decide(Decide),
+}
+
+/// `decide`: `{ "request_id", "user_id", "placement", "context", "deadline"? }`. The deadline
+/// is a time: a request applied at or after it runs nothing and answers `timeout`, on replay
+/// too (the journal keeps the time each input applied at).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decide {
+    pub request_id: String,
+    pub user_id: String,
+    pub placement: String,
+    #[serde(default)]
+    pub context: serde_json::Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_time")]
+    pub deadline: Option<Time>,
 }
 
 /// `degrade`: `{ "campaign"?, "offers"?: "on" | "off", "touches"?: "on" | "off" | {
@@ -274,6 +290,7 @@ impl Input {
             Input::Close(_) => "close",
             Input::Degrade(_) => "degrade",
             Input::ResetBreaker(_) => "reset_breaker",
+            Input::Decide(_) => "decide",
         }
     }
 
@@ -318,6 +335,7 @@ impl Input {
             "close" => Input::Close(typed(v).map_err(err)?),
             "degrade" => Input::Degrade(typed(v).map_err(err)?),
             "reset_breaker" => Input::ResetBreaker(typed(v).map_err(err)?),
+            "decide" => Input::Decide(typed(v).map_err(err)?),
             other => return Err(err(format!("unknown input kind {other:?}"))),
         })
     }
@@ -339,6 +357,7 @@ impl Input {
             Input::Close(c) => serde_json::to_value(c).unwrap_or_default(),
             Input::Degrade(d) => serde_json::to_value(d).unwrap_or_default(),
             Input::ResetBreaker(r) => serde_json::to_value(r).unwrap_or_default(),
+            Input::Decide(d) => serde_json::to_value(d).unwrap_or_default(),
         };
         (self.kind(), body)
     }
@@ -370,6 +389,8 @@ pub enum Outcome {
     DeliveryFailed(bool),
     /// A pause, resume or close: what was recorded, or why nothing was.
     Control(Result<Box<ControlRecord>, ControlError>),
+    /// A placement request's answer.
+    Decided(PlacementAnswer),
 }
 
 impl Outcome {
@@ -394,6 +415,7 @@ impl Outcome {
             Outcome::RolledBack(Ok(v)) => json!({ "version": v }),
             Outcome::RolledBack(Err(e)) => error("E_NO_PREVIOUS", e.clone(), "/journey"),
             Outcome::DeliveryFailed(found) => json!({ "read": true, "applied": found }),
+            Outcome::Decided(a) => a.to_json(),
             Outcome::Control(Ok(r)) => serde_json::to_value(r).unwrap_or_default(),
             Outcome::Control(Err(e)) => {
                 let (code, path) = match e {
@@ -485,6 +507,7 @@ impl Engine {
                 self.reset_breaker(&r.campaign, &r.reason, &r.actor, at)
                     .map(Box::new),
             ),
+            Input::Decide(d) => Outcome::Decided(self.decide(d, at)),
         }
     }
 }

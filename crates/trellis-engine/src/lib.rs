@@ -12,15 +12,15 @@ pub mod measurement;
 pub mod report;
 
 pub use apply::{
-    Close, Degrade as DegradeInput, DeliveryFailed, Deploy, DeployMode, Input, InputError, Outcome,
-    Pause, Redeem, ResetBreaker, Resume, Rollback, Tick,
+    Close, Decide, Degrade as DegradeInput, DeliveryFailed, Deploy, DeployMode, Input, InputError,
+    Outcome, Pause, Redeem, ResetBreaker, Resume, Rollback, Tick,
 };
 pub use engine::{
-    AlertSignal, AttachModel, Attributed, BreakerNow, CampaignNow, Channels, ControlError,
-    ControlRecord, Controls, Decision, DecisionKind, Degrade, DeliveryFailure, Engine, ExitReason,
-    GuardMetric, Guardrail, Holdout, Message, Options, PacingNow, PauseScope, Recorded,
-    RedeemError, RejectReason, Sink, SkipReason, SuppressReason, Switch, TimerChange, TouchMode,
-    PPM,
+    AlertSignal, AnswerKind, AnsweredOffer, AttachModel, Attributed, BreakerNow, CampaignNow,
+    Channels, ControlError, ControlRecord, Controls, Decision, DecisionKind, Degrade,
+    DeliveryFailure, Engine, ExitReason, GuardMetric, Guardrail, Holdout, Message, NoAnswer,
+    Options, PacingNow, PauseScope, PlacementAnswer, Recorded, RedeemError, RejectReason, Sink,
+    SkipReason, SuppressReason, Switch, TimerChange, TouchMode, PPM,
 };
 pub use input::{
     event_line_ts, parse_event, parse_event_line, parse_event_owned, parse_profile, ts_string,

@@ -646,6 +646,47 @@ impl JourneyCheck<'_> {
             );
         }
 
+        // A placement is answered synchronously: no wait between a placement trigger and the
+        // first action on any path (each such wait reported once, in document order).
+        let mut early_waits: Vec<(usize, usize)> = Vec::new();
+        for &t in &triggers {
+            if !matches!(j.nodes[t].kind, NodeKind::TriggerPlacement { .. }) {
+                continue;
+            }
+            let mut seen = vec![false; j.nodes.len()];
+            let mut stack = vec![t];
+            seen[t] = true;
+            while let Some(i) = stack.pop() {
+                let kind = &j.nodes[i].kind;
+                if kind.is_wait() {
+                    if !early_waits.iter().any(|&(w, _)| w == i) {
+                        early_waits.push((i, t));
+                    }
+                    continue;
+                }
+                if i != t && kind.type_name().starts_with("action.") {
+                    continue;
+                }
+                for e in g.edges(gi[i]) {
+                    let next = g[e.target()];
+                    if !seen[next] {
+                        seen[next] = true;
+                        stack.push(next);
+                    }
+                }
+            }
+        }
+        early_waits.sort_unstable();
+        for (w, t) in early_waits {
+            let (wid, tid) = (j.nodes[w].id.clone(), j.nodes[t].id.clone());
+            self.node_diag(
+                Code::PlacementWait,
+                w,
+                format!("wait {wid:?} comes before any action after placement trigger {tid:?}: a placement is answered at once, so put the wait after the first action"),
+                "",
+            );
+        }
+
         // Offers, ports, budgets, conditions.
         let mut warned_budget = HashSet::new();
         for (i, n) in j.nodes.iter().enumerate() {
@@ -699,7 +740,8 @@ impl JourneyCheck<'_> {
                                 NodeKind::TriggerEvent { .. }
                                 | NodeKind::TriggerPattern { .. }
                                 | NodeKind::TriggerSchedule { .. }
-                                | NodeKind::TriggerSegment { .. } => ", so no user enters here",
+                                | NodeKind::TriggerSegment { .. }
+                                | NodeKind::TriggerPlacement { .. } => ", so no user enters here",
                                 _ => "",
                             }
                         ),

@@ -53,10 +53,14 @@ pub enum Code {
     /// An aggregate no condition of the workspace reads (`docs/aggregates.md`).
     #[serde(rename = "W_UNUSED_AGGREGATE")]
     UnusedAggregate,
+    /// A `trigger.placement` leads to a `wait.*` node before any action: a placement is
+    /// answered synchronously, so nothing may wait before the first action (`docs/decide.md`).
+    #[serde(rename = "E_PLACEMENT_WAIT")]
+    PlacementWait,
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::Schema,
         Code::DuplicateId,
         Code::UnknownNodeType,
@@ -74,6 +78,7 @@ impl Code {
         Code::AlwaysTrue,
         Code::DeadBranch,
         Code::UnusedAggregate,
+        Code::PlacementWait,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +100,7 @@ impl Code {
             Code::AlwaysTrue => "W_ALWAYS_TRUE",
             Code::DeadBranch => "W_DEAD_BRANCH",
             Code::UnusedAggregate => "W_UNUSED_AGGREGATE",
+            Code::PlacementWait => "E_PLACEMENT_WAIT",
         }
     }
 

@@ -853,6 +853,12 @@ pub enum NodeKind {
         segment: String,
         on: SegmentOn,
     },
+    /// Fires when a page asks what to show at a resource slot: `POST /v1/decide` with this
+    /// `placement` (`docs/decide.md`); `where` reads the request's `context` as `event.*`.
+    TriggerPlacement {
+        placement: String,
+        where_: Option<Condition>,
+    },
     Condition {
         when: Condition,
     },
@@ -910,11 +916,12 @@ pub enum NodeKind {
     },
 }
 
-pub const NODE_TYPES: [&str; 16] = [
+pub const NODE_TYPES: [&str; 17] = [
     "trigger.event",
     "trigger.schedule",
     "trigger.pattern",
     "trigger.segment",
+    "trigger.placement",
     "condition",
     "gate.uplift",
     "switch",
@@ -938,6 +945,9 @@ impl NodeKind {
                 where_: Some(c), ..
             }
             | NodeKind::TriggerPattern {
+                where_: Some(c), ..
+            }
+            | NodeKind::TriggerPlacement {
                 where_: Some(c), ..
             }
             | NodeKind::WaitEvent {
@@ -964,6 +974,7 @@ impl NodeKind {
             NodeKind::TriggerSchedule { .. } => "trigger.schedule",
             NodeKind::TriggerPattern { .. } => "trigger.pattern",
             NodeKind::TriggerSegment { .. } => "trigger.segment",
+            NodeKind::TriggerPlacement { .. } => "trigger.placement",
             NodeKind::Condition { .. } => "condition",
             NodeKind::GateUplift { .. } => "gate.uplift",
             NodeKind::Switch { .. } => "switch",
@@ -1002,6 +1013,7 @@ impl NodeKind {
             | NodeKind::TriggerSchedule { .. }
             | NodeKind::TriggerPattern { .. }
             | NodeKind::TriggerSegment { .. }
+            | NodeKind::TriggerPlacement { .. }
             | NodeKind::WaitDelay { .. }
             | NodeKind::ActionPoints { .. }
             | NodeKind::ActionUpdate { .. } => vec!["out"],
@@ -1080,6 +1092,10 @@ impl NodeKind {
             NodeKind::TriggerSegment { segment, on } => {
                 m.insert("segment".into(), s(segment));
                 m.insert("on".into(), s(on.as_str()));
+            }
+            NodeKind::TriggerPlacement { placement, where_ } => {
+                m.insert("placement".into(), s(placement));
+                cond(where_, &mut m, "where");
             }
             NodeKind::Condition { when } => {
                 m.insert("when".into(), when.to_value());

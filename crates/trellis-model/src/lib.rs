@@ -15,4 +15,4 @@ pub use cron::Cron;
 pub use diag::{ptr, Code, Diagnostic, Severity};
 pub use doc::*;
 pub use read::{read_bytes, read_value, ReadError, ReadOutcome};
-pub use scalar::{decimal_string, Duration, Money, Percent, Timestamp};
+pub use scalar::{decimal_string, is_slug, Duration, Money, Percent, Timestamp};

@@ -1229,6 +1229,14 @@ impl R {
                     known!("segment", "on"),
                 )
             }
+            "trigger.placement" => {
+                let placement = self.req(p, path, "placement", site, slug);
+                let where_ = self.opt_condition(p, path, "where", site, j);
+                (
+                    placement.map(|placement| NodeKind::TriggerPlacement { placement, where_ }),
+                    known!("placement", "where"),
+                )
+            }
             "condition" => (
                 self.req_condition(p, path, "when", site, j)
                     .map(|when| NodeKind::Condition { when }),

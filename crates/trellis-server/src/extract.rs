@@ -154,6 +154,7 @@ access!(
     Approver => Some(Role::Approver),
     Ingest => Some(Role::Ingest),
     Admin => Some(Role::Admin),
+    Decide => Some(Role::Decide),
 );
 
 /// The caller: a bearer token's principal holding the role `A` asks for, in the request's

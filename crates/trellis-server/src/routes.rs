@@ -7,8 +7,8 @@
 //! role, [`Json`]/[`Query`] for parameters) and calls one typed `Service` operation.
 
 use crate::extract::{
-    ok, Admin, Answer, Approver, Caller, HttpError, Ingest, Json, JsonOrEmpty, Operator, Query,
-    RawBody, Reply,
+    ok, Admin, Answer, Approver, Caller, Decide, HttpError, Ingest, Json, JsonOrEmpty, Operator,
+    Query, RawBody, Reply,
 };
 use crate::openapi::ErrorResponse;
 use axum::extract::{Path, State};
@@ -16,9 +16,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use trellis_api::params::{
-    CloseParams, DecisionsQuery, DegradeParams, DeployParams, Events, PauseParams, ProfileParams,
-    RedeemParams, ReleasesQuery, ResetParams, ResumeParams, ReviewParams, SampleQuery,
-    SegmentQuery, SimulateParams, SubmitParams, TickParams,
+    CloseParams, DecideParams, DecideQuery, DecisionsQuery, DegradeParams, DeployParams, Events,
+    PauseParams, ProfileParams, RedeemParams, ReleasesQuery, ResetParams, ResumeParams,
+    ReviewParams, SampleQuery, SegmentQuery, SimulateParams, SubmitParams, TickParams,
 };
 use trellis_api::{wire, ApiError, Code, Service};
 use utoipa_axum::router::OpenApiRouter;
@@ -45,6 +45,7 @@ pub fn table() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(events))
         .routes(routes!(profile))
         .routes(routes!(redeem))
+        .routes(routes!(decide))
         .routes(routes!(user))
         .routes(routes!(decisions))
         .routes(routes!(stats))
@@ -289,6 +290,20 @@ async fn redeem(
     Json(b): Json<RedeemParams>,
 ) -> Reply<wire::RedeemResult> {
     ok(s.redeem(&p, b).await?)
+}
+
+/// Answer a placement synchronously: the journeys with that placement run for the user until their first action; { decision: offer|content|none, offer, content, journey, version, node, reason, trace_id }; the same request_id answers the same; ?timeout_ms= (0..10000, default 200): none with reason timeout when no answer is ready by then, and nothing is issued for it afterwards (roles decide, ingest, admin; docs/decide.md)
+#[utoipa::path(post, path = "/v1/decide", params(crate::openapi::Traceparent, DecideQuery),
+    request_body = DecideParams,
+    responses((status = 200, description = "success", body = wire::DecideAnswer), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("decide"))))]
+async fn decide(
+    State(s): S,
+    Caller(p, ..): Caller<Decide>,
+    Query(q): Query<DecideQuery>,
+    Json(b): Json<DecideParams>,
+) -> Reply<wire::DecideAnswer> {
+    ok(s.decide(&p, b, q).await?)
 }
 
 /// Journeys the user is in, offer instances, recent touches, inbox, points

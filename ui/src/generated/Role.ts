@@ -3,4 +3,4 @@
 /**
  * A token's role (runtime.md): what its bearer may call.
  */
-export type Role = "operator" | "approver" | "ingest" | "admin";
+export type Role = "operator" | "approver" | "ingest" | "admin" | "decide";

@@ -194,6 +194,7 @@ fn rules_explain_says_why_a_rule_missed() {
 }
 mod ab;
 mod attribution;
+mod decide;
 mod delivery;
 mod hillstrom;
 mod live;

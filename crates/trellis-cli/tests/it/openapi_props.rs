@@ -387,7 +387,7 @@ fn every_route_answers_what_its_openapi_schema_says_and_never_a_5xx() {
                 }
                 "any" => None,
                 "operator" => Some(&t.ingest),
-                "approver" | "ingest" | "admin" => Some(&t.op),
+                "approver" | "ingest" | "admin" | "decide" => Some(&t.op),
                 r => panic!("{method} {path}: unknown x-role {r}"),
             };
             assert_eq!(call(None), 401, "{method} {path} without a token");

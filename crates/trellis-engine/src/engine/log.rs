@@ -91,6 +91,23 @@ reasons!(
 );
 
 reasons!(
+    /// Why a placement request (`POST /v1/decide`) was answered `none`, beyond the reasons of
+    /// `journey.skipped`, `offer.rejected` and `touch.suppressed` (`docs/decide.md`).
+    NoAnswer {
+        /// The request was applied at or after its deadline: nothing ran for it.
+        Timeout = "timeout",
+        /// No live journey has a `trigger.placement` for the placement that fired for the user.
+        NoJourney = "no_journey",
+        /// A journey was entered but left without issuing an offer or sending content.
+        NoAction = "no_action",
+        /// The user is in a control group of the journey.
+        HeldOut = "held_out",
+        /// The touch was deferred (the throttle), so there is nothing to show now.
+        Deferred = "deferred",
+    }
+);
+
+reasons!(
     /// Why a touch was not sent (`touch.suppressed`).
     SuppressReason {
         NoChannel = "no_channel",
@@ -142,6 +159,14 @@ pub enum DecisionKind<'a> {
     OfferRejected {
         offer: Cow<'a, str>,
         reason: RejectReason,
+    },
+    /// A placement request found the user holding an unexpired, unredeemed instance of the
+    /// offer and answered it again; nothing was issued (`docs/decide.md`).
+    OfferReused {
+        offer: Cow<'a, str>,
+        instance: Cow<'a, str>,
+        amount: Decimal,
+        expires_at: Option<Time>,
     },
     OfferRedeemed {
         instance: Cow<'a, str>,
@@ -206,6 +231,7 @@ impl DecisionKind<'_> {
         "experiment.assigned",
         "offer.issued",
         "offer.rejected",
+        "offer.reused",
         "offer.redeemed",
         "offer.expired",
         "touch.sent",
@@ -228,6 +254,7 @@ impl DecisionKind<'_> {
             DecisionKind::ExperimentAssigned { .. } => "experiment.assigned",
             DecisionKind::OfferIssued { .. } => "offer.issued",
             DecisionKind::OfferRejected { .. } => "offer.rejected",
+            DecisionKind::OfferReused { .. } => "offer.reused",
             DecisionKind::OfferRedeemed { .. } => "offer.redeemed",
             DecisionKind::OfferExpired { .. } => "offer.expired",
             DecisionKind::TouchSent { .. } => "touch.sent",
@@ -273,6 +300,17 @@ impl DecisionKind<'_> {
             K::OfferRejected { offer, reason } => K::OfferRejected {
                 offer: own(offer),
                 reason,
+            },
+            K::OfferReused {
+                offer,
+                instance,
+                amount,
+                expires_at,
+            } => K::OfferReused {
+                offer: own(offer),
+                instance: own(instance),
+                amount,
+                expires_at,
             },
             K::OfferRedeemed {
                 instance,
@@ -380,6 +418,12 @@ impl DecisionKind<'_> {
                 json_str(out, variant);
             }
             K::OfferIssued {
+                offer,
+                instance,
+                amount,
+                expires_at,
+            }
+            | K::OfferReused {
                 offer,
                 instance,
                 amount,
@@ -720,6 +764,9 @@ impl Engine {
         kind: DecisionKind<'_>,
     ) -> u64 {
         self.seq += 1;
+        if let Some(d) = self.deciding.as_mut() {
+            d.note(journey, node, &kind);
+        }
         let cj = journey.map(|j| &self.journeys[j]);
         if let Some(sink) = &mut self.sink {
             let head = Head {
@@ -831,6 +878,15 @@ mod tests {
                     expires_at: None,
                 },
                 json!({"offer": "p", "instance": "i", "amount": "-3", "expires_at": null}),
+            ),
+            (
+                K::OfferReused {
+                    offer: "c".into(),
+                    instance: odd.into(),
+                    amount: dec("10.50"),
+                    expires_at: Some(t2),
+                },
+                json!({"offer": "c", "instance": odd, "amount": "10.5", "expires_at": ts_string(t2)}),
             ),
             (
                 K::OfferRejected {

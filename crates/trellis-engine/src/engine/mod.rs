@@ -28,6 +28,7 @@ mod brakes;
 mod compile;
 mod consent;
 mod control;
+mod decide;
 mod entry;
 mod facts;
 mod guards;
@@ -48,10 +49,11 @@ pub use self::brakes::{BreakerNow, CampaignNow, PacingNow};
 pub use self::control::{
     ControlError, ControlRecord, Controls, Degrade, PauseScope, Switch, TouchMode,
 };
+pub use self::decide::{AnswerKind, AnsweredOffer, PlacementAnswer};
 pub use self::guards::{AlertSignal, GuardMetric, Guardrail};
 pub use self::ledger::RedeemError;
 pub use self::log::{
-    Attributed, Decision, DecisionKind, ExitReason, Holdout, RejectReason, SkipReason,
+    Attributed, Decision, DecisionKind, ExitReason, Holdout, NoAnswer, RejectReason, SkipReason,
     SuppressReason,
 };
 pub use self::nodes::touch::{Channels, DeliveryFailure, Message, Recorded};
@@ -150,6 +152,8 @@ pub struct Engine {
     options: Options,
     /// [`Options::attach_model`]'s model, resolved from the workspace.
     attached: Option<(Arc<CGate>, f64)>,
+    /// The placement request being answered (`decide.rs`), only while one is applied.
+    deciding: Option<Box<decide::Deciding>>,
 }
 
 impl Engine {
@@ -231,6 +235,7 @@ impl Engine {
             seq: 0,
             inst_seq: 0,
             out: Vec::new(),
+            deciding: None,
             sink: None,
             sink_stopped: false,
             timer_changes: None,

@@ -3,6 +3,7 @@
 mod aggregates;
 mod alerts;
 mod attribution;
+mod decide;
 mod measure;
 mod pattern;
 mod segments;

@@ -165,6 +165,7 @@ validation_cases! {
     e_duplicate_id_offers,
     e_instant_cycle,
     e_no_trigger,
+    e_placement_wait,
     e_port_reused,
     e_schema_aggregate,
     e_schema_campaign_mismatch,

@@ -63,7 +63,8 @@ impl Engine {
             NodeKind::TriggerEvent { .. }
             | NodeKind::TriggerSchedule { .. }
             | NodeKind::TriggerPattern { .. }
-            | NodeKind::TriggerSegment { .. } => Some("out".into()),
+            | NodeKind::TriggerSegment { .. }
+            | NodeKind::TriggerPlacement { .. } => Some("out".into()),
             NodeKind::Unknown { .. } | NodeKind::Invalid { .. } => {
                 self.exit(u, j, n, ExitReason::Completed, now);
                 None

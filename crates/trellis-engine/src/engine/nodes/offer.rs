@@ -19,6 +19,26 @@ impl Engine {
         let offer = r
             .terms
             .unwrap_or_else(|| OfferTerms::of(&self.ws.offers[oi]));
+        // A placement request answers the instance the user already holds, issuing nothing.
+        if self.deciding() {
+            if let Some(ci) = self.held_instance(u, oi, now) {
+                let c = &self.coupons[ci];
+                let (instance, amount, expires_at) = (c.id.clone(), c.face, c.expires_at);
+                self.emit(
+                    now,
+                    Some(u),
+                    Some(j),
+                    Some(n),
+                    DecisionKind::OfferReused {
+                        offer: offer_id.into(),
+                        instance: instance.into(),
+                        amount,
+                        expires_at: Some(expires_at),
+                    },
+                );
+                return "issued";
+            }
+        }
         let cj = &self.journeys[j];
         let camp = cj.campaign.clone().unwrap_or_default();
         let face = offer.face;

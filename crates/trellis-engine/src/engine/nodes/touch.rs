@@ -141,7 +141,10 @@ impl Engine {
             return Some(self.suppress(u, j, n, SuppressReason::Paused, now).into());
         }
         let policy = self.policy.clone();
-        if let Some(q) = &policy.quiet_hours {
+        // Quiet hours keep messages from arriving at night; an answer shown on a page the user
+        // has just opened is not such a message (`docs/decide.md`).
+        let quiet = policy.quiet_hours.as_ref().filter(|_| !self.deciding());
+        if let Some(q) = quiet {
             let tz = q.tz.unwrap_or(self.tz);
             let local = now.with_timezone(&tz);
             let m = (local.hour() * 60 + local.minute()) as u16;

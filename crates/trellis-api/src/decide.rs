@@ -1,0 +1,126 @@
+//! Placement requests (`POST /v1/decide`, docs/decide.md): a `decide` input journaled like any
+//! other (durable before the answer; replay decides the same), answered by the engine with the
+//! offer or content to show; the same `request_id` answers the same.
+//!
+//! Deadlines. The input carries its deadline as a time (the request's arrival plus
+//! `timeout_ms`), and the engine refuses to run a request it applies at or after it. The engine
+//! loop reads the wall clock for a batch only once it holds the runtime's lock, so when the
+//! deadline has passed and, under that lock, the process running the engine has not applied the
+//! request, it will apply it later than the deadline and run nothing: only then is `timeout`
+//! answered before the engine's own answer. The journal keeps the time each input applied at,
+//! so a replay refuses it again. Anywhere else (a follower process, a repeated request still
+//! pending, the event clock) the caller waits for the engine's answer, which is never wrong.
+
+use crate::params::{DecideParams, DecideQuery};
+use crate::{now_utc, wire, ApiError, ClockMode, Code, Principal, Result, Role, Service};
+use serde_json::{json, Value};
+use std::time::Duration;
+use trellis_engine::ts_string;
+use trellis_store::NewInput;
+
+/// `timeout_ms` when the caller gives none.
+pub const DEFAULT_TIMEOUT_MS: i64 = 200;
+
+/// How long a caller waits at most for an answer it may not cut short.
+const MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// The engine's stored answer as the wire type.
+fn answer(v: Value) -> Result<wire::DecideAnswer> {
+    serde_json::from_value(v)
+        .map_err(|e| ApiError::new(Code::Internal, format!("the engine's answer: {e}")))
+}
+
+impl Service {
+    /// `POST /v1/decide` (roles decide, ingest, admin).
+    pub async fn decide(
+        &self,
+        who: &Principal,
+        p: DecideParams,
+        q: DecideQuery,
+    ) -> Result<wire::DecideAnswer> {
+        who.require(Role::Decide)?;
+        let timeout = q.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).max(0);
+        let deadline = now_utc() + chrono::Duration::milliseconds(timeout);
+        let wall = self.clock == ClockMode::Wall;
+        let trace = who.trace_id();
+        let mut body = json!({
+            "request_id": p.request_id,
+            "user_id": p.user_id,
+            "placement": p.placement,
+            "context": p.context,
+        });
+        if wall {
+            body["deadline"] = Value::String(ts_string(deadline));
+        }
+        let key = format!("decide:{}", p.request_id);
+        let fresh = self
+            .append(vec![NewInput {
+                kind: "decide".into(),
+                ikey: Some(key.clone()),
+                body: body.to_string(),
+                trace_id: Some(trace.clone()),
+            }])
+            .await?
+            .pop()
+            .flatten();
+        let seq = match fresh {
+            Some(s) => s,
+            None => self
+                .store
+                .input_seq_by_key(&key)
+                .await?
+                .ok_or_else(|| ApiError::new(Code::Internal, "a duplicate input vanished"))?,
+        };
+        self.wake.notify_one();
+        let mut rx = self.applied_tx.subscribe();
+        let give_up = tokio::time::Instant::now() + MAX_WAIT;
+        let deadline_in = Duration::from_millis(timeout as u64);
+        let cut = tokio::time::Instant::now() + deadline_in;
+        loop {
+            if let Some(r) = self.store.result_of(seq).await? {
+                let v: Value = r
+                    .as_deref()
+                    .and_then(|s| serde_json::from_str(s).ok())
+                    .unwrap_or(Value::Null);
+                if let Some(e) = v.get("error") {
+                    return Err(ApiError::new(
+                        Code::Internal,
+                        e["message"].as_str().unwrap_or("the request did not apply"),
+                    ));
+                }
+                return answer(v);
+            }
+            let now = tokio::time::Instant::now();
+            if wall && fresh.is_some() && now >= cut && now_utc() >= deadline {
+                // Past the deadline: if this process runs the engine and has not applied the
+                // request, it will apply it after the deadline and run nothing.
+                let rt = self.runtime.lock().await;
+                if self.is_leader() && rt.as_ref().is_some_and(|rt| !rt.applied_decide(seq)) {
+                    return Ok(wire::DecideAnswer {
+                        decision: wire::DecideKind::None,
+                        offer: None,
+                        content: None,
+                        journey: None,
+                        version: None,
+                        node: None,
+                        reason: Some(trellis_engine::NoAnswer::Timeout.as_str().into()),
+                        trace_id: trace,
+                    });
+                }
+            }
+            if now > give_up {
+                return Err(ApiError::new(
+                    Code::Unavailable,
+                    "the engine did not answer in time; the request is stored and will apply",
+                ));
+            }
+            // Wake at the next commit, or at the deadline to look again.
+            let wait = if now < cut {
+                (cut - now).min(Duration::from_millis(100))
+            } else {
+                Duration::from_millis(50)
+            };
+            let _ = tokio::time::timeout(wait, rx.changed()).await;
+        }
+    }
+}
