@@ -727,6 +727,55 @@ async fn list_alerts(st: State<'_, AppState>) -> Res {
         .await
 }
 
+// ---- placements (docs/decide.md)
+
+#[derive(Deserialize)]
+struct DecideArgs {
+    #[serde(default)]
+    request_id: Option<Value>,
+    #[serde(default)]
+    user_id: Option<Value>,
+    #[serde(default)]
+    placement: Option<Value>,
+    #[serde(default)]
+    context: Option<Value>,
+    /// `?timeout_ms=`; absent: the engine's default.
+    #[serde(default)]
+    timeout_ms: Option<Value>,
+}
+
+/// A placement request (`POST /v1/decide?timeout_ms=`): the answer of the live journeys.
+#[tauri::command]
+async fn decide(st: State<'_, AppState>, args: DecideArgs) -> Res {
+    let mut m = Map::new();
+    for (k, v) in [
+        ("request_id", args.request_id),
+        ("user_id", args.user_id),
+        ("placement", args.placement),
+        ("context", args.context),
+    ] {
+        if let Some(v) = v.filter(|v| !v.is_null()) {
+            m.insert(k.to_owned(), v);
+        }
+    }
+    let body = Value::Object(m);
+    let timeout = match args.timeout_ms {
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    }
+    .filter(|s| !s.is_empty());
+    let path = match &timeout {
+        Some(t) => format!("/v1/decide?timeout_ms={}", enc(t)),
+        None => "/v1/decide".to_owned(),
+    };
+    let p: params::DecideParams = read(body.clone())?;
+    let q: params::DecideQuery = read(json!({ "timeout_ms": timeout }))?;
+    let b = &st.bundled;
+    st.route(b.svc.decide(st.who(), p, q), "POST", &path, Some(body))
+        .await
+}
+
 // ---- what the engine is doing
 
 #[tauri::command]
@@ -1109,6 +1158,7 @@ pub fn run() -> Result<(), String> {
             set_degrade,
             reset_breaker,
             list_alerts,
+            decide,
             list_journeys,
             list_decisions,
             journey_stats,

@@ -9,6 +9,9 @@ import { readSegmentDetail, readSegmentList, type SegmentDetail, type SegmentSum
 import type { DecisionRecord, Diagnostic, ExperimentStats, Report, Workspace } from './model/types';
 import type { ApiErrorBody } from './generated/ApiErrorBody';
 import type { DataKind } from './generated/DataKind';
+import type { DecideAnswer } from './generated/DecideAnswer';
+import type { DecideKind } from './generated/DecideKind';
+import type { DecideOffer } from './generated/DecideOffer';
 import type { DatasetFile } from './generated/DatasetFile';
 import type { DatasetInfo } from './generated/DatasetInfo';
 import type { DeployMode } from './generated/DeployMode';
@@ -42,6 +45,9 @@ export type {
   ApiErrorBody,
   DataKind,
   DatasetFile,
+  DecideAnswer,
+  DecideKind,
+  DecideOffer,
   DatasetInfo,
   DeployMode,
   Deployment,
@@ -91,6 +97,15 @@ export interface ImportFile {
   mapping?: ColumnMapping[];
 }
 
+/** A placement request (`POST /v1/decide`, docs/decide.md): the same `request_id` answers the same. */
+export interface DecideRequest {
+  request_id: string;
+  user_id: string;
+  placement: string;
+  /** The page's facts, read by conditions as `event.<key>`. */
+  context: Record<string, unknown>;
+}
+
 export interface DecisionQuery {
   user_id?: string;
   journey?: string;
@@ -109,7 +124,7 @@ export interface Identity {
   engine: 'bundled' | 'remote';
   url: string;
   name: string | null;
-  role: 'admin' | 'approver' | 'operator' | 'ingest' | null;
+  role: 'admin' | 'approver' | 'operator' | 'ingest' | 'decide' | null;
   acting: 'author' | 'reviewer' | null;
   can_switch: boolean;
 }
@@ -170,6 +185,12 @@ export interface Backend {
   resetBreaker?(campaign: string, req: { reason: string }): Promise<ControlEntry>;
   /** `GET /v1/alerts` (Tauri `list_alerts`): the alerts' list. */
   listAlerts?(): Promise<Alert[]>;
+
+  /**
+   * `POST /v1/decide?timeout_ms=` (Tauri `decide`): what the live journeys answer a placement
+   * request (docs/decide.md). Optional like the live controls: an older shell lacks it.
+   */
+  decide?(req: DecideRequest, timeoutMs?: number): Promise<DecideAnswer>;
 }
 
 // ---- errors ----
@@ -449,6 +470,11 @@ export class HttpBackend implements Backend {
   async listAlerts(): Promise<Alert[]> {
     return readAlerts(await this.json('GET', '/v1/alerts'));
   }
+
+  async decide(req: DecideRequest, timeoutMs?: number): Promise<DecideAnswer> {
+    const q = timeoutMs === undefined ? '' : `?timeout_ms=${encodeURIComponent(String(timeoutMs))}`;
+    return (await this.json('POST', `/v1/decide${q}`, req)) as DecideAnswer;
+  }
 }
 
 // ---- Tauri ----
@@ -682,6 +708,10 @@ export class TauriBackend implements Backend {
 
   async listAlerts(): Promise<Alert[]> {
     return readAlerts(await this.call('list_alerts', {}));
+  }
+
+  decide(req: DecideRequest, timeoutMs?: number): Promise<DecideAnswer> {
+    return this.call('decide', timeoutMs === undefined ? { ...req } : { ...req, timeout_ms: timeoutMs });
   }
 }
 

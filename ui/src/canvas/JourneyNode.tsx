@@ -51,6 +51,10 @@ export function nodeSummary(t: TFunction, node: JourneyNode, offerName?: string)
       const base = t('summary.pattern', { count: num(p.count) ?? '?', event: str(p.event, '?'), within: durationText(t, p.within) });
       return p.unless ? `${base} · ${t('summary.unless', { event: str(p.unless) })}` : base;
     }
+    case 'trigger.placement': {
+      const base = t('summary.placement', { placement: str(p.placement, '?') });
+      return p.where ? `${base} · ${t('summary.where', { cond: conditionSentence(t, p.where) })}` : base;
+    }
     case 'trigger.segment':
       return t(p.on === 'exit' ? 'behaviour.trigger.summaryExit' : 'behaviour.trigger.summaryEnter', { segment: str(p.segment, '?') });
     case 'condition':

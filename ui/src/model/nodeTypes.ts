@@ -27,6 +27,7 @@ const INFO: Record<NodeType, Omit<NodeTypeInfo, 'type' | 'isTrigger'>> = {
   'trigger.schedule': { group: 'triggers', prefix: 't', glyph: '◷' },
   'trigger.pattern': { group: 'triggers', prefix: 't', glyph: '∑' },
   'trigger.segment': { group: 'triggers', prefix: 't', glyph: '◉' },
+  'trigger.placement': { group: 'triggers', prefix: 't', glyph: '▣' },
   condition: { group: 'flow', prefix: 'c', glyph: '◇' },
   'gate.uplift': { group: 'flow', prefix: 'g', glyph: '⇡' },
   switch: { group: 'flow', prefix: 's', glyph: '☰' },
@@ -86,6 +87,7 @@ export function specPorts(node: Pick<JourneyNode, 'type' | 'params'>): string[] 
     case 'trigger.schedule':
     case 'trigger.pattern':
     case 'trigger.segment':
+    case 'trigger.placement':
     case 'wait.delay':
     case 'action.points':
     case 'action.update':
@@ -165,6 +167,7 @@ export function defaultParams(type: NodeType, ctx: { offers: string[]; nodeId: s
     },
     'trigger.pattern': { event: 'sign_in', count: 3, within: '7d' },
     'trigger.segment': { segment: ctx.segments?.[0] ?? '', on: 'enter' },
+    'trigger.placement': { placement: 'home_banner' },
     condition: { when: DEFAULT_WHEN },
     'gate.uplift': { model: ctx.models?.[0] ?? '', threshold: 0.02 },
     switch: { cases: [{ port: 'case_1', when: DEFAULT_WHEN }] },

@@ -13,6 +13,7 @@ export const DECISION_KINDS = [
   'experiment.assigned',
   'offer.issued',
   'offer.rejected',
+  'offer.reused',
   'offer.redeemed',
   'offer.expired',
   'touch.sent',
@@ -50,6 +51,11 @@ export const REASONS = [
   'pacing',
   'breaker',
   'deferred',
+  // a placement request answered none (NoAnswer, docs/decide.md); `deferred` is one of them too
+  'timeout',
+  'no_journey',
+  'no_action',
+  'held_out',
 ] as const;
 
 export const CHANNEL_NAMES = ['push', 'sms', 'email', 'inbox', 'webhook', 'wechat', 'miniprogram'] as const;

@@ -17,6 +17,7 @@ import { ConditionBuilder } from './ConditionBuilder';
 import { segmentsOf } from '../model/behaviour';
 import { featureField, modelsOf, pointsToThreshold, readModel, thresholdToPoints, validThreshold } from '../model/uplift';
 import { formatCount } from '../model/format';
+import { placementProblem, placementsOf } from '../model/placement';
 
 interface FormCtx {
   node: JourneyNode;
@@ -231,6 +232,8 @@ function TypeForm({ ctx }: { ctx: FormCtx }) {
       );
     case 'trigger.segment':
       return <SegmentTriggerForm ctx={ctx} />;
+    case 'trigger.placement':
+      return <PlacementTriggerForm ctx={ctx} />;
     case 'gate.uplift':
       return <UpliftGateForm ctx={ctx} />;
     case 'condition':
@@ -429,6 +432,28 @@ function BranchesForm({ ctx, paramKey, label }: { ctx: FormCtx; paramKey: 'branc
         + {t('props.addBranch')}
       </button>
     </Field>
+  );
+}
+
+/**
+ * `trigger.placement`: the slot's id (a slug, checked as typed) and the optional condition on the
+ * request's context, which conditions read as `event.*`.
+ */
+function PlacementTriggerForm({ ctx }: { ctx: FormCtx }) {
+  const { t } = useTranslation();
+  const value = str(ctx.params.placement);
+  const problem = placementProblem(ctx.params.placement);
+  const known = useMemo(() => placementsOf(ctx.doc), [ctx.doc]);
+  return (
+    <>
+      <Field label={t('placement.form.placement')} error={problem ? t(`placement.form.${problem}`) : undefined} hint={t('placement.form.hint')}>
+        <TextInput value={value} list={known} invalid={problem !== null} onChange={(v) => ctx.setParam('placement', v)} testId="param-placement" />
+      </Field>
+      <OptionalCondition label={t('props.where')} value={ctx.params.where} onChange={(v) => ctx.setParam('where', v)} fields={ctx.fields} />
+      <div className="field-hint" data-testid="placement-wait-rule">
+        {t('placement.form.waitRule')}
+      </div>
+    </>
   );
 }
 

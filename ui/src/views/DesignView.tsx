@@ -14,6 +14,8 @@ import { useSession } from '../store/session';
 import { SidePanel } from '../panels/SidePanel';
 import { DiagnosticsList } from '../panels/DiagnosticsList';
 import { EmptyState } from '../common/ui';
+import { placementStore, usePlacement } from '../store/placement';
+import { PlacementTester } from './PlacementTester';
 
 /** A node from the palette (a drop or a click), placed where it covers no other node. */
 export function addNodeFree(type: NodeType, pos: { x: number; y: number }): string {
@@ -64,6 +66,7 @@ function Toolbar() {
   const rf = useReactFlow();
   const canUndo = useEditor((s) => s.past.length > 0);
   const canRedo = useEditor((s) => s.future.length > 0);
+  const testerOpen = usePlacement((s) => s.open);
   return (
     <div className="toolbar">
       <button type="button" disabled={!canUndo} onClick={() => editorStore.getState().undo()} title={t('app.undo')} data-testid="undo">
@@ -85,6 +88,15 @@ function Toolbar() {
       </button>
       <button type="button" data-testid="fit" onClick={() => editorStore.setState((s) => ({ fitRequest: s.fitRequest + 1 }))}>
         {t('canvas.fit')}
+      </button>
+      <button
+        type="button"
+        data-testid="placement-tester-open"
+        aria-pressed={testerOpen}
+        className={testerOpen ? 'on' : ''}
+        onClick={() => placementStore.getState().setOpen(!testerOpen)}
+      >
+        ▣ {t('placement.tester.open')}
       </button>
     </div>
   );
@@ -133,6 +145,9 @@ function EditorCanvas() {
   const diagnostics = useSession((s) => s.diagnostics);
   const validatedDoc = useSession((s) => s.validatedDoc);
   const journey = journeysOf(doc)[active];
+  // The placement tester's answer: its way, on its journey's canvas.
+  const highlight = usePlacement((s) => s.highlight);
+  const path = useMemo(() => (highlight && journey && highlight.journey === journey.id ? new Set(highlight.nodes) : undefined), [highlight, journey]);
 
   // Diagnostics are indexed against the document they were computed for, so a pending
   // validation does not pin old problems on renamed nodes.
@@ -140,8 +155,8 @@ function EditorCanvas() {
   const overlays = useMemo(() => {
     const nodes = index.nodes.get(active);
     const edges = index.edges.get(active);
-    return { diags: { ...(nodes ? { nodes } : {}), ...(edges ? { edges } : {}) } };
-  }, [index, active]);
+    return { diags: { ...(nodes ? { nodes } : {}), ...(edges ? { edges } : {}) }, ...(path ? { path } : {}) };
+  }, [index, active, path]);
 
   const editor = useMemo<CanvasEditor>(() => {
     const s = editorStore.getState();
@@ -187,6 +202,7 @@ function TranslatedNoJourney() {
 export function DesignView() {
   useShortcuts();
   const hasJourney = useEditor((s) => journeysOf(s.doc).length > 0);
+  const testerOpen = usePlacement((s) => s.open);
   return (
     <ReactFlowProvider>
       <div className="design">
@@ -197,6 +213,7 @@ export function DesignView() {
             <Toolbar />
           </div>
           <EditorCanvas />
+          {testerOpen ? <PlacementTester /> : null}
           <DiagnosticsList />
         </div>
         <SidePanel />
