@@ -17,6 +17,7 @@ pub mod control;
 pub mod decide;
 pub mod delivery;
 pub mod engine_loop;
+pub mod feed;
 pub mod error;
 pub mod ingest;
 pub mod metrics;
