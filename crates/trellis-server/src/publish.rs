@@ -44,7 +44,11 @@ pub fn message(stream: &str, d: &FeedItem) -> (Vec<u8>, BasicProperties) {
             AMQPValue::LongString(LongString::from(u.clone())),
         );
     }
-    if let Some(t) = d.trace_id.as_deref().filter(|t| trellis_api::trace::is_trace_id(t)) {
+    if let Some(t) = d
+        .trace_id
+        .as_deref()
+        .filter(|t| trellis_api::trace::is_trace_id(t))
+    {
         headers.insert(
             ShortString::from("traceparent"),
             AMQPValue::LongString(LongString::from(trellis_api::trace::traceparent(t))),
@@ -118,13 +122,21 @@ pub async fn publish(svc: &Service, url: &str) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("waiting for the confirm of decision {}", d.seq))?;
             if !confirmation.is_ack() {
-                anyhow::bail!("the broker did not take decision {}: {confirmation:?}", d.seq);
+                anyhow::bail!(
+                    "the broker did not take decision {}: {confirmation:?}",
+                    d.seq
+                );
             }
         }
         svc.advance_publish_cursor(CURSOR, last)
             .await
             .map_err(|e| anyhow::anyhow!("moving the cursor to {last}: {e}"))?;
-        tracing::debug!(from = after + 1, to = last, n = page.len(), "decisions published");
+        tracing::debug!(
+            from = after + 1,
+            to = last,
+            n = page.len(),
+            "decisions published"
+        );
         after = last;
     }
     let _ = conn.close(200, "not the engine's holder").await;

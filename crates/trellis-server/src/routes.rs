@@ -16,9 +16,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use trellis_api::params::{
-    CloseParams, DecideParams, DecideQuery, DecisionStreamQuery, DecisionsQuery, DegradeParams, DeployParams, Events,
-    PauseParams, ProfileParams, RedeemParams, ReleasesQuery, ResetParams, ResumeParams,
-    ReviewParams, SampleQuery, SegmentQuery, SimulateParams, SubmitParams, TickParams,
+    CloseParams, DecideParams, DecideQuery, DecisionStreamQuery, DecisionsQuery, DegradeParams,
+    DeployParams, Events, PauseParams, ProfileParams, RedeemParams, ReleasesQuery, ResetParams,
+    ResumeParams, ReviewParams, SampleQuery, SegmentQuery, SimulateParams, SubmitParams,
+    TickParams,
 };
 use trellis_api::{wire, ApiError, Code, Service};
 use utoipa_axum::router::OpenApiRouter;

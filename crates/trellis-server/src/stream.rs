@@ -72,9 +72,6 @@ pub fn tail(svc: Arc<Service>, after: i64) -> impl Stream<Item = Result<Event, I
 }
 
 /// The stream as an answer, with a comment every 15 seconds so proxies keep it open.
-pub fn answer(
-    svc: Arc<Service>,
-    after: i64,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub fn answer(svc: Arc<Service>, after: i64) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     Sse::new(tail(svc, after)).keep_alive(KeepAlive::default())
 }

@@ -36,7 +36,9 @@ fn amqp(name: &str) -> Option<String> {
             !required(),
             "TRELLIS_TEST_REQUIRED=1 but TRELLIS_TEST_AMQP is not set: {name} must run against RabbitMQ"
         );
-        eprintln!("SKIPPED: set TRELLIS_TEST_AMQP=amqp://guest:guest@127.0.0.1:5672/%2f to run {name}");
+        eprintln!(
+            "SKIPPED: set TRELLIS_TEST_AMQP=amqp://guest:guest@127.0.0.1:5672/%2f to run {name}"
+        );
         return None;
     };
     Some(url)
@@ -200,7 +202,11 @@ fn first_arrivals(msgs: &[Msg]) -> Vec<Msg> {
     let mut seen: HashMap<&str, &Msg> = HashMap::new();
     let mut out = Vec::new();
     for m in msgs {
-        assert_eq!(m.routing_key, m.body["kind"].as_str().unwrap_or("?"), "{m:?}");
+        assert_eq!(
+            m.routing_key,
+            m.body["kind"].as_str().unwrap_or("?"),
+            "{m:?}"
+        );
         assert_eq!(m.content_type, "application/json", "{m:?}");
         assert!(m.persistent, "persistent delivery: {m:?}");
         let (_, seq) = m.id.rsplit_once('-').expect("message ids are STREAM-SEQ");
@@ -224,7 +230,11 @@ fn first_arrivals(msgs: &[Msg]) -> Vec<Msg> {
 fn assert_complete(msgs: &[Msg], log: &[Value]) -> usize {
     let first = first_arrivals(msgs);
     let bodies: Vec<&Value> = first.iter().map(|m| &m.body).collect();
-    assert_eq!(bodies.len(), log.len(), "every live decision arrived once at least");
+    assert_eq!(
+        bodies.len(),
+        log.len(),
+        "every live decision arrived once at least"
+    );
     for (i, (b, l)) in bodies.iter().zip(log).enumerate() {
         assert_eq!(*b, l, "message {i} is the log's record {i}");
     }
@@ -276,7 +286,12 @@ fn in_order_with_stable_ids(db: &str, url: &str, prefix: &str) {
     // Version 2 in shadow: its records are marked shadow and not published.
     publish(&s, &t, &ws(20), 100, "shadow");
     for round in 0..2 {
-        let (c, v) = s.json("POST", "/v1/events", &t.ingest, &visits(prefix, 0..12, round));
+        let (c, v) = s.json(
+            "POST",
+            "/v1/events",
+            &t.ingest,
+            &visits(prefix, 0..12, round),
+        );
         assert_eq!(c, 202, "{v}");
     }
     let resends = settle(&s, &t.op, &l, prefix, 12, 2);
@@ -284,14 +299,21 @@ fn in_order_with_stable_ids(db: &str, url: &str, prefix: &str) {
     let log = decisions(&s, &t.op, "");
     let kinds: std::collections::BTreeSet<&str> =
         log.iter().filter_map(|d| d["kind"].as_str()).collect();
-    for k in ["journey.entered", "points.awarded", "offer.issued", "journey.exited"] {
+    for k in [
+        "journey.entered",
+        "points.awarded",
+        "offer.issued",
+        "journey.exited",
+    ] {
         assert!(kinds.contains(k), "{k} in {kinds:?}");
     }
     wait_for("the shadow version's records", 30, || {
         !decisions(&s, &t.op, "shadow=true").is_empty()
     });
     assert!(
-        l.mine(prefix).iter().all(|m| m.body.get("shadow").is_none()),
+        l.mine(prefix)
+            .iter()
+            .all(|m| m.body.get("shadow").is_none()),
         "shadow records are not published"
     );
     // A restart (after a kill, idle) publishes nothing again: the cursor is past everything.
@@ -326,11 +348,12 @@ fn rewind_cursor(db: &str, seq: i64) {
     };
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-        let done = sqlx::query("UPDATE publish_cursor SET seq = $1 WHERE name = 'amqp' AND seq > $1")
-            .bind(seq)
-            .execute(&pool)
-            .await
-            .unwrap();
+        let done =
+            sqlx::query("UPDATE publish_cursor SET seq = $1 WHERE name = 'amqp' AND seq > $1")
+                .bind(seq)
+                .execute(&pool)
+                .await
+                .unwrap();
         assert_eq!(done.rows_affected(), 1);
         pool.close().await;
     });
@@ -388,13 +411,21 @@ fn kill9_loses_none(db: &str, url: &str, prefix: &str) {
     s.kill9();
     let sent = burst.join().unwrap();
     let arrived_before = l.mine(prefix).len();
-    assert!(sent < MOST, "the burst was still going when the service was killed");
+    assert!(
+        sent < MOST,
+        "the burst was still going when the service was killed"
+    );
     // The request the kill broke may or may not have been taken: the caller sends it again
     // (event_id deduplicates), with a few more.
     let users = sent + 3 * BATCH;
     let s = Server::start_with(db, "wall", &["--amqp-publish", url]);
     for b in (sent..users).step_by(BATCH) {
-        let (c, v) = s.json("POST", "/v1/events", &t.ingest, &visits(prefix, b..b + BATCH, 0));
+        let (c, v) = s.json(
+            "POST",
+            "/v1/events",
+            &t.ingest,
+            &visits(prefix, b..b + BATCH, 0),
+        );
         assert_eq!(c, 202, "{v}");
     }
     let resends = settle(&s, &t.op, &l, prefix, users, 1);
@@ -443,7 +474,12 @@ struct SseEvent {
 
 impl Sse {
     /// Opens the stream; answers the status and, on 200, the stream (else the error body).
-    fn open(addr: &str, query: &str, token: Option<&str>, last: Option<&str>) -> (u16, Result<Sse, Value>) {
+    fn open(
+        addr: &str,
+        query: &str,
+        token: Option<&str>,
+        last: Option<&str>,
+    ) -> (u16, Result<Sse, Value>) {
         let mut c = TcpStream::connect(addr).unwrap();
         c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         let mut req = format!("GET /v1/decisions/stream{query} HTTP/1.0\r\nHost: {addr}\r\n");
@@ -458,7 +494,11 @@ impl Sse {
         let mut r = BufReader::new(c);
         let mut status = String::new();
         r.read_line(&mut status).unwrap();
-        let code: u16 = status.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let code: u16 = status
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
         let mut content_type = String::new();
         loop {
             let mut h = String::new();
@@ -475,7 +515,10 @@ impl Sse {
         if code != 200 {
             let mut body = String::new();
             let _ = std::io::Read::read_to_string(&mut r, &mut body);
-            return (code, Err(serde_json::from_str(&body).unwrap_or(Value::String(body))));
+            return (
+                code,
+                Err(serde_json::from_str(&body).unwrap_or(Value::String(body))),
+            );
         }
         assert_eq!(content_type, "text/event-stream");
         (code, Ok(Sse { r }))
@@ -531,7 +574,10 @@ fn publish_stream_sends_the_log_then_live_decisions_and_resumes_from_last_event_
     let (c, _) = Sse::open(&s.addr, "?after=0", None, None);
     assert_eq!(c, 401);
     let (c, e) = Sse::open(&s.addr, "?after=-1", Some(&t.ingest), None);
-    assert_eq!((c, e.err().unwrap()["error"]["path"].clone()), (400, json!("after")));
+    assert_eq!(
+        (c, e.err().unwrap()["error"]["path"].clone()),
+        (400, json!("after"))
+    );
     let (c, e) = Sse::open(&s.addr, "", Some(&t.ingest), Some("x"));
     assert_eq!(
         (c, e.err().unwrap()["error"]["path"].clone()),
@@ -542,10 +588,16 @@ fn publish_stream_sends_the_log_then_live_decisions_and_resumes_from_last_event_
     assert_eq!(c, 200);
     let mut sse = sse.unwrap();
     let first: Vec<SseEvent> = (0..log.len()).map(|_| sse.next()).collect();
-    assert_eq!(first.iter().map(|e| &e.data).collect::<Vec<_>>(), log.iter().collect::<Vec<_>>());
+    assert_eq!(
+        first.iter().map(|e| &e.data).collect::<Vec<_>>(),
+        log.iter().collect::<Vec<_>>()
+    );
     assert!(first.windows(2).all(|w| w[0].id < w[1].id));
     assert!(first.iter().all(|e| e.data["kind"] == e.event.as_str()));
-    assert!(first.iter().all(|e| e.data.get("shadow").is_none()), "live records only");
+    assert!(
+        first.iter().all(|e| e.data.get("shadow").is_none()),
+        "live records only"
+    );
     // The page cursor of GET /v1/decisions is the same seq.
     let (_, page) = s.call("GET", "/v1/decisions?limit=1", Some(&t.op), b"");
     assert_eq!(page["next"], json!(first[0].id));
@@ -553,25 +605,42 @@ fn publish_stream_sends_the_log_then_live_decisions_and_resumes_from_last_event_
     let (c, v) = s.json("POST", "/v1/events", &t.ingest, &visits("sse", 3..4, 0));
     assert_eq!(c, 202, "{v}");
     let mut live = Vec::new();
-    while live.last().is_none_or(|e: &SseEvent| e.event != "journey.exited") {
+    while live
+        .last()
+        .is_none_or(|e: &SseEvent| e.event != "journey.exited")
+    {
         live.push(sse.next());
     }
     assert!(live.iter().all(|e| e.data["user_id"] == "sse3"), "{live:?}");
     assert!(live[0].id > first.last().unwrap().id);
     let log = decisions(&s, &t.op, "");
     assert_eq!(
-        first.iter().chain(&live).map(|e| &e.data).collect::<Vec<_>>(),
+        first
+            .iter()
+            .chain(&live)
+            .map(|e| &e.data)
+            .collect::<Vec<_>>(),
         log.iter().collect::<Vec<_>>()
     );
     // Reconnecting with Last-Event-ID resumes after it, whatever `after` says.
     let all: Vec<SseEvent> = first.into_iter().chain(live).collect();
     let mid = all.len() / 2;
-    let (c, again) = Sse::open(&s.addr, "?after=0", Some(&t.op), Some(&all[mid].id.to_string()));
+    let (c, again) = Sse::open(
+        &s.addr,
+        "?after=0",
+        Some(&t.op),
+        Some(&all[mid].id.to_string()),
+    );
     assert_eq!(c, 200);
     let mut again = again.unwrap();
     let rest: Vec<SseEvent> = (mid + 1..all.len()).map(|_| again.next()).collect();
     assert_eq!(rest, all[mid + 1..]);
     // `after` alone does the same.
-    let (_, tail) = Sse::open(&s.addr, &format!("?after={}", all[mid].id), Some(&t.op), None);
+    let (_, tail) = Sse::open(
+        &s.addr,
+        &format!("?after={}", all[mid].id),
+        Some(&t.op),
+        None,
+    );
     assert_eq!(tail.unwrap().next(), all[mid + 1]);
 }
