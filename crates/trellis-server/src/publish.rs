@@ -131,6 +131,7 @@ pub async fn publish(svc: &Service, url: &str) -> anyhow::Result<()> {
         svc.advance_publish_cursor(CURSOR, last)
             .await
             .map_err(|e| anyhow::anyhow!("moving the cursor to {last}: {e}"))?;
+        svc.metrics.published(page.len(), last);
         tracing::debug!(
             from = after + 1,
             to = last,

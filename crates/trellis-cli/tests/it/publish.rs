@@ -296,6 +296,16 @@ fn in_order_with_stable_ids(db: &str, url: &str, prefix: &str) {
     }
     let resends = settle(&s, &t.op, &l, prefix, 12, 2);
     assert_eq!(resends, 0, "no crash, no resend");
+    // A consumer may have a message before the publisher has its confirm: the counter follows.
+    let published = l.mine(prefix).len();
+    wait_for("the confirms counted in /metrics", 30, || {
+        let (_, m) = s.call("GET", "/metrics", None, b"");
+        m.as_str().is_some_and(|m| {
+            m.contains(&format!(
+                "\ntrellis_decisions_published_total {published}\n"
+            ))
+        })
+    });
     let log = decisions(&s, &t.op, "");
     let kinds: std::collections::BTreeSet<&str> =
         log.iter().filter_map(|d| d["kind"].as_str()).collect();
