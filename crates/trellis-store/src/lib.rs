@@ -1221,8 +1221,11 @@ impl Store {
 
     /// Live decision records after `after` (exclusive), oldest first: what the publisher
     /// (`--amqp-publish`) and `GET /v1/decisions/stream` send. Shadow records are not among them.
-    /// One range of the `decisions_shadow` index. Only the engine's holder writes decisions, one
-    /// batch at a time, so a seq is never committed after a higher one is visible.
+    /// One range of the `decisions_shadow` index. Seqs become visible in increasing order, so a
+    /// reader that moves its cursor to the last seq it read never misses one: decisions are
+    /// written by [`Store::commit_batch`] only, after its fencing update of the lease row, which
+    /// holds that row (PostgreSQL's row lock, SQLite's one writer) until the commit; the ids are
+    /// drawn under it, so no batch commits lower ids after a later batch's are visible.
     pub async fn feed(&self, after: i64, limit: i64) -> Result<Vec<FeedRow>> {
         Ok(sqlx::query_as("SELECT id AS seq, kind, user_id, trace_id, record FROM decisions WHERE shadow = 0 AND id > $1 ORDER BY id LIMIT $2")
             .bind(after)
