@@ -1,6 +1,7 @@
 //! The engine service over HTTP: every route of `runtime.md`, bearer tokens with roles, the
 //! spec's error shape, request metrics and spans, trace ids (W3C `traceparent`),
-//! `/openapi.json`, and the outbox deliverer.
+//! `/openapi.json`, the outbox deliverer, and decisions out (`publish`: RabbitMQ; `stream`:
+//! `GET /v1/decisions/stream`, Server-Sent Events).
 //!
 //! `routes`: the route table (handlers with their OpenAPI operations; the router and the
 //! document are built from it). `extract`: typed extractors (`Caller`, `Json`, `Query`) and the
