@@ -5,8 +5,9 @@
 //! review, deploy, rollback), [`ingest`] (events, profiles, redemptions, ticks), [`queries`]
 //! (users, decisions, stats, reconciliation, samples, health, metrics), [`sandbox`] (validate,
 //! simulate), [`delivery`] (the outbox side), [`feed`] (the live decision log in seq order for
-//! the RabbitMQ publisher and the SSE stream, and the publisher's cursor), [`engine_loop`] (the lease and the batch loop),
-//! and [`runtime`] (the fold of the journal and its projection). Here: the [`Service`] itself.
+//! the RabbitMQ publisher and the SSE stream, and the publisher's cursor), [`engine_loop`] (the
+//! lease and the batch loop), and [`runtime`] (the fold of the journal and its projection).
+//! Here: the [`Service`] itself.
 //!
 //! Every operation takes a parameter struct of [`params`] (read from JSON by the transports,
 //! refused with the operation's own error) and answers a [`wire`] type; JSON exists only at
