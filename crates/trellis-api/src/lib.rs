@@ -4,8 +4,10 @@
 //! One module per concern: [`auth`] (tokens, roles, the principal), [`releases`] (submit,
 //! review, deploy, rollback), [`ingest`] (events, profiles, redemptions, ticks), [`queries`]
 //! (users, decisions, stats, reconciliation, samples, health, metrics), [`sandbox`] (validate,
-//! simulate), [`delivery`] (the outbox side), [`engine_loop`] (the lease and the batch loop),
-//! and [`runtime`] (the fold of the journal and its projection). Here: the [`Service`] itself.
+//! simulate), [`delivery`] (the outbox side), [`feed`] (the live decision log in seq order for
+//! the RabbitMQ publisher and the SSE stream, and the publisher's cursor), [`engine_loop`] (the
+//! lease and the batch loop), and [`runtime`] (the fold of the journal and its projection).
+//! Here: the [`Service`] itself.
 //!
 //! Every operation takes a parameter struct of [`params`] (read from JSON by the transports,
 //! refused with the operation's own error) and answers a [`wire`] type; JSON exists only at
@@ -18,6 +20,7 @@ pub mod decide;
 pub mod delivery;
 pub mod engine_loop;
 pub mod error;
+pub mod feed;
 pub mod ingest;
 pub mod metrics;
 pub mod params;

@@ -62,6 +62,10 @@ pub struct Metrics {
     /// Journal entries replayed when the runtime was last built.
     replayed: AtomicU64,
     snapshots: AtomicU64,
+    /// Decisions the broker confirmed to this process's publisher (`--amqp-publish`).
+    published: AtomicU64,
+    /// The publisher's cursor: the highest decision seq confirmed (0: none yet).
+    published_seq: AtomicU64,
 }
 
 impl Metrics {
@@ -80,6 +84,13 @@ impl Metrics {
 
     pub fn snapshot_written(&self) {
         self.snapshots.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The broker confirmed `n` decisions, up to seq `through`.
+    pub fn published(&self, n: usize, through: i64) {
+        self.published.fetch_add(n as u64, Ordering::Relaxed);
+        self.published_seq
+            .fetch_max(through.max(0).unsigned_abs(), Ordering::Relaxed);
     }
 
     pub fn timers_claimed(&self, n: usize) {
@@ -177,6 +188,18 @@ impl Metrics {
             out,
             "trellis_snapshots_written_total {}",
             self.snapshots.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(out, "# HELP trellis_decisions_published_total Decisions the broker confirmed to this process's publisher (--amqp-publish; resends count again).\n# TYPE trellis_decisions_published_total counter");
+        let _ = writeln!(
+            out,
+            "trellis_decisions_published_total {}",
+            self.published.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(out, "# HELP trellis_decisions_published_seq The highest decision seq the broker confirmed to this process's publisher (0: none); compare with GET /v1/decisions for the lag.\n# TYPE trellis_decisions_published_seq gauge");
+        let _ = writeln!(
+            out,
+            "trellis_decisions_published_seq {}",
+            self.published_seq.load(Ordering::Relaxed)
         );
         let _ = writeln!(out, "# HELP trellis_engine_leader 1 when this process runs the engine.\n# TYPE trellis_engine_leader gauge");
         let _ = writeln!(out, "trellis_engine_leader {}", u8::from(leader));

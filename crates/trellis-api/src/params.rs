@@ -733,6 +733,44 @@ impl Params for DecisionsQuery {
     }
 }
 
+/// `GET /v1/decisions/stream`: the live decision log as Server-Sent Events, after `after`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DecisionStreamQuery {
+    /// Records after this seq (exclusive; default 0: from the first). A `Last-Event-ID` header
+    /// (what an `EventSource` sends when it reconnects) wins over it.
+    #[serde(default, deserialize_with = "after")]
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+}
+
+impl Params for DecisionStreamQuery {
+    fn field_path(field: &str) -> String {
+        field.to_owned()
+    }
+}
+
+impl DecisionStreamQuery {
+    /// The seq the stream starts after: the `Last-Event-ID` header's when there is one (an
+    /// event's id is its seq), else `after`, else 0.
+    pub fn start(&self, last_event_id: Option<&[u8]>) -> Result<i64, ApiError> {
+        match last_event_id {
+            None => Ok(self.after.unwrap_or(0)),
+            Some(v) => std::str::from_utf8(v)
+                .ok()
+                .and_then(|t| t.trim().parse::<i64>().ok())
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| {
+                    ApiError::new(
+                        Code::BadRequest,
+                        "Last-Event-ID must be a decision seq (a non-negative integer): the id of the last event received",
+                    )
+                    .at("Last-Event-ID")
+                }),
+        }
+    }
+}
+
 /// `GET /v1/sample`: how many of the newest events and latest profiles (each 0..100,000,
 /// default 10,000).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]

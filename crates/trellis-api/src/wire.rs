@@ -559,6 +559,19 @@ pub struct DecisionPage {
     pub next: Option<i64>,
 }
 
+/// One live decision record with its seq, as the decision feed reads it (`feed.rs`): the
+/// publisher sends `record` as the message body (routing key `kind`), the stream as an event's
+/// data (id `seq`, event `kind`). Not an answer of its own, so not in the TypeScript bindings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedItem {
+    pub seq: i64,
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub trace_id: Option<String>,
+    /// Exactly the record `GET /v1/decisions` answers.
+    pub record: serde_json::Value,
+}
+
 /// A version of a journey live now, and its share of new entrants.
 #[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[ts(export_to = "generated/")]

@@ -118,6 +118,11 @@ enum Command {
         /// marketing.events (marketing.*.events); bad messages go to marketing.events.dead.
         #[arg(long)]
         amqp: Option<String>,
+        /// Publish every committed live decision to RabbitMQ: the topic exchange
+        /// marketing.decisions, routing key = the decision's kind, a stable message_id, publisher
+        /// confirms; at least once, from the decision log (docs/publishing.md).
+        #[arg(long)]
+        amqp_publish: Option<String>,
         /// The log on stderr: `text` (default) or `json` (one object a line, with the spans'
         /// fields such as `trace_id`). Filter with RUST_LOG (default `info`).
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
@@ -273,6 +278,7 @@ fn main() -> ExitCode {
             smtp,
             smtp_from,
             amqp,
+            amqp_publish,
             log_format,
             snapshot_every,
             alert_webhook,
@@ -290,6 +296,7 @@ fn main() -> ExitCode {
             let extras = ServeExtras {
                 smtp,
                 amqp,
+                amqp_publish,
                 snapshot_every,
                 alert_webhook,
             };
@@ -668,6 +675,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 struct ServeExtras {
     smtp: Option<trellis_server::deliver::Smtp>,
     amqp: Option<String>,
+    amqp_publish: Option<String>,
     snapshot_every: i64,
     alert_webhook: Option<String>,
 }
@@ -682,6 +690,7 @@ fn serve(
     let ServeExtras {
         smtp,
         amqp,
+        amqp_publish,
         snapshot_every,
         alert_webhook,
     } = extras;
@@ -708,6 +717,7 @@ fn serve(
         providers: ps,
         smtp,
         amqp,
+        amqp_publish,
         announce: true,
         snapshot_every,
         alert_webhook,

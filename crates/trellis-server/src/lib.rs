@@ -1,6 +1,7 @@
 //! The engine service over HTTP: every route of `runtime.md`, bearer tokens with roles, the
 //! spec's error shape, request metrics and spans, trace ids (W3C `traceparent`),
-//! `/openapi.json`, and the outbox deliverer.
+//! `/openapi.json`, the outbox deliverer, and decisions out (`publish`: RabbitMQ; `stream`:
+//! `GET /v1/decisions/stream`, Server-Sent Events).
 //!
 //! `routes`: the route table (handlers with their OpenAPI operations; the router and the
 //! document are built from it). `extract`: typed extractors (`Caller`, `Json`, `Query`) and the
@@ -12,7 +13,9 @@ pub mod deliver;
 pub mod extract;
 pub mod logging;
 pub mod openapi;
+pub mod publish;
 pub mod routes;
+pub mod stream;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
@@ -97,6 +100,8 @@ pub struct ServeOptions {
     pub smtp: Option<deliver::Smtp>,
     /// Consume events from RabbitMQ too.
     pub amqp: Option<String>,
+    /// Publish every committed live decision to RabbitMQ (`publish::run`).
+    pub amqp_publish: Option<String>,
     /// Print the bound address on stdout (`listening on ADDR`) once ready.
     pub announce: bool,
     /// Journal entries between snapshots of the engine's state (0: never).
@@ -131,9 +136,15 @@ pub async fn serve(o: ServeOptions) -> anyhow::Result<()> {
     let alerts = o
         .alert_webhook
         .map(|u| tokio::spawn(alerts::run(svc.clone(), u)));
+    let publisher = o
+        .amqp_publish
+        .map(|u| tokio::spawn(publish::run(svc.clone(), u)));
     let r = run(svc, listener, o.providers, o.smtp, o.amqp, shutdown).await;
     if let Some(a) = alerts {
         a.abort();
+    }
+    if let Some(p) = publisher {
+        p.abort();
     }
     r
 }

@@ -49,6 +49,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, bool, u16)] = &[
     ("post", "/v1/decide", "decide", "Answer a placement synchronously: the journeys with that placement run for the user until their first action; { decision: offer|content|none, offer, content, journey, version, node, reason, trace_id }; the same request_id answers the same; ?timeout_ms= (0..10000, default 200): none with reason timeout when no answer is ready by then, and nothing is issued for it afterwards (roles decide, ingest, admin; docs/decide.md)", true, 200),
     ("get", "/v1/users/{user_id}", "any", "Journeys the user is in, offer instances, recent touches, inbox, points", false, 200),
     ("get", "/v1/decisions", "any", "Decision records in the order they were written, one page: { decisions, next } (?user_id=&journey=&since=&shadow=true&trace_id=&limit=1..10000, default 100; after=SEQ, exclusive: pass the page's next, null on the last page); each carries the trace_id of the input that caused it", false, 200),
+    ("get", "/v1/decisions/stream", "any", "The live decision log as Server-Sent Events, oldest first, then as it is written: each event is id SEQ, event KIND, data the record as GET /v1/decisions answers it (?after=SEQ, exclusive, default 0; a Last-Event-ID header wins); shadow records are not in it (docs/publishing.md)", false, 200),
     ("get", "/v1/stats/journeys/{id}", "any", "The simulator's report for a journey, from live data (with the shadow version's when one runs)", false, 200),
     ("get", "/v1/experiments/{id}", "any", "An experiment's arms against its control, from live data (docs/measurement.md)", false, 200),
     ("get", "/v1/segments", "any", "Each segment's id, name and size now, from bitmaps of the engine's users (docs/segments.md)", false, 200),
@@ -81,6 +82,16 @@ pub struct ErrorResponse {
 pub struct Traceparent {
     /// W3C Trace Context: the inputs (and their decisions) take its trace-id; a malformed one is ignored and a fresh UUIDv7 used
     traceparent: Option<String>,
+}
+
+/// The header an `EventSource` sends when it reconnects to a stream.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct LastEventId {
+    /// The id (a decision seq) of the last event received: the stream resumes after it, whatever `after` says
+    #[param(rename = "Last-Event-ID")]
+    last_event_id: Option<String>,
 }
 
 /// The document before the routes are added: info, the bearer scheme.

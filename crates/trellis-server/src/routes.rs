@@ -16,9 +16,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use trellis_api::params::{
-    CloseParams, DecideParams, DecideQuery, DecisionsQuery, DegradeParams, DeployParams, Events,
-    PauseParams, ProfileParams, RedeemParams, ReleasesQuery, ResetParams, ResumeParams,
-    ReviewParams, SampleQuery, SegmentQuery, SimulateParams, SubmitParams, TickParams,
+    CloseParams, DecideParams, DecideQuery, DecisionStreamQuery, DecisionsQuery, DegradeParams,
+    DeployParams, Events, PauseParams, ProfileParams, RedeemParams, ReleasesQuery, ResetParams,
+    ResumeParams, ReviewParams, SampleQuery, SegmentQuery, SimulateParams, SubmitParams,
+    TickParams,
 };
 use trellis_api::{wire, ApiError, Code, Service};
 use utoipa_axum::router::OpenApiRouter;
@@ -48,6 +49,7 @@ pub fn table() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(decide))
         .routes(routes!(user))
         .routes(routes!(decisions))
+        .routes(routes!(decision_stream))
         .routes(routes!(stats))
         .routes(routes!(experiment))
         .routes(routes!(segments))
@@ -324,6 +326,20 @@ async fn decisions(
     Query(q): Query<DecisionsQuery>,
 ) -> Reply<wire::DecisionPage> {
     ok(s.decisions(q).await?)
+}
+
+/// The live decision log as Server-Sent Events, oldest first, then as it is written: each event is id SEQ, event KIND, data the record as GET /v1/decisions answers it (?after=SEQ, exclusive, default 0; a Last-Event-ID header wins); shadow records are not in it (docs/publishing.md)
+#[utoipa::path(get, path = "/v1/decisions/stream", params(DecisionStreamQuery, crate::openapi::LastEventId),
+    responses((status = 200, description = "text/event-stream: one event per live decision record, and a keep-alive comment every 15 s", content_type = "text/event-stream", body = String), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),
+    security(("bearer" = [])), extensions(("x-role" = json!("any"))))]
+async fn decision_stream(
+    State(s): S,
+    _: Caller,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<DecisionStreamQuery>,
+) -> Result<Response, HttpError> {
+    let after = q.start(headers.get("last-event-id").map(|v| v.as_bytes()))?;
+    Ok(crate::stream::answer(s, after).into_response())
 }
 
 /// The simulator's report for a journey, from live data (with the shadow version's when one runs)

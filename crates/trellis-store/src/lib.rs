@@ -196,6 +196,26 @@ pub struct Batch {
     pub timers_done: Vec<String>,
 }
 
+/// A live decision record with its seq ([`Store::feed`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FeedRow {
+    pub seq: i64,
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub trace_id: Option<String>,
+    /// The record as JSON text, as `GET /v1/decisions` reads it.
+    pub record: String,
+}
+
+/// Where a publisher of the decision log stands ([`Store::publish_cursor`]).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PublishCursor {
+    /// A random name made with the cursor: message ids are `<stream>-<seq>`.
+    pub stream: String,
+    /// The highest seq the broker has confirmed (0: none).
+    pub seq: i64,
+}
+
 /// Which decision records to read ([`Store::decisions`]); `None` (or an empty text) leaves a
 /// filter out.
 #[derive(Debug, Clone, Copy, Default)]
@@ -1197,6 +1217,47 @@ impl Store {
         rows.iter()
             .map(|r| Ok((r.try_get("id")?, r.try_get("record")?)))
             .collect()
+    }
+
+    /// Live decision records after `after` (exclusive), oldest first: what the publisher
+    /// (`--amqp-publish`) and `GET /v1/decisions/stream` send. Shadow records are not among them.
+    /// One range of the `decisions_shadow` index. Seqs become visible in increasing order, so a
+    /// reader that moves its cursor to the last seq it read never misses one: decisions are
+    /// written by [`Store::commit_batch`] only, after its fencing update of the lease row, which
+    /// holds that row (PostgreSQL's row lock, SQLite's one writer) until the commit; the ids are
+    /// drawn under it, so no batch commits lower ids after a later batch's are visible.
+    pub async fn feed(&self, after: i64, limit: i64) -> Result<Vec<FeedRow>> {
+        Ok(sqlx::query_as("SELECT id AS seq, kind, user_id, trace_id, record FROM decisions WHERE shadow = 0 AND id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// The publisher `name`'s cursor, made on first use with `stream` as its stream name (see
+    /// the `publish_cursor` migration); a made one keeps the name it was made with.
+    pub async fn publish_cursor(&self, name: &str, stream: &str) -> Result<PublishCursor> {
+        sqlx::query("INSERT INTO publish_cursor (name, stream, seq) VALUES ($1, $2, 0) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(stream)
+            .execute(&self.pool)
+            .await?;
+        Ok(
+            sqlx::query_as("SELECT stream, seq FROM publish_cursor WHERE name = $1")
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Moves the publisher `name`'s cursor on to `seq` (never back).
+    pub async fn advance_publish_cursor(&self, name: &str, seq: i64) -> Result<()> {
+        sqlx::query("UPDATE publish_cursor SET seq = $1 WHERE name = $2 AND seq < $1")
+            .bind(seq)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Keeps a snapshot of the runtime after journal entry `proc_seq`, and drops older ones.

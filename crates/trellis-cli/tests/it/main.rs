@@ -199,6 +199,7 @@ mod delivery;
 mod hillstrom;
 mod live;
 mod openapi_props;
+mod publish;
 mod reads;
 mod segments;
 mod service;
