@@ -236,6 +236,11 @@ async fn drag_between_ports(c: &Client, from: &str, to: &str) {
         "[data-testid=design-canvas] .react-flow__node[data-id='{to}'] .react-flow__handle.target"
     );
     for attempt in 1..=3 {
+        if attempt > 1 {
+            // The last try found no edge or no reachable port: bring both nodes into view again.
+            click(c, "[data-testid=fit]").await;
+            wait_still(c, &target).await;
+        }
         wait_still(c, &source).await;
         let a = wait_for(c, &source, WAIT).await;
         let b = wait_for(c, &target, WAIT).await;

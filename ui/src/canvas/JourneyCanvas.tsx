@@ -431,8 +431,12 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
   useEffect(() => {
     if (wantFit.current === undefined) return;
     if (holding || (nodes.length > 0 && measuredCount === 0)) return;
-    wantFit.current = undefined;
-    const h = requestAnimationFrame(() => fitReadable(200));
+    // The request is done only when the fit runs: if a dependency changes first (the pane's size,
+    // a node measured), the cleanup cancels this frame and the next run schedules the fit again.
+    const h = requestAnimationFrame(() => {
+      wantFit.current = undefined;
+      fitReadable(200);
+    });
     return () => cancelAnimationFrame(h);
   }, [props.fitRequest, journey.id, measuredCount, nodes.length, holding, fitReadable]);
 
