@@ -369,7 +369,9 @@ impl Runtime {
             let Some(&(version, _)) = self.engine.deployments(&r.target).last() else {
                 continue;
             };
-            if r.reason.contains("back to version") {
+            // Rolled back when the journey's live version is no longer the one guarded (a first
+            // version stays live with its entries paused).
+            if r.version != Some(version) {
                 if let Some(m) = self.mirror.as_mut() {
                     let _ = m.rollback(&r.target);
                 }

@@ -4,29 +4,12 @@
 //! guardrail rolling a canary back by itself.
 
 use crate::service::{
-    assert_reconciles, decisions, postgres, sqlite, tokens, wait_for, Server, Tokens,
+    assert_reconciles, decisions, postgres, publish, sqlite, tokens, wait_for, Server,
 };
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-
-/// Submits and approves a workspace; deploys it with `deploy` as the body.
-fn publish_with(s: &Server, t: &Tokens, ws: &Value, deploy: &Value) -> String {
-    let (c, r) = s.json("POST", "/v1/releases", &t.op, ws);
-    assert_eq!(c, 201, "{r}");
-    let id = r["release"].as_str().unwrap().to_owned();
-    let (c, r) = s.json(
-        "POST",
-        &format!("/v1/releases/{id}/approve"),
-        &t.ap,
-        &json!({"comment": "ok"}),
-    );
-    assert_eq!(c, 200, "{r}");
-    let (c, r) = s.json("POST", &format!("/v1/releases/{id}/deploy"), &t.ap, deploy);
-    assert_eq!(c, 200, "{r}");
-    id
-}
 
 /// A touch, then an offer of `face` in cash, for event `go`.
 fn touch_then_cash(face: &str, campaign: Value) -> Value {
@@ -63,11 +46,12 @@ fn pair(k: &str, r: &str) -> (String, String) {
 fn degrade_survives_kill_9(db: &str) {
     let t = tokens(db);
     let mut s = Server::start_with(db, "event", &["--snapshot-every", "3"]);
-    publish_with(
+    publish(
         &s,
         &t,
         &touch_then_cash("5", json!({"id": "c", "budget": {"total": 100}})),
-        &json!({}),
+        100,
+        "live",
     );
     let go = |s: &Server, user: &str, ts: &str| {
         let (c, v) = s.json(
@@ -272,7 +256,7 @@ fn breaker_holds_under_32_clients(db: &str) {
     let s = Server::start_with(db, "wall", &["--alert-webhook", &hook]);
     let campaign = json!({"id": "c", "budget": {"total": 10000},
         "breaker": {"max_committed": "105", "within": "1h"}});
-    publish_with(&s, &t, &touch_then_cash("10", campaign), &json!({}));
+    publish(&s, &t, &touch_then_cash("10", campaign), 100, "live");
     let addr = s.addr.clone();
     std::thread::scope(|sc| {
         for k in 0..CLIENTS {
@@ -474,7 +458,7 @@ fn guardrail_rolls_a_canary_back(db: &str) {
     let t = tokens(db);
     let s = Server::start(db, "event");
     let camp = json!({"id": "c", "budget": {"total": 100000}});
-    publish_with(&s, &t, &touch_then_cash("5", camp.clone()), &json!({}));
+    publish(&s, &t, &touch_then_cash("5", camp.clone()), 100, "live");
     let v2 = touch_then_cash("50", camp);
     // A bad guardrail is refused naming where, and nothing is deployed.
     let (c, r) = s.json("POST", "/v1/releases", &t.op, &v2);

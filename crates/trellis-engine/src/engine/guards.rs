@@ -269,12 +269,12 @@ impl Engine {
         });
         if let Some((rule, value)) = breach {
             let g = self.controls.guards.watching.remove(gi);
-            self.guard_rollback(g, rule, value, now);
+            self.guard_rollback(g, rule, value);
         }
     }
 
     /// A guardrail tripped: back to the previous version, or entries paused when there is none.
-    fn guard_rollback(&mut self, g: Guard, rule: Guardrail, value: Decimal, now: Time) {
+    fn guard_rollback(&mut self, g: Guard, rule: Guardrail, value: Decimal) {
         let shown = value.round_dp(6).normalize();
         let what = format!(
             "{} {} > max {} over {} entries of version {}",
@@ -287,14 +287,11 @@ impl Engine {
         let reason = match self.rollback(&g.journey) {
             Ok(v) => format!("guardrail: {what}; back to version {v}"),
             Err(_) => {
-                let mut p = self.own_record(
-                    "pause",
-                    &g.journey,
-                    format!("guardrail: {what}; no earlier version, entries paused"),
-                );
+                let reason = format!("guardrail: {what}; no earlier version, entries paused");
+                let mut p = self.own_record("pause", &g.journey, reason.clone());
                 p.scope = Some(PauseScope::Entries);
-                self.controls.paused.insert(g.journey.clone(), p.clone());
-                format!("guardrail: {what}; no earlier version, entries paused")
+                self.controls.paused.insert(g.journey.clone(), p);
+                reason
             }
         };
         let mut r = self.own_record("guardrail_rollback", &g.journey, reason);
@@ -303,27 +300,7 @@ impl Engine {
         r.max = Some(decimal_string(rule.max));
         r.entries = Some(g.counts.entries);
         r.version = Some(g.version);
-        let _ = now;
         self.record_own(r);
-    }
-
-    /// The guardrails watching deployed versions: (journey, version, rules, since, metric
-    /// values now).
-    pub fn guardrails_now(&self) -> Vec<(String, u64, Vec<Guardrail>, String, u64)> {
-        self.controls
-            .guards
-            .watching
-            .iter()
-            .map(|g| {
-                (
-                    g.journey.clone(),
-                    g.version,
-                    g.rules.clone(),
-                    g.since.clone(),
-                    g.counts.entries,
-                )
-            })
-            .collect()
     }
 
     /// The alert rules that fire at the engine's clock (docs/operations.md, "Alerts").
