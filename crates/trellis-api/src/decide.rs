@@ -71,13 +71,20 @@ impl Service {
                 .await?
                 .ok_or_else(|| ApiError::new(Code::Internal, "a duplicate input vanished"))?,
         };
+        let mut waiting = self.waiters.wait(seq);
         self.wake.notify_one();
-        let mut rx = self.applied_tx.subscribe();
         let give_up = tokio::time::Instant::now() + MAX_WAIT;
         let deadline_in = Duration::from_millis(timeout as u64);
         let cut = tokio::time::Instant::now() + deadline_in;
+        // The stored result is read once here (the input may have committed before the wait
+        // was registered), then only when a wait runs out.
+        let mut handed = None;
         loop {
-            if let Some(r) = self.store.result_of(seq).await? {
+            let stored = match handed.take() {
+                Some(r) => Some(r),
+                None => self.store.result_of(seq).await?,
+            };
+            if let Some(r) = stored {
                 let v: Value = r
                     .as_deref()
                     .and_then(|s| serde_json::from_str(s).ok())
@@ -95,17 +102,13 @@ impl Service {
                 // Past the deadline: if this process runs the engine and has not applied the
                 // request, it will apply it after the deadline and run nothing.
                 let rt = self.runtime.lock().await;
-                if self.is_leader() && rt.as_ref().is_some_and(|rt| !rt.applied_decide(seq)) {
-                    return Ok(wire::DecideAnswer {
-                        decision: wire::DecideKind::None,
-                        offer: None,
-                        content: None,
-                        journey: None,
-                        version: None,
-                        node: None,
-                        reason: Some(trellis_engine::NoAnswer::Timeout.as_str().into()),
-                        trace_id: trace,
-                    });
+                if let Some(rt) = rt
+                    .as_ref()
+                    .filter(|rt| self.is_leader() && !rt.applied_decide(seq))
+                {
+                    let mut v = rt.engine.timeout_answer(&p.placement).to_json();
+                    v["trace_id"] = Value::String(trace);
+                    return answer(v);
                 }
             }
             if now > give_up {
@@ -120,7 +123,7 @@ impl Service {
             } else {
                 Duration::from_millis(50)
             };
-            let _ = tokio::time::timeout(wait, rx.changed()).await;
+            handed = waiting.next(wait).await;
         }
     }
 }

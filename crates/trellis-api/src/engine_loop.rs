@@ -123,6 +123,7 @@ impl Service {
                     } else if let Some(m) = pending.iter().map(|p| p.seq).min() {
                         watermark = watermark.max(m);
                     }
+                    self.waiters.hand(&batch.journal);
                     self.metrics.batch(&batch, started.elapsed());
                     self.applied_tx.send_modify(|v| *v += 1);
                     self.snapshot_if_due(false).await;

@@ -81,11 +81,16 @@ impl Service {
                     None => return Err(ApiError::new(Code::Internal, "an input was not stored")),
                 },
             };
+        let mut waiting = self.waiters.wait(seq);
         self.wake.notify_one();
-        let mut rx = self.applied_tx.subscribe();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let mut handed = None;
         loop {
-            if let Some(r) = self.store.result_of(seq).await? {
+            let stored = match handed.take() {
+                Some(r) => Some(r),
+                None => self.store.result_of(seq).await?,
+            };
+            if let Some(r) = stored {
                 let v: Value = r
                     .as_deref()
                     .and_then(|s| serde_json::from_str(s).ok())
@@ -113,7 +118,7 @@ impl Service {
                     "the engine did not apply the request in time; it is stored and will apply",
                 ));
             }
-            let _ = tokio::time::timeout(Duration::from_millis(100), rx.changed()).await;
+            handed = waiting.next(Duration::from_millis(100)).await;
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod releases;
 pub mod runtime;
 pub mod sandbox;
 pub mod trace;
+mod waiters;
 pub mod wire;
 
 pub use auth::{random_token, Principal, Role};
@@ -64,6 +65,8 @@ pub struct Service {
     leader: std::sync::atomic::AtomicBool,
     wake: Notify,
     applied_tx: watch::Sender<i64>,
+    /// Requests waiting for their input's result (`waiters.rs`).
+    waiters: waiters::Waiters,
     pub metrics: metrics::Metrics,
     tokens: std::sync::Mutex<auth::TokenCache>,
     stop: std::sync::atomic::AtomicBool,
@@ -111,6 +114,7 @@ impl Service {
             leader: false.into(),
             wake: Notify::new(),
             applied_tx,
+            waiters: Default::default(),
             metrics: metrics::Metrics::default(),
             tokens: Default::default(),
             stop: false.into(),

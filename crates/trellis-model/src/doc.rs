@@ -691,6 +691,14 @@ pub struct Campaign {
     pub extra: Extra,
 }
 
+/// `trigger.placement`'s `fallback`: `{ "template": "…", "content": any JSON }`, the content a
+/// page shows when its request times out (answered as `content`, with reason `timeout`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlacementFallback {
+    pub template: String,
+    pub content: Option<Value>,
+}
+
 /// `pacing`: `{ "mode": "even", "period": "day" | "hour" }`. By the start of period k of the N
 /// periods of the campaign window (counted from `starts_at`), at most k/N of the budget is
 /// committed.
@@ -858,6 +866,9 @@ pub enum NodeKind {
     TriggerPlacement {
         placement: String,
         where_: Option<Condition>,
+        /// What the placement answers when a request's deadline passes before the engine's
+        /// answer (`docs/decide.md`, "Deadlines"); without it a timeout answers `none`.
+        fallback: Option<PlacementFallback>,
     },
     Condition {
         when: Condition,
@@ -1093,9 +1104,21 @@ impl NodeKind {
                 m.insert("segment".into(), s(segment));
                 m.insert("on".into(), s(on.as_str()));
             }
-            NodeKind::TriggerPlacement { placement, where_ } => {
+            NodeKind::TriggerPlacement {
+                placement,
+                where_,
+                fallback,
+            } => {
                 m.insert("placement".into(), s(placement));
                 cond(where_, &mut m, "where");
+                if let Some(f) = fallback {
+                    let mut fm = Map::new();
+                    fm.insert("template".into(), s(&f.template));
+                    if let Some(c) = &f.content {
+                        fm.insert("content".into(), c.clone());
+                    }
+                    m.insert("fallback".into(), Value::Object(fm));
+                }
             }
             NodeKind::Condition { when } => {
                 m.insert("when".into(), when.to_value());

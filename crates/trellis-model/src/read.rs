@@ -206,6 +206,27 @@ fn pacing(v: &Value) -> Result<Pacing, String> {
     Ok(Pacing { mode, period })
 }
 
+/// `trigger.placement`'s `fallback`: `{ "template": non-empty string, "content": any JSON }`.
+fn placement_fallback(v: &Value) -> Result<PlacementFallback, String> {
+    let m = v.as_object().ok_or(
+        "it is not an object: write { \"template\": \"banner_default\", \"content\": { … } }",
+    )?;
+    let template = string(m.get("template").ok_or("missing \"template\"")?)
+        .map_err(|e| format!("template: {e}"))?;
+    if let Some(k) = m
+        .keys()
+        .find(|k| !matches!(k.as_str(), "template" | "content"))
+    {
+        return Err(format!(
+            "unknown field {k:?}: a fallback has template and content"
+        ));
+    }
+    Ok(PlacementFallback {
+        template,
+        content: m.get("content").filter(|c| !c.is_null()).cloned(),
+    })
+}
+
 /// `breaker`: `{ "max_committed": amount, "within": duration }`.
 fn breaker(v: &Value) -> Result<Breaker, String> {
     let m = v
@@ -1232,9 +1253,14 @@ impl R {
             "trigger.placement" => {
                 let placement = self.req(p, path, "placement", site, slug);
                 let where_ = self.opt_condition(p, path, "where", site, j);
+                let fallback = self.opt(p, path, "fallback", site, placement_fallback);
                 (
-                    placement.map(|placement| NodeKind::TriggerPlacement { placement, where_ }),
-                    known!("placement", "where"),
+                    placement.map(|placement| NodeKind::TriggerPlacement {
+                        placement,
+                        where_,
+                        fallback,
+                    }),
+                    known!("placement", "where", "fallback"),
                 )
             }
             "condition" => (

@@ -294,7 +294,7 @@ async fn redeem(
     ok(s.redeem(&p, b).await?)
 }
 
-/// Answer a placement synchronously: the journeys with that placement run for the user until their first action; { decision: offer|content|none, offer, content, journey, version, node, reason, trace_id }; the same request_id answers the same; ?timeout_ms= (0..10000, default 200): none with reason timeout when no answer is ready by then, and nothing is issued for it afterwards (roles decide, ingest, admin; docs/decide.md)
+/// Answer a placement synchronously: the journeys with that placement run for the user until their first action; { decision: offer|content|none, offer, content, journey, version, node, reason, trace_id }; the same request_id answers the same; ?timeout_ms= (0..10000, default 200): the placement's fallback (its fallback content, else none; reason timeout) when no answer is ready by then, and nothing is issued for it afterwards (roles decide, ingest, admin; docs/decide.md)
 #[utoipa::path(post, path = "/v1/decide", params(crate::openapi::Traceparent, DecideQuery),
     request_body = DecideParams,
     responses((status = 200, description = "success", body = wire::DecideAnswer), (status = "4XX", description = "refused: bad input (400), token (401), role (403), not found (404), state (409), too large (413), workspace errors (422, with diagnostics)", body = ErrorResponse)),

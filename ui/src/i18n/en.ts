@@ -1384,6 +1384,12 @@ export const en = {
   // ---- begin placements (issue 19, docs/decide.md): keep additions here ----
   placement: {
     form: {
+      fallback: 'Fallback on timeout',
+      fallbackNone: 'Without a fallback, a request that runs out of time shows nothing (decision none, reason timeout).',
+      fallbackHint: 'What the page shows when the engine does not answer within the request’s time limit (decision content, reason timeout). Nothing is issued for that request, now or later.',
+      addFallback: 'Add fallback content',
+      removeFallback: 'Remove the fallback',
+      fallbackTemplate: 'The fallback needs a template.',
       placement: 'Placement (slot id)',
       hint: 'The id the page sends when it asks what to show in this slot (POST /v1/decide). In “Only when”, event.* reads the context the page sends with the request (event.page, event.sku…), and event.type is the placement id.',
       empty: 'Enter the placement’s id.',
@@ -1391,6 +1397,7 @@ export const en = {
       waitRule: 'The page waits for the answer: no wait may come before the first offer or message after this trigger.',
     },
     tester: {
+      fallbackChannel: 'the placement’s fallback (no message sent)',
       open: 'Test a placement',
       title: 'Placement tester',
       close: 'Close',

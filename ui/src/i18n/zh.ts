@@ -1384,6 +1384,12 @@ export const zh: Messages = {
   // ---- begin placements (issue 19, docs/decide.md): keep additions here ----
   placement: {
     form: {
+      fallback: '超时兜底',
+      fallbackNone: '未设兜底时，超时的请求不展示任何内容（应答 none，原因 timeout）。',
+      fallbackHint: '引擎未在请求时限内应答时，页面展示的内容（应答 content，原因 timeout）。该请求此后也不会发放任何权益。',
+      addFallback: '添加兜底内容',
+      removeFallback: '删除兜底',
+      fallbackTemplate: '兜底内容需要模板。',
       placement: '资源位（位置 ID）',
       hint: '页面请求“这个位置展示什么”时发送的 ID（POST /v1/decide）。在“仅当”条件里，event.* 读取页面随请求发送的上下文（event.page、event.sku…），event.type 为资源位 ID。',
       empty: '请输入资源位 ID。',
@@ -1391,6 +1397,7 @@ export const zh: Messages = {
       waitRule: '页面在等待应答：此触发之后、第一个发券或消息之前不能有等待。',
     },
     tester: {
+      fallbackChannel: '资源位兜底（未发送消息）',
       open: '测试资源位',
       title: '资源位测试',
       close: '关闭',

@@ -87,7 +87,7 @@ export const KEY_ORDER = {
     'trigger.schedule': ['cron', 'audience'],
     'trigger.pattern': ['event', 'count', 'within', 'where', 'unless'],
     'trigger.segment': ['segment', 'on'],
-    'trigger.placement': ['placement', 'where'],
+    'trigger.placement': ['placement', 'where', 'fallback'],
     'gate.uplift': ['model', 'threshold'],
     'split.random': ['branches', 'salt'],
     'split.experiment': ['experiment', 'variants', 'holdout_percent'],

@@ -110,7 +110,7 @@ export interface ParamsByType {
   /** Fires when a user enters or leaves a segment (issue 20). */
   'trigger.segment': { segment: string; on: 'enter' | 'exit' };
   /** Answers a page's placement request (`POST /v1/decide`, docs/decide.md); `where` reads the request's context as `event.*`. */
-  'trigger.placement': { placement: string; where?: Condition };
+  'trigger.placement': { placement: string; where?: Condition; fallback?: { template: string; content?: unknown } };
   condition: { when: Condition };
   /** Passes users whose predicted uplift (the model's) is at least `threshold`, -1…1 (docs/uplift.md). */
   'gate.uplift': { model: string; threshold: number };

@@ -450,10 +450,54 @@ function PlacementTriggerForm({ ctx }: { ctx: FormCtx }) {
         <TextInput value={value} list={known} invalid={problem !== null} onChange={(v) => ctx.setParam('placement', v)} testId="param-placement" />
       </Field>
       <OptionalCondition label={t('props.where')} value={ctx.params.where} onChange={(v) => ctx.setParam('where', v)} fields={ctx.fields} />
+      <PlacementFallbackField ctx={ctx} />
       <div className="field-hint" data-testid="placement-wait-rule">
         {t('placement.form.waitRule')}
       </div>
     </>
+  );
+}
+
+/**
+ * `trigger.placement`'s optional `fallback`: the template (and content) a page shows when its
+ * request runs out of time (docs/decide.md, "Deadlines"); without it a timeout shows nothing.
+ */
+function PlacementFallbackField({ ctx }: { ctx: FormCtx }) {
+  const { t } = useTranslation();
+  const templates = useMemo(() => collectStrings(ctx.doc, 'template'), [ctx.doc]);
+  const f = ctx.params.fallback;
+  if (f === undefined) {
+    return (
+      <Field label={t('placement.form.fallback')} group hint={t('placement.form.fallbackNone')}>
+        <button type="button" onClick={() => ctx.setParam('fallback', { template: '' })} data-testid="add-fallback">
+          + {t('placement.form.addFallback')}
+        </button>
+      </Field>
+    );
+  }
+  const fb = isObject(f) ? f : {};
+  const content = fb.content;
+  const set = (key: string, v: unknown) => {
+    const next: Record<string, unknown> = { ...fb, [key]: v };
+    if (v === undefined) delete next[key];
+    ctx.setParam('fallback', next);
+  };
+  return (
+    <Field label={t('placement.form.fallback')} group hint={t('placement.form.fallbackHint')}>
+      <Field label={t('props.template')} error={str(fb.template).trim() === '' ? t('placement.form.fallbackTemplate') : undefined}>
+        <PickOrType value={str(fb.template)} options={templates.map((v) => ({ value: v, label: v }))} onChange={(v) => set('template', v)} otherLabel={t('templatePicker.other')} testId="param-fallback-template" />
+      </Field>
+      <Field label={t('props.content')} group>
+        {content === undefined || isObject(content) ? (
+          <KeyValueEditor value={isObject(content) ? content : {}} onChange={(v) => set('content', Object.keys(v).length ? v : undefined)} />
+        ) : (
+          <JsonEditor value={content} onChange={(v) => set('content', v)} />
+        )}
+      </Field>
+      <button type="button" className="link" onClick={() => ctx.setParam('fallback', undefined)} data-testid="remove-fallback">
+        {t('placement.form.removeFallback')}
+      </button>
+    </Field>
   );
 }
 

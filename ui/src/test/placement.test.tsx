@@ -113,6 +113,36 @@ describe('the trigger.placement node', () => {
     expect(nodeOf(0, id).params).toEqual({ placement: 'cart_top' });
   });
 
+  it('adds, edits and removes the fallback a timeout shows, one undo per field', () => {
+    const id = editorStore.getState().addNode('trigger.placement', { x: 0, y: 0 });
+    const show = () => {
+      cleanup();
+      const s = editorStore.getState();
+      return render(<NodeForm node={nodeOf(s.active, id)} journey={s.active} doc={s.doc} diags={[]} />);
+    };
+    show();
+    expect(screen.getByText(/a request that runs out of time shows nothing/)).toBeTruthy();
+    fireEvent.click(screen.getByTestId('add-fallback'));
+    expect(nodeOf(0, id).params.fallback).toEqual({ template: '' });
+    show();
+    expect(screen.getByText('The fallback needs a template.')).toBeTruthy();
+    fireEvent.change(screen.getByTestId('param-fallback-template'), { target: { value: 'banner_default' } });
+    expect(nodeOf(0, id).params.fallback).toEqual({ template: 'banner_default' });
+    show();
+    expect(screen.queryByText('The fallback needs a template.')).toBeNull();
+    expect(screen.getByText(/decision content, reason timeout/)).toBeTruthy();
+    editorStore.getState().undo();
+    expect(nodeOf(0, id).params.fallback).toBeUndefined();
+    editorStore.getState().redo();
+    expect(nodeOf(0, id).params.fallback).toEqual({ template: 'banner_default' });
+    show();
+    fireEvent.click(screen.getByTestId('remove-fallback'));
+    expect(nodeOf(0, id).params).toEqual({ placement: 'home_banner' });
+    setLang('zh');
+    show();
+    expect(screen.getByText('+ 添加兜底内容')).toBeTruthy();
+  });
+
   it('reads the slug as the engine does', () => {
     expect(placementProblem('home_banner')).toBeNull();
     expect(placementProblem('a-1')).toBeNull();
@@ -297,6 +327,28 @@ describe('the placement tester', () => {
     expect(within(panel).getByTestId('tester-where').textContent).toContain('elsewhere');
     expect(within(panel).getByTestId('tester-path-note').textContent).toContain('旅程 elsewhere 不在当前工作区中');
     expect(placementStore.getState().highlight).toBeNull();
+  });
+
+  it('shows a placement’s fallback content on a timeout as the fallback, not as a message sent', async () => {
+    const { backend } = fake({
+      decision: 'content',
+      offer: null,
+      content: { channel: null, template: 'banner_default', content: { title: '欢迎' } },
+      journey: 'home',
+      version: 3,
+      node: 'p',
+      reason: 'timeout',
+      trace_id: 'tr3',
+    });
+    const panel = open(backend);
+    fireEvent.change(within(panel).getByTestId('tester-user'), { target: { value: 'u4' } });
+    await act(async () => {
+      fireEvent.click(within(panel).getByTestId('tester-ask'));
+    });
+    expect(within(panel).getByTestId('tester-decision').textContent).toBe('Show content');
+    expect(within(panel).getByTestId('tester-channel').textContent).toBe('the placement’s fallback (no message sent)');
+    expect(within(panel).getByTestId('tester-content').textContent).toContain('欢迎');
+    expect(within(panel).getByTestId('tester-reason').textContent).toContain('did not answer within the time limit');
   });
 
   it('sends JSON context, refuses what does not parse, shows progress, and says when the engine is too old', async () => {

@@ -271,7 +271,7 @@ function Answer({ doc, req, answer: a, path }: { doc: Workspace; req: DecideRequ
         {content ? (
           <>
             <dt>{t('placement.tester.channel')}</dt>
-            <dd data-testid="tester-channel">{channelText(t, str(content.channel, '?'))}</dd>
+            <dd data-testid="tester-channel">{typeof content.channel === 'string' ? channelText(t, content.channel) : t('placement.tester.fallbackChannel')}</dd>
             <dt>{t('placement.tester.template')}</dt>
             <dd>
               <code>{str(content.template, '?')}</code>

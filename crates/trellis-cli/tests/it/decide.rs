@@ -234,6 +234,69 @@ fn placements_over_a_socket(db: &str) {
     );
 }
 
+/// A placement with a fallback: a request that runs out of time shows its content (`content`,
+/// reason `timeout`), the same from the route and from the engine's stored answer, and nothing
+/// runs for it; a request in time is answered by the journey.
+fn fallback_on_timeout(db: &str) {
+    let t = tokens(db);
+    let page = token(db, "decide", "page", &[]);
+    let s = Server::start(db, "wall");
+    let mut ws = placement_ws(5);
+    ws["journeys"][0]["nodes"][0]["params"]["fallback"] =
+        json!({"template": "banner_default", "content": {"title": "欢迎"}});
+    publish(&s, &t, &ws, 100, "live");
+    let a = &s.addr;
+    let (c, late) = ask(a, &page, "f-late", "u-late", 0);
+    assert_eq!(c, 200, "{late}");
+    assert_eq!(
+        (
+            &late["decision"],
+            &late["reason"],
+            &late["offer"],
+            &late["content"],
+            &late["journey"],
+            &late["node"]
+        ),
+        (
+            &json!("content"),
+            &json!("timeout"),
+            &Value::Null,
+            &json!({"channel": null, "template": "banner_default", "content": {"title": "欢迎"}}),
+            &json!("home"),
+            &json!("t")
+        ),
+        "{late}"
+    );
+    let (c, stored) = ask(a, &page, "f-late", "u-late", 10_000);
+    assert_eq!(
+        (c, &stored),
+        (200, &late),
+        "the engine's stored answer is the one given"
+    );
+    let (c, on_time) = ask(a, &page, "f-1", "u1", 10_000);
+    assert_eq!(
+        (c, &on_time["decision"]),
+        (200, &json!("offer")),
+        "{on_time}"
+    );
+    assert!(
+        decisions(&s, &t.op, "user_id=u-late").is_empty(),
+        "nothing ran for a request past its deadline"
+    );
+}
+
+#[test]
+fn a_timed_out_request_shows_the_placement_s_fallback_content_on_sqlite() {
+    fallback_on_timeout(&sqlite("decide-fallback"));
+}
+
+#[test]
+fn a_timed_out_request_shows_the_placement_s_fallback_content_on_postgres() {
+    if let Some(db) = postgres("decide_fallback") {
+        fallback_on_timeout(&db);
+    }
+}
+
 #[test]
 fn a_placement_is_answered_reused_refused_and_timed_out_over_a_socket_on_sqlite() {
     placements_over_a_socket(&sqlite("decide"));

@@ -48,7 +48,7 @@ pub struct PlacementAnswer {
     pub version: Option<u64>,
     pub node: Option<String>,
     /// Why the answer is `none`: a `journey.skipped`, `offer.rejected` or `touch.suppressed`
-    /// reason, or one of [`NoAnswer`].
+    /// reason, or one of [`NoAnswer`]; `timeout` also on a placement's fallback `content`.
     pub reason: Option<&'static str>,
 }
 
@@ -167,7 +167,7 @@ impl Engine {
     /// for an event; the request itself is not an event (no aggregate, goal or wait sees it).
     pub fn decide(&mut self, d: &Decide, at: Time) -> PlacementAnswer {
         if d.deadline.is_some_and(|deadline| at >= deadline) {
-            return PlacementAnswer::none(NoAnswer::Timeout);
+            return self.timeout_answer(&d.placement);
         }
         self.advance_to(at);
         let u = self.user(&d.user_id);
@@ -247,6 +247,44 @@ impl Engine {
             }
             (None, None) => PlacementAnswer::none(NoAnswer::NoJourney),
         }
+    }
+
+    /// What a request for `placement` answers when its deadline passes: the `fallback` content
+    /// of the first journey, in priority order, whose current version has a `trigger.placement`
+    /// for it with one (`content`, reason `timeout`, that journey's version and trigger), else
+    /// `none` with reason `timeout`. Nothing runs and nothing is logged for it.
+    pub fn timeout_answer(&self, placement: &str) -> PlacementAnswer {
+        for &j in &self.order {
+            let cj = &self.journeys[j];
+            if self.lineages[cj.lineage].stack.last().map(|&(cur, _)| cur) != Some(j) {
+                continue;
+            }
+            for &t in &cj.triggers {
+                if let NodeKind::TriggerPlacement {
+                    placement: p,
+                    fallback: Some(f),
+                    ..
+                } = &*cj.nodes[t].kind
+                {
+                    if p == placement {
+                        return PlacementAnswer {
+                            decision: AnswerKind::Content,
+                            offer: None,
+                            content: Some(json!({
+                                "channel": Value::Null,
+                                "template": f.template,
+                                "content": f.content,
+                            })),
+                            journey: Some(cj.id.to_string()),
+                            version: Some(cj.version),
+                            node: Some(cj.nodes[t].id.to_string()),
+                            reason: Some(NoAnswer::Timeout.as_str()),
+                        };
+                    }
+                }
+            }
+        }
+        PlacementAnswer::none(NoAnswer::Timeout)
     }
 
     /// Whether a placement request is being answered (quiet hours do not apply to its touches).

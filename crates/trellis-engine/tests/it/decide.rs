@@ -227,3 +227,52 @@ fn a_decide_body_that_does_not_read_names_its_field() {
     .unwrap_err();
     assert!(e.message.starts_with("/deadline"), "{e}");
 }
+
+#[test]
+fn a_request_past_its_deadline_answers_the_placement_s_fallback_content_and_runs_nothing() {
+    let mut v = ws();
+    // The low-priority journey's trigger has a fallback; the first in priority order with one
+    // gives it, whichever journey would have answered.
+    v["journeys"][1]["nodes"][0]["params"]["fallback"] =
+        json!({"template": "banner_default", "content": {"title": "Welcome"}});
+    let mut e = Engine::new(
+        trellis_model::Workspace::from_json(&v).unwrap(),
+        Options::default(),
+    );
+    let late = request("r1", "u1", "home", Some("2026-11-01T10:00:00Z"));
+    let t = answer(&mut e, &late, "2026-11-01T10:00:00.001Z");
+    assert_eq!(
+        (
+            t.decision,
+            t.reason,
+            t.journey.as_deref(),
+            t.node.as_deref()
+        ),
+        (AnswerKind::Content, Some("timeout"), Some("low"), Some("t"))
+    );
+    assert_eq!(
+        t.content,
+        Some(
+            json!({"channel": null, "template": "banner_default", "content": {"title": "Welcome"}})
+        )
+    );
+    assert_eq!(t.to_json()["offer"], Value::Null);
+    assert!(
+        kinds(&mut e).is_empty(),
+        "a fallback is not a touch: nothing is logged"
+    );
+    assert_eq!(e.timeout_answer("home_banner"), t);
+    // Another placement has no fallback: none, timeout.
+    let other = e.timeout_answer("cart");
+    assert_eq!(
+        (other.decision, other.reason, other.content),
+        (AnswerKind::None, Some("timeout"), None)
+    );
+    // In time, the journeys answer as always (an offer; the fallback is only for timeouts).
+    let a = answer(
+        &mut e,
+        &request("r2", "u1", "home", Some("2026-11-01T10:00:05Z")),
+        "2026-11-01T10:00:01Z",
+    );
+    assert_eq!((a.decision, a.reason), (AnswerKind::Offer, None));
+}

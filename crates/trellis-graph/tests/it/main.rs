@@ -156,6 +156,7 @@ validation_cases! {
     e_bad_param_missing,
     e_bad_param_offer_no_campaign,
     e_bad_param_percents,
+    e_bad_param_placement_fallback,
     e_bad_param_unknown_aggregate,
     e_bad_param_unknown_segment,
     e_dangling_edge_node,
