@@ -767,6 +767,7 @@ async fn flow(c: &Client, data: &Path) {
     sample_data(c, data, &local, &trigger).await;
     monitor_and_rollback(c, &local, &trigger, &release, version).await;
     export_is_byte_compatible(c, data).await;
+    placement_tester(c, &local).await;
     big_canvas_stays_smooth(c).await;
     million_events_never_freeze_the_window(c).await;
 
@@ -1333,6 +1334,120 @@ async fn export_is_byte_compatible(c: &Client, data: &Path) {
         "{} differs from samples/welcome.json",
         file.display()
     );
+}
+
+/// The Design view's placement tester against the bundled engine (issue 19): a placement
+/// journey goes live through the engine's API and is opened in the editor; the tester asks for a
+/// user and shows the coupon issued, with its way marked on the canvas; asking again shows the
+/// same instance, reused; the engine's log has one `offer.issued` and one `offer.reused`.
+async fn placement_tester(c: &Client, local: &Value) {
+    step("the placement tester: an offer issued by the live engine, its way on the canvas, then reused");
+    let ws = json!({"schema": "trellis/workspace@1",
+        "offers": [{"id": "banner10", "name": "首页满减券", "kind": "coupon", "face_value": "10",
+                    "stock": 100, "per_user_limit": 1, "valid_for": "7d"}],
+        "journeys": [{"id": "home_banner", "name": "首页横幅", "priority": 5,
+            "campaign": {"id": "home_c", "budget": {"total": 1000}},
+            "entry": {"re_entry": "after_exit"},
+            "nodes": [
+                {"id": "t", "type": "trigger.placement", "position": {"x": 0, "y": 80},
+                 "params": {"placement": "home_banner",
+                            "fallback": {"template": "banner_default", "content": {"title": "欢迎"}}}},
+                {"id": "o", "type": "action.offer", "position": {"x": 320, "y": 80},
+                 "params": {"offer": "banner10"}},
+                {"id": "m", "type": "action.touch", "position": {"x": 640, "y": 220},
+                 "params": {"channels": ["inbox"], "template": "banner_sold_out"}},
+                {"id": "x", "type": "exit", "position": {"x": 640, "y": 0}, "params": {}}],
+            "edges": [{"from": "t", "port": "out", "to": "o"},
+                      {"from": "o", "port": "issued", "to": "x"},
+                      {"from": "o", "port": "rejected", "to": "m"},
+                      {"from": "m", "port": "sent", "to": "x"},
+                      {"from": "m", "port": "suppressed", "to": "x"}]}]});
+    let r = engine_post(local, "/v1/releases", &ws).await;
+    let id = r["release"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    engine_post_as(
+        local,
+        "reviewer_token",
+        &format!("/v1/releases/{id}/approve"),
+        &json!({"comment": "home banner"}),
+    )
+    .await;
+    engine_post_as(
+        local,
+        "reviewer_token",
+        &format!("/v1/releases/{id}/deploy"),
+        &json!({"rollout_percent": 100, "mode": "live"}),
+    )
+    .await;
+    let text = serde_json::to_string_pretty(&ws).expect("JSON") + "\n";
+    c.execute(
+        "const input = document.querySelector('[data-testid=import-input]');
+         const dt = new DataTransfer();
+         dt.items.add(new File([arguments[0]], 'home_banner.json', { type: 'application/json' }));
+         input.files = dt.files;
+         input.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![json!(text)],
+    )
+    .await
+    .expect("the file input takes the workspace");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = c.accept_alert().await;
+    let start = Instant::now();
+    while count(c, "[data-testid=design-canvas] .react-flow__node").await != 4 {
+        if start.elapsed() > WAIT {
+            let n = count(c, "[data-testid=design-canvas] .react-flow__node").await;
+            fail(
+                c,
+                format!("{n} nodes on the canvas, not the placement journey's 4"),
+            )
+            .await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    click(c, "[data-testid=placement-tester-open]").await;
+    wait_for(c, "[data-testid=placement-tester]", WAIT).await;
+    set_value(c, "[data-testid=tester-user]", "page_user_1").await;
+    click(c, "[data-testid=tester-ask]").await;
+    wait_for(c, "[data-testid=tester-issued]", WAIT).await;
+    let instance = wait_text(c, "[data-testid=tester-instance]", |t| !t.is_empty(), WAIT).await;
+    // The way from the trigger to the offer is marked; the touch off the way is dimmed.
+    let start = Instant::now();
+    while count(c, "[data-testid=design-canvas] .on-path").await < 2 {
+        if start.elapsed() > WAIT {
+            fail(c, "the answer's way is not marked on the canvas".into()).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(count(c, "[data-testid=design-canvas] .dim").await >= 1);
+    shot(c, "design-placement-tester").await;
+    click(c, "[data-testid=tester-ask]").await;
+    wait_for(c, "[data-testid=tester-reused]", WAIT).await;
+    let again = wait_text(c, "[data-testid=tester-instance]", |t| !t.is_empty(), WAIT).await;
+    assert_eq!(
+        again, instance,
+        "a second request answers the instance held"
+    );
+    let log = engine_get(local, "/v1/decisions?user_id=page_user_1").await;
+    let kinds: Vec<&str> = log["decisions"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|d| d["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            kinds.iter().filter(|k| **k == "offer.issued").count(),
+            kinds.iter().filter(|k| **k == "offer.reused").count()
+        ),
+        (1, 1),
+        "{log}"
+    );
+    note(&format!(
+        "the tester's answers: {instance} issued, then reused"
+    ));
+    // The toolbar's toggle closes it (the panel's own close button may be scrolled away).
+    click(c, "[data-testid=placement-tester-open]").await;
+    wait_gone(c, "[data-testid=placement-tester]", WAIT).await;
 }
 
 /// Starts a requestAnimationFrame heartbeat in the page; it also records each new text of

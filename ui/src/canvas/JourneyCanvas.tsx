@@ -56,7 +56,8 @@ export interface JourneyCanvasProps {
   editor?: CanvasEditor;
   onNodeClick?: (id: string) => void;
   fitRequest?: number;
-  focus?: { node: string; seq: number } | null;
+  /** Center `node`; with `around`, fit those nodes (a way through the journey) instead. */
+  focus?: { node: string; seq: number; around?: string[] } | null;
   /** Where this journey's view was left, restored when the journey is shown again. */
   viewport?: { x: number; y: number; zoom: number };
   onViewportChange?: (v: { x: number; y: number; zoom: number }) => void;
@@ -443,6 +444,10 @@ export function JourneyCanvas(props: JourneyCanvasProps) {
   useEffect(() => {
     const f = props.focus;
     if (!f) return;
+    if (f.around && f.around.length > 1) {
+      void rf.fitView({ nodes: f.around.map((id) => ({ id })), padding: 0.25, minZoom: 0.5, maxZoom: 1.1, duration: 300 });
+      return;
+    }
     const n = nodesOf(journey).find((x) => x.id === f.node);
     if (!n?.position) return;
     const size = sizes[n.id] ?? { width: 220, height: 80 };

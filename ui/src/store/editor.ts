@@ -50,7 +50,7 @@ export interface EditorState {
   /** Bumped to ask the canvas to fit the view (after import, layout, template). */
   fitRequest: number;
   /** A node the canvas should centre on (clicking a diagnostic). */
-  focusRequest: { node: string; seq: number } | null;
+  focusRequest: { node: string; seq: number; around?: string[] } | null;
 
   apply(f: (doc: Workspace) => Workspace, opts?: { coalesce?: string }): void;
   checkpoint(): void;
@@ -67,7 +67,8 @@ export interface EditorState {
   layout(sizes?: Record<string, { width: number; height: number }>): void;
 
   select(sel: Selection): void;
-  focusNode(journey: number, node: string): void;
+  /** Selects `node` of `journey` and brings it into view (with `around`: fits those nodes). */
+  focusNode(journey: number, node: string, around?: string[]): void;
   setActive(j: number): void;
   setPanel(p: SidePanel): void;
   setViewport(journeyId: string, v: Viewport): void;
@@ -241,13 +242,13 @@ export function createEditorStore(): StoreApi<EditorState> {
         set({ selection: sel, ...(sel.nodes.length > 0 ? { panel: 'node' as SidePanel } : {}) });
       },
 
-      focusNode(journey, node) {
+      focusNode(journey, node, around) {
         const s = get();
         set({
           active: clampActive(s.doc, journey),
           selection: { nodes: [node], edges: [] },
           panel: 'node',
-          focusRequest: { node, seq: (s.focusRequest?.seq ?? 0) + 1 },
+          focusRequest: { node, seq: (s.focusRequest?.seq ?? 0) + 1, ...(around ? { around } : {}) },
         });
       },
 

@@ -282,6 +282,8 @@ describe('the placement tester', () => {
     expect(editorStore.getState().active).toBe(1);
     expect(editorStore.getState().selection.nodes).toEqual(['o']);
     expect(placementStore.getState().highlight).toEqual({ journey: 'home', node: 'o', nodes: expect.arrayContaining(['p', 'c', 'o']) });
+    // The canvas is asked to fit the way (not only to center the answering node).
+    expect(editorStore.getState().focusRequest).toMatchObject({ node: 'o', around: expect.arrayContaining(['p', 'c', 'o']) });
     await act(async () => {});
     const node = (id: string) => screen.getByTestId(`node-${id}`);
     expect(node('o').className).toContain('on-path');

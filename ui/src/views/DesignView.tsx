@@ -212,8 +212,11 @@ export function DesignView() {
             <JourneyTabs />
             <Toolbar />
           </div>
-          <EditorCanvas />
-          {testerOpen ? <PlacementTester /> : null}
+          {/* The tester docks beside the canvas (not over it), so the answer's way stays in view. */}
+          <div className="design-stage">
+            <EditorCanvas />
+            {testerOpen ? <PlacementTester /> : null}
+          </div>
           <DiagnosticsList />
         </div>
         <SidePanel />

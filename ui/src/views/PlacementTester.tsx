@@ -66,7 +66,7 @@ function showOnCanvas(doc: Workspace, placement: string, a: DecideAnswer): PathS
     return state;
   }
   placementStore.getState().setHighlight({ journey: a.journey, node: a.node, nodes: [...nodes] });
-  editorStore.getState().focusNode(state.journey, a.node);
+  editorStore.getState().focusNode(state.journey, a.node, [...nodes]);
   return state;
 }
 
