@@ -882,24 +882,10 @@ async fn monitor_and_rollback(
 
     step("a second version goes live (through the engine's API), then roll back in the app");
     let first = engine_get(local, &format!("/v1/releases/{release}")).await;
-    let second = engine_post(local, "/v1/releases", &first["workspace"]).await;
-    let second_id = second["release"].as_str().expect("a release id").to_owned();
+    let second = deploy_through_api(local, &first["workspace"], "same as before").await;
+    assert!(second["release"].is_string(), "{second}");
     let second_version = second["version"].as_u64().expect("a version");
     assert!(second_version > version, "{second}");
-    engine_post_as(
-        local,
-        "reviewer_token",
-        &format!("/v1/releases/{second_id}/approve"),
-        &json!({"comment": "same as before"}),
-    )
-    .await;
-    engine_post_as(
-        local,
-        "reviewer_token",
-        &format!("/v1/releases/{second_id}/deploy"),
-        &json!({"rollout_percent": 100, "mode": "live"}),
-    )
-    .await;
     click(c, "[data-testid=view-review]").await;
     wait_text(
         c,
@@ -943,25 +929,7 @@ async fn live_controls_of_a_paced_campaign(c: &Client, local: &Value) {
             "nodes": [{"id": "t", "type": "trigger.event", "params": {"event": "flash_visit"}},
                       {"id": "o", "type": "action.offer", "params": {"offer": "flash_cash"}}],
             "edges": [{"from": "t", "port": "out", "to": "o"}]}]});
-    let r = engine_post(local, "/v1/releases", &ws).await;
-    let id = r["release"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{r}"))
-        .to_owned();
-    engine_post_as(
-        local,
-        "reviewer_token",
-        &format!("/v1/releases/{id}/approve"),
-        &json!({"comment": "flash sale"}),
-    )
-    .await;
-    engine_post_as(
-        local,
-        "reviewer_token",
-        &format!("/v1/releases/{id}/deploy"),
-        &json!({"rollout_percent": 100, "mode": "live"}),
-    )
-    .await;
+    deploy_through_api(local, &ws, "flash sale").await;
     let ts = now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let evs: Vec<Value> = (0..4)
         .map(|i| json!({"event_id": format!("flash{i}"), "user_id": format!("f{i}"), "type": "flash_visit", "ts": ts}))
@@ -1064,6 +1032,47 @@ async fn native_open_dialog_appears(c: &Client) {
             "not saved"
         }
     ));
+}
+
+/// Submits `ws` as a release (as the author), approves it with `comment` and deploys it live at
+/// 100% (as the bundled reviewer), all through the engine's API; answers the release's summary.
+async fn deploy_through_api(local: &Value, ws: &Value, comment: &str) -> Value {
+    let r = engine_post(local, "/v1/releases", ws).await;
+    let id = r["release"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    engine_post_as(
+        local,
+        "reviewer_token",
+        &format!("/v1/releases/{id}/approve"),
+        &json!({ "comment": comment }),
+    )
+    .await;
+    engine_post_as(
+        local,
+        "reviewer_token",
+        &format!("/v1/releases/{id}/deploy"),
+        &json!({"rollout_percent": 100, "mode": "live"}),
+    )
+    .await;
+    r
+}
+
+/// Opens `ws` in the editor as the file `name`, through the import button's file input (as a
+/// file picked there would).
+async fn import_into_editor(c: &Client, name: &str, ws: &Value) {
+    let text = serde_json::to_string_pretty(ws).expect("JSON") + "\n";
+    c.execute(
+        "const input = document.querySelector('[data-testid=import-input]');
+         const dt = new DataTransfer();
+         dt.items.add(new File([arguments[1]], arguments[0], { type: 'application/json' }));
+         input.files = dt.files;
+         input.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![json!(name), json!(text)],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("the file input takes {name}: {e}"));
 }
 
 async fn engine_post(local: &Value, path: &str, body: &Value) -> Value {
@@ -1362,36 +1371,8 @@ async fn placement_tester(c: &Client, local: &Value) {
                       {"from": "o", "port": "rejected", "to": "m"},
                       {"from": "m", "port": "sent", "to": "x"},
                       {"from": "m", "port": "suppressed", "to": "x"}]}]});
-    let r = engine_post(local, "/v1/releases", &ws).await;
-    let id = r["release"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{r}"))
-        .to_owned();
-    engine_post_as(
-        local,
-        "reviewer_token",
-        &format!("/v1/releases/{id}/approve"),
-        &json!({"comment": "home banner"}),
-    )
-    .await;
-    engine_post_as(
-        local,
-        "reviewer_token",
-        &format!("/v1/releases/{id}/deploy"),
-        &json!({"rollout_percent": 100, "mode": "live"}),
-    )
-    .await;
-    let text = serde_json::to_string_pretty(&ws).expect("JSON") + "\n";
-    c.execute(
-        "const input = document.querySelector('[data-testid=import-input]');
-         const dt = new DataTransfer();
-         dt.items.add(new File([arguments[0]], 'home_banner.json', { type: 'application/json' }));
-         input.files = dt.files;
-         input.dispatchEvent(new Event('change', { bubbles: true }));",
-        vec![json!(text)],
-    )
-    .await
-    .expect("the file input takes the workspace");
+    deploy_through_api(local, &ws, "home banner").await;
+    import_into_editor(c, "home_banner.json", &ws).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let _ = c.accept_alert().await;
     let start = Instant::now();
@@ -1409,6 +1390,9 @@ async fn placement_tester(c: &Client, local: &Value) {
     click(c, "[data-testid=placement-tester-open]").await;
     wait_for(c, "[data-testid=placement-tester]", WAIT).await;
     set_value(c, "[data-testid=tester-user]", "page_user_1").await;
+    // A generous time limit: under a loaded CI machine the answer must be the engine's, not the
+    // placement's fallback for a timeout.
+    set_value(c, "[data-testid=tester-timeout]", "10000").await;
     click(c, "[data-testid=tester-ask]").await;
     wait_for(c, "[data-testid=tester-issued]", WAIT).await;
     let instance = wait_text(c, "[data-testid=tester-instance]", |t| !t.is_empty(), WAIT).await;
@@ -1560,21 +1544,11 @@ const FREEZE_MS: f64 = 1000.0;
 async fn big_canvas_stays_smooth(c: &Client) {
     step("load a 300-node journey into the design canvas");
     let ws = trellis_graph::synthetic::chain_workspace(300);
-    let text = serde_json::to_string_pretty(&ws).expect("JSON") + "\n";
     // The nodes go onto the canvas in batches (MOUNT_BATCH a frame), so the window keeps
     // drawing while they come. (The document is saved here, so no confirm dialog holds the page.)
     heartbeat_start(c, "").await;
     let start = Instant::now();
-    c.execute(
-        "const input = document.querySelector('[data-testid=import-input]');
-         const dt = new DataTransfer();
-         dt.items.add(new File([arguments[0]], 'big300.json', { type: 'application/json' }));
-         input.files = dt.files;
-         input.dispatchEvent(new Event('change', { bubbles: true }));",
-        vec![json!(text)],
-    )
-    .await
-    .expect("the file input takes the journey");
+    import_into_editor(c, "big300.json", &ws).await;
     let _ = c.accept_alert().await;
     while count(c, "[data-testid=design-canvas] .react-flow__node").await != 300 {
         if start.elapsed() > Duration::from_secs(60) {

@@ -258,6 +258,8 @@ impl Service {
             rt.apply_journal(&rows)
                 .map_err(trellis_store::Error::Conflict)?;
             from = rt.proc_seq;
+            drop(guard);
+            self.waiters.hand_rows(&rows);
         }
     }
 }

@@ -3,14 +3,14 @@
 //! waiting request does not read the database after every batch (on a busy service that was a
 //! read per waiting request per batch, queueing before the engine's own commit). A request reads
 //! the stored result once after it registers (the input may have committed just before), and
-//! again only when its wait runs out (a follower process, whose inputs another process applies,
-//! relies on that).
+//! again only when its wait runs out. A follower process (PostgreSQL, another process holds the
+//! engine lease) hands the results of the journal rows it follows, as soon as it reads them.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::oneshot;
-use trellis_store::JournalEntry;
+use trellis_store::{JournalEntry, JournalRow};
 
 type Result_ = Option<String>;
 
@@ -31,14 +31,23 @@ impl Waiters {
 
     /// Hands the results of a committed batch's journal entries to those waiting for them.
     pub(crate) fn hand(&self, journal: &[JournalEntry]) {
+        self.hand_results(journal.iter().map(|e| (e.input_seq, &e.result)));
+    }
+
+    /// Hands the results of journal rows another process committed (a follower applies them).
+    pub(crate) fn hand_rows(&self, rows: &[JournalRow]) {
+        self.hand_results(rows.iter().map(|r| (r.input_seq, &r.result)));
+    }
+
+    fn hand_results<'r>(&self, results: impl Iterator<Item = (Option<i64>, &'r Result_)>) {
         let mut m = self.lock();
         if m.is_empty() {
             return;
         }
-        for e in journal {
-            if let Some(txs) = e.input_seq.and_then(|s| m.remove(&s)) {
+        for (seq, result) in results {
+            if let Some(txs) = seq.and_then(|s| m.remove(&s)) {
                 for tx in txs {
-                    let _ = tx.send(e.result.clone());
+                    let _ = tx.send(result.clone());
                 }
             }
         }
@@ -128,6 +137,24 @@ mod tests {
         assert_eq!(w.len(), 1);
         drop(c);
         assert_eq!(w.len(), 0, "a dropped wait leaves nothing behind");
+    }
+
+    #[tokio::test]
+    async fn a_follower_hands_the_results_of_the_rows_it_reads() {
+        let w = Waiters::default();
+        let mut a = w.wait(5);
+        w.hand_rows(&[JournalRow {
+            proc_seq: 1,
+            input_seq: Some(5),
+            kind: "decide".into(),
+            at: String::new(),
+            body: None,
+            result: Some("{}".into()),
+        }]);
+        assert_eq!(
+            a.next(Duration::from_millis(1)).await,
+            Some(Some("{}".into()))
+        );
     }
 
     #[tokio::test]

@@ -69,6 +69,13 @@ function loadDoc(d: Workspace = doc()) {
 
 const nodeOf = (j: number, id: string) => (editorStore.getState().doc.journeys[j] as Journey).nodes.find((n) => n.id === id)!;
 
+/** Renders the node form of node `id` of the active journey afresh (after an edit). */
+function showForm(id: string) {
+  cleanup();
+  const s = editorStore.getState();
+  return render(<NodeForm node={nodeOf(s.active, id)} journey={s.active} doc={s.doc} diags={[]} />);
+}
+
 describe('the trigger.placement node', () => {
   beforeEach(() => editorStore.getState().newWorkspace());
 
@@ -85,11 +92,7 @@ describe('the trigger.placement node', () => {
 
   it('edits the slug with inline validation, adds a condition on the context, keeps the key order', () => {
     const id = editorStore.getState().addNode('trigger.placement', { x: 0, y: 0 });
-    const show = () => {
-      cleanup();
-      const s = editorStore.getState();
-      return render(<NodeForm node={nodeOf(s.active, id)} journey={s.active} doc={s.doc} diags={[]} />);
-    };
+    const show = () => showForm(id);
     show();
     expect(screen.getByText(/event\.\* reads the context the page sends/)).toBeTruthy();
     expect(screen.getByTestId('placement-wait-rule').textContent).toMatch(/no wait/);
@@ -115,11 +118,7 @@ describe('the trigger.placement node', () => {
 
   it('adds, edits and removes the fallback a timeout shows, one undo per field', () => {
     const id = editorStore.getState().addNode('trigger.placement', { x: 0, y: 0 });
-    const show = () => {
-      cleanup();
-      const s = editorStore.getState();
-      return render(<NodeForm node={nodeOf(s.active, id)} journey={s.active} doc={s.doc} diags={[]} />);
-    };
+    const show = () => showForm(id);
     show();
     expect(screen.getByText(/a request that runs out of time shows nothing/)).toBeTruthy();
     fireEvent.click(screen.getByTestId('add-fallback'));
