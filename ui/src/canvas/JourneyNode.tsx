@@ -53,7 +53,9 @@ export function nodeSummary(t: TFunction, node: JourneyNode, offerName?: string)
     }
     case 'trigger.placement': {
       const base = t('summary.placement', { placement: str(p.placement, '?') });
-      return p.where ? `${base} · ${t('summary.where', { cond: conditionSentence(t, p.where) })}` : base;
+      const where = p.where ? `${base} · ${t('summary.where', { cond: conditionSentence(t, p.where) })}` : base;
+      const fb = isObject(p.fallback) ? str(p.fallback.template) : '';
+      return fb ? `${where} · ${t('summary.placementFallback', { template: fb })}` : where;
     }
     case 'trigger.segment':
       return t(p.on === 'exit' ? 'behaviour.trigger.summaryExit' : 'behaviour.trigger.summaryEnter', { segment: str(p.segment, '?') });

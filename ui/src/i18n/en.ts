@@ -122,6 +122,7 @@ export const en = {
   summary: {
     event: 'on {{event}}',
     placement: 'on placement {{placement}}',
+    placementFallback: 'on timeout shows {{template}}',
     where: 'if {{cond}}',
     cron: 'cron {{cron}}',
     pattern: '{{count}}× {{event}} within {{within}}',

@@ -123,6 +123,7 @@ export const zh: Messages = {
   summary: {
     event: '当 {{event}}',
     placement: '资源位 {{placement}} 请求时',
+    placementFallback: '超时兜底 {{template}}',
     where: '且 {{cond}}',
     cron: '定时 {{cron}}',
     pattern: '{{within}} 内 {{count}} 次 {{event}}',

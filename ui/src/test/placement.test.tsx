@@ -85,6 +85,9 @@ describe('the trigger.placement node', () => {
     expect(n.params).toEqual({ placement: 'home_banner' });
     expect(nodeSummary(i18n.getFixedT('en'), n)).toBe('on placement home_banner');
     expect(nodeSummary(i18n.getFixedT('zh'), n)).toBe('资源位 home_banner 请求时');
+    const withFallback = { ...n, params: { ...n.params, fallback: { template: 'banner_default' } } };
+    expect(nodeSummary(i18n.getFixedT('en'), withFallback)).toBe('on placement home_banner · on timeout shows banner_default');
+    expect(nodeSummary(i18n.getFixedT('zh'), withFallback)).toBe('资源位 home_banner 请求时 · 超时兜底 banner_default');
     const withWhere = { ...n, params: { placement: 'home_banner', where: { field: 'event.page', operator: 'eq', value: 'home' } } };
     expect(nodeSummary(i18n.getFixedT('en'), withWhere)).toMatch(/^on placement home_banner · if /);
     expect(i18n.getFixedT('zh')('nodeTypes.trigger.placement')).toBe('资源位触发');
