@@ -521,3 +521,69 @@ fn a_deadline_passing_while_the_batch_commits_answers_the_offer_late_on_postgres
     );
     rt.block_on(pool.close());
 }
+
+/// Two processes on one PostgreSQL database: placement requests sent to the process that does
+/// not run the engine are answered with the leader's decisions (the follower hands each waiting
+/// request the result of the journal row it follows), each user's answer the instance the log
+/// issued to that user, and never more than the stock.
+#[test]
+fn a_follower_answers_placements_with_the_leader_s_decisions_on_postgres() {
+    let Some(db) = postgres("decide_follower") else {
+        return;
+    };
+    let t = tokens(&db);
+    let page = token(&db, "decide", "page", &[]);
+    let a = Server::start(&db, "wall");
+    let b = Server::start(&db, "wall");
+    publish(&a, &t, &placement_ws(12), 100, "live");
+    let (_, ha) = a.call("GET", "/healthz", None, b"");
+    let (leader, follower) = if ha["leader"] == true {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    let (_, hf) = follower.call("GET", "/healthz", None, b"");
+    assert_eq!(hf["leader"], false, "{hf}");
+    let answers: Vec<(String, Value)> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..8)
+            .map(|c| {
+                let (addr, tok) = (follower.addr.clone(), page.clone());
+                sc.spawn(move || {
+                    (0..3)
+                        .map(|i| {
+                            let user = format!("f{c}-{i}");
+                            let (code, v) = ask(&addr, &tok, &format!("q-{user}"), &user, 10_000);
+                            assert_eq!(code, 200, "{v}");
+                            (user, v)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let log = decisions(leader, &t.op, "journey=home");
+    let mut offers = 0;
+    for (user, v) in &answers {
+        let issued: Vec<&Value> = log
+            .iter()
+            .filter(|d| d["kind"] == "offer.issued" && d["user_id"] == user.as_str())
+            .collect();
+        match v["decision"].as_str() {
+            Some("offer") => {
+                offers += 1;
+                assert_eq!(issued.len(), 1, "{user}: {v}");
+                assert_eq!(v["offer"]["instance"], issued[0]["instance"], "{user}: {v}");
+            }
+            _ => {
+                assert_eq!(v["reason"], "stock", "{user}: {v}");
+                assert!(issued.is_empty(), "{user}: {v}");
+            }
+        }
+        // The leader answers the same request the same.
+        let (c, again) = ask(&leader.addr, &page, &format!("q-{user}"), user, 10_000);
+        assert_eq!((c, &again), (200, v));
+    }
+    assert_eq!(offers, 12, "the stock, exactly");
+    assert_reconciles(leader, &t);
+}
