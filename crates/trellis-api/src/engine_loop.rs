@@ -38,11 +38,7 @@ impl Service {
                         last_renew = std::time::Instant::now();
                         tracing::info!(holder = %self.holder, from_seq = watermark, "this process runs the engine");
                     }
-                    Ok(false) => {
-                        let _ =
-                            tokio::time::timeout(Duration::from_millis(250), self.wake.notified())
-                                .await;
-                    }
+                    Ok(false) => self.follow_closely(Duration::from_millis(250)).await,
                     Err(e) => {
                         tracing::error!(error = %e, "taking the engine lease failed");
                         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -225,6 +221,29 @@ impl Service {
                 Err(e) => tracing::error!(error = %e, "claiming due timers failed"),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A follower's wait between two tries for the lease (`span`): idle until woken, or, while
+    /// requests here wait for the leader's answers, following the journal every few
+    /// milliseconds, so they are answered as soon as the leader's batch is committed (not at
+    /// the next try).
+    async fn follow_closely(&self, span: Duration) {
+        let until = tokio::time::Instant::now() + span;
+        loop {
+            let now = tokio::time::Instant::now();
+            if now >= until || self.stop.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
+            if self.waiters.is_empty() {
+                let _ = tokio::time::timeout(until - now, self.wake.notified()).await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            if let Err(e) = self.follow().await {
+                tracing::error!(error = %e, "following the journal failed");
+                return;
+            }
         }
     }
 

@@ -58,6 +58,11 @@ impl Waiters {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether no request waits here.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.lock().len()
