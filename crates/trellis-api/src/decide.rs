@@ -52,43 +52,20 @@ impl Service {
         if wall {
             body["deadline"] = Value::String(ts_string(deadline));
         }
-        let key = format!("decide:{}", p.request_id);
-        let fresh = self
-            .append(vec![NewInput {
+        let (seq, fresh) = self
+            .append_one(NewInput {
                 kind: "decide".into(),
-                ikey: Some(key.clone()),
+                ikey: Some(format!("decide:{}", p.request_id)),
                 body: body.to_string(),
                 trace_id: Some(trace.clone()),
-            }])
-            .await?
-            .pop()
-            .flatten();
-        let seq = match fresh {
-            Some(s) => s,
-            None => self
-                .store
-                .input_seq_by_key(&key)
-                .await?
-                .ok_or_else(|| ApiError::new(Code::Internal, "a duplicate input vanished"))?,
-        };
+            })
+            .await?;
         let mut waiting = self.waiters.wait(seq);
         self.wake.notify_one();
         let give_up = tokio::time::Instant::now() + MAX_WAIT;
-        let deadline_in = Duration::from_millis(timeout as u64);
-        let cut = tokio::time::Instant::now() + deadline_in;
-        // The stored result is read once here (the input may have committed before the wait
-        // was registered), then only when a wait runs out.
-        let mut handed = None;
+        let cut = tokio::time::Instant::now() + Duration::from_millis(timeout as u64);
         loop {
-            let stored = match handed.take() {
-                Some(r) => Some(r),
-                None => self.store.result_of(seq).await?,
-            };
-            if let Some(r) = stored {
-                let v: Value = r
-                    .as_deref()
-                    .and_then(|s| serde_json::from_str(s).ok())
-                    .unwrap_or(Value::Null);
+            if let Some(v) = waiting.result(&self.store).await? {
                 if let Some(e) = v.get("error") {
                     return Err(ApiError::new(
                         Code::Internal,
@@ -98,7 +75,7 @@ impl Service {
                 return answer(v);
             }
             let now = tokio::time::Instant::now();
-            if wall && fresh.is_some() && now >= cut && now_utc() >= deadline {
+            if wall && fresh && now >= cut && now_utc() >= deadline {
                 // Past the deadline: if this process runs the engine and has not applied the
                 // request, it will apply it after the deadline and run nothing.
                 let rt = self.runtime.lock().await;
@@ -123,7 +100,7 @@ impl Service {
             } else {
                 Duration::from_millis(50)
             };
-            handed = waiting.next(wait).await;
+            waiting.settle(wait).await;
         }
     }
 }

@@ -67,34 +67,32 @@ impl Service {
     }
 }
 impl Service {
+    /// Appends one input durably; answers its seq, and whether it is new (false: its
+    /// idempotency key was stored before, and the seq is that input's).
+    pub(crate) async fn append_one(&self, input: NewInput) -> Result<(i64, bool)> {
+        let key = input.ikey.clone();
+        match self.append(vec![input]).await?.pop().flatten() {
+            Some(s) => Ok((s, true)),
+            None => match key {
+                Some(k) => self
+                    .store
+                    .input_seq_by_key(&k)
+                    .await?
+                    .map(|s| (s, false))
+                    .ok_or_else(|| ApiError::new(Code::Internal, "a duplicate input vanished")),
+                None => Err(ApiError::new(Code::Internal, "an input was not stored")),
+            },
+        }
+    }
+
     /// Appends one input and waits until the engine has applied it; answers its result.
     pub(crate) async fn apply_and_wait(&self, input: NewInput) -> Result<Value> {
-        let key = input.ikey.clone();
-        let fresh = self.append(vec![input]).await?.pop().flatten();
-        let seq =
-            match fresh {
-                Some(s) => s,
-                None => match key {
-                    Some(k) => self.store.input_seq_by_key(&k).await?.ok_or_else(|| {
-                        ApiError::new(Code::Internal, "a duplicate input vanished")
-                    })?,
-                    None => return Err(ApiError::new(Code::Internal, "an input was not stored")),
-                },
-            };
+        let (seq, fresh) = self.append_one(input).await?;
         let mut waiting = self.waiters.wait(seq);
         self.wake.notify_one();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        let mut handed = None;
         loop {
-            let stored = match handed.take() {
-                Some(r) => Some(r),
-                None => self.store.result_of(seq).await?,
-            };
-            if let Some(r) = stored {
-                let v: Value = r
-                    .as_deref()
-                    .and_then(|s| serde_json::from_str(s).ok())
-                    .unwrap_or(Value::Null);
+            if let Some(mut v) = waiting.result(&self.store).await? {
                 if let Some(e) = v.get("error") {
                     // The engine's answer names its code (`Outcome::to_json`); one this release
                     // does not know is an internal error, not a guess.
@@ -105,8 +103,7 @@ impl Service {
                             .at(e["path"].as_str().unwrap_or_default()),
                     );
                 }
-                let mut v = v;
-                if fresh.is_none() && v.get("duplicate").is_some() {
+                if !fresh && v.get("duplicate").is_some() {
                     // A retry of a request already applied: the same answer, marked.
                     v["duplicate"] = Value::Bool(true);
                 }
@@ -118,7 +115,7 @@ impl Service {
                     "the engine did not apply the request in time; it is stored and will apply",
                 ));
             }
-            handed = waiting.next(Duration::from_millis(100)).await;
+            waiting.settle(Duration::from_millis(100)).await;
         }
     }
 }

@@ -6,11 +6,12 @@
 //! again only when its wait runs out. A follower process (PostgreSQL, another process holds the
 //! engine lease) hands the results of the journal rows it follows, as soon as it reads them.
 
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::oneshot;
-use trellis_store::{JournalEntry, JournalRow};
+use trellis_store::{JournalEntry, JournalRow, Store};
 
 type Result_ = Option<String>;
 
@@ -26,6 +27,7 @@ impl Waiters {
             waiters: self,
             seq,
             rx: Some(rx),
+            handed: None,
         }
     }
 
@@ -74,9 +76,31 @@ pub(crate) struct Waiting<'a> {
     waiters: &'a Waiters,
     seq: i64,
     rx: Option<oneshot::Receiver<Result_>>,
+    /// What [`settle`](Self::settle) was handed, for [`result`](Self::result).
+    handed: Option<Result_>,
 }
 
 impl Waiting<'_> {
+    /// The input's result as JSON (null when it has none) once it is applied: the one handed
+    /// over to the last [`settle`](Self::settle), else the stored one, read from the database
+    /// (the first call, and after a wait that ran out).
+    pub(crate) async fn result(&mut self, store: &Store) -> trellis_store::Result<Option<Value>> {
+        let r = match self.handed.take() {
+            Some(r) => Some(r),
+            None => store.result_of(self.seq).await?,
+        };
+        Ok(r.map(|r| {
+            r.as_deref()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or(Value::Null)
+        }))
+    }
+
+    /// Waits up to `wait` for the result to be handed over (see [`result`](Self::result)).
+    pub(crate) async fn settle(&mut self, wait: Duration) {
+        self.handed = self.next(wait).await;
+    }
+
     /// The result when it is handed within `wait`; `None` when the wait runs out first.
     pub(crate) async fn next(&mut self, wait: Duration) -> Option<Result_> {
         let Some(rx) = self.rx.as_mut() else {

@@ -459,12 +459,37 @@ function PlacementTriggerForm({ ctx }: { ctx: FormCtx }) {
 }
 
 /**
+ * A template (picked from those the workspace uses, or typed) and its content (key–value rows, or
+ * JSON when it is not an object): an `action.touch`'s, or a placement's fallback. `set(key, v)`
+ * sets `template` or `content` (undefined removes it).
+ */
+function TemplateContentFields(props: { doc: Workspace; value: Record<string, unknown>; set: (key: 'template' | 'content', v: unknown) => void; templateTestId: string; templateError?: string }) {
+  const { t } = useTranslation();
+  const templates = useMemo(() => collectStrings(props.doc, 'template'), [props.doc]);
+  const { value: p, set } = props;
+  const content = p.content;
+  return (
+    <>
+      <Field label={t('props.template')} error={props.templateError}>
+        <PickOrType value={str(p.template)} options={templates.map((v) => ({ value: v, label: v }))} onChange={(v) => set('template', v)} otherLabel={t('templatePicker.other')} testId={props.templateTestId} />
+      </Field>
+      <Field label={t('props.content')} group>
+        {content === undefined || isObject(content) ? (
+          <KeyValueEditor value={isObject(content) ? content : {}} onChange={(v) => set('content', Object.keys(v).length ? v : undefined)} />
+        ) : (
+          <JsonEditor value={content} onChange={(v) => set('content', v)} />
+        )}
+      </Field>
+    </>
+  );
+}
+
+/**
  * `trigger.placement`'s optional `fallback`: the template (and content) a page shows when its
  * request runs out of time (docs/decide.md, "Deadlines"); without it a timeout shows nothing.
  */
 function PlacementFallbackField({ ctx }: { ctx: FormCtx }) {
   const { t } = useTranslation();
-  const templates = useMemo(() => collectStrings(ctx.doc, 'template'), [ctx.doc]);
   const f = ctx.params.fallback;
   if (f === undefined) {
     return (
@@ -476,7 +501,6 @@ function PlacementFallbackField({ ctx }: { ctx: FormCtx }) {
     );
   }
   const fb = isObject(f) ? f : {};
-  const content = fb.content;
   const set = (key: string, v: unknown) => {
     const next: Record<string, unknown> = { ...fb, [key]: v };
     if (v === undefined) delete next[key];
@@ -484,16 +508,13 @@ function PlacementFallbackField({ ctx }: { ctx: FormCtx }) {
   };
   return (
     <Field label={t('placement.form.fallback')} group hint={t('placement.form.fallbackHint')}>
-      <Field label={t('props.template')} error={str(fb.template).trim() === '' ? t('placement.form.fallbackTemplate') : undefined}>
-        <PickOrType value={str(fb.template)} options={templates.map((v) => ({ value: v, label: v }))} onChange={(v) => set('template', v)} otherLabel={t('templatePicker.other')} testId="param-fallback-template" />
-      </Field>
-      <Field label={t('props.content')} group>
-        {content === undefined || isObject(content) ? (
-          <KeyValueEditor value={isObject(content) ? content : {}} onChange={(v) => set('content', Object.keys(v).length ? v : undefined)} />
-        ) : (
-          <JsonEditor value={content} onChange={(v) => set('content', v)} />
-        )}
-      </Field>
+      <TemplateContentFields
+        doc={ctx.doc}
+        value={fb}
+        set={set}
+        templateTestId="param-fallback-template"
+        templateError={str(fb.template).trim() === '' ? t('placement.form.fallbackTemplate') : undefined}
+      />
       <button type="button" className="link" onClick={() => ctx.setParam('fallback', undefined)} data-testid="remove-fallback">
         {t('placement.form.removeFallback')}
       </button>
@@ -607,8 +628,6 @@ function TouchForm({ ctx }: { ctx: FormCtx }) {
   const { t } = useTranslation();
   const p = ctx.params;
   const channels = Array.isArray(p.channels) ? (p.channels as unknown[]).map(String) : [];
-  const templates = useMemo(() => collectStrings(ctx.doc, 'template'), [ctx.doc]);
-  const content = p.content;
   return (
     <>
       <Field label={t('props.channels')} group>
@@ -632,16 +651,7 @@ function TouchForm({ ctx }: { ctx: FormCtx }) {
           ))}
         </span>
       </Field>
-      <Field label={t('props.template')}>
-        <PickOrType value={str(p.template)} options={templates.map((v) => ({ value: v, label: v }))} onChange={(v) => ctx.setParam('template', v)} otherLabel={t('templatePicker.other')} testId="param-template" />
-      </Field>
-      <Field label={t('props.content')} group>
-        {content === undefined || isObject(content) ? (
-          <KeyValueEditor value={isObject(content) ? content : {}} onChange={(v) => ctx.setParam('content', Object.keys(v).length ? v : undefined)} />
-        ) : (
-          <JsonEditor value={content} onChange={(v) => ctx.setParam('content', v)} />
-        )}
-      </Field>
+      <TemplateContentFields doc={ctx.doc} value={p} set={(key, v) => ctx.setParam(key, v)} templateTestId="param-template" />
     </>
   );
 }

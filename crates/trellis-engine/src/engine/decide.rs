@@ -85,6 +85,16 @@ impl PlacementAnswer {
     }
 }
 
+/// An answer's `content`: `{ "channel", "template", "content" }` of the touch sent, or of a
+/// placement's fallback (no channel: nothing was sent).
+fn shown(channel: Option<Channel>, template: &str, content: Option<&Value>) -> Value {
+    json!({
+        "channel": channel.map(Channel::as_str),
+        "template": template,
+        "content": content,
+    })
+}
+
 enum Answered {
     Offer(AnsweredOffer),
     Content(Value),
@@ -141,11 +151,7 @@ impl Deciding {
                 content,
                 ..
             } => {
-                let c = json!({
-                    "channel": channel.as_str(),
-                    "template": template,
-                    "content": content.as_deref(),
-                });
+                let c = shown(Some(*channel), template, content.as_deref());
                 self.answer = Some((j, n, Answered::Content(c)));
                 return;
             }
@@ -270,11 +276,7 @@ impl Engine {
                         return PlacementAnswer {
                             decision: AnswerKind::Content,
                             offer: None,
-                            content: Some(json!({
-                                "channel": Value::Null,
-                                "template": f.template,
-                                "content": f.content,
-                            })),
+                            content: Some(shown(None, &f.template, f.content.as_ref())),
                             journey: Some(cj.id.to_string()),
                             version: Some(cj.version),
                             node: Some(cj.nodes[t].id.to_string()),
